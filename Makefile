@@ -1,0 +1,28 @@
+# The two commands of README.md: `make run` and `make test`. Everything else is a helper.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint install clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip==25.3
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Run a node on http://127.0.0.1:8080 with SQLite (first run creates config, database, admin).
+run: $(STAMP)
+	$(BIN)/compagnon serve --init-if-missing
+
+## Lint, type-check and run the whole test suite (PostgreSQL too when TEST_DATABASE_URL is set).
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/pytest -q
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,178 @@
+"""One settings schema for the whole node.
+
+Every setting is declared once, below, with its type, default and help text. From that one
+declaration come: the `node.toml` keys, the `COMPAGNON_*` environment variables, the command-line
+flags (`--database-url`), and the table in docs/configuration.md (`compagnon settings --markdown`).
+Precedence: defaults < node.toml < environment < flags.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+ENV_PREFIX = "COMPAGNON_"
+
+
+class SettingsError(ValueError):
+    """A setting has a value that cannot be used; the message says which and why."""
+
+
+def _setting(default: Any, help: str) -> Any:
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass(frozen=True)
+class Settings:
+    domain: str = _setting(
+        "127.0.0.1:8080", "Public host[:port] of the node, used in every id it publishes."
+    )
+    scheme: str = _setting("http", "Public URL scheme: https in production, http on loopback.")
+    host: str = _setting("127.0.0.1", "Address the web server listens on.")
+    port: int = _setting(8080, "Port the web server listens on.")
+    data_dir: str = _setting("data", "Directory for the SQLite database, keys and uploads.")
+    database_url: str = _setting(
+        "",
+        "SQLAlchemy URL; empty means SQLite in data_dir "
+        "(postgresql+asyncpg://user@host/db to scale).",
+    )
+    node_name: str = _setting("Compagnon", "Name of the training centre shown on pages.")
+    node_kind: str = _setting("centre", "centre (a training centre) or aggregator (national body).")
+    country: str = _setting("", "ISO 3166-1 alpha-2 country code of the centre, e.g. PT.")
+    languages: str = _setting("en", "Comma-separated BCP 47 languages of the node, primary first.")
+    allow_private_addresses: bool = _setting(
+        False, "Federate with peers on loopback or private networks (tests, local federations)."
+    )
+    blocked_domains: str = _setting(
+        "", "Comma-separated domains refused at start-up (also managed with `peer block`)."
+    )
+    run_worker: bool = _setting(True, "Run the delivery worker inside `serve`.")
+    worker_interval: float = _setting(1.0, "Seconds the worker waits when the queue is empty.")
+    max_body_bytes: int = _setting(1_000_000, "Largest inbound or fetched body, in bytes.")
+    signature_max_age: int = _setting(3600, "Seconds a signed Date may be off either way.")
+    fetch_connect_timeout: float = _setting(5.0, "Connect timeout for outbound requests (s).")
+    fetch_read_timeout: float = _setting(10.0, "Read timeout for outbound requests (s).")
+    fetch_total_timeout: float = _setting(30.0, "Total time allowed for one outbound request (s).")
+    delivery_concurrency: int = _setting(32, "Deliveries in flight at once per worker.")
+    authorized_fetch: bool = _setting(
+        False, "Require signed GETs for ActivityPub documents (the instance actor stays open)."
+    )
+    log_level: str = _setting("INFO", "Logging level: DEBUG, INFO, WARNING or ERROR.")
+
+    # Derived values: computed, never configured.
+    @property
+    def base_url(self) -> str:
+        return f"{self.scheme}://{self.domain}"
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{Path(self.data_dir).resolve() / 'compagnon.sqlite3'}"
+
+    @property
+    def language_list(self) -> list[str]:
+        return [x.strip() for x in self.languages.split(",") if x.strip()]
+
+    @property
+    def blocked_domain_list(self) -> list[str]:
+        return [x.strip().lower() for x in self.blocked_domains.split(",") if x.strip()]
+
+    def replace(self, **changes: Any) -> Settings:
+        return dataclasses.replace(self, **changes)
+
+
+def env_name(name: str) -> str:
+    return ENV_PREFIX + name.upper()
+
+
+def flag_name(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def _coerce(name: str, kind: Any, raw: Any) -> Any:
+    kind_name = kind if isinstance(kind, str) else kind.__name__
+    try:
+        if kind_name == "bool":
+            if isinstance(raw, bool):
+                return raw
+            text = str(raw).strip().lower()
+            if text in {"1", "true", "yes", "on"}:
+                return True
+            if text in {"0", "false", "no", "off", ""}:
+                return False
+            raise ValueError(text)
+        if kind_name == "int":
+            return int(raw)
+        if kind_name == "float":
+            return float(raw)
+        return str(raw)
+    except ValueError:
+        raise SettingsError(f"setting {name!r}: cannot read {raw!r} as {kind_name}") from None
+
+
+def load_settings(
+    config_file: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Settings:
+    """Build the settings: defaults < TOML file < environment < explicit overrides (flags)."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    known = {f.name: f for f in fields(Settings)}
+    if config_file is not None and config_file.exists():
+        with config_file.open("rb") as fh:
+            try:
+                data = tomllib.load(fh)
+            except tomllib.TOMLDecodeError as exc:
+                raise SettingsError(f"{config_file}: {exc}") from None
+        for key, raw in data.items():
+            if key not in known:
+                raise SettingsError(f"{config_file}: unknown setting {key!r}")
+            values[key] = _coerce(key, known[key].type, raw)
+    for name, f in known.items():
+        if env_name(name) in environ:
+            values[name] = _coerce(name, f.type, environ[env_name(name)])
+    for name, raw in (overrides or {}).items():
+        if raw is not None:
+            values[name] = _coerce(name, known[name].type, raw)
+    settings = Settings(**values)
+    _validate(settings)
+    return settings
+
+
+def _validate(settings: Settings) -> None:
+    if settings.scheme not in {"http", "https"}:
+        raise SettingsError("scheme must be http or https")
+    if settings.node_kind not in {"centre", "aggregator"}:
+        raise SettingsError("node_kind must be centre or aggregator")
+    if not settings.domain or "/" in settings.domain:
+        raise SettingsError("domain must be host[:port], without a scheme or path")
+
+
+def settings_fields() -> list[tuple[str, str, Any, str]]:
+    """(name, type, default, help) for each setting, in declaration order."""
+    return [
+        (f.name, f.type if isinstance(f.type, str) else f.type.__name__, f.default,
+         f.metadata["help"])
+        for f in fields(Settings)
+    ]
+
+
+def settings_markdown() -> str:
+    """The reference table of docs/configuration.md, generated from the schema."""
+    lines = [
+        "| node.toml key | environment | flag | default | meaning |",
+        "|---|---|---|---|---|",
+    ]
+    for name, _kind, default, help_text in settings_fields():
+        shown = repr(default) if isinstance(default, str) else str(default).lower()
+        lines.append(
+            f"| `{name}` | `{env_name(name)}` | `{flag_name(name)}` | `{shown}` | {help_text} |"
+        )
+    return "\n".join(lines) + "\n"

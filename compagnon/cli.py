@@ -1,5 +1,217 @@
-"""Command line: placeholder until the commands land."""
+"""compagnon init | serve | worker | migrate | user | peer | post | follow | deliveries | settings
+
+Every setting of config.Settings is also a flag of every command (`--database-url ...`), so
+precedence is the same everywhere: defaults < node.toml < COMPAGNON_* environment < flags.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Callable, Coroutine, Sequence
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from compagnon import operations
+from compagnon.config import Settings, SettingsError, flag_name, load_settings, settings_fields
+from compagnon.config import settings_markdown as _settings_markdown
+
+DEFAULT_CONFIG = "node.toml"
 
 
-def main() -> None:
-    raise SystemExit("not yet")
+def _settings_parent() -> argparse.ArgumentParser:
+    parent = argparse.ArgumentParser(add_help=False)
+    group = parent.add_argument_group("settings (override node.toml and COMPAGNON_*)")
+    group.add_argument("--config", default=os.environ.get("COMPAGNON_CONFIG", DEFAULT_CONFIG),
+                       help="path of node.toml (default: ./node.toml, or $COMPAGNON_CONFIG)")
+    for name, kind, _default, help_text in settings_fields():
+        if kind == "bool":
+            group.add_argument(flag_name(name), dest=name, default=None,
+                               action=argparse.BooleanOptionalAction, help=help_text)
+        else:
+            group.add_argument(flag_name(name), dest=name, default=None, help=help_text,
+                               type={"int": int, "float": float}.get(kind, str))
+    return parent
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parent = _settings_parent()
+    parser = argparse.ArgumentParser(prog="compagnon", description="A Compagnon node.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    init = sub.add_parser("init", parents=[parent], help="write node.toml, create the database "
+                          "and an admin account")
+    init.add_argument("--admin", default="admin", help="username of the first admin")
+    init.add_argument("--admin-password-stdin", action="store_true",
+                      help="read the admin password from standard input")
+    serve = sub.add_parser("serve", parents=[parent], help="run the web server (and worker)")
+    serve.add_argument("--init-if-missing", action="store_true",
+                       help="run `init` first when node.toml does not exist")
+    sub.add_parser("worker", parents=[parent], help="run an extra delivery worker")
+    sub.add_parser("migrate", parents=[parent], help="bring the database schema up to date")
+    sub.add_parser("settings", parents=[parent], help="print the settings reference (Markdown)")
+    user = sub.add_parser("user", help="manage accounts").add_subparsers(dest="action",
+                                                                         required=True)
+    create = user.add_parser("create", parents=[parent], help="create a trainer account")
+    create.add_argument("name")
+    create.add_argument("--password-stdin", action="store_true")
+    create.add_argument("--admin", action="store_true", help="give admin rights")
+    user.add_parser("list", parents=[parent], help="list accounts")
+    peer = sub.add_parser("peer", help="manage peer hosts").add_subparsers(dest="action",
+                                                                           required=True)
+    peer.add_parser("list", parents=[parent], help="list known peers")
+    for action in ("block", "allow"):
+        p = peer.add_parser(action, parents=[parent], help=f"{action} a host")
+        p.add_argument("host")
+    post = sub.add_parser("post", parents=[parent], help="publish a post as NAME")
+    post.add_argument("name")
+    post.add_argument("text")
+    post.add_argument("--visibility", default="public",
+                      choices=["public", "unlisted", "followers", "direct"])
+    follow = sub.add_parser("follow", parents=[parent], help="NAME follows a remote actor")
+    follow.add_argument("name")
+    follow.add_argument("handle", metavar="HANDLE_OR_URL")
+    deliveries = sub.add_parser("deliveries", parents=[parent],
+                                help="where an object was delivered, and what is pending")
+    deliveries.add_argument("object_url")
+    return parser
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    names = [name for name, *_ in settings_fields()]
+    overrides = {n: getattr(args, n) for n in names if getattr(args, n, None) is not None}
+    return load_settings(Path(args.config), overrides=overrides)
+
+
+def run(coro: Coroutine[Any, Any, Any]) -> Any:
+    try:
+        return asyncio.run(coro)
+    except operations.OperationError as exc:
+        raise SystemExit(f"error: {exc}") from None
+
+
+def read_password() -> str:
+    password = sys.stdin.readline().rstrip("\n")
+    if not password:
+        raise SystemExit("error: no password on standard input")
+    return password
+
+
+def cmd_init(args: argparse.Namespace) -> None:
+    config = Path(args.config)
+    if config.exists():
+        raise SystemExit(f"error: {config} exists already; edit it, or remove it to start over")
+    settings = settings_from(args)
+    defaults = Settings()
+    chosen = {name: getattr(settings, name) for name, *_ in settings_fields()
+              if getattr(settings, name) != getattr(defaults, name)}
+    password = read_password() if args.admin_password_stdin else None
+    admin = run(operations.create_user(settings, args.admin, password, is_admin=True))
+    config.write_text("# Compagnon node settings: see docs/configuration.md\n"
+                      + tomli_w.dumps(chosen))
+    print(f"Wrote {config}; database at {settings.resolved_database_url}")
+    print(f"Admin account: {admin.username}")
+    if admin.password:
+        print(f"Admin password (shown once): {admin.password}")
+    print(f"Log in at {settings.base_url}/login")
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    if args.init_if_missing and not Path(args.config).exists():
+        args.admin, args.admin_password_stdin = "admin", False
+        cmd_init(args)
+    from aiohttp import web
+
+    from compagnon.server.app import create_app
+
+    settings = settings_from(args)
+    print(f"Compagnon serving {settings.base_url} on http://{settings.host}:{settings.port}")
+    web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
+
+
+def cmd_worker(args: argparse.Namespace) -> None:
+    from compagnon.server.worker import Worker
+
+    settings = settings_from(args)
+
+    async def work() -> None:
+        async with operations.federation(settings) as ctx:
+            await Worker(ctx).run_forever(asyncio.Event())
+
+    run(work())
+
+
+def cmd_migrate(args: argparse.Namespace) -> None:
+    async def migrate() -> None:
+        async with operations.database(settings_from(args)):
+            pass
+
+    run(migrate())
+    print("database is up to date")
+
+
+def cmd_user(args: argparse.Namespace) -> None:
+    settings = settings_from(args)
+    if args.action == "list":
+        for row in run(operations.list_users(settings)):
+            print(f"{row['username']}\t{'admin' if row['admin'] else 'trainer'}\t{row['actor']}")
+        return
+    password = read_password() if args.password_stdin else None
+    created = run(operations.create_user(settings, args.name, password, is_admin=args.admin))
+    print(f"created {created.username}: {created.actor_uri}")
+    if created.password:
+        print(f"password (shown once): {created.password}")
+
+
+def cmd_peer(args: argparse.Namespace) -> None:
+    settings = settings_from(args)
+    if args.action == "list":
+        for row in run(operations.peer_list(settings)):
+            state = "blocked" if row["blocked"] else (
+                "unreachable" if row["unreachable"] else "ok")
+            print(f"{row['host']}\t{state}\t{row['last_success_at'] or '-'}\t{row['note']}")
+        return
+    run(operations.peer_block(settings, args.host, args.action == "block"))
+    print(f"{args.host}: {'blocked' if args.action == 'block' else 'allowed'}")
+
+
+def cmd_post(args: argparse.Namespace) -> None:
+    print(run(operations.post(settings_from(args), args.name, args.text, args.visibility)))
+
+
+def cmd_follow(args: argparse.Namespace) -> None:
+    print(run(operations.follow(settings_from(args), args.name, args.handle)))
+
+
+def cmd_deliveries(args: argparse.Namespace) -> None:
+    rows = run(operations.delivery_report(settings_from(args), args.object_url))
+    if not rows:
+        print("no deliveries for that object")
+    for row in rows:
+        print(f"{row['state']}\t{row['attempts']}\t{row['last_status'] or '-'}\t{row['inbox']}"
+              f"\t{row['last_error'] or ''}")
+
+
+def cmd_settings(_args: argparse.Namespace) -> None:
+    print(_settings_markdown(), end="")
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], None]] = {
+    "init": cmd_init, "serve": cmd_serve, "worker": cmd_worker, "migrate": cmd_migrate,
+    "user": cmd_user, "peer": cmd_peer, "post": cmd_post, "follow": cmd_follow,
+    "deliveries": cmd_deliveries, "settings": cmd_settings,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=os.environ.get("COMPAGNON_LOG_LEVEL", "INFO").upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        COMMANDS[args.command](args)
+    except SettingsError as exc:
+        raise SystemExit(f"error in settings: {exc}") from None

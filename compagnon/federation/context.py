@@ -1,0 +1,55 @@
+"""What federation code needs from the outside world, gathered in one object.
+
+The server builds one FederationContext at start-up (and tests build their own); every
+collaborator (database sessions, HTTP client, clock-free settings) is passed in, never global.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from compagnon.config import Settings
+from compagnon.federation.signatures import load_private_key, sign_cavage
+from compagnon.federation.urls import Urls
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    key_id: str
+    private_key_pem: str
+
+
+def make_signer(key: SigningKey) -> Any:
+    """A Signer (see fetch.py) that signs draft-cavage with this key."""
+    private_key = load_private_key(key.private_key_pem)
+
+    def signer(
+        method: str, url: str, headers: Mapping[str, str], body: bytes | None
+    ) -> dict[str, str]:
+        return sign_cavage(method, url, headers, body, key.key_id, private_key)
+
+    return signer
+
+
+@dataclass
+class FederationContext:
+    settings: Settings
+    sessions: async_sessionmaker[AsyncSession]
+    http: httpx.AsyncClient
+    instance_key: SigningKey
+    urls: Urls = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.urls = Urls(self.settings.base_url)
+
+    @property
+    def allow_private(self) -> bool:
+        return self.settings.allow_private_addresses
+
+    def instance_signer(self) -> Any:
+        return make_signer(self.instance_key)

@@ -1,0 +1,210 @@
+"""One handler per activity type, registered in HANDLERS. Run by the worker, idempotently:
+running a handler twice on the same activity leaves the same state as running it once."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from compagnon.federation.context import FederationContext
+from compagnon.federation.convert import actor_fields_from_document, object_fields_from_note
+from compagnon.federation.jsonld import first_id, ids
+from compagnon.federation.outbox import publish
+from compagnon.federation.sanitize import sanitize_html
+from compagnon.federation.urls import host_of
+from compagnon.storage.models import Actor, Object, Reaction, utcnow
+from compagnon.storage.queries import actors as actor_queries
+from compagnon.storage.queries import follows as follow_queries
+from compagnon.storage.queries import objects as object_queries
+
+log = logging.getLogger(__name__)
+
+
+class Ignored(Exception):
+    """The activity is valid but there is nothing to do (recorded as the outcome)."""
+
+
+@dataclass
+class Handling:
+    ctx: FederationContext
+    session: AsyncSession
+    sender: Actor
+
+
+Handler = Callable[[Handling, dict[str, Any]], Awaitable[None]]
+
+
+async def _local_actor(h: Handling, uri: str | None) -> Actor:
+    actor = await actor_queries.by_uri(h.session, uri) if uri else None
+    if actor is None or not actor.is_local:
+        raise Ignored(f"{uri} is not an actor of this node")
+    return actor
+
+
+async def on_follow(h: Handling, activity: dict[str, Any]) -> None:
+    local = await _local_actor(h, first_id(activity.get("object")))
+    existing = await follow_queries.get(h.session, h.sender.id, local.id)
+    if existing is not None and existing.activity_uri == activity["id"]:
+        return  # handled before
+    state = "pending" if local.manually_approves_followers else "accepted"
+    await follow_queries.upsert(h.session, h.sender.id, local.id, activity["id"], state)
+    if state == "accepted":
+        await publish.answer_follow(h.session, h.ctx.urls, local, h.sender, activity, accept=True)
+
+
+async def _our_follow_answered(h: Handling, activity: dict[str, Any]) -> tuple[Actor, Any]:
+    obj = activity.get("object")
+    follow = await follow_queries.by_activity(h.session, first_id(obj) or "")
+    if follow is not None and follow.followee_id == h.sender.id:
+        follower = await h.session.get(Actor, follow.follower_id)
+        if follower is not None:
+            return follower, follow
+    if isinstance(obj, dict) and first_id(obj.get("object")) == h.sender.uri:
+        follower = await _local_actor(h, first_id(obj.get("actor")))
+        return follower, await follow_queries.get(h.session, follower.id, h.sender.id)
+    raise Ignored("answers no Follow of ours")
+
+
+async def on_accept(h: Handling, activity: dict[str, Any]) -> None:
+    _, follow = await _our_follow_answered(h, activity)
+    if follow is None:
+        raise Ignored("the Follow was withdrawn meanwhile")
+    follow.state = "accepted"
+
+
+async def on_reject(h: Handling, activity: dict[str, Any]) -> None:
+    follower, _ = await _our_follow_answered(h, activity)
+    await follow_queries.remove(h.session, follower.id, h.sender.id)
+
+
+async def on_undo(h: Handling, activity: dict[str, Any]) -> None:
+    obj = activity.get("object")
+    inner_type = obj.get("type") if isinstance(obj, dict) else None
+    inner_id = first_id(obj) or ""
+    if inner_type == "Follow" or (inner_type is None and await follow_queries.by_activity(
+            h.session, inner_id)):
+        target = first_id(obj.get("object")) if isinstance(obj, dict) else None
+        follow = await follow_queries.by_activity(h.session, inner_id)
+        followee_id = follow.followee_id if follow else (await _local_actor(h, target)).id
+        await follow_queries.remove(h.session, h.sender.id, followee_id)
+        return
+    result = await h.session.execute(
+        delete(Reaction).where(Reaction.activity_uri == inner_id, Reaction.actor_id == h.sender.id)
+    )
+    if not getattr(result, "rowcount", 0):
+        raise Ignored("nothing to undo")
+
+
+async def _object_doc(h: Handling, activity: dict[str, Any]) -> dict[str, Any]:
+    obj = activity.get("object")
+    if not isinstance(obj, dict) or not isinstance(obj.get("id"), str):
+        raise Ignored("the object must be embedded with an id")
+    if host_of(obj["id"]) != host_of(h.sender.uri):
+        raise Ignored("the object is not on the sender's host")
+    owner = first_id(obj.get("attributedTo")) or first_id(obj.get("actor"))
+    if owner is not None and owner != h.sender.uri:
+        raise Ignored("the object is attributed to someone else")
+    return obj
+
+
+async def on_create(h: Handling, activity: dict[str, Any]) -> None:
+    doc = await _object_doc(h, activity)
+    if await object_queries.by_uri(h.session, doc["id"]) is not None:
+        return  # known, or deleted: a tombstone is never brought back
+    fields = object_fields_from_note(doc, h.sender.followers_url)
+    fields["content"] = sanitize_html(fields["content"])
+    fields["summary"] = sanitize_html(fields["summary"])
+    obj = await object_queries.add(h.session, actor_id=h.sender.id, is_local=False, **fields)
+    addressed_local = []
+    for uri in ids(doc.get("to")) + ids(doc.get("cc")):
+        local = await actor_queries.by_uri(h.session, uri)
+        if local is not None and local.is_local:
+            addressed_local.append(local.id)
+    readers = addressed_local
+    if obj.visibility != "direct":
+        readers = readers + await follow_queries.local_followers_of(h.session, h.sender.id)
+    await object_queries.push_to_timelines(h.session, obj.id, readers)
+
+
+async def on_update(h: Handling, activity: dict[str, Any]) -> None:
+    obj = activity.get("object")
+    if isinstance(obj, dict) and obj.get("id") == h.sender.uri:
+        fields = actor_fields_from_document(obj)
+        fields["summary"] = sanitize_html(fields["summary"])
+        await actor_queries.upsert_remote(h.session, fields)
+        return
+    doc = await _object_doc(h, activity)
+    stored = await object_queries.by_uri(h.session, doc["id"])
+    if stored is None or stored.actor_id != h.sender.id:
+        raise Ignored("update of an object we do not hold")
+    if stored.deleted_at is not None:
+        raise Ignored("update of a deleted object")
+    fields = object_fields_from_note(doc, h.sender.followers_url)
+    stored.content = sanitize_html(fields["content"])
+    stored.summary = sanitize_html(fields["summary"])
+    stored.name = fields["name"]
+    stored.updated = fields["updated"] or utcnow()
+    stored.raw = doc
+
+
+async def on_delete(h: Handling, activity: dict[str, Any]) -> None:
+    target = first_id(activity.get("object")) or ""
+    if target == h.sender.uri:
+        h.sender.gone_at = utcnow()
+        return
+    if host_of(target) != host_of(h.sender.uri):
+        raise Ignored("delete of an object on another host")
+    stored = await object_queries.by_uri(h.session, target)
+    if stored is None:
+        # Remember the tombstone so a late or replayed Create cannot bring it back.
+        await object_queries.add(h.session, uri=target, type="Tombstone", actor_id=h.sender.id,
+                                 is_local=False, deleted_at=utcnow(), recipients={})
+        return
+    if stored.actor_id != h.sender.id:
+        raise Ignored("delete of someone else's object")
+    _tombstone(stored)
+
+
+def _tombstone(obj: Object) -> None:
+    obj.deleted_at = obj.deleted_at or utcnow()
+    obj.content = ""
+    obj.summary = ""
+    obj.raw = None
+
+
+async def _react(h: Handling, activity: dict[str, Any], kind: str) -> None:
+    target = first_id(activity.get("object"))
+    if not target:
+        raise Ignored(f"{kind} of nothing")
+    existing = await h.session.scalar(
+        select(Reaction.id).where(Reaction.activity_uri == activity["id"])
+    )
+    if existing is None:
+        h.session.add(Reaction(kind=kind, actor_id=h.sender.id, object_uri=target,
+                               activity_uri=activity["id"]))
+
+
+async def on_like(h: Handling, activity: dict[str, Any]) -> None:
+    await _react(h, activity, "like")
+
+
+async def on_announce(h: Handling, activity: dict[str, Any]) -> None:
+    await _react(h, activity, "announce")
+
+
+HANDLERS: dict[str, Handler] = {
+    "Follow": on_follow,
+    "Accept": on_accept,
+    "Reject": on_reject,
+    "Undo": on_undo,
+    "Create": on_create,
+    "Update": on_update,
+    "Delete": on_delete,
+    "Announce": on_announce,
+    "Like": on_like,
+}

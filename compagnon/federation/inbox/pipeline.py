@@ -1,0 +1,143 @@
+"""The inbox pipeline: size → parse → blocked? → verify → authorise → store.
+
+Each step returns the value the next step needs, or an Outcome that ends the request. Nothing
+here has side effects beyond storing the raw activity: handlers run later, in the worker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from compagnon.federation.inbox.outcomes import (
+    Accepted,
+    BadSignature,
+    Malformed,
+    NotAllowed,
+    Outcome,
+    TooLarge,
+)
+from compagnon.federation.jsonld import first_id
+from compagnon.federation.signatures import (
+    KeyLookup,
+    SignatureError,
+    VerifiedSignature,
+    verify_request,
+)
+from compagnon.federation.urls import host_of
+
+Store = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class InboundRequest:
+    method: str
+    url: str  # as addressed: scheme://host/path?query
+    headers: Mapping[str, str]
+    body: bytes
+
+
+@dataclass(frozen=True)
+class InboxPolicy:
+    max_body_bytes: int
+    signature_max_age: int
+    blocked_hosts: frozenset[str]
+
+
+def check_size(request: InboundRequest, policy: InboxPolicy) -> Outcome | None:
+    if len(request.body) > policy.max_body_bytes:
+        return TooLarge(f"body over {policy.max_body_bytes} bytes")
+    return None
+
+
+def parse(body: bytes) -> dict[str, Any] | Outcome:
+    try:
+        doc = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        return Malformed(f"body is not JSON: {exc}")
+    if not isinstance(doc, dict):
+        return Malformed("body must be a JSON object")
+    if not isinstance(doc.get("type"), str):
+        return Malformed("activity has no type")
+    if not first_id(doc.get("actor")):
+        return Malformed("activity has no actor")
+    if not isinstance(doc.get("id"), str) or not doc["id"].startswith(("https://", "http://")):
+        return Malformed("activity has no http(s) id")
+    return doc
+
+
+def check_blocked(doc: dict[str, Any], policy: InboxPolicy) -> Outcome | None:
+    actor_host = host_of(first_id(doc.get("actor")) or "")
+    if actor_host in policy.blocked_hosts or _domain_blocked(actor_host, policy.blocked_hosts):
+        return NotAllowed(f"{actor_host} is blocked by this node")
+    return None
+
+
+def _domain_blocked(host: str, blocked: frozenset[str]) -> bool:
+    bare = host.split(":", 1)[0]
+    return any(bare == b or bare.endswith("." + b) for b in blocked)
+
+
+async def verify(
+    request: InboundRequest, key_lookup: KeyLookup, policy: InboxPolicy
+) -> VerifiedSignature | Outcome:
+    try:
+        return await verify_request(
+            request.method, request.url, request.headers, request.body, key_lookup,
+            max_age=policy.signature_max_age,
+        )
+    except SignatureError as exc:
+        return BadSignature(str(exc) or "signature not verified")
+
+
+def authorise(doc: dict[str, Any], signature: VerifiedSignature) -> Outcome | None:
+    """The signer must be the actor, and the activity id must live on the actor's host.
+    Forwarded activities signed by someone else are refused (LD signatures: interop issue)."""
+    actor = first_id(doc.get("actor")) or ""
+    if signature.owner != actor:
+        return NotAllowed(f"signed by {signature.owner}, not by the actor {actor}")
+    if host_of(doc["id"]) != host_of(actor):
+        return NotAllowed("activity id is not on the actor's host")
+    return None
+
+
+def _is_self_delete(doc: dict[str, Any]) -> bool:
+    return doc.get("type") == "Delete" and first_id(doc.get("object")) == first_id(doc.get("actor"))
+
+
+def row_for(doc: dict[str, Any]) -> dict[str, Any]:
+    actor = first_id(doc.get("actor")) or ""
+    return {
+        "uri": doc["id"], "type": doc["type"][:64], "actor_uri": actor,
+        "object_uri": first_id(doc.get("object")), "raw": doc, "host": host_of(actor),
+    }
+
+
+async def receive(
+    request: InboundRequest, policy: InboxPolicy, key_lookup: KeyLookup, store: Store
+) -> Outcome:
+    """Run the whole pipeline for one POST."""
+    too_large = check_size(request, policy)
+    if too_large:
+        return too_large
+    doc = parse(request.body)
+    if isinstance(doc, Outcome):
+        return doc
+    blocked = check_blocked(doc, policy)
+    if blocked:
+        return blocked
+    signature = await verify(request, key_lookup, policy)
+    if isinstance(signature, Outcome):
+        if _is_self_delete(doc):
+            # An account deleted on its server can no longer prove anything (its key is gone),
+            # and there is nothing for us to keep: answer 202 so the peer stops retrying.
+            return Accepted("self-delete of an actor we cannot verify: nothing stored")
+        return signature
+    refused = authorise(doc, signature)
+    if refused:
+        return refused
+    await store(row_for(doc))
+    return Accepted("stored")

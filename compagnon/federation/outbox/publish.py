@@ -1,0 +1,144 @@
+"""Publishing: the object, its activity and one Delivery row per unique inbox, written in the
+caller's transaction. Nothing here sends: the worker does, from the rows.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from compagnon.federation.convert import addressing, to_note, wrap
+from compagnon.federation.jsonld import AS_PUBLIC
+from compagnon.federation.outbox.recipients import inbox_for, inboxes
+from compagnon.federation.urls import Urls
+from compagnon.storage.models import Activity, Actor, Follow, Object, utcnow
+from compagnon.storage.queries import activities, deliveries
+from compagnon.storage.queries import follows as follow_queries
+from compagnon.storage.queries import objects as object_queries
+
+VISIBILITIES = ("public", "unlisted", "followers", "direct")
+
+
+async def send(
+    session: AsyncSession, sender: Actor, doc: dict[str, Any], *,
+    addressed: list[str] | None = None, extra_inboxes: list[str] | None = None,
+    object_uri: str | None = None,
+) -> Activity:
+    """Store a local activity and queue it for every inbox its addressing reaches."""
+    obj = doc.get("object")
+    target = obj.get("id") if isinstance(obj, dict) else obj
+    activity = await activities.add_local(
+        session, doc["id"], doc["type"], sender.uri, target if isinstance(target, str) else None,
+        doc,
+    )
+    found = await inboxes(session, sender, addressed or []) if addressed else []
+    await deliveries.enqueue(session, activity.id, [*found, *(extra_inboxes or [])], object_uri)
+    return activity
+
+
+def _mention_tags(mentions: list[Actor]) -> list[dict[str, str]]:
+    return [
+        {"type": "Mention", "href": m.uri, "name": f"@{m.username}@{m.domain}"} for m in mentions
+    ]
+
+
+async def publish_note(
+    session: AsyncSession, urls: Urls, author: Actor, content_html: str, *,
+    visibility: str = "public", mentions: list[Actor] | None = None, language: str | None = None,
+) -> Object:
+    if visibility not in VISIBILITIES:
+        raise ValueError(f"visibility must be one of {', '.join(VISIBILITIES)}")
+    mentions = mentions or []
+    recipients: dict[str, Any] = addressing(
+        visibility, author.followers_url, [m.uri for m in mentions]
+    )
+    recipients["tag"] = _mention_tags(mentions)
+    obj = await object_queries.add(
+        session, uri=urls.new_object(), type="Note", actor_id=author.id, is_local=True,
+        visibility=visibility, content=content_html, language=language,
+        recipients=recipients, published=utcnow(),
+    )
+    note = to_note(obj, author)
+    obj.raw = note
+    create = wrap("Create", urls.new_activity(), author.uri, note, recipients)
+    await send(session, author, create, addressed=recipients["to"] + recipients["cc"],
+               object_uri=obj.uri)
+    await object_queries.push_to_timelines(session, obj.id, [author.id])
+    return obj
+
+
+async def update_note(
+    session: AsyncSession, urls: Urls, author: Actor, obj: Object, content_html: str
+) -> Object:
+    """Edit: the new version goes to every inbox the object's addressing reaches now, and to
+    every host that got the original."""
+    obj.content = content_html
+    obj.updated = utcnow()
+    note = to_note(obj, author)
+    obj.raw = note
+    update = wrap("Update", urls.new_activity(), author.uri, note, obj.recipients)
+    received = await deliveries.inboxes_that_received(session, obj.uri)
+    await send(session, author, update,
+               addressed=obj.recipients.get("to", []) + obj.recipients.get("cc", []),
+               extra_inboxes=received, object_uri=obj.uri)
+    return obj
+
+
+async def delete_note(session: AsyncSession, urls: Urls, author: Actor, obj: Object) -> None:
+    """Delete: a Tombstone goes only to the hosts that received the object; what was still
+    queued for the others is cancelled, so they never see it at all."""
+    received = await deliveries.inboxes_that_received(session, obj.uri)
+    await deliveries.cancel_pending_for_object(session, obj.uri)
+    obj.deleted_at = utcnow()
+    obj.content = ""
+    obj.summary = ""
+    tombstone = {"id": obj.uri, "type": "Tombstone", "formerType": obj.type}
+    delete = wrap("Delete", urls.new_activity(), author.uri, tombstone, obj.recipients)
+    await send(session, author, delete, extra_inboxes=received, object_uri=None)
+
+
+async def follow(session: AsyncSession, urls: Urls, follower: Actor, followee: Actor) -> Follow:
+    activity_uri = urls.new_activity()
+    state = "accepted" if followee.is_local else "pending"
+    row = await follow_queries.upsert(session, follower.id, followee.id, activity_uri, state)
+    if not followee.is_local:
+        doc = wrap("Follow", activity_uri, follower.uri, followee.uri, {"to": [followee.uri]})
+        await send(session, follower, doc, extra_inboxes=[followee.inbox])
+    return row
+
+
+async def unfollow(session: AsyncSession, urls: Urls, follower: Actor, followee: Actor) -> bool:
+    row = await follow_queries.get(session, follower.id, followee.id)
+    if row is None:
+        return False
+    await follow_queries.remove(session, follower.id, followee.id)
+    if not followee.is_local:
+        original = wrap("Follow", row.activity_uri, follower.uri, followee.uri)
+        original.pop("@context")
+        undo = wrap("Undo", urls.new_activity(), follower.uri, original, {"to": [followee.uri]})
+        await send(session, follower, undo, extra_inboxes=[followee.inbox])
+    return True
+
+
+async def answer_follow(
+    session: AsyncSession, urls: Urls, local: Actor, follower: Actor, follow_doc: Any,
+    *, accept: bool,
+) -> None:
+    """Accept or Reject a Follow we received, echoing the Follow as its object."""
+    kind = "Accept" if accept else "Reject"
+    doc = wrap(kind, urls.new_activity(), local.uri, follow_doc, {"to": [follower.uri]})
+    await send(session, local, doc, extra_inboxes=[inbox_for(follower)])
+
+
+async def react(
+    session: AsyncSession, urls: Urls, actor: Actor, kind: str, obj: Object, author: Actor
+) -> Activity:
+    """Like or Announce (boost) someone's object. A Like goes to the author; an Announce to
+    our followers and the author, addressed publicly as Mastodon does."""
+    if kind not in ("Like", "Announce"):
+        raise ValueError("kind must be Like or Announce")
+    recipients = ({"to": [author.uri], "cc": []} if kind == "Like"
+                  else {"to": [AS_PUBLIC], "cc": [actor.followers_url, author.uri]})
+    doc = wrap(kind, urls.new_activity(), actor.uri, obj.uri, recipients)
+    return await send(session, actor, doc, addressed=recipients["to"] + recipients["cc"])

@@ -1,0 +1,132 @@
+"""Finding remote actors: cache first, then a signed fetch; key lookup for signature checks;
+WebFinger lookups of `user@host` handles."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+from urllib.parse import urldefrag
+
+from compagnon.federation import fetch
+from compagnon.federation.context import FederationContext
+from compagnon.federation.convert import actor_fields_from_document
+from compagnon.federation.signatures import PublicKeyInfo, load_public_key
+from compagnon.federation.urls import host_of
+from compagnon.storage.models import Actor, utcnow
+from compagnon.storage.queries import actors as actor_queries
+
+log = logging.getLogger(__name__)
+HANDLE_RE = re.compile(r"^@?(?:acct:)?([^@\s/]+)@([^@\s/]+)$")
+
+
+class ResolveError(Exception):
+    """The actor or handle could not be found; the message says why, for a person to read."""
+
+
+class Resolver:
+    def __init__(self, ctx: FederationContext) -> None:
+        self.ctx = ctx
+
+    async def _fetch(self, url: str) -> dict[str, Any]:
+        return await fetch.fetch_json(
+            self.ctx.http, url, signer=self.ctx.instance_signer(),
+            allow_private=self.ctx.allow_private, max_bytes=self.ctx.settings.max_body_bytes,
+        )
+
+    async def actor(self, uri: str, *, refresh: bool = False) -> Actor | None:
+        """The actor at `uri`, fetched and cached when unknown or when asked to refresh."""
+        async with self.ctx.sessions() as session:
+            cached = await actor_queries.by_uri(session, uri)
+            if cached is not None and (cached.is_local or not refresh):
+                return cached
+        try:
+            doc = await self._fetch(uri)
+            fields = actor_fields_from_document(doc)
+        except fetch.FetchError as exc:
+            if exc.status == 410:
+                async with self.ctx.sessions.begin() as session:
+                    await actor_queries.mark_gone(session, uri, utcnow())
+            log.info("cannot fetch actor %s: %s", uri, exc)
+            return cached
+        except ValueError as exc:
+            log.info("not an actor at %s: %s", uri, exc)
+            return cached
+        return await self.store(fields)
+
+    async def store(self, fields: dict[str, Any]) -> Actor:
+        from compagnon.federation.sanitize import sanitize_html
+
+        fields = {**fields, "summary": sanitize_html(fields.get("summary", ""))}
+        async with self.ctx.sessions.begin() as session:
+            return await actor_queries.upsert_remote(session, fields)
+
+    async def key_lookup(self, key_id: str, refresh: bool) -> PublicKeyInfo | None:
+        """Signature key by id: from the cache, or by fetching its owner (signed, as the
+        instance actor). `refresh` refetches once after a failed verification."""
+        if not refresh:
+            async with self.ctx.sessions() as session:
+                actor = await actor_queries.by_key_id(session, key_id)
+            if actor is not None and actor.public_key_pem:
+                return self._key_info(actor, key_id)
+        owner_uri = await self._key_owner(key_id)
+        if owner_uri is None:
+            return None
+        actor = await self.actor(owner_uri, refresh=True)
+        if actor is None or actor.public_key_id != key_id or not actor.public_key_pem:
+            return None
+        return self._key_info(actor, key_id)
+
+    async def _key_owner(self, key_id: str) -> str | None:
+        url = urldefrag(key_id).url
+        try:
+            doc = await self._fetch(url)
+        except fetch.FetchError as exc:
+            log.info("cannot fetch key %s: %s", key_id, exc)
+            return None
+        if isinstance(doc.get("inbox"), str):
+            return str(doc["id"])  # the key lives in an actor document
+        owner = doc.get("owner")
+        if isinstance(owner, str) and host_of(owner) == host_of(key_id):
+            return owner
+        return None
+
+    @staticmethod
+    def _key_info(actor: Actor, key_id: str) -> PublicKeyInfo | None:
+        try:
+            public_key = load_public_key(actor.public_key_pem)
+        except ValueError:
+            return None
+        return PublicKeyInfo(key_id=key_id, owner=actor.uri, public_key=public_key)
+
+    async def find(self, handle_or_url: str) -> Actor:
+        """An actor from `user@host`, `@user@host`, `acct:user@host` or an actor URL."""
+        text = handle_or_url.strip()
+        if text.startswith(("http://", "https://")):
+            uri = text
+        else:
+            match = HANDLE_RE.match(text)
+            if not match:
+                raise ResolveError(f"{text!r} is neither user@host nor an http(s) URL")
+            uri = await self.webfinger(match.group(1), match.group(2))
+        actor = await self.actor(uri)
+        if actor is None:
+            raise ResolveError(f"no usable actor at {uri}")
+        return actor
+
+    async def webfinger(self, user: str, host: str) -> str:
+        scheme = self.ctx.settings.scheme
+        url = f"{scheme}://{host}/.well-known/webfinger?resource=acct:{user}@{host}"
+        try:
+            jrd = await fetch.fetch_json(
+                self.ctx.http, url, signer=None, allow_private=self.ctx.allow_private,
+                accept="application/jrd+json, application/json", check_id=False,
+            )
+        except fetch.FetchError as exc:
+            raise ResolveError(f"WebFinger lookup of {user}@{host} failed: {exc}") from None
+        for link in jrd.get("links", []) if isinstance(jrd.get("links"), list) else []:
+            if (isinstance(link, dict) and link.get("rel") == "self"
+                    and isinstance(link.get("href"), str)
+                    and "json" in str(link.get("type", ""))):
+                return str(link["href"])
+        raise ResolveError(f"{user}@{host} has no ActivityPub actor")

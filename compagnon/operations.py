@@ -1,0 +1,162 @@
+"""What the admin commands do, apart from parsing arguments: used by the CLI (and tests).
+
+Each operation opens the database with the node's settings, does one thing in one transaction,
+and returns plain data for the caller to print. Nothing here sends over the network, except
+resolving a remote handle for `follow` (a signed GET): delivery stays with the worker.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from compagnon.config import Settings
+from compagnon.federation import accounts
+from compagnon.federation.context import FederationContext, SigningKey
+from compagnon.federation.fetch import make_http_client
+from compagnon.federation.outbox import publish
+from compagnon.federation.resolver import Resolver
+from compagnon.federation.sanitize import text_to_html
+from compagnon.federation.urls import Urls
+from compagnon.storage.db import create_engine, create_sessionmaker
+from compagnon.storage.migrate import upgrade
+from compagnon.storage.models import Actor
+from compagnon.storage.queries import actors as actor_queries
+from compagnon.storage.queries import deliveries, peers
+
+
+class OperationError(Exception):
+    """Something the admin asked cannot be done; the message says why."""
+
+
+@asynccontextmanager
+async def database(settings: Settings) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    engine = create_engine(settings.resolved_database_url)
+    try:
+        await upgrade(engine)
+        sessions = create_sessionmaker(engine)
+        async with sessions.begin() as session:
+            await accounts.ensure_node_actors(session, Urls(settings.base_url),
+                                              settings.node_name)
+        yield sessions
+    finally:
+        await engine.dispose()
+
+
+@asynccontextmanager
+async def federation(settings: Settings) -> AsyncIterator[FederationContext]:
+    async with database(settings) as sessions:
+        urls = Urls(settings.base_url)
+        async with sessions() as session:
+            instance = await actor_queries.by_uri(session, urls.instance_actor)
+        assert instance is not None and instance.private_key_pem
+        http = make_http_client(
+            connect_timeout=settings.fetch_connect_timeout,
+            read_timeout=settings.fetch_read_timeout, total_timeout=settings.fetch_total_timeout,
+            user_agent=f"Compagnon/0.1 (+{settings.base_url})",
+        )
+        try:
+            yield FederationContext(settings=settings, sessions=sessions, http=http,
+                                    instance_key=SigningKey(instance.public_key_id,
+                                                            instance.private_key_pem))
+        finally:
+            await http.aclose()
+
+
+@dataclass(frozen=True)
+class CreatedUser:
+    username: str
+    password: str | None  # set when generated here, so it can be shown once
+    actor_uri: str
+
+
+async def create_user(settings: Settings, username: str, password: str | None,
+                      *, is_admin: bool = False) -> CreatedUser:
+    generated = password is None
+    password = password if password is not None else secrets.token_urlsafe(12)
+    async with database(settings) as sessions, sessions.begin() as session:
+        try:
+            user = await accounts.create_user(session, Urls(settings.base_url), username,
+                                              password, is_admin=is_admin)
+        except accounts.AccountError as exc:
+            raise OperationError(str(exc)) from None
+        actor = await session.get(Actor, user.actor_id)
+        assert actor is not None
+        return CreatedUser(user.username, password if generated else None, actor.uri)
+
+
+async def list_users(settings: Settings) -> list[dict[str, Any]]:
+    async with database(settings) as sessions, sessions() as session:
+        rows = await actor_queries.users_with_actors(session)
+    return [{"username": u.username, "admin": u.is_admin, "actor": a.uri} for u, a in rows]
+
+
+async def _local_actor(session: AsyncSession, username: str) -> Actor:
+    actor = await actor_queries.local_by_username(session, username)
+    if actor is None or actor.type == "Application":
+        raise OperationError(f"no local account named {username!r}")
+    return actor
+
+
+async def post(settings: Settings, username: str, text: str, visibility: str) -> str:
+    if visibility not in publish.VISIBILITIES:
+        raise OperationError(f"visibility must be one of {', '.join(publish.VISIBILITIES)}")
+    if not text.strip():
+        raise OperationError("the post is empty")
+    mentions: list[Actor] = []
+    async with federation(settings) as ctx:
+        resolver = Resolver(ctx)
+        for word in text.split():
+            if word.startswith("@") and word.count("@") == 2:
+                try:
+                    mentions.append(await resolver.find(word.rstrip(".,;:!?")))
+                except Exception as exc:
+                    raise OperationError(f"cannot find {word}: {exc}") from None
+        if visibility == "direct" and not mentions:
+            raise OperationError("a direct post needs at least one @user@host mention")
+        async with ctx.sessions.begin() as session:
+            author = await _local_actor(session, username)
+            obj = await publish.publish_note(
+                session, ctx.urls, author, text_to_html(text), visibility=visibility,
+                mentions=mentions, language=settings.language_list[0],
+            )
+            return obj.uri
+
+
+async def follow(settings: Settings, username: str, handle_or_url: str) -> str:
+    async with federation(settings) as ctx:
+        try:
+            target = await Resolver(ctx).find(handle_or_url)
+        except Exception as exc:
+            raise OperationError(str(exc)) from None
+        async with ctx.sessions.begin() as session:
+            follower = await _local_actor(session, username)
+            if target.id == follower.id:
+                raise OperationError("an account cannot follow itself")
+            row = await publish.follow(session, ctx.urls, follower, target)
+            return f"{row.state}: {follower.uri} → {target.uri}"
+
+
+async def peer_list(settings: Settings) -> list[dict[str, Any]]:
+    async with database(settings) as sessions, sessions() as session:
+        rows = await peers.all_peers(session)
+    return [{"host": p.host, "blocked": p.blocked, "unreachable": p.unreachable,
+             "last_success_at": p.last_success_at, "note": p.note} for p in rows]
+
+
+async def peer_block(settings: Settings, host: str, blocked: bool, note: str = "") -> None:
+    async with database(settings) as sessions, sessions.begin() as session:
+        await peers.set_blocked(session, host.strip().lower(), blocked, note)
+
+
+async def delivery_report(settings: Settings, object_uri: str) -> list[dict[str, Any]]:
+    async with database(settings) as sessions, sessions() as session:
+        rows = await deliveries.for_object(session, object_uri)
+    return [{"inbox": d.inbox, "state": d.state, "attempts": d.attempts,
+             "last_status": d.last_status, "last_error": d.last_error,
+             "next_attempt_at": d.next_attempt_at} for d in rows]

@@ -1,0 +1,122 @@
+"""create_app(settings): wiring only. Lifetimes live in cleanup contexts, state in AppKeys."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+
+from compagnon.config import Settings
+from compagnon.federation.accounts import ensure_node_actors
+from compagnon.federation.blocklist import BlockList
+from compagnon.federation.context import FederationContext, SigningKey
+from compagnon.federation.fetch import make_http_client
+from compagnon.federation.inbox.writer import InboxWriter
+from compagnon.federation.resolver import Resolver
+from compagnon.server import errors
+from compagnon.server.keys import (
+    BLOCKED,
+    ENGINE,
+    FEDERATION,
+    INBOX_WRITER,
+    RESOLVER,
+    SECRET,
+    SESSIONS,
+    SETTINGS,
+    STOP,
+    WORKER,
+)
+from compagnon.server.routes import add_routes
+from compagnon.server.worker import Worker
+from compagnon.storage.db import create_engine, create_sessionmaker
+from compagnon.storage.migrate import upgrade
+from compagnon.storage.models import NodeFact
+from compagnon.storage.queries import peers
+
+log = logging.getLogger(__name__)
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+def create_app(settings: Settings, *, worker_name: str | None = None) -> web.Application:
+    app = web.Application(
+        middlewares=[errors.error_middleware], client_max_size=settings.max_body_bytes + 1
+    )
+    app[SETTINGS] = settings
+    app[STOP] = asyncio.Event()
+    aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
+    app.cleanup_ctx.append(_database)
+    app.cleanup_ctx.append(_federation)
+    app.cleanup_ctx.append(_inbox_writer)
+    app.cleanup_ctx.append(lambda a: _worker(a, worker_name))
+    add_routes(app)
+    return app
+
+
+async def _database(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    engine = create_engine(settings.resolved_database_url)
+    await upgrade(engine)
+    app[ENGINE] = engine
+    app[SESSIONS] = create_sessionmaker(engine)
+    yield
+    await engine.dispose()
+
+
+async def _node_secret_and_key(app: web.Application) -> tuple[bytes, SigningKey]:
+    settings = app[SETTINGS]
+    from compagnon.federation.urls import Urls
+
+    urls = Urls(settings.base_url)
+    async with app[SESSIONS].begin() as session:
+        instance = await ensure_node_actors(session, urls, settings.node_name)
+        fact = await session.get(NodeFact, "secret")
+        if fact is None:
+            fact = NodeFact(key="secret", value=secrets.token_hex(32))
+            session.add(fact)
+        for host in settings.blocked_domain_list:
+            await peers.set_blocked(session, host, True, "from settings")
+    app[BLOCKED] = BlockList(app[SESSIONS])
+    assert instance.private_key_pem is not None
+    return bytes.fromhex(fact.value), SigningKey(instance.public_key_id, instance.private_key_pem)
+
+
+async def _federation(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    secret, key = await _node_secret_and_key(app)
+    app[SECRET] = secret
+    http = make_http_client(
+        connect_timeout=settings.fetch_connect_timeout, read_timeout=settings.fetch_read_timeout,
+        total_timeout=settings.fetch_total_timeout,
+        user_agent=f"Compagnon/0.1 (+{settings.base_url})",
+    )
+    ctx = FederationContext(settings=settings, sessions=app[SESSIONS], http=http,
+                            instance_key=key)
+    app[FEDERATION] = ctx
+    app[RESOLVER] = Resolver(ctx)
+    yield
+    await http.aclose()
+
+
+async def _inbox_writer(app: web.Application) -> AsyncIterator[None]:
+    writer = InboxWriter(app[SESSIONS])
+    app[INBOX_WRITER] = writer
+    yield
+    await writer.stop()
+
+
+async def _worker(app: web.Application, name: str | None) -> AsyncIterator[None]:
+    worker = Worker(app[FEDERATION], name=name)
+    app[WORKER] = worker
+    task = None
+    if app[SETTINGS].run_worker:
+        task = asyncio.create_task(worker.run_forever(app[STOP]), name="worker")
+    yield
+    app[STOP].set()
+    if task is not None:
+        await task

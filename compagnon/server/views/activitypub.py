@@ -1,0 +1,177 @@
+"""ActivityPub documents: actors, their collections, objects and activities.
+
+The same URL answers a browser with HTML (views/pages.py) and a peer with JSON: every id we
+serve equals the URL it is fetched from.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from compagnon.federation.convert import to_actor_document, to_note, to_tombstone
+from compagnon.federation.jsonld import OUR_CONTEXT
+from compagnon.server.keys import FEDERATION, SESSIONS, SETTINGS
+from compagnon.server.negotiation import activity_json, problem, wants_activity_json
+from compagnon.server.views import pages
+from compagnon.storage.models import Actor
+from compagnon.storage.queries import activities
+from compagnon.storage.queries import actors as actor_queries
+from compagnon.storage.queries import follows as follow_queries
+from compagnon.storage.queries import objects as object_queries
+
+PAGE_SIZE = 20
+
+
+async def _local_actor(request: web.Request) -> Actor:
+    async with request.app[SESSIONS]() as session:
+        actor = await actor_queries.local_by_username(session, request.match_info["username"])
+    if actor is None or actor.type == "Application":
+        raise web.HTTPNotFound(text="no such actor")
+    return actor
+
+
+def _actor_doc(request: web.Request, actor: Actor) -> dict[str, Any]:
+    settings = request.app[SETTINGS]
+    org = actor.type == "Organization"
+    return to_actor_document(
+        actor, request.app[FEDERATION].urls,
+        country=settings.country if org else "",
+        languages=settings.language_list if org else None,
+    )
+
+
+async def actor(request: web.Request) -> web.StreamResponse:
+    found = await _local_actor(request)
+    if not wants_activity_json(request):
+        return await pages.profile(request, found)
+    return activity_json(_actor_doc(request, found))
+
+
+async def instance_actor(request: web.Request) -> web.StreamResponse:
+    ctx = request.app[FEDERATION]
+    async with request.app[SESSIONS]() as session:
+        found = await actor_queries.by_uri(session, ctx.urls.instance_actor)
+    if found is None:
+        return problem(404, "instance actor missing: run `compagnon init`")
+    return activity_json(_actor_doc(request, found))
+
+
+def _paged(collection_id: str, total: int, page: int | None, items: list[Any],
+           has_next: bool) -> dict[str, Any]:
+    if page is None:
+        return {"@context": OUR_CONTEXT, "id": collection_id, "type": "OrderedCollection",
+                "totalItems": total, "first": f"{collection_id}?page=1"}
+    doc: dict[str, Any] = {
+        "@context": OUR_CONTEXT, "id": f"{collection_id}?page={page}",
+        "type": "OrderedCollectionPage", "partOf": collection_id, "totalItems": total,
+        "orderedItems": items,
+    }
+    if has_next:
+        doc["next"] = f"{collection_id}?page={page + 1}"
+    if page > 1:
+        doc["prev"] = f"{collection_id}?page={page - 1}"
+    return doc
+
+
+def _page_number(request: web.Request) -> int | None:
+    raw = request.query.get("page")
+    if raw is None:
+        return None
+    if not raw.isdigit() or int(raw) < 1 or int(raw) > 100_000:
+        raise web.HTTPBadRequest(text="page must be a positive whole number")
+    return int(raw)
+
+
+async def followers(request: web.Request) -> web.StreamResponse:
+    return await _follow_collection(request, "followers")
+
+
+async def following(request: web.Request) -> web.StreamResponse:
+    return await _follow_collection(request, "following")
+
+
+async def _follow_collection(request: web.Request, which: str) -> web.StreamResponse:
+    found = await _local_actor(request)
+    page = _page_number(request)
+    collection_id = found.followers_url if which == "followers" else found.following_url
+    async with request.app[SESSIONS]() as session:
+        counter = (follow_queries.count_followers if which == "followers"
+                   else follow_queries.count_following)
+        total = await counter(session, found.id)
+        items: list[Any] = []
+        rows: list[Actor] = []
+        if page is not None:
+            offset = (page - 1) * PAGE_SIZE
+            if which == "followers":
+                rows = await follow_queries.followers(session, found.id, limit=PAGE_SIZE + 1,
+                                                      offset=offset)
+            else:
+                rows = await follow_queries.following(session, found.id, limit=PAGE_SIZE + 1,
+                                                      offset=offset)
+            items = [a.uri for a in rows[:PAGE_SIZE]]
+    has_next = page is not None and len(rows) > PAGE_SIZE
+    return activity_json(_paged(collection_id, total, page, items, has_next))
+
+
+async def outbox(request: web.Request) -> web.StreamResponse:
+    """Public Creates, newest first; pages are keyset-paged by `max_id` so a harvester that
+    walks a big catalogue never skips or repeats."""
+    found = await _local_actor(request)
+    max_id = request.query.get("max_id")
+    async with request.app[SESSIONS]() as session:
+        total = await object_queries.count_by_actor(session, found.id)
+        if request.query.get("page") is None and max_id is None:
+            return activity_json({
+                "@context": OUR_CONTEXT, "id": found.outbox, "type": "OrderedCollection",
+                "totalItems": total, "first": f"{found.outbox}?page=true",
+            })
+        before = int(max_id) if max_id and max_id.isdigit() else None
+        rows = await activities.outbox_page(session, found.uri, PAGE_SIZE + 1, before)
+    visible = [r for r in rows[:PAGE_SIZE] if _is_public(r.raw)]
+    page_id = f"{found.outbox}?page=true" + (f"&max_id={max_id}" if max_id else "")
+    doc: dict[str, Any] = {
+        "@context": OUR_CONTEXT, "id": page_id, "type": "OrderedCollectionPage",
+        "partOf": found.outbox, "orderedItems": [_strip(r.raw) for r in visible],
+    }
+    if len(rows) > PAGE_SIZE:
+        doc["next"] = f"{found.outbox}?page=true&max_id={rows[PAGE_SIZE - 1].id}"
+    return activity_json(doc)
+
+
+def _is_public(raw: dict[str, Any]) -> bool:
+    from compagnon.federation.jsonld import audience, is_public
+
+    return any(is_public(x) for x in audience(raw))
+
+
+def _strip(raw: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in raw.items() if k != "@context"}
+
+
+async def object_document(request: web.Request) -> web.StreamResponse:
+    ctx = request.app[FEDERATION]
+    uri = f"{ctx.urls.base}/objects/{request.match_info['object_id']}"
+    async with request.app[SESSIONS]() as session:
+        obj = await object_queries.by_uri(session, uri)
+        author = await session.get(Actor, obj.actor_id) if obj is not None else None
+    if obj is None or author is None or not obj.is_local:
+        return problem(404, "no such object")
+    if obj.deleted_at is not None:
+        return activity_json(to_tombstone(obj), status=410)
+    if obj.visibility not in {"public", "unlisted"}:
+        return problem(404, "no such object")  # followers-only and direct are not served
+    if not wants_activity_json(request):
+        return await pages.object_page(request, obj, author)
+    return activity_json({"@context": OUR_CONTEXT, **to_note(obj, author)})
+
+
+async def activity_document(request: web.Request) -> web.StreamResponse:
+    ctx = request.app[FEDERATION]
+    uri = f"{ctx.urls.base}/activities/{request.match_info['activity_id']}"
+    async with request.app[SESSIONS]() as session:
+        found = await activities.by_uri(session, uri)
+    if found is None or not found.is_local or not _is_public(found.raw):
+        return problem(404, "no such activity")
+    return activity_json(found.raw)

@@ -1,0 +1,64 @@
+"""The inboxes (shared and per actor). The pipeline decides; this module maps its typed
+outcomes to HTTP, in this one place."""
+
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+
+from compagnon.federation.inbox.outcomes import (
+    Accepted,
+    BadSignature,
+    Malformed,
+    NotAllowed,
+    Outcome,
+    TooLarge,
+)
+from compagnon.federation.inbox.pipeline import InboundRequest, InboxPolicy, receive
+from compagnon.server.keys import BLOCKED, FEDERATION, INBOX_WRITER, RESOLVER, SETTINGS
+from compagnon.server.negotiation import json_response, problem
+
+log = logging.getLogger(__name__)
+
+STATUS: dict[type[Outcome], int] = {
+    Accepted: 202,
+    Malformed: 400,
+    BadSignature: 401,
+    NotAllowed: 403,
+    TooLarge: 413,
+}
+
+
+def public_url(request: web.Request) -> str:
+    """The URL the peer addressed (and signed), from our configured public base: behind a
+    reverse proxy the socket's own scheme and host are not the ones that were signed."""
+    return request.app[FEDERATION].urls.base + request.path_qs
+
+
+async def read_capped(request: web.Request, cap: int) -> bytes | None:
+    """The body, or None when it is over `cap` (read no further than cap + 1 bytes)."""
+    if request.content_length is not None and request.content_length > cap:
+        return None
+    body = await request.content.read(cap + 1)
+    return None if len(body) > cap else body
+
+
+async def post_inbox(request: web.Request) -> web.Response:
+    settings = request.app[SETTINGS]
+    policy = InboxPolicy(
+        max_body_bytes=settings.max_body_bytes,
+        signature_max_age=settings.signature_max_age,
+        blocked_hosts=await request.app[BLOCKED].hosts(),
+    )
+    body = await read_capped(request, settings.max_body_bytes)
+    if body is None:
+        return problem(413, f"body over {settings.max_body_bytes} bytes")
+    inbound = InboundRequest(request.method, public_url(request), request.headers, body)
+    outcome = await receive(inbound, policy, request.app[RESOLVER].key_lookup,
+                            request.app[INBOX_WRITER].store)
+    status = STATUS[type(outcome)]
+    if status != 202:
+        log.info("inbox refused (%s): %s", status, outcome.reason)
+        return problem(status, outcome.reason)
+    return json_response({"status": "accepted"}, status=202)

@@ -1,0 +1,134 @@
+"""Server-rendered pages: mobile-first, no JavaScript needed, small enough for a weak link."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiohttp_jinja2
+from aiohttp import web
+
+from compagnon.federation import accounts
+from compagnon.federation.outbox import publish
+from compagnon.federation.sanitize import text_to_html
+from compagnon.server import auth
+from compagnon.server.keys import FEDERATION, SECRET, SESSIONS, SETTINGS
+from compagnon.storage.models import Actor, Object, User
+from compagnon.storage.queries import actors as actor_queries
+from compagnon.storage.queries import deliveries
+from compagnon.storage.queries import objects as object_queries
+
+MAX_POST_CHARS = 5000
+
+
+def _base(request: web.Request, **extra: Any) -> dict[str, Any]:
+    settings = request.app[SETTINGS]
+    return {"node_name": settings.node_name, "domain": settings.domain, **extra}
+
+
+async def index(request: web.Request) -> web.StreamResponse:
+    async with request.app[SESSIONS]() as session:
+        people = await actor_queries.users_with_actors(session)
+    user = await auth.current_user(request)
+    return aiohttp_jinja2.render_template(
+        "index.html", request, _base(request, trainers=[a for _, a in people], user=user)
+    )
+
+
+async def profile(request: web.Request, actor: Actor) -> web.StreamResponse:
+    async with request.app[SESSIONS]() as session:
+        posts = await object_queries.by_actor(session, actor.id, limit=20)
+    return aiohttp_jinja2.render_template(
+        "profile.html", request, _base(request, actor=actor, posts=posts)
+    )
+
+
+async def profile_by_handle(request: web.Request) -> web.StreamResponse:
+    async with request.app[SESSIONS]() as session:
+        actor = await actor_queries.local_by_username(session, request.match_info["username"])
+    if actor is None:
+        raise web.HTTPNotFound(text="no such trainer")
+    return await profile(request, actor)
+
+
+async def object_page(request: web.Request, obj: Object, author: Actor) -> web.StreamResponse:
+    user = await auth.current_user(request)
+    sent: list[Any] = []
+    if user is not None and user.actor_id == author.id:
+        async with request.app[SESSIONS]() as session:
+            sent = await deliveries.for_object(session, obj.uri)
+    return aiohttp_jinja2.render_template(
+        "object.html", request, _base(request, obj=obj, author=author, deliveries=sent)
+    )
+
+
+async def login_form(request: web.Request) -> web.StreamResponse:
+    return aiohttp_jinja2.render_template("login.html", request, _base(request, error=None))
+
+
+async def login(request: web.Request) -> web.StreamResponse:
+    form = await request.post()
+    username = str(form.get("username", "")).strip().lower()
+    password = str(form.get("password", ""))
+    async with request.app[SESSIONS]() as session:
+        user = await actor_queries.user_by_username(session, username)
+    if user is None or not accounts.check_password(user, password):
+        context = _base(request, error="Wrong username or password.", username=username)
+        return aiohttp_jinja2.render_template("login.html", request, context, status=401)
+    response = web.HTTPSeeOther("/home")
+    auth.log_in(response, request.app[SECRET], user, request.app[SETTINGS].scheme == "https")
+    return response
+
+
+async def logout(request: web.Request) -> web.StreamResponse:
+    response = web.HTTPSeeOther("/")
+    response.del_cookie(auth.COOKIE, path="/")
+    return response
+
+
+async def _require_user(request: web.Request) -> User:
+    user = await auth.current_user(request)
+    if user is None:
+        raise web.HTTPSeeOther("/login")
+    return user
+
+
+async def home(request: web.Request, *, draft: str = "", error: str | None = None,
+               status: int = 200) -> web.StreamResponse:
+    user = await _require_user(request)
+    async with request.app[SESSIONS]() as session:
+        timeline = await object_queries.home_timeline(session, user.id, limit=20)
+    context = _base(request, user=user, timeline=timeline, draft=draft, error=error,
+                    csrf=auth.csrf_token(request), max_chars=MAX_POST_CHARS)
+    return aiohttp_jinja2.render_template("home.html", request, context, status=status)
+
+
+async def home_page(request: web.Request) -> web.StreamResponse:
+    return await home(request)
+
+
+async def compose(request: web.Request) -> web.StreamResponse:
+    """Publish a post from the form. A mistake sends the form back with the text kept."""
+    user = await _require_user(request)
+    form = await request.post()
+    text = str(form.get("content", ""))
+    visibility = str(form.get("visibility", "public"))
+    if not auth.check_csrf(request, str(form.get("csrf", ""))):
+        return await home(request, draft=text, error="The form expired; please send it again.",
+                          status=400)
+    error = None
+    if not text.strip():
+        error = "Write something before publishing."
+    elif len(text) > MAX_POST_CHARS:
+        error = f"Posts are at most {MAX_POST_CHARS} characters (this one has {len(text)})."
+    elif visibility not in publish.VISIBILITIES:
+        error = "Choose who can see the post."
+    if error:
+        return await home(request, draft=text, error=error, status=400)
+    ctx = request.app[FEDERATION]
+    async with request.app[SESSIONS].begin() as session:
+        author = await session.get(Actor, user.actor_id)
+        assert author is not None
+        await publish.publish_note(session, ctx.urls, author, text_to_html(text),
+                                   visibility=visibility,
+                                   language=request.app[SETTINGS].language_list[0])
+    raise web.HTTPSeeOther("/home")

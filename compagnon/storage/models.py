@@ -1,0 +1,244 @@
+"""SQLAlchemy 2 typed models: the tables of a node.
+
+The same models serve SQLite and PostgreSQL. Every change here needs an Alembic migration in
+storage/migrations/versions; tests/integration/test_migrations.py fails when the two disagree.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores naive UTC, returns aware UTC: SQLite keeps no time zone, PostgreSQL does."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; use datetime.now(UTC)")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+# Stable constraint names so migrations work the same on SQLite (batch mode) and PostgreSQL.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# BIGINT on PostgreSQL, INTEGER on SQLite (so SQLite keeps its rowid autoincrement).
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime, dict[str, Any]: JSON}
+
+
+class Actor(Base):
+    """Any ActivityPub actor we know: our own (is_local) or a cached remote one."""
+
+    __tablename__ = "actors"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    uri: Mapped[str] = mapped_column(String(2048), unique=True)
+    type: Mapped[str] = mapped_column(String(32))
+    username: Mapped[str] = mapped_column(String(255))
+    domain: Mapped[str] = mapped_column(String(255), index=True)
+    is_local: Mapped[bool] = mapped_column(Boolean, default=False)
+    name: Mapped[str] = mapped_column(Text, default="")
+    summary: Mapped[str] = mapped_column(Text, default="")
+    inbox: Mapped[str] = mapped_column(String(2048), default="")
+    outbox: Mapped[str] = mapped_column(String(2048), default="")
+    shared_inbox: Mapped[str | None] = mapped_column(String(2048), nullable=True)
+    followers_url: Mapped[str] = mapped_column(String(2048), default="")
+    following_url: Mapped[str] = mapped_column(String(2048), default="")
+    url: Mapped[str] = mapped_column(String(2048), default="")
+    icon_url: Mapped[str | None] = mapped_column(String(2048), nullable=True)
+    manually_approves_followers: Mapped[bool] = mapped_column(Boolean, default=False)
+    public_key_id: Mapped[str] = mapped_column(String(2048), default="", index=True)
+    public_key_pem: Mapped[str] = mapped_column(Text, default="")
+    private_key_pem: Mapped[str | None] = mapped_column(Text, nullable=True)
+    raw: Mapped[dict[str, Any] | None] = mapped_column(nullable=True)
+    fetched_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    gone_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (Index("ix_actors_local_username", "is_local", "username"),)
+
+
+class User(Base):
+    """A person who logs in to this node: a trainer or the admin. Owns one local actor."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"), unique=True)
+    password_hash: Mapped[str] = mapped_column(Text)
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Object(Base):
+    """A post or resource, ours or a peer's. A deleted one keeps its row as a tombstone."""
+
+    __tablename__ = "objects"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    uri: Mapped[str] = mapped_column(String(2048), unique=True)
+    type: Mapped[str] = mapped_column(String(64))
+    actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"), index=True)
+    is_local: Mapped[bool] = mapped_column(Boolean, default=False)
+    visibility: Mapped[str] = mapped_column(String(16), default="public")
+    content: Mapped[str] = mapped_column(Text, default="")  # sanitised HTML
+    summary: Mapped[str] = mapped_column(Text, default="")
+    name: Mapped[str] = mapped_column(Text, default="")
+    language: Mapped[str | None] = mapped_column(String(35), nullable=True)
+    url: Mapped[str | None] = mapped_column(String(2048), nullable=True)
+    in_reply_to: Mapped[str | None] = mapped_column(String(2048), nullable=True)
+    recipients: Mapped[dict[str, Any]] = mapped_column(default=dict)  # {"to": [...], "cc": [...]}
+    raw: Mapped[dict[str, Any] | None] = mapped_column(nullable=True)
+    published: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    updated: Mapped[datetime | None] = mapped_column(nullable=True)
+    deleted_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class Activity(Base):
+    """Every activity sent or received, raw. Inbound ones are processed by the worker."""
+
+    __tablename__ = "activities"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    uri: Mapped[str] = mapped_column(String(2048), unique=True)
+    type: Mapped[str] = mapped_column(String(64))
+    actor_uri: Mapped[str] = mapped_column(String(2048), index=True)
+    object_uri: Mapped[str | None] = mapped_column(String(2048), nullable=True, index=True)
+    is_local: Mapped[bool] = mapped_column(Boolean, default=False)
+    raw: Mapped[dict[str, Any]] = mapped_column()
+    # inbound: pending → done | failed; outbound: done at once
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    processed_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+    __table_args__ = (Index("ix_activities_state_id", "state", "id"),)
+
+
+class Follow(Base):
+    __tablename__ = "follows"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    follower_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"))
+    followee_id: Mapped[int] = mapped_column(
+        ForeignKey("actors.id", ondelete="CASCADE"), index=True
+    )
+    activity_uri: Mapped[str] = mapped_column(String(2048))
+    state: Mapped[str] = mapped_column(String(16), default="pending")  # pending | accepted
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("follower_id", "followee_id"),)
+
+
+class Reaction(Base):
+    """A Like or an Announce (boost) of an object, by any actor."""
+
+    __tablename__ = "reactions"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # like | announce
+    actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"))
+    object_uri: Mapped[str] = mapped_column(String(2048), index=True)
+    activity_uri: Mapped[str] = mapped_column(String(2048), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Delivery(Base):
+    """One activity to one inbox: the outbound queue, retried as data."""
+
+    __tablename__ = "deliveries"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id", ondelete="CASCADE"))
+    object_uri: Mapped[str | None] = mapped_column(String(2048), nullable=True, index=True)
+    inbox: Mapped[str] = mapped_column(String(2048))
+    host: Mapped[str] = mapped_column(String(255), index=True)
+    # pending → delivered | gave_up ; claimed rows carry claimed_by/claimed_until
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_by: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    claimed_until: Mapped[datetime | None] = mapped_column(nullable=True)
+    last_status: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+    __table_args__ = (
+        UniqueConstraint("activity_id", "inbox"),
+        Index("ix_deliveries_due", "state", "next_attempt_at"),
+    )
+
+
+class Peer(Base):
+    """What we know of a remote host: blocked or not, reachable or not, what signs for it."""
+
+    __tablename__ = "peers"
+    host: Mapped[str] = mapped_column(String(255), primary_key=True)
+    blocked: Mapped[bool] = mapped_column(Boolean, default=False)
+    failing_since: Mapped[datetime | None] = mapped_column(nullable=True)
+    unreachable: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_success_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    last_seen_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    signature_scheme: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class TimelineEntry(Base):
+    """Materialised home timeline: one row per (user, object) pushed on arrival."""
+
+    __tablename__ = "timeline_entries"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    object_id: Mapped[int] = mapped_column(ForeignKey("objects.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("user_id", "object_id"),
+        Index("ix_timeline_user_id", "user_id", "id"),
+    )
+
+
+class NodeFact(Base):
+    """Small key/value facts of the node itself (e.g. the instance actor's id)."""
+
+    __tablename__ = "node_facts"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

@@ -1,0 +1,93 @@
+"""Queries on stored activities: the inbound queue the worker drains, and sent ones."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from compagnon.storage.models import Activity, Object, utcnow
+
+
+def _insert_for(session: AsyncSession) -> Any:
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    return pg_insert if dialect == "postgresql" else sqlite_insert
+
+
+async def insert_inbound(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """Store raw inbound activities; one already stored (same id) is silently kept as it was:
+    dedupe costs nothing extra inside the batch (DESIGN.md §10)."""
+    if not rows:
+        return
+    now = utcnow()
+    values = [
+        {"uri": r["uri"], "type": r["type"], "actor_uri": r["actor_uri"],
+         "object_uri": r.get("object_uri"), "raw": r["raw"], "is_local": False,
+         "state": "pending", "attempts": 0, "received_at": now}
+        for r in rows
+    ]
+    insert = _insert_for(session)
+    await session.execute(insert(Activity).values(values).on_conflict_do_nothing(
+        index_elements=["uri"]
+    ))
+
+
+async def add_local(
+    session: AsyncSession, uri: str, type_: str, actor_uri: str, object_uri: str | None,
+    raw: dict[str, Any],
+) -> Activity:
+    activity = Activity(
+        uri=uri, type=type_, actor_uri=actor_uri, object_uri=object_uri, raw=raw,
+        is_local=True, state="done", attempts=0, processed_at=utcnow(),
+    )
+    session.add(activity)
+    await session.flush()
+    return activity
+
+
+async def by_uri(session: AsyncSession, uri: str) -> Activity | None:
+    result = await session.execute(select(Activity).where(Activity.uri == uri))
+    return result.scalar_one_or_none()
+
+
+async def claim_pending(session: AsyncSession, limit: int) -> list[Activity]:
+    """Pending inbound activities in arrival order. Processing is idempotent, so a crash
+    between handling and marking only means the handler runs again."""
+    query = (
+        select(Activity).where(Activity.state == "pending").order_by(Activity.id).limit(limit)
+    )
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return list((await session.execute(query)).scalars())
+
+
+async def mark_processed(session: AsyncSession, activity_id: int, error: str | None) -> None:
+    await session.execute(
+        update(Activity).where(Activity.id == activity_id).values(
+            state="failed" if error else "done", error=error, processed_at=utcnow(),
+            attempts=Activity.attempts + 1,
+        )
+    )
+
+
+async def outbox_page(
+    session: AsyncSession, actor_uri: str, limit: int, before_id: int | None
+) -> list[Activity]:
+    """Create/Announce activities of a local actor, newest first (keyset paging), leaving
+    out those whose object was deleted since."""
+    query = (
+        select(Activity)
+        .outerjoin(Object, Object.uri == Activity.object_uri)
+        .where(
+            Activity.actor_uri == actor_uri, Activity.is_local.is_(True),
+            Activity.type.in_(("Create", "Announce")), Object.deleted_at.is_(None),
+        )
+    )
+    if before_id is not None:
+        query = query.where(Activity.id < before_id)
+    query = query.order_by(Activity.id.desc()).limit(limit)
+    return list((await session.execute(query)).scalars())

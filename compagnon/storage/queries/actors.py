@@ -1,0 +1,79 @@
+"""Queries on actors: local accounts, cached remote actors, key lookup."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from compagnon.storage.models import Actor, User, utcnow
+
+
+async def by_uri(session: AsyncSession, uri: str) -> Actor | None:
+    result = await session.execute(select(Actor).where(Actor.uri == uri))
+    return result.scalar_one_or_none()
+
+
+async def by_key_id(session: AsyncSession, key_id: str) -> Actor | None:
+    result = await session.execute(select(Actor).where(Actor.public_key_id == key_id).limit(1))
+    return result.scalar_one_or_none()
+
+
+async def local_by_username(session: AsyncSession, username: str) -> Actor | None:
+    result = await session.execute(
+        select(Actor).where(Actor.is_local.is_(True), Actor.username == username)
+    )
+    return result.scalar_one_or_none()
+
+
+async def remote_by_handle(session: AsyncSession, username: str, domain: str) -> Actor | None:
+    result = await session.execute(
+        select(Actor).where(
+            Actor.is_local.is_(False), Actor.username == username, Actor.domain == domain
+        )
+    )
+    return result.scalars().first()
+
+
+async def upsert_remote(session: AsyncSession, fields: dict[str, Any]) -> Actor:
+    """Insert or refresh a remote actor from converted fields (see convert.actor_fields)."""
+    actor = await by_uri(session, fields["uri"])
+    if actor is None:
+        actor = Actor(is_local=False, **fields)
+        session.add(actor)
+    else:
+        for key, value in fields.items():
+            setattr(actor, key, value)
+        actor.gone_at = None
+    actor.fetched_at = utcnow()
+    await session.flush()
+    return actor
+
+
+async def mark_gone(session: AsyncSession, uri: str, when: datetime) -> None:
+    actor = await by_uri(session, uri)
+    if actor is not None and not actor.is_local:
+        actor.gone_at = when
+
+
+async def user_by_username(session: AsyncSession, username: str) -> User | None:
+    result = await session.execute(select(User).where(User.username == username))
+    return result.scalar_one_or_none()
+
+
+async def users_with_actors(session: AsyncSession) -> list[tuple[User, Actor]]:
+    result = await session.execute(
+        select(User, Actor).join(Actor, User.actor_id == Actor.id).order_by(User.id)
+    )
+    return [(u, a) for u, a in result]
+
+
+async def count_local(session: AsyncSession, type_: str = "Person") -> int:
+    from sqlalchemy import func
+
+    result = await session.execute(
+        select(func.count()).select_from(Actor).where(Actor.is_local.is_(True), Actor.type == type_)
+    )
+    return int(result.scalar_one())

@@ -1,0 +1,169 @@
+"""The outbound queue: one row per (activity, inbox), claimed by workers, retried as data."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from compagnon.storage.models import Activity, Delivery, utcnow
+
+PENDING, DELIVERED, GAVE_UP, CANCELLED = "pending", "delivered", "gave_up", "cancelled"
+
+
+def host_of(url: str) -> str:
+    return (urlsplit(url).netloc or "").lower()
+
+
+async def enqueue(
+    session: AsyncSession, activity_id: int, inboxes: Iterable[str], object_uri: str | None,
+    *, not_before: datetime | None = None,
+) -> int:
+    """One row per unique inbox; a row that exists already is left alone (idempotent)."""
+    unique = sorted(set(inboxes))
+    if not unique:
+        return 0
+    when = not_before or utcnow()
+    rows = [
+        {"activity_id": activity_id, "inbox": inbox, "host": host_of(inbox),
+         "object_uri": object_uri, "state": PENDING, "attempts": 0, "next_attempt_at": when,
+         "created_at": utcnow()}
+        for inbox in unique
+    ]
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(Delivery).values(rows).on_conflict_do_nothing(
+        index_elements=["activity_id", "inbox"]
+    )
+    await session.execute(statement)
+    return len(unique)
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    inbox: str
+    host: str
+    attempts: int
+    activity_uri: str
+    actor_uri: str
+    body: dict[str, object]
+
+
+async def claim_due(
+    session: AsyncSession, worker: str, limit: int, lease: timedelta, now: datetime | None = None
+) -> list[Claimed]:
+    """Take up to `limit` due rows for this worker. PostgreSQL: SKIP LOCKED, so many workers
+    share the queue; SQLite has one writer at a time, so the UPDATE itself is the lock."""
+    now = now or utcnow()
+    due = and_(
+        Delivery.state == PENDING,
+        Delivery.next_attempt_at <= now,
+        or_(Delivery.claimed_until.is_(None), Delivery.claimed_until < now),
+    )
+    query = select(Delivery.id).where(due).order_by(Delivery.next_attempt_at).limit(limit)
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    ids = list((await session.execute(query)).scalars())
+    if not ids:
+        return []
+    await session.execute(
+        update(Delivery).where(Delivery.id.in_(ids))
+        .values(claimed_by=worker, claimed_until=now + lease)
+    )
+    rows = await session.execute(
+        select(Delivery, Activity).join(Activity, Activity.id == Delivery.activity_id)
+        .where(Delivery.id.in_(ids))
+    )
+    return [
+        Claimed(d.id, d.inbox, d.host, d.attempts, a.uri, a.actor_uri, a.raw)
+        for d, a in rows
+    ]
+
+
+async def release_claims(session: AsyncSession, worker: str) -> int:
+    """A restarted worker takes back what its previous run had claimed but not finished."""
+    result = await session.execute(
+        update(Delivery).where(Delivery.state == PENDING, Delivery.claimed_by == worker)
+        .values(claimed_by=None, claimed_until=None)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def mark_delivered(session: AsyncSession, delivery_id: int, status: int) -> None:
+    await session.execute(
+        update(Delivery).where(Delivery.id == delivery_id).values(
+            state=DELIVERED, attempts=Delivery.attempts + 1, last_status=status,
+            last_error=None, finished_at=utcnow(), claimed_by=None, claimed_until=None,
+        )
+    )
+
+
+async def mark_retry(
+    session: AsyncSession, delivery_id: int, status: int | None, error: str, at: datetime
+) -> None:
+    await session.execute(
+        update(Delivery).where(Delivery.id == delivery_id).values(
+            attempts=Delivery.attempts + 1, last_status=status, last_error=error[:2000],
+            next_attempt_at=at, claimed_by=None, claimed_until=None,
+        )
+    )
+
+
+async def mark_gave_up(
+    session: AsyncSession, delivery_id: int, status: int | None, error: str
+) -> None:
+    await session.execute(
+        update(Delivery).where(Delivery.id == delivery_id).values(
+            state=GAVE_UP, attempts=Delivery.attempts + 1, last_status=status,
+            last_error=error[:2000], finished_at=utcnow(), claimed_by=None, claimed_until=None,
+        )
+    )
+
+
+async def hurry_host(session: AsyncSession, host: str) -> None:
+    """A peer came back: its pending rows are due now instead of after their long backoff."""
+    now = utcnow()
+    await session.execute(
+        update(Delivery).where(
+            Delivery.host == host, Delivery.state == PENDING, Delivery.next_attempt_at > now
+        ).values(next_attempt_at=now)
+    )
+
+
+async def for_object(session: AsyncSession, object_uri: str) -> list[Delivery]:
+    result = await session.execute(
+        select(Delivery).where(Delivery.object_uri == object_uri).order_by(Delivery.id)
+    )
+    return list(result.scalars())
+
+
+async def inboxes_that_received(session: AsyncSession, object_uri: str) -> list[str]:
+    result = await session.execute(
+        select(Delivery.inbox).where(
+            Delivery.object_uri == object_uri, Delivery.state == DELIVERED
+        ).distinct()
+    )
+    return list(result.scalars())
+
+
+async def cancel_pending_for_object(session: AsyncSession, object_uri: str) -> int:
+    """A deleted object is not sent to the hosts that never got it."""
+    result = await session.execute(
+        update(Delivery).where(Delivery.object_uri == object_uri, Delivery.state == PENDING)
+        .values(state=CANCELLED, finished_at=utcnow(), claimed_by=None, claimed_until=None)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def counts(session: AsyncSession) -> dict[str, int]:
+    result = await session.execute(
+        select(Delivery.state, func.count()).group_by(Delivery.state)
+    )
+    return {state: int(n) for state, n in result}

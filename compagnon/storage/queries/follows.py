@@ -1,0 +1,105 @@
+"""Queries on follow relations, in both directions."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from compagnon.storage.models import Actor, Follow
+
+
+async def get(session: AsyncSession, follower_id: int, followee_id: int) -> Follow | None:
+    result = await session.execute(
+        select(Follow).where(Follow.follower_id == follower_id, Follow.followee_id == followee_id)
+    )
+    return result.scalar_one_or_none()
+
+
+async def by_activity(session: AsyncSession, activity_uri: str) -> Follow | None:
+    result = await session.execute(select(Follow).where(Follow.activity_uri == activity_uri))
+    return result.scalars().first()
+
+
+async def upsert(
+    session: AsyncSession, follower_id: int, followee_id: int, activity_uri: str, state: str
+) -> Follow:
+    follow = await get(session, follower_id, followee_id)
+    if follow is None:
+        follow = Follow(
+            follower_id=follower_id, followee_id=followee_id, activity_uri=activity_uri,
+            state=state,
+        )
+        session.add(follow)
+    else:
+        follow.activity_uri = activity_uri
+        follow.state = state
+    await session.flush()
+    return follow
+
+
+async def remove(session: AsyncSession, follower_id: int, followee_id: int) -> bool:
+    result = await session.execute(
+        delete(Follow).where(Follow.follower_id == follower_id, Follow.followee_id == followee_id)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def followers(
+    session: AsyncSession, followee_id: int, *, state: str = "accepted",
+    limit: int | None = None, offset: int = 0,
+) -> list[Actor]:
+    query = (
+        select(Actor)
+        .join(Follow, Follow.follower_id == Actor.id)
+        .where(Follow.followee_id == followee_id, Follow.state == state)
+        .order_by(Follow.id.desc())
+        .offset(offset)
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    return list((await session.execute(query)).scalars())
+
+
+async def following(
+    session: AsyncSession, follower_id: int, *, state: str = "accepted",
+    limit: int | None = None, offset: int = 0,
+) -> list[Actor]:
+    query = (
+        select(Actor)
+        .join(Follow, Follow.followee_id == Actor.id)
+        .where(Follow.follower_id == follower_id, Follow.state == state)
+        .order_by(Follow.id.desc())
+        .offset(offset)
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    return list((await session.execute(query)).scalars())
+
+
+async def count_followers(session: AsyncSession, followee_id: int) -> int:
+    result = await session.execute(
+        select(func.count()).select_from(Follow).where(
+            Follow.followee_id == followee_id, Follow.state == "accepted"
+        )
+    )
+    return int(result.scalar_one())
+
+
+async def count_following(session: AsyncSession, follower_id: int) -> int:
+    result = await session.execute(
+        select(func.count()).select_from(Follow).where(
+            Follow.follower_id == follower_id, Follow.state == "accepted"
+        )
+    )
+    return int(result.scalar_one())
+
+
+async def local_followers_of(session: AsyncSession, followee_id: int) -> list[int]:
+    """Ids of local actors that follow `followee_id` (for pushing into home timelines)."""
+    result = await session.execute(
+        select(Actor.id)
+        .join(Follow, Follow.follower_id == Actor.id)
+        .where(Follow.followee_id == followee_id, Follow.state == "accepted",
+               Actor.is_local.is_(True))
+    )
+    return list(result.scalars())

@@ -1,0 +1,77 @@
+"""Queries on peer hosts: blocking, reachability, the signature format that works."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from compagnon.storage.models import Peer, utcnow
+
+
+async def get_or_create(session: AsyncSession, host: str) -> Peer:
+    peer = await session.get(Peer, host.lower())
+    if peer is None:
+        peer = Peer(host=host.lower(), blocked=False, unreachable=False, note="")
+        session.add(peer)
+        await session.flush()
+    return peer
+
+
+async def all_peers(session: AsyncSession) -> list[Peer]:
+    return list((await session.execute(select(Peer).order_by(Peer.host))).scalars())
+
+
+async def blocked_hosts(session: AsyncSession) -> set[str]:
+    result = await session.execute(select(Peer.host).where(Peer.blocked.is_(True)))
+    return set(result.scalars())
+
+
+async def set_blocked(session: AsyncSession, host: str, blocked: bool, note: str = "") -> Peer:
+    peer = await get_or_create(session, host)
+    peer.blocked = blocked
+    if note:
+        peer.note = note
+    return peer
+
+
+async def record_success(session: AsyncSession, host: str) -> None:
+    peer = await get_or_create(session, host)
+    peer.last_success_at = utcnow()
+    peer.failing_since = None
+    peer.unreachable = False
+
+
+async def record_failure(
+    session: AsyncSession, host: str, now: datetime, unreachable_after_days: float
+) -> bool:
+    """Returns True when the host has been failing long enough to be called unreachable."""
+    peer = await get_or_create(session, host)
+    if peer.failing_since is None:
+        peer.failing_since = now
+    elif (now - peer.failing_since).total_seconds() > unreachable_after_days * 86400:
+        peer.unreachable = True
+    return peer.unreachable
+
+
+async def unreachable_hosts(session: AsyncSession) -> set[str]:
+    result = await session.execute(select(Peer.host).where(Peer.unreachable.is_(True)))
+    return set(result.scalars())
+
+
+async def revive(session: AsyncSession, hosts: set[str]) -> list[str]:
+    """Any signed request from a host brings it back; returns the hosts that were down."""
+    if not hosts:
+        return []
+    result = await session.execute(
+        update(Peer).where(Peer.host.in_(hosts), Peer.unreachable.is_(True))
+        .values(unreachable=False, failing_since=None, last_seen_at=utcnow())
+        .returning(Peer.host)
+    )
+    return list(result.scalars())
+
+
+async def set_signature_scheme(session: AsyncSession, host: str, scheme: str) -> None:
+    peer = await get_or_create(session, host)
+    peer.signature_scheme = scheme

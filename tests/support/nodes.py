@@ -87,6 +87,13 @@ class NodeActions:
             author = await session.get(Actor, obj.actor_id)
             await publish.react(session, self.app[FEDERATION].urls, actor, kind, obj, author)
 
+    async def activities_about(self, object_uri: str) -> list[str]:
+        """Ids of the stored activities whose object is `object_uri`."""
+        async with self.sessions() as session:
+            rows = await session.execute(
+                select(Activity.uri).where(Activity.object_uri == object_uri))
+        return list(rows.scalars())
+
     async def reactions(self, uri: str) -> dict[str, int]:
         from compagnon.storage.models import Reaction
 
@@ -194,4 +201,5 @@ async def settle(*nodes: Node, rounds: int = 10, now: datetime | None = None) ->
         if all(r.idle for r in reports):
             return
     raise AssertionError(f"nodes did not settle in {rounds} rounds")
+
 

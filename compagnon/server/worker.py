@@ -26,7 +26,7 @@ from compagnon.federation.outbox.retry import (
     retry_after_seconds,
 )
 from compagnon.federation.resolver import Resolver
-from compagnon.storage.models import Activity, Actor, Delivery, utcnow
+from compagnon.storage.models import Actor, Delivery, utcnow
 from compagnon.storage.queries import activities, deliveries, peers
 from compagnon.storage.queries.deliveries import Claimed
 
@@ -108,11 +108,7 @@ class Worker:
         error: str | None = None
         try:
             async with self.ctx.sessions.begin() as session:
-                row = await session.scalar(
-                    select(Activity).where(Activity.id == activity_id,
-                                           Activity.state == "pending").with_for_update(
-                                               skip_locked=True))
-                if row is None:
+                if not await activities.take(session, activity_id):
                     return None  # another worker has it
                 if handler is None:
                     error = f"ignored: no handler for {type_}"

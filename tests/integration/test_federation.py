@@ -20,8 +20,8 @@ async def follow_accepted(follower: Node, followee: Node, who: str, whom: str) -
     assert states == ["accepted"]
 
 
-async def test_follow_by_handle_then_posts_arrive(make_node: NodeFactory) -> None:
-    a, b = await make_node("a"), await make_node("b")
+async def test_follow_by_handle_then_posts_arrive(make_node: NodeFactory, backend: str) -> None:
+    a, b = await make_node("a", backend=backend), await make_node("b", backend=backend)
     await a.create_user("ana")
     await b.create_user("bruno")
     await follow_accepted(b, a, "bruno", "ana")

@@ -24,8 +24,10 @@ async def followed_by(origin: Node, *followers: Node) -> None:
     assert states == ["accepted"] * len(followers)
 
 
-async def test_peer_down_gets_the_post_after_it_comes_back(make_node: NodeFactory) -> None:
-    a, b = await make_node("a"), await make_node("b")
+async def test_peer_down_gets_the_post_after_it_comes_back(
+    make_node: NodeFactory, backend: str
+) -> None:
+    a, b = await make_node("a", backend=backend), await make_node("b", backend=backend)
     await followed_by(a, b)
     await b.stop()
 
@@ -50,10 +52,10 @@ async def test_peer_down_gets_the_post_after_it_comes_back(make_node: NodeFactor
 
 
 async def test_fan_out_interrupted_by_a_stop_delivers_exactly_once(
-    make_node: NodeFactory,
+    make_node: NodeFactory, backend: str
 ) -> None:
-    a = await make_node("a")
-    peers = [await make_node(name) for name in ("b", "c", "d", "e")]
+    a = await make_node("a", backend=backend)
+    peers = [await make_node(name, backend=backend) for name in ("b", "c", "d", "e")]
     await followed_by(a, *peers)
     note = await a.post("ana", "Fan-out under a restart")
 

@@ -55,14 +55,22 @@ async def by_uri(session: AsyncSession, uri: str) -> Activity | None:
 
 
 async def claim_pending(session: AsyncSession, limit: int) -> list[Activity]:
-    """Pending inbound activities in arrival order. Processing is idempotent, so a crash
-    between handling and marking only means the handler runs again."""
+    """Pending inbound activities in arrival order; each is then owned with take()."""
     query = (
         select(Activity).where(Activity.state == "pending").order_by(Activity.id).limit(limit)
     )
-    if session.bind is not None and session.bind.dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
     return list((await session.execute(query)).scalars())
+
+
+async def take(session: AsyncSession, activity_id: int) -> bool:
+    """Own a pending activity for the rest of this transaction. The UPDATE takes the row lock
+    (PostgreSQL) or the write lock (SQLite), so a second worker waits, then finds it taken;
+    if this transaction rolls back, the activity is pending again."""
+    result = await session.execute(
+        update(Activity).where(Activity.id == activity_id, Activity.state == "pending")
+        .values(state="processing")
+    )
+    return bool(getattr(result, "rowcount", 0))
 
 
 async def mark_processed(session: AsyncSession, activity_id: int, error: str | None) -> None:

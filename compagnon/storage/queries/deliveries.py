@@ -59,24 +59,27 @@ class Claimed:
 async def claim_due(
     session: AsyncSession, worker: str, limit: int, lease: timedelta, now: datetime | None = None
 ) -> list[Claimed]:
-    """Take up to `limit` due rows for this worker. PostgreSQL: SKIP LOCKED, so many workers
-    share the queue; SQLite has one writer at a time, so the UPDATE itself is the lock."""
+    """Take up to `limit` due rows for this worker, in one UPDATE ... RETURNING so that two
+    workers never take the same row: on PostgreSQL the inner SELECT skips rows another worker
+    has locked (SKIP LOCKED); on SQLite the statement holds the one write lock."""
     now = now or utcnow()
     due = and_(
         Delivery.state == PENDING,
         Delivery.next_attempt_at <= now,
         or_(Delivery.claimed_until.is_(None), Delivery.claimed_until < now),
     )
-    query = select(Delivery.id).where(due).order_by(Delivery.next_attempt_at).limit(limit)
+    inner = select(Delivery.id).where(due).order_by(Delivery.next_attempt_at).limit(limit)
     if session.bind is not None and session.bind.dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    ids = list((await session.execute(query)).scalars())
+        inner = inner.with_for_update(skip_locked=True)
+    result = await session.execute(
+        update(Delivery).where(Delivery.id.in_(inner.scalar_subquery()))
+        .values(claimed_by=worker, claimed_until=now + lease)
+        .returning(Delivery.id)
+        .execution_options(synchronize_session=False)
+    )
+    ids = list(result.scalars())
     if not ids:
         return []
-    await session.execute(
-        update(Delivery).where(Delivery.id.in_(ids))
-        .values(claimed_by=worker, claimed_until=now + lease)
-    )
     rows = await session.execute(
         select(Delivery, Activity).join(Activity, Activity.id == Delivery.activity_id)
         .where(Delivery.id.in_(ids))

@@ -1,0 +1,78 @@
+"""Storage on SQLite and PostgreSQL: migrations agree with the models, and the delivery queue
+hands each due row to exactly one of several workers."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Any
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import text
+
+from compagnon.federation.accounts import ensure_node_actors
+from compagnon.federation.urls import Urls
+from compagnon.storage.db import create_engine, create_sessionmaker
+from compagnon.storage.migrate import upgrade
+from compagnon.storage.models import Base
+from compagnon.storage.queries import activities, deliveries
+
+
+async def test_migrations_match_the_models(database_url: str) -> None:
+    engine = create_engine(database_url)
+    try:
+        await upgrade(engine)
+
+        def diff(connection: Any) -> list[Any]:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            return list(compare_metadata(context, Base.metadata))
+
+        async with engine.connect() as connection:
+            differences = await connection.run_sync(diff)
+        assert differences == []
+    finally:
+        await engine.dispose()
+
+
+async def test_sqlite_runs_in_wal_mode(tmp_path: Any) -> None:
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'wal.sqlite3'}")
+    try:
+        async with engine.connect() as connection:
+            mode = (await connection.execute(text("PRAGMA journal_mode"))).scalar()
+        assert mode == "wal"
+    finally:
+        await engine.dispose()
+
+
+async def test_due_deliveries_go_to_exactly_one_worker(database_url: str) -> None:
+    engine = create_engine(database_url)
+    sessions = create_sessionmaker(engine)
+    try:
+        await upgrade(engine)
+        urls = Urls("http://127.0.0.1:9")
+        async with sessions.begin() as session:
+            instance = await ensure_node_actors(session, urls, "Queue test")
+            activity = await activities.add_local(
+                session, urls.new_activity(), "Create", instance.uri, None, {"type": "Create"})
+            inboxes = [f"http://peer{n}.test/inbox" for n in range(60)]
+            assert await deliveries.enqueue(session, activity.id, inboxes + inboxes, None) == 60
+
+        async def claim(worker: str) -> list[int]:
+            taken: list[int] = []
+            for _ in range(10):
+                async with sessions.begin() as session:
+                    rows = await deliveries.claim_due(session, worker, 7, timedelta(minutes=5))
+                taken.extend(r.id for r in rows)
+            return taken
+
+        results = await asyncio.gather(*(claim(f"w{n}") for n in range(3)))
+        everything = [i for taken in results for i in taken]
+        assert len(everything) == 60
+        assert len(set(everything)) == 60
+        async with sessions.begin() as session:
+            assert await deliveries.release_claims(session, "w0") == len(results[0])
+            again = await deliveries.claim_due(session, "w9", 100, timedelta(minutes=5))
+        assert sorted(r.id for r in again) == sorted(results[0])
+    finally:
+        await engine.dispose()

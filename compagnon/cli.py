@@ -27,15 +27,28 @@ DEFAULT_CONFIG = "node.toml"
 def _settings_parent() -> argparse.ArgumentParser:
     parent = argparse.ArgumentParser(add_help=False)
     group = parent.add_argument_group("settings (override node.toml and COMPAGNON_*)")
-    group.add_argument("--config", default=os.environ.get("COMPAGNON_CONFIG", DEFAULT_CONFIG),
-                       help="path of node.toml (default: ./node.toml, or $COMPAGNON_CONFIG)")
+    group.add_argument(
+        "--config",
+        default=os.environ.get("COMPAGNON_CONFIG", DEFAULT_CONFIG),
+        help="path of node.toml (default: ./node.toml, or $COMPAGNON_CONFIG)",
+    )
     for name, kind, _default, help_text in settings_fields():
         if kind == "bool":
-            group.add_argument(flag_name(name), dest=name, default=None,
-                               action=argparse.BooleanOptionalAction, help=help_text)
+            group.add_argument(
+                flag_name(name),
+                dest=name,
+                default=None,
+                action=argparse.BooleanOptionalAction,
+                help=help_text,
+            )
         else:
-            group.add_argument(flag_name(name), dest=name, default=None, help=help_text,
-                               type={"int": int, "float": float}.get(kind, str))
+            group.add_argument(
+                flag_name(name),
+                dest=name,
+                default=None,
+                help=help_text,
+                type={"int": int, "float": float}.get(kind, str),
+            )
     return parent
 
 
@@ -43,26 +56,35 @@ def build_parser() -> argparse.ArgumentParser:
     parent = _settings_parent()
     parser = argparse.ArgumentParser(prog="compagnon", description="A Compagnon node.")
     sub = parser.add_subparsers(dest="command", required=True)
-    init = sub.add_parser("init", parents=[parent], help="write node.toml, create the database "
-                          "and an admin account")
+    init = sub.add_parser(
+        "init", parents=[parent], help="write node.toml, create the database and an admin account"
+    )
     init.add_argument("--admin", default="admin", help="username of the first admin")
-    init.add_argument("--admin-password-stdin", action="store_true",
-                      help="read the admin password from standard input")
+    init.add_argument(
+        "--admin-password-stdin",
+        action="store_true",
+        help="read the admin password from standard input",
+    )
     serve = sub.add_parser("serve", parents=[parent], help="run the web server (and worker)")
-    serve.add_argument("--init-if-missing", action="store_true",
-                       help="run `init` first when node.toml does not exist")
+    serve.add_argument(
+        "--init-if-missing",
+        action="store_true",
+        help="run `init` first when node.toml does not exist",
+    )
     sub.add_parser("worker", parents=[parent], help="run an extra delivery worker")
     sub.add_parser("migrate", parents=[parent], help="bring the database schema up to date")
     sub.add_parser("settings", parents=[parent], help="print the settings reference (Markdown)")
-    user = sub.add_parser("user", help="manage accounts").add_subparsers(dest="action",
-                                                                         required=True)
+    user = sub.add_parser("user", help="manage accounts").add_subparsers(
+        dest="action", required=True
+    )
     create = user.add_parser("create", parents=[parent], help="create a trainer account")
     create.add_argument("name")
     create.add_argument("--password-stdin", action="store_true")
     create.add_argument("--admin", action="store_true", help="give admin rights")
     user.add_parser("list", parents=[parent], help="list accounts")
-    peer = sub.add_parser("peer", help="manage peer hosts").add_subparsers(dest="action",
-                                                                           required=True)
+    peer = sub.add_parser("peer", help="manage peer hosts").add_subparsers(
+        dest="action", required=True
+    )
     peer.add_parser("list", parents=[parent], help="list known peers")
     for action in ("block", "allow"):
         p = peer.add_parser(action, parents=[parent], help=f"{action} a host")
@@ -70,13 +92,15 @@ def build_parser() -> argparse.ArgumentParser:
     post = sub.add_parser("post", parents=[parent], help="publish a post as NAME")
     post.add_argument("name")
     post.add_argument("text")
-    post.add_argument("--visibility", default="public",
-                      choices=["public", "unlisted", "followers", "direct"])
+    post.add_argument(
+        "--visibility", default="public", choices=["public", "unlisted", "followers", "direct"]
+    )
     follow = sub.add_parser("follow", parents=[parent], help="NAME follows a remote actor")
     follow.add_argument("name")
     follow.add_argument("handle", metavar="HANDLE_OR_URL")
-    deliveries = sub.add_parser("deliveries", parents=[parent],
-                                help="where an object was delivered, and what is pending")
+    deliveries = sub.add_parser(
+        "deliveries", parents=[parent], help="where an object was delivered, and what is pending"
+    )
     deliveries.add_argument("object_url")
     return parser
 
@@ -107,12 +131,16 @@ def cmd_init(args: argparse.Namespace) -> None:
         raise SystemExit(f"error: {config} exists already; edit it, or remove it to start over")
     settings = settings_from(args)
     defaults = Settings()
-    chosen = {name: getattr(settings, name) for name, *_ in settings_fields()
-              if getattr(settings, name) != getattr(defaults, name)}
+    chosen = {
+        name: getattr(settings, name)
+        for name, *_ in settings_fields()
+        if getattr(settings, name) != getattr(defaults, name)
+    }
     password = read_password() if args.admin_password_stdin else None
     admin = run(operations.create_user(settings, args.admin, password, is_admin=True))
-    config.write_text("# Compagnon node settings: see docs/configuration.md\n"
-                      + tomli_w.dumps(chosen))
+    config.write_text(
+        "# Compagnon node settings: see docs/configuration.md\n" + tomli_w.dumps(chosen)
+    )
     print(f"Wrote {config}; database at {settings.resolved_database_url}")
     print(f"Admin account: {admin.username}")
     if admin.password:
@@ -129,8 +157,14 @@ def cmd_serve(args: argparse.Namespace) -> None:
     from compagnon.server.app import create_app
 
     settings = settings_from(args)
-    print(f"Compagnon serving {settings.base_url} on http://{settings.host}:{settings.port}")
-    web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
+    banner = f"Compagnon serving {settings.base_url} on http://{settings.host}:{settings.port}"
+    # run_app calls `print` once the socket listens: the banner means "ready".
+    web.run_app(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        print=lambda _message: print(banner, flush=True),
+    )
 
 
 def cmd_worker(args: argparse.Namespace) -> None:
@@ -171,8 +205,7 @@ def cmd_peer(args: argparse.Namespace) -> None:
     settings = settings_from(args)
     if args.action == "list":
         for row in run(operations.peer_list(settings)):
-            state = "blocked" if row["blocked"] else (
-                "unreachable" if row["unreachable"] else "ok")
+            state = "blocked" if row["blocked"] else ("unreachable" if row["unreachable"] else "ok")
             print(f"{row['host']}\t{state}\t{row['last_success_at'] or '-'}\t{row['note']}")
         return
     run(operations.peer_block(settings, args.host, args.action == "block"))
@@ -192,8 +225,10 @@ def cmd_deliveries(args: argparse.Namespace) -> None:
     if not rows:
         print("no deliveries for that object")
     for row in rows:
-        print(f"{row['state']}\t{row['attempts']}\t{row['last_status'] or '-'}\t{row['inbox']}"
-              f"\t{row['last_error'] or ''}")
+        print(
+            f"{row['state']}\t{row['attempts']}\t{row['last_status'] or '-'}\t{row['inbox']}"
+            f"\t{row['last_error'] or ''}"
+        )
 
 
 def cmd_settings(_args: argparse.Namespace) -> None:
@@ -201,16 +236,25 @@ def cmd_settings(_args: argparse.Namespace) -> None:
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], None]] = {
-    "init": cmd_init, "serve": cmd_serve, "worker": cmd_worker, "migrate": cmd_migrate,
-    "user": cmd_user, "peer": cmd_peer, "post": cmd_post, "follow": cmd_follow,
-    "deliveries": cmd_deliveries, "settings": cmd_settings,
+    "init": cmd_init,
+    "serve": cmd_serve,
+    "worker": cmd_worker,
+    "migrate": cmd_migrate,
+    "user": cmd_user,
+    "peer": cmd_peer,
+    "post": cmd_post,
+    "follow": cmd_follow,
+    "deliveries": cmd_deliveries,
+    "settings": cmd_settings,
 }
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=os.environ.get("COMPAGNON_LOG_LEVEL", "INFO").upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=os.environ.get("COMPAGNON_LOG_LEVEL", "INFO").upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     try:
         COMMANDS[args.command](args)
     except SettingsError as exc:

@@ -158,8 +158,12 @@ def _validate(settings: Settings) -> None:
 def settings_fields() -> list[tuple[str, str, Any, str]]:
     """(name, type, default, help) for each setting, in declaration order."""
     return [
-        (f.name, f.type if isinstance(f.type, str) else f.type.__name__, f.default,
-         f.metadata["help"])
+        (
+            f.name,
+            f.type if isinstance(f.type, str) else f.type.__name__,
+            f.default,
+            f.metadata["help"],
+        )
         for f in fields(Settings)
     ]
 

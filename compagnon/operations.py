@@ -41,8 +41,7 @@ async def database(settings: Settings) -> AsyncIterator[async_sessionmaker[Async
         await upgrade(engine)
         sessions = create_sessionmaker(engine)
         async with sessions.begin() as session:
-            await accounts.ensure_node_actors(session, Urls(settings.base_url),
-                                              settings.node_name)
+            await accounts.ensure_node_actors(session, Urls(settings.base_url), settings.node_name)
         yield sessions
     finally:
         await engine.dispose()
@@ -57,13 +56,17 @@ async def federation(settings: Settings) -> AsyncIterator[FederationContext]:
         assert instance is not None and instance.private_key_pem
         http = make_http_client(
             connect_timeout=settings.fetch_connect_timeout,
-            read_timeout=settings.fetch_read_timeout, total_timeout=settings.fetch_total_timeout,
+            read_timeout=settings.fetch_read_timeout,
+            total_timeout=settings.fetch_total_timeout,
             user_agent=f"Compagnon/0.1 (+{settings.base_url})",
         )
         try:
-            yield FederationContext(settings=settings, sessions=sessions, http=http,
-                                    instance_key=SigningKey(instance.public_key_id,
-                                                            instance.private_key_pem))
+            yield FederationContext(
+                settings=settings,
+                sessions=sessions,
+                http=http,
+                instance_key=SigningKey(instance.public_key_id, instance.private_key_pem),
+            )
         finally:
             await http.aclose()
 
@@ -75,14 +78,16 @@ class CreatedUser:
     actor_uri: str
 
 
-async def create_user(settings: Settings, username: str, password: str | None,
-                      *, is_admin: bool = False) -> CreatedUser:
+async def create_user(
+    settings: Settings, username: str, password: str | None, *, is_admin: bool = False
+) -> CreatedUser:
     generated = password is None
     password = password if password is not None else secrets.token_urlsafe(12)
     async with database(settings) as sessions, sessions.begin() as session:
         try:
-            user = await accounts.create_user(session, Urls(settings.base_url), username,
-                                              password, is_admin=is_admin)
+            user = await accounts.create_user(
+                session, Urls(settings.base_url), username, password, is_admin=is_admin
+            )
         except accounts.AccountError as exc:
             raise OperationError(str(exc)) from None
         actor = await session.get(Actor, user.actor_id)
@@ -122,8 +127,13 @@ async def post(settings: Settings, username: str, text: str, visibility: str) ->
         async with ctx.sessions.begin() as session:
             author = await _local_actor(session, username)
             obj = await publish.publish_note(
-                session, ctx.urls, author, text_to_html(text), visibility=visibility,
-                mentions=mentions, language=settings.language_list[0],
+                session,
+                ctx.urls,
+                author,
+                text_to_html(text),
+                visibility=visibility,
+                mentions=mentions,
+                language=settings.language_list[0],
             )
             return obj.uri
 
@@ -145,8 +155,16 @@ async def follow(settings: Settings, username: str, handle_or_url: str) -> str:
 async def peer_list(settings: Settings) -> list[dict[str, Any]]:
     async with database(settings) as sessions, sessions() as session:
         rows = await peers.all_peers(session)
-    return [{"host": p.host, "blocked": p.blocked, "unreachable": p.unreachable,
-             "last_success_at": p.last_success_at, "note": p.note} for p in rows]
+    return [
+        {
+            "host": p.host,
+            "blocked": p.blocked,
+            "unreachable": p.unreachable,
+            "last_success_at": p.last_success_at,
+            "note": p.note,
+        }
+        for p in rows
+    ]
 
 
 async def peer_block(settings: Settings, host: str, blocked: bool, note: str = "") -> None:
@@ -157,6 +175,14 @@ async def peer_block(settings: Settings, host: str, blocked: bool, note: str = "
 async def delivery_report(settings: Settings, object_uri: str) -> list[dict[str, Any]]:
     async with database(settings) as sessions, sessions() as session:
         rows = await deliveries.for_object(session, object_uri)
-    return [{"inbox": d.inbox, "state": d.state, "attempts": d.attempts,
-             "last_status": d.last_status, "last_error": d.last_error,
-             "next_attempt_at": d.next_attempt_at} for d in rows]
+    return [
+        {
+            "inbox": d.inbox,
+            "state": d.state,
+            "attempts": d.attempts,
+            "last_status": d.last_status,
+            "last_error": d.last_error,
+            "next_attempt_at": d.next_attempt_at,
+        }
+        for d in rows
+    ]

@@ -35,19 +35,33 @@ def check_username(username: str) -> str:
 
 
 async def create_local_actor(
-    session: AsyncSession, urls: Urls, username: str, actor_type: str, name: str = "",
+    session: AsyncSession,
+    urls: Urls,
+    username: str,
+    actor_type: str,
+    name: str = "",
     summary: str = "",
 ) -> Actor:
     private_pem, public_pem = generate_rsa_keypair()
     uri = urls.instance_actor if username == INSTANCE_USERNAME else urls.actor(username)
     inbox = urls.shared_inbox if username == INSTANCE_USERNAME else urls.inbox(username)
     actor = Actor(
-        uri=uri, type=actor_type, username=username, domain=urls.domain, is_local=True,
-        name=name or username, summary=summary, inbox=inbox,
-        outbox=urls.outbox(username), shared_inbox=urls.shared_inbox,
-        followers_url=urls.followers(username), following_url=urls.following(username),
+        uri=uri,
+        type=actor_type,
+        username=username,
+        domain=urls.domain,
+        is_local=True,
+        name=name or username,
+        summary=summary,
+        inbox=inbox,
+        outbox=urls.outbox(username),
+        shared_inbox=urls.shared_inbox,
+        followers_url=urls.followers(username),
+        following_url=urls.following(username),
         url=urls.profile(username) if username != INSTANCE_USERNAME else uri,
-        public_key_id=urls.key_id(uri), public_key_pem=public_pem, private_key_pem=private_pem,
+        public_key_id=urls.key_id(uri),
+        public_key_pem=public_pem,
+        private_key_pem=private_pem,
         manually_approves_followers=False,
     )
     session.add(actor)
@@ -56,7 +70,12 @@ async def create_local_actor(
 
 
 async def create_user(
-    session: AsyncSession, urls: Urls, username: str, password: str, *, is_admin: bool = False,
+    session: AsyncSession,
+    urls: Urls,
+    username: str,
+    password: str,
+    *,
+    is_admin: bool = False,
     display_name: str = "",
 ) -> User:
     name = check_username(username)
@@ -67,8 +86,9 @@ async def create_user(
     if await actor_queries.local_by_username(session, name) is not None:
         raise AccountError(f"the name {name!r} is taken by another actor of this node")
     actor = await create_local_actor(session, urls, name, "Person", display_name)
-    user = User(username=name, actor_id=actor.id, password_hash=_hasher.hash(password),
-                is_admin=is_admin)
+    user = User(
+        username=name, actor_id=actor.id, password_hash=_hasher.hash(password), is_admin=is_admin
+    )
     session.add(user)
     await session.flush()
     return user
@@ -87,7 +107,11 @@ async def ensure_node_actors(session: AsyncSession, urls: Urls, centre_name: str
     instance = await actor_queries.by_uri(session, urls.instance_actor)
     if instance is None:
         instance = await create_local_actor(
-            session, urls, INSTANCE_USERNAME, "Application", centre_name,
+            session,
+            urls,
+            INSTANCE_USERNAME,
+            "Application",
+            centre_name,
             "The node itself: signs the requests it makes on behalf of everyone here.",
         )
         session.add(NodeFact(key="instance_actor", value=instance.uri))

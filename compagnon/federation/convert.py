@@ -32,6 +32,7 @@ def parse_time(value: Any) -> datetime | None:
 
 # --- actors -------------------------------------------------------------------------------
 
+
 def to_actor_document(
     actor: Actor, urls: Urls, *, country: str = "", languages: list[str] | None = None
 ) -> dict[str, Any]:
@@ -63,7 +64,7 @@ def to_actor_document(
     if actor.icon_url:
         doc["icon"] = {"type": "Image", "url": actor.icon_url}
     if country:
-        doc["schema:addressCountry"] = country
+        doc["addressCountry"] = country
     if languages:
         doc["schema:knowsLanguage"] = languages
     return doc
@@ -114,13 +115,15 @@ def actor_fields_from_document(doc: dict[str, Any]) -> dict[str, Any]:
         "icon_url": _first_url(doc.get("icon")) or None,
         "manually_approves_followers": doc.get("manuallyApprovesFollowers") is True,
         "public_key_id": key.get("id") if isinstance(key.get("id"), str) else "",
-        "public_key_pem": key.get("publicKeyPem") if isinstance(key.get("publicKeyPem"), str)
+        "public_key_pem": key.get("publicKeyPem")
+        if isinstance(key.get("publicKeyPem"), str)
         else "",
         "raw": doc,
     }
 
 
 # --- objects ------------------------------------------------------------------------------
+
 
 def addressing(visibility: str, followers_url: str, mentions: list[str]) -> dict[str, list[str]]:
     """to/cc for each visibility, as Mastodon addresses them."""
@@ -171,18 +174,32 @@ def to_note(obj: Object, actor: Actor) -> dict[str, Any]:
 
 
 def to_tombstone(obj: Object) -> dict[str, Any]:
-    doc: dict[str, Any] = {"@context": OUR_CONTEXT, "id": obj.uri, "type": "Tombstone",
-                           "formerType": obj.type}
+    doc: dict[str, Any] = {
+        "@context": OUR_CONTEXT,
+        "id": obj.uri,
+        "type": "Tombstone",
+        "formerType": obj.type,
+    }
     if obj.deleted_at:
         doc["deleted"] = iso(obj.deleted_at)
     return doc
 
 
-def wrap(activity_type: str, uri: str, actor_uri: str, obj: Any,
-         recipients: dict[str, list[str]] | None = None) -> dict[str, Any]:
+def wrap(
+    activity_type: str,
+    uri: str,
+    actor_uri: str,
+    obj: Any,
+    recipients: dict[str, list[str]] | None = None,
+) -> dict[str, Any]:
     """An activity around an object (or an object's id) with the object's addressing."""
-    doc: dict[str, Any] = {"@context": OUR_CONTEXT, "id": uri, "type": activity_type,
-                           "actor": actor_uri, "object": obj}
+    doc: dict[str, Any] = {
+        "@context": OUR_CONTEXT,
+        "id": uri,
+        "type": activity_type,
+        "actor": actor_uri,
+        "object": obj,
+    }
     if recipients:
         doc["to"] = recipients.get("to", [])
         doc["cc"] = recipients.get("cc", [])

@@ -30,8 +30,11 @@ class Resolver:
 
     async def _fetch(self, url: str) -> dict[str, Any]:
         return await fetch.fetch_json(
-            self.ctx.http, url, signer=self.ctx.instance_signer(),
-            allow_private=self.ctx.allow_private, max_bytes=self.ctx.settings.max_body_bytes,
+            self.ctx.http,
+            url,
+            signer=self.ctx.instance_signer(),
+            allow_private=self.ctx.allow_private,
+            max_bytes=self.ctx.settings.max_body_bytes,
         )
 
     async def actor(self, uri: str, *, refresh: bool = False) -> Actor | None:
@@ -119,14 +122,21 @@ class Resolver:
         url = f"{scheme}://{host}/.well-known/webfinger?resource=acct:{user}@{host}"
         try:
             jrd = await fetch.fetch_json(
-                self.ctx.http, url, signer=None, allow_private=self.ctx.allow_private,
-                accept="application/jrd+json, application/json", check_id=False,
+                self.ctx.http,
+                url,
+                signer=None,
+                allow_private=self.ctx.allow_private,
+                accept="application/jrd+json, application/json",
+                check_id=False,
             )
         except fetch.FetchError as exc:
             raise ResolveError(f"WebFinger lookup of {user}@{host} failed: {exc}") from None
         for link in jrd.get("links", []) if isinstance(jrd.get("links"), list) else []:
-            if (isinstance(link, dict) and link.get("rel") == "self"
-                    and isinstance(link.get("href"), str)
-                    and "json" in str(link.get("type", ""))):
+            if (
+                isinstance(link, dict)
+                and link.get("rel") == "self"
+                and isinstance(link.get("href"), str)
+                and "json" in str(link.get("type", ""))
+            ):
                 return str(link["href"])
         raise ResolveError(f"{user}@{host} has no ActivityPub actor")

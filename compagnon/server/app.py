@@ -91,12 +91,12 @@ async def _federation(app: web.Application) -> AsyncIterator[None]:
     secret, key = await _node_secret_and_key(app)
     app[SECRET] = secret
     http = make_http_client(
-        connect_timeout=settings.fetch_connect_timeout, read_timeout=settings.fetch_read_timeout,
+        connect_timeout=settings.fetch_connect_timeout,
+        read_timeout=settings.fetch_read_timeout,
         total_timeout=settings.fetch_total_timeout,
         user_agent=f"Compagnon/0.1 (+{settings.base_url})",
     )
-    ctx = FederationContext(settings=settings, sessions=app[SESSIONS], http=http,
-                            instance_key=key)
+    ctx = FederationContext(settings=settings, sessions=app[SESSIONS], http=http, instance_key=key)
     app[FEDERATION] = ctx
     app[RESOLVER] = Resolver(ctx)
     yield

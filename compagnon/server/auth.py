@@ -59,5 +59,12 @@ def check_csrf(request: web.Request, token: str) -> bool:
 
 
 def log_in(response: web.StreamResponse, secret: bytes, user: User, secure: bool) -> None:
-    response.set_cookie(COOKIE, session_cookie(secret, user.id), max_age=MAX_AGE, httponly=True,
-                        samesite="Lax", secure=secure, path="/")
+    response.set_cookie(
+        COOKIE,
+        session_cookie(secret, user.id),
+        max_age=MAX_AGE,
+        httponly=True,
+        samesite="Lax",
+        secure=secure,
+        path="/",
+    )

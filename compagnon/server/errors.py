@@ -25,5 +25,6 @@ async def error_middleware(
     except Exception:
         incident = uuid.uuid4().hex[:12]
         log.exception("unexpected error %s on %s %s", incident, request.method, request.path)
-        return problem(500, f"internal error (incident {incident}); the admin can find it in "
-                            "the log")
+        return problem(
+            500, f"internal error (incident {incident}); the admin can find it in the log"
+        )

@@ -21,16 +21,21 @@ def wants_activity_json(request: web.Request) -> bool:
 
 def activity_json(doc: dict[str, Any], status: int = 200) -> web.Response:
     return web.Response(
-        body=orjson.dumps(doc), status=status, content_type=AP_CONTENT_TYPE, charset="utf-8",
+        body=orjson.dumps(doc),
+        status=status,
+        content_type=AP_CONTENT_TYPE,
+        charset="utf-8",
         headers={"Vary": "Accept"},
     )
 
 
-def json_response(doc: Any, status: int = 200, content_type: str = "application/json"
-                  ) -> web.Response:
+def json_response(
+    doc: Any, status: int = 200, content_type: str = "application/json"
+) -> web.Response:
     # Passed as a header: aiohttp's content_type argument refuses parameters like profile=.
-    return web.Response(body=orjson.dumps(doc), status=status,
-                        headers={"Content-Type": content_type})
+    return web.Response(
+        body=orjson.dumps(doc), status=status, headers={"Content-Type": content_type}
+    )
 
 
 def problem(status: int, reason: str) -> web.Response:

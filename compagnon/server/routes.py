@@ -12,31 +12,33 @@ STATIC = Path(__file__).parent / "static"
 
 
 def add_routes(app: web.Application) -> None:
-    app.add_routes([
-        # discovery
-        web.get("/.well-known/webfinger", wellknown.webfinger),
-        web.get("/.well-known/host-meta", wellknown.host_meta),
-        web.get("/.well-known/nodeinfo", wellknown.nodeinfo_links),
-        web.get("/nodeinfo/2.1", wellknown.nodeinfo),
-        # ActivityPub documents (HTML for browsers on the same URLs)
-        web.get("/actor", activitypub.instance_actor),
-        web.get("/users/{username}", activitypub.actor),
-        web.get("/users/{username}/outbox", activitypub.outbox),
-        web.get("/users/{username}/followers", activitypub.followers),
-        web.get("/users/{username}/following", activitypub.following),
-        web.get("/objects/{object_id}", activitypub.object_document),
-        web.get("/activities/{activity_id}", activitypub.activity_document),
-        # inboxes
-        web.post("/inbox", inbox.post_inbox),
-        web.post("/actor/inbox", inbox.post_inbox),
-        web.post("/users/{username}/inbox", inbox.post_inbox),
-        # pages
-        web.get("/", pages.index),
-        web.get("/@{username}", pages.profile_by_handle),
-        web.get("/login", pages.login_form),
-        web.post("/login", pages.login),
-        web.post("/logout", pages.logout),
-        web.get("/home", pages.home_page),
-        web.post("/compose", pages.compose),
-        web.static("/static", STATIC),
-    ])
+    app.add_routes(
+        [
+            # discovery
+            web.get("/.well-known/webfinger", wellknown.webfinger),
+            web.get("/.well-known/host-meta", wellknown.host_meta),
+            web.get("/.well-known/nodeinfo", wellknown.nodeinfo_links),
+            web.get("/nodeinfo/2.1", wellknown.nodeinfo),
+            # ActivityPub documents (HTML for browsers on the same URLs)
+            web.get("/actor", activitypub.instance_actor),
+            web.get("/users/{username}", activitypub.actor),
+            web.get("/users/{username}/outbox", activitypub.outbox),
+            web.get("/users/{username}/followers", activitypub.followers),
+            web.get("/users/{username}/following", activitypub.following),
+            web.get("/objects/{object_id}", activitypub.object_document),
+            web.get("/activities/{activity_id}", activitypub.activity_document),
+            # inboxes
+            web.post("/inbox", inbox.post_inbox),
+            web.post("/actor/inbox", inbox.post_inbox),
+            web.post("/users/{username}/inbox", inbox.post_inbox),
+            # pages
+            web.get("/", pages.index),
+            web.get("/@{username}", pages.profile_by_handle),
+            web.get("/login", pages.login_form),
+            web.post("/login", pages.login),
+            web.post("/logout", pages.logout),
+            web.get("/home", pages.home_page),
+            web.post("/compose", pages.compose),
+            web.static("/static", STATIC),
+        ]
+    )

@@ -49,8 +49,7 @@ class Report:
 
     @property
     def idle(self) -> bool:
-        return not (self.processed or self.failed or self.delivered or self.retried
-                    or self.gave_up)
+        return not (self.processed or self.failed or self.delivered or self.retried or self.gave_up)
 
 
 class Worker:
@@ -102,8 +101,9 @@ class Worker:
             else:
                 report.processed += 1
 
-    async def _apply(self, activity_id: int, sender: Actor | None, type_: str,
-                     raw: dict[str, object]) -> str | None:
+    async def _apply(
+        self, activity_id: int, sender: Actor | None, type_: str, raw: dict[str, object]
+    ) -> str | None:
         handler = HANDLERS.get(type_)
         error: str | None = None
         try:
@@ -134,16 +134,20 @@ class Worker:
     async def deliver_due(
         self, report: Report, limit: int | None = None, now: datetime | None = None
     ) -> None:
-        size = min(limit or self.ctx.settings.delivery_concurrency,
-                   self.ctx.settings.delivery_concurrency)
+        size = min(
+            limit or self.ctx.settings.delivery_concurrency, self.ctx.settings.delivery_concurrency
+        )
         async with self.ctx.sessions.begin() as session:
             claimed = await deliveries.claim_due(session, self.name, size, LEASE, now)
             keys = await self._keys(session, {c.actor_uri for c in claimed})
         if not claimed:
             return
         attempts = await asyncio.gather(
-            *(deliver(self.ctx, item, keys[item.actor_uri]) for item in claimed
-              if item.actor_uri in keys)
+            *(
+                deliver(self.ctx, item, keys[item.actor_uri])
+                for item in claimed
+                if item.actor_uri in keys
+            )
         )
         await self._record(attempts, report)
 
@@ -151,8 +155,9 @@ class Worker:
         if not actor_uris:
             return {}
         rows = await session.execute(
-            select(Actor.uri, Actor.public_key_id, Actor.private_key_pem)
-            .where(Actor.uri.in_(actor_uris), Actor.is_local.is_(True))
+            select(Actor.uri, Actor.public_key_id, Actor.private_key_pem).where(
+                Actor.uri.in_(actor_uris), Actor.is_local.is_(True)
+            )
         )
         return {uri: SigningKey(key_id, pem) for uri, key_id, pem in rows if pem}
 
@@ -176,18 +181,24 @@ class Worker:
         self, session: AsyncSession, item: Claimed, attempt: Attempt, report: Report
     ) -> None:
         current = utcnow()
-        unreachable = await peers.record_failure(session, item.host, current,
-                                                 UNREACHABLE_AFTER_DAYS)
+        unreachable = await peers.record_failure(
+            session, item.host, current, UNREACHABLE_AFTER_DAYS
+        )
         queued = await session.scalar(select(Delivery.created_at).where(Delivery.id == item.id))
         when = next_attempt(
-            item.attempts + 1, current, queued or current, unreachable=unreachable,
+            item.attempts + 1,
+            current,
+            queued or current,
+            unreachable=unreachable,
             retry_after=retry_after_seconds(attempt.retry_after, current),
         )
         if when is None:
-            await deliveries.mark_gave_up(session, item.id, attempt.status,
-                                          f"gave up after days: {attempt.verdict.reason}")
+            await deliveries.mark_gave_up(
+                session, item.id, attempt.status, f"gave up after days: {attempt.verdict.reason}"
+            )
             report.gave_up += 1
         else:
-            await deliveries.mark_retry(session, item.id, attempt.status,
-                                        attempt.verdict.reason, when)
+            await deliveries.mark_retry(
+                session, item.id, attempt.status, attempt.verdict.reason, when
+            )
             report.retried += 1

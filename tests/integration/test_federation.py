@@ -34,8 +34,9 @@ async def test_follow_by_handle_then_posts_arrive(make_node: NodeFactory, backen
     assert "Welding safety checklist" in copy.content
     assert copy.visibility == "public"
     async with httpx.AsyncClient() as http:
-        followers = (await http.get(f"{a.base}/users/ana/followers?page=1",
-                                    headers={"Accept": AP})).json()
+        followers = (
+            await http.get(f"{a.base}/users/ana/followers?page=1", headers={"Accept": AP})
+        ).json()
     assert followers["orderedItems"] == [f"{b.base}/users/bruno"]
 
 
@@ -105,8 +106,12 @@ async def test_direct_post_reaches_the_mentioned_only(make_node: NodeFactory) ->
     await b.create_user("bruno")
     await c.create_user("chiara")
     await follow_accepted(b, a, "bruno", "ana")
-    note = await a.post("ana", f"@chiara@{c.domain} see you in Lisbon", visibility="direct",
-                        mentions=[f"chiara@{c.domain}"])
+    note = await a.post(
+        "ana",
+        f"@chiara@{c.domain} see you in Lisbon",
+        visibility="direct",
+        mentions=[f"chiara@{c.domain}"],
+    )
     await settle(a, b, c)
     assert await b.object(note.uri) is None
     copy = await c.object(note.uri)

@@ -84,8 +84,10 @@ async def test_gone_inbox_is_given_up_and_not_retried(make_node: NodeFactory) ->
     note = await a.post("ana", "to a gone inbox")
     async with a.sessions.begin() as session:
         await session.execute(
-            Delivery.__table__.update().where(Delivery.object_uri == note.uri)
-            .values(inbox=f"{b.base}/no-such-inbox"))
+            Delivery.__table__.update()
+            .where(Delivery.object_uri == note.uri)
+            .values(inbox=f"{b.base}/no-such-inbox")
+        )
     report = await a.run_once()
     assert report.gave_up == 1
     async with a.sessions() as session:

@@ -54,7 +54,8 @@ async def test_due_deliveries_go_to_exactly_one_worker(database_url: str) -> Non
         async with sessions.begin() as session:
             instance = await ensure_node_actors(session, urls, "Queue test")
             activity = await activities.add_local(
-                session, urls.new_activity(), "Create", instance.uri, None, {"type": "Create"})
+                session, urls.new_activity(), "Create", instance.uri, None, {"type": "Create"}
+            )
             inboxes = [f"http://peer{n}.test/inbox" for n in range(60)]
             assert await deliveries.enqueue(session, activity.id, inboxes + inboxes, None) == 60
 

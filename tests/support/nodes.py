@@ -30,7 +30,6 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-
 async def _local(session: Any, username: str) -> Actor:
     actor = await actor_queries.local_by_username(session, username)
     assert actor is not None
@@ -48,8 +47,9 @@ class NodeActions:
         async with self.sessions.begin() as session:
             obj = await session.scalar(select(Object).where(Object.uri == uri))
             author = await session.get(Actor, obj.actor_id)
-            await publish.update_note(session, self.app[FEDERATION].urls, author, obj,
-                                      text_to_html(text))
+            await publish.update_note(
+                session, self.app[FEDERATION].urls, author, obj, text_to_html(text)
+            )
 
     async def delete(self, uri: str) -> None:
         assert self.app is not None
@@ -64,11 +64,14 @@ class NodeActions:
 
         async with self.sessions.begin() as session:
             create = await session.scalar(
-                select(Activity).where(Activity.object_uri == uri, Activity.type == "Create"))
+                select(Activity).where(Activity.object_uri == uri, Activity.type == "Create")
+            )
             rows = await deliveries.for_object(session, uri)
             await session.execute(
                 deliveries.Delivery.__table__.delete().where(
-                    deliveries.Delivery.activity_id == create.id))
+                    deliveries.Delivery.activity_id == create.id
+                )
+            )
             await deliveries.enqueue(session, create.id, [r.inbox for r in rows], uri)
 
     async def unfollow(self, username: str, actor_uri: str) -> None:
@@ -91,7 +94,8 @@ class NodeActions:
         """Ids of the stored activities whose object is `object_uri`."""
         async with self.sessions() as session:
             rows = await session.execute(
-                select(Activity.uri).where(Activity.object_uri == object_uri))
+                select(Activity.uri).where(Activity.object_uri == object_uri)
+            )
         return list(rows.scalars())
 
     async def reactions(self, uri: str) -> dict[str, int]:
@@ -99,8 +103,10 @@ class NodeActions:
 
         async with self.sessions() as session:
             rows = await session.execute(
-                select(Reaction.kind, func.count()).where(Reaction.object_uri == uri)
-                .group_by(Reaction.kind))
+                select(Reaction.kind, func.count())
+                .where(Reaction.object_uri == uri)
+                .group_by(Reaction.kind)
+            )
         return {kind: int(n) for kind, n in rows}
 
 
@@ -111,9 +117,16 @@ class Node(NodeActions):
         self.name = name
         self.port = free_port()
         self.settings = Settings(
-            domain=f"127.0.0.1:{self.port}", scheme="http", host="127.0.0.1", port=self.port,
-            data_dir=str(data_dir), database_url=database_url, node_name=f"Centre {name}",
-            allow_private_addresses=True, run_worker=False, **overrides,
+            domain=f"127.0.0.1:{self.port}",
+            scheme="http",
+            host="127.0.0.1",
+            port=self.port,
+            data_dir=str(data_dir),
+            database_url=database_url,
+            node_name=f"Centre {name}",
+            allow_private_addresses=True,
+            run_worker=False,
+            **overrides,
         )
         self.server: TestServer | None = None
         self.app: web.Application | None = None
@@ -143,15 +156,19 @@ class Node(NodeActions):
         assert self.app is not None
         return self.app[SESSIONS]
 
-    async def run_once(self, now: datetime | None = None, max_deliveries: int | None = None
-                       ) -> Report:
+    async def run_once(
+        self, now: datetime | None = None, max_deliveries: int | None = None
+    ) -> Report:
         assert self.app is not None
         return await self.app[WORKER].run_once(max_deliveries=max_deliveries, now=now)
 
     async def create_user(self, username: str, *, manual: bool = False) -> Actor:
         async with self.sessions.begin() as session:
             user = await accounts.create_user(
-                session, self.app[FEDERATION].urls, username, "correct horse battery"  # type: ignore[index]
+                session,
+                self.app[FEDERATION].urls,
+                username,
+                "correct horse battery",  # type: ignore[index]
             )
             actor = await session.get(Actor, user.actor_id)
             assert actor is not None
@@ -164,16 +181,22 @@ class Node(NodeActions):
         assert actor is not None
         return actor
 
-    async def post(self, username: str, text: str, visibility: str = "public",
-                   mentions: list[str] | None = None) -> Object:
+    async def post(
+        self,
+        username: str,
+        text: str,
+        visibility: str = "public",
+        mentions: list[str] | None = None,
+    ) -> Object:
         assert self.app is not None
         ctx = self.app[FEDERATION]
         found = [await Resolver(ctx).find(m) for m in mentions or []]
         async with self.sessions.begin() as session:
             author = await actor_queries.local_by_username(session, username)
             assert author is not None
-            return await publish.publish_note(session, ctx.urls, author, text_to_html(text),
-                                              visibility=visibility, mentions=found)
+            return await publish.publish_note(
+                session, ctx.urls, author, text_to_html(text), visibility=visibility, mentions=found
+            )
 
     async def follow(self, username: str, handle: str) -> None:
         assert self.app is not None
@@ -190,8 +213,12 @@ class Node(NodeActions):
 
     async def count_activities(self, uri: str) -> int:
         async with self.sessions() as session:
-            return int(await session.scalar(
-                select(func.count()).select_from(Activity).where(Activity.uri == uri)) or 0)
+            return int(
+                await session.scalar(
+                    select(func.count()).select_from(Activity).where(Activity.uri == uri)
+                )
+                or 0
+            )
 
 
 async def settle(*nodes: Node, rounds: int = 10, now: datetime | None = None) -> None:
@@ -201,5 +228,3 @@ async def settle(*nodes: Node, rounds: int = 10, now: datetime | None = None) ->
         if all(r.idle for r in reports):
             return
     raise AssertionError(f"nodes did not settle in {rounds} rounds")
-
-

@@ -86,8 +86,9 @@ async def on_undo(h: Handling, activity: dict[str, Any]) -> None:
     obj = activity.get("object")
     inner_type = obj.get("type") if isinstance(obj, dict) else None
     inner_id = first_id(obj) or ""
-    if inner_type == "Follow" or (inner_type is None and await follow_queries.by_activity(
-            h.session, inner_id)):
+    if inner_type == "Follow" or (
+        inner_type is None and await follow_queries.by_activity(h.session, inner_id)
+    ):
         target = first_id(obj.get("object")) if isinstance(obj, dict) else None
         follow = await follow_queries.by_activity(h.session, inner_id)
         followee_id = follow.followee_id if follow else (await _local_actor(h, target)).id
@@ -162,8 +163,15 @@ async def on_delete(h: Handling, activity: dict[str, Any]) -> None:
     stored = await object_queries.by_uri(h.session, target)
     if stored is None:
         # Remember the tombstone so a late or replayed Create cannot bring it back.
-        await object_queries.add(h.session, uri=target, type="Tombstone", actor_id=h.sender.id,
-                                 is_local=False, deleted_at=utcnow(), recipients={})
+        await object_queries.add(
+            h.session,
+            uri=target,
+            type="Tombstone",
+            actor_id=h.sender.id,
+            is_local=False,
+            deleted_at=utcnow(),
+            recipients={},
+        )
         return
     if stored.actor_id != h.sender.id:
         raise Ignored("delete of someone else's object")
@@ -185,8 +193,11 @@ async def _react(h: Handling, activity: dict[str, Any], kind: str) -> None:
         select(Reaction.id).where(Reaction.activity_uri == activity["id"])
     )
     if existing is None:
-        h.session.add(Reaction(kind=kind, actor_id=h.sender.id, object_uri=target,
-                               activity_uri=activity["id"]))
+        h.session.add(
+            Reaction(
+                kind=kind, actor_id=h.sender.id, object_uri=target, activity_uri=activity["id"]
+            )
+        )
 
 
 async def on_like(h: Handling, activity: dict[str, Any]) -> None:

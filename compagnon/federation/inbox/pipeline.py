@@ -86,7 +86,11 @@ async def verify(
 ) -> VerifiedSignature | Outcome:
     try:
         return await verify_request(
-            request.method, request.url, request.headers, request.body, key_lookup,
+            request.method,
+            request.url,
+            request.headers,
+            request.body,
+            key_lookup,
             max_age=policy.signature_max_age,
         )
     except SignatureError as exc:
@@ -111,8 +115,12 @@ def _is_self_delete(doc: dict[str, Any]) -> bool:
 def row_for(doc: dict[str, Any]) -> dict[str, Any]:
     actor = first_id(doc.get("actor")) or ""
     return {
-        "uri": doc["id"], "type": doc["type"][:64], "actor_uri": actor,
-        "object_uri": first_id(doc.get("object")), "raw": doc, "host": host_of(actor),
+        "uri": doc["id"],
+        "type": doc["type"][:64],
+        "actor_uri": actor,
+        "object_uri": first_id(doc.get("object")),
+        "raw": doc,
+        "host": host_of(actor),
     }
 
 

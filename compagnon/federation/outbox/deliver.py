@@ -32,12 +32,19 @@ async def deliver(ctx: FederationContext, item: Claimed, key: SigningKey) -> Att
         )
         try:
             response = await fetch.post_signed(
-                ctx.http, item.inbox, body, signer=lambda *_: headers,
+                ctx.http,
+                item.inbox,
+                body,
+                signer=lambda *_: headers,
                 allow_private=ctx.allow_private,
             )
         except fetch.FetchError as exc:
             return Attempt(item, classify(exc.status, exc.reason), exc.status, None)
-        return Attempt(item, classify(response.status_code), response.status_code,
-                       response.headers.get("Retry-After"))
+        return Attempt(
+            item,
+            classify(response.status_code),
+            response.status_code,
+            response.headers.get("Retry-After"),
+        )
 
     return await threaded_signer_post()

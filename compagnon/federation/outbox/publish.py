@@ -21,15 +21,23 @@ VISIBILITIES = ("public", "unlisted", "followers", "direct")
 
 
 async def send(
-    session: AsyncSession, sender: Actor, doc: dict[str, Any], *,
-    addressed: list[str] | None = None, extra_inboxes: list[str] | None = None,
+    session: AsyncSession,
+    sender: Actor,
+    doc: dict[str, Any],
+    *,
+    addressed: list[str] | None = None,
+    extra_inboxes: list[str] | None = None,
     object_uri: str | None = None,
 ) -> Activity:
     """Store a local activity and queue it for every inbox its addressing reaches."""
     obj = doc.get("object")
     target = obj.get("id") if isinstance(obj, dict) else obj
     activity = await activities.add_local(
-        session, doc["id"], doc["type"], sender.uri, target if isinstance(target, str) else None,
+        session,
+        doc["id"],
+        doc["type"],
+        sender.uri,
+        target if isinstance(target, str) else None,
         doc,
     )
     found = await inboxes(session, sender, addressed or []) if addressed else []
@@ -44,8 +52,14 @@ def _mention_tags(mentions: list[Actor]) -> list[dict[str, str]]:
 
 
 async def publish_note(
-    session: AsyncSession, urls: Urls, author: Actor, content_html: str, *,
-    visibility: str = "public", mentions: list[Actor] | None = None, language: str | None = None,
+    session: AsyncSession,
+    urls: Urls,
+    author: Actor,
+    content_html: str,
+    *,
+    visibility: str = "public",
+    mentions: list[Actor] | None = None,
+    language: str | None = None,
 ) -> Object:
     if visibility not in VISIBILITIES:
         raise ValueError(f"visibility must be one of {', '.join(VISIBILITIES)}")
@@ -55,15 +69,23 @@ async def publish_note(
     )
     recipients["tag"] = _mention_tags(mentions)
     obj = await object_queries.add(
-        session, uri=urls.new_object(), type="Note", actor_id=author.id, is_local=True,
-        visibility=visibility, content=content_html, language=language,
-        recipients=recipients, published=utcnow(),
+        session,
+        uri=urls.new_object(),
+        type="Note",
+        actor_id=author.id,
+        is_local=True,
+        visibility=visibility,
+        content=content_html,
+        language=language,
+        recipients=recipients,
+        published=utcnow(),
     )
     note = to_note(obj, author)
     obj.raw = note
     create = wrap("Create", urls.new_activity(), author.uri, note, recipients)
-    await send(session, author, create, addressed=recipients["to"] + recipients["cc"],
-               object_uri=obj.uri)
+    await send(
+        session, author, create, addressed=recipients["to"] + recipients["cc"], object_uri=obj.uri
+    )
     await object_queries.push_to_timelines(session, obj.id, [author.id])
     return obj
 
@@ -79,9 +101,14 @@ async def update_note(
     obj.raw = note
     update = wrap("Update", urls.new_activity(), author.uri, note, obj.recipients)
     received = await deliveries.inboxes_that_received(session, obj.uri)
-    await send(session, author, update,
-               addressed=obj.recipients.get("to", []) + obj.recipients.get("cc", []),
-               extra_inboxes=received, object_uri=obj.uri)
+    await send(
+        session,
+        author,
+        update,
+        addressed=obj.recipients.get("to", []) + obj.recipients.get("cc", []),
+        extra_inboxes=received,
+        object_uri=obj.uri,
+    )
     return obj
 
 
@@ -122,8 +149,13 @@ async def unfollow(session: AsyncSession, urls: Urls, follower: Actor, followee:
 
 
 async def answer_follow(
-    session: AsyncSession, urls: Urls, local: Actor, follower: Actor, follow_doc: Any,
-    *, accept: bool,
+    session: AsyncSession,
+    urls: Urls,
+    local: Actor,
+    follower: Actor,
+    follow_doc: Any,
+    *,
+    accept: bool,
 ) -> None:
     """Accept or Reject a Follow we received, echoing the Follow as its object."""
     kind = "Accept" if accept else "Reject"
@@ -138,7 +170,10 @@ async def react(
     our followers and the author, addressed publicly as Mastodon does."""
     if kind not in ("Like", "Announce"):
         raise ValueError("kind must be Like or Announce")
-    recipients = ({"to": [author.uri], "cc": []} if kind == "Like"
-                  else {"to": [AS_PUBLIC], "cc": [actor.followers_url, author.uri]})
+    recipients = (
+        {"to": [author.uri], "cc": []}
+        if kind == "Like"
+        else {"to": [AS_PUBLIC], "cc": [actor.followers_url, author.uri]}
+    )
     doc = wrap(kind, urls.new_activity(), actor.uri, obj.uri, recipients)
     return await send(session, actor, doc, addressed=recipients["to"] + recipients["cc"])

@@ -19,9 +19,7 @@ def inbox_for(actor: Actor) -> str:
     return actor.shared_inbox or actor.inbox
 
 
-async def inboxes(
-    session: AsyncSession, sender: Actor, addressed: list[str]
-) -> list[str]:
+async def inboxes(session: AsyncSession, sender: Actor, addressed: list[str]) -> list[str]:
     """The inboxes for an activity addressed to `addressed` (to + cc ids)."""
     targets: list[Actor] = []
     for uri in addressed:

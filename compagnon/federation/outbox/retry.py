@@ -47,8 +47,13 @@ def retry_after_seconds(value: str | None, now: datetime) -> float | None:
 
 
 def next_attempt(
-    attempts: int, now: datetime, first_queued: datetime, *, unreachable: bool = False,
-    retry_after: float | None = None, rng: random.Random | None = None,
+    attempts: int,
+    now: datetime,
+    first_queued: datetime,
+    *,
+    unreachable: bool = False,
+    retry_after: float | None = None,
+    rng: random.Random | None = None,
 ) -> datetime | None:
     """The next try after `attempts` failed ones, or None to give up. Exponential backoff with
     ±25 % jitter (so a peer coming back is not hit by every node at once), capped at 6 h;

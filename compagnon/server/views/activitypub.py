@@ -36,7 +36,8 @@ def _actor_doc(request: web.Request, actor: Actor) -> dict[str, Any]:
     settings = request.app[SETTINGS]
     org = actor.type == "Organization"
     return to_actor_document(
-        actor, request.app[FEDERATION].urls,
+        actor,
+        request.app[FEDERATION].urls,
         country=settings.country if org else "",
         languages=settings.language_list if org else None,
     )
@@ -58,14 +59,23 @@ async def instance_actor(request: web.Request) -> web.StreamResponse:
     return activity_json(_actor_doc(request, found))
 
 
-def _paged(collection_id: str, total: int, page: int | None, items: list[Any],
-           has_next: bool) -> dict[str, Any]:
+def _paged(
+    collection_id: str, total: int, page: int | None, items: list[Any], has_next: bool
+) -> dict[str, Any]:
     if page is None:
-        return {"@context": OUR_CONTEXT, "id": collection_id, "type": "OrderedCollection",
-                "totalItems": total, "first": f"{collection_id}?page=1"}
+        return {
+            "@context": OUR_CONTEXT,
+            "id": collection_id,
+            "type": "OrderedCollection",
+            "totalItems": total,
+            "first": f"{collection_id}?page=1",
+        }
     doc: dict[str, Any] = {
-        "@context": OUR_CONTEXT, "id": f"{collection_id}?page={page}",
-        "type": "OrderedCollectionPage", "partOf": collection_id, "totalItems": total,
+        "@context": OUR_CONTEXT,
+        "id": f"{collection_id}?page={page}",
+        "type": "OrderedCollectionPage",
+        "partOf": collection_id,
+        "totalItems": total,
         "orderedItems": items,
     }
     if has_next:
@@ -97,19 +107,24 @@ async def _follow_collection(request: web.Request, which: str) -> web.StreamResp
     page = _page_number(request)
     collection_id = found.followers_url if which == "followers" else found.following_url
     async with request.app[SESSIONS]() as session:
-        counter = (follow_queries.count_followers if which == "followers"
-                   else follow_queries.count_following)
+        counter = (
+            follow_queries.count_followers
+            if which == "followers"
+            else follow_queries.count_following
+        )
         total = await counter(session, found.id)
         items: list[Any] = []
         rows: list[Actor] = []
         if page is not None:
             offset = (page - 1) * PAGE_SIZE
             if which == "followers":
-                rows = await follow_queries.followers(session, found.id, limit=PAGE_SIZE + 1,
-                                                      offset=offset)
+                rows = await follow_queries.followers(
+                    session, found.id, limit=PAGE_SIZE + 1, offset=offset
+                )
             else:
-                rows = await follow_queries.following(session, found.id, limit=PAGE_SIZE + 1,
-                                                      offset=offset)
+                rows = await follow_queries.following(
+                    session, found.id, limit=PAGE_SIZE + 1, offset=offset
+                )
             items = [a.uri for a in rows[:PAGE_SIZE]]
     has_next = page is not None and len(rows) > PAGE_SIZE
     return activity_json(_paged(collection_id, total, page, items, has_next))
@@ -123,17 +138,25 @@ async def outbox(request: web.Request) -> web.StreamResponse:
     async with request.app[SESSIONS]() as session:
         total = await object_queries.count_by_actor(session, found.id)
         if request.query.get("page") is None and max_id is None:
-            return activity_json({
-                "@context": OUR_CONTEXT, "id": found.outbox, "type": "OrderedCollection",
-                "totalItems": total, "first": f"{found.outbox}?page=true",
-            })
+            return activity_json(
+                {
+                    "@context": OUR_CONTEXT,
+                    "id": found.outbox,
+                    "type": "OrderedCollection",
+                    "totalItems": total,
+                    "first": f"{found.outbox}?page=true",
+                }
+            )
         before = int(max_id) if max_id and max_id.isdigit() else None
         rows = await activities.outbox_page(session, found.uri, PAGE_SIZE + 1, before)
     visible = [r for r in rows[:PAGE_SIZE] if _is_public(r.raw)]
     page_id = f"{found.outbox}?page=true" + (f"&max_id={max_id}" if max_id else "")
     doc: dict[str, Any] = {
-        "@context": OUR_CONTEXT, "id": page_id, "type": "OrderedCollectionPage",
-        "partOf": found.outbox, "orderedItems": [_strip(r.raw) for r in visible],
+        "@context": OUR_CONTEXT,
+        "id": page_id,
+        "type": "OrderedCollectionPage",
+        "partOf": found.outbox,
+        "orderedItems": [_strip(r.raw) for r in visible],
     }
     if len(rows) > PAGE_SIZE:
         doc["next"] = f"{found.outbox}?page=true&max_id={rows[PAGE_SIZE - 1].id}"

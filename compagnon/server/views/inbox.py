@@ -55,8 +55,9 @@ async def post_inbox(request: web.Request) -> web.Response:
     if body is None:
         return problem(413, f"body over {settings.max_body_bytes} bytes")
     inbound = InboundRequest(request.method, public_url(request), request.headers, body)
-    outcome = await receive(inbound, policy, request.app[RESOLVER].key_lookup,
-                            request.app[INBOX_WRITER].store)
+    outcome = await receive(
+        inbound, policy, request.app[RESOLVER].key_lookup, request.app[INBOX_WRITER].store
+    )
     status = STATUS[type(outcome)]
     if status != 202:
         log.info("inbox refused (%s): %s", status, outcome.reason)

@@ -92,13 +92,21 @@ async def _require_user(request: web.Request) -> User:
     return user
 
 
-async def home(request: web.Request, *, draft: str = "", error: str | None = None,
-               status: int = 200) -> web.StreamResponse:
+async def home(
+    request: web.Request, *, draft: str = "", error: str | None = None, status: int = 200
+) -> web.StreamResponse:
     user = await _require_user(request)
     async with request.app[SESSIONS]() as session:
         timeline = await object_queries.home_timeline(session, user.id, limit=20)
-    context = _base(request, user=user, timeline=timeline, draft=draft, error=error,
-                    csrf=auth.csrf_token(request), max_chars=MAX_POST_CHARS)
+    context = _base(
+        request,
+        user=user,
+        timeline=timeline,
+        draft=draft,
+        error=error,
+        csrf=auth.csrf_token(request),
+        max_chars=MAX_POST_CHARS,
+    )
     return aiohttp_jinja2.render_template("home.html", request, context, status=status)
 
 
@@ -113,8 +121,9 @@ async def compose(request: web.Request) -> web.StreamResponse:
     text = str(form.get("content", ""))
     visibility = str(form.get("visibility", "public"))
     if not auth.check_csrf(request, str(form.get("csrf", ""))):
-        return await home(request, draft=text, error="The form expired; please send it again.",
-                          status=400)
+        return await home(
+            request, draft=text, error="The form expired; please send it again.", status=400
+        )
     error = None
     if not text.strip():
         error = "Write something before publishing."
@@ -128,7 +137,12 @@ async def compose(request: web.Request) -> web.StreamResponse:
     async with request.app[SESSIONS].begin() as session:
         author = await session.get(Actor, user.actor_id)
         assert author is not None
-        await publish.publish_note(session, ctx.urls, author, text_to_html(text),
-                                   visibility=visibility,
-                                   language=request.app[SETTINGS].language_list[0])
+        await publish.publish_note(
+            session,
+            ctx.urls,
+            author,
+            text_to_html(text),
+            visibility=visibility,
+            language=request.app[SETTINGS].language_list[0],
+        )
     raise web.HTTPSeeOther("/home")

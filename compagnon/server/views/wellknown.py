@@ -29,15 +29,21 @@ async def webfinger(request: web.Request) -> web.Response:
         actor = await actor_queries.local_by_username(session, username)
     if actor is None:
         return problem(404, f"no account {username!r} on this node")
-    return json_response({
-        "subject": f"acct:{actor.username}@{ctx.urls.domain}",
-        "aliases": [actor.uri, actor.url],
-        "links": [
-            {"rel": "self", "type": "application/activity+json", "href": actor.uri},
-            {"rel": "http://webfinger.net/rel/profile-page", "type": "text/html",
-             "href": actor.url},
-        ],
-    }, content_type="application/jrd+json")
+    return json_response(
+        {
+            "subject": f"acct:{actor.username}@{ctx.urls.domain}",
+            "aliases": [actor.uri, actor.url],
+            "links": [
+                {"rel": "self", "type": "application/activity+json", "href": actor.uri},
+                {
+                    "rel": "http://webfinger.net/rel/profile-page",
+                    "type": "text/html",
+                    "href": actor.url,
+                },
+            ],
+        },
+        content_type="application/jrd+json",
+    )
 
 
 def _username_for(resource: str, base: str, domain: str) -> str | None:
@@ -52,10 +58,10 @@ def _username_for(resource: str, base: str, domain: str) -> str | None:
         if resource == f"{base}/actor":
             return INSTANCE_USERNAME
         prefix = f"{base}/users/"
-        if resource.startswith(prefix) and "/" not in resource[len(prefix):]:
-            return resource[len(prefix):]
+        if resource.startswith(prefix) and "/" not in resource[len(prefix) :]:
+            return resource[len(prefix) :]
         prefix = f"{base}/@"
-        return resource[len(prefix):] if resource.startswith(prefix) else ""
+        return resource[len(prefix) :] if resource.startswith(prefix) else ""
     return None
 
 
@@ -72,9 +78,16 @@ async def host_meta(request: web.Request) -> web.Response:
 
 async def nodeinfo_links(request: web.Request) -> web.Response:
     base = request.app[FEDERATION].urls.base
-    return json_response({"links": [
-        {"rel": "http://nodeinfo.diaspora.software/ns/schema/2.1", "href": f"{base}/nodeinfo/2.1"},
-    ]})
+    return json_response(
+        {
+            "links": [
+                {
+                    "rel": "http://nodeinfo.diaspora.software/ns/schema/2.1",
+                    "href": f"{base}/nodeinfo/2.1",
+                },
+            ]
+        }
+    )
 
 
 async def nodeinfo(request: web.Request) -> web.Response:
@@ -84,16 +97,22 @@ async def nodeinfo(request: web.Request) -> web.Response:
         posts = await object_queries.count_local(session)
     doc = {
         "version": "2.1",
-        "software": {"name": "compagnon", "version": __version__,
-                     "homepage": settings.base_url},
+        "software": {"name": "compagnon", "version": __version__, "homepage": settings.base_url},
         "protocols": ["activitypub"],
         "services": {"inbound": [], "outbound": []},
         "openRegistrations": False,
-        "usage": {"users": {"total": users, "activeHalfyear": users, "activeMonth": users},
-                  "localPosts": posts},
-        "metadata": {"nodeName": settings.node_name, "nodeKind": settings.node_kind,
-                     "country": settings.country, "languages": settings.language_list},
+        "usage": {
+            "users": {"total": users, "activeHalfyear": users, "activeMonth": users},
+            "localPosts": posts,
+        },
+        "metadata": {
+            "nodeName": settings.node_name,
+            "nodeKind": settings.node_kind,
+            "country": settings.country,
+            "languages": settings.language_list,
+        },
     }
     return json_response(
-        doc, content_type='application/json; profile="http://nodeinfo.diaspora.software/ns/schema/2.1#"'
+        doc,
+        content_type='application/json; profile="http://nodeinfo.diaspora.software/ns/schema/2.1#"',
     )

@@ -25,24 +25,43 @@ async def insert_inbound(session: AsyncSession, rows: Sequence[dict[str, Any]]) 
         return
     now = utcnow()
     values = [
-        {"uri": r["uri"], "type": r["type"], "actor_uri": r["actor_uri"],
-         "object_uri": r.get("object_uri"), "raw": r["raw"], "is_local": False,
-         "state": "pending", "attempts": 0, "received_at": now}
+        {
+            "uri": r["uri"],
+            "type": r["type"],
+            "actor_uri": r["actor_uri"],
+            "object_uri": r.get("object_uri"),
+            "raw": r["raw"],
+            "is_local": False,
+            "state": "pending",
+            "attempts": 0,
+            "received_at": now,
+        }
         for r in rows
     ]
     insert = _insert_for(session)
-    await session.execute(insert(Activity).values(values).on_conflict_do_nothing(
-        index_elements=["uri"]
-    ))
+    await session.execute(
+        insert(Activity).values(values).on_conflict_do_nothing(index_elements=["uri"])
+    )
 
 
 async def add_local(
-    session: AsyncSession, uri: str, type_: str, actor_uri: str, object_uri: str | None,
+    session: AsyncSession,
+    uri: str,
+    type_: str,
+    actor_uri: str,
+    object_uri: str | None,
     raw: dict[str, Any],
 ) -> Activity:
     activity = Activity(
-        uri=uri, type=type_, actor_uri=actor_uri, object_uri=object_uri, raw=raw,
-        is_local=True, state="done", attempts=0, processed_at=utcnow(),
+        uri=uri,
+        type=type_,
+        actor_uri=actor_uri,
+        object_uri=object_uri,
+        raw=raw,
+        is_local=True,
+        state="done",
+        attempts=0,
+        processed_at=utcnow(),
     )
     session.add(activity)
     await session.flush()
@@ -56,9 +75,7 @@ async def by_uri(session: AsyncSession, uri: str) -> Activity | None:
 
 async def claim_pending(session: AsyncSession, limit: int) -> list[Activity]:
     """Pending inbound activities in arrival order; each is then owned with take()."""
-    query = (
-        select(Activity).where(Activity.state == "pending").order_by(Activity.id).limit(limit)
-    )
+    query = select(Activity).where(Activity.state == "pending").order_by(Activity.id).limit(limit)
     return list((await session.execute(query)).scalars())
 
 
@@ -67,7 +84,8 @@ async def take(session: AsyncSession, activity_id: int) -> bool:
     (PostgreSQL) or the write lock (SQLite), so a second worker waits, then finds it taken;
     if this transaction rolls back, the activity is pending again."""
     result = await session.execute(
-        update(Activity).where(Activity.id == activity_id, Activity.state == "pending")
+        update(Activity)
+        .where(Activity.id == activity_id, Activity.state == "pending")
         .values(state="processing")
     )
     return bool(getattr(result, "rowcount", 0))
@@ -75,8 +93,12 @@ async def take(session: AsyncSession, activity_id: int) -> bool:
 
 async def mark_processed(session: AsyncSession, activity_id: int, error: str | None) -> None:
     await session.execute(
-        update(Activity).where(Activity.id == activity_id).values(
-            state="failed" if error else "done", error=error, processed_at=utcnow(),
+        update(Activity)
+        .where(Activity.id == activity_id)
+        .values(
+            state="failed" if error else "done",
+            error=error,
+            processed_at=utcnow(),
             attempts=Activity.attempts + 1,
         )
     )
@@ -91,8 +113,10 @@ async def outbox_page(
         select(Activity)
         .outerjoin(Object, Object.uri == Activity.object_uri)
         .where(
-            Activity.actor_uri == actor_uri, Activity.is_local.is_(True),
-            Activity.type.in_(("Create", "Announce")), Object.deleted_at.is_(None),
+            Activity.actor_uri == actor_uri,
+            Activity.is_local.is_(True),
+            Activity.type.in_(("Create", "Announce")),
+            Object.deleted_at.is_(None),
         )
     )
     if before_id is not None:

@@ -22,8 +22,12 @@ def host_of(url: str) -> str:
 
 
 async def enqueue(
-    session: AsyncSession, activity_id: int, inboxes: Iterable[str], object_uri: str | None,
-    *, not_before: datetime | None = None,
+    session: AsyncSession,
+    activity_id: int,
+    inboxes: Iterable[str],
+    object_uri: str | None,
+    *,
+    not_before: datetime | None = None,
 ) -> int:
     """One row per unique inbox; a row that exists already is left alone (idempotent)."""
     unique = sorted(set(inboxes))
@@ -31,15 +35,24 @@ async def enqueue(
         return 0
     when = not_before or utcnow()
     rows = [
-        {"activity_id": activity_id, "inbox": inbox, "host": host_of(inbox),
-         "object_uri": object_uri, "state": PENDING, "attempts": 0, "next_attempt_at": when,
-         "created_at": utcnow()}
+        {
+            "activity_id": activity_id,
+            "inbox": inbox,
+            "host": host_of(inbox),
+            "object_uri": object_uri,
+            "state": PENDING,
+            "attempts": 0,
+            "next_attempt_at": when,
+            "created_at": utcnow(),
+        }
         for inbox in unique
     ]
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(Delivery).values(rows).on_conflict_do_nothing(
-        index_elements=["activity_id", "inbox"]
+    statement = (
+        insert(Delivery)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["activity_id", "inbox"])
     )
     await session.execute(statement)
     return len(unique)
@@ -72,7 +85,8 @@ async def claim_due(
     if session.bind is not None and session.bind.dialect.name == "postgresql":
         inner = inner.with_for_update(skip_locked=True)
     result = await session.execute(
-        update(Delivery).where(Delivery.id.in_(inner.scalar_subquery()))
+        update(Delivery)
+        .where(Delivery.id.in_(inner.scalar_subquery()))
         .values(claimed_by=worker, claimed_until=now + lease)
         .returning(Delivery.id)
         .execution_options(synchronize_session=False)
@@ -81,19 +95,18 @@ async def claim_due(
     if not ids:
         return []
     rows = await session.execute(
-        select(Delivery, Activity).join(Activity, Activity.id == Delivery.activity_id)
+        select(Delivery, Activity)
+        .join(Activity, Activity.id == Delivery.activity_id)
         .where(Delivery.id.in_(ids))
     )
-    return [
-        Claimed(d.id, d.inbox, d.host, d.attempts, a.uri, a.actor_uri, a.raw)
-        for d, a in rows
-    ]
+    return [Claimed(d.id, d.inbox, d.host, d.attempts, a.uri, a.actor_uri, a.raw) for d, a in rows]
 
 
 async def release_claims(session: AsyncSession, worker: str) -> int:
     """A restarted worker takes back what its previous run had claimed but not finished."""
     result = await session.execute(
-        update(Delivery).where(Delivery.state == PENDING, Delivery.claimed_by == worker)
+        update(Delivery)
+        .where(Delivery.state == PENDING, Delivery.claimed_by == worker)
         .values(claimed_by=None, claimed_until=None)
     )
     return int(getattr(result, "rowcount", 0) or 0)
@@ -101,9 +114,16 @@ async def release_claims(session: AsyncSession, worker: str) -> int:
 
 async def mark_delivered(session: AsyncSession, delivery_id: int, status: int) -> None:
     await session.execute(
-        update(Delivery).where(Delivery.id == delivery_id).values(
-            state=DELIVERED, attempts=Delivery.attempts + 1, last_status=status,
-            last_error=None, finished_at=utcnow(), claimed_by=None, claimed_until=None,
+        update(Delivery)
+        .where(Delivery.id == delivery_id)
+        .values(
+            state=DELIVERED,
+            attempts=Delivery.attempts + 1,
+            last_status=status,
+            last_error=None,
+            finished_at=utcnow(),
+            claimed_by=None,
+            claimed_until=None,
         )
     )
 
@@ -112,9 +132,15 @@ async def mark_retry(
     session: AsyncSession, delivery_id: int, status: int | None, error: str, at: datetime
 ) -> None:
     await session.execute(
-        update(Delivery).where(Delivery.id == delivery_id).values(
-            attempts=Delivery.attempts + 1, last_status=status, last_error=error[:2000],
-            next_attempt_at=at, claimed_by=None, claimed_until=None,
+        update(Delivery)
+        .where(Delivery.id == delivery_id)
+        .values(
+            attempts=Delivery.attempts + 1,
+            last_status=status,
+            last_error=error[:2000],
+            next_attempt_at=at,
+            claimed_by=None,
+            claimed_until=None,
         )
     )
 
@@ -123,9 +149,16 @@ async def mark_gave_up(
     session: AsyncSession, delivery_id: int, status: int | None, error: str
 ) -> None:
     await session.execute(
-        update(Delivery).where(Delivery.id == delivery_id).values(
-            state=GAVE_UP, attempts=Delivery.attempts + 1, last_status=status,
-            last_error=error[:2000], finished_at=utcnow(), claimed_by=None, claimed_until=None,
+        update(Delivery)
+        .where(Delivery.id == delivery_id)
+        .values(
+            state=GAVE_UP,
+            attempts=Delivery.attempts + 1,
+            last_status=status,
+            last_error=error[:2000],
+            finished_at=utcnow(),
+            claimed_by=None,
+            claimed_until=None,
         )
     )
 
@@ -134,9 +167,9 @@ async def hurry_host(session: AsyncSession, host: str) -> None:
     """A peer came back: its pending rows are due now instead of after their long backoff."""
     now = utcnow()
     await session.execute(
-        update(Delivery).where(
-            Delivery.host == host, Delivery.state == PENDING, Delivery.next_attempt_at > now
-        ).values(next_attempt_at=now)
+        update(Delivery)
+        .where(Delivery.host == host, Delivery.state == PENDING, Delivery.next_attempt_at > now)
+        .values(next_attempt_at=now)
     )
 
 
@@ -149,9 +182,9 @@ async def for_object(session: AsyncSession, object_uri: str) -> list[Delivery]:
 
 async def inboxes_that_received(session: AsyncSession, object_uri: str) -> list[str]:
     result = await session.execute(
-        select(Delivery.inbox).where(
-            Delivery.object_uri == object_uri, Delivery.state == DELIVERED
-        ).distinct()
+        select(Delivery.inbox)
+        .where(Delivery.object_uri == object_uri, Delivery.state == DELIVERED)
+        .distinct()
     )
     return list(result.scalars())
 
@@ -159,14 +192,13 @@ async def inboxes_that_received(session: AsyncSession, object_uri: str) -> list[
 async def cancel_pending_for_object(session: AsyncSession, object_uri: str) -> int:
     """A deleted object is not sent to the hosts that never got it."""
     result = await session.execute(
-        update(Delivery).where(Delivery.object_uri == object_uri, Delivery.state == PENDING)
+        update(Delivery)
+        .where(Delivery.object_uri == object_uri, Delivery.state == PENDING)
         .values(state=CANCELLED, finished_at=utcnow(), claimed_by=None, claimed_until=None)
     )
     return int(getattr(result, "rowcount", 0) or 0)
 
 
 async def counts(session: AsyncSession) -> dict[str, int]:
-    result = await session.execute(
-        select(Delivery.state, func.count()).group_by(Delivery.state)
-    )
+    result = await session.execute(select(Delivery.state, func.count()).group_by(Delivery.state))
     return {state: int(n) for state, n in result}

@@ -26,7 +26,9 @@ async def upsert(
     follow = await get(session, follower_id, followee_id)
     if follow is None:
         follow = Follow(
-            follower_id=follower_id, followee_id=followee_id, activity_uri=activity_uri,
+            follower_id=follower_id,
+            followee_id=followee_id,
+            activity_uri=activity_uri,
             state=state,
         )
         session.add(follow)
@@ -45,8 +47,12 @@ async def remove(session: AsyncSession, follower_id: int, followee_id: int) -> b
 
 
 async def followers(
-    session: AsyncSession, followee_id: int, *, state: str = "accepted",
-    limit: int | None = None, offset: int = 0,
+    session: AsyncSession,
+    followee_id: int,
+    *,
+    state: str = "accepted",
+    limit: int | None = None,
+    offset: int = 0,
 ) -> list[Actor]:
     query = (
         select(Actor)
@@ -61,8 +67,12 @@ async def followers(
 
 
 async def following(
-    session: AsyncSession, follower_id: int, *, state: str = "accepted",
-    limit: int | None = None, offset: int = 0,
+    session: AsyncSession,
+    follower_id: int,
+    *,
+    state: str = "accepted",
+    limit: int | None = None,
+    offset: int = 0,
 ) -> list[Actor]:
     query = (
         select(Actor)
@@ -78,18 +88,18 @@ async def following(
 
 async def count_followers(session: AsyncSession, followee_id: int) -> int:
     result = await session.execute(
-        select(func.count()).select_from(Follow).where(
-            Follow.followee_id == followee_id, Follow.state == "accepted"
-        )
+        select(func.count())
+        .select_from(Follow)
+        .where(Follow.followee_id == followee_id, Follow.state == "accepted")
     )
     return int(result.scalar_one())
 
 
 async def count_following(session: AsyncSession, follower_id: int) -> int:
     result = await session.execute(
-        select(func.count()).select_from(Follow).where(
-            Follow.follower_id == follower_id, Follow.state == "accepted"
-        )
+        select(func.count())
+        .select_from(Follow)
+        .where(Follow.follower_id == follower_id, Follow.state == "accepted")
     )
     return int(result.scalar_one())
 
@@ -99,7 +109,8 @@ async def local_followers_of(session: AsyncSession, followee_id: int) -> list[in
     result = await session.execute(
         select(Actor.id)
         .join(Follow, Follow.follower_id == Actor.id)
-        .where(Follow.followee_id == followee_id, Follow.state == "accepted",
-               Actor.is_local.is_(True))
+        .where(
+            Follow.followee_id == followee_id, Follow.state == "accepted", Actor.is_local.is_(True)
+        )
     )
     return list(result.scalars())

@@ -28,9 +28,9 @@ async def push_to_timelines(session: AsyncSession, object_id: int, actor_ids: li
     """Materialise the object into the home timeline of each local user among `actor_ids`."""
     if not actor_ids:
         return
-    users = list((await session.execute(
-        select(User.id).where(User.actor_id.in_(actor_ids))
-    )).scalars())
+    users = list(
+        (await session.execute(select(User.id).where(User.actor_id.in_(actor_ids)))).scalars()
+    )
     if not users:
         return
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
@@ -58,31 +58,41 @@ async def home_timeline(
 
 
 async def by_actor(
-    session: AsyncSession, actor_id: int, *, visibilities: tuple[str, ...] = ("public",),
+    session: AsyncSession,
+    actor_id: int,
+    *,
+    visibilities: tuple[str, ...] = ("public",),
     limit: int = 20,
 ) -> list[Object]:
     query = (
         select(Object)
-        .where(Object.actor_id == actor_id, Object.deleted_at.is_(None),
-               Object.visibility.in_(visibilities))
-        .order_by(Object.published.desc(), Object.id.desc()).limit(limit)
+        .where(
+            Object.actor_id == actor_id,
+            Object.deleted_at.is_(None),
+            Object.visibility.in_(visibilities),
+        )
+        .order_by(Object.published.desc(), Object.id.desc())
+        .limit(limit)
     )
     return list((await session.execute(query)).scalars())
 
 
 async def count_local(session: AsyncSession) -> int:
     result = await session.execute(
-        select(func.count()).select_from(Object).where(
-            Object.is_local.is_(True), Object.deleted_at.is_(None)
-        )
+        select(func.count())
+        .select_from(Object)
+        .where(Object.is_local.is_(True), Object.deleted_at.is_(None))
     )
     return int(result.scalar_one())
 
 
 async def count_by_actor(session: AsyncSession, actor_id: int) -> int:
     result = await session.execute(
-        select(func.count()).select_from(Object).where(
-            Object.actor_id == actor_id, Object.deleted_at.is_(None),
+        select(func.count())
+        .select_from(Object)
+        .where(
+            Object.actor_id == actor_id,
+            Object.deleted_at.is_(None),
             Object.visibility == "public",
         )
     )

@@ -65,7 +65,8 @@ async def revive(session: AsyncSession, hosts: set[str]) -> list[str]:
     if not hosts:
         return []
     result = await session.execute(
-        update(Peer).where(Peer.host.in_(hosts), Peer.unreachable.is_(True))
+        update(Peer)
+        .where(Peer.host.in_(hosts), Peer.unreachable.is_(True))
         .values(unreachable=False, failing_since=None, last_seen_at=utcnow())
         .returning(Peer.host)
     )

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from compagnon.config import Settings
+from compagnon.federation.fetch import Signer
 from compagnon.federation.signatures import load_private_key, sign_cavage
 from compagnon.federation.urls import Urls
 
@@ -24,7 +24,7 @@ class SigningKey:
     private_key_pem: str
 
 
-def make_signer(key: SigningKey) -> Any:
+def make_signer(key: SigningKey) -> Signer:
     """A Signer (see fetch.py) that signs draft-cavage with this key."""
     private_key = load_private_key(key.private_key_pem)
 
@@ -51,5 +51,5 @@ class FederationContext:
     def allow_private(self) -> bool:
         return self.settings.allow_private_addresses
 
-    def instance_signer(self) -> Any:
+    def instance_signer(self) -> Signer:
         return make_signer(self.instance_key)

@@ -19,14 +19,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from compagnon.federation.context import FederationContext, SigningKey
 from compagnon.federation.inbox.handlers import HANDLERS, Handling, Ignored
-from compagnon.federation.outbox.deliver import Attempt, deliver
+from compagnon.federation.outbox.deliver import Attempt, deliver, unsendable
 from compagnon.federation.outbox.retry import (
     UNREACHABLE_AFTER_DAYS,
     next_attempt,
     retry_after_seconds,
 )
 from compagnon.federation.resolver import Resolver
-from compagnon.storage.models import Actor, Delivery, utcnow
+from compagnon.storage.models import Actor, utcnow
 from compagnon.storage.queries import activities, deliveries, peers
 from compagnon.storage.queries.deliveries import Claimed
 
@@ -145,11 +145,12 @@ class Worker:
         attempts = await asyncio.gather(
             *(
                 deliver(self.ctx, item, keys[item.actor_uri])
-                for item in claimed
                 if item.actor_uri in keys
+                else unsendable(item, "no signing key: the sender is not a local actor")
+                for item in claimed
             )
         )
-        await self._record(attempts, report)
+        await self._record(attempts, report, now or utcnow())
 
     async def _keys(self, session: AsyncSession, actor_uris: set[str]) -> dict[str, SigningKey]:
         if not actor_uris:
@@ -161,7 +162,7 @@ class Worker:
         )
         return {uri: SigningKey(key_id, pem) for uri, key_id, pem in rows if pem}
 
-    async def _record(self, attempts: list[Attempt], report: Report) -> None:
+    async def _record(self, attempts: list[Attempt], report: Report, now: datetime) -> None:
         async with self.ctx.sessions.begin() as session:
             for attempt in attempts:
                 item = attempt.delivery
@@ -175,20 +176,23 @@ class Worker:
                     await deliveries.mark_gave_up(session, item.id, attempt.status, verdict.reason)
                     report.gave_up += 1
                     continue
-                await self._reschedule(session, item, attempt, report)
+                await self._reschedule(session, item, attempt, report, now)
 
     async def _reschedule(
-        self, session: AsyncSession, item: Claimed, attempt: Attempt, report: Report
+        self,
+        session: AsyncSession,
+        item: Claimed,
+        attempt: Attempt,
+        report: Report,
+        current: datetime,
     ) -> None:
-        current = utcnow()
         unreachable = await peers.record_failure(
             session, item.host, current, UNREACHABLE_AFTER_DAYS
         )
-        queued = await session.scalar(select(Delivery.created_at).where(Delivery.id == item.id))
         when = next_attempt(
             item.attempts + 1,
             current,
-            queued or current,
+            item.created_at,
             unreachable=unreachable,
             retry_after=retry_after_seconds(attempt.retry_after, current),
         )

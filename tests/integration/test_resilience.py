@@ -93,3 +93,35 @@ async def test_gone_inbox_is_given_up_and_not_retried(make_node: NodeFactory) ->
     async with a.sessions() as session:
         row = (await deliveries.for_object(session, note.uri))[0]
     assert row.state == "gave_up" and row.last_status == 404
+
+
+async def test_peer_down_for_days_is_marked_unreachable_and_revived_by_its_next_request(
+    make_node: NodeFactory,
+) -> None:
+    a, b = await make_node("a"), await make_node("b")
+    await followed_by(a, b)
+    await b.stop()
+    note = await a.post("ana", "while b is away for days")
+    moment = utcnow()
+    for _ in range(30):  # bounded: walk the clock forward from one due retry to the next
+        await a.run_once(now=moment)
+        async with a.sessions() as session:
+            row = (await deliveries.for_object(session, note.uri))[0]
+            peer = await session.get(Peer, b.domain)
+        assert peer is not None
+        if peer.unreachable:
+            break
+        moment = row.next_attempt_at + timedelta(seconds=1)
+    assert peer.unreachable, "three days of failures should mark the peer unreachable"
+    assert row.state == "pending"
+    assert row.next_attempt_at - moment >= timedelta(hours=9)  # slow retries from now on
+
+    await b.start()
+    await b.follow("reader", f"{a.base}/users/ana")  # any signed POST from b to a
+    await settle(b)
+    await a.run_once(now=moment + timedelta(minutes=1))  # not the 12 h retry: due at once
+    await settle(b)
+    assert await b.object(note.uri) is not None
+    async with a.sessions() as session:
+        peer = await session.get(Peer, b.domain)
+    assert peer is not None and not peer.unreachable

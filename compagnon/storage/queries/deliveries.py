@@ -67,6 +67,7 @@ class Claimed:
     activity_uri: str
     actor_uri: str
     body: dict[str, object]
+    created_at: datetime
 
 
 async def claim_due(
@@ -99,7 +100,10 @@ async def claim_due(
         .join(Activity, Activity.id == Delivery.activity_id)
         .where(Delivery.id.in_(ids))
     )
-    return [Claimed(d.id, d.inbox, d.host, d.attempts, a.uri, a.actor_uri, a.raw) for d, a in rows]
+    return [
+        Claimed(d.id, d.inbox, d.host, d.attempts, a.uri, a.actor_uri, a.raw, d.created_at)
+        for d, a in rows
+    ]
 
 
 async def release_claims(session: AsyncSession, worker: str) -> int:

@@ -1,0 +1,168 @@
+"""Processes the benchmarks start: free ports, start and stop by pid, readiness polls,
+and what /proc says about a process (resident memory, CPU time)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import resource
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+STOP_GRACE = 10.0
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+class BenchError(RuntimeError):
+    """A benchmark could not be set up or run; the message says which and why."""
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def raise_open_files_limit() -> None:
+    """Fan-out keeps ~1,000 sockets open on each side: lift the soft limit to the hard one.
+    Used as preexec_fn for children and called once in the bench process itself."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+def tail(path: Path, lines: int = 30) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+@dataclass
+class Process:
+    """A child process with its log file; stopped by its pid, never by name."""
+
+    name: str
+    popen: subprocess.Popen[bytes]
+    log_path: Path
+
+    @property
+    def pid(self) -> int:
+        return self.popen.pid
+
+    def alive(self) -> bool:
+        return self.popen.poll() is None
+
+    def stop(self) -> None:
+        if self.popen.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.popen.pid, signal.SIGTERM)
+            try:
+                self.popen.wait(STOP_GRACE)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(self.popen.pid, signal.SIGKILL)
+                self.popen.wait()
+
+    async def wait_http(self, url: str, within: float = 60.0, interval: float = 0.1) -> None:
+        """Poll `url` until it answers 200, for at most `within` seconds; fail at once if the child exits."""
+        deadline = time.monotonic() + within
+        async with httpx.AsyncClient(timeout=2.0) as client:
+            while time.monotonic() < deadline:
+                if not self.alive():
+                    raise BenchError(
+                        f"{self.name} exited ({self.popen.returncode}) before answering {url}\n"
+                        f"{tail(self.log_path)}"
+                    )
+                with contextlib.suppress(httpx.TransportError):
+                    if (await client.get(url)).status_code == 200:
+                        return
+                await asyncio.sleep(interval)
+        raise BenchError(f"{self.name} did not answer {url} in {within:g} s\n"
+                         f"{tail(self.log_path)}")
+
+
+def start(name: str, argv: Sequence[str | Path], *, log_path: Path, cwd: Path,
+          env: dict[str, str] | None = None) -> Process:
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "ab") as log:  # the child keeps its own copy of the descriptor
+        popen = subprocess.Popen(
+            [str(a) for a in argv], cwd=cwd, env={**os.environ, **(env or {})},
+            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+            preexec_fn=raise_open_files_limit,
+        )
+    return Process(name, popen, log_path)
+
+
+@contextlib.contextmanager
+def running(process: Process) -> Iterator[Process]:
+    try:
+        yield process
+    finally:
+        process.stop()
+
+
+# --- /proc -------------------------------------------------------------------------------
+
+
+def memory_kib(pid: int) -> dict[str, int]:
+    """VmRSS (now) and VmHWM (peak since start) of `pid`, in KiB."""
+    found: dict[str, int] = {}
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            key, _, value = line.partition(":")
+            if key in ("VmRSS", "VmHWM"):
+                found[key] = int(value.split()[0])
+    return found
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time `pid` has used so far (all its threads)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        # The command name may hold spaces: count fields after its closing parenthesis.
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def machine_cpu_seconds() -> float:
+    """Busy CPU time of the whole machine so far (all cores), from /proc/stat."""
+    with open("/proc/stat") as stat:
+        values = [int(v) for v in stat.readline().split()[1:]]
+    idle = values[3] + values[4]
+    return (sum(values[:8]) - idle) / CLOCK_TICKS
+
+
+class RssSampler:
+    """Samples a process's VmRSS every `interval` seconds in a thread, for the peak under load
+    (VmHWM alone would also count start-up, and cannot be reset without privileges)."""
+
+    def __init__(self, pid: int, interval: float = 0.05) -> None:
+        import threading
+
+        self.pid = pid
+        self.interval = interval
+        self.peak_kib = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="rss-sampler", daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            with contextlib.suppress(OSError, KeyError):
+                self.peak_kib = max(self.peak_kib, memory_kib(self.pid)["VmRSS"])
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> RssSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join()

@@ -1,0 +1,96 @@
+"""Run the benchmarks: `python -m bench.run [--quick] [--scenario NAME[,NAME]]`.
+
+Each scenario starts what it needs on 127.0.0.1 only, stops it by pid, and returns Measures;
+the whole run is written to bench/results/<date>.json (and latest.json) and printed as the
+Markdown table that README.md carries.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import shlex
+import shutil
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from bench.procs import raise_open_files_limit
+from bench.report import Measure, Results
+from bench.scenarios import fanout, inbox, notbuilt, profile, propagation, timeline
+from bench.scenarios.context import Bench
+from bench.sizes import FULL, QUICK
+
+Scenario = Callable[[Bench], Awaitable[list[Measure]]]
+# In the order they run; `all` runs these (profile is separate: it slows the node down).
+SCENARIOS: dict[str, Scenario] = {
+    "inbox": inbox.run,
+    "fanout": fanout.run,
+    "propagation": propagation.run,
+    "timeline": timeline.run,
+    "notbuilt": notbuilt.run,
+}
+EXTRA: dict[str, Scenario] = {"profile": profile.run}
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
+    parser.add_argument("--scenario", default="all",
+                        help=f"comma-separated: all, {', '.join([*SCENARIOS, *EXTRA])}")
+    parser.add_argument("--quick", action="store_true", help="small sizes (a smoke run)")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the scratch directory (databases, node logs)")
+    return parser.parse_args(argv)
+
+
+def chosen(names: str) -> dict[str, Scenario]:
+    everything = {**SCENARIOS, **EXTRA}
+    wanted = list(SCENARIOS) if names == "all" else [n.strip() for n in names.split(",")]
+    unknown = [n for n in wanted if n not in everything]
+    if unknown:
+        raise SystemExit(f"unknown scenario(s): {', '.join(unknown)}; "
+                         f"choose from all, {', '.join(everything)}")
+    return {n: everything[n] for n in wanted}
+
+
+async def run(argv: list[str]) -> Results:
+    args = parse_args(argv)
+    scenarios = chosen(args.scenario)
+    results = Results(command=shlex.join(["python", "-m", "bench.run", *argv]), quick=args.quick)
+    workdir = Path(tempfile.mkdtemp(prefix="compagnon-bench-"))
+    bench = Bench(workdir=workdir, sizes=QUICK if args.quick else FULL)
+    try:
+        for name, scenario in scenarios.items():
+            started = time.monotonic()
+            print(f"== {name}", flush=True)
+            try:
+                results.add(*await scenario(bench))
+            except Exception as exc:  # one broken scenario must not hide the others' figures
+                traceback.print_exc()
+                results.errors[name] = f"{type(exc).__name__}: {str(exc)[:500]}"
+            results.scenario_seconds[name] = round(time.monotonic() - started, 1)
+            print(f"   {name} took {results.scenario_seconds[name]} s", flush=True)
+    finally:
+        if args.keep:
+            print(f"scratch directory kept: {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+    return results
+
+
+def main(argv: list[str] | None = None) -> None:
+    raise_open_files_limit()
+    results = asyncio.run(run(sys.argv[1:] if argv is None else argv))
+    path = results.write()
+    print()
+    print(results.table())
+    print(f"written to {path}")
+    if results.errors:
+        raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    main()

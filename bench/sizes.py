@@ -1,0 +1,33 @@
+"""How big each scenario is: full sizes (the README's figures, ~15 min on 2 cores) and
+--quick sizes (a smoke run of a few minutes)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Sizes:
+    fake_actors: int = 64  # distinct remote actors (and keys) sending to the inbox
+    inbox_count: int = 3000  # POSTs per run
+    inbox_reps: int = 5
+    concurrency: tuple[int, ...] = (8, 32)
+    processed_count: int = 3000  # POSTs per run with the worker on
+    processed_reps: int = 3
+    peer_count: int = 500  # POSTs per run against Fedify and bovine (they are ~20x slower)
+    peer_reps: int = 3
+    fanout_inboxes: int = 1000
+    fanout_reps: int = 3
+    propagation_posts: int = 40
+    timeline_objects: int = 1_000_000
+    timeline_queries: int = 300  # per repetition
+    timeline_reps: int = 3
+    deadline: float = 120.0  # no run starts a new request after this many seconds
+
+
+FULL = Sizes()
+QUICK = Sizes(
+    fake_actors=16, inbox_count=1000, inbox_reps=2, processed_count=1000, processed_reps=1,
+    peer_count=200, peer_reps=1, fanout_inboxes=200, fanout_reps=1, propagation_posts=10,
+    timeline_objects=100_000, timeline_queries=100, timeline_reps=1,
+)

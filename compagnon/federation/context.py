@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from compagnon.config import Settings
 from compagnon.federation.fetch import Signer
-from compagnon.federation.signatures import load_private_key, sign_cavage
+from compagnon.federation.signatures import load_private_key, sign_cavage, sign_rfc9421
 from compagnon.federation.urls import Urls
 
 
@@ -24,14 +24,19 @@ class SigningKey:
     private_key_pem: str
 
 
-def make_signer(key: SigningKey) -> Signer:
-    """A Signer (see fetch.py) that signs draft-cavage with this key."""
+CAVAGE, RFC9421 = "draft-cavage", "rfc9421"
+SCHEMES = (CAVAGE, RFC9421)
+
+
+def make_signer(key: SigningKey, scheme: str = CAVAGE) -> Signer:
+    """A Signer (see fetch.py) that signs with this key in the given scheme."""
     private_key = load_private_key(key.private_key_pem)
+    sign = sign_rfc9421 if scheme == RFC9421 else sign_cavage
 
     def signer(
         method: str, url: str, headers: Mapping[str, str], body: bytes | None
     ) -> dict[str, str]:
-        return sign_cavage(method, url, headers, body, key.key_id, private_key)
+        return sign(method, url, headers, body, key.key_id, private_key)
 
     return signer
 

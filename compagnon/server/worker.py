@@ -140,11 +140,12 @@ class Worker:
         async with self.ctx.sessions.begin() as session:
             claimed = await deliveries.claim_due(session, self.name, size, LEASE, now)
             keys = await self._keys(session, {c.actor_uri for c in claimed})
+            schemes = await peers.signature_schemes(session, {c.host for c in claimed})
         if not claimed:
             return
         attempts = await asyncio.gather(
             *(
-                deliver(self.ctx, item, keys[item.actor_uri])
+                deliver(self.ctx, item, keys[item.actor_uri], schemes.get(item.host))
                 if item.actor_uri in keys
                 else unsendable(item, "no signing key: the sender is not a local actor")
                 for item in claimed
@@ -169,7 +170,7 @@ class Worker:
                 verdict = attempt.verdict
                 if verdict.kind == "delivered":
                     await deliveries.mark_delivered(session, item.id, attempt.status or 200)
-                    await peers.record_success(session, item.host)
+                    await peers.record_success(session, item.host, attempt.scheme)
                     report.delivered += 1
                     continue
                 if verdict.kind == "give_up":

@@ -90,6 +90,25 @@ class NodeActions:
             author = await session.get(Actor, obj.actor_id)
             await publish.react(session, self.app[FEDERATION].urls, actor, kind, obj, author)
 
+    async def add_remote_follower(self, username: str, actor_uri: str, inbox: str) -> None:
+        """Record an accepted follower that lives on a bare test server, not a Compagnon."""
+        from compagnon.storage.queries import follows
+
+        async with self.sessions.begin() as session:
+            followee = await _local(session, username)
+            remote = await actor_queries.upsert_remote(
+                session,
+                {
+                    "uri": actor_uri,
+                    "type": "Person",
+                    "username": actor_uri.rsplit("/", 1)[-1],
+                    "domain": actor_uri.split("/")[2],
+                    "inbox": inbox,
+                    "shared_inbox": inbox,
+                },
+            )
+            await follows.upsert(session, remote.id, followee.id, f"{actor_uri}#follow", "accepted")
+
     async def activities_about(self, object_uri: str) -> list[str]:
         """Ids of the stored activities whose object is `object_uri`."""
         async with self.sessions() as session:

@@ -36,8 +36,11 @@ async def set_blocked(session: AsyncSession, host: str, blocked: bool, note: str
     return peer
 
 
-async def record_success(session: AsyncSession, host: str) -> None:
+async def record_success(session: AsyncSession, host: str, scheme: str | None = None) -> None:
+    """A delivery got 2xx: the host is well, and `scheme` is a signature format it accepts."""
     peer = await get_or_create(session, host)
+    if scheme:
+        peer.signature_scheme = scheme
     peer.last_success_at = utcnow()
     peer.failing_since = None
     peer.unreachable = False
@@ -73,6 +76,13 @@ async def revive(session: AsyncSession, hosts: set[str]) -> list[str]:
     return list(result.scalars())
 
 
-async def set_signature_scheme(session: AsyncSession, host: str, scheme: str) -> None:
-    peer = await get_or_create(session, host)
-    peer.signature_scheme = scheme
+async def signature_schemes(session: AsyncSession, hosts: set[str]) -> dict[str, str]:
+    """The signature scheme each of `hosts` is known to accept (double-knocking memory)."""
+    if not hosts:
+        return {}
+    result = await session.execute(
+        select(Peer.host, Peer.signature_scheme).where(
+            Peer.host.in_(hosts), Peer.signature_scheme.is_not(None)
+        )
+    )
+    return {host: scheme for host, scheme in result if scheme}

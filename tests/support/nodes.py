@@ -217,6 +217,10 @@ class Node(NodeActions):
                 session, ctx.urls, author, text_to_html(text), visibility=visibility, mentions=found
             )
 
+    async def resolve(self, handle_or_url: str) -> Actor:
+        assert self.app is not None
+        return await Resolver(self.app[FEDERATION]).find(handle_or_url)
+
     async def follow(self, username: str, handle: str) -> None:
         assert self.app is not None
         ctx = self.app[FEDERATION]

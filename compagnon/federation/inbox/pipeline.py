@@ -71,14 +71,15 @@ def parse(body: bytes) -> dict[str, Any] | Outcome:
 
 def check_blocked(doc: dict[str, Any], policy: InboxPolicy) -> Outcome | None:
     actor_host = host_of(first_id(doc.get("actor")) or "")
-    if actor_host in policy.blocked_hosts or _domain_blocked(actor_host, policy.blocked_hosts):
+    if is_blocked(actor_host, policy.blocked_hosts):
         return NotAllowed(f"{actor_host} is blocked by this node")
     return None
 
 
-def _domain_blocked(host: str, blocked: frozenset[str]) -> bool:
+def is_blocked(host: str, blocked: frozenset[str]) -> bool:
+    """A host is blocked when it, its name without the port, or a parent domain is listed."""
     bare = host.split(":", 1)[0]
-    return any(bare == b or bare.endswith("." + b) for b in blocked)
+    return host in blocked or any(bare == b or bare.endswith("." + b) for b in blocked)
 
 
 async def verify(

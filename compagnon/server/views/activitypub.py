@@ -15,7 +15,8 @@ from compagnon.federation.jsonld import OUR_CONTEXT
 from compagnon.server.keys import FEDERATION, SESSIONS, SETTINGS
 from compagnon.server.negotiation import activity_json, problem, wants_activity_json
 from compagnon.server.views import pages
-from compagnon.storage.models import Actor
+from compagnon.server.views.fetch_auth import requester
+from compagnon.storage.models import Actor, Object
 from compagnon.storage.queries import activities
 from compagnon.storage.queries import actors as actor_queries
 from compagnon.storage.queries import follows as follow_queries
@@ -47,6 +48,9 @@ async def actor(request: web.Request) -> web.StreamResponse:
     found = await _local_actor(request)
     if not wants_activity_json(request):
         return await pages.profile(request, found)
+    who = await requester(request)
+    if isinstance(who, web.Response):
+        return who
     return activity_json(_actor_doc(request, found))
 
 
@@ -104,6 +108,9 @@ async def following(request: web.Request) -> web.StreamResponse:
 
 async def _follow_collection(request: web.Request, which: str) -> web.StreamResponse:
     found = await _local_actor(request)
+    who = await requester(request)
+    if isinstance(who, web.Response):
+        return who
     page = _page_number(request)
     collection_id = found.followers_url if which == "followers" else found.following_url
     async with request.app[SESSIONS]() as session:
@@ -134,6 +141,9 @@ async def outbox(request: web.Request) -> web.StreamResponse:
     """Public Creates, newest first; pages are keyset-paged by `max_id` so a harvester that
     walks a big catalogue never skips or repeats."""
     found = await _local_actor(request)
+    who = await requester(request)
+    if isinstance(who, web.Response):
+        return who
     max_id = request.query.get("max_id")
     async with request.app[SESSIONS]() as session:
         total = await object_queries.count_by_actor(session, found.id)
@@ -183,15 +193,42 @@ async def object_document(request: web.Request) -> web.StreamResponse:
         return problem(404, "no such object")
     if obj.deleted_at is not None:
         return activity_json(to_tombstone(obj), status=410)
-    if obj.visibility not in {"public", "unlisted"}:
-        return problem(404, "no such object")  # followers-only and direct are not served
     if not wants_activity_json(request):
+        if obj.visibility not in {"public", "unlisted"}:
+            return problem(404, "no such object")
         return await pages.object_page(request, obj, author)
+    private = obj.visibility not in {"public", "unlisted"}
+    who = await requester(request, need_identity=private)
+    if isinstance(who, web.Response):
+        return who
+    if not await _may_read(request, obj, author, who):
+        return problem(404, "no such object")  # not even its existence is told
     return activity_json({"@context": OUR_CONTEXT, **to_note(obj, author)})
+
+
+async def _may_read(request: web.Request, obj: Object, author: Actor, who: str | None) -> bool:
+    """Public and unlisted objects are for anyone; followers-only ones for the verified
+    followers and addressees; direct ones for the addressees only."""
+    if obj.visibility in {"public", "unlisted"}:
+        return True
+    if who is None:
+        return False
+    addressed = set(obj.recipients.get("to", [])) | set(obj.recipients.get("cc", []))
+    if who in addressed:
+        return True
+    if obj.visibility != "followers":
+        return False
+    async with request.app[SESSIONS]() as session:
+        reader = await actor_queries.by_uri(session, who)
+        follow = await follow_queries.get(session, reader.id, author.id) if reader else None
+    return follow is not None and follow.state == "accepted"
 
 
 async def activity_document(request: web.Request) -> web.StreamResponse:
     ctx = request.app[FEDERATION]
+    who = await requester(request)
+    if isinstance(who, web.Response):
+        return who
     uri = f"{ctx.urls.base}/activities/{request.match_info['activity_id']}"
     async with request.app[SESSIONS]() as session:
         found = await activities.by_uri(session, uri)

@@ -252,9 +252,7 @@ async def test_wrong_id_is_refused(peer: Peer, client: httpx.AsyncClient) -> Non
     assert "is not the URL fetched" in error.reason
 
 
-async def test_id_check_can_be_skipped_for_webfinger(
-    peer: Peer, client: httpx.AsyncClient
-) -> None:
+async def test_id_check_can_be_skipped_for_webfinger(peer: Peer, client: httpx.AsyncClient) -> None:
     doc = await _fetch(client, peer.url("/no-id"), check_id=False)
     assert doc == {"subject": "acct:a@b"}
 

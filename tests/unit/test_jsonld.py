@@ -160,9 +160,7 @@ def test_learning_resource_metadata_expands_to_schema_org() -> None:
     doc = json.loads((REFERENCE / "learning-resource.activity.json").read_text())
     resource = _node(expand(doc), doc["object"]["id"])
     assert resource["@type"] == [AS + "Note", SDO + "LearningResource"]
-    assert resource[SDO + "license"] == [
-        {"@id": "https://creativecommons.org/licenses/by-sa/4.0/"}
-    ]
+    assert resource[SDO + "license"] == [{"@id": "https://creativecommons.org/licenses/by-sa/4.0/"}]
     assert resource[SDO + "timeRequired"] == [{"@value": "PT20M"}]
     # educationalAudience is an alias: it must not land on AS2's audience.
     assert SDO + "audience" in resource

@@ -73,7 +73,7 @@ class Process:
                 self.popen.wait()
 
     async def wait_http(self, url: str, within: float = 60.0, interval: float = 0.1) -> None:
-        """Poll `url` until it answers 200, for at most `within` seconds; fail at once if the child exits."""
+        """Poll `url` until it answers 200, for at most `within` s; fail if the child exits."""
         deadline = time.monotonic() + within
         async with httpx.AsyncClient(timeout=2.0) as client:
             while time.monotonic() < deadline:
@@ -166,3 +166,38 @@ class RssSampler:
     def __exit__(self, *_exc: object) -> None:
         self._stop.set()
         self._thread.join()
+
+
+def _tree_cpu_seconds(root: int) -> float:
+    """CPU time of `root` and every live descendant (the bench, its servers, nodes, peers)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                parents[int(entry.name)] = int(
+                    (entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+    ours, frontier = {root}, [root]
+    while frontier:
+        parent = frontier.pop()
+        children = [pid for pid, ppid in parents.items() if ppid == parent]
+        ours.update(children)
+        frontier.extend(children)
+    total = 0.0
+    for pid in ours:
+        with contextlib.suppress(OSError):
+            total += cpu_seconds(pid)
+    return total
+
+
+class BackgroundMeter:
+    """How many cores other people's processes kept busy while a scenario ran: the machine's
+    busy time minus our process tree's. The figures are only as good as the quiet around them."""
+
+    def __init__(self) -> None:
+        self._start = (time.monotonic(), machine_cpu_seconds(), _tree_cpu_seconds(os.getpid()))
+
+    def cores(self) -> dict[str, float]:
+        wall = time.monotonic() - self._start[0]
+        busy = machine_cpu_seconds() - self._start[1]
+        ours = _tree_cpu_seconds(os.getpid()) - self._start[2]
+        return {"ours": round(ours / wall, 2), "others": round(max(0.0, busy - ours) / wall, 2)}

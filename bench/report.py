@@ -65,6 +65,8 @@ class Results:
     measures: list[Measure] = field(default_factory=list)
     errors: dict[str, str] = field(default_factory=dict)
     scenario_seconds: dict[str, float] = field(default_factory=dict)
+    # per scenario: cores kept busy by our processes and by everything else on the machine
+    busy_cores: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def add(self, *measures: Measure) -> None:
         self.measures.extend(measures)
@@ -86,6 +88,10 @@ class Results:
         text = (f"Date: {self.started} · machine: {machine.one_line(self.machine)}\n"
                 f"Command: `{self.command}`{' (quick sizes)' if self.quick else ''}\n\n"
                 + "\n".join(lines) + "\n")
+        if self.busy_cores:
+            text += "\nCores busy during each scenario (ours / other processes on the machine): "
+            text += "; ".join(f"{name} {c['ours']:.2f} / {c['others']:.2f}"
+                              for name, c in self.busy_cores.items()) + "\n"
         for name, error in self.errors.items():
             text += f"\n{name}: FAILED: {error}\n"
         return text

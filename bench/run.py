@@ -18,7 +18,7 @@ import traceback
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from bench.procs import raise_open_files_limit
+from bench.procs import BackgroundMeter, raise_open_files_limit
 from bench.report import Measure, Results
 from bench.scenarios import fanout, inbox, notbuilt, profile, propagation, timeline
 from bench.scenarios.context import Bench
@@ -65,6 +65,7 @@ async def run(argv: list[str]) -> Results:
     try:
         for name, scenario in scenarios.items():
             started = time.monotonic()
+            meter = BackgroundMeter()
             print(f"== {name}", flush=True)
             try:
                 results.add(*await scenario(bench))
@@ -72,7 +73,9 @@ async def run(argv: list[str]) -> Results:
                 traceback.print_exc()
                 results.errors[name] = f"{type(exc).__name__}: {str(exc)[:500]}"
             results.scenario_seconds[name] = round(time.monotonic() - started, 1)
-            print(f"   {name} took {results.scenario_seconds[name]} s", flush=True)
+            results.busy_cores[name] = meter.cores()
+            print(f"   {name} took {results.scenario_seconds[name]} s; cores busy: "
+                  f"{results.busy_cores[name]}", flush=True)
     finally:
         if args.keep:
             print(f"scratch directory kept: {workdir}")

@@ -102,13 +102,13 @@ async def _processed(bench: Bench, actors: Fleet) -> list[Measure]:
     async with node.running(spec, users=("alice",)) as n:
         target = _target(n, f"{n.base_url}/users/alice")
         await actors.warm_up(target, sizes.deadline)
-        await _drained(n, sizes.deadline)
+        await drained(n, sizes.deadline)
         concurrency = max(sizes.concurrency)
         for rep in range(sizes.processed_reps):
             posts = actors.sign(target, f"w{rep}", sizes.processed_count)
             cpu_before, started = cpu_seconds(n.pid), time.perf_counter()
             load = await send(posts, concurrency, sizes.deadline)
-            await _drained(n, sizes.deadline)
+            await drained(n, sizes.deadline)
             wall = time.perf_counter() - started
             cpu = cpu_seconds(n.pid) - cpu_before
             rates.append(load.ok / wall)
@@ -129,7 +129,7 @@ async def _processed(bench: Bench, actors: Fleet) -> list[Measure]:
     ]
 
 
-async def _drained(n: node.CompagnonNode, deadline: float) -> None:
+async def drained(n: node.CompagnonNode, deadline: float) -> None:
     """Bounded poll until the worker has taken every activity (done or failed)."""
     stop_at = time.monotonic() + deadline
     while n.scalar(UNFINISHED):

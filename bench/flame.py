@@ -1,0 +1,129 @@
+"""py-spy recording of a running process, and a plain-text summary of its samples.
+
+py-spy attaches by pid (no change to the node) and samples only threads that are running,
+so the shares below are shares of CPU time. Raw output is the "collapsed stacks" format:
+one line per distinct stack, "outer;...;inner COUNT", each frame "function (file:line)".
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import signal
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+FRAME = re.compile(r"^(?P<func>.*?) \((?P<file>[^()]*?)(?::\d+)?\)$")
+SAMPLE_RATE = 200  # per second: enough resolution for a few seconds of load, ~1 % overhead
+STOP_GRACE = 30.0
+
+
+def py_spy() -> str:
+    found = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    if not Path(found).exists():
+        raise FileNotFoundError("py-spy is not installed: pip install -r bench/requirements.txt")
+    return found
+
+
+class Recording:
+    """py-spy sampling `pid` until stop(): py-spy writes its file when interrupted."""
+
+    def __init__(self, pid: int, output: Path) -> None:
+        self.output = output
+        argv = [py_spy(), "record", "--pid", str(pid), "--rate", str(SAMPLE_RATE),
+                "--format", "raw", "--output", str(output)]
+        self.popen = subprocess.Popen(argv, stdout=subprocess.DEVNULL,
+                                      stderr=subprocess.DEVNULL)
+
+    def stop(self) -> Path:
+        if self.popen.poll() is None:
+            self.popen.send_signal(signal.SIGINT)
+            try:
+                self.popen.wait(STOP_GRACE)
+            except subprocess.TimeoutExpired:
+                self.popen.kill()
+                self.popen.wait()
+        return self.output
+
+
+def _wait_points() -> set[tuple[str, str]]:
+    """(function, file:line) of the calls where pool threads block on their queue. py-spy
+    counts a thread blocked there as running (the wait releases the GIL in C), so without
+    this filter an idle aiosqlite thread would look like the hottest code of the node."""
+    import inspect
+
+    points = {("EpollSelector.select", ""), ("Condition.wait", ""), ("Event.wait", "")}
+    try:
+        from concurrent.futures import thread
+
+        import aiosqlite.core
+
+        for function, needle, label in (
+            (aiosqlite.core._connection_worker_thread, "tx.get(", "aiosqlite/core.py"),
+            (thread._worker, "work_queue.get(block=True)", "concurrent/futures/thread.py"),
+        ):
+            lines, first = inspect.getsourcelines(function)
+            for offset, text in enumerate(lines):
+                if needle in text:
+                    points.add((function.__name__, f"{label}:{first + offset}"))
+    except (ImportError, OSError):
+        pass
+    return points
+
+
+def _is_wait(frame: str, points: set[tuple[str, str]]) -> bool:
+    match = FRAME.match(frame.strip())
+    if match is None:
+        return False
+    function = match["func"]
+    where = frame.strip().rsplit("(", 1)[-1].rstrip(")")
+    return any(function.endswith(name) and (not spot or where.endswith(spot))
+               for name, spot in points)
+
+
+def _frame_name(frame: str) -> str:
+    match = FRAME.match(frame.strip())
+    if match is None:
+        return frame.strip()
+    path = match["file"]
+    for marker in ("site-packages/", "/work/main/", "python3.11/"):
+        if marker in path:
+            path = path.split(marker, 1)[1]
+    return f"{match['func']} ({path})"
+
+
+def summarise(raw: Path, top: int = 25) -> str:
+    """Top functions by inclusive share (time with the function on the stack) and by self
+    share (time in the function itself), over all sampled threads."""
+    inclusive: Counter[str] = Counter()
+    own: Counter[str] = Counter()
+    total = waiting = 0
+    points = _wait_points()
+    for line in raw.read_text().splitlines():
+        stack, _, count_text = line.rpartition(" ")
+        if not stack or not count_text.isdigit():
+            continue
+        count = int(count_text)
+        raw_frames = [f for f in stack.split(";") if f.strip()]
+        if raw_frames and _is_wait(raw_frames[-1], points):
+            waiting += count
+            continue
+        frames = [_frame_name(f) for f in raw_frames]
+        total += count
+        for name in set(frames):
+            inclusive[name] += count
+        if frames:
+            own[frames[-1]] += count
+    if not total:
+        return "no samples\n"
+    lines = [f"{total} busy samples at {SAMPLE_RATE}/s, threads merged ({waiting} samples of "
+             "threads blocked on a queue or a selector left out)", "",
+             "inclusive %  function"]
+    lines += [f"{100 * n / total:10.1f}  {name}" for name, n in inclusive.most_common(top * 2)
+              if not name.startswith(("<module>", "run (", "_run_once", "run_forever",
+                                      "run_until_complete"))][:top]
+    lines += ["", "self %      function"]
+    lines += [f"{100 * n / total:10.1f}  {name}" for name, n in own.most_common(top)]
+    return "\n".join(lines) + "\n"

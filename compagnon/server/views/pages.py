@@ -74,15 +74,15 @@ async def login(request: web.Request) -> web.StreamResponse:
     if user is None or not accounts.check_password(user, password):
         context = _base(request, error="Wrong username or password.", username=username)
         return aiohttp_jinja2.render_template("login.html", request, context, status=401)
-    response = web.HTTPSeeOther("/home")
-    auth.log_in(response, request.app[SECRET], user, request.app[SETTINGS].scheme == "https")
-    return response
+    redirect = web.HTTPSeeOther("/home")
+    auth.log_in(redirect, request.app[SECRET], user, request.app[SETTINGS].scheme == "https")
+    raise redirect
 
 
 async def logout(request: web.Request) -> web.StreamResponse:
-    response = web.HTTPSeeOther("/")
-    response.del_cookie(auth.COOKIE, path="/")
-    return response
+    redirect = web.HTTPSeeOther("/")
+    redirect.del_cookie(auth.COOKIE, path="/")
+    raise redirect
 
 
 async def _require_user(request: web.Request) -> User:

@@ -18,7 +18,8 @@ class Sizes:
     peer_reps: int = 3
     fanout_inboxes: int = 1000
     fanout_reps: int = 3
-    propagation_posts: int = 40
+    propagation_posts: int = 20  # per round
+    propagation_rounds: int = 2
     timeline_objects: int = 1_000_000
     timeline_queries: int = 300  # per repetition
     timeline_reps: int = 3
@@ -29,5 +30,6 @@ FULL = Sizes()
 QUICK = Sizes(
     fake_actors=16, inbox_count=1000, inbox_reps=2, processed_count=1000, processed_reps=1,
     peer_count=200, peer_reps=1, fanout_inboxes=200, fanout_reps=1, propagation_posts=10,
+    propagation_rounds=1,
     timeline_objects=100_000, timeline_queries=100, timeline_reps=1,
 )

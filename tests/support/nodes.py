@@ -3,6 +3,8 @@ talking real HTTP with real signatures. The worker is driven by hand with run_on
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import socket
 from datetime import datetime
 from pathlib import Path
@@ -242,6 +244,22 @@ class Node(NodeActions):
                 )
                 or 0
             )
+
+
+async def arrival(node: Node, done: Any, *, tries: int = 10, wait: float = 5.0) -> None:
+    """Let `node` store what a peer sends in its own time: re-check `done()` (an async
+    predicate) after each inbox commit, at most `tries` times, each wait bounded."""
+    from compagnon.server.keys import INBOX_WRITER
+
+    assert node.app is not None
+    for _ in range(tries):
+        await settle(node)
+        if await done():
+            return
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(wait):
+                await node.app[INBOX_WRITER].next_commit()
+    raise AssertionError(f"nothing arrived at {node.name} after {tries} commits or waits")
 
 
 async def settle(*nodes: Node, rounds: int = 10, now: datetime | None = None) -> None:

@@ -24,6 +24,8 @@ class InboxWriter:
         self._sessions = sessions
         self._queue: asyncio.Queue[tuple[dict[str, Any], asyncio.Future[None]]] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
+        self._committed = asyncio.Event()
+        self.batches = 0  # batches committed since start
 
     def start(self) -> None:
         if self._task is None:
@@ -69,3 +71,11 @@ class InboxWriter:
         for _, future in batch:
             if not future.done():
                 future.set_result(None)
+        self.batches += 1
+        self._committed.set()
+        self._committed = asyncio.Event()
+
+    async def next_commit(self) -> None:
+        """Return when the next batch is committed: lets a caller react to arrivals without
+        polling the database (bound the wait with asyncio.timeout)."""
+        await self._committed.wait()

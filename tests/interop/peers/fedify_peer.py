@@ -178,16 +178,19 @@ async def run_fedify_peer(
     log_dir: Path | None = None,
     log_level: str = "warning",
     queue_inbox: bool = False,
+    queue_outbox: bool = True,
 ) -> AsyncIterator[FedifyPeer]:
     """Start ``node peer.mjs PORT`` on 127.0.0.1:PORT, wait (bounded) until it answers, yield
     a FedifyPeer, stop the process by its pid on exit. ``log_dir`` keeps ``fedify-PORT.log``
     (Fedify's own log at ``log_level``); ``queue_inbox`` also queues incoming activities
-    (see README: Fedify 2.3.6 then drops the second personal-inbox copy of an activity)."""
+    (see README: Fedify 2.3.6 then drops the second personal-inbox copy of an activity);
+    ``queue_outbox=False`` sends at once, so a control route returns after delivery."""
     node = ensure_installed()
     env = {
         "FEDIFY_PEER_USERS": ",".join(users),
         "FEDIFY_LOG_LEVEL": log_level,
         "FEDIFY_PEER_INBOX_QUEUE": "1" if queue_inbox else "0",
+        "FEDIFY_PEER_OUTBOX_QUEUE": "1" if queue_outbox else "0",
     }
     with log_directory(log_dir) as logs:
         log_path = logs / f"fedify-{port}.log"

@@ -67,7 +67,10 @@ const federation = createFederation({
   // Outgoing deliveries are queued (async, retried).  Incoming activities are processed inline
   // unless FEDIFY_PEER_INBOX_QUEUE=1: Fedify 2.3.6's inbox queue worker deduplicates by
   // (origin, activity id), so one activity delivered to two personal inboxes reaches only one.
+  // FEDIFY_PEER_OUTBOX_QUEUE=0 sends at once instead: a control route that sends then
+  // returns only after the receiving inbox answered, so tests need not wait for the queue.
   queue: process.env.FEDIFY_PEER_INBOX_QUEUE === "1" ? new InProcessMessageQueue()
+    : process.env.FEDIFY_PEER_OUTBOX_QUEUE === "0" ? undefined
     : { outbox: new InProcessMessageQueue() },
   allowPrivateAddress: true,
   origin,

@@ -27,7 +27,7 @@ from compagnon.federation.jsonld import (
     is_public,
 )
 
-REFERENCE = Path("/work/shared/reference")
+REFERENCE = Path(__file__).parents[1] / "fixtures" / "reference"
 EXAMPLES = sorted(REFERENCE.glob("*.json"))
 AS = "https://www.w3.org/ns/activitystreams#"
 SDO = "http://schema.org/"

@@ -1,0 +1,493 @@
+"""FEP-8b32 integrity proofs (`eddsa-jcs-2022`) and Ed25519 Multikeys.
+
+Published vectors first (tests/unit/vectors/README.md says where each file comes from): the
+FEP-8b32 test vector, today's and its August 2023 form, and W3C vc-di-eddsa's eddsa-jcs-2022
+vector with its intermediate values. Then round trips, tampering, and garbage, which must only
+ever come out as ProofError.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import random
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import base58
+import pytest
+import rfc8785
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from compagnon.federation.keys import PubKey, PublicKeyInfo, generate_rsa_keypair, load_public_key
+from compagnon.federation.proofs import (
+    ProofError,
+    ed25519_multibase,
+    hash_data,
+    multikey,
+    public_key_from_multibase,
+    sign_object_proof,
+    verify_object_proof,
+)
+
+VECTORS = Path(__file__).parent / "vectors"
+FEP = VECTORS / "fep8b32" / "fep-8b32.feature"
+FEP_2023 = VECTORS / "fep8b32" / "fep-8b32-2023-08.feature"
+W3C = VECTORS / "vc-di-eddsa"
+
+ALICE = "https://server.example/users/alice"
+ALICE_KEY = f"{ALICE}#ed25519-key"
+CREATED = datetime(2023, 2, 24, 23, 36, 38, tzinfo=UTC)
+
+
+class Lookup:
+    """A key lookup over a fixed table; `fresh` is what a refetch (refresh=True) returns."""
+
+    def __init__(
+        self,
+        keys: dict[str, PubKey],
+        owner: str = ALICE,
+        fresh: dict[str, PubKey] | None = None,
+    ) -> None:
+        self.keys, self.owner, self.fresh = keys, owner, fresh
+        self.calls: list[tuple[str, bool]] = []
+
+    async def __call__(self, key_id: str, refresh: bool) -> PublicKeyInfo | None:
+        self.calls.append((key_id, refresh))
+        table = self.fresh if refresh and self.fresh is not None else self.keys
+        key = table.get(key_id)
+        return None if key is None else PublicKeyInfo(key_id, self.owner, key)
+
+
+# -- reading the vector files ------------------------------------------------------------------
+
+
+def feature_documents(path: Path) -> list[dict[str, Any]]:
+    """The JSON documents of a Gherkin feature file (its triple-quoted blocks), in order."""
+    return [
+        json.loads(block) for block in re.findall(r'"""\n(.*?)\n\s*"""', path.read_text(), re.S)
+    ]
+
+
+def feature_value(path: Path, pattern: str) -> str:
+    found = re.search(pattern + r' "([^"]+)"', path.read_text())
+    assert found is not None, pattern
+    return found.group(1)
+
+
+def secret_key(text: str) -> Ed25519PrivateKey:
+    """A multibase `ed25519-priv` secret key (multicodec 0x1300 as the varint 0x80 0x26)."""
+    raw = base58.b58decode(text[1:])
+    assert text[0] == "z" and raw[:2] == b"\x80\x26" and len(raw) == 34
+    return Ed25519PrivateKey.from_private_bytes(raw[2:])
+
+
+def fep_key(path: Path) -> Ed25519PrivateKey:
+    return secret_key(feature_value(path, r"Ed25519 (?:secret key|Private Key)"))
+
+
+def w3c(name: str) -> str:
+    return (W3C / name).read_text().strip()
+
+
+def w3c_json(name: str) -> dict[str, Any]:
+    parsed: dict[str, Any] = json.loads(w3c(name))
+    return parsed
+
+
+# -- FEP-8b32's own test vector ----------------------------------------------------------------
+
+
+async def test_fep_vector_verifies_with_the_actors_assertion_method() -> None:
+    signed, actor = feature_documents(FEP)[2:4]
+    [method] = actor["assertionMethod"]
+    lookup = Lookup({method["id"]: public_key_from_multibase(method["publicKeyMultibase"])})
+    assert await verify_object_proof(signed, lookup) == ALICE
+    assert lookup.calls == [(ALICE_KEY, False)]
+
+
+def test_fep_vector_is_reproduced_byte_for_byte() -> None:
+    document, expected = feature_documents(FEP)[:2]
+    assert feature_value(FEP, "current time") == "2023-02-24T23:36:38Z"
+    assert feature_value(FEP, "for key") == ALICE_KEY
+    signed = sign_object_proof(document, ALICE_KEY, fep_key(FEP), created=CREATED)
+    assert signed == expected
+    assert signed["proof"]["proofValue"] == (
+        "zLaewdp4H9kqtwyrLatK4cjY5oRHwVcw4gibPSUDYDMhi4M49v8pcYk3ZB6D69dNpAPbUmY8ocuJ3m9KhKJEEg7z"
+    )
+
+
+def test_fep_vector_secret_key_matches_the_published_multikey() -> None:
+    actor = feature_documents(FEP)[3]
+    public = fep_key(FEP).public_key()
+    assert ed25519_multibase(public) == "z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2"
+    assert multikey(ALICE_KEY, ALICE, public) == actor["assertionMethod"][0]
+
+
+async def test_fep_2023_vector_without_proof_context_verifies() -> None:
+    """FEP-8b32 as of August 2023: the proof options were signed without any @context."""
+    document, signed = feature_documents(FEP_2023)[:2]
+    assert "@context" not in signed["proof"]
+    lookup = Lookup({ALICE_KEY: fep_key(FEP_2023).public_key()})
+    assert await verify_object_proof(signed, lookup) == ALICE
+    # ... and our signer, which adds the @context, makes a different (current) proof.
+    ours = sign_object_proof(document, ALICE_KEY, fep_key(FEP_2023), created=CREATED)
+    assert ours["proof"]["proofValue"] != signed["proof"]["proofValue"]
+
+
+async def test_proof_published_without_context_but_signed_with_it_verifies() -> None:
+    """What Fedify sends: the signed proof options carried the document's @context, the
+    published proof does not (vc-di-eddsa §3.3.5 proof configuration)."""
+    signed = feature_documents(FEP)[2]
+    del signed["proof"]["@context"]
+    lookup = Lookup({ALICE_KEY: fep_key(FEP).public_key()})
+    assert await verify_object_proof(signed, lookup) == ALICE
+
+
+# -- W3C vc-di-eddsa eddsa-jcs-2022 vector ------------------------------------------------------
+
+VC_KEY = (
+    "did:key:z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2"
+    "#z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2"
+)
+VC_CONTROLLER = VC_KEY.partition("#")[0]
+
+
+def test_w3c_intermediate_values() -> None:
+    unsigned, config = w3c_json("unsigned.json"), w3c_json("proofConfigJCS.json")
+    assert rfc8785.dumps(unsigned).decode() == w3c("canonDocJCS.txt")
+    assert rfc8785.dumps(config).decode() == w3c("proofCanonJCS.txt")
+    combined = hash_data(unsigned, config)
+    assert combined.hex() == w3c("combinedHashJCS.txt")
+    assert combined.hex() == w3c("proofHashJCS.txt") + w3c("docHashJCS.txt")
+
+
+def test_w3c_key_pair_multibase_forms_agree() -> None:
+    pair = w3c_json("keyPair.json")
+    private = secret_key(pair["privateKeyMultibase"])
+    assert ed25519_multibase(private.public_key()) == pair["publicKeyMultibase"]
+    public = public_key_from_multibase(pair["publicKeyMultibase"])
+    assert public.public_bytes_raw() == private.public_key().public_bytes_raw()
+
+
+def test_w3c_vector_is_reproduced_byte_for_byte() -> None:
+    private = secret_key(w3c_json("keyPair.json")["privateKeyMultibase"])
+    signed = sign_object_proof(w3c_json("unsigned.json"), VC_KEY, private, created=CREATED)
+    assert signed == w3c_json("signedJCS.json")
+    proof_value = signed["proof"]["proofValue"]
+    assert proof_value == w3c("sigBTC58JCS.txt")
+    assert base58.b58decode(proof_value[1:]).hex() == w3c("sigHexJCS.txt")
+
+
+async def test_w3c_signed_vector_verifies() -> None:
+    public = public_key_from_multibase(w3c_json("keyPair.json")["publicKeyMultibase"])
+    lookup = Lookup({VC_KEY: public}, owner=VC_CONTROLLER)
+    signed = w3c_json("signedJCS.json")
+    assert await verify_object_proof(signed, lookup, owner_property=None) == VC_CONTROLLER
+    # The credential's issuer is not the key's controller: an owner rule would refuse it.
+    with pytest.raises(ProofError, match="belongs to"):
+        await verify_object_proof(signed, lookup, owner_property="issuer")
+
+
+# -- round trips ---------------------------------------------------------------------------------
+
+NOTE = {
+    "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
+    "id": "https://node.example/objects/1",
+    "type": ["Note", "LearningResource"],
+    "attributedTo": ALICE,
+    "content": "<p>Schweißen: Übung 3 — «Kehlnaht» 🔥</p>",
+    "contentMap": {"de": "<p>Schweißen</p>"},
+    "to": ["https://www.w3.org/ns/activitystreams#Public"],
+    "timeRequired": "PT1H",
+    "sensitive": False,
+    "location": {"type": "Place", "longitude": -71.184902, "latitude": 25.273962, "radius": 1e21},
+}
+ACTIVITY = {
+    "@context": NOTE["@context"],
+    "id": "https://node.example/activities/1",
+    "type": "Create",
+    "actor": ALICE,
+    "object": {key: value for key, value in NOTE.items() if key != "@context"},
+}
+
+
+@pytest.fixture(scope="module")
+def key() -> Ed25519PrivateKey:
+    return Ed25519PrivateKey.generate()
+
+
+@pytest.fixture(scope="module")
+def other_key() -> Ed25519PrivateKey:
+    return Ed25519PrivateKey.generate()
+
+
+@pytest.fixture
+def lookup(key: Ed25519PrivateKey) -> Lookup:
+    return Lookup({ALICE_KEY: key.public_key()})
+
+
+@pytest.fixture
+def signed(key: Ed25519PrivateKey) -> dict[str, Any]:
+    return sign_object_proof(ACTIVITY, ALICE_KEY, key)
+
+
+async def test_round_trip_activity(signed: dict[str, Any], lookup: Lookup) -> None:
+    assert await verify_object_proof(signed, lookup) == ALICE
+    proof = signed["proof"]
+    assert proof["type"] == "DataIntegrityProof" and proof["cryptosuite"] == "eddsa-jcs-2022"
+    assert proof["proofPurpose"] == "assertionMethod" and proof["@context"] == ACTIVITY["@context"]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", proof["created"])
+    assert "proof" not in ACTIVITY  # the input is not changed
+
+
+async def test_round_trip_object_owned_by_attributed_to(
+    key: Ed25519PrivateKey, lookup: Lookup
+) -> None:
+    signed = sign_object_proof(NOTE, ALICE_KEY, key)
+    assert await verify_object_proof(signed, lookup, owner_property="attributedTo") == ALICE
+    with pytest.raises(ProofError, match="no 'actor'"):
+        await verify_object_proof(signed, lookup)
+
+
+async def test_round_trip_survives_json_reserialisation(
+    signed: dict[str, Any], lookup: Lookup
+) -> None:
+    """JCS makes key order and whitespace irrelevant: what a peer re-serialises still verifies."""
+    reordered = json.loads(json.dumps(dict(reversed(list(signed.items()))), indent=3))
+    assert await verify_object_proof(reordered, lookup) == ALICE
+
+
+def test_signing_is_deterministic(key: Ed25519PrivateKey) -> None:
+    first = sign_object_proof(ACTIVITY, ALICE_KEY, key, created=CREATED)
+    assert first == sign_object_proof(ACTIVITY, ALICE_KEY, key, created=CREATED)
+    assert first["proof"]["created"] == "2023-02-24T23:36:38Z"
+
+
+def test_signing_refuses_a_document_already_signed(signed: dict[str, Any]) -> None:
+    key = Ed25519PrivateKey.generate()
+    with pytest.raises(ValueError, match="proof first"):
+        sign_object_proof(signed, ALICE_KEY, key)
+    with pytest.raises(ValueError, match="proof first"):
+        sign_object_proof({**ACTIVITY, "signature": {}}, ALICE_KEY, key)
+
+
+def test_signing_refuses_what_jcs_cannot_represent(key: Ed25519PrivateKey) -> None:
+    with pytest.raises(ValueError):
+        sign_object_proof({**ACTIVITY, "n": 2**60}, ALICE_KEY, key)
+
+
+async def test_a_rotated_key_is_refetched_once(
+    key: Ed25519PrivateKey, signed: dict[str, Any]
+) -> None:
+    stale = Ed25519PrivateKey.generate().public_key()
+    lookup = Lookup({ALICE_KEY: stale}, fresh={ALICE_KEY: key.public_key()})
+    assert await verify_object_proof(signed, lookup) == ALICE
+    assert lookup.calls == [(ALICE_KEY, False), (ALICE_KEY, True)]
+
+
+async def test_an_expired_proof_is_refused(key: Ed25519PrivateKey, lookup: Lookup) -> None:
+    signed = sign_object_proof(ACTIVITY, ALICE_KEY, key)
+    # `expires` is part of the signed proof options, so set it and sign by hand.
+    unsigned_proof = {k: v for k, v in signed["proof"].items() if k != "proofValue"}
+    unsigned_proof["expires"] = "2030-01-01T00:00:00Z"
+    signature = key.sign(hash_data(ACTIVITY, unsigned_proof))
+    proof_value = "z" + base58.b58encode(signature).decode()
+    expiring = {**ACTIVITY, "proof": {**unsigned_proof, "proofValue": proof_value}}
+    before = datetime(2029, 12, 31, tzinfo=UTC)
+    assert await verify_object_proof(expiring, lookup, now=before) == ALICE
+    with pytest.raises(ProofError, match="expired"):
+        await verify_object_proof(expiring, lookup, now=before + timedelta(days=2))
+
+
+async def test_a_proof_set_verifies_when_one_proof_does(
+    signed: dict[str, Any], other_key: Ed25519PrivateKey, lookup: Lookup
+) -> None:
+    foreign = sign_object_proof(ACTIVITY, "https://elsewhere.example/k", other_key)["proof"]
+    as_set = {**signed, "proof": [foreign, signed["proof"]]}
+    assert await verify_object_proof(as_set, lookup) == ALICE
+    with pytest.raises(ProofError, match="unknown key"):
+        await verify_object_proof({**signed, "proof": [foreign]}, lookup)
+    for size in (0, 9):
+        with pytest.raises(ProofError, match="proof set"):
+            await verify_object_proof({**signed, "proof": [signed["proof"]] * size}, lookup)
+
+
+# -- tampering and refusals --------------------------------------------------------------------
+
+
+def tampered(signed: dict[str, Any], path: tuple[str, ...], value: Any) -> dict[str, Any]:
+    doc = copy.deepcopy(signed)
+    target = doc
+    for step in path[:-1]:
+        target = target[step]
+    target[path[-1]] = value
+    return doc
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "reason"),
+    [
+        (("object", "content"), "<p>changed</p>", "does not verify"),
+        (("object", "location", "radius"), 1e20, "does not verify"),
+        (("cc",), ["https://evil.example/"], "does not verify"),
+        (("proof", "created"), "2020-01-01T00:00:00Z", "does not verify"),
+        (("proof", "@context"), ["https://www.w3.org/ns/activitystreams"], "does not verify"),
+        (("proof", "@context"), ["https://example.com/other"], "does not begin"),
+        (("proof", "verificationMethod"), f"{ALICE}#other", "unknown key"),
+        (("proof", "type"), "Ed25519Signature2020", "proof type 'Ed25519Signature2020'"),
+        (("proof", "cryptosuite"), "eddsa-rdfc-2022", "proof cryptosuite"),
+        (("proof", "proofPurpose"), "authentication", "proof proofPurpose"),
+        (("proof", "proofValue"), "z" + "1" * 40, "64 bytes"),
+        (("proof", "proofValue"), "u" + "A" * 86, "must be text starting with 'z'"),
+        (("proof", "proofValue"), "z0OIl", "Invalid character"),
+        (("proof", "expires"), "soon", "not a date-time"),
+        (("actor",), None, "no 'actor'"),
+    ],
+)
+async def test_tampered_documents_are_refused(
+    signed: dict[str, Any], lookup: Lookup, path: tuple[str, ...], value: Any, reason: str
+) -> None:
+    with pytest.raises(ProofError, match=re.escape(reason)):
+        await verify_object_proof(tampered(signed, path, value), lookup)
+
+
+async def test_a_flipped_signature_bit_is_refused(signed: dict[str, Any], lookup: Lookup) -> None:
+    raw = bytearray(base58.b58decode(signed["proof"]["proofValue"][1:]))
+    raw[10] ^= 1
+    value = "z" + base58.b58encode(bytes(raw)).decode()
+    with pytest.raises(ProofError, match="does not verify"):
+        await verify_object_proof(tampered(signed, ("proof", "proofValue"), value), lookup)
+
+
+async def test_a_key_owned_by_someone_else_than_the_actor_is_refused(
+    key: Ed25519PrivateKey, lookup: Lookup
+) -> None:
+    """Alice's key, validly used, on an activity that claims Mallory as its actor."""
+    claim = sign_object_proof({**ACTIVITY, "actor": "https://evil.example/mallory"}, ALICE_KEY, key)
+    with pytest.raises(ProofError, match=re.escape(f"belongs to '{ALICE}'")):
+        await verify_object_proof(claim, lookup)
+    assert await verify_object_proof(claim, lookup, owner_property=None) == ALICE
+
+
+async def test_a_key_of_another_kind_is_refused(signed: dict[str, Any]) -> None:
+    rsa_key = load_public_key(generate_rsa_keypair()[1])
+    with pytest.raises(ProofError, match="not an Ed25519 key"):
+        await verify_object_proof(signed, Lookup({ALICE_KEY: rsa_key}))
+
+
+async def test_a_proof_by_another_key_is_refused(
+    other_key: Ed25519PrivateKey, lookup: Lookup
+) -> None:
+    forged = sign_object_proof(ACTIVITY, ALICE_KEY, other_key)
+    with pytest.raises(ProofError, match="does not verify"):
+        await verify_object_proof(forged, lookup)
+    assert lookup.calls == [(ALICE_KEY, False), (ALICE_KEY, True)]
+
+
+async def test_a_document_without_proof_is_refused(lookup: Lookup) -> None:
+    with pytest.raises(ProofError, match="no integrity proof"):
+        await verify_object_proof(ACTIVITY, lookup)
+    assert lookup.calls == []
+
+
+async def test_an_ld_signature_beside_the_proof_is_not_covered(
+    signed: dict[str, Any], lookup: Lookup
+) -> None:
+    """FEP-8b32: the LD signature is added after the proof and removed before verifying it."""
+    with_signature = {**signed, "signature": {"type": "RsaSignature2017", "signatureValue": "x"}}
+    assert await verify_object_proof(with_signature, lookup) == ALICE
+
+
+# -- Multikey ------------------------------------------------------------------------------------
+
+
+def test_multibase_round_trip(key: Ed25519PrivateKey) -> None:
+    text = ed25519_multibase(key.public_key())
+    assert text.startswith("z6Mk")
+    assert public_key_from_multibase(text).public_bytes_raw() == key.public_key().public_bytes_raw()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "z",
+        "6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2",  # no multibase prefix
+        "z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ",  # one character short
+        "z" + base58.b58encode(b"\xec\x01" + bytes(32)).decode(),  # x25519-pub, not ed25519
+        "z" + base58.b58encode(b"\x80\x26" + bytes(32)).decode(),  # a secret key
+        "z0OIl",
+        "zé",
+        "z" + "2" * 5000,
+    ],
+)
+def test_bad_multibase_keys_raise_value_error(text: str) -> None:
+    with pytest.raises(ValueError):
+        public_key_from_multibase(text)
+
+
+# -- garbage -------------------------------------------------------------------------------------
+
+GARBAGE: list[Any] = [
+    None,
+    True,
+    0,
+    -1,
+    2**64,
+    1.5,
+    float("nan"),
+    float("inf"),
+    "",
+    "z",
+    "\ud800",
+    "💥" * 50,
+    "a" * 100_000,
+    [],
+    [None],
+    {},
+    {"@context": None},
+    {"\ud800": 1},
+]
+
+
+def deeply_nested(depth: int) -> Any:
+    value: Any = "x"
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+async def expect_only_proof_error(doc: Any, lookup: Lookup, **options: Any) -> None:
+    try:
+        await verify_object_proof(doc, lookup, **options)
+    except ProofError as exc:
+        assert isinstance(exc.reason, str) and len(exc.reason) < 3000
+
+
+async def test_garbage_in_every_field_gives_proof_error(
+    signed: dict[str, Any], lookup: Lookup
+) -> None:
+    fields = [(), ("proof",), ("actor",), ("object",), ("@context",)]
+    fields += [("proof", name) for name in signed["proof"]]
+    for path in fields:
+        for value in [*GARBAGE, deeply_nested(5000)]:
+            doc = value if not path else tampered(signed, path, value)
+            await expect_only_proof_error(doc, lookup)
+            await expect_only_proof_error(doc, lookup, owner_property=None)
+
+
+async def test_random_mutations_give_proof_error(signed: dict[str, Any], lookup: Lookup) -> None:
+    rng = random.Random(8032)
+    text = json.dumps(signed)
+    for _ in range(300):
+        chars = list(text)
+        for _ in range(rng.randint(1, 4)):
+            chars[rng.randrange(len(chars))] = rng.choice('{}[]",:0z\\ aé')
+        try:
+            doc = json.loads("".join(chars))
+        except ValueError:
+            continue
+        await expect_only_proof_error(doc, lookup)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urldefrag
 
@@ -17,7 +18,12 @@ from compagnon.storage.models import Actor, utcnow
 from compagnon.storage.queries import actors as actor_queries
 
 log = logging.getLogger(__name__)
+REFRESH_AFTER = timedelta(days=1)
 HANDLE_RE = re.compile(r"^@?(?:acct:)?([^@\s/]+)@([^@\s/]+)$")
+
+
+def _stale(actor: Actor) -> bool:
+    return actor.fetched_at is None or utcnow() - actor.fetched_at > REFRESH_AFTER
 
 
 class ResolveError(Exception):
@@ -38,11 +44,12 @@ class Resolver:
         )
 
     async def actor(self, uri: str, *, refresh: bool = False) -> Actor | None:
-        """The actor at `uri`, fetched and cached when unknown or when asked to refresh."""
+        """The actor at `uri`: from the cache while it is fresh (a day), else fetched again;
+        when a refetch fails the cached copy still serves."""
         async with self.ctx.sessions() as session:
             cached = await actor_queries.by_uri(session, uri)
-            if cached is not None and (cached.is_local or not refresh):
-                return cached
+        if cached is not None and (cached.is_local or not (refresh or _stale(cached))):
+            return cached
         try:
             doc = await self._fetch(uri)
             fields = actor_fields_from_document(doc)

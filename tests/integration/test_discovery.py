@@ -127,3 +127,33 @@ async def test_collections_are_paged(make_node: NodeFactory) -> None:
     assert contents[0] == "<p>post 24</p>"
     assert not any("only followers" in c for c in contents)
     assert followers["totalItems"] == 0
+
+
+async def test_cached_remote_actor_is_refreshed_after_a_day(make_node: NodeFactory) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from compagnon.storage.models import Actor, utcnow
+
+    a, b = await make_node("a"), await make_node("b")
+    ana = await a.create_user("ana")
+    assert (await b.resolve(ana.uri)).name == "ana"
+    async with a.sessions.begin() as session:
+        await session.execute(update(Actor).where(Actor.uri == ana.uri).values(name="Ana Silva"))
+    assert (await b.resolve(ana.uri)).name == "ana"  # fresh cache: no refetch
+    async with b.sessions.begin() as session:
+        await session.execute(
+            update(Actor)
+            .where(Actor.uri == ana.uri)
+            .values(fetched_at=utcnow() - timedelta(days=2))
+        )
+    assert (await b.resolve(ana.uri)).name == "Ana Silva"
+    await a.stop()
+    async with b.sessions.begin() as session:
+        await session.execute(
+            update(Actor)
+            .where(Actor.uri == ana.uri)
+            .values(fetched_at=utcnow() - timedelta(days=2))
+        )
+    assert (await b.resolve(ana.uri)).name == "Ana Silva"  # peer down: the cache still serves

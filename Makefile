@@ -31,3 +31,13 @@ test: $(STAMP) chromium
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+## Benchmarks (bench/README.md): `make bench`, `make bench SCENARIO=inbox`, `make bench QUICK=1`.
+BENCH_STAMP := $(VENV)/.bench-installed
+$(BENCH_STAMP): bench/requirements.txt $(STAMP)
+	$(BIN)/pip install --quiet -r bench/requirements.txt
+	touch $(BENCH_STAMP)
+
+.PHONY: bench
+bench: $(BENCH_STAMP)
+	$(BIN)/python -m bench.run --scenario $(or $(SCENARIO),all) $(if $(QUICK),--quick) $(BENCH_ARGS)

@@ -25,6 +25,8 @@ from bench.scenarios.context import Bench
 from bench.sizes import FULL, QUICK
 
 Scenario = Callable[[Bench], Awaitable[list[Measure]]]
+QUIET_CORES = 0.3
+QUIET_SAMPLE = 3.0
 # In the order they run; `all` runs these (profile is separate: it slows the node down).
 SCENARIOS: dict[str, Scenario] = {
     "inbox": inbox.run,
@@ -43,6 +45,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="small sizes (a smoke run)")
     parser.add_argument("--keep", action="store_true",
                         help="keep the scratch directory (databases, node logs)")
+    parser.add_argument("--quiet-wait", type=float, default=0.0, metavar="SECONDS",
+                        help="before each scenario, wait up to SECONDS for other processes "
+                             f"to use less than {QUIET_CORES} core (shared machines)")
     return parser.parse_args(argv)
 
 
@@ -56,6 +61,19 @@ def chosen(names: str) -> dict[str, Scenario]:
     return {n: everything[n] for n in wanted}
 
 
+async def wait_for_quiet(limit: float) -> None:
+    """Bounded: sample the other processes' load every few seconds until it is low."""
+    stop_at = time.monotonic() + limit
+    while time.monotonic() < stop_at:
+        meter = BackgroundMeter()
+        await asyncio.sleep(QUIET_SAMPLE)
+        others = meter.cores()["others"]
+        if others < QUIET_CORES:
+            return
+        print(f"   waiting for a quieter machine: other processes use {others:.2f} cores",
+              flush=True)
+
+
 async def run(argv: list[str]) -> Results:
     args = parse_args(argv)
     scenarios = chosen(args.scenario)
@@ -64,6 +82,8 @@ async def run(argv: list[str]) -> Results:
     bench = Bench(workdir=workdir, sizes=QUICK if args.quick else FULL)
     try:
         for name, scenario in scenarios.items():
+            if args.quiet_wait:
+                await wait_for_quiet(args.quiet_wait)
             started = time.monotonic()
             meter = BackgroundMeter()
             print(f"== {name}", flush=True)

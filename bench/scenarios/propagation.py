@@ -22,7 +22,7 @@ from bench import node
 from bench.procs import BenchError
 from bench.report import Measure
 from bench.scenarios.context import Bench
-from bench.stats import percentile
+from bench.stats import median, percentile
 from compagnon import operations
 from compagnon.config import Settings
 
@@ -99,9 +99,9 @@ async def run(bench: Bench) -> list[Measure]:
         note = f"{sizes.propagation_posts} posts per round; slowest {slowest:.0f} ms"
         measures += [
             Measure("propagation", f"A → B timeline p50, {label}", "ms", p50,
-                    f"< {P50_GOAL_MS:.0f} ms", None if diagnostic else max(p50) < P50_GOAL_MS,
+                    f"< {P50_GOAL_MS:.0f} ms", None if diagnostic else median(p50) < P50_GOAL_MS,
                     note, {"latencies_ms": [[round(v * 1000, 1) for v in x] for x in rounds]}),
             Measure("propagation", f"A → B timeline p99, {label}", "ms", p99,
-                    f"< {P99_GOAL_MS:.0f} ms", None if diagnostic else max(p99) < P99_GOAL_MS),
+                    f"< {P99_GOAL_MS:.0f} ms", None if diagnostic else median(p99) < P99_GOAL_MS),
         ]
     return measures

@@ -6,9 +6,10 @@ import re
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from compagnon.federation.signatures import generate_rsa_keypair
+from compagnon.federation.signatures import generate_ed25519_keypair, generate_rsa_keypair
 from compagnon.federation.urls import INSTANCE_USERNAME, Urls
 from compagnon.storage.models import Actor, NodeFact, User
 from compagnon.storage.queries import actors as actor_queries
@@ -62,6 +63,7 @@ async def create_local_actor(
         public_key_id=urls.key_id(uri),
         public_key_pem=public_pem,
         private_key_pem=private_pem,
+        proof_private_key_pem=generate_ed25519_keypair()[0],
         manually_approves_followers=False,
     )
     session.add(actor)
@@ -117,4 +119,14 @@ async def ensure_node_actors(session: AsyncSession, urls: Urls, centre_name: str
         session.add(NodeFact(key="instance_actor", value=instance.uri))
     if await actor_queries.local_by_username(session, "centre") is None:
         await create_local_actor(session, urls, "centre", "Organization", centre_name)
+    await _add_missing_proof_keys(session)
     return instance
+
+
+async def _add_missing_proof_keys(session: AsyncSession) -> None:
+    """Local actors made before integrity proofs existed get their Ed25519 key now."""
+    result = await session.execute(
+        select(Actor).where(Actor.is_local.is_(True), Actor.proof_private_key_pem.is_(None))
+    )
+    for actor in result.scalars():
+        actor.proof_private_key_pem = generate_ed25519_keypair()[0]

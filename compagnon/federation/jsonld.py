@@ -24,6 +24,8 @@ from pyld import jsonld
 from pyld.jsonld import JsonLdError
 
 __all__ = [
+    "ACTIVITY_CONTEXT",
+    "ACTOR_CONTEXT",
     "AS_CONTEXT",
     "AS_PUBLIC",
     "CONTEXT_URLS",
@@ -127,6 +129,16 @@ _INLINE_CONTEXT: Final[dict[str, Any]] = {
 }
 
 OUR_CONTEXT: Final[list[str | dict[str, Any]]] = [AS_CONTEXT, SECURITY_V1, _INLINE_CONTEXT]
+MULTIKEY_V1: Final = "https://w3id.org/security/multikey/v1"
+DATA_INTEGRITY_V1: Final = "https://w3id.org/security/data-integrity/v1"
+# Actors also publish an Ed25519 Multikey in assertionMethod (FEP-521a).
+ACTOR_CONTEXT: Final[list[str | dict[str, Any]]] = [
+    AS_CONTEXT, SECURITY_V1, MULTIKEY_V1, _INLINE_CONTEXT,
+]
+# Activities carry an FEP-8b32 integrity proof, whose terms data-integrity/v1 defines.
+ACTIVITY_CONTEXT: Final[list[str | dict[str, Any]]] = [
+    AS_CONTEXT, SECURITY_V1, DATA_INTEGRITY_V1, _INLINE_CONTEXT,
+]
 
 _PUBLIC_SPELLINGS: Final = frozenset(
     {AS_PUBLIC, "http://www.w3.org/ns/activitystreams#Public", "as:Public", "Public"}

@@ -12,6 +12,8 @@ from urllib.parse import urldefrag
 from compagnon.federation import fetch
 from compagnon.federation.context import FederationContext
 from compagnon.federation.convert import actor_fields_from_document
+from compagnon.federation.integrity import with_assertion_method
+from compagnon.federation.proofs import public_key_from_multibase
 from compagnon.federation.signatures import PublicKeyInfo, load_public_key
 from compagnon.federation.urls import host_of
 from compagnon.storage.models import Actor, utcnow
@@ -86,6 +88,28 @@ class Resolver:
         if actor is None or actor.public_key_id != key_id or not actor.public_key_pem:
             return None
         return self._key_info(actor, key_id)
+
+    async def proof_key_lookup(self, key_id: str, refresh: bool) -> PublicKeyInfo | None:
+        """An Ed25519 Multikey listed in its actor's assertionMethod (FEP-521a), for object
+        integrity proofs; the actor document is the key's home (`{actor}#fragment`)."""
+        owner = await self.actor(urldefrag(key_id).url, refresh=refresh)
+        if owner is None or (not isinstance(owner.raw, dict) and not owner.is_local):
+            return None
+        methods = owner.raw.get("assertionMethod") if isinstance(owner.raw, dict) else None
+        if owner.is_local:
+            methods = with_assertion_method({}, owner).get("assertionMethod")
+        for method in methods if isinstance(methods, list) else [methods]:
+            if (
+                isinstance(method, dict)
+                and method.get("id") == key_id
+                and isinstance(method.get("publicKeyMultibase"), str)
+            ):
+                try:
+                    key = public_key_from_multibase(method["publicKeyMultibase"])
+                except ValueError:
+                    return None
+                return PublicKeyInfo(key_id=key_id, owner=owner.uri, public_key=key)
+        return None
 
     async def _key_owner(self, key_id: str) -> str | None:
         url = urldefrag(key_id).url

@@ -91,6 +91,8 @@ class Actor(Base):
     public_key_id: Mapped[str] = mapped_column(String(2048), default="", index=True)
     public_key_pem: Mapped[str] = mapped_column(Text, default="")
     private_key_pem: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # Ed25519 key of local actors for FEP-8b32 integrity proofs (published in assertionMethod)
+    proof_private_key_pem: Mapped[str | None] = mapped_column(Text, nullable=True)
     raw: Mapped[dict[str, Any] | None] = mapped_column(nullable=True)
     fetched_at: Mapped[datetime | None] = mapped_column(nullable=True)
     gone_at: Mapped[datetime | None] = mapped_column(nullable=True)

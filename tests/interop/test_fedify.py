@@ -11,6 +11,8 @@ from collections.abc import Awaitable, Callable
 import pytest
 from sqlalchemy import select
 
+from compagnon.federation.ld_signatures import verify_ld_signature
+from compagnon.federation.proofs import verify_object_proof
 from compagnon.storage.models import Activity, Follow
 from tests.conftest import NodeFactory
 from tests.interop.peers.fedify_peer import FedifyPeer
@@ -71,6 +73,11 @@ async def test_we_follow_a_fedify_user_and_receive_her_notes(
     async with node.sessions() as session:
         activity = await session.scalar(select(Activity).where(Activity.uri == sent["createId"]))
     assert activity is not None and activity.state == "done"
+    # Fedify signs the activity itself twice over: both verify with keys from its actor.
+    resolver = await node.resolver()
+    bob = fedify.actor_url("bob")
+    assert await verify_object_proof(activity.raw, resolver.proof_key_lookup) == bob
+    assert await verify_ld_signature(activity.raw, resolver.key_lookup) == bob
 
 
 async def test_fedify_strict_parser_accepts_our_documents(
@@ -79,6 +86,8 @@ async def test_fedify_strict_parser_accepts_our_documents(
     node = await make_node("a", country="PT", languages="pt-PT,en")
     ana = await node.create_user("ana")
     note = await node.post("ana", "Ficha de trabalho: quadro elétrico")
+    fedify_view = await fedify.lookup(ana.uri)
+    assert fedify_view["json"].get("assertionMethod"), "Fedify reads our Ed25519 Multikey"
     for url, kind in [
         (ana.uri, "Person"),
         (f"{node.base}/users/centre", "Organization"),

@@ -219,6 +219,10 @@ class Node(NodeActions):
                 session, ctx.urls, author, text_to_html(text), visibility=visibility, mentions=found
             )
 
+    async def resolver(self) -> Resolver:
+        assert self.app is not None
+        return Resolver(self.app[FEDERATION])
+
     async def resolve(self, handle_or_url: str) -> Actor:
         assert self.app is not None
         return await Resolver(self.app[FEDERATION]).find(handle_or_url)

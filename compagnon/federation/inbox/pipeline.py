@@ -20,6 +20,7 @@ from compagnon.federation.inbox.outcomes import (
     Outcome,
     TooLarge,
 )
+from compagnon.federation.integrity import signed_by_actor
 from compagnon.federation.jsonld import first_id
 from compagnon.federation.signatures import (
     KeyLookup,
@@ -38,6 +39,12 @@ class InboundRequest:
     url: str  # as addressed: scheme://host/path?query
     headers: Mapping[str, str]
     body: bytes
+
+
+@dataclass(frozen=True)
+class KeyLookups:
+    http: KeyLookup  # publicKey (RSA) by key id: HTTP and LD signatures
+    proof: KeyLookup | None = None  # assertionMethod Multikeys: FEP-8b32 proofs
 
 
 @dataclass(frozen=True)
@@ -98,15 +105,20 @@ async def verify(
         return BadSignature(str(exc) or "signature not verified")
 
 
-def authorise(doc: dict[str, Any], signature: VerifiedSignature) -> Outcome | None:
-    """The signer must be the actor, and the activity id must live on the actor's host.
-    Forwarded activities signed by someone else are refused (LD signatures: interop issue)."""
+async def authorise(
+    doc: dict[str, Any], signature: VerifiedSignature, keys: KeyLookups
+) -> Outcome | None:
+    """The activity id must live on the actor's host, and the actor must have signed: the
+    request itself, or (an activity forwarded or relayed by someone else) the activity's own
+    integrity proof or Linked Data Signature."""
     actor = first_id(doc.get("actor")) or ""
-    if signature.owner != actor:
-        return NotAllowed(f"signed by {signature.owner}, not by the actor {actor}")
     if host_of(doc["id"]) != host_of(actor):
         return NotAllowed("activity id is not on the actor's host")
-    return None
+    if signature.owner == actor:
+        return None
+    if keys.proof is not None and await signed_by_actor(doc, keys.http, keys.proof) == actor:
+        return None
+    return NotAllowed(f"signed by {signature.owner}, not by the actor {actor}")
 
 
 def _is_self_delete(doc: dict[str, Any]) -> bool:
@@ -126,7 +138,7 @@ def row_for(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 async def receive(
-    request: InboundRequest, policy: InboxPolicy, key_lookup: KeyLookup, store: Store
+    request: InboundRequest, policy: InboxPolicy, keys: KeyLookups | KeyLookup, store: Store
 ) -> Outcome:
     """Run the whole pipeline for one POST."""
     too_large = check_size(request, policy)
@@ -138,14 +150,15 @@ async def receive(
     blocked = check_blocked(doc, policy)
     if blocked:
         return blocked
-    signature = await verify(request, key_lookup, policy)
+    lookups = keys if isinstance(keys, KeyLookups) else KeyLookups(keys)
+    signature = await verify(request, lookups.http, policy)
     if isinstance(signature, Outcome):
         if _is_self_delete(doc):
             # An account deleted on its server can no longer prove anything (its key is gone),
             # and there is nothing for us to keep: answer 202 so the peer stops retrying.
             return Accepted("self-delete of an actor we cannot verify: nothing stored")
         return signature
-    refused = authorise(doc, signature)
+    refused = await authorise(doc, signature, lookups)
     if refused:
         return refused
     await store(row_for(doc))

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from compagnon.federation.convert import addressing, to_note, wrap
+from compagnon.federation.integrity import signed_activity
 from compagnon.federation.jsonld import AS_PUBLIC
 from compagnon.federation.outbox.recipients import inbox_for, inboxes
 from compagnon.federation.urls import Urls
@@ -29,7 +30,9 @@ async def send(
     extra_inboxes: list[str] | None = None,
     object_uri: str | None = None,
 ) -> Activity:
-    """Store a local activity and queue it for every inbox its addressing reaches."""
+    """Store a local activity, with its actor's integrity proof, and queue it for every inbox
+    its addressing reaches."""
+    doc = signed_activity(doc, sender)
     obj = doc.get("object")
     target = obj.get("id") if isinstance(obj, dict) else obj
     activity = await activities.add_local(

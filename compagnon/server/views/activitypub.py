@@ -11,6 +11,7 @@ from typing import Any
 from aiohttp import web
 
 from compagnon.federation.convert import to_actor_document, to_note, to_tombstone
+from compagnon.federation.integrity import with_assertion_method
 from compagnon.federation.jsonld import OUR_CONTEXT
 from compagnon.server.keys import FEDERATION, SESSIONS, SETTINGS
 from compagnon.server.negotiation import activity_json, problem, wants_activity_json
@@ -36,12 +37,13 @@ async def _local_actor(request: web.Request) -> Actor:
 def _actor_doc(request: web.Request, actor: Actor) -> dict[str, Any]:
     settings = request.app[SETTINGS]
     org = actor.type == "Organization"
-    return to_actor_document(
+    doc = to_actor_document(
         actor,
         request.app[FEDERATION].urls,
         country=settings.country if org else "",
         languages=settings.language_list if org else None,
     )
+    return with_assertion_method(doc, actor)
 
 
 async def actor(request: web.Request) -> web.StreamResponse:

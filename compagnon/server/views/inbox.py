@@ -15,7 +15,7 @@ from compagnon.federation.inbox.outcomes import (
     Outcome,
     TooLarge,
 )
-from compagnon.federation.inbox.pipeline import InboundRequest, InboxPolicy, receive
+from compagnon.federation.inbox.pipeline import InboundRequest, InboxPolicy, KeyLookups, receive
 from compagnon.server.keys import BLOCKED, FEDERATION, INBOX_WRITER, RESOLVER, SETTINGS
 from compagnon.server.negotiation import json_response, problem
 
@@ -55,9 +55,9 @@ async def post_inbox(request: web.Request) -> web.Response:
     if body is None:
         return problem(413, f"body over {settings.max_body_bytes} bytes")
     inbound = InboundRequest(request.method, public_url(request), request.headers, body)
-    outcome = await receive(
-        inbound, policy, request.app[RESOLVER].key_lookup, request.app[INBOX_WRITER].store
-    )
+    resolver = request.app[RESOLVER]
+    keys = KeyLookups(resolver.key_lookup, resolver.proof_key_lookup)
+    outcome = await receive(inbound, policy, keys, request.app[INBOX_WRITER].store)
     status = STATUS[type(outcome)]
     if status != 202:
         log.info("inbox refused (%s): %s", status, outcome.reason)

@@ -168,22 +168,25 @@ class RssSampler:
         self._thread.join()
 
 
-def _tree_cpu_seconds(root: int) -> float:
-    """CPU time of `root` and every live descendant (the bench, its servers, nodes, peers)."""
+def _our_cpu_seconds() -> float:
+    """CPU time of this process, of its children that have exited (reaped), and of every
+    live descendant (nodes, servers, peers, py-spy): all the work the benchmark caused."""
     parents: dict[int, int] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             with contextlib.suppress(OSError, IndexError, ValueError):
                 parents[int(entry.name)] = int(
                     (entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-    ours, frontier = {root}, [root]
+    live: set[int] = set()
+    frontier = [os.getpid()]
     while frontier:
         parent = frontier.pop()
         children = [pid for pid, ppid in parents.items() if ppid == parent]
-        ours.update(children)
+        live.update(children)
         frontier.extend(children)
-    total = 0.0
-    for pid in ours:
+    times = os.times()
+    total = times.user + times.system + times.children_user + times.children_system
+    for pid in live:
         with contextlib.suppress(OSError):
             total += cpu_seconds(pid)
     return total
@@ -194,10 +197,10 @@ class BackgroundMeter:
     busy time minus our process tree's. The figures are only as good as the quiet around them."""
 
     def __init__(self) -> None:
-        self._start = (time.monotonic(), machine_cpu_seconds(), _tree_cpu_seconds(os.getpid()))
+        self._start = (time.monotonic(), machine_cpu_seconds(), _our_cpu_seconds())
 
     def cores(self) -> dict[str, float]:
         wall = time.monotonic() - self._start[0]
         busy = machine_cpu_seconds() - self._start[1]
-        ours = _tree_cpu_seconds(os.getpid()) - self._start[2]
+        ours = _our_cpu_seconds() - self._start[2]
         return {"ours": round(ours / wall, 2), "others": round(max(0.0, busy - ours) / wall, 2)}

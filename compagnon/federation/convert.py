@@ -6,10 +6,12 @@ storage takes. Remote HTML is not cleaned here: that happens once, in the worker
 
 from __future__ import annotations
 
+import html
 from datetime import UTC, datetime
 from typing import Any
 
 from compagnon.federation.jsonld import AS_PUBLIC, OUR_CONTEXT, first_id, ids, is_public
+from compagnon.federation.sanitize import text_to_html
 from compagnon.federation.urls import Urls, host_of
 from compagnon.storage.models import Actor, Object
 
@@ -209,31 +211,212 @@ def wrap(
 
 
 def object_fields_from_note(doc: dict[str, Any], followers_url: str) -> dict[str, Any]:
-    """Fields of a remote object; content still raw (the handler sanitises it)."""
-    content = doc.get("content")
-    content_map = doc.get("contentMap")
-    language = None
-    if isinstance(content_map, dict) and content_map:
-        language, first = next(iter(content_map.items()))
-        if not isinstance(content, str) and isinstance(first, str):
-            content = first
-    object_type = doc.get("type")
-    if isinstance(object_type, list):
-        object_type = object_type[0] if object_type else "Note"
-    name = doc.get("name")
-    summary = doc.get("summary")
+    """Fields of a remote object; content still raw (the handler sanitises it).
+
+    Notes keep their own HTML. Questions get their options listed under the text. Articles,
+    Pages, Videos, Events, Audio and Images get a readable body as Mastodon shows them: the
+    title, the summary, the text (markdown descriptions, as PeerTube sends, become escaped
+    paragraphs) and a link to the original. Attachments are listed as links (our HTML
+    allow-list has no ``img``). Mentions and hashtags are kept in ``recipients["tag"]``, in the
+    shape ``publish.publish_note`` stores for our own notes.
+    """
+    object_type = _main_type(doc.get("type"))
+    name = _text(doc.get("name")) or _first_text(doc.get("nameMap"))
+    summary = _text(doc.get("summary")) or _first_text(doc.get("summaryMap"))
+    url = _html_url(doc.get("url")) or None
+    body = _text(doc.get("content")) or _first_text(doc.get("contentMap"))
+    if body and _is_markdown(doc):
+        body = text_to_html(body)
+    content = readable_content(doc, object_type, body, name, summary, url)
+    recipients: dict[str, Any] = {
+        "to": ids(doc.get("to")),
+        "cc": ids(doc.get("cc")),
+        "tag": tags_of(doc),
+    }
     return {
         "uri": doc["id"],
-        "type": str(object_type or "Note")[:64],
-        "content": content if isinstance(content, str) else "",
-        "summary": summary if isinstance(summary, str) else "",
-        "name": name if isinstance(name, str) else "",
-        "language": language if isinstance(language, str) else None,
-        "url": _first_url(doc.get("url")) or None,
+        "type": object_type[:64],
+        "content": content,
+        "summary": summary,
+        "name": name,
+        "language": language_of(doc),
+        "url": url,
         "in_reply_to": first_id(doc.get("inReplyTo")),
-        "recipients": {"to": ids(doc.get("to")), "cc": ids(doc.get("cc"))},
+        "recipients": recipients,
         "visibility": visibility_of(doc, followers_url),
         "published": parse_time(doc.get("published")) or datetime.now(UTC),
         "updated": parse_time(doc.get("updated")),
         "raw": doc,
     }
+
+
+# Shown as Mastodon shows them: a title, a summary, the text and a link to the original.
+TITLED_TYPES = frozenset({"Article", "Page", "Video", "Event", "Audio", "Image"})
+TAG_TYPES = frozenset({"Mention", "Hashtag"})
+
+
+def _main_type(value: Any) -> str:
+    """The object's type; of an array (``["Note", "LearningResource"]``), the first entry
+    Mastodon would show, else the first string."""
+    if isinstance(value, list):
+        names = [v for v in value if isinstance(v, str)]
+        shown = [v for v in names if v in TITLED_TYPES or v in ("Note", "Question")]
+        return (shown or names or ["Note"])[0]
+    return value if isinstance(value, str) and value else "Note"
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _first_text(value: Any) -> str:
+    """The first string of a language map (the sender's primary language comes first)."""
+    if isinstance(value, dict):
+        return next((v for v in value.values() if isinstance(v, str)), "")
+    return ""
+
+
+def _is_markdown(doc: dict[str, Any]) -> bool:
+    media_type = doc.get("mediaType")
+    return isinstance(media_type, str) and media_type.split(";")[0].strip() == "text/markdown"
+
+
+def _html_url(value: Any) -> str:
+    """The link a person should open: the ``text/html`` one of a list of Links (PeerTube lists
+    its HLS playlists and torrents too), else the first URL."""
+    if isinstance(value, list):
+        for item in value:
+            if isinstance(item, dict) and item.get("mediaType") == "text/html":
+                found = _first_url(item)
+                if found:
+                    return found
+    return _first_url(value)
+
+
+def language_of(doc: dict[str, Any]) -> str | None:
+    """BCP 47 tag: the first key of ``contentMap`` (then ``nameMap``), else PeerTube's
+    ``language: {identifier}``."""
+    for key in ("contentMap", "nameMap", "summaryMap"):
+        value = doc.get(key)
+        if isinstance(value, dict):
+            tag = next((k for k in value if isinstance(k, str) and k and k != "und"), None)
+            if tag:
+                return tag[:35]
+    language = doc.get("language")
+    if isinstance(language, dict) and isinstance(language.get("identifier"), str):
+        return str(language["identifier"])[:35] or None
+    return None
+
+
+def _items(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def tags_of(doc: dict[str, Any]) -> list[dict[str, str]]:
+    """Mentions and hashtags of an object: ``{"type", "href", "name"}``; ``tag`` may be one
+    object (GoToSocial, Pixelfed) or a list. Hashtag names get their ``#``."""
+    found: list[dict[str, str]] = []
+    for tag in _items(doc.get("tag")):
+        if not isinstance(tag, dict) or tag.get("type") not in TAG_TYPES:
+            continue
+        href, name = _text(tag.get("href")), _text(tag.get("name"))
+        if not href and not name:
+            continue
+        if tag["type"] == "Hashtag" and name and not name.startswith("#"):
+            name = "#" + name
+        found.append({"type": str(tag["type"]), "href": href, "name": name})
+    return found
+
+
+def attachments_of(doc: dict[str, Any]) -> list[dict[str, str]]:
+    """Attached media and links: ``{"type", "url", "media_type", "name"}``."""
+    found: list[dict[str, str]] = []
+    for item in _items(doc.get("attachment")):
+        if isinstance(item, str):
+            found.append({"type": "Link", "url": item, "media_type": "", "name": ""})
+            continue
+        if not isinstance(item, dict) or item.get("type") == "PropertyValue":
+            continue
+        url = _first_url(item.get("url")) or _first_url(item.get("href"))
+        if not url:
+            continue
+        media_type = item.get("mediaType")
+        found.append(
+            {
+                "type": str(item.get("type") or "Document"),
+                "url": url,
+                "media_type": media_type if isinstance(media_type, str) else "",
+                "name": _text(item.get("name")) or _text(item.get("summary")),
+            }
+        )
+    return found
+
+
+def poll_of(doc: dict[str, Any]) -> dict[str, Any] | None:
+    """A Question's options (``oneOf``: one choice, ``anyOf``: several) with their vote
+    counts, its end time and voter count; None for anything else."""
+    multiple = "anyOf" in doc and "oneOf" not in doc
+    options = []
+    for option in _items(doc.get("anyOf" if multiple else "oneOf")):
+        if not isinstance(option, dict) or not isinstance(option.get("name"), str):
+            continue
+        replies = option.get("replies")
+        votes = replies.get("totalItems") if isinstance(replies, dict) else None
+        options.append({"name": option["name"], "votes": votes if isinstance(votes, int) else 0})
+    if not options:
+        return None
+    voters = doc.get("votersCount")
+    return {
+        "multiple": multiple,
+        "options": options,
+        "end_time": parse_time(doc.get("endTime")),
+        "closed": parse_time(doc.get("closed")),
+        "voters": voters if isinstance(voters, int) else None,
+    }
+
+
+def is_poll_vote(doc: dict[str, Any]) -> bool:
+    """A vote as Mastodon and GoToSocial send it: a Note with the option's ``name``, no
+    ``content``, in reply to the Question."""
+    return (
+        _main_type(doc.get("type")) == "Note"
+        and isinstance(doc.get("name"), str)
+        and not doc.get("content")
+        and not doc.get("contentMap")
+        and first_id(doc.get("inReplyTo")) is not None
+    )
+
+
+def _link(url: str, text: str) -> str:
+    return f'<a href="{html.escape(url)}">{html.escape(text)}</a>'
+
+
+def readable_content(
+    doc: dict[str, Any], object_type: str, body: str, name: str, summary: str, url: str | None
+) -> str:
+    """The HTML a person reads for this object (unsanitised: the handler cleans it once)."""
+    parts: list[str] = []
+    titled = object_type in TITLED_TYPES
+    if titled and name:
+        parts.append(f"<p><strong>{html.escape(name)}</strong></p>")
+    if titled and summary:
+        parts.append(
+            summary if summary.lstrip().startswith("<") else f"<p>{html.escape(summary)}</p>"
+        )
+    if body:
+        parts.append(body)
+    elif not titled and name and not parts:
+        parts.append(f"<p>{html.escape(name)}</p>")  # a Note with only a name (Lemmy, polls)
+    poll = poll_of(doc) if object_type == "Question" else None
+    if poll:
+        items = "".join(
+            f"<li>{html.escape(o['name'])} ({o['votes']})</li>" for o in poll["options"]
+        )
+        parts.append(f"<ul>{items}</ul>")
+    for attachment in attachments_of(doc):
+        parts.append(f"<p>{_link(attachment['url'], attachment['name'] or attachment['url'])}</p>")
+    if titled and url:
+        parts.append(f"<p>{_link(url, url)}</p>")
+    return "".join(parts)

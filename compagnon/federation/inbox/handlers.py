@@ -11,8 +11,13 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from compagnon.federation import fetch
 from compagnon.federation.context import FederationContext
-from compagnon.federation.convert import actor_fields_from_document, object_fields_from_note
+from compagnon.federation.convert import (
+    actor_fields_from_document,
+    is_poll_vote,
+    object_fields_from_note,
+)
 from compagnon.federation.jsonld import first_id, ids
 from compagnon.federation.outbox import publish
 from compagnon.federation.sanitize import sanitize_html
@@ -115,6 +120,10 @@ async def _object_doc(h: Handling, activity: dict[str, Any]) -> dict[str, Any]:
 
 async def on_create(h: Handling, activity: dict[str, Any]) -> None:
     doc = await _object_doc(h, activity)
+    if is_poll_vote(doc):
+        # Not a post: a vote for one option of a poll (the option's name is in the raw activity).
+        await _record_reaction(h, "vote", first_id(doc.get("inReplyTo")) or "", activity["id"])
+        return
     if await object_queries.by_uri(h.session, doc["id"]) is not None:
         return  # known, or deleted: a tombstone is never brought back
     fields = object_fields_from_note(doc, h.sender.followers_url)
@@ -149,6 +158,8 @@ async def on_update(h: Handling, activity: dict[str, Any]) -> None:
     stored.content = sanitize_html(fields["content"])
     stored.summary = sanitize_html(fields["summary"])
     stored.name = fields["name"]
+    stored.language = fields["language"] or stored.language
+    stored.recipients = {**(stored.recipients or {}), "tag": fields["recipients"]["tag"]}
     stored.updated = fields["updated"] or utcnow()
     stored.raw = doc
 
@@ -185,19 +196,31 @@ def _tombstone(obj: Object) -> None:
     obj.raw = None
 
 
-async def _react(h: Handling, activity: dict[str, Any], kind: str) -> None:
-    target = first_id(activity.get("object"))
+def _reacted_to(activity: dict[str, Any]) -> str | None:
+    """What a Like/Announce is about. A group (Lemmy) announces the activity that created the
+    post, not the post: the boost is of the post inside it."""
+    obj = activity.get("object")
+    if isinstance(obj, dict) and obj.get("type") in ("Create", "Update"):
+        inner = first_id(obj.get("object"))
+        if inner:
+            return inner
+    return first_id(obj)
+
+
+async def _record_reaction(h: Handling, kind: str, target: str, activity_uri: str) -> None:
     if not target:
         raise Ignored(f"{kind} of nothing")
     existing = await h.session.scalar(
-        select(Reaction.id).where(Reaction.activity_uri == activity["id"])
+        select(Reaction.id).where(Reaction.activity_uri == activity_uri)
     )
     if existing is None:
         h.session.add(
-            Reaction(
-                kind=kind, actor_id=h.sender.id, object_uri=target, activity_uri=activity["id"]
-            )
+            Reaction(kind=kind, actor_id=h.sender.id, object_uri=target, activity_uri=activity_uri)
         )
+
+
+async def _react(h: Handling, activity: dict[str, Any], kind: str) -> None:
+    await _record_reaction(h, kind, _reacted_to(activity) or "", activity["id"])
 
 
 async def on_like(h: Handling, activity: dict[str, Any]) -> None:
@@ -206,6 +229,66 @@ async def on_like(h: Handling, activity: dict[str, Any]) -> None:
 
 async def on_announce(h: Handling, activity: dict[str, Any]) -> None:
     await _react(h, activity, "announce")
+
+
+async def on_emoji_react(h: Handling, activity: dict[str, Any]) -> None:
+    """Pleroma/Akkoma's EmojiReact: recorded as a reaction of kind "react" (the emoji itself is
+    the raw activity's ``content``). An Undo removes it like any reaction."""
+    await _react(h, activity, "react")
+
+
+async def on_move(h: Handling, activity: dict[str, Any]) -> None:
+    """Account migration (Mastodon, GoToSocial, Fedify): the sender moved to ``target``.
+
+    Checked as Mastodon does: the sender moves itself, and the target names the sender in
+    ``alsoKnownAs`` (the target is fetched, or read from the cache when the fetch fails).
+    Then the move is recorded on the old account (``movedTo`` in its stored document, as its
+    server now publishes it) and each of our users who followed it follows the target
+    instead (Follow sent to the target, Undo to the old account)."""
+    mover = first_id(activity.get("object"))
+    target = first_id(activity.get("target"))
+    if mover != h.sender.uri:
+        raise Ignored("a Move of an account other than the sender")
+    if not target or target == mover or not target.startswith(("https://", "http://")):
+        raise Ignored("a Move without a usable target")
+    new = await _moved_to(h, target)
+    if mover not in ids(new.raw.get("alsoKnownAs") if new.raw else None):
+        raise Ignored(f"{target} does not name {mover} in alsoKnownAs")
+    if new.gone_at is not None or new.id == h.sender.id:
+        raise Ignored("the target account is gone")
+    h.sender.raw = {**(h.sender.raw or {}), "movedTo": target}
+    for follower_id in await follow_queries.local_followers_of(h.session, h.sender.id):
+        follower = await h.session.get(Actor, follower_id)
+        if follower is None:
+            continue
+        if await follow_queries.get(h.session, follower.id, new.id) is None:
+            await publish.follow(h.session, h.ctx.urls, follower, new)
+        await publish.unfollow(h.session, h.ctx.urls, follower, h.sender)
+
+
+async def _moved_to(h: Handling, target: str) -> Actor:
+    """The Move's target: fetched fresh (its alsoKnownAs is what proves the move), stored; the
+    cached copy when it cannot be fetched now. The fetch runs inside the handler's transaction
+    (bounded by the fetch timeouts); Moves are rare enough for that."""
+    cached = await actor_queries.by_uri(h.session, target)
+    try:
+        doc = await fetch.fetch_json(
+            h.ctx.http,
+            target,
+            signer=h.ctx.instance_signer(),
+            allow_private=h.ctx.allow_private,
+            max_bytes=h.ctx.settings.max_body_bytes,
+        )
+        fields = actor_fields_from_document(doc)
+    except (fetch.FetchError, ValueError) as exc:
+        if cached is None:
+            raise Ignored(f"the target {target} cannot be fetched: {exc}") from exc
+        log.info("Move target %s not refetched (%s): using the cached copy", target, exc)
+        return cached
+    if cached is not None and cached.is_local:
+        return cached
+    fields["summary"] = sanitize_html(fields["summary"])
+    return await actor_queries.upsert_remote(h.session, fields)
 
 
 HANDLERS: dict[str, Handler] = {
@@ -218,4 +301,6 @@ HANDLERS: dict[str, Handler] = {
     "Delete": on_delete,
     "Announce": on_announce,
     "Like": on_like,
+    "EmojiReact": on_emoji_react,
+    "Move": on_move,
 }

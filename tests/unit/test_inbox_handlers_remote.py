@@ -1,0 +1,244 @@
+"""Handlers for what other servers send: Move (account migration), EmojiReact, poll votes and
+a group's Announce of a Create, on a fresh SQLite database."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any, cast
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from compagnon.federation import fetch
+from compagnon.federation.context import FederationContext
+from compagnon.federation.inbox.handlers import HANDLERS, Handling, Ignored
+from compagnon.federation.urls import Urls, host_of
+from compagnon.storage.db import create_engine, create_sessionmaker
+from compagnon.storage.models import Activity, Actor, Base, Delivery, Follow, Object, Reaction
+
+OLD = "https://old.example/users/ana"
+NEW = "https://new.example/users/ana"
+
+
+@pytest.fixture
+async def sessions(tmp_path: Path) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'h.sqlite3'}")
+    async with engine.begin() as connection:
+        await connection.run_sync(Base.metadata.create_all)
+    try:
+        yield create_sessionmaker(engine)
+    finally:
+        await engine.dispose()
+
+
+def actor(uri: str, *, local: bool = False, **extra: Any) -> Actor:
+    return Actor(
+        uri=uri,
+        type="Person",
+        username=uri.rsplit("/", 1)[-1],
+        domain=host_of(uri),
+        is_local=local,
+        inbox=f"{uri}/inbox",
+        followers_url=f"{uri}/followers",
+        **extra,
+    )
+
+
+def context() -> FederationContext:
+    ctx = SimpleNamespace(urls=Urls("https://compagnon.test"), http=None, allow_private=False)
+    ctx.settings = SimpleNamespace(max_body_bytes=1_000_000)
+    ctx.instance_signer = lambda: None
+    return cast(FederationContext, ctx)
+
+
+async def handle(
+    sessions: async_sessionmaker[AsyncSession], sender_uri: str, activity: dict[str, Any]
+) -> str | None:
+    """Applies the activity; the Ignored reason, or None when it was applied."""
+    async with sessions.begin() as session:
+        sender = await session.scalar(select(Actor).where(Actor.uri == sender_uri))
+        assert sender is not None
+        try:
+            async with session.begin_nested():
+                await HANDLERS[activity["type"]](Handling(context(), session, sender), activity)
+        except Ignored as exc:
+            return str(exc)
+    return None
+
+
+def move(**extra: Any) -> dict[str, Any]:
+    return {
+        "id": f"{OLD}#moves/1",
+        "type": "Move",
+        "actor": OLD,
+        "object": OLD,
+        "target": NEW,
+        **extra,
+    }
+
+
+def serve_target(monkeypatch: pytest.MonkeyPatch, also_known_as: list[str] | None) -> list[str]:
+    fetched: list[str] = []
+
+    async def fetch_json(client: object, url: str, **_: object) -> dict[str, Any]:
+        fetched.append(url)
+        if also_known_as is None:
+            raise fetch.FetchError(url, "connection refused")
+        return {
+            "id": url,
+            "type": "Person",
+            "preferredUsername": "ana",
+            "inbox": f"{url}/inbox",
+            "summary": "<script>x</script><p>new home</p>",
+            "alsoKnownAs": also_known_as,
+        }
+
+    monkeypatch.setattr(fetch, "fetch_json", fetch_json)
+    return fetched
+
+
+async def test_move_records_it_and_moves_our_followers(
+    sessions: async_sessionmaker[AsyncSession], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fetched = serve_target(monkeypatch, [OLD])
+    async with sessions.begin() as session:
+        old, trainer = (
+            actor(OLD, raw={"id": OLD}),
+            actor("https://compagnon.test/users/t", local=True),
+        )
+        session.add_all([old, trainer])
+        await session.flush()
+        session.add(
+            Follow(follower_id=trainer.id, followee_id=old.id, activity_uri="f1", state="accepted")
+        )
+    assert await handle(sessions, OLD, move()) is None
+    assert fetched == [NEW]
+    async with sessions() as session:
+        old = await session.scalar(select(Actor).where(Actor.uri == OLD))
+        new = await session.scalar(select(Actor).where(Actor.uri == NEW))
+        assert old is not None and new is not None
+        assert old.raw == {"id": OLD, "movedTo": NEW}
+        assert new.summary == "<p>new home</p>"  # sanitised when stored
+        follows = (await session.scalars(select(Follow))).all()
+        assert [(f.followee_id, f.state) for f in follows] == [(new.id, "pending")]
+        sent = (await session.scalars(select(Activity).order_by(Activity.id))).all()
+        assert [(a.type, a.object_uri) for a in sent] == [("Follow", NEW), ("Undo", "f1")]
+        inboxes = sorted((await session.scalars(select(Delivery.inbox))).all())
+        assert inboxes == [f"{NEW}/inbox", f"{OLD}/inbox"]
+    # Delivered twice: nothing more happens.
+    assert await handle(sessions, OLD, move()) is None
+    async with sessions() as session:
+        assert len((await session.scalars(select(Activity))).all()) == 2
+
+
+@pytest.mark.parametrize(
+    ("activity", "aliases", "reason"),
+    [
+        (move(object="https://old.example/users/someone"), [OLD], "other than the sender"),
+        (move(target=None), [OLD], "without a usable target"),
+        (move(target=OLD), [OLD], "without a usable target"),
+        (move(), ["https://elsewhere.example/u"], "does not name"),
+        (move(), None, "cannot be fetched"),
+    ],
+)
+async def test_move_refused(
+    sessions: async_sessionmaker[AsyncSession],
+    monkeypatch: pytest.MonkeyPatch,
+    activity: dict[str, Any],
+    aliases: list[str] | None,
+    reason: str,
+) -> None:
+    serve_target(monkeypatch, aliases)
+    async with sessions.begin() as session:
+        session.add(actor(OLD))
+    result = await handle(sessions, OLD, activity)
+    assert result is not None and reason in result
+    async with sessions() as session:
+        old = await session.scalar(select(Actor).where(Actor.uri == OLD))
+        assert old is not None and not (old.raw or {}).get("movedTo")
+
+
+async def test_move_uses_the_cached_target_when_it_cannot_be_fetched(
+    sessions: async_sessionmaker[AsyncSession], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    serve_target(monkeypatch, None)
+    async with sessions.begin() as session:
+        session.add_all([actor(OLD), actor(NEW, raw={"id": NEW, "alsoKnownAs": [OLD]})])
+    assert await handle(sessions, OLD, move()) is None
+
+
+async def test_emoji_react_is_a_reaction_and_can_be_undone(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    react = {
+        "id": f"{OLD}#reactions/2",
+        "type": "EmojiReact",
+        "actor": OLD,
+        "object": "https://compagnon.test/objects/1",
+        "content": "👌",
+    }
+    async with sessions.begin() as session:
+        session.add(actor(OLD))
+    assert await handle(sessions, OLD, react) is None
+    assert await handle(sessions, OLD, react) is None  # idempotent
+    async with sessions() as session:
+        rows = (await session.scalars(select(Reaction))).all()
+        assert [(r.kind, r.object_uri) for r in rows] == [
+            ("react", "https://compagnon.test/objects/1")
+        ]
+    undo = {"id": f"{OLD}#undo/2", "type": "Undo", "actor": OLD, "object": react}
+    assert await handle(sessions, OLD, undo) is None
+    async with sessions() as session:
+        assert not (await session.scalars(select(Reaction))).all()
+
+
+async def test_a_poll_vote_is_recorded_not_shown(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    vote = {
+        "id": f"{OLD}#votes/1/activity",
+        "type": "Create",
+        "actor": OLD,
+        "object": {
+            "id": f"{OLD}#votes/1",
+            "type": "Note",
+            "name": "orange",
+            "attributedTo": OLD,
+            "inReplyTo": "https://compagnon.test/objects/poll",
+        },
+    }
+    async with sessions.begin() as session:
+        session.add(actor(OLD))
+    assert await handle(sessions, OLD, vote) is None
+    async with sessions() as session:
+        assert not (await session.scalars(select(Object))).all()
+        reaction = await session.scalar(select(Reaction))
+        assert reaction is not None and reaction.kind == "vote"
+        assert reaction.object_uri == "https://compagnon.test/objects/poll"
+
+
+async def test_a_group_announcing_a_create_boosts_the_post(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    group = "https://lemmy.example/c/welding"
+    announce = {
+        "id": "https://lemmy.example/activities/announce/1",
+        "type": "Announce",
+        "actor": group,
+        "object": {
+            "id": "https://lemmy.example/activities/create/1",
+            "type": "Create",
+            "actor": "https://lemmy.example/u/bo",
+            "object": {"id": "https://lemmy.example/post/7", "type": "Page"},
+        },
+    }
+    async with sessions.begin() as session:
+        session.add(actor(group))
+    assert await handle(sessions, group, announce) is None
+    async with sessions() as session:
+        reaction = await session.scalar(select(Reaction))
+        assert reaction is not None and reaction.kind == "announce"
+        assert reaction.object_uri == "https://lemmy.example/post/7"

@@ -94,9 +94,18 @@ def _frame_name(frame: str) -> str:
     return f"{match['func']} ({path})"
 
 
-def summarise(raw: Path, top: int = 25) -> str:
-    """Top functions by inclusive share (time with the function on the stack) and by self
-    share (time in the function itself), over all sampled threads."""
+def _package(name: str) -> str:
+    """The top-level package of a summarised frame name ("f (sqlalchemy/orm/x.py)")."""
+    path = name.rsplit("(", 1)[-1].rstrip(")")
+    head = path.split("/", 1)[0]
+    if head.endswith(".py") or head.startswith("<"):
+        return "python stdlib" if not head.startswith("<frozen") else "python import"
+    return head
+
+
+def summarise(raw: Path, top: int = 20) -> str:
+    """Busy time by package (self time), our functions by inclusive time (time with the
+    function on the stack), and the hottest functions by self time; all threads merged."""
     inclusive: Counter[str] = Counter()
     own: Counter[str] = Counter()
     total = waiting = 0
@@ -107,23 +116,31 @@ def summarise(raw: Path, top: int = 25) -> str:
             continue
         count = int(count_text)
         raw_frames = [f for f in stack.split(";") if f.strip()]
-        if raw_frames and _is_wait(raw_frames[-1], points):
+        if not raw_frames or _is_wait(raw_frames[-1], points):
             waiting += count
             continue
         frames = [_frame_name(f) for f in raw_frames]
         total += count
         for name in set(frames):
             inclusive[name] += count
-        if frames:
-            own[frames[-1]] += count
+        own[frames[-1]] += count
     if not total:
         return "no samples\n"
-    lines = [f"{total} busy samples at {SAMPLE_RATE}/s, threads merged ({waiting} samples of "
+    packages: Counter[str] = Counter()
+    for name, count in own.items():
+        packages[_package(name)] += count
+    ours = [(n, c) for n, c in inclusive.most_common()
+            if "(compagnon/" in n and not n.startswith(("main (", "cmd_serve ("))]
+
+    def share(count: int) -> str:
+        return f"{100 * count / total:6.1f} %"
+
+    lines = [f"{total} busy samples at {SAMPLE_RATE}/s, all threads ({waiting} samples of "
              "threads blocked on a queue or a selector left out)", "",
-             "inclusive %  function"]
-    lines += [f"{100 * n / total:10.1f}  {name}" for name, n in inclusive.most_common(top * 2)
-              if not name.startswith(("<module>", "run (", "_run_once", "run_forever",
-                                      "run_until_complete"))][:top]
-    lines += ["", "self %      function"]
-    lines += [f"{100 * n / total:10.1f}  {name}" for name, n in own.most_common(top)]
+             "self time by package:"]
+    lines += [f"  {share(c)}  {name}" for name, c in packages.most_common(12)]
+    lines += ["", "compagnon functions, inclusive time:"]
+    lines += [f"  {share(c)}  {name}" for name, c in ours[:top]]
+    lines += ["", "hottest functions, self time:"]
+    lines += [f"  {share(c)}  {name}" for name, c in own.most_common(top)]
     return "\n".join(lines) + "\n"

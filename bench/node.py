@@ -19,6 +19,7 @@ from bench.procs import BenchError, Process, free_port, start
 from compagnon import operations
 from compagnon.config import Settings, load_settings
 
+REPO = Path(__file__).resolve().parents[1]
 PASSWORD = "bench-password-1"  # throwaway accounts in throwaway databases
 CSRF_FIELD = re.compile(r'name="csrf" value="([^"]+)"')
 
@@ -31,6 +32,7 @@ class NodeSpec:
     database_url: str = ""  # empty: SQLite in workdir/<name>/data
     worker_interval: float | None = None  # None: the node's default
     port: int = 0  # 0: pick a free one
+    patches: tuple[str, ...] = ()  # prototype changes (bench/whatif) applied at start-up
 
 
 class CompagnonNode:
@@ -78,9 +80,13 @@ class CompagnonNode:
         return created.actor_uri
 
     async def start(self) -> CompagnonNode:
-        compagnon = Path(sys.executable).parent / "compagnon"
-        self.process = start(f"compagnon {self.spec.name}", [compagnon, "serve"],
-                             log_path=self.home / "serve.log", cwd=self.home, env=self.env)
+        argv: list[str | Path] = [Path(sys.executable).parent / "compagnon", "serve"]
+        env = self.env
+        if self.spec.patches:
+            argv = [sys.executable, "-m", "bench.whatif.serve", ",".join(self.spec.patches)]
+            env["PYTHONPATH"] = str(REPO)
+        self.process = start(f"compagnon {self.spec.name}", argv,
+                             log_path=self.home / "serve.log", cwd=self.home, env=env)
         await self.process.wait_http(f"{self.base_url}/actor")
         return self
 

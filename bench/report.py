@@ -71,14 +71,17 @@ class Results:
     def add(self, *measures: Measure) -> None:
         self.measures.extend(measures)
 
-    def write(self) -> Path:
+    def write(self, latest: bool) -> Path:
+        """bench/results/<date>.json; also latest.json (the one README.md quotes) when
+        `latest`: a full run of every scenario."""
         RESULTS_DIR.mkdir(exist_ok=True)
         data = asdict(self)
         stamp = self.started.replace(":", "").replace("-", "")[:15]
         path = RESULTS_DIR / f"{stamp}{'-quick' if self.quick else ''}.json"
         text = json.dumps(data, indent=1, default=str)
         path.write_text(text)
-        (RESULTS_DIR / "latest.json").write_text(text)
+        if latest:
+            (RESULTS_DIR / "latest.json").write_text(text)
         return path
 
     def table(self) -> str:

@@ -20,14 +20,24 @@ from pathlib import Path
 
 from bench.procs import BackgroundMeter, raise_open_files_limit
 from bench.report import Measure, Results
-from bench.scenarios import fanout, inbox, micro, notbuilt, profile, propagation, timeline
+from bench.scenarios import (
+    fanout,
+    inbox,
+    micro,
+    notbuilt,
+    profile,
+    propagation,
+    timeline,
+    whatif,
+)
 from bench.scenarios.context import Bench
 from bench.sizes import FULL, QUICK
 
 Scenario = Callable[[Bench], Awaitable[list[Measure]]]
 QUIET_CORES = 0.3
 QUIET_SAMPLE = 3.0
-# In the order they run; `all` runs these (profile is separate: it slows the node down).
+# In the order they run; `all` runs these. Apart: profile (py-spy slows the node down)
+# and whatif (it measures proposed changes, not the node).
 SCENARIOS: dict[str, Scenario] = {
     "micro": micro.run,
     "inbox": inbox.run,
@@ -36,7 +46,7 @@ SCENARIOS: dict[str, Scenario] = {
     "timeline": timeline.run,
     "notbuilt": notbuilt.run,
 }
-EXTRA: dict[str, Scenario] = {"profile": profile.run}
+EXTRA: dict[str, Scenario] = {"profile": profile.run, "whatif": whatif.run}
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -108,8 +118,10 @@ async def run(argv: list[str]) -> Results:
 
 def main(argv: list[str] | None = None) -> None:
     raise_open_files_limit()
-    results = asyncio.run(run(sys.argv[1:] if argv is None else argv))
-    path = results.write()
+    args = sys.argv[1:] if argv is None else argv
+    results = asyncio.run(run(args))
+    options = parse_args(args)
+    path = results.write(latest=options.scenario == "all" and not options.quick)
     print()
     print(results.table())
     print(f"written to {path}")

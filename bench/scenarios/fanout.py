@@ -75,8 +75,9 @@ def _follower(host: str, port: int) -> Actor:
 
 
 @contextlib.asynccontextmanager
-async def _fanout(bench: Bench, count: int) -> AsyncIterator[FanOut]:
-    n = node.CompagnonNode(node.NodeSpec("fanout", bench.workdir, run_worker=True))
+async def setup(bench: Bench, count: int, patches: tuple[str, ...] = (),
+                name: str = "fanout") -> AsyncIterator[FanOut]:
+    n = node.CompagnonNode(node.NodeSpec(name, bench.workdir, run_worker=True, patches=patches))
     author = await n.create_user("author")
     port = free_port()
     key = await _add_followers(n, author, port, count)
@@ -95,7 +96,7 @@ async def _fanout(bench: Bench, count: int) -> AsyncIterator[FanOut]:
         receiver.stop()
 
 
-async def _one(fan: FanOut, web: node.WebUser, tag: str, deadline: float) -> dict[str, Any]:
+async def one(fan: FanOut, web: node.WebUser, tag: str, deadline: float) -> dict[str, Any]:
     """Publish once; wait (bounded) for every inbox's 2xx; the timings, from the publish."""
     async with httpx.AsyncClient(timeout=10.0) as control:
         (await control.post(f"{fan.control}/_reset")).raise_for_status()
@@ -124,9 +125,9 @@ async def run(bench: Bench) -> list[Measure]:
     sizes = bench.sizes
     count = sizes.fanout_inboxes
     runs = []
-    async with _fanout(bench, count) as fan, node.WebUser(fan.node, "author") as web:
+    async with setup(bench, count) as fan, node.WebUser(fan.node, "author") as web:
         for rep in range(sizes.fanout_reps):
-            runs.append(await _one(fan, web, f"r{rep}", sizes.deadline))
+            runs.append(await one(fan, web, f"r{rep}", sizes.deadline))
     total = [r["publish_to_last_2xx_s"] for r in runs]
     first = [r["publish_to_first_2xx_s"] for r in runs]
     spread = [r["first_to_last_2xx_s"] for r in runs]
@@ -144,9 +145,9 @@ async def run(bench: Bench) -> list[Measure]:
 async def profiled(bench: Bench, begin: Callable[[int], Any], end: Callable[[Any], None]
                    ) -> None:
     """One fan-out with a profiler attached to the node from before the publish."""
-    async with _fanout(bench, bench.sizes.fanout_inboxes) as fan, \
+    async with setup(bench, bench.sizes.fanout_inboxes) as fan, \
             node.WebUser(fan.node, "author") as web:
         recording = begin(fan.node.pid)
         await asyncio.sleep(1.0)
-        await _one(fan, web, "profiled", bench.sizes.deadline)
+        await one(fan, web, "profiled", bench.sizes.deadline)
         end(recording)

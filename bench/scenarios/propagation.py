@@ -38,13 +38,16 @@ VARIANTS: dict[str, float | None] = {"default worker_interval (1 s)": None,
 
 
 @contextlib.asynccontextmanager
-async def _pair(bench: Bench, tag: str, interval: float | None
-                ) -> AsyncIterator[tuple[node.CompagnonNode, node.CompagnonNode]]:
+async def pair(bench: Bench, tag: str, interval: float | None, patches: tuple[str, ...] = ()
+               ) -> AsyncIterator[tuple[node.CompagnonNode, node.CompagnonNode]]:
+    """Nodes A (author) and B (reader), B's reader following A's author."""
     async with (
         node.running(node.NodeSpec(f"prop-a-{tag}", bench.workdir, run_worker=True,
-                                   worker_interval=interval), users=("author",)) as a,
+                                   worker_interval=interval, patches=patches),
+                     users=("author",)) as a,
         node.running(node.NodeSpec(f"prop-b-{tag}", bench.workdir, run_worker=True,
-                                   worker_interval=interval), users=("reader",)) as b,
+                                   worker_interval=interval, patches=patches),
+                     users=("reader",)) as b,
     ):
         await _follow(b.settings, f"{a.base_url}/users/author")
         await _until(lambda: a.scalar(ACCEPTED) and b.scalar(ACCEPTED), FOLLOW_WITHIN,
@@ -68,7 +71,7 @@ async def _until(check: object, within: float, failure: str) -> float:
     return time.monotonic()
 
 
-async def _round(a: node.CompagnonNode, b: node.CompagnonNode, posts: int, tag: str,
+async def one_round(a: node.CompagnonNode, b: node.CompagnonNode, posts: int, tag: str,
                  rng: random.Random) -> list[float]:
     latencies = []
     async with node.WebUser(a, "author") as web:
@@ -89,9 +92,9 @@ async def run(bench: Bench) -> list[Measure]:
     rng = random.Random(4)
     for index, (label, interval) in enumerate(VARIANTS.items()):
         rounds: list[list[float]] = []
-        async with _pair(bench, str(index), interval) as (a, b):
+        async with pair(bench, str(index), interval) as (a, b):
             for r in range(sizes.propagation_rounds):
-                rounds.append(await _round(a, b, sizes.propagation_posts, f"{index}r{r}", rng))
+                rounds.append(await one_round(a, b, sizes.propagation_posts, f"{index}r{r}", rng))
         p50 = [percentile(x, 50) * 1000 for x in rounds]
         p99 = [percentile(x, 99) * 1000 for x in rounds]
         diagnostic = interval is not None

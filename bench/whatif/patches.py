@@ -1,0 +1,132 @@
+"""The prototype changes, each a function that patches the imported node in place.
+
+keycache  Resolver.key_lookup keeps verified keys in memory (a dict by key id): no database
+          session per signed POST. A failed verification still refetches (refresh=True).
+writer    The inbox batch is written with executemany on the Core table (same ON CONFLICT
+          DO NOTHING dedupe) instead of a multi-VALUES statement compiled per batch size, and
+          peers.revive is skipped when no host of the batch is known to be unreachable.
+wakeup    The worker sleeps until work arrives (an inbox commit, a publish) instead of for
+          worker_interval: waits on an event with worker_interval as the upper bound.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+from collections.abc import Callable
+from typing import Any
+
+log = logging.getLogger("bench.whatif")
+WAKE: asyncio.Event | None = None
+
+
+def keycache() -> None:
+    from compagnon.federation.resolver import Resolver
+    from compagnon.federation.signatures import PublicKeyInfo
+
+    original = Resolver.key_lookup
+    cache: dict[str, PublicKeyInfo] = {}
+
+    @functools.wraps(original)
+    async def key_lookup(self: Resolver, key_id: str, refresh: bool) -> PublicKeyInfo | None:
+        if not refresh and key_id in cache:
+            return cache[key_id]
+        found = await original(self, key_id, refresh)
+        if found is None:
+            cache.pop(key_id, None)
+        else:
+            cache[key_id] = found
+        return found
+
+    Resolver.key_lookup = key_lookup  # type: ignore[method-assign]
+
+
+def writer() -> None:
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from compagnon.storage.models import Activity, utcnow
+    from compagnon.storage.queries import activities, peers
+
+    async def insert_inbound(session: AsyncSession, rows: Any) -> None:
+        if not rows:
+            return
+        now = utcnow()
+        values = [{"uri": r["uri"], "type": r["type"], "actor_uri": r["actor_uri"],
+                   "object_uri": r.get("object_uri"), "raw": r["raw"], "is_local": False,
+                   "state": "pending", "attempts": 0, "received_at": now} for r in rows]
+        dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        statement = insert(Activity.__table__).on_conflict_do_nothing(index_elements=["uri"])
+        await session.execute(statement, values)  # a list of parameters: executemany
+
+    original_revive = peers.revive
+    unreachable: set[str] = set()  # the real change keeps this set fresh (as BlockList does)
+
+    async def revive(session: AsyncSession, hosts: set[str]) -> list[str]:
+        if not hosts & unreachable:
+            return []
+        return await original_revive(session, hosts)
+
+    activities.insert_inbound = insert_inbound
+    peers.revive = revive
+
+
+def wakeup() -> None:
+    from compagnon.federation.inbox.writer import InboxWriter
+    from compagnon.server.views import pages
+    from compagnon.server.worker import Report, Worker
+
+    def wake() -> None:
+        if WAKE is not None:
+            WAKE.set()
+
+    original_commit = InboxWriter._commit
+
+    async def commit(self: InboxWriter, batch: Any) -> None:
+        await original_commit(self, batch)
+        wake()
+
+    original_compose = pages.compose
+
+    async def compose(request: Any) -> Any:
+        try:
+            return await original_compose(request)
+        finally:  # the 303 is raised after the commit
+            wake()
+
+    async def run_forever(self: Worker, stop: asyncio.Event) -> None:
+        global WAKE
+        WAKE = asyncio.Event()
+        await self.start()
+        while not stop.is_set():
+            WAKE.clear()  # work arriving during the pass sets it again: no lost wake-up
+            try:
+                report = await self.run_once()
+            except Exception:
+                log.exception("worker pass failed; trying again")
+                report = Report()
+            if report.idle:
+                await _first(WAKE.wait(), stop.wait(), self.ctx.settings.worker_interval)
+
+    InboxWriter._commit = commit  # type: ignore[method-assign]
+    pages.compose = compose
+    Worker.run_forever = run_forever  # type: ignore[method-assign]
+
+
+async def _first(a: Any, b: Any, limit: float) -> None:
+    tasks = [asyncio.ensure_future(a), asyncio.ensure_future(b)]
+    try:
+        await asyncio.wait(tasks, timeout=limit, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
+PATCHES: dict[str, Callable[[], None]] = {"keycache": keycache, "writer": writer,
+                                          "wakeup": wakeup}

@@ -71,9 +71,9 @@ class Results:
     def add(self, *measures: Measure) -> None:
         self.measures.extend(measures)
 
-    def write(self, latest: bool) -> Path:
-        """bench/results/<date>.json; also latest.json (the one README.md quotes) when
-        `latest`: a full run of every scenario."""
+    def write(self, latest: str | None) -> Path:
+        """bench/results/<date>.json; also bench/results/<latest> (the files README.md
+        quotes, kept in git) for full-size runs."""
         RESULTS_DIR.mkdir(exist_ok=True)
         data = asdict(self)
         stamp = self.started.replace(":", "").replace("-", "")[:15]
@@ -81,7 +81,7 @@ class Results:
         text = json.dumps(data, indent=1, default=str)
         path.write_text(text)
         if latest:
-            (RESULTS_DIR / "latest.json").write_text(text)
+            (RESULTS_DIR / latest).write_text(text)
         return path
 
     def table(self) -> str:

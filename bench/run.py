@@ -121,7 +121,11 @@ def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     results = asyncio.run(run(args))
     options = parse_args(args)
-    path = results.write(latest=options.scenario == "all" and not options.quick)
+    # latest.json for a full run of everything, latest-<names>.json for full runs of some.
+    latest = None if options.quick else (
+        "latest.json" if options.scenario == "all"
+        else f"latest-{options.scenario.replace(',', '-')}.json")
+    path = results.write(latest)
     print()
     print(results.table())
     print(f"written to {path}")

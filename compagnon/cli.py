@@ -1,4 +1,5 @@
-"""compagnon init | serve | worker | migrate | user | peer | post | follow | deliveries | settings
+"""compagnon init | serve | worker | migrate | user | peer | post | resource | follow | deliveries
+| settings
 
 Every setting of config.Settings is also a flag of every command (`--database-url ...`), so
 precedence is the same everywhere: defaults < node.toml < COMPAGNON_* environment < flags.
@@ -20,6 +21,7 @@ import tomli_w
 from compagnon import operations
 from compagnon.config import Settings, SettingsError, flag_name, load_settings, settings_fields
 from compagnon.config import settings_markdown as _settings_markdown
+from compagnon.domain.resources import LearningResource
 
 DEFAULT_CONFIG = "node.toml"
 
@@ -94,6 +96,32 @@ def build_parser() -> argparse.ArgumentParser:
     post.add_argument("text")
     post.add_argument(
         "--visibility", default="public", choices=["public", "unlisted", "followers", "direct"]
+    )
+    resource = sub.add_parser(
+        "resource", parents=[parent], help="publish a learning resource as NAME"
+    )
+    resource.add_argument("name")
+    resource.add_argument("--title", required=True)
+    resource.add_argument("--url", required=True, help="where the resource lives")
+    resource.add_argument(
+        "--license",
+        required=True,
+        help="Creative Commons licence URI, e.g. https://creativecommons.org/licenses/by-sa/4.0/",
+    )
+    resource.add_argument("--description", default="")
+    resource.add_argument("--language", default=None, help="default: the node's first language")
+    resource.add_argument("--eqf", type=int, default=None, help="EQF level 1-8")
+    resource.add_argument("--isced", default=None, help="ISCED-F 2013 field, e.g. 0715")
+    resource.add_argument(
+        "--type",
+        dest="resource_type",
+        default=None,
+        help="HCRT type: assessment, course, worksheet, video ...",
+    )
+    resource.add_argument("--time", default=None, help="ISO 8601 duration, e.g. PT20M")
+    resource.add_argument("--keyword", action="append", default=[])
+    resource.add_argument(
+        "--visibility", default="public", choices=["public", "unlisted", "followers"]
     )
     follow = sub.add_parser("follow", parents=[parent], help="NAME follows a remote actor")
     follow.add_argument("name")
@@ -216,6 +244,23 @@ def cmd_post(args: argparse.Namespace) -> None:
     print(run(operations.post(settings_from(args), args.name, args.text, args.visibility)))
 
 
+def cmd_resource(args: argparse.Namespace) -> None:
+    settings = settings_from(args)
+    resource = LearningResource(
+        title=args.title,
+        description=args.description,
+        url=args.url,
+        license=args.license,
+        language=args.language or settings.language_list[0],
+        eqf_level=args.eqf,
+        isced_field=args.isced,
+        resource_type=args.resource_type,
+        time_required=args.time,
+        keywords=tuple(args.keyword),
+    )
+    print(run(operations.publish_resource(settings, args.name, resource, args.visibility)))
+
+
 def cmd_follow(args: argparse.Namespace) -> None:
     print(run(operations.follow(settings_from(args), args.name, args.handle)))
 
@@ -245,6 +290,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], None]] = {
     "post": cmd_post,
     "follow": cmd_follow,
     "deliveries": cmd_deliveries,
+    "resource": cmd_resource,
     "settings": cmd_settings,
 }
 

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from compagnon.config import Settings
+from compagnon.domain.resources import LearningResource, problems
 from compagnon.federation import accounts
 from compagnon.federation.context import FederationContext, SigningKey
 from compagnon.federation.fetch import make_http_client
@@ -136,6 +137,20 @@ async def post(settings: Settings, username: str, text: str, visibility: str) ->
                 language=settings.language_list[0],
             )
             return obj.uri
+
+
+async def publish_resource(
+    settings: Settings, username: str, resource: LearningResource, visibility: str
+) -> str:
+    mistakes = problems(resource)
+    if mistakes:
+        raise OperationError(" ".join(mistakes))
+    async with database(settings) as sessions, sessions.begin() as session:
+        author = await _local_actor(session, username)
+        obj = await publish.publish_resource(
+            session, Urls(settings.base_url), author, resource, visibility=visibility
+        )
+        return obj.uri
 
 
 async def follow(settings: Settings, username: str, handle_or_url: str) -> str:

@@ -256,10 +256,13 @@ TAG_TYPES = frozenset({"Mention", "Hashtag"})
 
 
 def _main_type(value: Any) -> str:
-    """The object's type; of an array (``["Note", "LearningResource"]``), the first entry
-    Mastodon would show, else the first string."""
+    """The object's type; of an array, ours first (``["Note", "LearningResource"]`` is a
+    learning resource with readable content), else the first entry Mastodon would show, else
+    the first string."""
     if isinstance(value, list):
         names = [v for v in value if isinstance(v, str)]
+        if "LearningResource" in names and "Note" in names:
+            return "LearningResource"  # our wire format: shown in full, like a Note
         shown = [v for v in names if v in TITLED_TYPES or v in ("Note", "Question")]
         return (shown or names or ["Note"])[0]
     return value if isinstance(value, str) and value else "Note"

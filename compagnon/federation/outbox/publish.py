@@ -8,10 +8,12 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from compagnon.domain.resources import LearningResource
 from compagnon.federation.convert import addressing, to_note, wrap
 from compagnon.federation.integrity import signed_activity
 from compagnon.federation.jsonld import AS_PUBLIC
 from compagnon.federation.outbox.recipients import inbox_for, inboxes
+from compagnon.federation.resource_convert import to_resource_object
 from compagnon.federation.urls import Urls
 from compagnon.storage.models import Activity, Actor, Follow, Object, utcnow
 from compagnon.storage.queries import activities, deliveries
@@ -180,3 +182,40 @@ async def react(
     )
     doc = wrap(kind, urls.new_activity(), actor.uri, obj.uri, recipients)
     return await send(session, actor, doc, addressed=recipients["to"] + recipients["cc"])
+
+
+async def publish_resource(
+    session: AsyncSession,
+    urls: Urls,
+    author: Actor,
+    resource: LearningResource,
+    *,
+    visibility: str = "public",
+) -> Object:
+    """A learning resource, published like a post: one object Mastodon shows in full, with
+    its educational metadata riding along (resource_convert.py)."""
+    recipients: dict[str, Any] = addressing(visibility, author.followers_url, [])
+    obj = await object_queries.add(
+        session,
+        uri=urls.new_object(),
+        type="LearningResource",
+        actor_id=author.id,
+        is_local=True,
+        visibility=visibility,
+        name=resource.title,
+        summary=resource.description,
+        language=resource.language,
+        url=resource.url,
+        recipients=recipients,
+        published=utcnow(),
+    )
+    doc = to_resource_object(resource, obj, author, urls.base)
+    obj.content = doc["content"]
+    obj.recipients = {**recipients, "tag": doc["tag"]}
+    obj.raw = doc
+    create = wrap("Create", urls.new_activity(), author.uri, doc, recipients)
+    await send(
+        session, author, create, addressed=recipients["to"] + recipients["cc"], object_uri=obj.uri
+    )
+    await object_queries.push_to_timelines(session, obj.id, [author.id])
+    return obj

@@ -205,7 +205,9 @@ async def object_document(request: web.Request) -> web.StreamResponse:
         return who
     if not await _may_read(request, obj, author, who):
         return problem(404, "no such object")  # not even its existence is told
-    return activity_json({"@context": OUR_CONTEXT, **to_note(obj, author)})
+    # A resource keeps its full document (metadata included); a post is rebuilt from its row.
+    doc = obj.raw if obj.type == "LearningResource" and obj.raw else to_note(obj, author)
+    return activity_json({"@context": OUR_CONTEXT, **doc})
 
 
 async def _may_read(request: web.Request, obj: Object, author: Actor, who: str | None) -> bool:

@@ -20,9 +20,22 @@ NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
 @pytest.mark.parametrize(
     ("status", "kind"),
-    [(200, "delivered"), (202, "delivered"), (204, "delivered"), (401, "retry"),
-     (408, "retry"), (429, "retry"), (500, "retry"), (503, "retry"), (400, "give_up"),
-     (403, "give_up"), (404, "give_up"), (410, "give_up"), (422, "give_up"), (None, "retry")],
+    [
+        (200, "delivered"),
+        (202, "delivered"),
+        (204, "delivered"),
+        (401, "retry"),
+        (408, "retry"),
+        (429, "retry"),
+        (500, "retry"),
+        (503, "retry"),
+        (400, "give_up"),
+        (403, "give_up"),
+        (404, "give_up"),
+        (410, "give_up"),
+        (422, "give_up"),
+        (None, "retry"),
+    ],
 )
 def test_classify_reads_answers_as_mastodon_does(status: int | None, kind: str) -> None:
     assert classify(status).kind == kind

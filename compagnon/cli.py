@@ -84,6 +84,22 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--password-stdin", action="store_true")
     create.add_argument("--admin", action="store_true", help="give admin rights")
     user.add_parser("list", parents=[parent], help="list accounts")
+    for action, text in (
+        ("lock", "approve followers by hand"),
+        ("unlock", "accept followers automatically"),
+    ):
+        p = user.add_parser(action, parents=[parent], help=text)
+        p.add_argument("name")
+    follower = sub.add_parser("follower", help="see and answer follow requests")
+    follower_actions = follower.add_subparsers(dest="action", required=True)
+    p = follower_actions.add_parser("list", parents=[parent], help="NAME's followers")
+    p.add_argument("name")
+    for action in ("accept", "reject"):
+        p = follower_actions.add_parser(
+            action, parents=[parent], help=f"{action} a pending request to NAME"
+        )
+        p.add_argument("name")
+        p.add_argument("actor", metavar="ACTOR_URL")
     peer = sub.add_parser("peer", help="manage peer hosts").add_subparsers(
         dest="action", required=True
     )
@@ -222,6 +238,13 @@ def cmd_user(args: argparse.Namespace) -> None:
         for row in run(operations.list_users(settings)):
             print(f"{row['username']}\t{'admin' if row['admin'] else 'trainer'}\t{row['actor']}")
         return
+    if args.action in ("lock", "unlock"):
+        run(operations.set_manual_approval(settings, args.name, args.action == "lock"))
+        print(
+            f"{args.name}: followers are "
+            f"{'approved by hand' if args.action == 'lock' else 'accepted automatically'}"
+        )
+        return
     password = read_password() if args.password_stdin else None
     created = run(operations.create_user(settings, args.name, password, is_admin=args.admin))
     print(f"created {created.username}: {created.actor_uri}")
@@ -238,6 +261,16 @@ def cmd_peer(args: argparse.Namespace) -> None:
         return
     run(operations.peer_block(settings, args.host, args.action == "block"))
     print(f"{args.host}: {'blocked' if args.action == 'block' else 'allowed'}")
+
+
+def cmd_follower(args: argparse.Namespace) -> None:
+    settings = settings_from(args)
+    if args.action == "list":
+        for row in run(operations.followers_of(settings, args.name)):
+            print(f"{row['state']}\t{row['handle']}\t{row['actor']}")
+        return
+    accept = args.action == "accept"
+    print(run(operations.answer_follower(settings, args.name, args.actor, accept=accept)))
 
 
 def cmd_post(args: argparse.Namespace) -> None:
@@ -291,6 +324,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], None]] = {
     "follow": cmd_follow,
     "deliveries": cmd_deliveries,
     "resource": cmd_resource,
+    "follower": cmd_follower,
     "settings": cmd_settings,
 }
 

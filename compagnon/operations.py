@@ -27,8 +27,8 @@ from compagnon.federation.urls import Urls
 from compagnon.storage.db import create_engine, create_sessionmaker
 from compagnon.storage.migrate import upgrade
 from compagnon.storage.models import Actor
+from compagnon.storage.queries import activities, deliveries, follows, peers
 from compagnon.storage.queries import actors as actor_queries
-from compagnon.storage.queries import deliveries, peers
 
 
 class OperationError(Exception):
@@ -201,3 +201,45 @@ async def delivery_report(settings: Settings, object_uri: str) -> list[dict[str,
         }
         for d in rows
     ]
+
+
+async def set_manual_approval(settings: Settings, username: str, manual: bool) -> None:
+    async with database(settings) as sessions, sessions.begin() as session:
+        actor = await _local_actor(session, username)
+        actor.manually_approves_followers = manual
+
+
+async def followers_of(settings: Settings, username: str) -> list[dict[str, str]]:
+    """Everyone following `username`, pending requests first."""
+    async with database(settings) as sessions, sessions() as session:
+        actor = await _local_actor(session, username)
+        pending = await follows.followers(session, actor.id, state="pending")
+        accepted = await follows.followers(session, actor.id, state="accepted")
+    return [
+        {"state": "pending", "actor": a.uri, "handle": f"@{a.username}@{a.domain}"} for a in pending
+    ] + [
+        {"state": "accepted", "actor": a.uri, "handle": f"@{a.username}@{a.domain}"}
+        for a in accepted
+    ]
+
+
+async def answer_follower(
+    settings: Settings, username: str, follower_uri: str, *, accept: bool
+) -> str:
+    """Accept or reject a pending follow request; the answer is queued for the worker."""
+    async with database(settings) as sessions, sessions.begin() as session:
+        local = await _local_actor(session, username)
+        follower = await actor_queries.by_uri(session, follower_uri)
+        row = await follows.get(session, follower.id, local.id) if follower else None
+        if follower is None or row is None or row.state != "pending":
+            raise OperationError(f"no pending follow request from {follower_uri}")
+        request = await activities.by_uri(session, row.activity_uri)
+        follow_doc: Any = request.raw if request is not None else row.activity_uri
+        await publish.answer_follow(
+            session, Urls(settings.base_url), local, follower, follow_doc, accept=accept
+        )
+        if accept:
+            row.state = "accepted"
+        else:
+            await follows.remove(session, follower.id, local.id)
+        return f"{'accepted' if accept else 'rejected'}: {follower_uri}"

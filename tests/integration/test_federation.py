@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
+import pytest
 from sqlalchemy import select
 
 from compagnon.storage.models import Follow, Object
@@ -157,3 +160,38 @@ async def test_like_and_announce_are_recorded(make_node: NodeFactory) -> None:
     assert await a.reactions(note.uri) == {"like": 1, "announce": 1}
     async with b.sessions() as session:
         assert await session.scalar(select(Object.id).where(Object.uri == note.uri))
+
+
+async def test_locked_trainer_approves_a_request_from_the_command_line(
+    make_node: NodeFactory, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from compagnon.cli import main
+
+    a, b = await make_node("a"), await make_node("b")
+    await a.create_user("ana")
+    await b.create_user("bruno")
+    cli = [
+        "--database-url",
+        a.settings.database_url,
+        "--domain",
+        a.domain,
+        "--scheme",
+        "http",
+        "--config",
+        str(a.settings.data_dir) + "/none.toml",
+    ]
+    await asyncio.to_thread(main, ["user", "lock", "ana", *cli])
+    await b.follow("bruno", f"ana@{a.domain}")
+    await settle(a, b)
+    await asyncio.to_thread(main, ["follower", "list", "ana", *cli])
+    assert f"pending\t@bruno@{b.domain}" in capsys.readouterr().out
+
+    await asyncio.to_thread(main, ["follower", "accept", "ana", f"{b.base}/users/bruno", *cli])
+    await settle(a, b)
+    async with b.sessions() as session:
+        assert list((await session.execute(select(Follow.state))).scalars()) == ["accepted"]
+    note = await a.post("ana", "now you may read this", visibility="followers")
+    await settle(a, b)
+    assert await b.object(note.uri) is not None
+    with pytest.raises(SystemExit, match="no pending follow request"):
+        await asyncio.to_thread(main, ["follower", "reject", "ana", f"{b.base}/users/bruno", *cli])

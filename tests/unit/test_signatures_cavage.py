@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from multidict import CIMultiDict
@@ -17,49 +17,10 @@ from compagnon.federation.keys import Algorithm, sign_bytes
 from compagnon.federation.signatures import (
     KeyObj,
     PubKey,
-    PublicKeyInfo,
     SignatureError,
-    generate_ed25519_keypair,
-    generate_rsa_keypair,
-    load_private_key,
-    load_public_key,
     verify_request,
 )
-
-NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
-INBOX = "https://node.example/users/ana/inbox"
-OUTBOX_PAGE = "https://node.example/users/ana/outbox?page=2"
-BODY = b'{"type": "Follow", "actor": "https://peer.example/users/bob"}'
-KEY_ID = "https://peer.example/users/bob#main-key"
-OWNER = "https://peer.example/users/bob"
-
-
-@pytest.fixture(scope="module")
-def rsa() -> tuple[KeyObj, PubKey]:
-    private_pem, public_pem = generate_rsa_keypair()
-    return load_private_key(private_pem), load_public_key(public_pem)
-
-
-@pytest.fixture(scope="module")
-def ed() -> tuple[KeyObj, PubKey]:
-    private_pem, public_pem = generate_ed25519_keypair()
-    return load_private_key(private_pem), load_public_key(public_pem)
-
-
-class Lookup:
-    """A key lookup that records its calls; `fresh` is what a refetch (refresh=True) returns."""
-
-    def __init__(self, cached: PubKey | None, fresh: PubKey | None = None) -> None:
-        self.cached = cached
-        self.fresh = cached if fresh is None else fresh
-        self.calls: list[tuple[str, bool]] = []
-
-    async def __call__(self, key_id: str, refresh: bool) -> PublicKeyInfo | None:
-        self.calls.append((key_id, refresh))
-        key = self.fresh if refresh else self.cached
-        if key is None or key_id != KEY_ID:
-            return None
-        return PublicKeyInfo(key_id, OWNER, key)
+from tests.unit.signature_support import BODY, INBOX, KEY_ID, NOW, OUTBOX_PAGE, Lookup
 
 
 def hand_signed(

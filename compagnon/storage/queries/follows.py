@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -46,6 +48,28 @@ async def remove(session: AsyncSession, follower_id: int, followee_id: int) -> b
     return bool(getattr(result, "rowcount", 0))
 
 
+async def _related(
+    session: AsyncSession, actor_id: int, side: str, state: str, limit: int | None, offset: int
+) -> list[Actor]:
+    """The actors on the other end of `actor_id`'s follows: its followers (side="followers")
+    or those it follows (side="following"), newest first."""
+    mine, theirs = (
+        (Follow.followee_id, Follow.follower_id)
+        if side == "followers"
+        else (Follow.follower_id, Follow.followee_id)
+    )
+    query = (
+        select(Actor)
+        .join(Follow, theirs == Actor.id)
+        .where(mine == actor_id, Follow.state == state)
+        .order_by(Follow.id.desc())
+        .offset(offset)
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    return list((await session.execute(query)).scalars())
+
+
 async def followers(
     session: AsyncSession,
     followee_id: int,
@@ -54,16 +78,7 @@ async def followers(
     limit: int | None = None,
     offset: int = 0,
 ) -> list[Actor]:
-    query = (
-        select(Actor)
-        .join(Follow, Follow.follower_id == Actor.id)
-        .where(Follow.followee_id == followee_id, Follow.state == state)
-        .order_by(Follow.id.desc())
-        .offset(offset)
-    )
-    if limit is not None:
-        query = query.limit(limit)
-    return list((await session.execute(query)).scalars())
+    return await _related(session, followee_id, "followers", state, limit, offset)
 
 
 async def following(
@@ -74,34 +89,24 @@ async def following(
     limit: int | None = None,
     offset: int = 0,
 ) -> list[Actor]:
-    query = (
-        select(Actor)
-        .join(Follow, Follow.followee_id == Actor.id)
-        .where(Follow.follower_id == follower_id, Follow.state == state)
-        .order_by(Follow.id.desc())
-        .offset(offset)
+    return await _related(session, follower_id, "following", state, limit, offset)
+
+
+async def _count(session: AsyncSession, column: Any, actor_id: int) -> int:
+    result = await session.execute(
+        select(func.count())
+        .select_from(Follow)
+        .where(column == actor_id, Follow.state == "accepted")
     )
-    if limit is not None:
-        query = query.limit(limit)
-    return list((await session.execute(query)).scalars())
+    return int(result.scalar_one())
 
 
 async def count_followers(session: AsyncSession, followee_id: int) -> int:
-    result = await session.execute(
-        select(func.count())
-        .select_from(Follow)
-        .where(Follow.followee_id == followee_id, Follow.state == "accepted")
-    )
-    return int(result.scalar_one())
+    return await _count(session, Follow.followee_id, followee_id)
 
 
 async def count_following(session: AsyncSession, follower_id: int) -> int:
-    result = await session.execute(
-        select(func.count())
-        .select_from(Follow)
-        .where(Follow.follower_id == follower_id, Follow.state == "accepted")
-    )
-    return int(result.scalar_one())
+    return await _count(session, Follow.follower_id, follower_id)
 
 
 async def local_followers_of(session: AsyncSession, followee_id: int) -> list[int]:

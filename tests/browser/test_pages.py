@@ -43,14 +43,17 @@ async def test_compose_keeps_the_text_on_a_mistake_and_publishes(
     await settle(a, b)
 
     await log_in(phone, a.base, "maria")
+    await phone.get_by_label("Who can see it").select_option("unlisted")
     await phone.get_by_role("button", name="Publish").click()
     await expect(phone.get_by_role("alert")).to_have_text("Write something before publishing.")
+    await expect(phone.get_by_label("Who can see it")).to_have_value("unlisted")  # kept
 
     text = "Checklist: soldadura MIG, nível EQF 3 — https://example.org/mig.pdf"
     await phone.get_by_label("New post").fill(text)
     await phone.get_by_label("Who can see it").select_option("followers")
     await phone.get_by_role("button", name="Publish").click()
     await expect(phone.locator("article").first).to_contain_text("soldadura MIG")
+    await expect(phone.locator("article .visibility").first).to_have_text("Followers only")
     link = phone.locator("article a", has_text="https://example.org/mig.pdf")
     await expect(link).to_have_attribute("rel", "nofollow noopener noreferrer")
     width = await phone.evaluate("document.documentElement.scrollWidth")

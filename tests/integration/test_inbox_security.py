@@ -200,3 +200,20 @@ async def test_hostile_html_is_sanitised_on_arrival(make_node: NodeFactory) -> N
     assert "Hi" in obj.content
     for bad in ("script", "onclick", "javascript:", "alert"):
         assert bad not in obj.content
+
+
+async def test_storage_failure_answers_503_so_the_peer_retries(make_node: NodeFactory) -> None:
+    from sqlalchemy import text
+
+    target, _sender, bob = await sender_pair(make_node)
+    assert bob.private_key_pem is not None
+    async with target.sessions.begin() as session:  # break storage for real: no table
+        await session.execute(text("ALTER TABLE activities RENAME TO activities_away"))
+    body, headers = await signed_post(
+        f"{target.base}/inbox", create_note(bob.uri), bob.public_key_id, bob.private_key_pem
+    )
+    async with httpx.AsyncClient() as http:
+        answer = await http.post(f"{target.base}/inbox", content=body, headers=headers)
+    assert answer.status_code == 503
+    assert "try again later" in answer.json()["error"]
+    assert "Traceback" not in answer.text

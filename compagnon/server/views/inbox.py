@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 
 from aiohttp import web
+from sqlalchemy.exc import SQLAlchemyError
 
 from compagnon.federation.inbox.outcomes import (
     Accepted,
@@ -57,7 +58,12 @@ async def post_inbox(request: web.Request) -> web.Response:
     inbound = InboundRequest(request.method, public_url(request), request.headers, body)
     resolver = request.app[RESOLVER]
     keys = KeyLookups(resolver.key_lookup, resolver.proof_key_lookup)
-    outcome = await receive(inbound, policy, keys, request.app[INBOX_WRITER].store)
+    try:
+        outcome = await receive(inbound, policy, keys, request.app[INBOX_WRITER].store)
+    except SQLAlchemyError:
+        # The database is unavailable: say so, and the peer retries later (5xx is retried).
+        log.exception("inbox could not store an activity")
+        return problem(503, "this node cannot store activities right now; try again later")
     status = STATUS[type(outcome)]
     if status != 202:
         log.info("inbox refused (%s): %s", status, outcome.reason)

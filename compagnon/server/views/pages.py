@@ -20,9 +20,22 @@ from compagnon.storage.queries import objects as object_queries
 MAX_POST_CHARS = 5000
 
 
+VISIBILITY_LABELS = {
+    "public": "Everyone",
+    "unlisted": "Everyone, not in public lists",
+    "followers": "Followers only",
+    "direct": "Only people mentioned",
+}
+
+
 def _base(request: web.Request, **extra: Any) -> dict[str, Any]:
     settings = request.app[SETTINGS]
-    return {"node_name": settings.node_name, "domain": settings.domain, **extra}
+    return {
+        "node_name": settings.node_name,
+        "domain": settings.domain,
+        "visibility_labels": VISIBILITY_LABELS,
+        **extra,
+    }
 
 
 async def index(request: web.Request) -> web.StreamResponse:
@@ -93,7 +106,12 @@ async def _require_user(request: web.Request) -> User:
 
 
 async def home(
-    request: web.Request, *, draft: str = "", error: str | None = None, status: int = 200
+    request: web.Request,
+    *,
+    draft: str = "",
+    visibility: str = "public",
+    error: str | None = None,
+    status: int = 200,
 ) -> web.StreamResponse:
     user = await _require_user(request)
     async with request.app[SESSIONS]() as session:
@@ -103,6 +121,7 @@ async def home(
         user=user,
         timeline=timeline,
         draft=draft,
+        chosen_visibility=visibility,
         error=error,
         csrf=auth.csrf_token(request),
         max_chars=MAX_POST_CHARS,
@@ -122,7 +141,11 @@ async def compose(request: web.Request) -> web.StreamResponse:
     visibility = str(form.get("visibility", "public"))
     if not auth.check_csrf(request, str(form.get("csrf", ""))):
         return await home(
-            request, draft=text, error="The form expired; please send it again.", status=400
+            request,
+            draft=text,
+            visibility=visibility,
+            error="The form expired; please send it again.",
+            status=400,
         )
     error = None
     if not text.strip():
@@ -132,7 +155,7 @@ async def compose(request: web.Request) -> web.StreamResponse:
     elif visibility not in publish.VISIBILITIES:
         error = "Choose who can see the post."
     if error:
-        return await home(request, draft=text, error=error, status=400)
+        return await home(request, draft=text, visibility=visibility, error=error, status=400)
     ctx = request.app[FEDERATION]
     async with request.app[SESSIONS].begin() as session:
         author = await session.get(Actor, user.actor_id)

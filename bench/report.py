@@ -60,6 +60,7 @@ def _fmt(value: float) -> str:
 class Results:
     command: str
     quick: bool
+    sizes: dict[str, Any] = field(default_factory=dict)
     started: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     machine: dict[str, Any] = field(default_factory=machine.describe)
     measures: list[Measure] = field(default_factory=list)

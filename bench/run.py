@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import shlex
 import shutil
 import sys
@@ -88,9 +89,11 @@ async def wait_for_quiet(limit: float) -> None:
 async def run(argv: list[str]) -> Results:
     args = parse_args(argv)
     scenarios = chosen(args.scenario)
-    results = Results(command=shlex.join(["python", "-m", "bench.run", *argv]), quick=args.quick)
+    sizes = QUICK if args.quick else FULL
+    results = Results(command=shlex.join(["python", "-m", "bench.run", *argv]), quick=args.quick,
+                      sizes=dataclasses.asdict(sizes))
     workdir = Path(tempfile.mkdtemp(prefix="compagnon-bench-"))
-    bench = Bench(workdir=workdir, sizes=QUICK if args.quick else FULL)
+    bench = Bench(workdir=workdir, sizes=sizes)
     try:
         for name, scenario in scenarios.items():
             if args.quiet_wait:

@@ -9,13 +9,13 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Sizes:
     fake_actors: int = 64  # distinct remote actors (and keys) sending to the inbox
-    inbox_count: int = 3000  # POSTs per run
-    inbox_reps: int = 5
+    inbox_count: int = 2000  # POSTs per run
+    inbox_reps: int = 3
     concurrency: tuple[int, ...] = (8, 32)
-    processed_count: int = 3000  # POSTs per run with the worker on
+    processed_count: int = 1000  # POSTs per run with the worker on (it does ~50/s today)
     processed_reps: int = 3
     peer_count: int = 500  # POSTs per run against Fedify and bovine (they are ~20x slower)
-    peer_reps: int = 3
+    peer_reps: int = 2
     fanout_inboxes: int = 1000
     fanout_reps: int = 3
     propagation_posts: int = 20  # per round
@@ -28,7 +28,7 @@ class Sizes:
 
 FULL = Sizes()
 QUICK = Sizes(
-    fake_actors=16, inbox_count=1000, inbox_reps=2, processed_count=1000, processed_reps=1,
+    fake_actors=16, inbox_count=1000, inbox_reps=2, processed_count=500, processed_reps=1,
     peer_count=200, peer_reps=1, fanout_inboxes=200, fanout_reps=1, propagation_posts=10,
     propagation_rounds=1,
     timeline_objects=100_000, timeline_queries=100, timeline_reps=1,

@@ -62,13 +62,24 @@ async def _propagation(bench: Bench) -> list[Measure]:
                     {"latencies_ms": [round(v * 1000, 1) for v in latencies]})]
 
 
+FANOUT_VARIANTS: dict[str, tuple[str, ...]] = {
+    "today's node": (),
+    "wakeup": ("wakeup",),
+    "wakeup + outbound": ("wakeup", "outbound"),
+}
+
+
 async def _fanout(bench: Bench) -> list[Measure]:
     count = bench.sizes.fanout_inboxes
-    async with fanout.setup(bench, count, ("wakeup",), "whatif-fanout") as fan, \
-            node.WebUser(fan.node, "author") as web:
-        runs = [await fanout.one(fan, web, f"wi{rep}", bench.sizes.deadline)
-                for rep in range(2)]
-    return [Measure(LABEL, f"fan-out publish → first 2xx, wakeup, {count} inboxes", "s",
-                    [r["publish_to_first_2xx_s"] for r in runs], "", None,
-                    "publish → last 2xx: " + ", ".join(
-                        f"{r['publish_to_last_2xx_s']:.2f} s" for r in runs))]
+    measures = []
+    for index, (label, patches) in enumerate(FANOUT_VARIANTS.items()):
+        async with fanout.setup(bench, count, patches, f"whatif-fanout-{index}") as fan, \
+                node.WebUser(fan.node, "author") as web:
+            runs = [await fanout.one(fan, web, f"wi{rep}", bench.sizes.deadline)
+                    for rep in range(2)]
+        first = median([r["publish_to_first_2xx_s"] for r in runs])
+        measures.append(Measure(
+            LABEL, f"fan-out publish → last 2xx, {count} inboxes: {label}", "s",
+            [r["publish_to_last_2xx_s"] for r in runs], "< 1.5 s", None,
+            f"publish → first 2xx {first:.2f} s", {"runs": runs}))
+    return measures

@@ -9,11 +9,13 @@ batch written with executemany on a Core connection instead of a multi-VALUES OR
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, cast
 
 import orjson
+from sqlalchemy import Table
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -122,14 +124,14 @@ async def _database(engine: AsyncEngine, sessions: async_sessionmaker[AsyncSessi
                    "attempts": 0, "received_at": now} for r in rows(count)]
         # Same dedupe as today (ON CONFLICT DO NOTHING); no peers.revive round trip (the
         # proposal keeps the few unreachable hosts in memory and only updates on a match).
-        statement = sqlite_insert(Activity.__table__).on_conflict_do_nothing(
+        statement = sqlite_insert(cast(Table, Activity.__table__)).on_conflict_do_nothing(
             index_elements=["uri"])
         async with engine.begin() as connection:
             await connection.execute(statement, values)
 
     for count in (1, 32):
-        now_runs = await _per_call(lambda c=count: batch_now(c), 30)
-        many_runs = await _per_call(lambda c=count: batch_executemany(c), 30)
+        now_runs = await _per_call(functools.partial(batch_now, count), 30)
+        many_runs = await _per_call(functools.partial(batch_executemany, count), 30)
         measures += [
             Measure("micro", f"inbox group commit of {count} (writer.py today), per commit",
                     "µs", now_runs, "", None, f"{count / median(now_runs) * 1e6:,.0f} rows/s"),

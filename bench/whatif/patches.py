@@ -20,7 +20,9 @@ import contextlib
 import functools
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
+
+from sqlalchemy import Table
 
 log = logging.getLogger("bench.whatif")
 WAKE: asyncio.Event | None = None
@@ -64,7 +66,8 @@ def writer() -> None:
                    "state": "pending", "attempts": 0, "received_at": now} for r in rows]
         dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
         insert = pg_insert if dialect == "postgresql" else sqlite_insert
-        statement = insert(Activity.__table__).on_conflict_do_nothing(index_elements=["uri"])
+        table = cast(Table, Activity.__table__)
+        statement = insert(table).on_conflict_do_nothing(index_elements=["uri"])
         await session.execute(statement, values)  # a list of parameters: executemany
 
     original_revive = peers.revive
@@ -129,9 +132,10 @@ def outbound() -> None:
     from sqlalchemy.dialects.postgresql import insert as pg_insert
     from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-    from compagnon.server import worker as w
+    from compagnon.server import worker
     from compagnon.storage.models import Delivery, Peer
 
+    w: Any = worker  # its module-level names, looked up at call time (they may change)
     original_record = w.Worker._record
 
     async def deliver_due(self: Any, report: Any, limit: int | None = None,
@@ -177,7 +181,7 @@ def outbound() -> None:
                 last_error=None, finished_at=moment, claimed_by=None, claimed_until=None))
         hosts = sorted({a.delivery.host.lower() for a in done})
         insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
-        await session.execute(insert(Peer.__table__).on_conflict_do_nothing(
+        await session.execute(insert(cast(Table, Peer.__table__)).on_conflict_do_nothing(
             index_elements=["host"]), [{"host": h, "blocked": False, "unreachable": False,
                                         "note": ""} for h in hosts])
         await session.execute(update(Peer).where(Peer.host.in_(hosts)).values(

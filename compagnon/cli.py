@@ -142,6 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
     follow = sub.add_parser("follow", parents=[parent], help="NAME follows a remote actor")
     follow.add_argument("name")
     follow.add_argument("handle", metavar="HANDLE_OR_URL")
+    sub.add_parser("reports", parents=[parent], help="reports sent to this node's moderators")
     deliveries = sub.add_parser(
         "deliveries", parents=[parent], help="where an object was delivered, and what is pending"
     )
@@ -309,6 +310,17 @@ def cmd_deliveries(args: argparse.Namespace) -> None:
         )
 
 
+def cmd_reports(args: argparse.Namespace) -> None:
+    rows = run(operations.open_reports(settings_from(args)))
+    if not rows:
+        print("no open reports")
+    for row in rows:
+        print(
+            f"#{row['id']}\t{row['at']:%Y-%m-%d %H:%M}\tfrom {row['from']}\n"
+            f"\tabout: {' '.join(row['about'])}\n\t{row['comment']}"
+        )
+
+
 def cmd_settings(_args: argparse.Namespace) -> None:
     print(_settings_markdown(), end="")
 
@@ -325,6 +337,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], None]] = {
     "deliveries": cmd_deliveries,
     "resource": cmd_resource,
     "follower": cmd_follower,
+    "reports": cmd_reports,
     "settings": cmd_settings,
 }
 

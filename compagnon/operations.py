@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from compagnon.config import Settings
@@ -26,7 +27,7 @@ from compagnon.federation.sanitize import text_to_html
 from compagnon.federation.urls import Urls
 from compagnon.storage.db import create_engine, create_sessionmaker
 from compagnon.storage.migrate import upgrade
-from compagnon.storage.models import Actor
+from compagnon.storage.models import Actor, Report
 from compagnon.storage.queries import activities, deliveries, follows, peers
 from compagnon.storage.queries import actors as actor_queries
 
@@ -243,3 +244,24 @@ async def answer_follower(
         else:
             await follows.remove(session, follower.id, local.id)
         return f"{'accepted' if accept else 'rejected'}: {follower_uri}"
+
+
+async def open_reports(settings: Settings) -> list[dict[str, Any]]:
+    """Reports sent to this node's moderators that nobody has dealt with yet."""
+    async with database(settings) as sessions, sessions() as session:
+        rows = await session.execute(
+            select(Report, Actor)
+            .join(Actor, Actor.id == Report.reporter_id)
+            .where(Report.resolved_at.is_(None))
+            .order_by(Report.id)
+        )
+        return [
+            {
+                "id": r.id,
+                "from": a.uri,
+                "about": r.targets.get("uris", []),
+                "comment": r.comment,
+                "at": r.created_at,
+            }
+            for r, a in rows
+        ]

@@ -238,6 +238,19 @@ class TimelineEntry(Base):
     )
 
 
+class Report(Base):
+    """A report (Flag) sent to this node's moderators by another server, or by a user here."""
+
+    __tablename__ = "reports"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    activity_uri: Mapped[str] = mapped_column(String(2048), unique=True)
+    reporter_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"))
+    targets: Mapped[dict[str, Any]] = mapped_column(default=dict)  # {"uris": [...]}
+    comment: Mapped[str] = mapped_column(Text, default="")  # sanitised text
+    resolved_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class NodeFact(Base):
     """Small key/value facts of the node itself (e.g. the instance actor's id)."""
 

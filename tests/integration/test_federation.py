@@ -195,3 +195,36 @@ async def test_locked_trainer_approves_a_request_from_the_command_line(
     assert await b.object(note.uri) is not None
     with pytest.raises(SystemExit, match="no pending follow request"):
         await asyncio.to_thread(main, ["follower", "reject", "ana", f"{b.base}/users/bruno", *cli])
+
+
+async def test_report_reaches_the_moderators_of_the_reported_node(
+    make_node: NodeFactory, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from compagnon.cli import main
+    from compagnon.federation.outbox import publish
+    from compagnon.server.keys import FEDERATION
+
+    a, b = await make_node("a"), await make_node("b")
+    await a.create_user("ana")
+    note = await a.post("ana", "something objectionable")
+    ana_on_b = await b.resolve(f"ana@{a.domain}")
+    assert b.app is not None
+    urls = b.app[FEDERATION].urls
+    async with b.sessions.begin() as session:
+        from compagnon.storage.queries import actors as actor_queries
+
+        instance = await actor_queries.by_uri(session, urls.instance_actor)
+        assert instance is not None
+        await publish.report(session, urls, instance, ana_on_b, [note.uri], "<b>Spam</b>, sorry")
+    await settle(a, b)
+    cli = [
+        "--database-url",
+        a.settings.database_url,
+        "--domain",
+        a.domain,
+        "--config",
+        str(a.settings.data_dir) + "/none.toml",
+    ]
+    await asyncio.to_thread(main, ["reports", *cli])
+    out = capsys.readouterr().out
+    assert f"from {b.base}/actor" in out and note.uri in out and "Spam, sorry" in out

@@ -20,9 +20,9 @@ from compagnon.federation.convert import (
 )
 from compagnon.federation.jsonld import first_id, ids
 from compagnon.federation.outbox import publish
-from compagnon.federation.sanitize import sanitize_html
+from compagnon.federation.sanitize import html_to_text, sanitize_html
 from compagnon.federation.urls import host_of
-from compagnon.storage.models import Actor, Object, Reaction, utcnow
+from compagnon.storage.models import Actor, Object, Reaction, Report, utcnow
 from compagnon.storage.queries import actors as actor_queries
 from compagnon.storage.queries import follows as follow_queries
 from compagnon.storage.queries import objects as object_queries
@@ -291,6 +291,24 @@ async def _moved_to(h: Handling, target: str) -> Actor:
     return await actor_queries.upsert_remote(h.session, fields)
 
 
+async def on_flag(h: Handling, activity: dict[str, Any]) -> None:
+    """A report for our moderators: kept when it names accounts or posts of this node."""
+    ours = [uri for uri in ids(activity.get("object")) if h.ctx.urls.is_ours(uri)]
+    if not ours:
+        raise Ignored("the report names nothing of this node")
+    known = await h.session.scalar(select(Report.id).where(Report.activity_uri == activity["id"]))
+    if known is None:
+        comment = html_to_text(sanitize_html(str(activity.get("content") or "")))[:5000]
+        h.session.add(
+            Report(
+                activity_uri=activity["id"],
+                reporter_id=h.sender.id,
+                targets={"uris": ours},
+                comment=comment,
+            )
+        )
+
+
 HANDLERS: dict[str, Handler] = {
     "Follow": on_follow,
     "Accept": on_accept,
@@ -303,4 +321,5 @@ HANDLERS: dict[str, Handler] = {
     "Like": on_like,
     "EmojiReact": on_emoji_react,
     "Move": on_move,
+    "Flag": on_flag,
 }

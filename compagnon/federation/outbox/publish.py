@@ -219,3 +219,24 @@ async def publish_resource(
     )
     await object_queries.push_to_timelines(session, obj.id, [author.id])
     return obj
+
+
+async def report(
+    session: AsyncSession,
+    urls: Urls,
+    instance: Actor,
+    account: Actor,
+    object_uris: list[str],
+    comment: str,
+) -> Activity:
+    """Report a remote account (and some of its posts) to its server's moderators. Sent by
+    the instance actor, as Mastodon does, so the reporter stays anonymous to them."""
+    doc = wrap(
+        "Flag",
+        urls.new_activity(),
+        instance.uri,
+        [account.uri, *object_uris],
+        {"to": [account.uri]},
+    )
+    doc["content"] = comment
+    return await send(session, instance, doc, extra_inboxes=[inbox_for(account)])

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import asyncpg
+import orjson
 
 AS_PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 REMOTE_ACTORS = 2000
@@ -32,7 +33,8 @@ ACTOR_COLUMNS = ("id", "uri", "type", "username", "domain", "is_local", "name", 
                  "manually_approves_followers", "public_key_id", "public_key_pem", "created_at")
 FOLLOW_COLUMNS = ("follower_id", "followee_id", "activity_uri", "state", "created_at")
 OBJECT_COLUMNS = ("id", "uri", "type", "actor_id", "is_local", "visibility", "content",
-                  "summary", "name", "language", "url", "recipients", "published", "deleted_at")
+                  "summary", "name", "language", "url", "recipients", "raw", "published",
+                  "deleted_at")
 ENTRY_COLUMNS = ("user_id", "object_id", "created_at")
 
 
@@ -83,10 +85,33 @@ class Dataset:
             content = "" if deleted else (
                 f"<p>Resource {i}: worksheet on {rng.choice(TOPICS)} for EQF level "
                 f"{rng.randrange(2, 6)}, with a checklist and two exercises.</p>")
+            # The handler keeps the remote document in `raw` (~1 KB): the ORM loads it too.
+            raw = None if deleted else _raw_note(uri, actor, content, published)
             row = (i, uri, "Note", actor, False, "public", content, "", "", "en", uri,
-                   recipients, published, deleted)
+                   recipients, raw, published, deleted)
             yield row, [(user, i, published) for user in readers.get(actor, ())]
 
+
+def _raw_note(uri: str, actor: int, content: str, published: datetime) -> str:
+    author = f"https://centre{actor % 400}.example/users/trainer{actor}"
+    return orjson.dumps({
+        "@context": "https://www.w3.org/ns/activitystreams", "id": uri, "type": "Note",
+        "attributedTo": author, "content": content + NOTE_TAIL, "url": uri,
+        "published": published.strftime("%Y-%m-%dT%H:%M:%SZ"), "to": [AS_PUBLIC],
+        "cc": [f"{author}/followers"], "tag": [{"type": "Hashtag", "name": "#vet",
+                                                "href": "https://example.org/tags/vet"}],
+        "contentMap": {"en": content}, "sensitive": False, "attachment": [],
+    }).decode()
+
+
+# What a real post's HTML carries besides its sentence: a link and hashtags (~400 B).
+NOTE_TAIL = (
+    '<p><a href="https://example.org/oer/worksheet" rel="nofollow noopener">'
+    "example.org/oer/worksheet</a></p>"
+    '<p><a href="https://example.org/tags/vet" class="mention hashtag" rel="tag">#<span>vet'
+    '</span></a> <a href="https://example.org/tags/eqf" class="mention hashtag" rel="tag">'
+    "#<span>eqf</span></a></p>"
+)
 
 TOPICS = ("welding", "bricklaying", "hairdressing", "bakery", "electrical installation",
           "plumbing", "carpentry", "automotive diagnostics", "elderly care", "logistics")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import OrderedDict
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urldefrag
@@ -21,6 +22,7 @@ from compagnon.storage.queries import actors as actor_queries
 
 log = logging.getLogger(__name__)
 REFRESH_AFTER = timedelta(days=1)
+KEY_CACHE_SIZE = 10_000
 HANDLE_RE = re.compile(r"^@?(?:acct:)?([^@\s/]+)@([^@\s/]+)$")
 
 
@@ -35,6 +37,9 @@ class ResolveError(Exception):
 class Resolver:
     def __init__(self, ctx: FederationContext) -> None:
         self.ctx = ctx
+        # Signature keys in memory: a database round trip per signed POST cost more than the
+        # RSA check itself. Bounded, oldest out first; a failed check refetches (refresh).
+        self._keys: OrderedDict[str, PublicKeyInfo] = OrderedDict()
 
     async def _fetch(self, url: str) -> dict[str, Any]:
         return await fetch.fetch_json(
@@ -76,6 +81,19 @@ class Resolver:
     async def key_lookup(self, key_id: str, refresh: bool) -> PublicKeyInfo | None:
         """Signature key by id: from the cache, or by fetching its owner (signed, as the
         instance actor). `refresh` refetches once after a failed verification."""
+        if not refresh and key_id in self._keys:
+            self._keys.move_to_end(key_id)
+            return self._keys[key_id]
+        info = await self._find_key(key_id, refresh)
+        if info is not None:
+            self._keys[key_id] = info
+            if len(self._keys) > KEY_CACHE_SIZE:
+                self._keys.popitem(last=False)
+        else:
+            self._keys.pop(key_id, None)
+        return info
+
+    async def _find_key(self, key_id: str, refresh: bool) -> PublicKeyInfo | None:
         if not refresh:
             async with self.ctx.sessions() as session:
                 actor = await actor_queries.by_key_id(session, key_id)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -26,6 +27,7 @@ class InboxWriter:
         self._task: asyncio.Task[None] | None = None
         self._committed = asyncio.Event()
         self.batches = 0  # batches committed since start
+        self.on_commit: list[Callable[[], None]] = []  # e.g. wake the worker in this process
 
     def start(self) -> None:
         if self._task is None:
@@ -72,6 +74,8 @@ class InboxWriter:
             if not future.done():
                 future.set_result(None)
         self.batches += 1
+        for notify in self.on_commit:
+            notify()
         self._committed.set()
         self._committed = asyncio.Event()
 

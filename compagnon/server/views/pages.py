@@ -11,7 +11,7 @@ from compagnon.federation import accounts
 from compagnon.federation.outbox import publish
 from compagnon.federation.sanitize import text_to_html
 from compagnon.server import auth
-from compagnon.server.keys import FEDERATION, SECRET, SESSIONS, SETTINGS
+from compagnon.server.keys import FEDERATION, SECRET, SESSIONS, SETTINGS, WORKER
 from compagnon.storage.models import Actor, Object, User
 from compagnon.storage.queries import actors as actor_queries
 from compagnon.storage.queries import deliveries
@@ -168,4 +168,5 @@ async def compose(request: web.Request) -> web.StreamResponse:
             visibility=visibility,
             language=request.app[SETTINGS].language_list[0],
         )
+    request.app[WORKER].wake()  # deliver now rather than at the next poll
     raise web.HTTPSeeOther("/home")

@@ -132,6 +132,29 @@ async def mark_delivered(session: AsyncSession, delivery_id: int, status: int) -
     )
 
 
+async def mark_delivered_many(session: AsyncSession, done: list[tuple[int, int]]) -> None:
+    """Mark many rows delivered: one UPDATE per distinct answer status (almost always one)."""
+    by_status: dict[int, list[int]] = {}
+    for delivery_id, status in done:
+        by_status.setdefault(status, []).append(delivery_id)
+    now = utcnow()
+    for status, ids in by_status.items():
+        await session.execute(
+            update(Delivery)
+            .where(Delivery.id.in_(ids))
+            .values(
+                state=DELIVERED,
+                attempts=Delivery.attempts + 1,
+                last_status=status,
+                last_error=None,
+                finished_at=now,
+                claimed_by=None,
+                claimed_until=None,
+            )
+            .execution_options(synchronize_session=False)
+        )
+
+
 async def mark_retry(
     session: AsyncSession, delivery_id: int, status: int | None, error: str, at: datetime
 ) -> None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from compagnon.storage.models import Peer, utcnow
@@ -44,6 +46,43 @@ async def record_success(session: AsyncSession, host: str, scheme: str | None = 
     peer.last_success_at = utcnow()
     peer.failing_since = None
     peer.unreachable = False
+
+
+async def record_successes(session: AsyncSession, schemes: dict[str, str | None]) -> None:
+    """Hosts that took a delivery are well: one upsert for all of them, keeping the signature
+    scheme that worked (or the one known before)."""
+    if not schemes:
+        return
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    now = utcnow()
+    hosts = sorted(schemes)
+    for start in range(0, len(hosts), 500):  # stay far below the bound-parameter limits
+        rows = [
+            {
+                "host": h.lower(),
+                "blocked": False,
+                "unreachable": False,
+                "note": "",
+                "last_success_at": now,
+                "signature_scheme": schemes[h],
+            }
+            for h in hosts[start : start + 500]
+        ]
+        statement = insert(Peer).values(rows)
+        await session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["host"],
+                set_={
+                    "last_success_at": statement.excluded.last_success_at,
+                    "failing_since": None,
+                    "unreachable": False,
+                    "signature_scheme": func.coalesce(
+                        statement.excluded.signature_scheme, Peer.signature_scheme
+                    ),
+                },
+            )
+        )
 
 
 async def record_failure(

@@ -98,27 +98,9 @@ async def _processed(bench: Bench, actors: Fleet) -> list[Measure]:
     """Worker on: how fast activities get all the way through (timeline entry written)."""
     sizes = bench.sizes
     spec = node.NodeSpec("processed", bench.workdir, run_worker=True)
-    rates, per_cpu, details = [], [], []
-    async with node.running(spec, users=("alice",)) as n:
-        target = _target(n, f"{n.base_url}/users/alice")
-        await actors.warm_up(target, sizes.deadline)
-        await drained(n, sizes.deadline)
-        concurrency = max(sizes.concurrency)
-        for rep in range(sizes.processed_reps):
-            posts = actors.sign(target, f"w{rep}", sizes.processed_count)
-            cpu_before, started = cpu_seconds(n.pid), time.perf_counter()
-            load = await send(posts, concurrency, sizes.deadline)
-            await drained(n, sizes.deadline)
-            wall = time.perf_counter() - started
-            cpu = cpu_seconds(n.pid) - cpu_before
-            rates.append(load.ok / wall)
-            per_cpu.append(load.ok / cpu)
-            details.append({"accepted": load.ok, "wall_s": round(wall, 3),
-                            "node_cpu_s": round(cpu, 3), "accept_phase": load.summary()})
-        failed = n.scalar("SELECT count(*) FROM activities WHERE state = 'failed'")
-        in_timeline = n.scalar("SELECT count(*) FROM timeline_entries")
-    note = (f"{sizes.processed_count} POSTs/run at {concurrency} in flight; {failed} failed; "
-            f"{in_timeline} timeline entries")
+    rates, per_cpu, details, totals = await processed_runs(bench, actors, spec)
+    note = (f"{sizes.processed_count} POSTs/run at {max(sizes.concurrency)} in flight; "
+            f"{totals['failed']} failed; {totals['in_timeline']} timeline entries")
     return [
         Measure("inbox", "Compagnon: fully processed (worker on, same process), wall clock",
                 "/s", rates, "", None, note, {"runs": details}),
@@ -127,6 +109,33 @@ async def _processed(bench: Bench, actors: Fleet) -> list[Measure]:
                 median(per_cpu) >= PROCESSED_PER_CORE_GOAL,
                 "node CPU time includes the SQLite and signing threads"),
     ]
+
+
+async def processed_runs(bench: Bench, actors: Fleet, spec: node.NodeSpec
+                         ) -> tuple[list[float], list[float], list[dict[str, Any]], dict[str, Any]]:
+    """Per run: processed/s (wall), processed per CPU-second, details; and final counts."""
+    sizes = bench.sizes
+    rates: list[float] = []
+    per_cpu: list[float] = []
+    details: list[dict[str, Any]] = []
+    async with node.running(spec, users=("alice",)) as n:
+        target = _target(n, f"{n.base_url}/users/alice")
+        await actors.warm_up(target, sizes.deadline)
+        await drained(n, sizes.deadline)
+        for rep in range(sizes.processed_reps):
+            posts = actors.sign(target, f"w{rep}", sizes.processed_count)
+            cpu_before, started = cpu_seconds(n.pid), time.perf_counter()
+            load = await send(posts, max(sizes.concurrency), sizes.deadline)
+            await drained(n, sizes.deadline)
+            wall = time.perf_counter() - started
+            cpu = cpu_seconds(n.pid) - cpu_before
+            rates.append(load.ok / wall)
+            per_cpu.append(load.ok / cpu)
+            details.append({"accepted": load.ok, "wall_s": round(wall, 3),
+                            "node_cpu_s": round(cpu, 3), "accept_phase": load.summary()})
+        totals = {"failed": n.scalar("SELECT count(*) FROM activities WHERE state = 'failed'"),
+                  "in_timeline": n.scalar("SELECT count(*) FROM timeline_entries")}
+    return rates, per_cpu, details, totals
 
 
 async def drained(n: node.CompagnonNode, deadline: float) -> None:

@@ -46,7 +46,8 @@ async def _inbound(bench: Bench, actors: Fleet, raw: Path) -> None:
     async with node.running(spec, users=("alice",)) as n:
         target = Target("compagnon", f"{n.base_url}/inbox", f"{n.base_url}/users/alice")
         await actors.warm_up(target, sizes.deadline)
-        posts = actors.sign(target, "profile", sizes.inbox_count)
+        # Three runs' worth: at ~1,000/s one run is over before py-spy has many samples.
+        posts = actors.sign(target, "profile", sizes.inbox_count * 3)
         recording = flame.Recording(n.pid, raw / "accept.txt")
         await asyncio.sleep(ATTACH_SECONDS)
         await send(posts, max(sizes.concurrency), sizes.deadline)

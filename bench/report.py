@@ -104,3 +104,17 @@ class Results:
 def load(path: Path) -> dict[str, Any]:
     data: dict[str, Any] = json.loads(path.read_text())
     return data
+
+
+def from_json(path: Path) -> Results:
+    """A results file read back (for `python -m bench.report FILE`: its table again)."""
+    data = load(path)
+    measures = [Measure(**m) for m in data.pop("measures")]
+    return Results(**{**data, "measures": measures})
+
+
+if __name__ == "__main__":
+    import sys
+
+    for name in sys.argv[1:]:
+        print(from_json(Path(name)).table())

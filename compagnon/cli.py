@@ -22,6 +22,7 @@ from compagnon import operations
 from compagnon.config import Settings, SettingsError, flag_name, load_settings, settings_fields
 from compagnon.config import settings_markdown as _settings_markdown
 from compagnon.domain.resources import LearningResource
+from compagnon.federation.accounts import AccountError
 
 DEFAULT_CONFIG = "node.toml"
 
@@ -352,3 +353,5 @@ def main(argv: Sequence[str] | None = None) -> None:
         COMMANDS[args.command](args)
     except SettingsError as exc:
         raise SystemExit(f"error in settings: {exc}") from None
+    except AccountError as exc:
+        raise SystemExit(f"error: {exc}") from None

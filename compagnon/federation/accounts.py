@@ -106,6 +106,12 @@ def check_password(user: User, password: str) -> bool:
 async def ensure_node_actors(session: AsyncSession, urls: Urls, centre_name: str) -> Actor:
     """The instance actor (signs fetches) and the centre's Organization actor; idempotent.
     Returns the instance actor."""
+    known = await session.get(NodeFact, "instance_actor")
+    if known is not None and known.value != urls.instance_actor:
+        raise AccountError(
+            f"this database belongs to the node {known.value.rsplit('/', 1)[0]}, not to "
+            f"{urls.base}: set `domain` and `scheme` back, or use another database"
+        )
     instance = await actor_queries.by_uri(session, urls.instance_actor)
     if instance is None:
         instance = await create_local_actor(

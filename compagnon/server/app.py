@@ -114,6 +114,7 @@ async def _worker(app: web.Application, name: str | None) -> AsyncIterator[None]
     worker = Worker(app[FEDERATION], name=name)
     app[WORKER] = worker
     app[INBOX_WRITER].on_commit.append(worker.wake)
+    worker.on_unreachable.append(app[INBOX_WRITER].note_unreachable)
     task = None
     if app[SETTINGS].run_worker:
         task = asyncio.create_task(worker.run_forever(app[STOP]), name="worker")

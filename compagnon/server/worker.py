@@ -10,6 +10,7 @@ import asyncio
 import logging
 import os
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -70,6 +71,7 @@ class Worker:
         self.batch = batch
         self.resolver = Resolver(ctx)
         self._wake = asyncio.Event()
+        self.on_unreachable: list[Callable[[str], None]] = []
 
     def wake(self) -> None:
         """Something was queued or received in this process: do a pass now, not after the
@@ -250,6 +252,9 @@ class Worker:
         unreachable = await peers.record_failure(
             session, item.host, current, UNREACHABLE_AFTER_DAYS
         )
+        if unreachable:
+            for notify in self.on_unreachable:
+                notify(item.host)
         when = next_attempt(
             item.attempts + 1,
             current,

@@ -179,3 +179,11 @@ async def test_serve_runs_a_node_that_answers(tmp_path: Path) -> None:
     finally:
         process.terminate()
         await process.wait()
+
+
+def test_database_of_another_domain_is_refused_plainly(
+    node_args: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    run_cli(["user", "create", "maria", *node_args, "--domain", "a.example:8080"], capsys)
+    with pytest.raises(SystemExit, match=r"belongs to the node http://a\.example:8080"):
+        main(["user", "list", *node_args, "--domain", "b.example:8080"])

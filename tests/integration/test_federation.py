@@ -154,8 +154,8 @@ async def test_like_and_announce_are_recorded(make_node: NodeFactory) -> None:
     await follow_accepted(b, a, "bruno", "ana")
     note = await a.post("ana", "Like me")
     await settle(a, b)
-    await b.react("bruno", "Like", note.uri, a)
-    await b.react("bruno", "Announce", note.uri, a)
+    await b.react("bruno", "Like", note.uri)
+    await b.react("bruno", "Announce", note.uri)
     await settle(a, b)
     assert await a.reactions(note.uri) == {"like": 1, "announce": 1}
     async with b.sessions() as session:

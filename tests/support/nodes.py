@@ -84,7 +84,7 @@ class NodeActions:
             assert followee is not None
             await publish.unfollow(session, self.app[FEDERATION].urls, follower, followee)
 
-    async def react(self, username: str, kind: str, uri: str, origin: Node) -> None:
+    async def react(self, username: str, kind: str, uri: str) -> None:
         assert self.app is not None
         async with self.sessions.begin() as session:
             actor = await _local(session, username)

@@ -28,15 +28,6 @@ async def local_by_username(session: AsyncSession, username: str) -> Actor | Non
     return result.scalar_one_or_none()
 
 
-async def remote_by_handle(session: AsyncSession, username: str, domain: str) -> Actor | None:
-    result = await session.execute(
-        select(Actor).where(
-            Actor.is_local.is_(False), Actor.username == username, Actor.domain == domain
-        )
-    )
-    return result.scalars().first()
-
-
 async def upsert_remote(session: AsyncSession, fields: dict[str, Any]) -> Actor:
     """Insert or refresh a remote actor from converted fields (see convert.actor_fields)."""
     actor = await by_uri(session, fields["uri"])

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -116,22 +116,6 @@ async def release_claims(session: AsyncSession, worker: str) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-async def mark_delivered(session: AsyncSession, delivery_id: int, status: int) -> None:
-    await session.execute(
-        update(Delivery)
-        .where(Delivery.id == delivery_id)
-        .values(
-            state=DELIVERED,
-            attempts=Delivery.attempts + 1,
-            last_status=status,
-            last_error=None,
-            finished_at=utcnow(),
-            claimed_by=None,
-            claimed_until=None,
-        )
-    )
-
-
 async def mark_delivered_many(session: AsyncSession, done: list[tuple[int, int]]) -> None:
     """Mark many rows delivered: one UPDATE per distinct answer status (almost always one)."""
     by_status: dict[int, list[int]] = {}
@@ -224,8 +208,3 @@ async def cancel_pending_for_object(session: AsyncSession, object_uri: str) -> i
         .values(state=CANCELLED, finished_at=utcnow(), claimed_by=None, claimed_until=None)
     )
     return int(getattr(result, "rowcount", 0) or 0)
-
-
-async def counts(session: AsyncSession) -> dict[str, int]:
-    result = await session.execute(select(Delivery.state, func.count()).group_by(Delivery.state))
-    return {state: int(n) for state, n in result}

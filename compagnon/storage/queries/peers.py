@@ -38,16 +38,6 @@ async def set_blocked(session: AsyncSession, host: str, blocked: bool, note: str
     return peer
 
 
-async def record_success(session: AsyncSession, host: str, scheme: str | None = None) -> None:
-    """A delivery got 2xx: the host is well, and `scheme` is a signature format it accepts."""
-    peer = await get_or_create(session, host)
-    if scheme:
-        peer.signature_scheme = scheme
-    peer.last_success_at = utcnow()
-    peer.failing_since = None
-    peer.unreachable = False
-
-
 async def record_successes(session: AsyncSession, schemes: dict[str, str | None]) -> None:
     """Hosts that took a delivery are well: one upsert for all of them, keeping the signature
     scheme that worked (or the one known before)."""

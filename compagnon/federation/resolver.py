@@ -75,6 +75,17 @@ class Resolver:
             return cached
         return await self.store(fields)
 
+    async def actors(self, uris: set[str]) -> dict[str, Actor | None]:
+        """actor() for many: the fresh cached ones in one SELECT, the others one by one."""
+        async with self.ctx.sessions() as session:
+            cached = await actor_queries.by_uris(session, uris)
+        found: dict[str, Actor | None] = {
+            uri: actor for uri, actor in cached.items() if actor.is_local or not _stale(actor)
+        }
+        for uri in uris - found.keys():
+            found[uri] = await self.actor(uri)
+        return found
+
     async def store(self, fields: dict[str, Any]) -> Actor:
         from compagnon.federation.sanitize import sanitize_html
 

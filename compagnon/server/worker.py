@@ -19,7 +19,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from compagnon.federation.context import FederationContext, SigningKey
-from compagnon.federation.inbox.handlers import HANDLERS, Handling, Ignored
+from compagnon.federation.inbox.handlers import (
+    BATCH_HANDLERS,
+    HANDLERS,
+    BatchHandler,
+    Handling,
+    Ignored,
+)
 from compagnon.federation.outbox.deliver import Attempt, deliver, unsendable
 from compagnon.federation.outbox.retry import (
     UNREACHABLE_AFTER_DAYS,
@@ -123,13 +129,13 @@ class Worker:
 
     async def process_inbound(self, report: Report) -> None:
         """Apply pending activities, CHUNK to a transaction (one commit for many: a commit
-        per activity capped processing near 40/s), each in a savepoint of its own."""
+        per activity capped processing near 40/s)."""
         async with self.ctx.sessions() as session:
             pending = await activities.claim_pending(session, self.batch)
             items = [Pending(a.id, a.actor_uri, a.type, a.raw) for a in pending]
         if not items:
             return
-        senders = {uri: await self.resolver.actor(uri) for uri in {i.actor_uri for i in items}}
+        senders = await self.resolver.actors({i.actor_uri for i in items})
         for start in range(0, len(items), CHUNK):
             chunk = items[start : start + CHUNK]
             try:
@@ -146,13 +152,72 @@ class Worker:
     async def _apply_chunk(
         self, chunk: list[Pending], senders: dict[str, Actor | None]
     ) -> list[str | None]:
+        """One transaction: take the chunk in one UPDATE, apply runs of batchable activities
+        (Creates) together and the others one by one, record every outcome at the end."""
         async with self.ctx.sessions.begin() as session:
-            return [await self._apply(session, item, senders) for item in chunk]
+            taken = await activities.take_many(session, [item.id for item in chunk])
+            mine = [item for item in chunk if item.id in taken]
+            await self._load_senders(session, mine, senders)
+            outcomes: dict[int, str | None] = {}
+            for run in _runs(mine):
+                batch = BATCH_HANDLERS.get(run[0].type)
+                if batch is not None and len(run) > 1:
+                    outcomes.update(await self._apply_run(session, batch, run, senders))
+                else:
+                    for item in run:
+                        outcomes[item.id] = await self._apply(session, item, senders)
+            await activities.mark_processed_many(session, outcomes)
+        return [outcomes.get(item.id, TAKEN) for item in chunk]
+
+    async def _load_senders(
+        self, session: AsyncSession, items: list[Pending], senders: dict[str, Actor | None]
+    ) -> None:
+        """Every sender of the chunk into the session in one SELECT (session.get() then finds
+        them without a query each)."""
+        known = {s.id for uri in {i.actor_uri for i in items} if (s := senders.get(uri))}
+        if known:
+            await session.execute(select(Actor).where(Actor.id.in_(known)))
+
+    async def _apply_run(
+        self,
+        session: AsyncSession,
+        batch: BatchHandler,
+        run: list[Pending],
+        senders: dict[str, Actor | None],
+    ) -> dict[int, str | None]:
+        outcomes: dict[int, str | None] = {}
+        received: list[tuple[Actor, dict[str, Any]]] = []
+        applied: list[Pending] = []
+        for item in run:
+            sender = await self._sender(session, item, senders)
+            if sender is None:
+                outcomes[item.id] = "ignored: sender unknown"
+            else:
+                received.append((sender, item.raw))
+                applied.append(item)
+        if received:
+            # One savepoint for the run: an error in it fails the chunk, which is then
+            # applied one activity at a time to find the culprit.
+            async with session.begin_nested():
+                results = await batch(self.ctx, session, received)
+            for item, ignored in zip(applied, results, strict=True):
+                outcomes[item.id] = f"ignored: {ignored}" if ignored else None
+        return outcomes
+
+    async def _sender(
+        self, session: AsyncSession, item: Pending, senders: dict[str, Actor | None]
+    ) -> Actor | None:
+        known = senders.get(item.actor_uri)
+        return await session.get(Actor, known.id) if known is not None else None
 
     async def _apply_alone(self, item: Pending, senders: dict[str, Actor | None]) -> str | None:
         try:
             async with self.ctx.sessions.begin() as session:
-                return await self._apply(session, item, senders)
+                if not await activities.take(session, item.id):
+                    return TAKEN  # another worker has it
+                error = await self._apply(session, item, senders)
+                await activities.mark_processed(session, item.id, error)
+                return error
         except Exception as exc:
             log.exception("activity %s failed", item.id)
             async with self.ctx.sessions.begin() as session:
@@ -162,28 +227,23 @@ class Worker:
     async def _apply(
         self, session: AsyncSession, item: Pending, senders: dict[str, Actor | None]
     ) -> str | None:
-        """Run one activity's handler in a savepoint; returns the error recorded, if any."""
-        if not await activities.take(session, item.id):
-            return TAKEN  # another worker has it
+        """Run one activity's handler in a savepoint; returns the error to record, if any.
+        The caller has taken the activity and records the outcome."""
         handler = HANDLERS.get(item.type)
-        known = senders.get(item.actor_uri)
-        sender = await session.get(Actor, known.id) if known is not None else None
-        error: str | None = None
+        sender = await self._sender(session, item, senders)
         if handler is None:
-            error = f"ignored: no handler for {item.type}"
-        elif sender is None:
-            error = "ignored: sender unknown"
-        else:
-            try:
-                async with session.begin_nested():
-                    await handler(Handling(self.ctx, session, sender), item.raw)
-            except Ignored as exc:
-                error = f"ignored: {exc}"
-            except Exception as exc:  # recorded on the activity; the others go on
-                log.exception("activity %s failed", item.id)
-                error = f"{type(exc).__name__}: {exc}"
-        await activities.mark_processed(session, item.id, error)
-        return error
+            return f"ignored: no handler for {item.type}"
+        if sender is None:
+            return "ignored: sender unknown"
+        try:
+            async with session.begin_nested():
+                await handler(Handling(self.ctx, session, sender), item.raw)
+        except Ignored as exc:
+            return f"ignored: {exc}"
+        except Exception as exc:  # recorded on the activity; the others go on
+            log.exception("activity %s failed", item.id)
+            return f"{type(exc).__name__}: {exc}"
+        return None
 
     # --- outbound --------------------------------------------------------------------------
 
@@ -272,3 +332,15 @@ class Worker:
                 session, item.id, attempt.status, attempt.verdict.reason, when
             )
             report.retried += 1
+
+
+def _runs(items: list[Pending]) -> list[list[Pending]]:
+    """Consecutive activities of the same type, in arrival order (a Delete after a Create of
+    the same object must still come after it)."""
+    runs: list[list[Pending]] = []
+    for item in items:
+        if runs and runs[-1][0].type == item.type:
+            runs[-1].append(item)
+        else:
+            runs.append([item])
+    return runs

@@ -18,6 +18,7 @@ from compagnon.federation.convert import (
     is_poll_vote,
     object_fields_from_note,
 )
+from compagnon.federation.ingest import Incoming, store_remote_objects
 from compagnon.federation.jsonld import first_id, ids
 from compagnon.federation.outbox import publish
 from compagnon.federation.sanitize import html_to_text, sanitize_html
@@ -119,26 +120,35 @@ async def _object_doc(h: Handling, activity: dict[str, Any]) -> dict[str, Any]:
 
 
 async def on_create(h: Handling, activity: dict[str, Any]) -> None:
-    doc = await _object_doc(h, activity)
-    if is_poll_vote(doc):
-        # Not a post: a vote for one option of a poll (the option's name is in the raw activity).
-        await _record_reaction(h, "vote", first_id(doc.get("inReplyTo")) or "", activity["id"])
-        return
-    if await object_queries.by_uri(h.session, doc["id"]) is not None:
-        return  # known, or deleted: a tombstone is never brought back
-    fields = object_fields_from_note(doc, h.sender.followers_url)
-    fields["content"] = sanitize_html(fields["content"])
-    fields["summary"] = sanitize_html(fields["summary"])
-    obj = await object_queries.add(h.session, actor_id=h.sender.id, is_local=False, **fields)
-    addressed_local = []
-    for uri in ids(doc.get("to")) + ids(doc.get("cc")):
-        local = await actor_queries.by_uri(h.session, uri)
-        if local is not None and local.is_local:
-            addressed_local.append(local.id)
-    readers = addressed_local
-    if obj.visibility != "direct":
-        readers = readers + await follow_queries.local_followers_of(h.session, h.sender.id)
-    await object_queries.push_to_timelines(h.session, obj.id, readers)
+    (outcome,) = await on_create_many(h.ctx, h.session, [(h.sender, activity)])
+    if outcome is not None:
+        raise Ignored(outcome)
+
+
+async def on_create_many(
+    ctx: FederationContext, session: AsyncSession, received: list[tuple[Actor, dict[str, Any]]]
+) -> list[str | None]:
+    """Creates in bulk (most of what a node receives): each checked on its own, the posts and
+    resources stored together (ingest.py). Returns per activity None, or why it was ignored."""
+    outcomes: list[str | None] = []
+    incoming: list[Incoming] = []
+    for sender, activity in received:
+        h = Handling(ctx, session, sender)
+        try:
+            doc = await _object_doc(h, activity)
+            if is_poll_vote(doc):
+                # Not a post: a vote for one option of a poll (the option's name is in the
+                # raw activity).
+                target = first_id(doc.get("inReplyTo")) or ""
+                await _record_reaction(h, "vote", target, activity["id"])
+            else:
+                incoming.append(Incoming(sender, doc))
+        except Ignored as exc:
+            outcomes.append(str(exc))
+        else:
+            outcomes.append(None)
+    await store_remote_objects(session, incoming)
+    return outcomes
 
 
 async def on_update(h: Handling, activity: dict[str, Any]) -> None:
@@ -308,6 +318,16 @@ async def on_flag(h: Handling, activity: dict[str, Any]) -> None:
             )
         )
 
+
+BatchHandler = Callable[
+    [FederationContext, AsyncSession, list[tuple[Actor, dict[str, Any]]]],
+    Awaitable[list[str | None]],
+]
+
+# Activity types whose handler also takes many activities at once. The worker applies a run
+# of them together (a few statements for the run instead of a few per activity); one alone,
+# or a run that failed, still goes through HANDLERS.
+BATCH_HANDLERS: dict[str, BatchHandler] = {"Create": on_create_many}
 
 HANDLERS: dict[str, Handler] = {
     "Follow": on_follow,

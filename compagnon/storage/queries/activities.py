@@ -126,3 +126,38 @@ async def outbox_page(
         query = query.where(Activity.id < before_id)
     query = query.order_by(Activity.id.desc()).limit(limit)
     return list((await session.execute(query)).scalars())
+
+
+async def take_many(session: AsyncSession, activity_ids: Sequence[int]) -> set[int]:
+    """take() for a batch in one statement: the ids this transaction now owns (the others
+    were taken by another worker meanwhile)."""
+    if not activity_ids:
+        return set()
+    result = await session.execute(
+        update(Activity)
+        .where(Activity.id.in_(activity_ids), Activity.state == "pending")
+        .values(state="processing")
+        .returning(Activity.id)
+    )
+    return set(result.scalars())
+
+
+async def mark_processed_many(session: AsyncSession, outcomes: dict[int, str | None]) -> None:
+    """mark_processed() for a batch: one UPDATE per distinct outcome (almost always one,
+    "done")."""
+    by_error: dict[str | None, list[int]] = {}
+    for activity_id, error in outcomes.items():
+        by_error.setdefault(error, []).append(activity_id)
+    now = utcnow()
+    for error, activity_ids in by_error.items():
+        await session.execute(
+            update(Activity)
+            .where(Activity.id.in_(activity_ids))
+            .values(
+                state="failed" if error else "done",
+                error=error,
+                processed_at=now,
+                attempts=Activity.attempts + 1,
+            )
+            .execution_options(synchronize_session=False)
+        )

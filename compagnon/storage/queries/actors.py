@@ -16,6 +16,18 @@ async def by_uri(session: AsyncSession, uri: str) -> Actor | None:
     return result.scalar_one_or_none()
 
 
+async def by_uris(session: AsyncSession, uris: set[str]) -> dict[str, Actor]:
+    """The known actors among `uris`, by URI (one SELECT per 500 URIs)."""
+    found: dict[str, Actor] = {}
+    wanted = sorted(uris)
+    for start in range(0, len(wanted), 500):
+        result = await session.execute(
+            select(Actor).where(Actor.uri.in_(wanted[start : start + 500]))
+        )
+        found.update((actor.uri, actor) for actor in result.scalars())
+    return found
+
+
 async def by_key_id(session: AsyncSession, key_id: str) -> Actor | None:
     result = await session.execute(select(Actor).where(Actor.public_key_id == key_id).limit(1))
     return result.scalar_one_or_none()

@@ -20,6 +20,7 @@ from compagnon.config import Settings
 from compagnon.domain.resources import LearningResource, problems
 from compagnon.federation import accounts
 from compagnon.federation.context import FederationContext, SigningKey
+from compagnon.federation.delivery_http import DeliveryClient
 from compagnon.federation.fetch import make_http_client
 from compagnon.federation.outbox import publish
 from compagnon.federation.resolver import Resolver
@@ -62,15 +63,23 @@ async def federation(settings: Settings) -> AsyncIterator[FederationContext]:
             total_timeout=settings.fetch_total_timeout,
             user_agent=f"Compagnon/0.1 (+{settings.base_url})",
         )
+        delivery = DeliveryClient(
+            connect_timeout=settings.fetch_connect_timeout,
+            read_timeout=settings.fetch_read_timeout,
+            total_timeout=settings.fetch_total_timeout,
+            user_agent=f"Compagnon/0.1 (+{settings.base_url})",
+        )
         try:
             yield FederationContext(
                 settings=settings,
                 sessions=sessions,
                 http=http,
                 instance_key=SigningKey(instance.public_key_id, instance.private_key_pem),
+                delivery=delivery,
             )
         finally:
             await http.aclose()
+            await delivery.aclose()
 
 
 @dataclass(frozen=True)

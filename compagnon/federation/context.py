@@ -13,6 +13,7 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from compagnon.config import Settings
+from compagnon.federation.delivery_http import DeliveryClient
 from compagnon.federation.fetch import Signer
 from compagnon.federation.signatures import load_private_key, sign_cavage, sign_rfc9421
 from compagnon.federation.urls import Urls
@@ -45,8 +46,9 @@ def make_signer(key: SigningKey, scheme: str = CAVAGE) -> Signer:
 class FederationContext:
     settings: Settings
     sessions: async_sessionmaker[AsyncSession]
-    http: httpx.AsyncClient
+    http: httpx.AsyncClient  # every GET (actors, objects, WebFinger, outbox pages)
     instance_key: SigningKey
+    delivery: DeliveryClient  # the delivery POSTs (delivery_http.py says why apart)
     urls: Urls = field(init=False)
 
     def __post_init__(self) -> None:

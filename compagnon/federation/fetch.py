@@ -6,7 +6,7 @@ This module owns:
 - ``check_address``: the SSRF guard run before every request and every redirect hop;
 - ``fetch_json``: GET an ActivityPub document (signed when a signer is given), following at
   most a few redirects by hand, with a size cap and the "id equals URL" rule;
-- ``post_signed``: one signed POST, no redirects; the caller decides about retries;
+- ``describe_error``: a readable reason for a network failure;
 - ``FetchError``: the only exception these raise for anything the network or the peer did.
 
 Signing is passed in (``Signer``), so this module knows nothing of keys.
@@ -39,8 +39,6 @@ _JSON_MEDIA_TYPES: Final = frozenset(
     {"application/activity+json", "application/ld+json", "application/json", "application/jrd+json"}
 )
 _REDIRECT_STATUSES: Final = frozenset({301, 302, 303, 307, 308})
-# An inbox's answer to a POST is only read for logs and Retry-After: never hold much of it.
-_MAX_POST_RESPONSE_BYTES: Final = 65_536
 # Everything the network, the peer or a malformed URL can make httpx/aiohttp raise.
 _NETWORK_ERRORS: Final = (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError, aiohttp.ClientError,
                           OSError, TimeoutError, UnicodeError)  # fmt: skip
@@ -311,14 +309,14 @@ async def _follow(client: httpx.AsyncClient, url: str, rules: _GetRules) -> dict
         except FetchError as exc:
             raise _hop_error(url, hop, exc.reason, exc.status) from None
         except _NETWORK_ERRORS as exc:
-            raise _hop_error(url, hop, _describe(exc)) from None
+            raise _hop_error(url, hop, describe_error(exc)) from None
         if isinstance(answer, dict):
             return answer
         hop = answer
     raise FetchError(url, f"more than {rules.max_redirects} redirects")
 
 
-def _describe(exc: BaseException) -> str:
+def describe_error(exc: BaseException) -> str:
     """A readable reason. httpx-aiohttp wraps aiohttp's error and maps a refused connection
     to httpx.ConnectTimeout, so the original cause is the one to describe."""
     cause = exc.__cause__ if isinstance(exc.__cause__, aiohttp.ClientError) else exc
@@ -354,58 +352,3 @@ async def fetch_json(
             return await _follow(client, url, rules)
     except TimeoutError:
         raise FetchError(url, f"no complete answer within {limit:g} s") from None
-
-
-async def post_signed(
-    client: httpx.AsyncClient,
-    url: str,
-    body: bytes,
-    *,
-    signer: Signer,
-    allow_private: bool,
-    content_type: str = "application/activity+json",
-) -> httpx.Response:
-    """POST ``body`` signed, without following redirects, and return the answer whatever it is.
-
-    The returned response is closed; its content holds at most 64 KiB of the answer (enough
-    for an error message; an inbox has nothing else to say). FetchError (status None) only for
-    a refused address or a network failure.
-    """
-    limit = _total_timeout(client)
-    headers = {"Content-Type": content_type, "Accept": DEFAULT_ACCEPT}
-    try:
-        async with asyncio.timeout(limit):
-            await check_address(url, allow_private=allow_private)
-            response = await _send_signed(client, "POST", url, headers, body, signer)
-            return await _buffer_response(response)
-    except TimeoutError:
-        raise FetchError(url, f"no complete answer within {limit:g} s") from None
-    except _NETWORK_ERRORS as exc:
-        raise FetchError(url, _describe(exc)) from None
-
-
-async def _buffer_response(response: httpx.Response) -> httpx.Response:
-    """A closed copy of ``response`` with at most _MAX_POST_RESPONSE_BYTES of decoded body."""
-    chunks: list[bytes] = []
-    size = 0
-    try:
-        async for chunk in response.aiter_bytes():
-            chunks.append(chunk[: _MAX_POST_RESPONSE_BYTES - size])
-            size += len(chunks[-1])
-            if size >= _MAX_POST_RESPONSE_BYTES:
-                break
-    except _NETWORK_ERRORS:
-        # The status line arrived: that is the outcome. Reporting a network error here would
-        # make the caller deliver an activity the peer has already accepted.
-        pass
-    finally:
-        await response.aclose()
-    # The body is decoded already: drop the headers that describe the encoded one.
-    headers = [
-        (name, value)
-        for name, value in response.headers.multi_items()
-        if name.lower() not in ("content-encoding", "content-length", "transfer-encoding")
-    ]
-    return httpx.Response(
-        response.status_code, headers=headers, content=b"".join(chunks), request=response.request
-    )

@@ -1,4 +1,4 @@
-"""compagnon.federation.fetch against a real aiohttp server on 127.0.0.1 (no mocks)."""
+"""compagnon.federation.fetch and delivery_http against a real aiohttp server (no mocks)."""
 
 from __future__ import annotations
 
@@ -15,12 +15,12 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from pytest_aiohttp import AiohttpServer
 
+from compagnon.federation.delivery_http import MAX_ANSWER_BYTES, DeliveryClient
 from compagnon.federation.fetch import (
     FetchError,
     check_address,
     fetch_json,
     make_http_client,
-    post_signed,
 )
 
 AP_JSON = "application/activity+json"
@@ -129,6 +129,15 @@ def _routes(peer: Peer) -> web.RouteTableDef:
     @routes.post("/inbox-error")
     async def inbox_error(request: web.Request) -> web.Response:
         return web.Response(status=503, text="later", headers={"Retry-After": "120"})
+
+    @routes.post("/inbox-chatty")
+    async def inbox_chatty(request: web.Request) -> web.Response:
+        return web.Response(status=400, text="e" * (MAX_ANSWER_BYTES * 3))
+
+    @routes.post("/inbox-hang")
+    async def inbox_hang(request: web.Request) -> web.Response:
+        await peer.release.wait()  # never set while the client waits
+        return web.Response(status=202)
 
     @routes.post("/inbox-moved")
     async def inbox_moved(request: web.Request) -> web.Response:
@@ -318,53 +327,79 @@ async def test_connection_refused(client: httpx.AsyncClient) -> None:
     assert "cannot connect" in error.reason
 
 
-# --- post_signed -------------------------------------------------------------------------
+# --- the delivery POST (delivery_http.DeliveryClient) ------------------------------------
 
 
-async def test_post_is_signed_and_answer_returned(peer: Peer, client: httpx.AsyncClient) -> None:
+@pytest.fixture
+async def delivery() -> AsyncIterator[DeliveryClient]:
+    client = DeliveryClient(user_agent="Compagnon-test/1", total_timeout=0.5)
+    yield client
+    await client.aclose()
+
+
+async def test_post_is_signed_and_answer_returned(peer: Peer, delivery: DeliveryClient) -> None:
     signer = RecordingSigner()
     body = json.dumps({"type": "Create"}).encode()
-    response = await post_signed(
-        client, peer.url("/inbox"), body, signer=signer, allow_private=True
-    )
-    assert response.status_code == 202
-    assert response.text == "accepted"
+    answer = await delivery.post_signed(peer.url("/inbox"), body, signer=signer, allow_private=True)
+    assert answer.status == 202
+    assert answer.text == "accepted"
     assert peer.bodies == [body]
     [(method, url, headers, signed_body)] = signer.calls
     assert (method, url, signed_body) == ("POST", peer.url("/inbox"), body)
-    assert headers["content-type"] == AP_JSON
+    assert headers["Content-Type"] == AP_JSON
     assert peer.headers[0]["Signature"] == f"signed POST {peer.url('/inbox')}"
     assert peer.headers[0]["Content-Type"] == AP_JSON
+    assert peer.headers[0]["User-Agent"] == "Compagnon-test/1"
 
 
-async def test_post_returns_errors_for_the_caller(peer: Peer, client: httpx.AsyncClient) -> None:
-    response = await post_signed(
-        client, peer.url("/inbox-error"), b"{}", signer=RecordingSigner(), allow_private=True
+async def test_post_returns_errors_for_the_caller(peer: Peer, delivery: DeliveryClient) -> None:
+    answer = await delivery.post_signed(
+        peer.url("/inbox-error"), b"{}", signer=RecordingSigner(), allow_private=True
     )
-    assert response.status_code == 503
-    assert response.headers["Retry-After"] == "120"
+    assert answer.status == 503
+    assert answer.retry_after == "120"
 
 
-async def test_post_does_not_follow_redirects(peer: Peer, client: httpx.AsyncClient) -> None:
-    response = await post_signed(
-        client, peer.url("/inbox-moved"), b"{}", signer=RecordingSigner(), allow_private=True
+async def test_post_does_not_follow_redirects(peer: Peer, delivery: DeliveryClient) -> None:
+    answer = await delivery.post_signed(
+        peer.url("/inbox-moved"), b"{}", signer=RecordingSigner(), allow_private=True
     )
-    assert response.status_code == 302
+    assert answer.status == 302
     assert peer.hits == ["/inbox-moved"]
 
 
-async def test_post_refuses_private_address(peer: Peer, client: httpx.AsyncClient) -> None:
+async def test_post_reads_at_most_64_kib_of_the_answer(
+    peer: Peer, delivery: DeliveryClient
+) -> None:
+    answer = await delivery.post_signed(
+        peer.url("/inbox-chatty"), b"{}", signer=RecordingSigner(), allow_private=True
+    )
+    assert answer.status == 400
+    assert len(answer.text) == MAX_ANSWER_BYTES
+
+
+async def test_post_to_an_inbox_that_never_answers_times_out(
+    peer: Peer, delivery: DeliveryClient
+) -> None:
+    with pytest.raises(FetchError) as raised:
+        await delivery.post_signed(
+            peer.url("/inbox-hang"), b"{}", signer=RecordingSigner(), allow_private=True
+        )
+    assert raised.value.status is None
+    assert "within 0.5 s" in raised.value.reason
+
+
+async def test_post_refuses_private_address(peer: Peer, delivery: DeliveryClient) -> None:
     signer = RecordingSigner()
     with pytest.raises(FetchError) as raised:
-        await post_signed(client, peer.url("/inbox"), b"{}", signer=signer, allow_private=False)
+        await delivery.post_signed(peer.url("/inbox"), b"{}", signer=signer, allow_private=False)
     assert raised.value.status is None
     assert peer.hits == [] and signer.calls == []
 
 
-async def test_post_network_error(client: httpx.AsyncClient) -> None:
+async def test_post_network_error(delivery: DeliveryClient) -> None:
     with pytest.raises(FetchError) as raised:
-        await post_signed(
-            client,
+        await delivery.post_signed(
             f"http://127.0.0.1:{_closed_port()}/inbox",
             b"{}",
             signer=RecordingSigner(),

@@ -60,15 +60,9 @@ async def _post(ctx: FederationContext, item: Claimed, key: SigningKey, scheme: 
         return signed
 
     try:
-        response = await fetch.post_signed(
-            ctx.http, item.inbox, body, signer=ready, allow_private=ctx.allow_private
+        answer = await ctx.delivery.post_signed(
+            item.inbox, body, signer=ready, allow_private=ctx.allow_private
         )
     except fetch.FetchError as exc:
         return Attempt(item, classify(exc.status, exc.reason), exc.status, None, scheme)
-    return Attempt(
-        item,
-        classify(response.status_code),
-        response.status_code,
-        response.headers.get("Retry-After"),
-        scheme,
-    )
+    return Attempt(item, classify(answer.status), answer.status, answer.retry_after, scheme)

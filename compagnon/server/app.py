@@ -35,7 +35,7 @@ from compagnon.server.keys import (
 )
 from compagnon.server.routes import add_routes
 from compagnon.server.worker import Worker
-from compagnon.storage.db import create_engine, create_sessionmaker
+from compagnon.storage.db import SQLiteBatchWriter, create_engine, create_sessionmaker, is_sqlite
 from compagnon.storage.migrate import upgrade
 from compagnon.storage.models import NodeFact
 from compagnon.storage.queries import peers
@@ -114,10 +114,14 @@ async def _federation(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _inbox_writer(app: web.Application) -> AsyncIterator[None]:
-    writer = InboxWriter(app[SESSIONS])
+    url = app[SETTINGS].resolved_database_url
+    sqlite_writer = SQLiteBatchWriter(url) if is_sqlite(url) else None
+    writer = InboxWriter(app[SESSIONS], sqlite_writer)
     app[INBOX_WRITER] = writer
     yield
     await writer.stop()
+    if sqlite_writer is not None:
+        sqlite_writer.close()
 
 
 async def _worker(app: web.Application, name: str | None) -> AsyncIterator[None]:

@@ -1,5 +1,6 @@
-"""Storage on SQLite and PostgreSQL: migrations agree with the models, and the delivery queue
-hands each due row to exactly one of several workers."""
+"""Storage on SQLite and PostgreSQL: migrations agree with the models, the delivery queue
+hands each due row to exactly one of several workers, the inbox's group commit stores what
+arrives together once."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ from alembic.migration import MigrationContext
 from sqlalchemy import text
 
 from compagnon.federation.accounts import ensure_node_actors
+from compagnon.federation.inbox.writer import InboxWriter
 from compagnon.federation.urls import Urls
-from compagnon.storage.db import create_engine, create_sessionmaker
+from compagnon.storage.db import SQLiteBatchWriter, create_engine, create_sessionmaker, is_sqlite
 from compagnon.storage.migrate import upgrade
 from compagnon.storage.models import Base
 from compagnon.storage.queries import activities, deliveries
@@ -76,4 +78,37 @@ async def test_due_deliveries_go_to_exactly_one_worker(database_url: str) -> Non
             again = await deliveries.claim_due(session, "w9", 100, timedelta(minutes=5))
         assert sorted(r.id for r in again) == sorted(results[0])
     finally:
+        await engine.dispose()
+
+
+async def test_inbox_group_commit_stores_each_activity_once(database_url: str) -> None:
+    """Requests that arrive together share a commit; a duplicate id is stored once; on SQLite
+    the commit goes through the one-hop writer thread, and the async engine reads it."""
+    engine = create_engine(database_url)
+    sessions = create_sessionmaker(engine)
+    sqlite_writer = SQLiteBatchWriter(database_url) if is_sqlite(database_url) else None
+    writer = InboxWriter(sessions, sqlite_writer)
+    try:
+        await upgrade(engine)
+        rows = [
+            {
+                "uri": f"https://peer{n % 3}.test/activities/{n % 5}",
+                "type": "Create",
+                "actor_uri": f"https://peer{n % 3}.test/users/a",
+                "object_uri": None,
+                "raw": {"id": f"https://peer{n % 3}.test/activities/{n % 5}", "type": "Create"},
+                "host": f"peer{n % 3}.test",
+            }
+            for n in range(15)
+        ]
+        await asyncio.gather(*(writer.store(row) for row in rows))
+        assert writer.batches == 1
+        async with sessions() as session:
+            stored = await session.execute(text("SELECT uri, state FROM activities"))
+            found = sorted(stored.all())
+        assert found == sorted({(row["uri"], "pending") for row in rows})
+    finally:
+        await writer.stop()
+        if sqlite_writer is not None:
+            sqlite_writer.close()
         await engine.dispose()

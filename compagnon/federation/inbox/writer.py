@@ -11,10 +11,12 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from compagnon.storage.db import SQLiteBatchWriter
 from compagnon.storage.queries import activities, deliveries, peers
 
 log = logging.getLogger(__name__)
@@ -23,8 +25,13 @@ UNREACHABLE_REFRESH_SECONDS = 5.0
 
 
 class InboxWriter:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        sqlite_writer: SQLiteBatchWriter | None = None,
+    ) -> None:
         self._sessions = sessions
+        self._sqlite_writer = sqlite_writer  # the one-hop path for the common batch, on SQLite
         self._queue: asyncio.Queue[tuple[dict[str, Any], asyncio.Future[None]]] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
         self._committed = asyncio.Event()
@@ -63,11 +70,14 @@ class InboxWriter:
         rows = [row for row, _ in batch]
         hosts = {row["host"] for row in rows} & await self._unreachable_hosts()
         try:
-            async with self._sessions.begin() as session:
-                await activities.insert_inbound(session, rows)
-                for host in await peers.revive(session, hosts):
-                    log.info("peer %s is back: its deliveries are due now", host)
-                    await deliveries.hurry_host(session, host)
+            if self._sqlite_writer is not None and not hosts:
+                await self._sqlite_writer.run(partial(activities.insert_inbound_sqlite, rows=rows))
+            else:
+                async with self._sessions.begin() as session:
+                    await activities.insert_inbound(session, rows)
+                    for host in await peers.revive(session, hosts):
+                        log.info("peer %s is back: its deliveries are due now", host)
+                        await deliveries.hurry_host(session, host)
         except Exception as exc:  # the waiting requests get the error, the writer lives on
             log.exception("inbox batch of %d failed", len(rows))
             for _, future in batch:

@@ -6,8 +6,9 @@ import asyncio
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
+import orjson
 import sqlalchemy
 from sqlalchemy import Connection, event
 from sqlalchemy.ext.asyncio import (
@@ -33,15 +34,26 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _json_dumps(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+# JSON columns (raw activities and objects) through orjson: ~10x faster than the json module
+# for the 1-3 KB documents every inbound activity stores and the worker reads back.
+JSON_CODEC: Final = {"json_serializer": _json_dumps, "json_deserializer": orjson.loads}
+
+
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     if is_sqlite(url):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, echo=echo)
+        engine = create_async_engine(url, echo=echo, **JSON_CODEC)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(url, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    return create_async_engine(
+        url, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True, **JSON_CODEC
+    )
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
@@ -65,7 +77,7 @@ class SQLiteBatchWriter:
     def __init__(self, url: str) -> None:
         sync_url = url.replace("sqlite+aiosqlite:", "sqlite+pysqlite:", 1)
         # One connection, used only from the one thread below.
-        self._engine = sqlalchemy.create_engine(sync_url, pool_size=1, max_overflow=0)
+        self._engine = sqlalchemy.create_engine(sync_url, pool_size=1, max_overflow=0, **JSON_CODEC)
         event.listen(self._engine, "connect", _sqlite_pragmas)
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-writer")
 

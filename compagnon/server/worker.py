@@ -161,7 +161,7 @@ class Worker:
             outcomes: dict[int, str | None] = {}
             for run in _runs(mine):
                 batch = BATCH_HANDLERS.get(run[0].type)
-                if batch is not None and len(run) > 1:
+                if batch is not None:
                     outcomes.update(await self._apply_run(session, batch, run, senders))
                 else:
                     for item in run:
@@ -196,10 +196,9 @@ class Worker:
                 received.append((sender, item.raw))
                 applied.append(item)
         if received:
-            # One savepoint for the run: an error in it fails the chunk, which is then
-            # applied one activity at a time to find the culprit.
-            async with session.begin_nested():
-                results = await batch(self.ctx, session, received)
+            # No savepoint: an error here fails the chunk's transaction, and the chunk is then
+            # applied one activity at a time (each in a savepoint) to find the culprit.
+            results = await batch(self.ctx, session, received)
             for item, ignored in zip(applied, results, strict=True):
                 outcomes[item.id] = f"ignored: {ignored}" if ignored else None
         return outcomes

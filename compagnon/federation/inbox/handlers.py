@@ -18,6 +18,7 @@ from compagnon.federation.convert import (
     is_poll_vote,
     object_fields_from_note,
 )
+from compagnon.federation.ingest import RemoteItem, store_remote_objects
 from compagnon.federation.jsonld import first_id, ids
 from compagnon.federation.outbox import publish
 from compagnon.federation.sanitize import html_to_text, sanitize_html
@@ -124,21 +125,8 @@ async def on_create(h: Handling, activity: dict[str, Any]) -> None:
         # Not a post: a vote for one option of a poll (the option's name is in the raw activity).
         await _record_reaction(h, "vote", first_id(doc.get("inReplyTo")) or "", activity["id"])
         return
-    if await object_queries.by_uri(h.session, doc["id"]) is not None:
-        return  # known, or deleted: a tombstone is never brought back
-    fields = object_fields_from_note(doc, h.sender.followers_url)
-    fields["content"] = sanitize_html(fields["content"])
-    fields["summary"] = sanitize_html(fields["summary"])
-    obj = await object_queries.add(h.session, actor_id=h.sender.id, is_local=False, **fields)
-    addressed_local = []
-    for uri in ids(doc.get("to")) + ids(doc.get("cc")):
-        local = await actor_queries.by_uri(h.session, uri)
-        if local is not None and local.is_local:
-            addressed_local.append(local.id)
-    readers = addressed_local
-    if obj.visibility != "direct":
-        readers = readers + await follow_queries.local_followers_of(h.session, h.sender.id)
-    await object_queries.push_to_timelines(h.session, obj.id, readers)
+    # A known or deleted id is left alone: a tombstone is never brought back.
+    await store_remote_objects(h.session, [RemoteItem(h.sender, doc)])
 
 
 async def on_update(h: Handling, activity: dict[str, Any]) -> None:

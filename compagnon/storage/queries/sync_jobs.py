@@ -86,7 +86,13 @@ class ClaimedJob:
 
 
 async def claim_due(
-    session: AsyncSession, worker: str, limit: int, lease: timedelta, now: datetime | None = None
+    session: AsyncSession,
+    worker: str,
+    limit: int,
+    lease: timedelta,
+    now: datetime | None = None,
+    *,
+    only: int | None = None,
 ) -> list[ClaimedJob]:
     """Take up to `limit` due jobs for this worker in one statement, so two workers (or two
     processes) never hold the same job: see deliveries.claim_due for why it is one UPDATE."""
@@ -96,6 +102,8 @@ async def claim_due(
         SyncJob.next_attempt_at <= now,
         or_(SyncJob.claimed_until.is_(None), SyncJob.claimed_until < now),
     )
+    if only is not None:  # the CLI running one job itself
+        due = and_(due, SyncJob.id == only)
     inner = select(SyncJob.id).where(due).order_by(SyncJob.next_attempt_at).limit(limit)
     if session.bind is not None and session.bind.dialect.name == "postgresql":
         inner = inner.with_for_update(skip_locked=True)

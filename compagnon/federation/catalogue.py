@@ -310,3 +310,54 @@ async def sync_pass(ctx: FederationContext, worker: str, now: datetime | None = 
 async def release_claims(ctx: FederationContext, worker: str) -> int:
     async with ctx.sessions.begin() as session:
         return await sync_jobs.release_claims(session, worker)
+
+
+# --- on demand (the CLI) ------------------------------------------------------------------
+
+
+class SyncRequestError(Exception):
+    """The actor cannot be synced; the message says why."""
+
+
+async def queue_sync(
+    ctx: FederationContext, handle_or_url: str, *, full: bool | None = None
+) -> tuple[str, int]:
+    """Find the actor (WebFinger handle or URL) and queue a sync of its outbox: (actor uri,
+    job id). Only the actor is fetched here; the outbox is the worker's (or run_now's)."""
+    from compagnon.federation.resolver import ResolveError, Resolver
+
+    try:
+        actor = await Resolver(ctx).find(handle_or_url)
+    except ResolveError as exc:
+        raise SyncRequestError(str(exc)) from None
+    if actor.is_local:
+        raise SyncRequestError(f"{actor.uri} is an actor of this node")
+    if not actor.outbox:
+        raise SyncRequestError(f"{actor.uri} publishes no outbox")
+    async with ctx.sessions.begin() as session:
+        job = await sync_jobs.queue(session, actor.id, actor.outbox, full=full)
+        return actor.uri, job.id
+
+
+async def run_now(
+    ctx: FederationContext, job_id: int, worker: str, progress: Progress | None = None
+) -> SyncReport:
+    """Run one queued job here, page after page, until it ends or must wait for a retry
+    (then the worker takes it up). Claimed like any worker would, so a running worker never
+    imports the same page; `catalogue_sync_page_delay` is kept between pages."""
+    report = SyncReport()
+    runner = JobRunner(ctx, worker)
+    delay = max(0.0, ctx.settings.catalogue_sync_page_delay)
+    while True:
+        async with ctx.sessions.begin() as session:
+            claimed = await sync_jobs.claim_due(session, worker, 1, LEASE, only=job_id)
+        if not claimed:
+            return report  # done, failed, waiting for a retry, or held by a worker
+        step = await runner.run(claimed[0], 1, utcnow())
+        report.add(step)
+        if progress is not None:
+            progress(claimed[0], report)
+        if step.finished or step.failed or step.retried or not step.pages:
+            return report
+        if delay:
+            await asyncio.sleep(delay)

@@ -37,7 +37,9 @@ from compagnon.storage.queries.sync_jobs import ClaimedJob, PageDone
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=10)
-MAX_JOBS_PER_PASS = 4  # peers synced side by side in one pass (their fetches overlap)
+# Peers synced side by side in one pass (their fetches overlap). Few, so that the other
+# workers find due jobs too: a worker holds what it claimed until the end of its pass.
+MAX_JOBS_PER_PASS = 2
 PAGE_TYPES = frozenset({"OrderedCollectionPage", "CollectionPage"})
 COLLECTION_TYPES = frozenset({"OrderedCollection", "Collection"})
 

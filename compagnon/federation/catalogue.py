@@ -42,6 +42,7 @@ LEASE = timedelta(minutes=10)
 MAX_JOBS_PER_PASS = 2
 PAGE_TYPES = frozenset({"OrderedCollectionPage", "CollectionPage"})
 COLLECTION_TYPES = frozenset({"OrderedCollection", "Collection"})
+MAX_ID_LENGTH = 2048  # objects.uri
 
 
 class PageError(Exception):
@@ -164,6 +165,8 @@ def _refusal(item: Any, actor_uri: str, host: str, followers_url: str) -> str | 
         return "object not embedded"
     if not isinstance(obj, dict) or not isinstance(obj.get("id"), str):
         return "object without an id"
+    if len(obj["id"]) > MAX_ID_LENGTH:
+        return "object id too long"
     if host_of(obj["id"]) != host:
         return "object on another host"
     owner = first_id(obj.get("attributedTo")) or first_id(obj.get("actor"))
@@ -210,6 +213,10 @@ class JobRunner:
                 log.info("sync job %s was taken by another worker", job.id)
                 return report
             except (fetch.FetchError, PageError) as exc:
+                await self._failed(job, exc, now, report)
+                return report
+            except Exception as exc:  # a bug or the database: retried later, never a stuck pass
+                log.exception("sync job %s failed on a page", job.id)
                 await self._failed(job, exc, now, report)
                 return report
             if progress is not None:
@@ -271,12 +278,14 @@ class JobRunner:
     ) -> None:
         """Network trouble and 5xx are retried with the delivery backoff; a 4xx (410: gone)
         or a document that is not a collection page ends the job, with the reason kept."""
-        error = str(exc)
+        error = str(exc) if isinstance(exc, fetch.FetchError | PageError) else repr(exc)
         retry_at: datetime | None = None
         if isinstance(exc, fetch.FetchError):
             verdict = classify(exc.status, exc.reason)
             if verdict.kind == "retry":
                 retry_at = next_attempt(job.attempts + 1, now, job.queued_at)
+        elif not isinstance(exc, PageError):
+            retry_at = next_attempt(job.attempts + 1, now, job.queued_at)
         async with self.ctx.sessions.begin() as session:
             await sync_jobs.record_failure(session, job.id, self.worker, error, retry_at)
         if retry_at is None:

@@ -28,6 +28,7 @@ from bench.scenarios import (
     notbuilt,
     profile,
     propagation,
+    sync,
     timeline,
     whatif,
 )
@@ -45,6 +46,7 @@ SCENARIOS: dict[str, Scenario] = {
     "fanout": fanout.run,
     "propagation": propagation.run,
     "timeline": timeline.run,
+    "sync": sync.run,
     "notbuilt": notbuilt.run,
 }
 EXTRA: dict[str, Scenario] = {"profile": profile.run, "whatif": whatif.run}

@@ -23,6 +23,8 @@ class Sizes:
     timeline_objects: int = 1_000_000
     timeline_queries: int = 300  # per repetition
     timeline_reps: int = 3
+    sync_records: int = 100_000  # remote resources the aggregator imports, over 4 centres
+    sync_deadline: float = 900.0
     deadline: float = 120.0  # no run starts a new request after this many seconds
 
 
@@ -32,4 +34,5 @@ QUICK = Sizes(
     peer_count=200, peer_reps=1, fanout_inboxes=200, fanout_reps=1, propagation_posts=10,
     propagation_rounds=1,
     timeline_objects=100_000, timeline_queries=100, timeline_reps=1,
+    sync_records=10_000, sync_deadline=300.0,
 )

@@ -1,5 +1,5 @@
-"""compagnon init | serve | worker | migrate | user | peer | post | resource | follow | deliveries
-| settings
+"""compagnon init | serve | worker | migrate | user | peer | post | resource | follow | catalogue
+| deliveries | settings
 
 Every setting of config.Settings is also a flag of every command (`--database-url ...`), so
 precedence is the same everywhere: defaults < node.toml < COMPAGNON_* environment < flags.
@@ -143,6 +143,24 @@ def build_parser() -> argparse.ArgumentParser:
     follow = sub.add_parser("follow", parents=[parent], help="NAME follows a remote actor")
     follow.add_argument("name")
     follow.add_argument("handle", metavar="HANDLE_OR_URL")
+    catalogue = sub.add_parser(
+        "catalogue", help="import the catalogue (outbox) of a followed centre"
+    ).add_subparsers(dest="action", required=True)
+    sync = catalogue.add_parser(
+        "sync",
+        parents=[parent],
+        help="queue a sync of a remote actor's outbox (the worker runs it)",
+    )
+    sync.add_argument("handle", metavar="HANDLE_OR_URL")
+    sync.add_argument(
+        "--now", action="store_true", help="run the sync here, with a progress line, until it ends"
+    )
+    sync.add_argument(
+        "--full",
+        action="store_true",
+        help="walk the whole outbox, not only until pages bring nothing new",
+    )
+    catalogue.add_parser("status", parents=[parent], help="list catalogue sync jobs")
     sub.add_parser("reports", parents=[parent], help="reports sent to this node's moderators")
     deliveries = sub.add_parser(
         "deliveries", parents=[parent], help="where an object was delivered, and what is pending"
@@ -300,6 +318,51 @@ def cmd_follow(args: argparse.Namespace) -> None:
     print(run(operations.follow(settings_from(args), args.name, args.handle)))
 
 
+def _sync_line(row: dict[str, Any]) -> str:
+    return (
+        f"{row['state']}\t{row['imported']} imported\t{row['skipped']} skipped"
+        f"\t{row['known']} already held\t{row['actor']}\t{row['last_error'] or ''}"
+    ).rstrip("\t")
+
+
+def cmd_catalogue(args: argparse.Namespace) -> None:
+    settings = settings_from(args)
+    if args.action == "status":
+        rows = run(operations.catalogue_status(settings))
+        if not rows:
+            print("no catalogue sync jobs")
+        for row in rows:
+            print(_sync_line(row))
+        return
+    live = sys.stdout.isatty()
+
+    def progress(report: Any) -> None:
+        # One line rewritten in place on a terminal; a line every 50 pages in a log.
+        line = f"{args.handle}: {report.pages} pages, {report.imported} imported, " + (
+            f"{report.skipped} skipped"
+        )
+        if live:
+            print("\r" + line, end="", flush=True)
+        elif report.pages % 50 == 0:
+            print(line, flush=True)
+
+    row = run(
+        operations.catalogue_sync(
+            settings,
+            args.handle,
+            full=True if args.full else None,
+            run=args.now,
+            progress=progress if args.now else None,
+        )
+    )
+    if args.now and live:
+        print()
+    if not args.now:
+        print(f"queued: {row['actor']} (the worker imports it; see `compagnon catalogue status`)")
+        return
+    print(_sync_line(row))
+
+
 def cmd_deliveries(args: argparse.Namespace) -> None:
     rows = run(operations.delivery_report(settings_from(args), args.object_url))
     if not rows:
@@ -335,6 +398,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], None]] = {
     "peer": cmd_peer,
     "post": cmd_post,
     "follow": cmd_follow,
+    "catalogue": cmd_catalogue,
     "deliveries": cmd_deliveries,
     "resource": cmd_resource,
     "follower": cmd_follower,

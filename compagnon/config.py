@@ -59,6 +59,20 @@ class Settings:
     fetch_read_timeout: float = _setting(10.0, "Read timeout for outbound requests (s).")
     fetch_total_timeout: float = _setting(30.0, "Total time allowed for one outbound request (s).")
     delivery_concurrency: int = _setting(32, "Deliveries in flight at once per worker.")
+    catalogue_sync_pages_per_pass: int = _setting(
+        10,
+        "Outbox pages a worker imports per pass when syncing followed catalogues (0: no sync); "
+        "bounds the time a pass spends there, so deliveries and inbound activities keep going.",
+    )
+    catalogue_sync_page_delay: float = _setting(
+        0.0,
+        "Seconds between two outbox pages of the same peer during a catalogue sync (0: next "
+        "pass); above 0, one page per peer per pass.",
+    )
+    catalogue_resync_depth: int = _setting(
+        2,
+        "A re-sync of a catalogue already imported stops after this many pages with nothing new.",
+    )
     authorized_fetch: bool = _setting(
         False, "Require signed GETs for ActivityPub documents (the instance actor stays open)."
     )

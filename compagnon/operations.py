@@ -7,8 +7,9 @@ resolving a remote handle for `follow` (a signed GET): delivery stays with the w
 
 from __future__ import annotations
 
+import os
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -18,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from compagnon.config import Settings
 from compagnon.domain.resources import LearningResource, problems
-from compagnon.federation import accounts
+from compagnon.federation import accounts, catalogue
 from compagnon.federation.context import FederationContext, SigningKey
 from compagnon.federation.delivery_http import DeliveryClient
 from compagnon.federation.fetch import make_http_client
@@ -28,8 +29,8 @@ from compagnon.federation.sanitize import text_to_html
 from compagnon.federation.urls import Urls
 from compagnon.storage.db import create_engine, create_sessionmaker
 from compagnon.storage.migrate import upgrade
-from compagnon.storage.models import Actor, Report
-from compagnon.storage.queries import activities, deliveries, follows, peers
+from compagnon.storage.models import Actor, Report, SyncJob, utcnow
+from compagnon.storage.queries import activities, deliveries, follows, peers, sync_jobs
 from compagnon.storage.queries import actors as actor_queries
 
 
@@ -274,3 +275,52 @@ async def open_reports(settings: Settings) -> list[dict[str, Any]]:
             }
             for r, a in rows
         ]
+
+
+async def catalogue_sync(
+    settings: Settings,
+    handle_or_url: str,
+    *,
+    full: bool | None = None,
+    run: bool = False,
+    progress: Callable[[catalogue.SyncReport], None] | None = None,
+) -> dict[str, Any]:
+    """Queue a catalogue sync of a remote actor (the worker runs it), or with `run` run it
+    here until it ends or waits for a retry; returns the job's row as it stands then."""
+    async with federation(settings) as ctx:
+        try:
+            actor_uri, job_id = await catalogue.queue_sync(ctx, handle_or_url, full=full)
+        except catalogue.SyncRequestError as exc:
+            raise OperationError(str(exc)) from None
+        if run:
+            worker = f"cli-{os.getpid()}"
+            shown = None if progress is None else (lambda _job, report: progress(report))
+            await catalogue.run_now(ctx, job_id, worker, shown)
+        async with ctx.sessions() as session:
+            job = await session.get(SyncJob, job_id)
+            assert job is not None
+            return {"actor": actor_uri, **_job_row(job)}
+
+
+def _job_row(job: SyncJob) -> dict[str, Any]:
+    running = job.claimed_until is not None and job.claimed_until > utcnow()
+    return {
+        "state": "running" if job.state == "pending" and running else job.state,
+        "full": job.full,
+        "pages": job.pages,
+        "imported": job.imported,
+        "known": job.known,
+        "skipped": job.skipped,
+        "attempts": job.attempts,
+        "next_attempt_at": job.next_attempt_at,
+        "last_error": job.last_error,
+        "queued_at": job.queued_at,
+        "finished_at": job.finished_at,
+    }
+
+
+async def catalogue_status(settings: Settings) -> list[dict[str, Any]]:
+    """Every catalogue sync job, oldest first."""
+    async with database(settings) as sessions, sessions() as session:
+        rows = await sync_jobs.all_jobs(session)
+    return [{"actor": uri, **_job_row(job)} for job, uri in rows]

@@ -11,13 +11,14 @@ import logging
 import os
 import socket
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from compagnon.federation import catalogue
 from compagnon.federation.context import FederationContext, SigningKey
 from compagnon.federation.inbox.handlers import (
     BATCH_HANDLERS,
@@ -64,10 +65,13 @@ class Report:
     delivered: int = 0
     retried: int = 0
     gave_up: int = 0
+    sync: catalogue.SyncReport = field(default_factory=catalogue.SyncReport)
 
     @property
     def idle(self) -> bool:
-        return not (self.processed or self.failed or self.delivered or self.retried or self.gave_up)
+        busy = self.processed or self.failed or self.delivered or self.retried or self.gave_up
+        synced = self.sync.pages or self.sync.retried or self.sync.failed
+        return not (busy or synced)
 
 
 class Worker:
@@ -89,6 +93,9 @@ class Worker:
             released = await deliveries.release_claims(session, self.name)
         if released:
             log.info("took back %d deliveries claimed before a restart", released)
+        jobs = await catalogue.release_claims(self.ctx, self.name)
+        if jobs:
+            log.info("took back %d catalogue sync jobs claimed before a restart", jobs)
 
     async def run_once(
         self, max_deliveries: int | None = None, now: datetime | None = None
@@ -97,6 +104,7 @@ class Worker:
         without waiting for it."""
         report = Report()
         await self.process_inbound(report)
+        await self.sync_catalogues(report, now)
         await self.deliver_due(report, max_deliveries, now)
         return report
 
@@ -243,6 +251,13 @@ class Worker:
             log.exception("activity %s failed", item.id)
             return f"{type(exc).__name__}: {exc}"
         return None
+
+    # --- catalogue sync --------------------------------------------------------------------
+
+    async def sync_catalogues(self, report: Report, now: datetime | None = None) -> None:
+        """A bounded share of the followed peers' outboxes (catalogue_sync_pages_per_pass
+        pages): a big catalogue is imported over many passes, between deliveries."""
+        report.sync = await catalogue.sync_pass(self.ctx, self.name, now)
 
     # --- outbound --------------------------------------------------------------------------
 

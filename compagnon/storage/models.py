@@ -257,3 +257,34 @@ class NodeFact(Base):
     __tablename__ = "node_facts"
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class SyncJob(Base):
+    """Catalogue sync of one remote actor: its outbox paged through and imported by the
+    worker (federation/catalogue.py). One row per actor; re-syncing re-queues the same row.
+    `next_url` is the page to fetch next (None: start at the outbox itself), saved in the
+    transaction that imports the page before it, so a restart resumes where it stopped."""
+
+    __tablename__ = "sync_jobs"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"), unique=True)
+    outbox_url: Mapped[str] = mapped_column(String(2048))
+    next_url: Mapped[str | None] = mapped_column(String(2048), nullable=True)
+    # pending (queued, running or waiting for a retry) → done | failed
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    # full: walk the whole collection; else (a re-sync) stop after a few pages with nothing new
+    full: Mapped[bool] = mapped_column(Boolean, default=True)
+    pages: Mapped[int] = mapped_column(Integer, default=0)
+    quiet_pages: Mapped[int] = mapped_column(Integer, default=0)
+    imported: Mapped[int] = mapped_column(Integer, default=0)
+    known: Mapped[int] = mapped_column(Integer, default=0)  # already held (or tombstoned)
+    skipped: Mapped[int] = mapped_column(Integer, default=0)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)  # failures since the last page
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    claimed_by: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    claimed_until: Mapped[datetime | None] = mapped_column(nullable=True)
+    queued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+    __table_args__ = (Index("ix_sync_jobs_due", "state", "next_attempt_at"),)

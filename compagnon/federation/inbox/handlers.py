@@ -27,6 +27,7 @@ from compagnon.storage.models import Actor, Object, Reaction, Report, utcnow
 from compagnon.storage.queries import actors as actor_queries
 from compagnon.storage.queries import follows as follow_queries
 from compagnon.storage.queries import objects as object_queries
+from compagnon.storage.queries import sync_jobs
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +82,10 @@ async def on_accept(h: Handling, activity: dict[str, Any]) -> None:
     if follow is None:
         raise Ignored("the Follow was withdrawn meanwhile")
     follow.state = "accepted"
+    # Sync on follow: what the peer published before we followed comes from its outbox (the
+    # worker pages through it); from now on its Creates, Updates and Deletes keep us current.
+    if h.sender.outbox:
+        await sync_jobs.queue(h.session, h.sender.id, h.sender.outbox)
 
 
 async def on_reject(h: Handling, activity: dict[str, Any]) -> None:

@@ -1,0 +1,164 @@
+"""Scenario (f): an aggregator's catalogue sync. A national node on PostgreSQL imports the
+whole catalogue of several centres: N learning resources in all (100,000 full, 10,000 quick).
+
+Centres: real Compagnon nodes (`compagnon serve`, SQLite, worker off), one trainer each whose
+resources and their Create activities are bulk-loaded by `datagen.load_centre_catalogue`,
+built by the node's own code the way `publish.publish_resource` builds them (resource
+document, Create, FEP-8b32 proof). Their outboxes are served by the node's own view: 20 items
+a page, keyset-paged, every page GET signed by the aggregator's instance actor.
+
+Aggregator: `compagnon serve` (worker on) plus one `compagnon worker` process, on a fresh
+PostgreSQL database (`BENCH_POSTGRES`, as the timeline scenario), default settings. The bench
+queues one sync per centre through the node's own `catalogue.queue_sync` (as `compagnon
+catalogue sync` does); the workers pick the jobs up on their next pass (≤ worker_interval).
+
+Figure: records imported / (last job's finished_at - first job's queued_at), both stamped by
+the aggregator; and per CPU-second of the aggregator's two processes (all their threads).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+from sqlalchemy import select
+
+from bench import datagen, node
+from bench.procs import BenchError, Process, cpu_seconds, start
+from bench.report import Measure
+from bench.scenarios.context import Bench
+from bench.scenarios.timeline import ADMIN_DSN
+from compagnon import operations
+from compagnon.federation import catalogue
+from compagnon.storage.db import create_engine, create_sessionmaker
+from compagnon.storage.models import Actor
+
+GOAL = 3000.0  # records/s
+BENCH_DATABASE = "compagnon_bench_sync"
+CENTRES = 4
+POLL_INTERVAL = 0.05
+TRAINER = "catalogue"
+
+
+async def run(bench: Bench) -> list[Measure]:
+    name = f"aggregator catalogue sync of {bench.sizes.sync_records:,} remote resources, PostgreSQL"
+    try:
+        async with _postgres_database() as url:
+            return await _run(bench, url, name)
+    except (OSError, asyncpg.PostgresError) as exc:
+        return [Measure("sync", name, "records/s", [],
+                        note=f"not measured: PostgreSQL unavailable ({exc})")]
+
+
+@contextlib.asynccontextmanager
+async def _postgres_database() -> Any:
+    admin = await asyncpg.connect(ADMIN_DSN)
+    try:
+        await admin.execute(f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)")
+        await admin.execute(f"CREATE DATABASE {BENCH_DATABASE}")
+        base = ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
+        yield f"{base}/{BENCH_DATABASE}"
+    finally:
+        await admin.execute(f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)")
+        await admin.close()
+
+
+async def _centre(bench: Bench, index: int, count: int) -> node.CompagnonNode:
+    centre = node.CompagnonNode(node.NodeSpec(f"sync-centre{index}", bench.workdir))
+    await centre.create_user(TRAINER)
+    engine = create_engine(centre.settings.resolved_database_url)
+    try:
+        async with create_sessionmaker(engine)() as session:
+            author = await session.scalar(
+                select(Actor).where(Actor.username == TRAINER, Actor.is_local.is_(True)))
+    finally:
+        await engine.dispose()
+    assert author is not None
+    await asyncio.to_thread(datagen.load_centre_catalogue, str(centre.sqlite_path), author,
+                            centre.base_url, count, index)
+    return centre
+
+
+def _worker(aggregator: node.CompagnonNode) -> Process:
+    env = {**aggregator.env, "COMPAGNON_WORKER_NAME": "bench-extra-worker"}
+    return start("compagnon worker", [Path(sys.executable).parent / "compagnon", "worker"],
+                 log_path=aggregator.home / "worker.log", cwd=aggregator.home, env=env)
+
+
+async def _run(bench: Bench, url: str, name: str) -> list[Measure]:
+    total = bench.sizes.sync_records
+    per_centre = total // CENTRES
+    loading = time.perf_counter()
+    centres = [await _centre(bench, i, per_centre) for i in range(CENTRES)]
+    loaded = time.perf_counter() - loading
+    aggregator = node.CompagnonNode(node.NodeSpec("sync-aggregator", bench.workdir,
+                                                  run_worker=True, database_url=url))
+    await aggregator.create_user("national")  # migrations, node actors
+    extra: Process | None = None
+    try:
+        for centre in centres:
+            await centre.start()
+        await aggregator.start()
+        extra = _worker(aggregator)
+        await asyncio.sleep(1.0)  # the extra worker's start-up (imports, migrations check)
+        if not extra.alive:
+            raise BenchError(f"compagnon worker died: see {extra.log_path}")
+        pids = [aggregator.pid, extra.pid]
+        cpu_before = sum(cpu_seconds(pid) for pid in pids)
+        async with operations.federation(aggregator.settings) as ctx:
+            for centre in centres:
+                await catalogue.queue_sync(ctx, f"{centre.base_url}/users/{TRAINER}")
+        db = await asyncpg.connect(ADMIN_DSN.rsplit("/", 1)[0] + f"/{BENCH_DATABASE}")
+        try:
+            row = await _wait(db, bench.sizes.sync_deadline)
+        finally:
+            await db.close()
+        cpu = sum(cpu_seconds(pid) for pid in pids) - cpu_before
+    finally:
+        if extra is not None:
+            extra.stop()
+        aggregator.stop()
+        for centre in centres:
+            centre.stop()
+    seconds = (row["last"] - row["first"]).total_seconds()
+    imported = int(row["imported"])
+    rate = imported / seconds if seconds > 0 else 0.0
+    detail = {k: (str(v) if k in ("first", "last") else v) for k, v in dict(row).items()}
+    detail.update(seconds=round(seconds, 2), aggregator_cpu_s=round(cpu, 2),
+                  centres=CENTRES, load_s=round(loaded, 1))
+    complete = imported == per_centre * CENTRES and row["failed"] == 0
+    note = (f"{CENTRES} real centres (serve, SQLite) x {per_centre:,}; serve + 1 worker; "
+            f"{imported:,} imported in {seconds:.1f} s, {row['pages']} pages, "
+            f"{row['skipped']} skipped" + ("" if complete else " — INCOMPLETE"))
+    return [
+        Measure("sync", name, "records/s", [rate], f"≥ {GOAL:,.0f}/s", rate >= GOAL and complete,
+                note, detail),
+        Measure("sync", "catalogue sync per CPU-second of the aggregator (serve + worker)",
+                "records/s", [imported / cpu if cpu else 0.0], "", None,
+                f"{cpu:.1f} CPU-s over {seconds:.1f} s", {}),
+    ]
+
+
+async def _wait(db: asyncpg.Connection, deadline: float) -> asyncpg.Record:
+    """Poll the aggregator's jobs until none is pending (bounded by `deadline` seconds)."""
+    started = time.monotonic()
+    while True:
+        row = await db.fetchrow(
+            "SELECT count(*) FILTER (WHERE state = 'pending') AS pending,"
+            " count(*) FILTER (WHERE state = 'failed') AS failed,"
+            " coalesce(sum(imported), 0) AS imported, coalesce(sum(skipped), 0) AS skipped,"
+            " coalesce(sum(pages), 0) AS pages, min(queued_at) AS first,"
+            " max(finished_at) AS last, count(*) AS jobs FROM sync_jobs")
+        if row["jobs"] == CENTRES and row["pending"] == 0:
+            return row
+        if time.monotonic() - started > deadline:
+            raise BenchError(f"sync not finished in {deadline:.0f} s: {dict(row)}")
+        await asyncio.sleep(POLL_INTERVAL)
+
+
+

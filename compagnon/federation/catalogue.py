@@ -1,0 +1,374 @@
+"""Catalogue sync: page through a followed actor's outbox and import what we do not hold.
+
+The aggregator must hold every centre's whole catalogue, including what was published before
+it followed. When a Follow of ours is accepted (or `compagnon catalogue sync` asks), a job is
+queued (storage/queries/sync_jobs.py); the worker calls `sync_pass`, which claims due jobs and
+imports at most `catalogue_sync_pages_per_pass` pages among them, so a big catalogue never
+starves deliveries and inbound activities.
+
+Fetching: the outbox (an OrderedCollection) then `first` and each page's `next`, embedded or
+by URL, with the signed GET of fetch.py (instance actor; timeouts, size cap, SSRF guard, id
+check). Trust is same-origin: an outbox fetched from the actor's own host vouches for objects
+on that host attributed to that actor, and nothing else. Each page is imported in one
+transaction together with the job's progress (next page, counts), so a restart resumes from
+the last page and loses nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from compagnon.federation import fetch
+from compagnon.federation.context import FederationContext
+from compagnon.federation.convert import is_poll_vote, visibility_of
+from compagnon.federation.ingest import Incoming, store_remote_objects
+from compagnon.federation.jsonld import first_id
+from compagnon.federation.outbox.retry import classify, next_attempt
+from compagnon.federation.urls import host_of
+from compagnon.storage.models import Actor, utcnow
+from compagnon.storage.queries import sync_jobs
+from compagnon.storage.queries.sync_jobs import ClaimedJob, PageDone
+
+log = logging.getLogger(__name__)
+LEASE = timedelta(minutes=10)
+# Peers synced side by side in one pass (their fetches overlap). Few, so that the other
+# workers find due jobs too: a worker holds what it claimed until the end of its pass.
+MAX_JOBS_PER_PASS = 2
+PAGE_TYPES = frozenset({"OrderedCollectionPage", "CollectionPage"})
+COLLECTION_TYPES = frozenset({"OrderedCollection", "Collection"})
+MAX_ID_LENGTH = 2048  # objects.uri
+
+
+class PageError(Exception):
+    """The peer answered, but not with a usable collection page: the job ends (failed)."""
+
+
+class _Lost(Exception):
+    """Another worker took the job meanwhile: this page's import is rolled back."""
+
+
+@dataclass
+class SyncReport:
+    pages: int = 0
+    imported: int = 0
+    known: int = 0
+    skipped: int = 0
+    retried: int = 0
+    failed: int = 0
+    finished: int = 0
+
+    def add(self, other: SyncReport) -> None:
+        for name in ("pages", "imported", "known", "skipped", "retried", "failed", "finished"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+# --- reading pages (pure) ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Any]
+    next_url: str | None
+
+
+def _type_names(doc: dict[str, Any]) -> set[str]:
+    value = doc.get("type")
+    return {value} if isinstance(value, str) else {v for v in value or [] if isinstance(v, str)}
+
+
+def _items(doc: dict[str, Any]) -> list[Any]:
+    value = doc.get("orderedItems", doc.get("items"))
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def read_page(doc: dict[str, Any], url: str, actor_uri: str) -> tuple[Page, str | None]:
+    """The items and the next URL of a fetched document: the outbox itself (items embedded,
+    or a `first` page embedded or by URL) or one of its pages. Returns the page and, when
+    the document only points at its first page, that page's URL to fetch next."""
+    names = _type_names(doc)
+    if names & COLLECTION_TYPES:
+        first = doc.get("first")
+        if isinstance(first, dict):  # GoToSocial and others embed the first page
+            if _items(first) or isinstance(first.get("next"), str) or "orderedItems" in first:
+                return _checked(Page(_items(first), _next_of(first)), first, actor_uri), None
+            first = first.get("id")
+        if isinstance(first, str):
+            return Page(_items(doc), None), _same_origin(first, actor_uri)
+        return Page(_items(doc), None), None  # not paged: everything is here
+    if names & PAGE_TYPES:
+        return _checked(Page(_items(doc), _next_of(doc)), doc, actor_uri), None
+    shown = ", ".join(sorted(names)) or "no type"
+    raise PageError(f"{url} is not a collection page ({shown})")
+
+
+def _next_of(doc: dict[str, Any]) -> str | None:
+    value = doc.get("next")
+    if isinstance(value, dict):
+        value = value.get("id")
+    return value if isinstance(value, str) and value else None
+
+
+def _same_origin(url: str, actor_uri: str) -> str:
+    if host_of(url) != host_of(actor_uri):
+        raise PageError(f"outbox page {url[:200]} is not on the actor's host")
+    return url
+
+
+def _checked(page: Page, doc: dict[str, Any], actor_uri: str) -> Page:
+    if isinstance(doc.get("id"), str):
+        _same_origin(doc["id"], actor_uri)
+    if page.next_url is not None:
+        _same_origin(page.next_url, actor_uri)
+    return page
+
+
+@dataclass
+class Picked:
+    objects: list[dict[str, Any]] = field(default_factory=list)
+    skipped: Counter[str] = field(default_factory=Counter)
+
+
+def pick_objects(items: list[Any], actor_uri: str, followers_url: str) -> Picked:
+    """The objects of an outbox page we may import: embedded in a Create by the actor, on the
+    actor's host, attributed to the actor, not a direct message nor a poll vote. Everything
+    else is counted, by reason."""
+    picked = Picked()
+    host = host_of(actor_uri)
+    for item in items:
+        reason = _refusal(item, actor_uri, host, followers_url)
+        if reason:
+            picked.skipped[reason] += 1
+        else:
+            picked.objects.append(item["object"])
+    return picked
+
+
+def _refusal(item: Any, actor_uri: str, host: str, followers_url: str) -> str | None:
+    if isinstance(item, str):
+        return "activity not embedded"
+    if not isinstance(item, dict):
+        return "not an activity"
+    if item.get("type") != "Create":
+        return f"{str(item.get('type'))[:40]} is not a Create"
+    if first_id(item.get("actor")) != actor_uri:
+        return "activity by another actor"
+    obj = item.get("object")
+    if isinstance(obj, str):
+        return "object not embedded"
+    if not isinstance(obj, dict) or not isinstance(obj.get("id"), str):
+        return "object without an id"
+    if len(obj["id"]) > MAX_ID_LENGTH:
+        return "object id too long"
+    if host_of(obj["id"]) != host:
+        return "object on another host"
+    owner = first_id(obj.get("attributedTo")) or first_id(obj.get("actor"))
+    if owner is not None and owner != actor_uri:
+        return "object attributed to someone else"
+    if is_poll_vote(obj):
+        return "poll vote"
+    if visibility_of(obj, followers_url) == "direct":
+        return "direct message"
+    return None
+
+
+# --- running jobs -------------------------------------------------------------------------
+
+Progress = Callable[[ClaimedJob, SyncReport], None]
+
+
+class JobRunner:
+    """Runs claimed jobs page by page for one worker (named: claims carry the name)."""
+
+    def __init__(self, ctx: FederationContext, worker: str) -> None:
+        self.ctx = ctx
+        self.worker = worker
+
+    async def _fetch(self, url: str) -> dict[str, Any]:
+        return await fetch.fetch_json(
+            self.ctx.http,
+            url,
+            signer=self.ctx.instance_signer(),
+            allow_private=self.ctx.allow_private,
+            max_bytes=self.ctx.settings.max_body_bytes,
+        )
+
+    async def run(
+        self, job: ClaimedJob, pages: int, now: datetime, progress: Progress | None = None
+    ) -> SyncReport:
+        """Up to `pages` pages of one claimed job; then the job is released (or finished,
+        or rescheduled after a failure)."""
+        report = SyncReport()
+        for _ in range(pages):
+            try:
+                job = await self._one_page(job, report)
+            except _Lost:
+                log.info("sync job %s was taken by another worker", job.id)
+                return report
+            except (fetch.FetchError, PageError) as exc:
+                await self._failed(job, exc, now, report)
+                return report
+            except Exception as exc:  # a bug or the database: retried later, never a stuck pass
+                log.exception("sync job %s failed on a page", job.id)
+                await self._failed(job, exc, now, report)
+                return report
+            if progress is not None:
+                progress(job, report)
+            if job.next_url is None:  # finished
+                report.finished += 1
+                return report
+        delay = timedelta(seconds=max(0.0, self.ctx.settings.catalogue_sync_page_delay))
+        async with self.ctx.sessions.begin() as session:
+            await sync_jobs.release(session, job.id, self.worker, utcnow() + delay)
+        return report
+
+    async def _one_page(self, job: ClaimedJob, report: SyncReport) -> ClaimedJob:
+        url = job.next_url or job.outbox_url
+        if job.next_url is None:
+            _same_origin(job.outbox_url, job.actor_uri)
+        doc = await self._fetch(url)
+        page, first = read_page(doc, url, job.actor_uri)
+        next_url = first or page.next_url
+        if next_url == url:
+            next_url = None  # a page pointing at itself: nothing more to read
+        async with self.ctx.sessions.begin() as session:
+            actor = await session.get(Actor, job.actor_id)
+            if actor is None:
+                raise PageError("the actor is no longer known")
+            picked = pick_objects(page.items, actor.uri, actor.followers_url)
+            stored = await store_remote_objects(
+                session, [Incoming(actor, obj) for obj in picked.objects]
+            )
+            imported = len(stored)
+            known = len({o["id"] for o in picked.objects}) - imported
+            skipped = sum(picked.skipped.values())
+            quiet = job.quiet_pages + 1 if (known and not imported) else 0
+            depth = self.ctx.settings.catalogue_resync_depth
+            finished = next_url is None or (not job.full and quiet >= depth)
+            done = PageDone(job.next_url, next_url, imported, known, skipped, finished, quiet)
+            if not await sync_jobs.save_page(session, job.id, self.worker, done):
+                raise _Lost()
+        if picked.skipped:
+            log.info("sync of %s: skipped %s", job.actor_uri, dict(picked.skipped))
+        report.pages += 1
+        report.imported += imported
+        report.known += known
+        report.skipped += skipped
+        return ClaimedJob(
+            job.id,
+            job.actor_id,
+            job.actor_uri,
+            job.outbox_url,
+            None if finished else next_url,
+            job.full,
+            quiet,
+            0,
+            job.queued_at,
+        )
+
+    async def _failed(
+        self, job: ClaimedJob, exc: Exception, now: datetime, report: SyncReport
+    ) -> None:
+        """Network trouble and 5xx are retried with the delivery backoff; a 4xx (410: gone)
+        or a document that is not a collection page ends the job, with the reason kept."""
+        error = str(exc) if isinstance(exc, fetch.FetchError | PageError) else repr(exc)
+        retry_at: datetime | None = None
+        if isinstance(exc, fetch.FetchError):
+            verdict = classify(exc.status, exc.reason)
+            if verdict.kind == "retry":
+                retry_at = next_attempt(job.attempts + 1, now, job.queued_at)
+        elif not isinstance(exc, PageError):
+            retry_at = next_attempt(job.attempts + 1, now, job.queued_at)
+        async with self.ctx.sessions.begin() as session:
+            await sync_jobs.record_failure(session, job.id, self.worker, error, retry_at)
+        if retry_at is None:
+            report.failed += 1
+            log.warning("sync of %s failed: %s", job.actor_uri, error)
+        else:
+            report.retried += 1
+            log.info("sync of %s: %s; trying again at %s", job.actor_uri, error, retry_at)
+
+
+async def sync_pass(ctx: FederationContext, worker: str, now: datetime | None = None) -> SyncReport:
+    """One bounded pass for the worker: claim due jobs, import at most
+    `catalogue_sync_pages_per_pass` pages among them (peers side by side), release them."""
+    budget = ctx.settings.catalogue_sync_pages_per_pass
+    report = SyncReport()
+    if budget <= 0:
+        return report
+    moment = now or utcnow()
+    async with ctx.sessions.begin() as session:
+        claimed = await sync_jobs.claim_due(
+            session, worker, min(budget, MAX_JOBS_PER_PASS), LEASE, moment
+        )
+    if not claimed:
+        return report
+    # With a delay between pages, each peer gets one page per pass (the delay is the bound).
+    share = 1 if ctx.settings.catalogue_sync_page_delay > 0 else max(1, budget // len(claimed))
+    runner = JobRunner(ctx, worker)
+    for result in await asyncio.gather(*(runner.run(job, share, moment) for job in claimed)):
+        report.add(result)
+    return report
+
+
+async def release_claims(ctx: FederationContext, worker: str) -> int:
+    async with ctx.sessions.begin() as session:
+        return await sync_jobs.release_claims(session, worker)
+
+
+# --- on demand (the CLI) ------------------------------------------------------------------
+
+
+class SyncRequestError(Exception):
+    """The actor cannot be synced; the message says why."""
+
+
+async def queue_sync(
+    ctx: FederationContext, handle_or_url: str, *, full: bool | None = None
+) -> tuple[str, int]:
+    """Find the actor (WebFinger handle or URL) and queue a sync of its outbox: (actor uri,
+    job id). Only the actor is fetched here; the outbox is the worker's (or run_now's)."""
+    from compagnon.federation.resolver import ResolveError, Resolver
+
+    try:
+        actor = await Resolver(ctx).find(handle_or_url)
+    except ResolveError as exc:
+        raise SyncRequestError(str(exc)) from None
+    if actor.is_local:
+        raise SyncRequestError(f"{actor.uri} is an actor of this node")
+    if not actor.outbox:
+        raise SyncRequestError(f"{actor.uri} publishes no outbox")
+    async with ctx.sessions.begin() as session:
+        job = await sync_jobs.queue(session, actor.id, actor.outbox, full=full)
+        return actor.uri, job.id
+
+
+async def run_now(
+    ctx: FederationContext, job_id: int, worker: str, progress: Progress | None = None
+) -> SyncReport:
+    """Run one queued job here, page after page, until it ends or must wait for a retry
+    (then the worker takes it up). Claimed like any worker would, so a running worker never
+    imports the same page; `catalogue_sync_page_delay` is kept between pages."""
+    report = SyncReport()
+    runner = JobRunner(ctx, worker)
+    delay = max(0.0, ctx.settings.catalogue_sync_page_delay)
+    while True:
+        async with ctx.sessions.begin() as session:
+            claimed = await sync_jobs.claim_due(session, worker, 1, LEASE, only=job_id)
+        if not claimed:
+            return report  # done, failed, waiting for a retry, or held by a worker
+        step = await runner.run(claimed[0], 1, utcnow())
+        report.add(step)
+        if progress is not None:
+            progress(claimed[0], report)
+        if step.finished or step.failed or step.retried or not step.pages:
+            return report
+        if delay:
+            await asyncio.sleep(delay)

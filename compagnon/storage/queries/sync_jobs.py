@@ -1,0 +1,243 @@
+"""Catalogue sync jobs: one row per remote actor whose outbox we page through, claimed by
+workers the way deliveries are (one UPDATE ... RETURNING; SKIP LOCKED on PostgreSQL)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from compagnon.storage.models import Actor, SyncJob, utcnow
+
+PENDING, DONE, FAILED = "pending", "done", "failed"
+
+
+def _insert_for(session: AsyncSession) -> Any:
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    return pg_insert if dialect == "postgresql" else sqlite_insert
+
+
+async def queue(
+    session: AsyncSession, actor_id: int, outbox_url: str, *, full: bool | None = None
+) -> SyncJob:
+    """Queue a sync of the actor's outbox; nothing is fetched here (the worker does).
+
+    A job already pending is left as it is (a second Accept changes nothing). A finished job
+    is queued again from the top: as a re-sync (stops once pages bring nothing new) when the
+    last one completed, as a full walk when it failed or `full` is asked."""
+    now = utcnow()
+    fresh = {
+        "actor_id": actor_id,
+        "outbox_url": outbox_url,
+        "next_url": None,
+        "state": PENDING,
+        "full": True if full is None else full,
+        "pages": 0,
+        "quiet_pages": 0,
+        "imported": 0,
+        "known": 0,
+        "skipped": 0,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "last_error": None,
+        "claimed_by": None,
+        "claimed_until": None,
+        "queued_at": now,
+        "finished_at": None,
+    }
+    insert = _insert_for(session)
+    # ON CONFLICT: two local followers of the same actor accepted in one batch queue one job.
+    await session.execute(
+        insert(SyncJob).values(fresh).on_conflict_do_nothing(index_elements=["actor_id"])
+    )
+    job = await session.scalar(
+        select(SyncJob)
+        .where(SyncJob.actor_id == actor_id)
+        .execution_options(populate_existing=True)
+    )
+    assert job is not None
+    if job.state != PENDING:
+        resync = job.state == DONE if full is None else not full
+        fresh["full"] = not resync
+        for key, value in fresh.items():
+            setattr(job, key, value)
+        await session.flush()
+    elif full:
+        job.full = True
+    return job
+
+
+@dataclass(frozen=True)
+class ClaimedJob:
+    id: int
+    actor_id: int
+    actor_uri: str
+    outbox_url: str
+    next_url: str | None
+    full: bool
+    quiet_pages: int
+    attempts: int
+    queued_at: datetime
+
+
+async def claim_due(
+    session: AsyncSession,
+    worker: str,
+    limit: int,
+    lease: timedelta,
+    now: datetime | None = None,
+    *,
+    only: int | None = None,
+) -> list[ClaimedJob]:
+    """Take up to `limit` due jobs for this worker in one statement, so two workers (or two
+    processes) never hold the same job: see deliveries.claim_due for why it is one UPDATE."""
+    now = now or utcnow()
+    due = and_(
+        SyncJob.state == PENDING,
+        SyncJob.next_attempt_at <= now,
+        or_(SyncJob.claimed_until.is_(None), SyncJob.claimed_until < now),
+    )
+    if only is not None:  # the CLI running one job itself
+        due = and_(due, SyncJob.id == only)
+    inner = select(SyncJob.id).where(due).order_by(SyncJob.next_attempt_at).limit(limit)
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        inner = inner.with_for_update(skip_locked=True)
+    result = await session.execute(
+        update(SyncJob)
+        .where(SyncJob.id.in_(inner.scalar_subquery()))
+        .values(claimed_by=worker, claimed_until=now + lease)
+        .returning(SyncJob.id)
+        .execution_options(synchronize_session=False)
+    )
+    ids = list(result.scalars())
+    if not ids:
+        return []
+    rows = await session.execute(
+        select(SyncJob, Actor.uri)
+        .join(Actor, Actor.id == SyncJob.actor_id)
+        .where(SyncJob.id.in_(ids))
+        .order_by(SyncJob.id)
+        .execution_options(populate_existing=True)
+    )
+    return [
+        ClaimedJob(
+            j.id,
+            j.actor_id,
+            uri,
+            j.outbox_url,
+            j.next_url,
+            j.full,
+            j.quiet_pages,
+            j.attempts,
+            j.queued_at,
+        )
+        for j, uri in rows
+    ]
+
+
+@dataclass(frozen=True)
+class PageDone:
+    """What one page brought, saved with the page's objects in one transaction."""
+
+    fetched: str | None  # the job's next_url when the page was fetched (None: the outbox)
+    next_url: str | None
+    imported: int
+    known: int
+    skipped: int
+    finished: bool
+    quiet_pages: int
+
+
+async def save_page(session: AsyncSession, job_id: int, worker: str, page: PageDone) -> bool:
+    """Record a page as imported. Only while this worker holds the job and the job still
+    points at the page fetched: False means another worker took it meanwhile (the caller
+    rolls back, so the page is never imported twice)."""
+    fetched = (
+        SyncJob.next_url.is_(None) if page.fetched is None else SyncJob.next_url == page.fetched
+    )
+    values: dict[str, Any] = {
+        "next_url": page.next_url,
+        "pages": SyncJob.pages + 1,
+        "quiet_pages": page.quiet_pages,
+        "imported": SyncJob.imported + page.imported,
+        "known": SyncJob.known + page.known,
+        "skipped": SyncJob.skipped + page.skipped,
+        "attempts": 0,
+        "last_error": None,
+    }
+    if page.finished:
+        values.update(state=DONE, finished_at=utcnow(), claimed_by=None, claimed_until=None)
+    result = await session.execute(
+        update(SyncJob)
+        .where(
+            SyncJob.id == job_id,
+            SyncJob.state == PENDING,
+            SyncJob.claimed_by == worker,
+            fetched,
+        )
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def record_failure(
+    session: AsyncSession, job_id: int, worker: str, error: str, retry_at: datetime | None
+) -> None:
+    """A page could not be fetched or read: try again at `retry_at`, or (None) give up."""
+    values: dict[str, Any] = {
+        "attempts": SyncJob.attempts + 1,
+        "last_error": error[:2000],
+        "claimed_by": None,
+        "claimed_until": None,
+    }
+    if retry_at is None:
+        values.update(state=FAILED, finished_at=utcnow())
+    else:
+        values["next_attempt_at"] = retry_at
+    await session.execute(
+        update(SyncJob)
+        .where(SyncJob.id == job_id, SyncJob.claimed_by == worker)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def release(session: AsyncSession, job_id: int, worker: str, due: datetime) -> None:
+    """This pass's share of pages is done: the job is free for any worker from `due` on."""
+    await session.execute(
+        update(SyncJob)
+        .where(SyncJob.id == job_id, SyncJob.claimed_by == worker)
+        .values(claimed_by=None, claimed_until=None, next_attempt_at=due)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def release_claims(session: AsyncSession, worker: str) -> int:
+    """A restarted worker takes back the jobs its previous run held."""
+    result = await session.execute(
+        update(SyncJob)
+        .where(SyncJob.state == PENDING, SyncJob.claimed_by == worker)
+        .values(claimed_by=None, claimed_until=None)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def by_actor(session: AsyncSession, actor_id: int) -> SyncJob | None:
+    return await session.scalar(
+        select(SyncJob)
+        .where(SyncJob.actor_id == actor_id)
+        .execution_options(populate_existing=True)
+    )
+
+
+async def all_jobs(session: AsyncSession) -> list[tuple[SyncJob, str]]:
+    rows = await session.execute(
+        select(SyncJob, Actor.uri).join(Actor, Actor.id == SyncJob.actor_id).order_by(SyncJob.id)
+    )
+    return [(job, uri) for job, uri in rows]

@@ -148,8 +148,10 @@ async def outbox(request: web.Request) -> web.StreamResponse:
         return who
     max_id = request.query.get("max_id")
     async with request.app[SESSIONS]() as session:
-        total = await object_queries.count_by_actor(session, found.id)
         if request.query.get("page") is None and max_id is None:
+            # Counted for the collection only: a page needs no total, and counting a big
+            # catalogue for each of its pages would cost a harvester's walk dearly.
+            total = await object_queries.count_by_actor(session, found.id)
             return activity_json(
                 {
                     "@context": OUR_CONTEXT,

@@ -204,40 +204,70 @@ class JobRunner:
         self, job: ClaimedJob, pages: int, now: datetime, progress: Progress | None = None
     ) -> SyncReport:
         """Up to `pages` pages of one claimed job; then the job is released (or finished,
-        or rescheduled after a failure)."""
+        or rescheduled after a failure). The next page is fetched while this one is stored:
+        the peer's time to serve a page and ours to store one overlap."""
         report = SyncReport()
-        for _ in range(pages):
-            try:
-                job = await self._one_page(job, report)
-            except _Lost:
-                log.info("sync job %s was taken by another worker", job.id)
-                return report
-            except (fetch.FetchError, PageError) as exc:
-                await self._failed(job, exc, now, report)
-                return report
-            except Exception as exc:  # a bug or the database: retried later, never a stuck pass
-                log.exception("sync job %s failed on a page", job.id)
-                await self._failed(job, exc, now, report)
-                return report
-            if progress is not None:
-                progress(job, report)
-            if job.next_url is None:  # finished
-                report.finished += 1
-                return report
+        ahead: asyncio.Task[dict[str, Any]] | None = None
+        try:
+            for left in range(pages, 0, -1):
+                try:
+                    job, ahead = await self._one_page(job, report, ahead, prefetch=left > 1)
+                except _Lost:
+                    log.info("sync job %s was taken by another worker", job.id)
+                    return report
+                except (fetch.FetchError, PageError) as exc:
+                    await self._failed(job, exc, now, report)
+                    return report
+                except Exception as exc:  # a bug or the database: retried later, never stuck
+                    log.exception("sync job %s failed on a page", job.id)
+                    await self._failed(job, exc, now, report)
+                    return report
+                if progress is not None:
+                    progress(job, report)
+                if job.next_url is None:  # finished
+                    report.finished += 1
+                    return report
+        finally:
+            if ahead is not None and not ahead.done():
+                ahead.cancel()
+                await asyncio.gather(ahead, return_exceptions=True)
         delay = timedelta(seconds=max(0.0, self.ctx.settings.catalogue_sync_page_delay))
         async with self.ctx.sessions.begin() as session:
             await sync_jobs.release(session, job.id, self.worker, utcnow() + delay)
         return report
 
-    async def _one_page(self, job: ClaimedJob, report: SyncReport) -> ClaimedJob:
+    async def _one_page(
+        self,
+        job: ClaimedJob,
+        report: SyncReport,
+        ahead: asyncio.Task[dict[str, Any]] | None,
+        *,
+        prefetch: bool,
+    ) -> tuple[ClaimedJob, asyncio.Task[dict[str, Any]] | None]:
+        """Import the job's next page (fetched ahead by the previous call when `ahead` is
+        given); returns the job moved on, and the fetch of the page after, started when
+        `prefetch` allows one more page."""
         url = job.next_url or job.outbox_url
         if job.next_url is None:
             _same_origin(job.outbox_url, job.actor_uri)
-        doc = await self._fetch(url)
+        doc = await (ahead if ahead is not None else self._fetch(url))
         page, first = read_page(doc, url, job.actor_uri)
         next_url = first or page.next_url
         if next_url == url:
             next_url = None  # a page pointing at itself: nothing more to read
+        following = asyncio.create_task(self._fetch(next_url)) if prefetch and next_url else None
+        try:
+            return await self._store_page(job, report, page, next_url), following
+        except BaseException:
+            if following is not None:
+                following.cancel()
+                await asyncio.gather(following, return_exceptions=True)
+            raise
+
+    async def _store_page(
+        self, job: ClaimedJob, report: SyncReport, page: Page, next_url: str | None
+    ) -> ClaimedJob:
+        """The page's objects and the job's progress, in one transaction."""
         async with self.ctx.sessions.begin() as session:
             actor = await session.get(Actor, job.actor_id)
             if actor is None:

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,6 +23,7 @@ from compagnon.federation.jsonld import ids
 from compagnon.federation.sanitize import sanitize_html
 from compagnon.storage.models import Actor, Follow, Object, TimelineEntry, User
 
+OBJECTS = cast(Table, Object.__table__)
 # Bound parameters per IN (...) list: well under SQLite's 32,766 and PostgreSQL's 65,535.
 IN_CHUNK = 500
 
@@ -65,10 +66,13 @@ async def store_remote_objects(session: AsyncSession, items: Sequence[Incoming])
         return []
     rows = [prepare(item) for item in fresh.values()]
     insert = _insert_for(session)
-    result = await session.execute(
-        insert(Object)
+    # Core, not the ORM's bulk insert: nothing here needs ORM objects, and the ORM layer was
+    # a tenth of a catalogue sync's CPU.
+    connection = await session.connection()
+    result = await connection.execute(
+        insert(OBJECTS)
         .on_conflict_do_nothing(index_elements=["uri"])  # another worker stored it meanwhile
-        .returning(Object.id, Object.uri),
+        .returning(OBJECTS.c.id, OBJECTS.c.uri),
         rows,
     )
     new_ids = {uri: object_id for object_id, uri in result.all()}
@@ -126,8 +130,11 @@ async def _push_to_readers(
         entries.extend({"user_id": user_id, "object_id": obj.id} for user_id in sorted(readers))
     if entries:
         insert = _insert_for(session)
-        await session.execute(
-            insert(TimelineEntry).on_conflict_do_nothing(index_elements=["user_id", "object_id"]),
+        connection = await session.connection()
+        await connection.execute(
+            insert(cast(Table, TimelineEntry.__table__)).on_conflict_do_nothing(
+                index_elements=["user_id", "object_id"]
+            ),
             entries,
         )
 

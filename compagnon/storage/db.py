@@ -51,8 +51,11 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         engine = create_async_engine(url, echo=echo, **JSON_CODEC)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
+    # No pre-ping: it costs a round trip on every checkout (12 % of a catalogue sync's CPU).
+    # After a server restart a pooled connection fails once; SQLAlchemy then invalidates the
+    # pool's older connections, the request answers 503 and the worker retries its pass.
     return create_async_engine(
-        url, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True, **JSON_CODEC
+        url, echo=echo, pool_size=10, max_overflow=10, pool_recycle=3600, **JSON_CODEC
     )
 
 

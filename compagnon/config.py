@@ -59,6 +59,11 @@ class Settings:
     fetch_read_timeout: float = _setting(10.0, "Read timeout for outbound requests (s).")
     fetch_total_timeout: float = _setting(30.0, "Total time allowed for one outbound request (s).")
     delivery_concurrency: int = _setting(32, "Deliveries in flight at once per worker.")
+    outbox_page_size: int = _setting(
+        100,
+        "Items per page of an actor's outbox, the catalogue that aggregators and harvesters "
+        "page through (a page also ends before 512 KB, so it stays under peers' size caps).",
+    )
     catalogue_sync_pages_per_pass: int = _setting(
         10,
         "Outbox pages a worker imports per pass when syncing followed catalogues (0: no sync); "

@@ -32,7 +32,8 @@ from tests.support.nodes import Node, free_port, settle
 from tests.support.resources import QUIZ
 
 AP = "application/activity+json"
-RESOURCES, POSTS = 30, 15  # 45 public items: three pages of our outbox (20 a page)
+RESOURCES, POSTS = 30, 15  # 45 public items: three pages of A's outbox at 20 a page
+PAGE = 20
 
 
 async def publish_catalogue(node: Node, username: str) -> list[str]:
@@ -72,7 +73,10 @@ async def remote_objects(node: Node, author_domain: str) -> list[Object]:
 async def test_following_a_centre_imports_its_earlier_public_catalogue_once(
     make_node: NodeFactory, backend: str
 ) -> None:
-    a, b = await make_node("a", backend=backend), await make_node("b", backend=backend)
+    a, b = (
+        await make_node("a", backend=backend, outbox_page_size=PAGE),
+        await make_node("b", backend=backend),
+    )
     await a.create_user("ana")
     bruno = await b.create_user("bruno")
     published = await publish_catalogue(a, "ana")
@@ -119,7 +123,7 @@ async def test_following_a_centre_imports_its_earlier_public_catalogue_once(
 async def test_a_sync_interrupted_by_the_centre_going_down_resumes_where_it_stopped(
     make_node: NodeFactory, backend: str
 ) -> None:
-    a = await make_node("a", backend=backend)
+    a = await make_node("a", backend=backend, outbox_page_size=PAGE)
     b = await make_node("b", backend=backend, catalogue_sync_pages_per_pass=1)
     await a.create_user("ana")
     await b.create_user("bruno")
@@ -318,7 +322,10 @@ async def test_an_outbox_page_that_is_not_a_collection_page_ends_the_job(
 
 
 async def test_two_workers_never_import_the_same_page(make_node: NodeFactory, backend: str) -> None:
-    a, b = await make_node("a", backend=backend), await make_node("b", backend=backend)
+    a, b = (
+        await make_node("a", backend=backend, outbox_page_size=PAGE),
+        await make_node("b", backend=backend),
+    )
     await a.create_user("ana")
     await b.create_user("bruno")
     published = await publish_catalogue(a, "ana")
@@ -386,7 +393,7 @@ async def test_due_sync_jobs_go_to_exactly_one_worker(database_url: str) -> None
 async def test_catalogue_commands(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], make_node: NodeFactory
 ) -> None:
-    a = await make_node("a")
+    a = await make_node("a", outbox_page_size=PAGE)
     await a.create_user("ana")
     published = await publish_catalogue(a, "ana")
     args = [

@@ -108,7 +108,7 @@ async def test_host_meta_and_nodeinfo(make_node: NodeFactory) -> None:
 
 
 async def test_collections_are_paged(make_node: NodeFactory) -> None:
-    node = await make_node("a")
+    node = await make_node("a", outbox_page_size=20)
     alice = await node.create_user("alice")
     for n in range(25):
         await node.post("alice", f"post {n}")
@@ -127,6 +127,25 @@ async def test_collections_are_paged(make_node: NodeFactory) -> None:
     assert contents[0] == "<p>post 24</p>"
     assert not any("only followers" in c for c in contents)
     assert followers["totalItems"] == 0
+
+
+async def test_an_outbox_page_stays_under_half_a_megabyte(make_node: NodeFactory) -> None:
+    """Long posts end a page early, so a peer's 1 MB fetch cap never cuts the catalogue."""
+    node = await make_node("a")
+    alice = await node.create_user("alice")
+    for n in range(12):
+        await node.post("alice", f"long post {n} " + "words of a long module description " * 1500)
+    async with httpx.AsyncClient() as http:
+        outbox = (await http.get(alice.outbox, headers={"Accept": AP})).json()
+        pages = [await http.get(outbox["first"], headers={"Accept": AP})]
+        while "next" in (doc := pages[-1].json()) and len(pages) < 10:
+            pages.append(await http.get(doc["next"], headers={"Accept": AP}))
+    assert len(pages) > 1
+    assert all(len(page.content) < 600_000 for page in pages)
+    contents = [a["object"]["content"] for p in pages for a in p.json()["orderedItems"]]
+    assert [c.split(" words")[0] for c in contents] == [
+        f"<p>long post {n}" for n in reversed(range(12))
+    ]
 
 
 async def test_cached_remote_actor_is_refreshed_after_a_day(make_node: NodeFactory) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from aiohttp import web
 
 from compagnon.federation.convert import to_actor_document, to_note, to_tombstone
@@ -23,7 +24,10 @@ from compagnon.storage.queries import actors as actor_queries
 from compagnon.storage.queries import follows as follow_queries
 from compagnon.storage.queries import objects as object_queries
 
-PAGE_SIZE = 20
+PAGE_SIZE = 20  # followers and following
+# An outbox page ends before this many bytes of items: peers cap what they fetch (we do at
+# 1 MB), and a page of long posts must stay readable for them.
+OUTBOX_PAGE_BYTES = 512 * 1024
 
 
 async def _local_actor(request: web.Request) -> Actor:
@@ -162,18 +166,27 @@ async def outbox(request: web.Request) -> web.StreamResponse:
                 }
             )
         before = int(max_id) if max_id and max_id.isdigit() else None
-        rows = await activities.outbox_page(session, found.uri, PAGE_SIZE + 1, before)
-    visible = [r for r in rows[:PAGE_SIZE] if _is_public(r.raw)]
+        size = max(1, request.app[SETTINGS].outbox_page_size)
+        rows = await activities.outbox_page(session, found.uri, size + 1, before)
+    # A page ends at `size` items or before OUTBOX_PAGE_BYTES, whichever comes first.
+    page_rows = rows[:size]
+    taken, used = 0, 0
+    for row in page_rows:
+        cost = len(orjson.dumps(row.raw))
+        if taken and used + cost > OUTBOX_PAGE_BYTES:
+            break
+        taken, used = taken + 1, used + cost
+    kept = page_rows[:taken]
     page_id = f"{found.outbox}?page=true" + (f"&max_id={max_id}" if max_id else "")
     doc: dict[str, Any] = {
         "@context": OUR_CONTEXT,
         "id": page_id,
         "type": "OrderedCollectionPage",
         "partOf": found.outbox,
-        "orderedItems": [_strip(r.raw) for r in visible],
+        "orderedItems": [_strip(r.raw) for r in kept if _is_public(r.raw)],
     }
-    if len(rows) > PAGE_SIZE:
-        doc["next"] = f"{found.outbox}?page=true&max_id={rows[PAGE_SIZE - 1].id}"
+    if kept and (taken < len(page_rows) or len(rows) > size):
+        doc["next"] = f"{found.outbox}?page=true&max_id={kept[-1].id}"
     return activity_json(doc)
 
 

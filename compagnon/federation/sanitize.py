@@ -67,7 +67,10 @@ def sanitize_html(html: str) -> str:
     if not isinstance(html, str) or not html:
         return ""
     try:
-        return _rewrite_blocks(_cleaner().clean(html))
+        cleaned = _cleaner().clean(html)
+        if ' class=""' in cleaned:
+            cleaned = _EMPTY_CLASS.sub(r"\1", cleaned)
+        return _rewrite_blocks(cleaned)
     except Exception:
         # nh3 has no known failure on str input, but a crash here would stop the worker on
         # one hostile post. Escaping everything is always safe, if ugly.
@@ -81,8 +84,8 @@ def _cleaner() -> nh3.Cleaner:
     return nh3.Cleaner(
         tags=set(ALLOWED_TAGS | _HEADINGS | _BLOCKS),
         clean_content_tags=set(_DROP_WITH_CONTENT),
-        attributes={"*": set(), "a": {"href", "class"}, "span": {"class"}},
-        attribute_filter=_microformat_classes_only,
+        attributes={"*": set(), "a": {"href"}},
+        allowed_classes={"a": set(MICROFORMAT_CLASSES), "span": set(MICROFORMAT_CLASSES)},
         set_tag_attribute_values={"a": {"target": "_blank"}},
         link_rel=LINK_REL,
         url_schemes=set(LINK_PROTOCOLS),
@@ -91,11 +94,10 @@ def _cleaner() -> nh3.Cleaner:
     )
 
 
-def _microformat_classes_only(tag: str, attribute: str, value: str) -> str | None:
-    if attribute != "class":
-        return value
-    kept = " ".join(dict.fromkeys(c for c in value.split() if c in MICROFORMAT_CLASSES))
-    return kept or None  # no empty class="" left behind
+# allowed_classes leaves class="" where no class survived; it is dropped after cleaning (a
+# Python attribute callback instead cost a third of the cleaning time). In the cleaner's
+# output ' class=""' can only be an attribute: a quote inside an attribute value is &quot;.
+_EMPTY_CLASS: Final = re.compile(r'(<(?:a|span)\b[^<>]*?) class=""')
 
 
 # Block elements outside the allow-list are kept by the cleaner (with no attributes) only to

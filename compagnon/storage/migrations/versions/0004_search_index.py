@@ -1,0 +1,84 @@
+"""search index
+
+Revision ID: 0004
+Revises: 0003
+Create Date: 2026-11-23 11:30:00.000000
+
+The facet tables are plain tables (models.SearchEntry, SearchTerm). The full text differs by
+database, in raw DDL: an FTS5 table on SQLite whose rowid is the entry's sort key, a
+tsvector column with a GIN index on PostgreSQL ('simple': resources are multilingual, and
+domain/facets.py already lower-cases and strips accents).
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+import compagnon.storage.models
+
+revision: str = "0004"
+down_revision: str | None = "0003"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+FACETS = ("language", "eqf", "isced", "resource_type", "licence")
+
+
+def upgrade() -> None:
+    op.create_table(
+        "search_entries",
+        sa.Column("sort_key", BigId, autoincrement=False, nullable=False),
+        sa.Column("object_id", BigId, nullable=False),
+        sa.Column("actor_id", BigId, nullable=False),
+        sa.Column("published", compagnon.storage.models.UTCDateTime(), nullable=False),
+        sa.Column("visibility", sa.String(length=16), nullable=False),
+        sa.Column("language", sa.String(length=8), nullable=True),
+        sa.Column("eqf", sa.Integer(), nullable=True),
+        sa.Column("isced", sa.String(length=4), nullable=True),
+        sa.Column("resource_type", sa.String(length=64), nullable=True),
+        sa.Column("licence", sa.String(length=512), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["object_id"],
+            ["objects.id"],
+            name=op.f("fk_search_entries_object_id_objects"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("sort_key", name=op.f("pk_search_entries")),
+        sa.UniqueConstraint("object_id", name=op.f("uq_search_entries_object_id")),
+    )
+    for column in FACETS:
+        op.create_index(
+            op.f(f"ix_search_entries_{column}"), "search_entries", [column], unique=False
+        )
+    op.create_table(
+        "search_terms",
+        sa.Column("term", sa.String(length=512), nullable=False),
+        sa.Column("sort_key", BigId, nullable=False),
+        sa.Column("label", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["sort_key"],
+            ["search_entries.sort_key"],
+            name=op.f("fk_search_terms_sort_key_search_entries"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("term", "sort_key", name=op.f("pk_search_terms")),
+    )
+    op.create_index(op.f("ix_search_terms_sort_key"), "search_terms", ["sort_key"], unique=False)
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("ALTER TABLE search_entries ADD COLUMN tsv tsvector NOT NULL")
+        op.execute("CREATE INDEX ix_search_entries_tsv ON search_entries USING gin (tsv)")
+    else:
+        # Words are stored normalised (domain/facets.py), so the tokenizer only splits them.
+        op.execute("CREATE VIRTUAL TABLE search_fts USING fts5(words, tokenize='unicode61')")
+
+
+def downgrade() -> None:
+    if op.get_bind().dialect.name != "postgresql":
+        op.execute("DROP TABLE search_fts")
+    op.drop_index(op.f("ix_search_terms_sort_key"), table_name="search_terms")
+    op.drop_table("search_terms")
+    for column in FACETS:
+        op.drop_index(op.f(f"ix_search_entries_{column}"), table_name="search_entries")
+    op.drop_table("search_entries")

@@ -1,0 +1,309 @@
+"""The search index of learning resources, ours and our peers': keeping it current
+(`index_objects`, `unindex`) and the one search function (`search`).
+
+Tables (models.SearchEntry, SearchTerm and the full text of migration 0004): one entry per
+resource with its single-valued facets; one term row per competence; the words of title,
+description and keywords in an FTS5 table (SQLite, rowid = sort key) or a tsvector column
+with a GIN index (PostgreSQL). Every list is ordered by the sort key (domain/facets.py), so a
+page is an index range read backwards and the next page starts below the last key shown.
+
+Facet counts are taken over the newest COUNT_CAP matches, not all of them: counting every
+match of a common filter at a million resources costs a full index range per facet; the
+first thousand cost the same as the page itself. The page says "1,000+" when it stopped.
+"""
+
+from __future__ import annotations
+
+import typing
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    String,
+    Table,
+    Text,
+    bindparam,
+    cast,
+    column,
+    delete,
+    func,
+    insert,
+    literal,
+    literal_column,
+    select,
+    table,
+    text,
+    union_all,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from compagnon.domain.facets import extract, sort_key
+from compagnon.domain.search_query import SearchFilters, fts5_query, tsquery
+from compagnon.storage.models import (
+    FULL_TEXT_COLUMN,
+    FULL_TEXT_TABLE,
+    Actor,
+    Object,
+    SearchEntry,
+    SearchTerm,
+)
+
+PAGE_SIZE = 20
+COUNT_CAP = 1000
+CHUNK = 500  # ids per IN (...) list: SQLite's default limit of bound parameters is 999 or more
+
+IndexRow = tuple[int, datetime, int, dict[str, Any]]  # object id, published, actor id, AS2 doc
+
+entries = typing.cast(Table, SearchEntry.__table__)
+terms = typing.cast(Table, SearchTerm.__table__)
+fts = table(FULL_TEXT_TABLE, column("rowid", Integer), column("words", Text))
+# search_entries as PostgreSQL has it: with the tsvector column the models leave out.
+pg_entries = table(
+    "search_entries", *(column(c.name, c.type) for c in entries.c), column(FULL_TEXT_COLUMN)
+)
+FACET_COLUMNS = {
+    "lang": entries.c.language,
+    "eqf": entries.c.eqf,
+    "field": entries.c.isced,
+    "type": entries.c.resource_type,
+    "licence": entries.c.licence,
+}
+
+
+@dataclass(frozen=True)
+class Hit:
+    key: int
+    uri: str
+    title: str
+    published: datetime
+    author_name: str
+    author_handle: str
+    language: str | None
+    eqf: int | None
+    field: str | None
+    type: str | None
+    licence: str | None
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    value: str
+    count: int
+    label: str = ""  # the label the document carried (competences), for values we cannot name
+
+
+@dataclass
+class SearchPage:
+    hits: list[Hit]
+    next_before: int | None  # the cursor of the next (older) page, None on the last
+    matches: int  # counted up to COUNT_CAP
+    capped: bool  # more than COUNT_CAP match: matches and facet counts are of the newest
+    facets: dict[str, list[FacetValue]] = field(default_factory=dict)
+
+
+def _dialect(session: AsyncSession) -> str:
+    return session.bind.dialect.name if session.bind is not None else "sqlite"
+
+
+def _chunks(values: Sequence[int]) -> Iterable[Sequence[int]]:
+    for start in range(0, len(values), CHUNK):
+        yield values[start : start + CHUNK]
+
+
+async def unindex(session: AsyncSession, object_ids: Sequence[int]) -> None:
+    """Remove objects from the index (deleted, or no longer a public learning resource)."""
+    sqlite = _dialect(session) == "sqlite"
+    for ids in _chunks(list(object_ids)):
+        keys = select(entries.c.sort_key).where(entries.c.object_id.in_(ids))
+        if sqlite:  # a virtual table takes no foreign key: its rows go by hand
+            await session.execute(delete(fts).where(fts.c.rowid.in_(keys)))
+        await session.execute(delete(terms).where(terms.c.sort_key.in_(keys)))
+        await session.execute(delete(entries).where(entries.c.object_id.in_(ids)))
+
+
+async def index_objects(session: AsyncSession, rows: Sequence[IndexRow]) -> int:
+    """(Re-)index objects from their AS2 documents; idempotent, so an Update re-runs it.
+    Objects that are not public or unlisted learning resources are taken out of the index.
+    Returns how many are indexed."""
+    await unindex(session, [object_id for object_id, *_ in rows])
+    found: list[dict[str, Any]] = []
+    competences: list[dict[str, Any]] = []
+    for object_id, published, actor_id, doc in rows:
+        facets = extract(doc)
+        if facets is None:
+            continue
+        key = sort_key(published, object_id)
+        found.append(
+            {
+                "sort_key": key,
+                "object_id": object_id,
+                "actor_id": actor_id,
+                "published": published,
+                "visibility": facets.visibility,
+                "language": facets.language,
+                "eqf": facets.eqf,
+                "isced": facets.isced,
+                "resource_type": facets.resource_type,
+                "licence": facets.licence,
+                "words": facets.words,
+            }
+        )
+        competences += [{"term": t, "sort_key": key, "label": lb} for t, lb in facets.competences]
+    if not found:
+        return 0
+    if _dialect(session) == "postgresql":
+        simple: ColumnElement[Any] = literal_column("'simple'::regconfig")
+        await session.execute(
+            insert(pg_entries).values(tsv=func.to_tsvector(simple, bindparam("words"))), found
+        )
+    else:
+        await session.execute(
+            insert(entries),
+            [{k: v for k, v in row.items() if k != "words"} for row in found],
+        )
+        await session.execute(
+            insert(fts), [{"rowid": row["sort_key"], "words": row["words"]} for row in found]
+        )
+    if competences:
+        await session.execute(insert(terms), competences)
+    return len(found)
+
+
+def _matching(
+    dialect: str, filters: SearchFilters, visibilities: Sequence[str]
+) -> tuple[Select[Any], ColumnElement[Any]]:
+    """The keys of the entries that match, and the column to order them by: the table that
+    narrows most drives (full text, then competence, then the entries), so the database reads
+    its index backwards and stops at the page's end."""
+    query = select(entries.c.sort_key).where(entries.c.visibility.in_(visibilities))
+    order: ColumnElement[Any] = entries.c.sort_key
+    for name, col in FACET_COLUMNS.items():
+        value = getattr(filters, name)
+        if value is not None:
+            query = query.where(col == value)
+    if filters.competence is not None:
+        query = query.join(terms, terms.c.sort_key == entries.c.sort_key).where(
+            terms.c.term == filters.competence
+        )
+        order = terms.c.sort_key
+    if filters.words:
+        if dialect == "postgresql":
+            tsv: ColumnElement[Any] = literal_column(f"search_entries.{FULL_TEXT_COLUMN}")
+            query = query.where(
+                tsv.op("@@")(
+                    func.to_tsquery(literal_column("'simple'::regconfig"), tsquery(filters.words))
+                )
+            )
+        else:
+            query = query.join(fts, fts.c.rowid == entries.c.sort_key).where(
+                text(f"{FULL_TEXT_TABLE} MATCH :words").bindparams(words=fts5_query(filters.words))
+            )
+            order = fts.c.rowid
+    return query, order
+
+
+async def search(
+    session: AsyncSession,
+    filters: SearchFilters,
+    *,
+    before: int | None = None,
+    visibilities: Sequence[str] = ("public",),
+    limit: int = PAGE_SIZE,
+    count_cap: int = COUNT_CAP,
+    with_facets: bool = True,
+) -> SearchPage:
+    """Learning resources matching the words (all of them, as prefixes) and every facet
+    given, newest first, `limit` at a time below the cursor `before`; with the number of
+    matches and the facet counts of the current filters, both over at most `count_cap`."""
+    dialect = _dialect(session)
+    matching, order = _matching(dialect, filters, visibilities)
+    paged = matching.where(order < before) if before is not None else matching
+    page = paged.order_by(order.desc()).limit(limit + 1).subquery("page")
+    rows = (
+        await session.execute(
+            select(
+                entries,
+                Object.uri,
+                Object.name,
+                Actor.name.label("author_name"),
+                Actor.username,
+                Actor.domain,
+            )
+            .join(page, page.c.sort_key == entries.c.sort_key)
+            .join(Object, Object.id == entries.c.object_id)
+            .join(Actor, Actor.id == entries.c.actor_id)
+            .order_by(entries.c.sort_key.desc())
+        )
+    ).all()
+    hits = [
+        Hit(
+            key=r.sort_key,
+            uri=r.uri,
+            title=r.name or r.uri,
+            published=r.published,
+            author_name=r.author_name or r.username,
+            author_handle=f"{r.username}@{r.domain}",
+            language=r.language,
+            eqf=r.eqf,
+            field=r.isced,
+            type=r.resource_type,
+            licence=r.licence,
+        )
+        for r in rows[:limit]
+    ]
+    result = SearchPage(
+        hits=hits,
+        next_before=hits[-1].key if len(rows) > limit else None,
+        matches=len(hits),
+        capped=False,
+    )
+    if with_facets:
+        await _count(session, result, matching, order, count_cap)
+    return result
+
+
+async def _count(
+    session: AsyncSession,
+    result: SearchPage,
+    matching: Select[Any],
+    order: ColumnElement[Any],
+    cap: int,
+) -> None:
+    """Matches and facet counts over the newest `cap` + 1 matches (one statement)."""
+    newest = matching.order_by(order.desc()).limit(cap + 1).cte("newest")
+    joined = newest.join(entries, entries.c.sort_key == newest.c.sort_key)
+    parts: list[Any] = [
+        select(
+            literal("total").label("facet"),
+            cast(literal(None), String).label("value"),
+            func.count().label("n"),
+            literal("").label("label"),
+        ).select_from(newest)
+    ]
+    for name, col in FACET_COLUMNS.items():
+        parts.append(
+            select(literal(name), cast(col, String), func.count(), literal(""))
+            .select_from(joined)
+            .where(col.is_not(None))
+            .group_by(col)
+        )
+    parts.append(
+        select(literal("competence"), terms.c.term, func.count(), func.max(terms.c.label))
+        .select_from(newest.join(terms, terms.c.sort_key == newest.c.sort_key))
+        .group_by(terms.c.term)
+    )
+    facets: dict[str, list[FacetValue]] = {}
+    for facet, value, n, label in (await session.execute(union_all(*parts))).all():
+        if facet == "total":
+            result.matches = min(int(n), cap)
+            result.capped = int(n) > cap
+        else:
+            facets.setdefault(facet, []).append(FacetValue(str(value), int(n), label or ""))
+    for values in facets.values():
+        values.sort(key=lambda v: (-v.count, v.value))
+    result.facets = facets

@@ -21,6 +21,7 @@ from compagnon.federation.convert import (
 from compagnon.federation.jsonld import first_id, ids
 from compagnon.federation.outbox import publish
 from compagnon.federation.sanitize import html_to_text, sanitize_html
+from compagnon.federation.search_index import forget, index_stored
 from compagnon.federation.urls import host_of
 from compagnon.storage.models import Actor, Object, Reaction, Report, utcnow
 from compagnon.storage.queries import actors as actor_queries
@@ -130,6 +131,9 @@ async def on_create(h: Handling, activity: dict[str, Any]) -> None:
     fields["content"] = sanitize_html(fields["content"])
     fields["summary"] = sanitize_html(fields["summary"])
     obj = await object_queries.add(h.session, actor_id=h.sender.id, is_local=False, **fields)
+    # Search index hook of a stored remote object: moves with the storing into
+    # federation/ingest.py store_remote_objects (one call for the whole batch).
+    await index_stored(h.session, [obj])
     addressed_local = []
     for uri in ids(doc.get("to")) + ids(doc.get("cc")):
         local = await actor_queries.by_uri(h.session, uri)
@@ -162,6 +166,7 @@ async def on_update(h: Handling, activity: dict[str, Any]) -> None:
     stored.recipients = {**(stored.recipients or {}), "tag": fields["recipients"]["tag"]}
     stored.updated = fields["updated"] or utcnow()
     stored.raw = doc
+    await index_stored(h.session, [stored])  # the new description and facets replace the old
 
 
 async def on_delete(h: Handling, activity: dict[str, Any]) -> None:
@@ -186,6 +191,7 @@ async def on_delete(h: Handling, activity: dict[str, Any]) -> None:
         return
     if stored.actor_id != h.sender.id:
         raise Ignored("delete of someone else's object")
+    await forget(h.session, [stored])
     _tombstone(stored)
 
 

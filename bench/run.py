@@ -28,6 +28,7 @@ from bench.scenarios import (
     notbuilt,
     profile,
     propagation,
+    search,
     timeline,
     whatif,
 )
@@ -45,6 +46,7 @@ SCENARIOS: dict[str, Scenario] = {
     "fanout": fanout.run,
     "propagation": propagation.run,
     "timeline": timeline.run,
+    "search": search.run,
     "notbuilt": notbuilt.run,
 }
 EXTRA: dict[str, Scenario] = {"profile": profile.run, "whatif": whatif.run}

@@ -23,6 +23,9 @@ class Sizes:
     timeline_objects: int = 1_000_000
     timeline_queries: int = 300  # per repetition
     timeline_reps: int = 3
+    search_objects: int = 1_000_000  # learning resources in the index
+    search_queries: int = 200  # per kind of query and repetition
+    search_reps: int = 3
     deadline: float = 120.0  # no run starts a new request after this many seconds
 
 
@@ -32,4 +35,5 @@ QUICK = Sizes(
     peer_count=200, peer_reps=1, fanout_inboxes=200, fanout_reps=1, propagation_posts=10,
     propagation_rounds=1,
     timeline_objects=100_000, timeline_queries=100, timeline_reps=1,
+    search_objects=100_000, search_queries=50, search_reps=1,
 )

@@ -271,8 +271,9 @@ class ResourceSet:
 
     def rows(self) -> Iterator[tuple[tuple[Any, ...], tuple[Any, ...], str,
                                      list[tuple[Any, ...]]]]:
-        """(object row, search entry row, its words, its competence rows), oldest first."""
+        """(object row, search entry row, its FTS5 row, its competence rows), oldest first."""
         from compagnon.domain.facets import extract, sort_key  # the node's own code
+        from compagnon.storage.queries.search import facet_tokens
 
         rng = random.Random(self.seed)
         word_weights = [1 / (rank + 1) for rank in range(len(WORDS))]
@@ -321,7 +322,9 @@ class ResourceSet:
             entry = (key, i, actor, published, facets.visibility, facets.language, facets.eqf,
                      facets.isced, facets.resource_type, facets.licence)
             terms = [(term, key, label) for term, label in facets.competences]
-            yield obj, entry, facets.words, terms
+            tokens = facet_tokens(dict(zip(ENTRY_COLUMNS_SEARCH, entry, strict=True)),
+                                  (term for term, _ in facets.competences))
+            yield obj, entry, (key, facets.words, tokens), terms
 
 
 def uuid_of(n: int) -> str:
@@ -340,10 +343,10 @@ def _resource_chunks(data: ResourceSet) -> Iterator[tuple[list[Any], list[Any], 
     entries: list[Any] = []
     words: list[Any] = []
     terms: list[Any] = []
-    for obj, entry, text, its_terms in data.rows():
+    for obj, entry, fts_row, its_terms in data.rows():
         objects.append(obj)
         entries.append(entry)
-        words.append((entry[0], text))
+        words.append(fts_row)
         terms.extend(its_terms)
         if len(objects) >= CHUNK:
             yield objects, entries, words, terms
@@ -369,7 +372,8 @@ def load_resources_sqlite(path: str, data: ResourceSet) -> None:
             db.executemany(_insert_sql("objects", OBJECT_COLUMNS), _sqlite_rows(objects))
             db.executemany(_insert_sql("search_entries", ENTRY_COLUMNS_SEARCH),
                            _sqlite_rows(entries))
-            db.executemany("INSERT INTO search_fts (rowid, words) VALUES (?, ?)", words)
+            db.executemany("INSERT INTO search_fts (rowid, words, facets) VALUES (?, ?, ?)",
+                           words)
             db.executemany(_insert_sql("search_terms", TERM_COLUMNS), terms)
         db.execute("COMMIT")
         for _, sql in saved:
@@ -400,7 +404,7 @@ async def load_resources_postgresql(dsn: str, data: ResourceSet) -> None:
             await db.copy_records_to_table("objects", records=objects,
                                            columns=list(OBJECT_COLUMNS))
             await db.copy_records_to_table(
-                "staging", records=[(*e, w) for e, (_, w) in zip(entries, words, strict=True)],
+                "staging", records=[(*e, w) for e, (_, w, _) in zip(entries, words, strict=True)],
                 columns=columns)
             await db.copy_records_to_table("search_terms", records=terms,
                                            columns=list(TERM_COLUMNS))

@@ -132,8 +132,8 @@ def _queries(sizes: Any) -> dict[str, Callable[[random.Random], tuple[SearchFilt
         "one facet": lambda rng: (SearchFilters(**facet(rng)), None),
         "two facets": lambda rng: (SearchFilters(**{**facet(rng), **facet(rng)}), None),
         "text only": lambda rng: (SearchFilters(words=words(rng, rng.choice((1, 2)))), None),
-        "text + facets": lambda rng: (SearchFilters(words=words(rng, 1), **facet(rng),
-                                                    **facet(rng)), None),
+        "text + facets": lambda rng: (SearchFilters(words=words(rng, 1),
+                                                    **{**facet(rng), **facet(rng)}), None),
         "a deep page": lambda rng: (SearchFilters(**facet(rng)), deep(rng)),
     }
 

@@ -7,6 +7,12 @@ description and keywords in an FTS5 table (SQLite, rowid = sort key) or a tsvect
 with a GIN index (PostgreSQL). Every list is ordered by the sort key (domain/facets.py), so a
 page is an index range read backwards and the next page starts below the last key shown.
 
+On SQLite the FTS5 table also holds every facet value as a token of a second column
+(`facet_tokens`), and any filtered search is one MATCH: FTS5 intersects the words' and the
+facets' posting lists in rowid order, skipping through them, where joining the word matches
+to the facet columns would read every match of a common word to find a rare combination.
+PostgreSQL's planner, with statistics, picks between the GIN and the B-tree indexes itself.
+
 Facet counts are taken over the newest COUNT_CAP matches, not all of them: counting every
 match of a common filter at a million resources costs a full index range per facet; the
 first thousand cost the same as the page itself. The page says "1,000+" when it stopped.
@@ -14,6 +20,7 @@ first thousand cost the same as the page itself. The page says "1,000+" when it 
 
 from __future__ import annotations
 
+import hashlib
 import typing
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -61,7 +68,9 @@ IndexRow = tuple[int, datetime, int, dict[str, Any]]  # object id, published, ac
 
 entries = typing.cast(Table, SearchEntry.__table__)
 terms = typing.cast(Table, SearchTerm.__table__)
-fts = table(FULL_TEXT_TABLE, column("rowid", Integer), column("words", Text))
+fts = table(
+    FULL_TEXT_TABLE, column("rowid", Integer), column("words", Text), column("facets", Text)
+)
 # search_entries as PostgreSQL has it: with the tsvector column the models leave out.
 pg_entries = table(
     "search_entries", *(column(c.name, c.type) for c in entries.c), column(FULL_TEXT_COLUMN)
@@ -73,6 +82,26 @@ FACET_COLUMNS = {
     "type": entries.c.resource_type,
     "licence": entries.c.licence,
 }
+
+
+TOKEN_KINDS = {"visibility": "vis", **{name: name for name in FACET_COLUMNS}, "competence": "c"}
+
+
+def facet_token(kind: str, value: object) -> str:
+    """One FTS5 token for a facet value: letters and digits only, whatever the value holds
+    (URIs, codes), so the tokenizer keeps it whole; a hash makes them so and keeps them short."""
+    digest = hashlib.blake2b(str(value).encode(), digest_size=8).hexdigest()
+    return f"{TOKEN_KINDS[kind]}{digest}"
+
+
+def facet_tokens(entry: dict[str, Any], competence_terms: Iterable[str]) -> str:
+    """The `facets` column of a resource's FTS5 row (SQLite)."""
+    tokens = [facet_token("visibility", entry["visibility"])]
+    for name, col in FACET_COLUMNS.items():
+        if entry[col.name] is not None:
+            tokens.append(facet_token(name, entry[col.name]))
+    tokens += [facet_token("competence", term) for term in competence_terms]
+    return " ".join(tokens)
 
 
 @dataclass(frozen=True)
@@ -133,6 +162,7 @@ async def index_objects(session: AsyncSession, rows: Sequence[IndexRow]) -> int:
     await unindex(session, [object_id for object_id, *_ in rows])
     found: list[dict[str, Any]] = []
     competences: list[dict[str, Any]] = []
+    tokens: list[dict[str, Any]] = []
     for object_id, published, actor_id, doc in rows:
         facets = extract(doc)
         if facets is None:
@@ -154,6 +184,13 @@ async def index_objects(session: AsyncSession, rows: Sequence[IndexRow]) -> int:
             }
         )
         competences += [{"term": t, "sort_key": key, "label": lb} for t, lb in facets.competences]
+        tokens.append(
+            {
+                "rowid": key,
+                "words": facets.words,
+                "facets": facet_tokens(found[-1], (t for t, _ in facets.competences)),
+            }
+        )
     if not found:
         return 0
     if _dialect(session) == "postgresql":
@@ -166,21 +203,44 @@ async def index_objects(session: AsyncSession, rows: Sequence[IndexRow]) -> int:
             insert(entries),
             [{k: v for k, v in row.items() if k != "words"} for row in found],
         )
-        await session.execute(
-            insert(fts), [{"rowid": row["sort_key"], "words": row["words"]} for row in found]
-        )
+        await session.execute(insert(fts), tokens)
     if competences:
         await session.execute(insert(terms), competences)
     return len(found)
 
 
+def _fts5_match(filters: SearchFilters, visibilities: Sequence[str]) -> str:
+    """One FTS5 query for the words (in the words column) and every facet (as tokens)."""
+    shown = " OR ".join(f'"{facet_token("visibility", v)}"' for v in visibilities)
+    wanted = [f"({shown})"]
+    for name in (*FACET_COLUMNS, "competence"):
+        value = getattr(filters, name)
+        if value is not None:
+            wanted.append(f'"{facet_token(name, value)}"')
+    match = "{facets} : (" + " AND ".join(wanted) + ")"
+    if filters.words:
+        match = "{words} : (" + fts5_query(filters.words) + ") AND " + match
+    return match
+
+
 def _matching(
     dialect: str, filters: SearchFilters, visibilities: Sequence[str]
 ) -> tuple[Select[Any], ColumnElement[Any]]:
-    """The keys of the entries that match, and the column to order them by: the table that
-    narrows most drives (full text, then competence, then the entries), so the database reads
-    its index backwards and stops at the page's end."""
-    query = select(entries.c.sort_key).where(entries.c.visibility.in_(visibilities))
+    """The entries that match (their key and facets), and the column to order them by, the
+    one the database can read backwards from an index and stop at the page's end."""
+    query = select(entries.c.sort_key, *FACET_COLUMNS.values())
+    filtered = (
+        filters.words
+        or filters.competence is not None
+        or any(getattr(filters, name) is not None for name in FACET_COLUMNS)
+    )
+    if dialect == "sqlite" and filtered:
+        match = text(f"{FULL_TEXT_TABLE} MATCH :match").bindparams(
+            match=_fts5_match(filters, visibilities)
+        )
+        query = query.select_from(fts).join(entries, entries.c.sort_key == fts.c.rowid)
+        return query.where(match), fts.c.rowid
+    query = query.where(entries.c.visibility.in_(visibilities))
     order: ColumnElement[Any] = entries.c.sort_key
     for name, col in FACET_COLUMNS.items():
         value = getattr(filters, name)
@@ -192,18 +252,9 @@ def _matching(
         )
         order = terms.c.sort_key
     if filters.words:
-        if dialect == "postgresql":
-            tsv: ColumnElement[Any] = literal_column(f"search_entries.{FULL_TEXT_COLUMN}")
-            query = query.where(
-                tsv.op("@@")(
-                    func.to_tsquery(literal_column("'simple'::regconfig"), tsquery(filters.words))
-                )
-            )
-        else:
-            query = query.join(fts, fts.c.rowid == entries.c.sort_key).where(
-                text(f"{FULL_TEXT_TABLE} MATCH :words").bindparams(words=fts5_query(filters.words))
-            )
-            order = fts.c.rowid
+        tsv: ColumnElement[Any] = literal_column(f"search_entries.{FULL_TEXT_COLUMN}")
+        simple: ColumnElement[Any] = literal_column("'simple'::regconfig")
+        query = query.where(tsv.op("@@")(func.to_tsquery(simple, tsquery(filters.words))))
     return query, order
 
 
@@ -223,7 +274,12 @@ async def search(
     dialect = _dialect(session)
     matching, order = _matching(dialect, filters, visibilities)
     paged = matching.where(order < before) if before is not None else matching
-    page = paged.order_by(order.desc()).limit(limit + 1).subquery("page")
+    page = (
+        paged.with_only_columns(order.label("sort_key"))
+        .order_by(order.desc())
+        .limit(limit + 1)
+        .subquery("page")
+    )
     rows = (
         await session.execute(
             select(
@@ -274,9 +330,12 @@ async def _count(
     order: ColumnElement[Any],
     cap: int,
 ) -> None:
-    """Matches and facet counts over the newest `cap` + 1 matches (one statement)."""
-    newest = matching.order_by(order.desc()).limit(cap + 1).cte("newest")
-    joined = newest.join(entries, entries.c.sort_key == newest.c.sort_key)
+    """Matches and facet counts over the newest `cap` + 1 matches, in one statement. The
+    matches are read once (MATERIALIZED: both databases would otherwise run the CTE once per
+    facet) with their facet columns, so each facet is a GROUP BY over at most cap + 1 rows."""
+    newest = (
+        matching.order_by(order.desc()).limit(cap + 1).cte("newest").prefix_with("MATERIALIZED")
+    )
     parts: list[Any] = [
         select(
             literal("total").label("facet"),
@@ -286,15 +345,16 @@ async def _count(
         ).select_from(newest)
     ]
     for name, col in FACET_COLUMNS.items():
+        value = newest.c[col.name]
         parts.append(
-            select(literal(name), cast(col, String), func.count(), literal(""))
-            .select_from(joined)
-            .where(col.is_not(None))
-            .group_by(col)
+            select(literal(name), cast(value, String), func.count(), literal(""))
+            .where(value.is_not(None))
+            .group_by(value)
         )
+    # IN, not a join: joined, SQLite walks all of search_terms in term order for the GROUP BY.
     parts.append(
         select(literal("competence"), terms.c.term, func.count(), func.max(terms.c.label))
-        .select_from(newest.join(terms, terms.c.sort_key == newest.c.sort_key))
+        .where(terms.c.sort_key.in_(select(newest.c.sort_key)))
         .group_by(terms.c.term)
     )
     facets: dict[str, list[FacetValue]] = {}

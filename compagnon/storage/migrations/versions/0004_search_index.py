@@ -5,7 +5,8 @@ Revises: 0003
 Create Date: 2026-11-23 11:30:00.000000
 
 The facet tables are plain tables (models.SearchEntry, SearchTerm). The full text differs by
-database, in raw DDL: an FTS5 table on SQLite whose rowid is the entry's sort key, a
+database, in raw DDL: an FTS5 table on SQLite whose rowid is the entry's sort key (with the
+facet values as tokens, so one MATCH does any combination of filters), a
 tsvector column with a GIN index on PostgreSQL ('simple': resources are multilingual, and
 domain/facets.py already lower-cases and strips accents).
 """
@@ -70,8 +71,11 @@ def upgrade() -> None:
         op.execute("ALTER TABLE search_entries ADD COLUMN tsv tsvector NOT NULL")
         op.execute("CREATE INDEX ix_search_entries_tsv ON search_entries USING gin (tsv)")
     else:
-        # Words are stored normalised (domain/facets.py), so the tokenizer only splits them.
-        op.execute("CREATE VIRTUAL TABLE search_fts USING fts5(words, tokenize='unicode61')")
+        # Words are stored normalised (domain/facets.py), so the tokenizer only splits them;
+        # `facets` holds each facet value as one token (storage/queries/search.py).
+        op.execute(
+            "CREATE VIRTUAL TABLE search_fts USING fts5(words, facets, tokenize='unicode61')"
+        )
 
 
 def downgrade() -> None:

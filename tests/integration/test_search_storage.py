@@ -213,3 +213,31 @@ async def test_only_public_learning_resources_are_listed(index: Index) -> None:
             == 0
         )
     assert await index.titles("worksheet") == []
+
+
+async def test_resources_stored_before_the_index_are_indexed_by_the_migration(
+    database_url: str,
+) -> None:
+    engine = create_engine(database_url)
+    try:
+        await upgrade(engine, "0003")
+        sessions = create_sessionmaker(engine)
+        async with sessions.begin() as session:
+            author = await ensure_node_actors(session, Urls("http://cfp.example"), "CFP")
+            uri = "https://cfp.example/resources/old"
+            doc = resource_doc(uri, "Old bricklaying worksheet", eqf=2)
+            await object_queries.add(
+                session,
+                uri=uri,
+                type="LearningResource",
+                actor_id=author.id,
+                name="Old bricklaying worksheet",
+                recipients={},
+                raw=doc,
+                published=START,
+            )
+        await upgrade(engine)
+        index = Index(sessions, author)
+        assert await index.titles("bricklaying", eqf=2) == ["Old bricklaying worksheet"]
+    finally:
+        await engine.dispose()

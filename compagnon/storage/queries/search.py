@@ -155,11 +155,9 @@ async def unindex(session: AsyncSession, object_ids: Sequence[int]) -> None:
         await session.execute(delete(entries).where(entries.c.object_id.in_(ids)))
 
 
-async def index_objects(session: AsyncSession, rows: Sequence[IndexRow]) -> int:
-    """(Re-)index objects from their AS2 documents; idempotent, so an Update re-runs it.
-    Objects that are not public or unlisted learning resources are taken out of the index.
-    Returns how many are indexed."""
-    await unindex(session, [object_id for object_id, *_ in rows])
+def index_statements(dialect: str, rows: Sequence[IndexRow]) -> list[tuple[Any, list[Any]]]:
+    """The inserts that index `rows` (after `unindex` of them), each with its parameter list:
+    shared by `index_objects` and migration 0004's backfill, which runs them synchronously."""
     found: list[dict[str, Any]] = []
     competences: list[dict[str, Any]] = []
     tokens: list[dict[str, Any]] = []
@@ -168,45 +166,47 @@ async def index_objects(session: AsyncSession, rows: Sequence[IndexRow]) -> int:
         if facets is None:
             continue
         key = sort_key(published, object_id)
-        found.append(
-            {
-                "sort_key": key,
-                "object_id": object_id,
-                "actor_id": actor_id,
-                "published": published,
-                "visibility": facets.visibility,
-                "language": facets.language,
-                "eqf": facets.eqf,
-                "isced": facets.isced,
-                "resource_type": facets.resource_type,
-                "licence": facets.licence,
-                "words": facets.words,
-            }
-        )
+        entry = {
+            "sort_key": key,
+            "object_id": object_id,
+            "actor_id": actor_id,
+            "published": published,
+            "visibility": facets.visibility,
+            "language": facets.language,
+            "eqf": facets.eqf,
+            "isced": facets.isced,
+            "resource_type": facets.resource_type,
+            "licence": facets.licence,
+        }
+        found.append(entry)
         competences += [{"term": t, "sort_key": key, "label": lb} for t, lb in facets.competences]
+        terms_of = (t for t, _ in facets.competences)
         tokens.append(
-            {
-                "rowid": key,
-                "words": facets.words,
-                "facets": facet_tokens(found[-1], (t for t, _ in facets.competences)),
-            }
+            {"rowid": key, "words": facets.words, "facets": facet_tokens(entry, terms_of)}
         )
-    if not found:
-        return 0
-    if _dialect(session) == "postgresql":
+    statements: list[tuple[Any, list[Any]]] = []
+    if dialect == "postgresql":
         simple: ColumnElement[Any] = literal_column("'simple'::regconfig")
-        await session.execute(
-            insert(pg_entries).values(tsv=func.to_tsvector(simple, bindparam("words"))), found
-        )
+        with_words = [{**e, "words": t["words"]} for e, t in zip(found, tokens, strict=True)]
+        tsv = func.to_tsvector(simple, bindparam("words"))
+        statements.append((insert(pg_entries).values(tsv=tsv), with_words))
     else:
-        await session.execute(
-            insert(entries),
-            [{k: v for k, v in row.items() if k != "words"} for row in found],
-        )
-        await session.execute(insert(fts), tokens)
-    if competences:
-        await session.execute(insert(terms), competences)
-    return len(found)
+        statements += [(insert(entries), found), (insert(fts), tokens)]
+    statements.append((insert(terms), competences))
+    return [(statement, params) for statement, params in statements if params]
+
+
+async def index_objects(session: AsyncSession, rows: Sequence[IndexRow]) -> int:
+    """(Re-)index objects from their AS2 documents; idempotent, so an Update re-runs it.
+    Objects that are not public or unlisted learning resources are taken out of the index.
+    Returns how many are indexed."""
+    await unindex(session, [object_id for object_id, *_ in rows])
+    indexed = 0
+    for statement, params in index_statements(_dialect(session), rows):
+        await session.execute(statement, params)
+        if statement.table.name == entries.name:
+            indexed = len(params)
+    return indexed
 
 
 def _fts5_match(filters: SearchFilters, visibilities: Sequence[str]) -> str:

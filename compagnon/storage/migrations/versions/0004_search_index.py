@@ -76,6 +76,45 @@ def upgrade() -> None:
         op.execute(
             "CREATE VIRTUAL TABLE search_fts USING fts5(words, facets, tokenize='unicode61')"
         )
+    _index_existing_resources()
+
+
+def _index_existing_resources() -> None:
+    """Learning resources stored before this migration go into the index, 500 at a time.
+    Uses the node's own index statements (storage/queries/search.py), so the rows are what
+    publishing and the inbox write; if that module changes shape later, this backfill is
+    the part of the migration to freeze."""
+    from compagnon.storage.queries.search import index_statements
+
+    bind = op.get_bind()
+    objects = sa.table(
+        "objects",
+        sa.column("id", sa.Integer),
+        sa.column("type", sa.String),
+        sa.column("actor_id", sa.Integer),
+        sa.column("published", compagnon.storage.models.UTCDateTime()),
+        sa.column("deleted_at", compagnon.storage.models.UTCDateTime()),
+        sa.column("raw", sa.JSON),
+    )
+    last = 0
+    while True:
+        rows = bind.execute(
+            sa.select(objects.c.id, objects.c.published, objects.c.actor_id, objects.c.raw)
+            .where(
+                objects.c.id > last,
+                objects.c.type == "LearningResource",
+                objects.c.deleted_at.is_(None),
+                objects.c.raw.is_not(None),
+            )
+            .order_by(objects.c.id)
+            .limit(500)
+        ).all()
+        if not rows:
+            return
+        last = rows[-1].id
+        batch = [(r.id, r.published, r.actor_id, r.raw) for r in rows if isinstance(r.raw, dict)]
+        for statement, params in index_statements(bind.dialect.name, batch):
+            bind.execute(statement, params)
 
 
 def downgrade() -> None:

@@ -272,7 +272,7 @@ class ResourceSet:
     def rows(self) -> Iterator[tuple[tuple[Any, ...], tuple[Any, ...], str,
                                      list[tuple[Any, ...]]]]:
         """(object row, search entry row, its FTS5 row, its competence rows), oldest first."""
-        from compagnon.domain.facets import extract, sort_key  # the node's own code
+        from compagnon.domain.facets import extract, prefixes, sort_key  # the node's own code
         from compagnon.storage.queries.search import facet_tokens
 
         rng = random.Random(self.seed)
@@ -324,7 +324,7 @@ class ResourceSet:
             terms = [(term, key, label) for term, label in facets.competences]
             tokens = facet_tokens(dict(zip(ENTRY_COLUMNS_SEARCH, entry, strict=True)),
                                   (term for term, _ in facets.competences))
-            yield obj, entry, (key, facets.words, tokens), terms
+            yield obj, entry, (key, facets.words, prefixes(facets.words), tokens), terms
 
 
 def uuid_of(n: int) -> str:
@@ -372,8 +372,8 @@ def load_resources_sqlite(path: str, data: ResourceSet) -> None:
             db.executemany(_insert_sql("objects", OBJECT_COLUMNS), _sqlite_rows(objects))
             db.executemany(_insert_sql("search_entries", ENTRY_COLUMNS_SEARCH),
                            _sqlite_rows(entries))
-            db.executemany("INSERT INTO search_fts (rowid, words, facets) VALUES (?, ?, ?)",
-                           words)
+            db.executemany("INSERT INTO search_fts (rowid, words, prefixes, facets) "
+                           "VALUES (?, ?, ?, ?)", words)
             db.executemany(_insert_sql("search_terms", TERM_COLUMNS), terms)
         db.execute("COMMIT")
         for _, sql in saved:
@@ -404,7 +404,7 @@ async def load_resources_postgresql(dsn: str, data: ResourceSet) -> None:
             await db.copy_records_to_table("objects", records=objects,
                                            columns=list(OBJECT_COLUMNS))
             await db.copy_records_to_table(
-                "staging", records=[(*e, w) for e, (_, w, _) in zip(entries, words, strict=True)],
+                "staging", records=[(*e, w[1]) for e, w in zip(entries, words, strict=True)],
                 columns=columns)
             await db.copy_records_to_table("search_terms", records=terms,
                                            columns=list(TERM_COLUMNS))

@@ -31,6 +31,7 @@ WORD_RE = re.compile(r"[^\W_]+")
 MAX_TEXT_CHARS = 4000  # the words of a very long description are not worth the index size
 MAX_TERM_CHARS = 512
 MAX_COMPETENCES = 50
+PREFIX_LENGTHS = range(3, 9)  # the prefixes search finds words by (domain/search_query.py)
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,13 @@ def normalise(text: str) -> str:
 
 def words(text: str) -> list[str]:
     return WORD_RE.findall(normalise(text))
+
+
+def prefixes(text: str) -> str:
+    """Every prefix of 3 to 8 letters of the words (the words themselves when that short),
+    each once: what SQLite's index looks prefixes up in (storage/queries/search.py)."""
+    found = {word[:n] for word in text.split() for n in PREFIX_LENGTHS if n <= len(word)}
+    return " ".join(sorted(found))
 
 
 def _items(value: Any) -> list[Any]:

@@ -13,13 +13,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from compagnon.domain.facets import DIGCOMP, words
+from compagnon.domain.facets import DIGCOMP, PREFIX_LENGTHS, words
 from compagnon.domain.resources import vocabulary
 
 MAX_QUERY_CHARS = 200
 MAX_WORDS = 8
 MAX_WORD_CHARS = 40
-PREFIX_MIN_CHARS = 3  # shorter words match whole words only: a 1-letter prefix matches half
 MAX_CURSOR = 2**63 - 1
 FACETS = ("lang", "eqf", "field", "type", "licence", "competence")
 
@@ -89,16 +88,26 @@ def parse(params: Mapping[str, str]) -> SearchRequest:
     return SearchRequest(text=text.strip(), filters=filters, before=int(before) if before else None)
 
 
+def as_prefix(word: str) -> bool:
+    """Words of 3 to 8 letters also find the longer words they begin ("weld" finds
+    "welding"); shorter ones would match too much, longer ones are typed whole."""
+    return len(word) in PREFIX_LENGTHS
+
+
 def fts5_query(terms: tuple[str, ...]) -> str:
-    """SQLite FTS5 MATCH text: every word, quoted (so none is an operator), long ones as
-    prefixes ("weld" finds "welding")."""
-    return " ".join(f'"{w}"*' if len(w) >= PREFIX_MIN_CHARS else f'"{w}"' for w in terms)
+    """SQLite FTS5 MATCH text: every word, quoted (so none is an operator). Prefixes are
+    looked up as the whole tokens the index stores for them (column `prefixes`): FTS5's own
+    `"word"*` merges every matching doclist before the first row, ~300 ms for a common word
+    at a million resources, where a token's doclist is read lazily, newest first."""
+    return " AND ".join(
+        f'{{prefixes}} : "{w}"' if as_prefix(w) else f'{{words}} : "{w}"' for w in terms
+    )
 
 
 def tsquery(terms: tuple[str, ...]) -> str:
     """PostgreSQL to_tsquery('simple', ...) text, same meaning as fts5_query. The words hold
     letters and digits only, so no operator can slip in."""
-    return " & ".join(f"{w}:*" if len(w) >= PREFIX_MIN_CHARS else w for w in terms)
+    return " & ".join(f"{w}:*" if as_prefix(w) else w for w in terms)
 
 
 def to_params(request: SearchRequest, **changes: Any) -> dict[str, str]:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from compagnon.domain.facets import extract, sort_key
+from compagnon.domain.facets import extract, prefixes, sort_key
 from compagnon.domain.search_query import BadSearch, fts5_query, label, parse, tsquery
 from compagnon.federation.resource_convert import to_resource_object
 from compagnon.storage.models import Actor, Object
@@ -89,6 +89,10 @@ def test_unusual_but_valid_shapes_are_read() -> None:
     assert facets.words == "formacao em soldadura solda mig"
 
 
+def test_words_are_found_by_their_prefixes_of_3_to_8_letters() -> None:
+    assert prefixes("soldadura mig a") == ("mig sol sold solda soldad soldadu soldadur")
+
+
 def test_sort_keys_order_by_date_then_id() -> None:
     early, late = datetime(2025, 1, 1, tzinfo=UTC), datetime(2025, 1, 1, 0, 0, 1, tzinfo=UTC)
     assert sort_key(early, 999) < sort_key(late, 1) < sort_key(late, 2)
@@ -101,8 +105,10 @@ def test_a_query_string_becomes_a_search() -> None:
     request = parse({"q": "Soldadura  MIG, nível 3!", "eqf": "3", "lang": "pt", "field": "0715"})
     assert request.filters.words == ("soldadura", "mig", "nivel", "3")
     assert (request.filters.eqf, request.filters.lang, request.filters.field) == (3, "pt", "0715")
-    assert fts5_query(request.filters.words) == '"soldadura"* "mig"* "nivel"* "3"'
-    assert tsquery(request.filters.words) == "soldadura:* & mig:* & nivel:* & 3"
+    assert fts5_query(request.filters.words) == (
+        '{words} : "soldadura" AND {prefixes} : "mig" AND {prefixes} : "nivel" AND {words} : "3"'
+    )
+    assert tsquery(request.filters.words) == "soldadura & mig:* & nivel:* & 3"
 
 
 def test_syntax_characters_are_not_passed_on() -> None:

@@ -49,7 +49,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from compagnon.domain.facets import extract, sort_key
+from compagnon.domain.facets import extract, prefixes, sort_key
 from compagnon.domain.search_query import SearchFilters, fts5_query, tsquery
 from compagnon.storage.models import (
     FULL_TEXT_COLUMN,
@@ -69,7 +69,11 @@ IndexRow = tuple[int, datetime, int, dict[str, Any]]  # object id, published, ac
 entries = typing.cast(Table, SearchEntry.__table__)
 terms = typing.cast(Table, SearchTerm.__table__)
 fts = table(
-    FULL_TEXT_TABLE, column("rowid", Integer), column("words", Text), column("facets", Text)
+    FULL_TEXT_TABLE,
+    column("rowid", Integer),
+    column("words", Text),
+    column("prefixes", Text),
+    column("facets", Text),
 )
 # search_entries as PostgreSQL has it: with the tsvector column the models leave out.
 pg_entries = table(
@@ -85,9 +89,10 @@ FACET_COLUMNS = {
 
 
 TOKEN_KINDS = {"visibility": "vis", **{name: name for name in FACET_COLUMNS}, "competence": "c"}
+TOKEN_FACETS = (*FACET_COLUMNS, "competence")
 
 
-def facet_token(kind: str, value: object) -> str:
+def facet_token(kind: str, value: object | None) -> str:
     """One FTS5 token for a facet value: letters and digits only, whatever the value holds
     (URIs, codes), so the tokenizer keeps it whole; a hash makes them so and keeps them short."""
     digest = hashlib.blake2b(str(value).encode(), digest_size=8).hexdigest()
@@ -95,8 +100,9 @@ def facet_token(kind: str, value: object) -> str:
 
 
 def facet_tokens(entry: dict[str, Any], competence_terms: Iterable[str]) -> str:
-    """The `facets` column of a resource's FTS5 row (SQLite)."""
-    tokens = [facet_token("visibility", entry["visibility"])]
+    """The `facets` column of a resource's FTS5 row (SQLite). Public is the rule, so only
+    the exception is a token: a token in nearly every row would slow every intersection."""
+    tokens = [] if entry["visibility"] == "public" else [facet_token("visibility", "unlisted")]
     for name, col in FACET_COLUMNS.items():
         if entry[col.name] is not None:
             tokens.append(facet_token(name, entry[col.name]))
@@ -182,7 +188,12 @@ def index_statements(dialect: str, rows: Sequence[IndexRow]) -> list[tuple[Any, 
         competences += [{"term": t, "sort_key": key, "label": lb} for t, lb in facets.competences]
         terms_of = (t for t, _ in facets.competences)
         tokens.append(
-            {"rowid": key, "words": facets.words, "facets": facet_tokens(entry, terms_of)}
+            {
+                "rowid": key,
+                "words": facets.words,
+                "prefixes": prefixes(facets.words),
+                "facets": facet_tokens(entry, terms_of),
+            }
         )
     statements: list[tuple[Any, list[Any]]] = []
     if dialect == "postgresql":
@@ -210,16 +221,17 @@ async def index_objects(session: AsyncSession, rows: Sequence[IndexRow]) -> int:
 
 
 def _fts5_match(filters: SearchFilters, visibilities: Sequence[str]) -> str:
-    """One FTS5 query for the words (in the words column) and every facet (as tokens)."""
-    shown = " OR ".join(f'"{facet_token("visibility", v)}"' for v in visibilities)
-    wanted = [f"({shown})"]
-    for name in (*FACET_COLUMNS, "competence"):
-        value = getattr(filters, name)
-        if value is not None:
-            wanted.append(f'"{facet_token(name, value)}"')
-    match = "{facets} : (" + " AND ".join(wanted) + ")"
-    if filters.words:
-        match = "{words} : (" + fts5_query(filters.words) + ") AND " + match
+    """One FTS5 query for the words (in their columns) and every facet (as tokens)."""
+    wanted = [f'"{facet_token(name, filters.facet(name))}"' for name in TOKEN_FACETS]
+    wanted = [w for w, name in zip(wanted, TOKEN_FACETS, strict=True) if filters.facet(name)]
+    if "public" not in visibilities:
+        wanted.append(f'"{facet_token("visibility", "unlisted")}"')
+    parts = [fts5_query(filters.words)] if filters.words else []
+    if wanted:
+        parts.append("{facets} : (" + " AND ".join(wanted) + ")")
+    match = " AND ".join(parts)
+    if "unlisted" not in visibilities:
+        match = f'({match}) NOT {{facets}} : "{facet_token("visibility", "unlisted")}"'
     return match
 
 

@@ -72,9 +72,11 @@ def upgrade() -> None:
         op.execute("CREATE INDEX ix_search_entries_tsv ON search_entries USING gin (tsv)")
     else:
         # Words are stored normalised (domain/facets.py), so the tokenizer only splits them;
-        # `facets` holds each facet value as one token (storage/queries/search.py).
+        # `prefixes` holds their 3-8 letter prefixes and `facets` each facet value as one
+        # token (storage/queries/search.py says why).
         op.execute(
-            "CREATE VIRTUAL TABLE search_fts USING fts5(words, facets, tokenize='unicode61')"
+            "CREATE VIRTUAL TABLE search_fts USING fts5(words, prefixes, facets, "
+            "tokenize='unicode61')"
         )
     _index_existing_resources()
 

@@ -105,9 +105,10 @@ def fts5_query(terms: tuple[str, ...]) -> str:
 
 
 def tsquery(terms: tuple[str, ...]) -> str:
-    """PostgreSQL to_tsquery('simple', ...) text, same meaning as fts5_query. The words hold
-    letters and digits only, so no operator can slip in."""
-    return " & ".join(f"{w}:*" if as_prefix(w) else w for w in terms)
+    """PostgreSQL to_tsquery('simple', ...) text, same meaning as fts5_query: the words are
+    the lexemes of weight A (facet tokens are B). They hold letters and digits only, so no
+    operator can slip in."""
+    return " & ".join(f"{w}:*A" if as_prefix(w) else f"{w}:A" for w in terms)
 
 
 def to_params(request: SearchRequest, **changes: Any) -> dict[str, str]:

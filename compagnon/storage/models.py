@@ -271,11 +271,18 @@ class SearchEntry(Base):
     actor_id: Mapped[int] = mapped_column(BigId)
     published: Mapped[datetime] = mapped_column()
     visibility: Mapped[str] = mapped_column(String(16))  # public | unlisted
-    language: Mapped[str | None] = mapped_column(String(8), nullable=True, index=True)
-    eqf: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
-    isced: Mapped[str | None] = mapped_column(String(4), nullable=True, index=True)
-    resource_type: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
-    licence: Mapped[str | None] = mapped_column(String(512), nullable=True, index=True)
+    language: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    eqf: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    isced: Mapped[str | None] = mapped_column(String(4), nullable=True)
+    resource_type: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    licence: Mapped[str | None] = mapped_column(String(512), nullable=True)
+
+    # (facet, sort key): one facet's newest resources are one index range read backwards.
+    # (SQLite adds the rowid, the sort key, to any index; PostgreSQL needs it spelt out.)
+    __table_args__ = tuple(
+        Index(f"ix_search_entries_{name}", name, "sort_key")
+        for name in ("language", "eqf", "isced", "resource_type", "licence")
+    )
 
 
 class SearchTerm(Base):

@@ -139,6 +139,8 @@ async def test_words_of_title_and_description_find_a_resource(index: Index) -> N
     # Full-text syntax typed by someone is just words, never an error.
     assert await index.titles('"bakery* (rules) -') == ["Bread and pastry"]
     assert await index.titles("NEAR(bakery rules)") == []  # "near" is a word here
+    # Filters are stored beside the words; typing a filter's name is not choosing it.
+    assert await index.titles("lang") == [] and await index.titles("licence") == []
 
 
 async def test_competence_filter_and_its_counts(index: Index) -> None:

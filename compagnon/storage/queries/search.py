@@ -88,6 +88,13 @@ FACET_COLUMNS = {
 }
 
 
+# PostgreSQL's tsvector: the words as weight A, the facet tokens as weight B, so a word
+# typed (queried as A) never matches a facet token ("field" is a word and a token prefix).
+SIMPLE: ColumnElement[Any] = literal_column("'simple'::regconfig")
+PG_TSV = func.setweight(func.to_tsvector(SIMPLE, bindparam("words")), literal_column("'A'")).op(
+    "||"
+)(func.setweight(func.to_tsvector(SIMPLE, bindparam("facets")), literal_column("'B'")))
+
 TOKEN_KINDS = {"visibility": "vis", **{name: name for name in FACET_COLUMNS}, "competence": "c"}
 TOKEN_FACETS = (*FACET_COLUMNS, "competence")
 
@@ -197,10 +204,11 @@ def index_statements(dialect: str, rows: Sequence[IndexRow]) -> list[tuple[Any, 
         )
     statements: list[tuple[Any, list[Any]]] = []
     if dialect == "postgresql":
-        simple: ColumnElement[Any] = literal_column("'simple'::regconfig")
-        with_words = [{**e, "words": t["words"]} for e, t in zip(found, tokens, strict=True)]
-        tsv = func.to_tsvector(simple, bindparam("words"))
-        statements.append((insert(pg_entries).values(tsv=tsv), with_words))
+        with_words = [
+            {**e, "words": t["words"], "facets": t["facets"]}
+            for e, t in zip(found, tokens, strict=True)
+        ]
+        statements.append((insert(pg_entries).values(tsv=PG_TSV), with_words))
     else:
         statements += [(insert(entries), found), (insert(fts), tokens)]
     statements.append((insert(terms), competences))
@@ -258,15 +266,19 @@ def _matching(
         value = getattr(filters, name)
         if value is not None:
             query = query.where(col == value)
-    if filters.competence is not None:
+    if filters.words:
+        # The facets ride in the tsquery too (as weight-B tokens), so the GIN index can
+        # intersect a rare combination itself; the column tests above let the planner take a
+        # facet's B-tree range instead when the words are common.
+        wanted = [f"{facet_token(n, filters.facet(n))}:B" for n in TOKEN_FACETS if filters.facet(n)]
+        tsv: ColumnElement[Any] = literal_column(f"search_entries.{FULL_TEXT_COLUMN}")
+        text_query = " & ".join([tsquery(filters.words), *wanted])
+        query = query.where(tsv.op("@@")(func.to_tsquery(SIMPLE, text_query)))
+    elif filters.competence is not None:
         query = query.join(terms, terms.c.sort_key == entries.c.sort_key).where(
             terms.c.term == filters.competence
         )
         order = terms.c.sort_key
-    if filters.words:
-        tsv: ColumnElement[Any] = literal_column(f"search_entries.{FULL_TEXT_COLUMN}")
-        simple: ColumnElement[Any] = literal_column("'simple'::regconfig")
-        query = query.where(tsv.op("@@")(func.to_tsquery(simple, tsquery(filters.words))))
     return query, order
 
 
@@ -284,6 +296,10 @@ async def search(
     given, newest first, `limit` at a time below the cursor `before`; with the number of
     matches and the facet counts of the current filters, both over at most `count_cap`."""
     dialect = _dialect(session)
+    if dialect == "postgresql":
+        # A parallel plan's start (~5 ms for the workers) costs more than these short, LIMITed
+        # reads ever gain from it; for this transaction only.
+        await session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
     matching, order = _matching(dialect, filters, visibilities)
     paged = matching.where(order < before) if before is not None else matching
     page = (

@@ -51,7 +51,7 @@ def upgrade() -> None:
     )
     for column in FACETS:
         op.create_index(
-            op.f(f"ix_search_entries_{column}"), "search_entries", [column], unique=False
+            f"ix_search_entries_{column}", "search_entries", [column, "sort_key"], unique=False
         )
     op.create_table(
         "search_terms",
@@ -125,5 +125,5 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_search_terms_sort_key"), table_name="search_terms")
     op.drop_table("search_terms")
     for column in FACETS:
-        op.drop_index(op.f(f"ix_search_entries_{column}"), table_name="search_entries")
+        op.drop_index(f"ix_search_entries_{column}", table_name="search_entries")
     op.drop_table("search_entries")

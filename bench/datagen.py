@@ -399,20 +399,21 @@ async def load_resources_postgresql(dsn: str, data: ResourceSet) -> None:
         # a staging table with their words, then one INSERT ... SELECT to_tsvector(...).
         await db.execute("CREATE TEMP TABLE staging (LIKE search_entries INCLUDING DEFAULTS)")
         await db.execute("ALTER TABLE staging DROP COLUMN tsv, ADD COLUMN words text, "
-                         "ADD COLUMN facets text")
-        columns = [*ENTRY_COLUMNS_SEARCH, "words", "facets"]
+                         "ADD COLUMN prefixes text, ADD COLUMN facets text")
+        columns = [*ENTRY_COLUMNS_SEARCH, "words", "prefixes", "facets"]
         for objects, entries, words, terms in _resource_chunks(data):
             await db.copy_records_to_table("objects", records=objects,
                                            columns=list(OBJECT_COLUMNS))
             await db.copy_records_to_table(
-                "staging", records=[(*e, w[1], w[3]) for e, w in zip(entries, words, strict=True)],
+                "staging", records=[(*e, *w[1:]) for e, w in zip(entries, words, strict=True)],
                 columns=columns)
             await db.copy_records_to_table("search_terms", records=terms,
                                            columns=list(TERM_COLUMNS))
         listed = ", ".join(ENTRY_COLUMNS_SEARCH)
         await db.execute(f"INSERT INTO search_entries ({listed}, tsv) SELECT {listed}, "
                          "setweight(to_tsvector('simple', words), 'A') "
-                         "|| setweight(to_tsvector('simple', facets), 'B') FROM staging")
+                         "|| setweight(to_tsvector('simple', facets), 'B') "
+                         "|| setweight(to_tsvector('simple', prefixes), 'C') FROM staging")
         await db.execute("DROP TABLE staging")
         for row in saved:
             await db.execute(row["indexdef"])

@@ -88,12 +88,19 @@ FACET_COLUMNS = {
 }
 
 
-# PostgreSQL's tsvector: the words as weight A, the facet tokens as weight B, so a word
-# typed (queried as A) never matches a facet token ("field" is a word and a token prefix).
+# PostgreSQL's tsvector: the words as weight A, the facet tokens as weight B (so a word
+# typed never matches a facet token: "field" is a word and a token prefix), the words'
+# prefixes of 3-8 letters as weight C (domain/search_query.py: tsquery says why).
 SIMPLE: ColumnElement[Any] = literal_column("'simple'::regconfig")
-PG_TSV = func.setweight(func.to_tsvector(SIMPLE, bindparam("words")), literal_column("'A'")).op(
-    "||"
-)(func.setweight(func.to_tsvector(SIMPLE, bindparam("facets")), literal_column("'B'")))
+
+
+def _weighted(param: str, weight: str) -> ColumnElement[Any]:
+    return func.setweight(func.to_tsvector(SIMPLE, bindparam(param)), literal_column(f"'{weight}'"))
+
+
+PG_TSV = (
+    _weighted("words", "A").op("||")(_weighted("facets", "B")).op("||")(_weighted("prefixes", "C"))
+)
 
 TOKEN_KINDS = {"visibility": "vis", **{name: name for name in FACET_COLUMNS}, "competence": "c"}
 TOKEN_FACETS = (*FACET_COLUMNS, "competence")
@@ -205,7 +212,7 @@ def index_statements(dialect: str, rows: Sequence[IndexRow]) -> list[tuple[Any, 
     statements: list[tuple[Any, list[Any]]] = []
     if dialect == "postgresql":
         with_words = [
-            {**e, "words": t["words"], "facets": t["facets"]}
+            {**e, "words": t["words"], "facets": t["facets"], "prefixes": t["prefixes"]}
             for e, t in zip(found, tokens, strict=True)
         ]
         statements.append((insert(pg_entries).values(tsv=PG_TSV), with_words))

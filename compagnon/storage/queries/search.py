@@ -107,15 +107,15 @@ TOKEN_FACETS = (*FACET_COLUMNS, "competence")
 
 
 def facet_token(kind: str, value: object | None) -> str:
-    """One FTS5 token for a facet value: letters and digits only, whatever the value holds
-    (URIs, codes), so the tokenizer keeps it whole; a hash makes them so and keeps them short."""
+    """One full-text token for a facet value (FTS5 and tsvector alike): letters and digits
+    only, whatever the value holds (URIs, codes), so tokenizers keep it whole and short."""
     digest = hashlib.blake2b(str(value).encode(), digest_size=8).hexdigest()
     return f"{TOKEN_KINDS[kind]}{digest}"
 
 
 def facet_tokens(entry: dict[str, Any], competence_terms: Iterable[str]) -> str:
-    """The `facets` column of a resource's FTS5 row (SQLite). Public is the rule, so only
-    the exception is a token: a token in nearly every row would slow every intersection."""
+    """A resource's facet tokens. Public is the rule, so only the exception is a token: a
+    token in nearly every row would slow every intersection."""
     tokens = [] if entry["visibility"] == "public" else [facet_token("visibility", "unlisted")]
     for name, col in FACET_COLUMNS.items():
         if entry[col.name] is not None:

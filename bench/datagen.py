@@ -411,9 +411,8 @@ async def load_resources_postgresql(dsn: str, data: ResourceSet) -> None:
                                            columns=list(TERM_COLUMNS))
         listed = ", ".join(ENTRY_COLUMNS_SEARCH)
         await db.execute(f"INSERT INTO search_entries ({listed}, tsv) SELECT {listed}, "
-                         "setweight(to_tsvector('simple', words), 'A') "
-                         "|| setweight(to_tsvector('simple', facets), 'B') "
-                         "|| setweight(to_tsvector('simple', prefixes), 'C') FROM staging")
+                         "strip(to_tsvector('simple', words || ' ' || prefixes || ' ' || facets)) "
+                         "FROM staging")
         await db.execute("DROP TABLE staging")
         for row in saved:
             await db.execute(row["indexdef"])

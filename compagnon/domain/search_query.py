@@ -104,16 +104,6 @@ def fts5_query(terms: tuple[str, ...]) -> str:
     )
 
 
-def tsquery(terms: tuple[str, ...]) -> str:
-    """PostgreSQL to_tsquery('simple', ...) text, same meaning as fts5_query: whole words
-    are the lexemes of weight A, prefixes those of weight C (facet tokens are B). Prefixes
-    are stored rather than asked as `word:*` because the planner has statistics for stored
-    lexemes and none for `:*`: it guessed 25 times too many rows for two common prefixes and
-    read 800,000 rows backwards instead of using the GIN index. The words hold letters and
-    digits only, so no operator can slip in."""
-    return " & ".join(f"{w}:C" if as_prefix(w) else f"{w}:A" for w in terms)
-
-
 def to_params(request: SearchRequest, **changes: Any) -> dict[str, str]:
     """The query string of a link: this search with some facets changed (None drops one)."""
     params: dict[str, str] = {"q": request.text} if request.text else {}

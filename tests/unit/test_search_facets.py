@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from compagnon.domain.facets import extract, prefixes, sort_key
-from compagnon.domain.search_query import BadSearch, fts5_query, label, parse, tsquery
+from compagnon.domain.search_query import BadSearch, fts5_query, label, parse
 from compagnon.federation.resource_convert import to_resource_object
 from compagnon.storage.models import Actor, Object
 from tests.support.resources import QUIZ
@@ -108,7 +108,6 @@ def test_a_query_string_becomes_a_search() -> None:
     assert fts5_query(request.filters.words) == (
         '{words} : "soldadura" AND {prefixes} : "mig" AND {prefixes} : "nivel" AND {words} : "3"'
     )
-    assert tsquery(request.filters.words) == "soldadura:A & mig:C & nivel:C & 3:A"
 
 
 def test_syntax_characters_are_not_passed_on() -> None:

@@ -7,11 +7,11 @@ description and keywords in an FTS5 table (SQLite, rowid = sort key) or a tsvect
 with a GIN index (PostgreSQL). Every list is ordered by the sort key (domain/facets.py), so a
 page is an index range read backwards and the next page starts below the last key shown.
 
-On SQLite the FTS5 table also holds every facet value as a token of a second column
-(`facet_tokens`), and any filtered search is one MATCH: FTS5 intersects the words' and the
-facets' posting lists in rowid order, skipping through them, where joining the word matches
-to the facet columns would read every match of a common word to find a rare combination.
-PostgreSQL's planner, with statistics, picks between the GIN and the B-tree indexes itself.
+Both full texts also hold the words' prefixes and every facet value as tokens
+(`facet_tokens`). On SQLite any filtered search is then one MATCH: FTS5 intersects posting
+lists in rowid order, where joining word matches to facet columns would read every match of
+a common word to find a rare combination. On PostgreSQL the planner, with statistics, picks
+between the GIN index and the (facet, sort key) B-trees.
 
 Facet counts are taken over the newest COUNT_CAP matches, not all of them: counting every
 match of a common filter at a million resources costs a full index range per facet; the

@@ -25,9 +25,9 @@ from bench.scenarios import (
     fanout,
     inbox,
     micro,
-    notbuilt,
     profile,
     propagation,
+    search,
     sync,
     timeline,
     whatif,
@@ -47,7 +47,7 @@ SCENARIOS: dict[str, Scenario] = {
     "propagation": propagation.run,
     "timeline": timeline.run,
     "sync": sync.run,
-    "notbuilt": notbuilt.run,
+    "search": search.run,
 }
 EXTRA: dict[str, Scenario] = {"profile": profile.run, "whatif": whatif.run}
 

@@ -25,6 +25,9 @@ class Sizes:
     timeline_reps: int = 3
     sync_records: int = 100_000  # remote resources the aggregator imports, over 4 centres
     sync_deadline: float = 900.0
+    search_objects: int = 1_000_000  # learning resources in the index
+    search_queries: int = 200  # per kind of query and repetition
+    search_reps: int = 3
     deadline: float = 120.0  # no run starts a new request after this many seconds
 
 
@@ -35,4 +38,5 @@ QUICK = Sizes(
     propagation_rounds=1,
     timeline_objects=100_000, timeline_queries=100, timeline_reps=1,
     sync_records=10_000, sync_deadline=300.0,
+    search_objects=100_000, search_queries=50, search_reps=1,
 )

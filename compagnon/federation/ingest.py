@@ -1,5 +1,6 @@
 """Remote objects into storage, many at a time: the one way a peer's post or resource is
-stored, whether it came in a Create (inbox/handlers.py) or from a catalogue page.
+stored, whether it came in a Create (inbox/handlers.py) or from a catalogue page, and put in
+the search index when it is a learning resource (search_index.py).
 
 Statements per call, not per object: a SELECT of the URIs already held, one INSERT of the new
 objects, one SELECT of who reads them here, one INSERT of their home-timeline entries. Through
@@ -21,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from compagnon.federation.convert import object_fields_from_note
 from compagnon.federation.jsonld import ids
 from compagnon.federation.sanitize import sanitize_html
+from compagnon.federation.search_index import index_received
 from compagnon.storage.models import Actor, Follow, Object, TimelineEntry, User
 
 OBJECTS = cast(Table, Object.__table__)
@@ -81,8 +83,11 @@ async def store_remote_objects(session: AsyncSession, items: Sequence[Incoming])
         for uri, item in fresh.items()
         if uri in new_ids
     ]
-    visibility = {row["uri"]: row["visibility"] for row in rows}
-    await _push_to_readers(session, stored, visibility)
+    by_uri = {row["uri"]: row for row in rows}
+    await index_received(
+        session, [(s.id, by_uri[s.uri]["published"], s.sender_id, s.doc) for s in stored]
+    )
+    await _push_to_readers(session, stored, {uri: row["visibility"] for uri, row in by_uri.items()})
     return stored
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from compagnon.server.views import activitypub, inbox, pages, wellknown
+from compagnon.server.views import activitypub, inbox, pages, search, wellknown
 
 STATIC = Path(__file__).parent / "static"
 
@@ -38,6 +38,7 @@ def add_routes(app: web.Application) -> None:
             web.post("/login", pages.login),
             web.post("/logout", pages.logout),
             web.get("/home", pages.home_page),
+            web.get("/search", search.search_page),
             web.post("/compose", pages.compose),
             web.static("/static", STATIC),
         ]

@@ -22,6 +22,7 @@ from compagnon.federation.ingest import Incoming, store_remote_objects
 from compagnon.federation.jsonld import first_id, ids
 from compagnon.federation.outbox import publish
 from compagnon.federation.sanitize import html_to_text, sanitize_html
+from compagnon.federation.search_index import forget, index_stored
 from compagnon.federation.urls import host_of
 from compagnon.storage.models import Actor, Object, Reaction, Report, utcnow
 from compagnon.storage.queries import actors as actor_queries
@@ -177,6 +178,7 @@ async def on_update(h: Handling, activity: dict[str, Any]) -> None:
     stored.recipients = {**(stored.recipients or {}), "tag": fields["recipients"]["tag"]}
     stored.updated = fields["updated"] or utcnow()
     stored.raw = doc
+    await index_stored(h.session, [stored])  # the new description and facets replace the old
 
 
 async def on_delete(h: Handling, activity: dict[str, Any]) -> None:
@@ -201,6 +203,7 @@ async def on_delete(h: Handling, activity: dict[str, Any]) -> None:
         return
     if stored.actor_id != h.sender.id:
         raise Ignored("delete of someone else's object")
+    await forget(h.session, [stored])
     _tombstone(stored)
 
 

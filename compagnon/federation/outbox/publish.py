@@ -14,6 +14,7 @@ from compagnon.federation.integrity import signed_activity
 from compagnon.federation.jsonld import AS_PUBLIC
 from compagnon.federation.outbox.recipients import inbox_for, inboxes
 from compagnon.federation.resource_convert import to_resource_object
+from compagnon.federation.search_index import forget, index_stored
 from compagnon.federation.urls import Urls
 from compagnon.storage.models import Activity, Actor, Follow, Object, utcnow
 from compagnon.storage.queries import activities, deliveries
@@ -122,6 +123,7 @@ async def delete_note(session: AsyncSession, urls: Urls, author: Actor, obj: Obj
     queued for the others is cancelled, so they never see it at all."""
     received = await deliveries.inboxes_that_received(session, obj.uri)
     await deliveries.cancel_pending_for_object(session, obj.uri)
+    await forget(session, [obj])
     obj.deleted_at = utcnow()
     obj.content = ""
     obj.summary = ""
@@ -213,6 +215,7 @@ async def publish_resource(
     obj.content = doc["content"]
     obj.recipients = {**recipients, "tag": doc["tag"]}
     obj.raw = doc
+    await index_stored(session, [obj])
     create = wrap("Create", urls.new_activity(), author.uri, doc, recipients)
     await send(
         session, author, create, addressed=recipients["to"] + recipients["cc"], object_uri=obj.uri

@@ -1,0 +1,139 @@
+"""What a search asks for, read from the parameters of `GET /search`, and the labels its
+facets are shown with. Pure: the storage query is storage/queries/search.py.
+
+Every parameter is checked here so the page can answer a bad one with a plain 400; the text
+is cut into words (letters and digits only), so nothing a person types reaches the full-text
+engines as syntax.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from compagnon.domain.facets import DIGCOMP, PREFIX_LENGTHS, words
+from compagnon.domain.resources import vocabulary
+
+MAX_QUERY_CHARS = 200
+MAX_WORDS = 8
+MAX_WORD_CHARS = 40
+MAX_CURSOR = 2**63 - 1
+FACETS = ("lang", "eqf", "field", "type", "licence", "competence")
+
+
+class BadSearch(ValueError):
+    """A parameter the page cannot use; the message is shown to the person as it is."""
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    words: tuple[str, ...] = ()
+    lang: str | None = None
+    eqf: int | None = None
+    field: str | None = None  # ISCED-F detailed field
+    type: str | None = None  # HCRT key
+    licence: str | None = None
+    competence: str | None = None
+
+    def facet(self, name: str) -> str | None:
+        value = getattr(self, name)
+        return None if value is None else str(value)
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    text: str
+    filters: SearchFilters
+    before: int | None = None  # keyset cursor: the sort key of the last result shown
+
+
+def query_words(text: str) -> tuple[str, ...]:
+    found = tuple(w[:MAX_WORD_CHARS] for w in words(text))
+    if len(found) > MAX_WORDS:
+        raise BadSearch(f"Search with at most {MAX_WORDS} words.")
+    return found
+
+
+def _param(params: Mapping[str, str], name: str, pattern: str, message: str) -> str | None:
+    value = (params.get(name) or "").strip()
+    if not value:
+        return None
+    if len(value) > 512 or not re.fullmatch(pattern, value):
+        raise BadSearch(message)
+    return value
+
+
+def parse(params: Mapping[str, str]) -> SearchRequest:
+    """The search a query string asks for; BadSearch names the first unusable parameter."""
+    text = params.get("q") or ""
+    if len(text) > MAX_QUERY_CHARS:
+        raise BadSearch(f"Search text is at most {MAX_QUERY_CHARS} characters.")
+    eqf = _param(params, "eqf", r"[1-8]", "EQF levels go from 1 to 8.")
+    before = _param(params, "before", r"\d{1,19}", "That page link is broken; search again.")
+    if before is not None and int(before) > MAX_CURSOR:
+        raise BadSearch("That page link is broken; search again.")
+    filters = SearchFilters(
+        words=query_words(text),
+        lang=_param(params, "lang", r"[a-z]{2,3}", "A language is a code such as en or pt."),
+        eqf=int(eqf) if eqf else None,
+        field=_param(params, "field", r"\d{4}", "A field of education is a 4-digit code."),
+        type=_param(params, "type", r"[a-z_]{1,64}", "Unknown resource type."),
+        licence=_param(params, "licence", r"https?://\S+", "Unknown licence."),
+        competence=_param(
+            params, "competence", r"(https?://\S+|digcompedu:\d\.\d)", "Unknown competence."
+        ),
+    )
+    return SearchRequest(text=text.strip(), filters=filters, before=int(before) if before else None)
+
+
+def as_prefix(word: str) -> bool:
+    """Words of 3 to 8 letters also find the longer words they begin ("weld" finds
+    "welding"); shorter ones would match too much, longer ones are typed whole."""
+    return len(word) in PREFIX_LENGTHS
+
+
+def fts5_query(terms: tuple[str, ...]) -> str:
+    """SQLite FTS5 MATCH text: every word, quoted (so none is an operator). Prefixes are
+    looked up as the whole tokens the index stores for them (column `prefixes`): FTS5's own
+    `"word"*` merges every matching doclist before the first row, ~300 ms for a common word
+    at a million resources, where a token's doclist is read lazily, newest first."""
+    return " AND ".join(
+        f'{{prefixes}} : "{w}"' if as_prefix(w) else f'{{words}} : "{w}"' for w in terms
+    )
+
+
+def to_params(request: SearchRequest, **changes: Any) -> dict[str, str]:
+    """The query string of a link: this search with some facets changed (None drops one)."""
+    params: dict[str, str] = {"q": request.text} if request.text else {}
+    for name in FACETS:
+        value = changes[name] if name in changes else request.filters.facet(name)
+        if value is not None:
+            params[name] = str(value)
+    return params
+
+
+def label(facet: str, value: str, stored: str = "", lang: str = "en") -> str:
+    """How a facet value is shown: its vocabulary label in `lang` (English when missing),
+    else the label the document carried, else the value itself."""
+    entry: dict[str, str] | None = None
+    if facet == "eqf":
+        entry = vocabulary("eqf").get(value)
+    elif facet == "field":
+        entry = vocabulary("isced-f").get(value)
+    elif facet == "type":
+        entry = vocabulary("hcrt").get(value)
+    elif facet == "licence":
+        found = vocabulary("licences").get(value)
+        return found["short"] if found else stored or value
+    elif facet == "lang":
+        return value
+    elif facet == "competence":
+        if value.startswith(DIGCOMP):
+            entry = vocabulary("digcomp").get(value[len(DIGCOMP) :])
+        elif value.startswith("digcompedu:"):
+            entry = vocabulary("digcompedu").get(value.split(":", 1)[1])
+    if entry:
+        return entry.get(lang) or entry["en"]
+    return stored or value

@@ -1,0 +1,47 @@
+"""Keeping the search index current as objects are stored, updated and deleted: the one
+place publishing and the inbox handlers call (storage/queries/search.py does the work).
+
+Only learning resources are indexed, so for everything else these cost nothing: no
+statement is run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from compagnon.domain.facets import is_learning_resource
+from compagnon.storage.models import Object
+from compagnon.storage.queries import search
+
+
+async def index_stored(session: AsyncSession, objects: Sequence[Object]) -> None:
+    """(Re-)index objects just stored or updated, from the AS2 document each keeps in `raw`.
+    Batch-shaped on purpose: a batch of remote objects is indexed in three statements."""
+    rows = [
+        (obj.id, obj.published, obj.actor_id, obj.raw)
+        for obj in objects
+        if obj.raw is not None and (is_learning_resource(obj.raw) or obj.type == "LearningResource")
+    ]
+    if rows:
+        await search.index_objects(session, rows)
+
+
+async def index_received(
+    session: AsyncSession, rows: Sequence[tuple[int, datetime, int, dict[str, Any]]]
+) -> None:
+    """Index remote objects just stored by ingest.py: (object id, published, actor id, AS2
+    document) each; learning resources only, the whole batch in the same few statements."""
+    wanted = [row for row in rows if is_learning_resource(row[3])]
+    if wanted:
+        await search.index_objects(session, wanted)
+
+
+async def forget(session: AsyncSession, objects: Sequence[Object]) -> None:
+    """Take deleted objects out of the index."""
+    ids = [obj.id for obj in objects if obj.type == "LearningResource"]
+    if ids:
+        await search.unindex(session, ids)

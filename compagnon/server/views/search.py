@@ -1,0 +1,143 @@
+"""`GET /search`: learning resources by words, trade, level, language and competence.
+
+A page for people (no JavaScript, links for every filter, so it works on any phone) and the
+same answer as JSON for `Accept: application/json`. A bad parameter gets a 400 with a plain
+sentence; the text is cut into words before it reaches the database.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+import aiohttp_jinja2
+from aiohttp import web
+
+from compagnon.domain.search_query import BadSearch, SearchRequest, label, parse, to_params
+from compagnon.server import auth
+from compagnon.server.keys import SESSIONS, SETTINGS
+from compagnon.server.negotiation import json_response
+from compagnon.server.views.pages import _base
+from compagnon.storage.queries import search as search_queries
+from compagnon.storage.queries.search import COUNT_CAP, SearchPage
+
+# In the order the page shows them; field and competence lists are cut to the most common.
+FACET_NAMES = {
+    "eqf": "Level (EQF)",
+    "field": "Trade or field (ISCED-F)",
+    "lang": "Language",
+    "competence": "Competence",
+    "type": "Type of resource",
+    "licence": "Licence",
+}
+SHOWN_VALUES = 12
+
+
+def _wants_json(request: web.Request) -> bool:
+    accept = request.headers.get("Accept", "")
+    return "application/json" in accept and "text/html" not in accept
+
+
+def _link(
+    wanted: SearchRequest, changes: dict[str, Any] | None = None, before: int | None = None
+) -> str:
+    params = to_params(wanted, **(changes or {}))
+    if before is not None:
+        params["before"] = str(before)
+    return "/search" + ("?" + urlencode(params) if params else "")
+
+
+def _facets(wanted: SearchRequest, found: SearchPage, lang: str) -> list[dict[str, Any]]:
+    shown = []
+    for name, title in FACET_NAMES.items():
+        chosen = wanted.filters.facet(name)
+        values = found.facets.get(name, [])[:SHOWN_VALUES]
+        shown.append(
+            {
+                "name": name,
+                "title": title,
+                "chosen": chosen,
+                "chosen_label": label(name, chosen, lang=lang) if chosen else "",
+                "remove": _link(wanted, {name: None}),
+                "values": [
+                    {
+                        "label": label(name, v.value, v.label, lang),
+                        "count": v.count,
+                        "link": _link(wanted, {name: v.value}),
+                    }
+                    for v in values
+                    if v.value != chosen
+                ],
+            }
+        )
+    return [f for f in shown if f["chosen"] or f["values"]]
+
+
+def _as_json(wanted: SearchRequest, found: SearchPage, lang: str) -> dict[str, Any]:
+    return {
+        "matches": found.matches,
+        "capped": found.capped,
+        "results": [
+            {
+                "id": hit.uri,
+                "title": hit.title,
+                "author": hit.author_handle,
+                "published": hit.published.isoformat(),
+                "eqf": hit.eqf,
+                "language": hit.language,
+                "field": hit.field,
+                "type": hit.type,
+                "licence": hit.licence,
+            }
+            for hit in found.hits
+        ],
+        "next": _link(wanted, before=found.next_before) if found.next_before else None,
+        "facets": {
+            name: [
+                {"value": v.value, "label": label(name, v.value, v.label, lang), "count": v.count}
+                for v in values
+            ]
+            for name, values in found.facets.items()
+        },
+    }
+
+
+def _refused(request: web.Request, message: str) -> web.StreamResponse:
+    if _wants_json(request):
+        return json_response({"error": message, "status": 400}, status=400)
+    context = _base(request, error=message, text="", hidden={}, found=None, facets=[])
+    return aiohttp_jinja2.render_template("search.html", request, context, status=400)
+
+
+async def search_page(request: web.Request) -> web.StreamResponse:
+    try:
+        wanted = parse(request.query)
+    except BadSearch as exc:
+        return _refused(request, str(exc))
+    user = await auth.current_user(request)
+    # Unlisted resources are for the node's own signed-in trainers; followers-only and direct
+    # ones are never indexed (domain/facets.py: visibility).
+    visibilities = ("public", "unlisted") if user is not None else ("public",)
+    async with request.app[SESSIONS]() as session:
+        found = await search_queries.search(
+            session, wanted.filters, before=wanted.before, visibilities=visibilities
+        )
+    lang = request.app[SETTINGS].language_list[0]
+    if _wants_json(request):
+        return json_response(_as_json(wanted, found, lang))
+    hidden = {k: v for k, v in to_params(wanted).items() if k != "q"}
+    context = _base(
+        request,
+        user=user,
+        error=None,
+        text=wanted.text,
+        hidden=hidden,
+        found=found,
+        searched=bool(wanted.filters.words or hidden or wanted.before),
+        facets=_facets(wanted, found, lang),
+        older=_link(wanted, before=found.next_before) if found.next_before else None,
+        newest=_link(wanted) if wanted.before else None,
+        cap=COUNT_CAP,
+        labels=lambda facet, value: label(facet, str(value), lang=lang) if value else "",
+    )
+    return aiohttp_jinja2.render_template("search.html", request, context)

@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
@@ -108,6 +109,12 @@ async def test_following_a_centre_imports_its_earlier_public_catalogue_once(
         )
     assert entries == 45  # bruno's home timeline, as if each had been delivered
     assert bruno.id
+    # The imported resources are in B's search, as if each had been delivered.
+    async with httpx.AsyncClient(base_url=b.base) as http:
+        found = await http.get(
+            "/search", params={"q": "welding module"}, headers={"Accept": "application/json"}
+        )
+    assert found.json()["matches"] == RESOURCES
 
     # Syncing again (on demand) imports nothing twice and stops once pages bring nothing new.
     assert b.app is not None

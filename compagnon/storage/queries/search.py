@@ -277,10 +277,12 @@ def _matching(
         if value is not None:
             query = query.where(col == value)
     chosen = [n for n in TOKEN_FACETS if filters.facet(n) is not None]
-    if filters.words or len(chosen) > 1:
-        # Words and facets in one tsquery, so the GIN index can intersect a rare combination
-        # itself; the column tests above let the planner take a facet's B-tree range instead
-        # when the combination is common.
+    if filters.words or (filters.competence is not None and len(chosen) > 1):
+        # Words, or a competence with other facets: all in one tsquery, so the GIN index can
+        # intersect a rare combination itself; the column tests above let the planner take a
+        # facet's B-tree range instead when the combination is common. Facets alone stay
+        # column tests: a (facet, sort key) range filtered by the others was 10x faster
+        # than intersecting two common tokens (eqf=3 and field=0715: 450 ms at 1M).
         tokens = [facet_token(n, filters.facet(n)) for n in chosen]
         tsv: ColumnElement[Any] = literal_column(f"search_entries.{FULL_TEXT_COLUMN}")
         text_query = " & ".join([*filters.words, *tokens])

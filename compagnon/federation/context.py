@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from compagnon.config import Settings
 from compagnon.federation.delivery_http import DeliveryClient
 from compagnon.federation.fetch import Signer
+from compagnon.federation.key_cache import KeyCache
 from compagnon.federation.signatures import load_private_key, sign_cavage, sign_rfc9421
 from compagnon.federation.urls import Urls
 
@@ -49,6 +50,7 @@ class FederationContext:
     http: httpx.AsyncClient  # every GET (actors, objects, WebFinger, outbox pages)
     instance_key: SigningKey
     delivery: DeliveryClient  # the delivery POSTs (delivery_http.py says why apart)
+    keys: KeyCache = field(default_factory=KeyCache)  # shared by the process's resolvers
     urls: Urls = field(init=False)
 
     def __post_init__(self) -> None:

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import logging
 import re
-import time
-from collections import OrderedDict
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urldefrag
@@ -23,8 +21,6 @@ from compagnon.storage.queries import actors as actor_queries
 
 log = logging.getLogger(__name__)
 REFRESH_AFTER = timedelta(days=1)
-KEY_CACHE_SIZE = 10_000
-KEY_CACHE_SECONDS = 300.0
 HANDLE_RE = re.compile(r"^@?(?:acct:)?([^@\s/]+)@([^@\s/]+)$")
 
 
@@ -39,11 +35,6 @@ class ResolveError(Exception):
 class Resolver:
     def __init__(self, ctx: FederationContext) -> None:
         self.ctx = ctx
-        # Signature keys in memory: a database round trip per signed POST cost more than the
-        # RSA check itself. Bounded, oldest out first; a failed check refetches (refresh).
-        # Entries live KEY_CACHE_SECONDS, so a key rotated or an actor updated (by another
-        # process's worker) is read again from the database soon after.
-        self._keys: OrderedDict[str, tuple[PublicKeyInfo, float]] = OrderedDict()
 
     async def _fetch(self, url: str) -> dict[str, Any]:
         return await fetch.fetch_json(
@@ -96,18 +87,16 @@ class Resolver:
     async def key_lookup(self, key_id: str, refresh: bool) -> PublicKeyInfo | None:
         """Signature key by id: from the cache, or by fetching its owner (signed, as the
         instance actor). `refresh` refetches once after a failed verification."""
-        cached = self._keys.get(key_id)
-        if not refresh and cached is not None and time.monotonic() - cached[1] < KEY_CACHE_SECONDS:
-            self._keys.move_to_end(key_id)
-            return cached[0]
+        # In memory first (key_cache.py: shared with this process's other resolvers); a failed
+        # check asks again with refresh, which refetches the owner.
+        cached = None if refresh else self.ctx.keys.get(key_id)
+        if cached is not None:
+            return cached
         info = await self._find_key(key_id, refresh)
         if info is not None:
-            self._keys[key_id] = (info, time.monotonic())
-            self._keys.move_to_end(key_id)
-            if len(self._keys) > KEY_CACHE_SIZE:
-                self._keys.popitem(last=False)
+            self.ctx.keys.put(info)
         else:
-            self._keys.pop(key_id, None)
+            self.ctx.keys.drop(key_id)
         return info
 
     async def _find_key(self, key_id: str, refresh: bool) -> PublicKeyInfo | None:

@@ -1,5 +1,6 @@
-"""Handlers for what other servers send: Move (account migration), EmojiReact, poll votes and
-a group's Announce of a Create, on a fresh SQLite database."""
+"""Handlers for what other servers send: Move (account migration), EmojiReact, poll votes, a
+group's Announce of a Create, and an actor's Update or Delete of itself (its cached signature
+keys dropped at once), on a fresh SQLite database."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from compagnon.federation import fetch
 from compagnon.federation.context import FederationContext
 from compagnon.federation.inbox.handlers import HANDLERS, Handling, Ignored
+from compagnon.federation.key_cache import KeyCache
+from compagnon.federation.signatures import PublicKeyInfo
 from compagnon.federation.urls import Urls, host_of
 from compagnon.storage.db import create_engine, create_sessionmaker
 from compagnon.storage.models import Activity, Actor, Base, Delivery, Follow, Object, Reaction
@@ -47,8 +50,13 @@ def actor(uri: str, *, local: bool = False, **extra: Any) -> Actor:
     )
 
 
+KEYS = KeyCache()  # the process's signature-key cache, as the inbox fills it
+
+
 def context() -> FederationContext:
-    ctx = SimpleNamespace(urls=Urls("https://compagnon.test"), http=None, allow_private=False)
+    ctx = SimpleNamespace(
+        urls=Urls("https://compagnon.test"), http=None, allow_private=False, keys=KEYS
+    )
     ctx.settings = SimpleNamespace(max_body_bytes=1_000_000)
     ctx.instance_signer = lambda: None
     return cast(FederationContext, ctx)
@@ -242,3 +250,38 @@ async def test_a_group_announcing_a_create_boosts_the_post(
         reaction = await session.scalar(select(Reaction))
         assert reaction is not None and reaction.kind == "announce"
         assert reaction.object_uri == "https://lemmy.example/post/7"
+
+
+@pytest.mark.parametrize("kind", ["Update", "Delete"])
+async def test_an_actor_updating_or_deleting_itself_drops_its_cached_keys(
+    sessions: async_sessionmaker[AsyncSession], kind: str
+) -> None:
+    async with sessions.begin() as session:
+        session.add_all([actor(OLD), actor(NEW)])
+    KEYS.put(PublicKeyInfo(f"{OLD}#main-key", OLD, cast(Any, "old key")))
+    KEYS.put(PublicKeyInfo(f"{NEW}#main-key", NEW, cast(Any, "someone else's")))
+    rotated = {
+        "id": OLD,
+        "type": "Person",
+        "preferredUsername": "ana",
+        "inbox": f"{OLD}/inbox",
+        "publicKey": {"id": f"{OLD}#main-key", "owner": OLD, "publicKeyPem": "new"},
+    }
+    activity = {"id": f"{OLD}#{kind}", "type": kind, "actor": OLD, "object": rotated}
+    if kind == "Delete":
+        activity["object"] = OLD
+    assert await handle(sessions, OLD, activity) is None
+    assert KEYS.get(f"{OLD}#main-key") is None  # the next signature check reads it afresh
+    assert KEYS.get(f"{NEW}#main-key") is not None
+
+
+def test_cached_keys_expire_and_the_oldest_go_first() -> None:
+    now = [0.0]
+    cache = KeyCache(size=2, seconds=300.0, clock=lambda: now[0])
+    for n in range(3):
+        cache.put(PublicKeyInfo(f"k{n}", "https://a.example/u", cast(Any, n)))
+    assert cache.get("k0") is None and cache.get("k2") is not None  # size bound
+    now[0] = 299.0
+    assert cache.get("k1") is not None
+    now[0] = 301.0
+    assert cache.get("k1") is None and cache.get("k2") is None  # five minutes at most

@@ -163,6 +163,7 @@ async def on_update(h: Handling, activity: dict[str, Any]) -> None:
         fields = actor_fields_from_document(obj)
         fields["summary"] = sanitize_html(fields["summary"])
         await actor_queries.upsert_remote(h.session, fields)
+        h.ctx.keys.forget_owner(h.sender.uri)  # a rotated key stops verifying now
         return
     doc = await _object_doc(h, activity)
     stored = await object_queries.by_uri(h.session, doc["id"])
@@ -185,6 +186,7 @@ async def on_delete(h: Handling, activity: dict[str, Any]) -> None:
     target = first_id(activity.get("object")) or ""
     if target == h.sender.uri:
         h.sender.gone_at = utcnow()
+        h.ctx.keys.forget_owner(h.sender.uri)
         return
     if host_of(target) != host_of(h.sender.uri):
         raise Ignored("delete of an object on another host")

@@ -165,26 +165,29 @@ class Worker:
         async with self.ctx.sessions.begin() as session:
             taken = await activities.take_many(session, [item.id for item in chunk])
             mine = [item for item in chunk if item.id in taken]
-            await self._load_senders(session, mine, senders)
+            attached = await self._load_senders(session, mine, senders)
             outcomes: dict[int, str | None] = {}
             for run in _runs(mine):
                 batch = BATCH_HANDLERS.get(run[0].type)
                 if batch is not None:
-                    outcomes.update(await self._apply_run(session, batch, run, senders))
+                    outcomes.update(await self._apply_run(session, batch, run, attached))
                 else:
                     for item in run:
-                        outcomes[item.id] = await self._apply(session, item, senders)
+                        outcomes[item.id] = await self._apply(session, item, attached)
             await activities.mark_processed_many(session, outcomes)
         return [outcomes.get(item.id, TAKEN) for item in chunk]
 
     async def _load_senders(
         self, session: AsyncSession, items: list[Pending], senders: dict[str, Actor | None]
-    ) -> None:
-        """Every sender of the chunk into the session in one SELECT (session.get() then finds
-        them without a query each)."""
+    ) -> dict[str, Actor | None]:
+        """Every sender of the chunk into this session in one SELECT, by URI. The dict holds
+        them for the chunk: the session's identity map keeps only weak references, so loaded
+        and dropped they would each be fetched again by session.get()."""
         known = {s.id for uri in {i.actor_uri for i in items} if (s := senders.get(uri))}
-        if known:
-            await session.execute(select(Actor).where(Actor.id.in_(known)))
+        if not known:
+            return {}
+        result = await session.execute(select(Actor).where(Actor.id.in_(known)))
+        return {actor.uri: actor for actor in result.scalars()}
 
     async def _apply_run(
         self,
@@ -215,7 +218,9 @@ class Worker:
         self, session: AsyncSession, item: Pending, senders: dict[str, Actor | None]
     ) -> Actor | None:
         known = senders.get(item.actor_uri)
-        return await session.get(Actor, known.id) if known is not None else None
+        if known is None or known in session:
+            return known
+        return await session.get(Actor, known.id)
 
     async def _apply_alone(self, item: Pending, senders: dict[str, Actor | None]) -> str | None:
         try:

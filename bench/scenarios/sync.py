@@ -19,20 +19,18 @@ the aggregator; and per CPU-second of the aggregator's two processes (all their 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import asyncpg
 from sqlalchemy import select
 
 from bench import datagen, node
+from bench.pgscratch import ADMIN_DSN, scratch_database
 from bench.procs import BenchError, Process, cpu_seconds, start
 from bench.report import Measure
 from bench.scenarios.context import Bench
-from bench.scenarios.timeline import ADMIN_DSN
 from compagnon import operations
 from compagnon.federation import catalogue
 from compagnon.storage.db import create_engine, create_sessionmaker
@@ -48,24 +46,11 @@ TRAINER = "catalogue"
 async def run(bench: Bench) -> list[Measure]:
     name = f"aggregator catalogue sync of {bench.sizes.sync_records:,} remote resources, PostgreSQL"
     try:
-        async with _postgres_database() as url:
+        async with scratch_database(BENCH_DATABASE) as url:
             return await _run(bench, url, name)
     except (OSError, asyncpg.PostgresError) as exc:
         return [Measure("sync", name, "records/s", [],
                         note=f"not measured: PostgreSQL unavailable ({exc})")]
-
-
-@contextlib.asynccontextmanager
-async def _postgres_database() -> Any:
-    admin = await asyncpg.connect(ADMIN_DSN)
-    try:
-        await admin.execute(f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)")
-        await admin.execute(f"CREATE DATABASE {BENCH_DATABASE}")
-        base = ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
-        yield f"{base}/{BENCH_DATABASE}"
-    finally:
-        await admin.execute(f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)")
-        await admin.close()
 
 
 async def _centre(bench: Bench, index: int, count: int) -> node.CompagnonNode:

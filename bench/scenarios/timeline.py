@@ -10,17 +10,15 @@ SQLite is not ANALYZEd (the node never does); PostgreSQL is (autovacuum would be
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import os
 import random
 import time
-from collections.abc import AsyncIterator
 from typing import Any
 
 import asyncpg
 from sqlalchemy import func, select
 
 from bench import datagen, node
+from bench.pgscratch import scratch_database
 from bench.report import Measure
 from bench.scenarios.context import Bench
 from bench.stats import median, percentile
@@ -32,32 +30,18 @@ P50_GOAL_MS, P99_GOAL_MS = 5.0, 20.0
 USERS = 10
 WARMUP_QUERIES = 20
 # The server the bench may create (and then drops) its own database on.
-ADMIN_DSN = os.environ.get("BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 BENCH_DATABASE = "compagnon_bench_timeline"
 
 
 async def run(bench: Bench) -> list[Measure]:
     measures = await _backend(bench, "SQLite", "")
     try:
-        async with _postgres_database() as url:
+        async with scratch_database(BENCH_DATABASE) as url:
             measures += await _backend(bench, "PostgreSQL", url)
     except (OSError, asyncpg.PostgresError) as exc:
         measures.append(Measure("timeline", "home timeline newest 20, PostgreSQL", "ms", [],
                                 note=f"not measured: PostgreSQL unavailable ({exc})"))
     return measures
-
-
-@contextlib.asynccontextmanager
-async def _postgres_database() -> AsyncIterator[str]:
-    admin = await asyncpg.connect(ADMIN_DSN)
-    try:
-        await admin.execute(f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)")
-        await admin.execute(f"CREATE DATABASE {BENCH_DATABASE}")
-        base = ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
-        yield f"{base}/{BENCH_DATABASE}"
-    finally:
-        await admin.execute(f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)")
-        await admin.close()
 
 
 async def _backend(bench: Bench, label: str, url: str) -> list[Measure]:

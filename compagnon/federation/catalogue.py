@@ -192,13 +192,7 @@ class JobRunner:
         self.worker = worker
 
     async def _fetch(self, url: str) -> dict[str, Any]:
-        return await fetch.fetch_json(
-            self.ctx.http,
-            url,
-            signer=self.ctx.instance_signer(),
-            allow_private=self.ctx.allow_private,
-            max_bytes=self.ctx.settings.max_body_bytes,
-        )
+        return await self.ctx.fetch_signed(url)
 
     async def run(
         self, job: ClaimedJob, pages: int, now: datetime, progress: Progress | None = None

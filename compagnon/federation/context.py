@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from compagnon.config import Settings
+from compagnon.federation import fetch
 from compagnon.federation.delivery_http import DeliveryClient
 from compagnon.federation.fetch import Signer
 from compagnon.federation.key_cache import KeyCache
@@ -62,3 +64,14 @@ class FederationContext:
 
     def instance_signer(self) -> Signer:
         return make_signer(self.instance_key)
+
+    async def fetch_signed(self, url: str) -> dict[str, Any]:
+        """GET an ActivityPub document as the instance actor (signed), with the node's limits:
+        how the node reads actors, objects and outbox pages."""
+        return await fetch.fetch_json(
+            self.http,
+            url,
+            signer=self.instance_signer(),
+            allow_private=self.allow_private,
+            max_bytes=self.settings.max_body_bytes,
+        )

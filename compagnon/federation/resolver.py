@@ -37,13 +37,7 @@ class Resolver:
         self.ctx = ctx
 
     async def _fetch(self, url: str) -> dict[str, Any]:
-        return await fetch.fetch_json(
-            self.ctx.http,
-            url,
-            signer=self.ctx.instance_signer(),
-            allow_private=self.ctx.allow_private,
-            max_bytes=self.ctx.settings.max_body_bytes,
-        )
+        return await self.ctx.fetch_signed(url)
 
     async def actor(self, uri: str, *, refresh: bool = False) -> Actor | None:
         """The actor at `uri`: from the cache while it is fresh (a day), else fetched again;

@@ -38,6 +38,7 @@ from compagnon.federation.inbox.handlers import HANDLERS, Handling, Ignored
 from compagnon.federation.inbox.outcomes import Malformed, Outcome
 from compagnon.federation.inbox.pipeline import parse, row_for
 from compagnon.federation.jsonld import first_id
+from compagnon.federation.key_cache import KeyCache
 from compagnon.federation.sanitize import sanitize_html
 from compagnon.federation.signatures import load_public_key
 from compagnon.federation.urls import Urls, host_of
@@ -215,9 +216,11 @@ def _sender_row(uri: str) -> Actor:
 
 def _fake_context() -> FederationContext:
     urls = Urls("https://compagnon.test")
-    ctx = SimpleNamespace(urls=urls, http=None, allow_private=False)
+    ctx = SimpleNamespace(urls=urls, http=None, allow_private=False, keys=KeyCache())
     ctx.settings = SimpleNamespace(max_body_bytes=1_000_000)
     ctx.instance_signer = lambda: None
+    # Looked up at call time, so the fixture's replacement of fetch.fetch_json answers.
+    ctx.fetch_signed = lambda url: fetch.fetch_json(None, url, signer=None, allow_private=False)
     return cast(FederationContext, ctx)
 
 

@@ -59,6 +59,8 @@ def context() -> FederationContext:
     )
     ctx.settings = SimpleNamespace(max_body_bytes=1_000_000)
     ctx.instance_signer = lambda: None
+    # Looked up at call time, so serve_target's replacement of fetch.fetch_json answers.
+    ctx.fetch_signed = lambda url: fetch.fetch_json(None, url, signer=None, allow_private=False)
     return cast(FederationContext, ctx)
 
 

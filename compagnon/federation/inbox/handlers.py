@@ -292,13 +292,7 @@ async def _moved_to(h: Handling, target: str) -> Actor:
     (bounded by the fetch timeouts); Moves are rare enough for that."""
     cached = await actor_queries.by_uri(h.session, target)
     try:
-        doc = await fetch.fetch_json(
-            h.ctx.http,
-            target,
-            signer=h.ctx.instance_signer(),
-            allow_private=h.ctx.allow_private,
-            max_bytes=h.ctx.settings.max_body_bytes,
-        )
+        doc = await h.ctx.fetch_signed(target)
         fields = actor_fields_from_document(doc)
     except (fetch.FetchError, ValueError) as exc:
         if cached is None:

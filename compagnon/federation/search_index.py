@@ -37,7 +37,7 @@ async def index_received(
     document) each; learning resources only, the whole batch in the same few statements."""
     wanted = [row for row in rows if is_learning_resource(row[3])]
     if wanted:
-        await search.index_objects(session, wanted)
+        await search.index_objects(session, wanted, fresh=True)  # inserted just now
 
 
 async def forget(session: AsyncSession, objects: Sequence[Object]) -> None:

@@ -1,7 +1,7 @@
 """The search index of learning resources, ours and our peers': keeping it current
 (`index_objects`, `unindex`) and the one search function (`search`).
 
-Tables (models.SearchEntry, SearchTerm and the full text of migration 0004): one entry per
+Tables (models.SearchEntry, SearchTerm and the full text of migration 0005): one entry per
 resource with its single-valued facets; one term row per competence; the words of title,
 description and keywords in an FTS5 table (SQLite, rowid = sort key) or a tsvector column
 with a GIN index (PostgreSQL). Every list is ordered by the sort key (domain/facets.py), so a
@@ -180,7 +180,7 @@ async def unindex(session: AsyncSession, object_ids: Sequence[int]) -> None:
 
 def index_statements(dialect: str, rows: Sequence[IndexRow]) -> list[tuple[Any, list[Any]]]:
     """The inserts that index `rows` (after `unindex` of them), each with its parameter list:
-    shared by `index_objects` and migration 0004's backfill, which runs them synchronously."""
+    shared by `index_objects` and migration 0005's backfill, which runs them synchronously."""
     found: list[dict[str, Any]] = []
     competences: list[dict[str, Any]] = []
     tokens: list[dict[str, Any]] = []
@@ -225,11 +225,16 @@ def index_statements(dialect: str, rows: Sequence[IndexRow]) -> list[tuple[Any, 
     return [(statement, params) for statement, params in statements if params]
 
 
-async def index_objects(session: AsyncSession, rows: Sequence[IndexRow]) -> int:
+async def index_objects(
+    session: AsyncSession, rows: Sequence[IndexRow], *, fresh: bool = False
+) -> int:
     """(Re-)index objects from their AS2 documents; idempotent, so an Update re-runs it.
     Objects that are not public or unlisted learning resources are taken out of the index.
-    Returns how many are indexed."""
-    await unindex(session, [object_id for object_id, *_ in rows])
+    `fresh`: the objects were inserted in this transaction, so none is indexed yet and the
+    removal before indexing is skipped (the received-objects path). Returns how many are
+    indexed."""
+    if not fresh:
+        await unindex(session, [object_id for object_id, *_ in rows])
     indexed = 0
     for statement, params in index_statements(_dialect(session), rows):
         await session.execute(statement, params)

@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from compagnon.storage.models import Activity, Delivery, utcnow
+from compagnon.storage.queries import claims
 
 PENDING, DELIVERED, GAVE_UP, CANCELLED = "pending", "delivered", "gave_up", "cancelled"
 
@@ -73,26 +74,9 @@ class Claimed:
 async def claim_due(
     session: AsyncSession, worker: str, limit: int, lease: timedelta, now: datetime | None = None
 ) -> list[Claimed]:
-    """Take up to `limit` due rows for this worker, in one UPDATE ... RETURNING so that two
-    workers never take the same row: on PostgreSQL the inner SELECT skips rows another worker
-    has locked (SKIP LOCKED); on SQLite the statement holds the one write lock."""
-    now = now or utcnow()
-    due = and_(
-        Delivery.state == PENDING,
-        Delivery.next_attempt_at <= now,
-        or_(Delivery.claimed_until.is_(None), Delivery.claimed_until < now),
-    )
-    inner = select(Delivery.id).where(due).order_by(Delivery.next_attempt_at).limit(limit)
-    if session.bind is not None and session.bind.dialect.name == "postgresql":
-        inner = inner.with_for_update(skip_locked=True)
-    result = await session.execute(
-        update(Delivery)
-        .where(Delivery.id.in_(inner.scalar_subquery()))
-        .values(claimed_by=worker, claimed_until=now + lease)
-        .returning(Delivery.id)
-        .execution_options(synchronize_session=False)
-    )
-    ids = list(result.scalars())
+    """Take up to `limit` due rows for this worker (claims.py: one atomic statement), with
+    what sending them needs."""
+    ids = await claims.claim(session, Delivery, worker, limit, lease, now or utcnow())
     if not ids:
         return []
     rows = await session.execute(
@@ -108,12 +92,7 @@ async def claim_due(
 
 async def release_claims(session: AsyncSession, worker: str) -> int:
     """A restarted worker takes back what its previous run had claimed but not finished."""
-    result = await session.execute(
-        update(Delivery)
-        .where(Delivery.state == PENDING, Delivery.claimed_by == worker)
-        .values(claimed_by=None, claimed_until=None)
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
+    return await claims.release(session, Delivery, worker)
 
 
 async def mark_delivered_many(session: AsyncSession, done: list[tuple[int, int]]) -> None:

@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from compagnon.storage.models import Actor, SyncJob, utcnow
+from compagnon.storage.queries import claims
 
 PENDING, DONE, FAILED = "pending", "done", "failed"
 
@@ -95,26 +96,10 @@ async def claim_due(
     only: int | None = None,
 ) -> list[ClaimedJob]:
     """Take up to `limit` due jobs for this worker in one statement, so two workers (or two
-    processes) never hold the same job: see deliveries.claim_due for why it is one UPDATE."""
-    now = now or utcnow()
-    due = and_(
-        SyncJob.state == PENDING,
-        SyncJob.next_attempt_at <= now,
-        or_(SyncJob.claimed_until.is_(None), SyncJob.claimed_until < now),
-    )
-    if only is not None:  # the CLI running one job itself
-        due = and_(due, SyncJob.id == only)
-    inner = select(SyncJob.id).where(due).order_by(SyncJob.next_attempt_at).limit(limit)
-    if session.bind is not None and session.bind.dialect.name == "postgresql":
-        inner = inner.with_for_update(skip_locked=True)
-    result = await session.execute(
-        update(SyncJob)
-        .where(SyncJob.id.in_(inner.scalar_subquery()))
-        .values(claimed_by=worker, claimed_until=now + lease)
-        .returning(SyncJob.id)
-        .execution_options(synchronize_session=False)
-    )
-    ids = list(result.scalars())
+    processes) never hold the same job (claims.py)."""
+    # `only`: the CLI running one job itself
+    also = SyncJob.id == only if only is not None else None
+    ids = await claims.claim(session, SyncJob, worker, limit, lease, now or utcnow(), also)
     if not ids:
         return []
     rows = await session.execute(
@@ -220,12 +205,7 @@ async def release(session: AsyncSession, job_id: int, worker: str, due: datetime
 
 async def release_claims(session: AsyncSession, worker: str) -> int:
     """A restarted worker takes back the jobs its previous run held."""
-    result = await session.execute(
-        update(SyncJob)
-        .where(SyncJob.state == PENDING, SyncJob.claimed_by == worker)
-        .values(claimed_by=None, claimed_until=None)
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
+    return await claims.release(session, SyncJob, worker)
 
 
 async def by_actor(session: AsyncSession, actor_id: int) -> SyncJob | None:

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import asyncpg
+
+from bench.report import Measure
 
 ADMIN_DSN = os.environ.get("BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -24,3 +26,21 @@ async def scratch_database(name: str) -> AsyncIterator[str]:
     finally:
         await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         await admin.close()
+
+
+async def on_both_databases(
+    backend: Callable[[str, str], Awaitable[list[Measure]]],
+    database: str,
+    scenario: str,
+    name: str,
+) -> list[Measure]:
+    """`backend(label, url)` on SQLite (url "": the node's own file), then on a scratch
+    PostgreSQL database; a row saying why when PostgreSQL cannot be reached."""
+    measures = await backend("SQLite", "")
+    try:
+        async with scratch_database(database) as url:
+            measures += await backend("PostgreSQL", url)
+    except (OSError, asyncpg.PostgresError) as exc:
+        measures.append(Measure(scenario, name, "ms", [],
+                                note=f"not measured: PostgreSQL unavailable ({exc})"))
+    return measures

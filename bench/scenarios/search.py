@@ -26,11 +26,10 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-import asyncpg
 from sqlalchemy import func, select
 
 from bench import datagen, node
-from bench.pgscratch import scratch_database
+from bench.pgscratch import on_both_databases
 from bench.report import Measure
 from bench.scenarios.context import Bench
 from bench.stats import median, percentile
@@ -47,14 +46,9 @@ KINDS = ("one facet", "two facets", "text only", "text + facets", "a deep page")
 
 
 async def run(bench: Bench) -> list[Measure]:
-    measures = await _backend(bench, "SQLite", "")
-    try:
-        async with scratch_database(BENCH_DATABASE) as url:
-            measures += await _backend(bench, "PostgreSQL", url)
-    except (OSError, asyncpg.PostgresError) as exc:
-        measures.append(Measure("search", "faceted search, PostgreSQL", "ms", [],
-                                note=f"not measured: PostgreSQL unavailable ({exc})"))
-    return measures
+    return await on_both_databases(
+        lambda label, url: _backend(bench, label, url), BENCH_DATABASE, "search",
+        "faceted search, PostgreSQL")
 
 
 async def _backend(bench: Bench, label: str, url: str) -> list[Measure]:

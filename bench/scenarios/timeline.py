@@ -14,11 +14,10 @@ import random
 import time
 from typing import Any
 
-import asyncpg
 from sqlalchemy import func, select
 
 from bench import datagen, node
-from bench.pgscratch import scratch_database
+from bench.pgscratch import on_both_databases
 from bench.report import Measure
 from bench.scenarios.context import Bench
 from bench.stats import median, percentile
@@ -34,14 +33,9 @@ BENCH_DATABASE = "compagnon_bench_timeline"
 
 
 async def run(bench: Bench) -> list[Measure]:
-    measures = await _backend(bench, "SQLite", "")
-    try:
-        async with scratch_database(BENCH_DATABASE) as url:
-            measures += await _backend(bench, "PostgreSQL", url)
-    except (OSError, asyncpg.PostgresError) as exc:
-        measures.append(Measure("timeline", "home timeline newest 20, PostgreSQL", "ms", [],
-                                note=f"not measured: PostgreSQL unavailable ({exc})"))
-    return measures
+    return await on_both_databases(
+        lambda label, url: _backend(bench, label, url), BENCH_DATABASE, "timeline",
+        "home timeline newest 20, PostgreSQL")
 
 
 async def _backend(bench: Bench, label: str, url: str) -> list[Measure]:

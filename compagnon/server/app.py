@@ -12,6 +12,7 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
+from compagnon import i18n
 from compagnon.config import Settings
 from compagnon.federation.accounts import ensure_node_actors
 from compagnon.federation.blocklist import BlockList
@@ -50,7 +51,8 @@ def create_app(settings: Settings, *, worker_name: str | None = None) -> web.App
     )
     app[SETTINGS] = settings
     app[STOP] = asyncio.Event()
-    aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
+    env = aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
+    env.globals["_"] = i18n._  # templates translate through the same function as the code
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_federation)
     app.cleanup_ctx.append(_inbox_writer)

@@ -4,8 +4,9 @@
 `_("{n} results", n=3)` fills named fields after translating, so translators see the whole
 sentence. Catalogues are GNU gettext `.mo` files under `compagnon/locale/<lang>/LC_MESSAGES/
 compagnon.mo`; with none installed (today), every language falls back to the English source
-text. The language is a context variable: the server sets it per request from the user's
-choice or `Accept-Language`, the CLI from the environment, so no function has to pass it on.
+text. The language is a context variable (`current_language`), so no function has to pass it
+on; today it stays English, and choosing it per request (the user's setting, then
+`Accept-Language`) comes with the catalogues themselves.
 Templates call the same function through Jinja2's i18n extension (`{{ _("Log in") }}`).
 """
 

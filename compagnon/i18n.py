@@ -7,7 +7,7 @@ compagnon.mo`; with none installed (today), every language falls back to the Eng
 text. The language is a context variable (`current_language`), so no function has to pass it
 on; today it stays English, and choosing it per request (the user's setting, then
 `Accept-Language`) comes with the catalogues themselves.
-Templates call the same function through Jinja2's i18n extension (`{{ _("Log in") }}`).
+Templates call the same function, installed as a Jinja2 global (`{{ _("Log in") }}`).
 """
 
 from __future__ import annotations

@@ -516,6 +516,46 @@ def esco(src: Path) -> None:
         "counts": {"skill": len(skills)},
     }
     write("esco-skills", meta, skills)
+    isco(src, {c["isco"] for c in occupations.values()}, origin)
+
+
+def isco(src: Path, units: set[str], origin: list[dict[str, str]]) -> None:
+    """The ISCO-08 groups above the occupations kept: their unit groups and every group those
+    belong to (the occupation facet may name a group instead of an occupation)."""
+    en = {r["code"]: r for r in rows(src / "esco-en" / "ISCOGroups_en.csv")}
+    fr = {r["code"]: r for r in rows(src / "esco-fr" / "ISCOGroups_fr.csv")}
+    levels = {1: "major group", 2: "sub-major group", 3: "minor group", 4: "unit group"}
+    codes = sorted({unit[:n] for unit in units for n in range(1, 5)})
+    concepts = {
+        code: {
+            "kind": levels[len(code)],
+            "labels": {"en": en[code]["preferredLabel"], "fr": fr[code]["preferredLabel"]},
+        }
+        for code in codes
+    }
+    meta = {
+        "title": "ISCO-08 groups of the occupations in esco-occupations.json",
+        "uri": "http://data.europa.eu/esco/isco/C{key}",
+        "source": "ILO ISCO-08 as ESCO publishes it: ISCOGroups_en.csv and ISCOGroups_fr.csv; "
+        "the unit groups of esco-occupations.json and the groups above them",
+        "origin": [
+            origin[0],
+            {
+                "repository": TABIYA,
+                "path": "datasets/esco/v1.1.1/classification/fr/csv/ISCOGroups_fr.csv",
+                "commit": ESCO_FR_COMMIT,
+            },
+        ],
+        "version": ESCO_VERSION,
+        "licence": ESCO_LICENCE + "; ISCO-08 (c) ILO",
+        "languages": {"en": "ESCO v1.1.1 preferredLabel", "fr": "ESCO v1.1.1 preferredLabel"},
+        "absent": {
+            lang: "ESCO has this language, but no copy of its ISCOGroups file was found here"
+            for lang in ("pt", "it", "ro", "es", "ar")
+        },
+        "counts": counts(concepts, "unit group"),
+    }
+    write("isco-08", meta, concepts)
 
 
 def main(src: Path) -> None:

@@ -32,6 +32,7 @@ NAMES = (
     "licences",
     "esco-occupations",
     "esco-skills",
+    "isco-08",
 )
 
 

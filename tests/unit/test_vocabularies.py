@@ -144,3 +144,13 @@ def test_files_stay_small_enough_to_ship() -> None:
     assert total < 3_000_000
     for path in VOCAB_DIR.glob("*.json"):
         json.loads(path.read_text(encoding="utf-8"))
+
+
+def test_every_occupation_sits_in_a_shipped_isco_unit_group() -> None:
+    isco = vocabulary("isco-08")
+    for concept in vocabulary("esco-occupations").concepts.values():
+        group = concept.attributes["isco"]
+        assert isco[group].attributes["kind"] == "unit group"
+        assert group[:1] in isco and group[:2] in isco and group[:3] in isco
+    assert isco.uri("7212") == "http://data.europa.eu/esco/isco/C7212"
+    assert label("isco-08", "7212", "fr") == "Soudeurs et oxycoupeurs"

@@ -96,8 +96,9 @@ def eqf() -> None:
             "fr": "composed, not an official label: the French acronym (CEC) + 'niveau' + N",
             "de": "composed, not an official label: the German acronym (EQR) + 'Niveau' + N",
         },
-        "counts": counts(concepts, "level"),
+        "counts": {"level": 8},
     }
+    assert counts(concepts, "level") == meta["counts"]
     write("eqf", meta, concepts)
 
 
@@ -149,6 +150,7 @@ def isced(src: Path) -> None:
         },
         "counts": counts(concepts, "detailed field"),
     }
+    assert meta["counts"]["detailed field"] == 80  # UNESCO's count of ISCED-F 2013 detailed fields
     write("isced-f", meta, concepts)
 
 
@@ -211,8 +213,9 @@ def digcomp(src: Path) -> None:
             for lang in WANTED
             if lang != "en"
         },
-        "counts": counts(concepts, "competence"),
+        "counts": {"area": 5, "competence": 21},  # as the framework states them
     }
+    assert counts(concepts, "competence") == meta["counts"]
     write("digcomp", meta, concepts)
 
 
@@ -267,8 +270,9 @@ def digcompedu() -> None:
             for lang in WANTED
             if lang != "en"
         },
-        "counts": counts(concepts, "competence"),
+        "counts": {"area": 6, "competence": 22},  # as the framework states them
     }
+    assert counts(concepts, "competence") == meta["counts"]
     write("digcompedu", meta, concepts)
 
 
@@ -298,7 +302,10 @@ def complete(labels: dict[str, dict[str, str]]) -> list[str]:
 
 
 def hcrt(src: Path) -> None:
-    raw = turtle_labels((src / "hcrt.ttl").read_text(encoding="utf-8"), r"^<([a-z_]+)>")
+    text = (src / "hcrt.ttl").read_text(encoding="utf-8")
+    raw = turtle_labels(text, r"^<([a-z_]+)>")
+    top = re.search(r"skos:hasTopConcept\s+(.*?)\s\.", text, re.S)
+    assert top and set(re.findall(r"<([a-z_]+)>", top.group(1))) == set(raw)  # the scheme's list
     languages = complete(raw)
     concepts = {
         k: {"labels": {lang: v[lang] for lang in languages}} for k, v in sorted(raw.items())

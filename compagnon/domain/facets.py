@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from compagnon.domain.resources import EQF, HCRT, ISCED_F, vocabulary
+from compagnon.domain.resources import EQF, HCRT, ISCED_F
+from compagnon.domain.vocabularies import vocabulary
 
 AS_PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 PUBLIC_NAMES = frozenset({AS_PUBLIC, "as:Public", "Public"})

@@ -6,26 +6,17 @@ wire format (shared/reference/learning-resource.activity.json).
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
-from functools import cache
-from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
-VOCAB = Path(__file__).parent / "vocab"
+from compagnon.domain.vocabularies import vocabulary
+
 EQF = "http://data.europa.eu/snb/eqf/"
 ISCED_F = "http://data.europa.eu/snb/isced-f/"
 HCRT = "https://w3id.org/kim/hcrt/"
 DURATION_RE = re.compile(r"^P(?!$)(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$")
 LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(-[A-Z]{2})?$")
-
-
-@cache
-def vocabulary(name: str) -> dict[str, dict[str, str]]:
-    data: dict[str, Any] = json.loads((VOCAB / f"{name}.json").read_text(encoding="utf-8"))
-    return {key: value for key, value in data.items() if not key.startswith("_")}
 
 
 @dataclass(frozen=True)

@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from compagnon.domain.facets import DIGCOMP, PREFIX_LENGTHS, words
-from compagnon.domain.resources import vocabulary
+from compagnon.domain.vocabularies import vocabulary
 
 MAX_QUERY_CHARS = 200
 MAX_WORDS = 8
 MAX_WORD_CHARS = 40
 MAX_CURSOR = 2**63 - 1
+ESCO_SKILL = "http://data.europa.eu/esco/skill/"
 FACETS = ("lang", "eqf", "field", "type", "licence", "competence")
 
 
@@ -117,23 +118,30 @@ def to_params(request: SearchRequest, **changes: Any) -> dict[str, str]:
 def label(facet: str, value: str, stored: str = "", lang: str = "en") -> str:
     """How a facet value is shown: its vocabulary label in `lang` (English when missing),
     else the label the document carried, else the value itself."""
-    entry: dict[str, str] | None = None
+    found: str | None = None
     if facet == "eqf":
-        entry = vocabulary("eqf").get(value)
+        found = vocabulary("eqf").label(value, lang)
     elif facet == "field":
-        entry = vocabulary("isced-f").get(value)
+        found = vocabulary("isced-f").label(value, lang)
     elif facet == "type":
-        entry = vocabulary("hcrt").get(value)
+        found = vocabulary("hcrt").label(value, lang)
     elif facet == "licence":
-        found = vocabulary("licences").get(value)
-        return found["short"] if found else stored or value
+        licences = vocabulary("licences")
+        return str(licences[value].attributes["short"]) if value in licences else stored or value
     elif facet == "lang":
         return value
     elif facet == "competence":
-        if value.startswith(DIGCOMP):
-            entry = vocabulary("digcomp").get(value[len(DIGCOMP) :])
-        elif value.startswith("digcompedu:"):
-            entry = vocabulary("digcompedu").get(value.split(":", 1)[1])
-    if entry:
-        return entry.get(lang) or entry["en"]
-    return stored or value
+        found = competence_label(value, lang)
+    return found or stored or value
+
+
+def competence_label(term: str, lang: str = "en") -> str | None:
+    """The shipped label of a competence search term: a DigComp URI, `digcompedu:{code}`,
+    or an ESCO skill URI; None for any other."""
+    if term.startswith(DIGCOMP):
+        return vocabulary("digcomp").label(term[len(DIGCOMP) :], lang)
+    if term.startswith("digcompedu:"):
+        return vocabulary("digcompedu").label(term.split(":", 1)[1], lang)
+    if term.startswith(ESCO_SKILL):
+        return vocabulary("esco-skills").label(term[len(ESCO_SKILL) :], lang)
+    return None

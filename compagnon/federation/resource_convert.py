@@ -8,7 +8,8 @@ import html
 import re
 from typing import Any
 
-from compagnon.domain.resources import EQF, HCRT, ISCED_F, LearningResource, vocabulary
+from compagnon.domain.resources import EQF, HCRT, ISCED_F, LearningResource
+from compagnon.domain.vocabularies import vocabulary
 from compagnon.federation.convert import iso
 from compagnon.storage.models import Actor, Object
 
@@ -41,7 +42,7 @@ def hashtags(resource: LearningResource, base: str) -> list[dict[str, str]]:
 
 def readable_content(resource: LearningResource, tags: list[dict[str, str]]) -> str:
     """The HTML a Mastodon user reads: title, description, facts line, link, hashtags."""
-    licence = vocabulary("licences")[resource.license]["short"]
+    licence = vocabulary("licences")[resource.license].attributes["short"]
     facts = [
         f"EQF {resource.eqf_level}" if resource.eqf_level else None,
         _duration_text(resource.time_required),
@@ -117,7 +118,7 @@ def to_resource_object(
         "educationalAlignment": _alignments(resource),
     }
     if resource.resource_type:
-        labels = vocabulary("hcrt")[resource.resource_type]
+        labels = dict(vocabulary("hcrt")[resource.resource_type].labels)
         doc["learningResourceType"] = [
             {"id": f"{HCRT}{resource.resource_type}", "type": "Concept", "prefLabel": labels}
         ]

@@ -140,6 +140,7 @@ class Hit:
     field: str | None
     type: str | None
     licence: str | None
+    sensitive: bool = False  # marked sensitive by its author: shown behind a warning
 
 
 @dataclass(frozen=True)
@@ -332,6 +333,8 @@ async def search(
                 entries,
                 Object.uri,
                 Object.name,
+                # The element only, as JSON (no cast: a hostile value cannot fail the query).
+                Object.raw["sensitive"].label("sensitive"),
                 Actor.name.label("author_name"),
                 Actor.username,
                 Actor.domain,
@@ -355,6 +358,7 @@ async def search(
             field=r.isced,
             type=r.resource_type,
             licence=r.licence,
+            sensitive=r.sensitive is True,
         )
         for r in rows[:limit]
     ]

@@ -333,8 +333,7 @@ async def search(
                 entries,
                 Object.uri,
                 Object.name,
-                # The element only, as JSON (no cast: a hostile value cannot fail the query).
-                Object.raw["sensitive"].label("sensitive"),
+                Object.raw,  # for `sensitive` (SQLite's JSON functions lose booleans)
                 Actor.name.label("author_name"),
                 Actor.username,
                 Actor.domain,
@@ -358,7 +357,7 @@ async def search(
             field=r.isced,
             type=r.resource_type,
             licence=r.licence,
-            sensitive=r.sensitive is True,
+            sensitive=isinstance(r.raw, dict) and r.raw.get("sensitive") is True,
         )
         for r in rows[:limit]
     ]

@@ -40,8 +40,8 @@ async def peer() -> AsyncIterator[HostilePeer]:
 
 
 @pytest.fixture
-async def scene(make_node: NodeFactory, peer: HostilePeer) -> Scene:
-    return await store_corpus(await make_node("a"), peer)
+async def scene(make_node: NodeFactory, peer: HostilePeer, backend: str) -> Scene:
+    return await store_corpus(await make_node("a", backend=backend), peer)
 
 
 async def received(scene: Scene) -> list[Object]:

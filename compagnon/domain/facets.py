@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from compagnon.domain.resources import EQF, HCRT, ISCED_F
+from compagnon.domain.safe_urls import http_url
 from compagnon.domain.vocabularies import vocabulary
 
 AS_PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
@@ -159,7 +160,7 @@ def resource_type(doc: dict[str, Any]) -> str | None:
 
 def licence(doc: dict[str, Any]) -> str | None:
     uri = next(_ids(doc.get("license")), "")
-    if not uri.startswith(("http://", "https://")) or len(uri) > MAX_TERM_CHARS:
+    if http_url(uri) is None or len(uri) > MAX_TERM_CHARS:
         return None
     uri = "https://" + uri.split("://", 1)[1]  # creativecommons.org is cited both ways
     uri = uri.removesuffix("legalcode").removesuffix("deed.en")
@@ -183,7 +184,7 @@ def _label(item: Any) -> str:
 
 
 def _usable(uri: str) -> bool:
-    return uri.startswith(("http://", "https://")) and len(uri) <= MAX_TERM_CHARS
+    return http_url(uri) is not None and len(uri) <= MAX_TERM_CHARS
 
 
 def competences(doc: dict[str, Any]) -> tuple[tuple[str, str], ...]:

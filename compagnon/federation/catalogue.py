@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from compagnon.domain.safe_urls import http_url, same_origin
 from compagnon.federation import fetch
 from compagnon.federation.context import FederationContext
 from compagnon.federation.convert import is_poll_vote, visibility_of
@@ -167,7 +168,9 @@ def _refusal(item: Any, actor_uri: str, host: str, followers_url: str) -> str | 
         return "object without an id"
     if len(obj["id"]) > MAX_ID_LENGTH:
         return "object id too long"
-    if host_of(obj["id"]) != host:
+    if http_url(obj["id"]) is None:
+        return "object id not an http(s) URL"
+    if not same_origin(obj["id"], actor_uri):
         return "object on another host"
     owner = first_id(obj.get("attributedTo")) or first_id(obj.get("actor"))
     if owner is not None and owner != actor_uri:

@@ -10,6 +10,7 @@ import html
 from datetime import UTC, datetime
 from typing import Any
 
+from compagnon.domain.safe_urls import http_url
 from compagnon.federation.jsonld import AS_PUBLIC, OUR_CONTEXT, first_id, ids, is_public
 from compagnon.federation.sanitize import text_to_html
 from compagnon.federation.urls import Urls, host_of
@@ -73,8 +74,10 @@ def to_actor_document(
 
 
 def _first_url(value: Any) -> str:
+    """The first safe URL (domain/safe_urls.py) of a string, a Link or a list of them: a
+    `javascript:` or `data:` entry is skipped, the next one taken."""
     if isinstance(value, str):
-        return value
+        return http_url(value) or ""
     if isinstance(value, list):
         for item in value:
             found = _first_url(item)
@@ -91,9 +94,9 @@ def actor_fields_from_document(doc: dict[str, Any]) -> dict[str, Any]:
     actor_type = doc.get("type")
     if isinstance(actor_type, list):
         actor_type = next((t for t in actor_type if t in ACTOR_TYPES), None)
-    uri, inbox = doc.get("id"), doc.get("inbox")
-    if actor_type not in ACTOR_TYPES or not isinstance(uri, str) or not isinstance(inbox, str):
-        raise ValueError("not an actor: needs an actor type, an id and an inbox")
+    uri, inbox = http_url(doc.get("id")), http_url(doc.get("inbox"))
+    if actor_type not in ACTOR_TYPES or uri is None or inbox is None:
+        raise ValueError("not an actor: needs an actor type, an http(s) id and an http(s) inbox")
     key = doc.get("publicKey")
     if isinstance(key, list):
         key = next((k for k in key if isinstance(k, dict)), None)
@@ -109,10 +112,10 @@ def actor_fields_from_document(doc: dict[str, Any]) -> dict[str, Any]:
         "name": doc.get("name") if isinstance(doc.get("name"), str) else "",
         "summary": doc.get("summary") if isinstance(doc.get("summary"), str) else "",
         "inbox": inbox,
-        "outbox": first_id(doc.get("outbox")) or "",
-        "shared_inbox": shared if isinstance(shared, str) else None,
-        "followers_url": first_id(doc.get("followers")) or "",
-        "following_url": first_id(doc.get("following")) or "",
+        "outbox": http_url(first_id(doc.get("outbox"))) or "",
+        "shared_inbox": http_url(shared),
+        "followers_url": http_url(first_id(doc.get("followers"))) or "",
+        "following_url": http_url(first_id(doc.get("following"))) or "",
         "url": _first_url(doc.get("url")) or uri,
         "icon_url": _first_url(doc.get("icon")) or None,
         "manually_approves_followers": doc.get("manuallyApprovesFollowers") is True,
@@ -241,7 +244,7 @@ def object_fields_from_note(doc: dict[str, Any], followers_url: str) -> dict[str
         "name": name,
         "language": language_of(doc),
         "url": url,
-        "in_reply_to": first_id(doc.get("inReplyTo")),
+        "in_reply_to": http_url(first_id(doc.get("inReplyTo"))),
         "recipients": recipients,
         "visibility": visibility_of(doc, followers_url),
         "published": parse_time(doc.get("published")) or datetime.now(UTC),
@@ -324,7 +327,7 @@ def tags_of(doc: dict[str, Any]) -> list[dict[str, str]]:
     for tag in _items(doc.get("tag")):
         if not isinstance(tag, dict) or tag.get("type") not in TAG_TYPES:
             continue
-        href, name = _text(tag.get("href")), _text(tag.get("name"))
+        href, name = http_url(tag.get("href")) or "", _text(tag.get("name"))
         if not href and not name:
             continue
         if tag["type"] == "Hashtag" and name and not name.startswith("#"):
@@ -338,7 +341,8 @@ def attachments_of(doc: dict[str, Any]) -> list[dict[str, str]]:
     found: list[dict[str, str]] = []
     for item in _items(doc.get("attachment")):
         if isinstance(item, str):
-            found.append({"type": "Link", "url": item, "media_type": "", "name": ""})
+            if http_url(item):
+                found.append({"type": "Link", "url": item, "media_type": "", "name": ""})
             continue
         if not isinstance(item, dict) or item.get("type") == "PropertyValue":
             continue

@@ -19,6 +19,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from compagnon.domain.safe_urls import http_url
 from compagnon.federation.convert import object_fields_from_note
 from compagnon.federation.jsonld import ids
 from compagnon.federation.sanitize import sanitize_html
@@ -61,6 +62,8 @@ async def store_remote_objects(session: AsyncSession, items: Sequence[Incoming])
     followers. Returns what was stored, in the order given."""
     fresh: dict[str, Incoming] = {}
     for item in items:
+        if http_url(item.doc.get("id")) is None:
+            continue  # callers refuse these with a reason; never stored, whoever calls
         fresh.setdefault(item.doc["id"], item)  # the same object twice in one batch: once
     for known in await _held(session, list(fresh)):
         del fresh[known]

@@ -57,4 +57,10 @@ class Urls:
 
 
 def host_of(uri: str) -> str:
-    return (urlsplit(uri).netloc or "").lower()
+    """The host[:port] of an http(s) URL, lower case; "" for anything else, so that a
+    `javascript://host/` id is on no host (domain/safe_urls.py holds the whole URL rule)."""
+    try:
+        parts = urlsplit(uri)
+    except ValueError:
+        return ""
+    return parts.netloc.lower() if parts.scheme in ("http", "https") else ""

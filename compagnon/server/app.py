@@ -21,7 +21,7 @@ from compagnon.federation.delivery_http import DeliveryClient
 from compagnon.federation.fetch import make_http_client
 from compagnon.federation.inbox.writer import InboxWriter
 from compagnon.federation.resolver import Resolver
-from compagnon.server import errors
+from compagnon.server import errors, security_headers, templating
 from compagnon.server.keys import (
     BLOCKED,
     ENGINE,
@@ -53,6 +53,8 @@ def create_app(settings: Settings, *, worker_name: str | None = None) -> web.App
     app[STOP] = asyncio.Event()
     env = aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
     env.globals["_"] = i18n._  # templates translate through the same function as the code
+    templating.install(env)  # links through the URL rule, content warnings
+    security_headers.install(app)
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_federation)
     app.cleanup_ctx.append(_inbox_writer)

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from compagnon.domain.safe_urls import http_url, same_origin
 from compagnon.federation import fetch
 from compagnon.federation.context import FederationContext
 from compagnon.federation.convert import (
@@ -117,7 +118,9 @@ async def _object_doc(h: Handling, activity: dict[str, Any]) -> dict[str, Any]:
     obj = activity.get("object")
     if not isinstance(obj, dict) or not isinstance(obj.get("id"), str):
         raise Ignored("the object must be embedded with an id")
-    if host_of(obj["id"]) != host_of(h.sender.uri):
+    if http_url(obj["id"]) is None:
+        raise Ignored("the object id is not an http(s) URL")
+    if not same_origin(obj["id"], h.sender.uri):
         raise Ignored("the object is not on the sender's host")
     owner = first_id(obj.get("attributedTo")) or first_id(obj.get("actor"))
     if owner is not None and owner != h.sender.uri:

@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 import aiohttp_jinja2
 from aiohttp import web
 
+from compagnon.domain.safe_urls import http_url
 from compagnon.domain.search_query import BadSearch, SearchRequest, label, parse, to_params
 from compagnon.server import auth
 from compagnon.server.keys import SESSIONS, SETTINGS
@@ -79,7 +80,7 @@ def _as_json(wanted: SearchRequest, found: SearchPage, lang: str) -> dict[str, A
         "capped": found.capped,
         "results": [
             {
-                "id": hit.uri,
+                "id": http_url(hit.uri),  # None for one stored before the URL rule
                 "title": hit.title,
                 "author": hit.author_handle,
                 "published": hit.published.isoformat(),
@@ -87,7 +88,8 @@ def _as_json(wanted: SearchRequest, found: SearchPage, lang: str) -> dict[str, A
                 "language": hit.language,
                 "field": hit.field,
                 "type": hit.type,
-                "licence": hit.licence,
+                "licence": http_url(hit.licence),
+                "sensitive": hit.sensitive,
             }
             for hit in found.hits
         ],

@@ -140,6 +140,7 @@ class Hit:
     field: str | None
     type: str | None
     licence: str | None
+    sensitive: bool = False  # marked sensitive by its author: shown behind a warning
 
 
 @dataclass(frozen=True)
@@ -332,6 +333,7 @@ async def search(
                 entries,
                 Object.uri,
                 Object.name,
+                Object.raw,  # for `sensitive` (SQLite's JSON functions lose booleans)
                 Actor.name.label("author_name"),
                 Actor.username,
                 Actor.domain,
@@ -355,6 +357,7 @@ async def search(
             field=r.isced,
             type=r.resource_type,
             licence=r.licence,
+            sensitive=isinstance(r.raw, dict) and r.raw.get("sensitive") is True,
         )
         for r in rows[:limit]
     ]

@@ -1,0 +1,51 @@
+"""Security headers on every answer, set in one place just before it is sent.
+
+A hook on `on_response_prepare` rather than a `@web.middleware`: it sees every answer the app
+sends, including the ones a middleware never returns (an `HTTPException` a view raises, the
+router's 404 and 405, static files), so no route can forget them.
+
+- Every answer: `X-Content-Type-Options: nosniff` (a JSON or CSS answer is never run as a
+  page or a script) and `Referrer-Policy` (our page URLs, search words included, stay here).
+- HTML answers: a Content-Security-Policy without `'unsafe-inline'` (pages load their one
+  stylesheet from /static and run no script at all: an injected `<script>`, `style=` or
+  `on*=` attribute does nothing), and no framing (`frame-ancestors 'none'`, plus
+  `X-Frame-Options` for older browsers), so no form can be framed and clicked blind.
+- Discovery documents (WebFinger, host-meta, NodeInfo): `Access-Control-Allow-Origin: *`, so
+  browser clients can look up handles (RFC 7033 §5 makes it a MUST for WebFinger).
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+        "object-src 'none'",
+    ]
+)
+EVERY_ANSWER = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+HTML_ANSWER = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Frame-Options": "DENY",
+}
+DISCOVERY_PREFIXES = ("/.well-known/", "/nodeinfo/")
+
+
+async def add_security_headers(request: web.Request, response: web.StreamResponse) -> None:
+    for name, value in EVERY_ANSWER.items():
+        response.headers.setdefault(name, value)
+    if response.content_type == "text/html":
+        response.headers.update(HTML_ANSWER)
+    if request.path.startswith(DISCOVERY_PREFIXES):
+        response.headers["Access-Control-Allow-Origin"] = "*"
+
+
+def install(app: web.Application) -> None:
+    app.on_response_prepare.append(add_security_headers)

@@ -1,0 +1,61 @@
+"""What templates may do with stored data: links through the URL rule, content warnings.
+
+Every `href` built from stored data goes through `link` (or the `http_url` filter), so a URL
+that is not plain http(s) (domain/safe_urls.py) is shown as text, never as a link, even when
+it was stored before the rule existed. `content_warning` says what a post is folded behind.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from compagnon.domain.safe_urls import http_url
+from compagnon.i18n import _
+
+# Types whose `summary` is part of their body (an article's abstract, a resource's
+# description: federation/convert.py shows it in the content), not a content warning.
+SUMMARY_IS_BODY = frozenset(
+    {"Article", "Page", "Video", "Event", "Audio", "Image", "LearningResource"}
+)
+
+
+def link(url: object, text: object, **attributes: str) -> Markup:
+    """`<a href=url>text</a>` when `url` is safe; the text alone otherwise."""
+    href = http_url(url)
+    if href is None:
+        return Markup("{}").format(text)
+    extra = Markup("").join(Markup(' {}="{}"').format(k, v) for k, v in attributes.items())
+    return Markup('<a href="{}"{}>{}</a>').format(href, extra, text)
+
+
+def content_warning(post: Any) -> str | None:
+    """The text a post is folded behind, or None to show it open.
+
+    A `summary` on a Note (Mastodon's "content warning") is the warning; a post marked
+    `sensitive` without one gets a generic warning. `post` is a stored Object or a search hit;
+    `sensitive` is read from the stored document (raw) or given by the hit."""
+    summary = getattr(post, "summary", "") or ""
+    if summary and getattr(post, "type", "") not in SUMMARY_IS_BODY:
+        text = Markup(summary).striptags()  # sanitised HTML: the warning is shown as text
+        if text:
+            return text
+    if _is_sensitive(post):
+        return _("Sensitive content")
+    return None
+
+
+def _is_sensitive(post: Any) -> bool:
+    flag = getattr(post, "sensitive", None)
+    if flag is None:
+        raw = getattr(post, "raw", None)
+        flag = raw.get("sensitive") if isinstance(raw, dict) else None
+    return flag is True
+
+
+def install(env: jinja2.Environment) -> None:
+    env.globals["link"] = link
+    env.globals["content_warning"] = content_warning
+    env.filters["http_url"] = http_url

@@ -1,0 +1,87 @@
+"""What an edit and a delete send (FEDERATION.md, "Activities we send"), between real nodes:
+a `Delete` goes only to the inboxes that received the object and cancels the deliveries still
+queued for the others; an `Update` goes to the object's addressing now, plus every inbox that
+received the original."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from compagnon.storage.models import Activity, Delivery, utcnow
+from compagnon.storage.queries import deliveries
+from tests.conftest import NodeFactory
+from tests.integration.test_resilience import followed_by
+from tests.support.nodes import Node, settle
+
+
+async def sent(node: Node, activity_type: str) -> dict[str, str]:
+    """inbox → state of the deliveries of `activity_type` activities queued on `node`."""
+    async with node.sessions() as session:
+        rows = await session.execute(
+            select(Delivery.inbox, Delivery.state)
+            .join(Activity, Activity.id == Delivery.activity_id)
+            .where(Activity.type == activity_type)
+        )
+    return {inbox: state for inbox, state in rows}
+
+
+async def test_a_delete_cancels_the_deliveries_still_queued(
+    make_node: NodeFactory, backend: str
+) -> None:
+    a, b, c = [await make_node(name, backend=backend) for name in "abc"]
+    await followed_by(a, b, c)
+    await b.stop()
+
+    note = await a.post("ana", "posted while b is down, deleted before b is back")
+    await a.run_once()  # c gets it; b is down: its delivery waits for a retry
+    async with a.sessions() as session:
+        states = {r.inbox: r.state for r in await deliveries.for_object(session, note.uri)}
+    assert states == {f"{b.base}/inbox": "pending", f"{c.base}/inbox": "delivered"}
+    await a.delete(note.uri)
+
+    await b.start()
+    await settle(a, b, c, now=utcnow() + timedelta(days=1))  # any retry would be due by then
+    assert await sent(a, "Create") == {
+        f"{b.base}/inbox": "cancelled",
+        f"{c.base}/inbox": "delivered",
+    }
+    assert await sent(a, "Delete") == {f"{c.base}/inbox": "delivered"}
+    assert await b.object(note.uri) is None  # b never saw the post, nor its Delete
+    assert await b.activities_about(note.uri) == []
+    gone = await c.object(note.uri)
+    assert gone is not None and gone.deleted_at is not None and gone.content == ""
+
+
+async def test_a_post_deleted_before_the_worker_ran_is_sent_to_nobody(
+    make_node: NodeFactory,
+) -> None:
+    a, b = await make_node("a"), await make_node("b")
+    await followed_by(a, b)
+    note = await a.post("ana", "deleted at once")
+    await a.delete(note.uri)
+    await settle(a, b)
+    assert await sent(a, "Create") == {f"{b.base}/inbox": "cancelled"}
+    assert await sent(a, "Delete") == {}
+    assert await b.object(note.uri) is None and await b.activities_about(note.uri) == []
+
+
+async def test_an_update_reaches_every_inbox_that_received_the_original(
+    make_node: NodeFactory, backend: str
+) -> None:
+    a, b, c, d = [await make_node(name, backend=backend) for name in "abcd"]
+    await followed_by(a, b, c, d)
+    note = await a.post("ana", "First version")
+    await settle(a, b, c, d)
+    for peer in (b, c, d):
+        assert await peer.object(note.uri) is not None
+    await d.unfollow("reader", f"{a.base}/users/ana")  # d got the original, then left
+    await settle(a, d)
+
+    await a.edit(note.uri, "Second version")
+    await settle(a, b, c, d)
+    assert await sent(a, "Update") == {f"{p.base}/inbox": "delivered" for p in (b, c, d)}
+    for peer in (b, c, d):
+        copy = await peer.object(note.uri)
+        assert copy is not None and "Second version" in copy.content, peer.name

@@ -6,14 +6,18 @@ received the original."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
+import orjson
+from aiohttp import web
+from aiohttp.test_utils import TestServer
 from sqlalchemy import select
 
 from compagnon.storage.models import Activity, Delivery, utcnow
 from compagnon.storage.queries import deliveries
 from tests.conftest import NodeFactory
 from tests.integration.test_resilience import followed_by
-from tests.support.nodes import Node, settle
+from tests.support.nodes import Node, free_port, settle
 
 
 async def sent(node: Node, activity_type: str) -> dict[str, str]:
@@ -85,3 +89,44 @@ async def test_an_update_reaches_every_inbox_that_received_the_original(
     for peer in (b, c, d):
         copy = await peer.object(note.uri)
         assert copy is not None and "Second version" in copy.content, peer.name
+
+
+class DeletingInbox:
+    """A follower's inbox on a bare loopback server. While the Create is on the wire to it (the
+    POST received, not yet answered), the author deletes the post: the race a busy node runs
+    into when a trainer deletes a post the worker is sending at that moment."""
+
+    def __init__(self, author_node: Node) -> None:
+        self.author_node = author_node
+        self.received: list[dict[str, Any]] = []
+
+    async def handle(self, request: web.Request) -> web.Response:
+        activity = orjson.loads(await request.read())
+        self.received.append(activity)
+        if activity["type"] == "Create":
+            await self.author_node.delete(activity["object"]["id"])
+        return web.json_response({}, status=202)
+
+
+async def test_a_delete_reaches_an_inbox_the_create_was_on_its_way_to(
+    make_node: NodeFactory,
+) -> None:
+    a = await make_node("a")
+    await a.create_user("ana")
+    inbox = DeletingInbox(a)
+    app = web.Application()
+    app.router.add_post("/inbox", inbox.handle)
+    server = TestServer(app, host="127.0.0.1", port=free_port())
+    await server.start_server()
+    try:
+        base = f"http://127.0.0.1:{server.port}"
+        await a.add_remote_follower("ana", f"{base}/users/zoe", f"{base}/inbox")
+        note = await a.post("ana", "deleted while on its way")
+        await settle(a)
+    finally:
+        await server.close()
+    # The Create got there: so must the Delete, or the post lives on at the follower.
+    assert [(x["type"], x["object"]["id"]) for x in inbox.received] == [
+        ("Create", note.uri),
+        ("Delete", note.uri),
+    ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import httpx
 import orjson
 from aiohttp import web
 from aiohttp.test_utils import TestServer
@@ -18,6 +19,8 @@ from compagnon.storage.queries import deliveries
 from tests.conftest import NodeFactory
 from tests.integration.test_resilience import followed_by
 from tests.support.nodes import Node, free_port, settle
+
+AP = {"Accept": "application/activity+json"}
 
 
 async def sent(node: Node, activity_type: str) -> dict[str, str]:
@@ -129,4 +132,32 @@ async def test_a_delete_reaches_an_inbox_the_create_was_on_its_way_to(
     assert [(x["type"], x["object"]["id"]) for x in inbox.received] == [
         ("Create", note.uri),
         ("Delete", note.uri),
+    ]
+
+
+async def test_an_update_that_overtakes_its_create_does_not_leave_the_old_version(
+    make_node: NodeFactory,
+) -> None:
+    """The Update reaches a follower before the Create does (here: the Create waits for its
+    retry; on a busy node both are sent at once): the follower ignores an Update of a post it
+    does not hold, so the Create that comes after must carry the edited text."""
+    a, b = await make_node("a"), await make_node("b")
+    await followed_by(a, b)
+    await b.stop()
+    note = await a.post("ana", "First version")
+    await a.run_once()  # b is down: the Create waits for its retry
+    await a.edit(note.uri, "Second version")
+    await b.start()
+    await a.run_once()  # only the Update is due: it arrives first and is ignored
+    await settle(a, b)
+    assert await b.object(note.uri) is None
+    await settle(a, b, now=utcnow() + timedelta(hours=1))  # the Create's retry
+
+    copy = await b.object(note.uri)
+    assert copy is not None and "Second version" in copy.content
+    async with httpx.AsyncClient() as http:  # the outbox (catalogue sync) shows it too
+        outbox = (await http.get(f"{a.base}/users/ana/outbox", headers=AP)).json()
+        first = (await http.get(outbox["first"], headers=AP)).json()
+    assert [item["object"]["content"] for item in first["orderedItems"]] == [
+        "<p>Second version</p>"
     ]

@@ -9,8 +9,10 @@ inbox's group commit through the async session beside the SQLite writer thread `
 from __future__ import annotations
 
 import functools
+import json
 import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -22,6 +24,7 @@ from bench.report import Measure
 from bench.scenarios.context import Bench
 from bench.stats import median
 from compagnon.federation.inbox.writer import InboxWriter
+from compagnon.federation.jsonld import OUR_CONTEXT, expand
 from compagnon.federation.sanitize import sanitize_html
 from compagnon.federation.signatures import (
     PublicKeyInfo,
@@ -35,6 +38,15 @@ from compagnon.storage.queries import actors as actor_queries
 
 REPS = 3
 BASE = "http://127.0.0.1:9"  # never contacted: only used in URLs and signatures
+REFERENCE = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "reference"
+# A markup-dense Mastodon post (mentions, hashtags, a list), ~2 KB: the expensive case for the
+# sanitiser; plain prose of the same length is ~10x cheaper.
+DENSE_POST = (
+    '<p>Hello <span class="h-card"><a href="https://m.example/@bo" class="u-url mention">'
+    "@<span>bo</span></a></span>, here is the <strong>welding</strong> checklist:</p>"
+    "<ul><li>gloves</li><li>mask</li><li>ventilation</li></ul>"
+    '<p><a href="https://m.example/tags/welding" class="mention hashtag">#welding</a></p>'
+) * 8
 
 
 async def _per_call(call: Callable[[], Awaitable[Any]], count: int) -> list[float]:
@@ -72,6 +84,18 @@ async def run(bench: Bench) -> list[Measure]:
     async def sanitize() -> None:
         sanitize_html(activity["object"]["content"])
 
+    async def sanitize_dense() -> None:
+        sanitize_html(DENSE_POST)
+
+    resource = json.loads((REFERENCE / "learning-resource.activity.json").read_text())
+    resource["@context"] = [*OUR_CONTEXT, "http://schema.org/"]  # schema.org: the big one
+    started = time.perf_counter()
+    expand(resource)  # the first expansion of this process processes the contexts
+    expand_cold = (time.perf_counter() - started) * 1e6
+
+    async def expand_warm() -> None:
+        expand(resource)
+
     measures = [
         Measure("micro", "RSA-2048 draft-cavage sign of a POST", "µs", await _per_call(sign, 200)),
         Measure("micro", "draft-cavage verify, key in memory", "µs", await _per_call(verify, 500)),
@@ -80,6 +104,12 @@ async def run(bench: Bench) -> list[Measure]:
         Measure("micro", "sanitize_html of the note's 600 B of HTML (nh3)", "µs",
                 await _per_call(sanitize, 2000)),
         *await _bleach(activity["object"]["content"]),
+        Measure("micro", f"sanitize_html of a {len(DENSE_POST):,} B markup-dense post (nh3)", "µs",
+                await _per_call(sanitize_dense, 500)),
+        Measure("micro", "JSON-LD expand of a learning resource (+ schema.org), first call",
+                "µs", [expand_cold]),
+        Measure("micro", "JSON-LD expand of the same, contexts cached (static)", "µs",
+                await _per_call(expand_warm, 200)),
     ]
     n = node.CompagnonNode(node.NodeSpec("micro", bench.workdir))
     await n.create_user("alice")  # creates the database with the node's migrations

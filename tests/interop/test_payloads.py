@@ -25,7 +25,6 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from compagnon.federation import fetch
 from compagnon.federation.context import FederationContext
 from compagnon.federation.convert import (
     ACTOR_TYPES,
@@ -214,13 +213,12 @@ def _sender_row(uri: str) -> Actor:
     )
 
 
-def _fake_context() -> FederationContext:
+def _fake_context(fetch_signed: Callable[[str], Awaitable[dict[str, Any]]]) -> FederationContext:
     urls = Urls("https://compagnon.test")
     ctx = SimpleNamespace(urls=urls, http=None, allow_private=False, keys=KeyCache())
     ctx.settings = SimpleNamespace(max_body_bytes=1_000_000)
     ctx.instance_signer = lambda: None
-    # Looked up at call time, so the fixture's replacement of fetch.fetch_json answers.
-    ctx.fetch_signed = lambda url: fetch.fetch_json(None, url, signer=None, allow_private=False)
+    ctx.fetch_signed = fetch_signed  # the handlers' one way to the network, passed in
     return cast(FederationContext, ctx)
 
 
@@ -228,15 +226,14 @@ Apply = Callable[[str], Awaitable[str]]
 
 
 @pytest.fixture
-def apply(sessions: async_sessionmaker[AsyncSession], monkeypatch: pytest.MonkeyPatch) -> Apply:
+def apply(sessions: async_sessionmaker[AsyncSession]) -> Apply:
     """Runs a fixture's handler with its sender known; answers what happened (see ACTIVITIES)."""
 
-    async def target_document(client: object, url: str, **_: object) -> dict[str, Any]:
-        # A Move's target as it answers once the move is set up: it names the mover.
+    async def target_document(url: str) -> dict[str, Any]:
+        # A Move's target as it answers once the move is set up: it names the mover. (Across
+        # real nodes over HTTP: tests/integration/test_move.py.)
         movers = [load(n)["actor"] for n in ACTIVITIES if load(n).get("target") == url]
         return {"id": url, "type": "Person", "inbox": f"{url}/inbox", "alsoKnownAs": movers}
-
-    monkeypatch.setattr(fetch, "fetch_json", target_document)
 
     async def run(name: str) -> str:
         parsed = parse((PAYLOADS / name).read_bytes())  # as the inbox would hand it on
@@ -253,7 +250,8 @@ def apply(sessions: async_sessionmaker[AsyncSession], monkeypatch: pytest.Monkey
                 await session.flush()
             try:
                 async with session.begin_nested():
-                    await handler(Handling(_fake_context(), session, sender), doc)
+                    handling = Handling(_fake_context(target_document), session, sender)
+                    await handler(handling, doc)
             except Ignored as exc:
                 return f"ignored:{exc}"
         return await _what_happened(sessions, doc, sender_uri)

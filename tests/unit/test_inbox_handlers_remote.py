@@ -4,7 +4,7 @@ keys dropped at once), on a fresh SQLite database."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, cast
@@ -51,21 +51,28 @@ def actor(uri: str, *, local: bool = False, **extra: Any) -> Actor:
 
 
 KEYS = KeyCache()  # the process's signature-key cache, as the inbox fills it
+Fetch = Callable[[str], Awaitable[dict[str, Any]]]
 
 
-def context() -> FederationContext:
+async def no_network(url: str) -> dict[str, Any]:
+    raise fetch.FetchError(url, "no network in unit tests")
+
+
+def context(fetch_signed: Fetch = no_network) -> FederationContext:
     ctx = SimpleNamespace(
         urls=Urls("https://compagnon.test"), http=None, allow_private=False, keys=KEYS
     )
     ctx.settings = SimpleNamespace(max_body_bytes=1_000_000)
     ctx.instance_signer = lambda: None
-    # Looked up at call time, so serve_target's replacement of fetch.fetch_json answers.
-    ctx.fetch_signed = lambda url: fetch.fetch_json(None, url, signer=None, allow_private=False)
+    ctx.fetch_signed = fetch_signed  # the handlers' one way to the network, passed in
     return cast(FederationContext, ctx)
 
 
 async def handle(
-    sessions: async_sessionmaker[AsyncSession], sender_uri: str, activity: dict[str, Any]
+    sessions: async_sessionmaker[AsyncSession],
+    sender_uri: str,
+    activity: dict[str, Any],
+    fetch_signed: Fetch = no_network,
 ) -> str | None:
     """Applies the activity; the Ignored reason, or None when it was applied."""
     async with sessions.begin() as session:
@@ -73,7 +80,8 @@ async def handle(
         assert sender is not None
         try:
             async with session.begin_nested():
-                await HANDLERS[activity["type"]](Handling(context(), session, sender), activity)
+                handling = Handling(context(fetch_signed), session, sender)
+                await HANDLERS[activity["type"]](handling, activity)
         except Ignored as exc:
             return str(exc)
     return None
@@ -90,12 +98,18 @@ def move(**extra: Any) -> dict[str, Any]:
     }
 
 
-def serve_target(monkeypatch: pytest.MonkeyPatch, also_known_as: list[str] | None) -> list[str]:
-    fetched: list[str] = []
+class Target:
+    """The Move target's server as the handler's fetch collaborator answers for it: the actor
+    document naming `also_known_as`, or a fetch error when that is None. The whole exchange, over
+    real HTTP between nodes, is tests/integration/test_move.py."""
 
-    async def fetch_json(client: object, url: str, **_: object) -> dict[str, Any]:
-        fetched.append(url)
-        if also_known_as is None:
+    def __init__(self, also_known_as: list[str] | None) -> None:
+        self.also_known_as = also_known_as
+        self.fetched: list[str] = []
+
+    async def __call__(self, url: str) -> dict[str, Any]:
+        self.fetched.append(url)
+        if self.also_known_as is None:
             raise fetch.FetchError(url, "connection refused")
         return {
             "id": url,
@@ -103,17 +117,14 @@ def serve_target(monkeypatch: pytest.MonkeyPatch, also_known_as: list[str] | Non
             "preferredUsername": "ana",
             "inbox": f"{url}/inbox",
             "summary": "<script>x</script><p>new home</p>",
-            "alsoKnownAs": also_known_as,
+            "alsoKnownAs": self.also_known_as,
         }
-
-    monkeypatch.setattr(fetch, "fetch_json", fetch_json)
-    return fetched
 
 
 async def test_move_records_it_and_moves_our_followers(
-    sessions: async_sessionmaker[AsyncSession], monkeypatch: pytest.MonkeyPatch
+    sessions: async_sessionmaker[AsyncSession],
 ) -> None:
-    fetched = serve_target(monkeypatch, [OLD])
+    target = Target([OLD])
     async with sessions.begin() as session:
         old, trainer = (
             actor(OLD, raw={"id": OLD}),
@@ -124,8 +135,8 @@ async def test_move_records_it_and_moves_our_followers(
         session.add(
             Follow(follower_id=trainer.id, followee_id=old.id, activity_uri="f1", state="accepted")
         )
-    assert await handle(sessions, OLD, move()) is None
-    assert fetched == [NEW]
+    assert await handle(sessions, OLD, move(), target) is None
+    assert target.fetched == [NEW]
     async with sessions() as session:
         old = await session.scalar(select(Actor).where(Actor.uri == OLD))
         new = await session.scalar(select(Actor).where(Actor.uri == NEW))
@@ -139,7 +150,7 @@ async def test_move_records_it_and_moves_our_followers(
         inboxes = sorted((await session.scalars(select(Delivery.inbox))).all())
         assert inboxes == [f"{NEW}/inbox", f"{OLD}/inbox"]
     # Delivered twice: nothing more happens.
-    assert await handle(sessions, OLD, move()) is None
+    assert await handle(sessions, OLD, move(), target) is None
     async with sessions() as session:
         assert len((await session.scalars(select(Activity))).all()) == 2
 
@@ -156,15 +167,13 @@ async def test_move_records_it_and_moves_our_followers(
 )
 async def test_move_refused(
     sessions: async_sessionmaker[AsyncSession],
-    monkeypatch: pytest.MonkeyPatch,
     activity: dict[str, Any],
     aliases: list[str] | None,
     reason: str,
 ) -> None:
-    serve_target(monkeypatch, aliases)
     async with sessions.begin() as session:
         session.add(actor(OLD))
-    result = await handle(sessions, OLD, activity)
+    result = await handle(sessions, OLD, activity, Target(aliases))
     assert result is not None and reason in result
     async with sessions() as session:
         old = await session.scalar(select(Actor).where(Actor.uri == OLD))
@@ -172,12 +181,11 @@ async def test_move_refused(
 
 
 async def test_move_uses_the_cached_target_when_it_cannot_be_fetched(
-    sessions: async_sessionmaker[AsyncSession], monkeypatch: pytest.MonkeyPatch
+    sessions: async_sessionmaker[AsyncSession],
 ) -> None:
-    serve_target(monkeypatch, None)
     async with sessions.begin() as session:
         session.add_all([actor(OLD), actor(NEW, raw={"id": NEW, "alsoKnownAs": [OLD]})])
-    assert await handle(sessions, OLD, move()) is None
+    assert await handle(sessions, OLD, move(), Target(None)) is None
 
 
 async def test_emoji_react_is_a_reaction_and_can_be_undone(

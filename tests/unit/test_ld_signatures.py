@@ -13,7 +13,6 @@ import copy
 import json
 import random
 import re
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -283,17 +282,16 @@ async def test_an_unshipped_context_is_refused_without_fetching(signed: dict[str
     assert lookup.calls == []
 
 
-async def test_a_poisoned_blank_node_graph_is_refused_quickly(lookup: Lookup) -> None:
-    """URDNA2015 is exponential on cliques of alike blank nodes; the work limit cuts it short."""
+async def test_a_poisoned_blank_node_graph_is_refused_by_the_work_limit(lookup: Lookup) -> None:
+    """URDNA2015 is exponential on cliques of alike blank nodes; the work limit cuts it short
+    (without it this call runs for hours: the reason below is the limit's)."""
     tag = "https://www.w3.org/ns/activitystreams#tag"
     nodes = [{"@id": f"_:n{i}", tag: [{"@id": f"_:n{j}"} for j in range(12) if j != i]}
              for i in range(12)]  # fmt: skip
     doc = {"@graph": nodes, "actor": ALICE, "signature": {
         "type": "RsaSignature2017", "creator": ALICE_KEY, "signatureValue": ""}}  # fmt: skip
-    started = time.perf_counter()
-    with pytest.raises(ProofError, match="blank nodes"):
+    with pytest.raises(ProofError, match="too many alike blank nodes"):
         await verify_ld_signature(doc, lookup)
-    assert time.perf_counter() - started < 5  # unbounded, this runs for hours
 
 
 def test_duplicate_tags_stay_within_the_work_limit() -> None:
@@ -333,10 +331,33 @@ def deeply_nested(depth: int) -> Any:
 
 
 async def expect_only_proof_error(doc: Any, lookup: Lookup, **options: Any) -> None:
-    try:
+    """`doc` is refused with a ProofError (nothing else) and a short reason; one that verifies
+    fails the test."""
+    with pytest.raises(ProofError) as refused:
         await verify_ld_signature(doc, lookup, **options)
-    except ProofError as exc:
-        assert isinstance(exc.reason, str) and len(exc.reason) < 3000
+    assert isinstance(refused.value.reason, str) and len(refused.value.reason) < 3000
+
+
+async def test_expect_only_proof_error_fails_on_a_document_that_verifies(
+    signed: dict[str, Any], lookup: Lookup
+) -> None:
+    """The garbage tests below rest on this helper: it once let a document that verifies pass."""
+    with pytest.raises(pytest.fail.Exception):
+        await expect_only_proof_error(signed, lookup)
+
+
+def says_the_same(doc: Any, signed: dict[str, Any]) -> bool:
+    """True when a mutant makes the statement that was signed: the same signature and the same
+    RDF graph (URDNA2015). An LD signature covers the graph, not the JSON: changing a prefix
+    the document never uses, in its @context, changes nothing that was signed."""
+    if not isinstance(doc, dict) or doc.get("signature") != signed["signature"]:
+        return False
+    try:
+        graph = canonical_nquads({key: value for key, value in doc.items() if key != "signature"})
+    except Exception:
+        return False
+    unsigned = {key: value for key, value in signed.items() if key != "signature"}
+    return graph == canonical_nquads(unsigned)
 
 
 async def test_garbage_in_every_field_gives_proof_error(
@@ -360,6 +381,7 @@ async def test_garbage_in_every_field_gives_proof_error(
 async def test_random_mutations_give_proof_error(signed: dict[str, Any], lookup: Lookup) -> None:
     rng = random.Random(2017)
     text = json.dumps(signed)
+    checked = 0
     for _ in range(200):
         chars = list(text)
         for _ in range(rng.randint(1, 4)):
@@ -368,4 +390,8 @@ async def test_random_mutations_give_proof_error(signed: dict[str, Any], lookup:
             doc = json.loads("".join(chars))
         except ValueError:
             continue
+        if says_the_same(doc, signed):
+            continue
         await expect_only_proof_error(doc, lookup)
+        checked += 1
+    assert checked > 50  # the seed keeps this true: most mutants must have been tried

@@ -105,6 +105,13 @@ async def update_note(
     obj.updated = utcnow()
     note = to_note(obj, author)
     obj.raw = note
+    # The Create carries the new version too: deliveries of it still queued (a peer that was
+    # down, or one the Update overtakes) then bring the edited text, not the first one, to a
+    # peer that ignored the Update for not holding the post yet; so does the outbox.
+    create = await activities.local_create_of(session, obj.uri)
+    if create is not None:
+        fresh = wrap("Create", create.uri, author.uri, note, obj.recipients)
+        create.raw = signed_activity(fresh, author)
     update = wrap("Update", urls.new_activity(), author.uri, note, obj.recipients)
     received = await deliveries.inboxes_that_received(session, obj.uri)
     await send(

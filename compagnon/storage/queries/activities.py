@@ -91,6 +91,20 @@ async def by_uri(session: AsyncSession, uri: str) -> Activity | None:
     return result.scalar_one_or_none()
 
 
+async def local_create_of(session: AsyncSession, object_uri: str) -> Activity | None:
+    """The Create by which this node published `object_uri`."""
+    result = await session.execute(
+        select(Activity)
+        .where(
+            Activity.object_uri == object_uri,
+            Activity.type == "Create",
+            Activity.is_local.is_(True),
+        )
+        .limit(1)
+    )
+    return result.scalar_one_or_none()
+
+
 async def claim_pending(session: AsyncSession, limit: int) -> list[Activity]:
     """Pending inbound activities in arrival order; each is then owned with take()."""
     query = select(Activity).where(Activity.state == "pending").order_by(Activity.id).limit(limit)

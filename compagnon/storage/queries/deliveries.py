@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -171,9 +171,12 @@ async def for_object(session: AsyncSession, object_uri: str) -> list[Delivery]:
 
 
 async def inboxes_that_received(session: AsyncSession, object_uri: str) -> list[str]:
+    """The inboxes that got the object, and those it may be reaching right now: a row a worker
+    has claimed may be on the wire, so a Delete or Update must follow it there."""
+    in_flight = and_(Delivery.state == PENDING, Delivery.claimed_by.is_not(None))
     result = await session.execute(
         select(Delivery.inbox)
-        .where(Delivery.object_uri == object_uri, Delivery.state == DELIVERED)
+        .where(Delivery.object_uri == object_uri, or_(Delivery.state == DELIVERED, in_flight))
         .distinct()
     )
     return list(result.scalars())

@@ -21,7 +21,7 @@ from compagnon.federation.delivery_http import DeliveryClient
 from compagnon.federation.fetch import make_http_client
 from compagnon.federation.inbox.writer import InboxWriter
 from compagnon.federation.resolver import Resolver
-from compagnon.server import auth, errors
+from compagnon.server import auth, errors, quiet_errors
 from compagnon.server.keys import (
     BLOCKED,
     ENGINE,
@@ -48,6 +48,7 @@ TEMPLATES = Path(__file__).parent / "templates"
 
 
 def create_app(settings: Settings, *, worker_name: str | None = None) -> web.Application:
+    quiet_errors.install()  # malformed HTTP and lost clients: one INFO line, no trace
     app = web.Application(
         middlewares=[errors.error_middleware], client_max_size=settings.max_body_bytes + 1
     )

@@ -25,9 +25,10 @@ MAX_KEYS = 100_000  # accounts + addresses remembered at most; the oldest is for
 class FailureWindow:
     """Failures per key within the last `window` seconds, at most `limit` before a wait."""
 
-    def __init__(self, limit: int, window: float) -> None:
+    def __init__(self, limit: int, window: float, max_keys: int = MAX_KEYS) -> None:
         self.limit = limit
         self.window = window
+        self.max_keys = max_keys
         self._failures: OrderedDict[str, deque[float]] = OrderedDict()
 
     def _recent(self, key: str, now: float) -> deque[float]:
@@ -55,7 +56,7 @@ class FailureWindow:
         times.append(now)
         while len(times) > self.limit:  # more than `limit` tells nothing more
             times.popleft()
-        while len(self._failures) > MAX_KEYS:
+        while len(self._failures) > self.max_keys:
             self._failures.popitem(last=False)
 
     def forget(self, key: str) -> None:

@@ -234,9 +234,9 @@ async def test_behind_a_trusted_proxy_each_client_address_counts_apart(
 
 
 async def test_a_direct_post_written_on_the_web_reaches_a_local_trainer(
-    make_node: NodeFactory,
+    make_node: NodeFactory, backend: str
 ) -> None:
-    node = await make_node("a")
+    node = await make_node("a", backend=backend)
     await node.create_user("maria")
     joana = await node.create_user("joana")
     async with Browser(node) as browser:
@@ -256,9 +256,9 @@ async def test_a_direct_post_written_on_the_web_reaches_a_local_trainer(
 
 
 async def test_a_direct_post_written_on_the_web_reaches_a_remote_trainer(
-    make_node: NodeFactory,
+    make_node: NodeFactory, backend: str
 ) -> None:
-    a, b = await make_node("a"), await make_node("b")
+    a, b = await make_node("a", backend=backend), await make_node("b", backend=backend)
     await a.create_user("maria")
     await b.create_user("pedro")
     await b.create_user("rosa")

@@ -141,7 +141,11 @@ class WebUser:
         self.csrf = ""
 
     async def __aenter__(self) -> WebUser:
-        form = {"username": self.username, "password": PASSWORD}
+        async with self.http.get(f"{self.node.base_url}/login") as response:
+            found = CSRF_FIELD.search(await response.text())
+        if found is None:
+            raise BenchError("no CSRF token on /login")
+        form = {"username": self.username, "password": PASSWORD, "csrf": found.group(1)}
         async with self.http.post(f"{self.node.base_url}/login", data=form,
                                   allow_redirects=False) as response:
             if response.status != 303:

@@ -81,6 +81,25 @@ class Settings:
     authorized_fetch: bool = _setting(
         False, "Require signed GETs for ActivityPub documents (the instance actor stays open)."
     )
+    form_max_bytes: int = _setting(
+        131_072, "Largest body of a form sent from the node's pages (sign-in, new post), in bytes."
+    )
+    login_failure_window: int = _setting(
+        900, "Seconds over which failed sign-ins are counted (the limits below)."
+    )
+    login_failures_per_account: int = _setting(
+        5,
+        "Failed sign-ins allowed per account within the window; then even the right password "
+        "waits until the window has passed (429 with Retry-After).",
+    )
+    login_failures_per_address: int = _setting(
+        20, "Failed sign-ins allowed per client address within the window (429 after)."
+    )
+    trusted_proxies: str = _setting(
+        "",
+        "Comma-separated addresses of reverse proxies whose X-Forwarded-For names the client "
+        "(for the sign-in limit); empty: the connection's own address is the client.",
+    )
     log_level: str = _setting("INFO", "Logging level: DEBUG, INFO, WARNING or ERROR.")
 
     # Derived values: computed, never configured.
@@ -101,6 +120,10 @@ class Settings:
     @property
     def blocked_domain_list(self) -> list[str]:
         return [x.strip().lower() for x in self.blocked_domains.split(",") if x.strip()]
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        return [x.strip() for x in self.trusted_proxies.split(",") if x.strip()]
 
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)

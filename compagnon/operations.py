@@ -23,6 +23,7 @@ from compagnon.federation import accounts, catalogue
 from compagnon.federation.context import FederationContext, SigningKey
 from compagnon.federation.delivery_http import DeliveryClient
 from compagnon.federation.fetch import make_http_client
+from compagnon.federation.mentions import MentionError, no_recipient_message, resolve_mentions
 from compagnon.federation.outbox import publish
 from compagnon.federation.resolver import Resolver
 from compagnon.federation.sanitize import text_to_html
@@ -125,17 +126,13 @@ async def post(settings: Settings, username: str, text: str, visibility: str) ->
         raise OperationError(f"visibility must be one of {', '.join(publish.VISIBILITIES)}")
     if not text.strip():
         raise OperationError("the post is empty")
-    mentions: list[Actor] = []
     async with federation(settings) as ctx:
-        resolver = Resolver(ctx)
-        for word in text.split():
-            if word.startswith("@") and word.count("@") == 2:
-                try:
-                    mentions.append(await resolver.find(word.rstrip(".,;:!?")))
-                except Exception as exc:
-                    raise OperationError(f"cannot find {word}: {exc}") from None
+        try:
+            mentions = await resolve_mentions(Resolver(ctx), text)
+        except MentionError as exc:
+            raise OperationError(str(exc)) from None
         if visibility == "direct" and not mentions:
-            raise OperationError("a direct post needs at least one @user@host mention")
+            raise OperationError(no_recipient_message())
         async with ctx.sessions.begin() as session:
             author = await _local_actor(session, username)
             obj = await publish.publish_note(

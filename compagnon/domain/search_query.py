@@ -61,7 +61,8 @@ def _param(params: Mapping[str, str], name: str, pattern: str, message: str) -> 
     value = (params.get(name) or "").strip()
     if not value:
         return None
-    if len(value) > 512 or not re.fullmatch(pattern, value):
+    # ASCII: `\d` alone also takes "٣" and other scripts' digits, which int() reads as well.
+    if len(value) > 512 or not re.fullmatch(pattern, value, re.ASCII):
         raise BadSearch(message)
     return value
 

@@ -214,8 +214,11 @@ def _cavage_params(raw: str) -> _CavageParams:
             raise SignatureError(f"({pseudo}) may only be signed with hs2019, not {algorithm}")
         if f"({pseudo})" in headers and params.get(pseudo) is None:
             raise SignatureError(f"({pseudo}) is signed but the {pseudo} parameter is missing")
-    if params.get("created") is not None and "." in params["created"]:
+    if params.get("created") is not None and not re.fullmatch(r"[0-9]{1,15}", params["created"]):
         raise SignatureError("the created parameter is not an integer")
+    expires = params.get("expires")
+    if expires is not None and not re.fullmatch(r"[0-9]{1,15}(\.[0-9]{1,9})?", expires):
+        raise SignatureError("the expires parameter is not a time")  # e.g. expires="never"
     return _CavageParams(
         key_id, signature, algorithm, headers, params.get("created"), params.get("expires")
     )

@@ -21,7 +21,7 @@ from compagnon.federation.delivery_http import DeliveryClient
 from compagnon.federation.fetch import make_http_client
 from compagnon.federation.inbox.writer import InboxWriter
 from compagnon.federation.resolver import Resolver
-from compagnon.server import errors, security_headers, templating
+from compagnon.server import auth, errors, quiet_errors, security_headers, templating
 from compagnon.server.keys import (
     BLOCKED,
     ENGINE,
@@ -31,10 +31,12 @@ from compagnon.server.keys import (
     SECRET,
     SESSIONS,
     SETTINGS,
+    SIGNIN_LIMITER,
     STOP,
     WORKER,
 )
 from compagnon.server.routes import add_routes
+from compagnon.server.signin_limit import SignInLimiter
 from compagnon.server.worker import Worker
 from compagnon.storage.db import SQLiteBatchWriter, create_engine, create_sessionmaker, is_sqlite
 from compagnon.storage.migrate import upgrade
@@ -46,11 +48,14 @@ TEMPLATES = Path(__file__).parent / "templates"
 
 
 def create_app(settings: Settings, *, worker_name: str | None = None) -> web.Application:
+    quiet_errors.install()  # malformed HTTP and lost clients: one INFO line, no trace
     app = web.Application(
         middlewares=[errors.error_middleware], client_max_size=settings.max_body_bytes + 1
     )
     app[SETTINGS] = settings
     app[STOP] = asyncio.Event()
+    app[SIGNIN_LIMITER] = SignInLimiter(settings)  # in memory: see signin_limit.py
+    app.on_response_prepare.append(auth.set_csrf_cookie)
     env = aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
     env.globals["_"] = i18n._  # templates translate through the same function as the code
     templating.install(env)  # links through the URL rule, content warnings

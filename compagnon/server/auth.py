@@ -1,19 +1,32 @@
-"""Login sessions in a signed cookie (HMAC-SHA256 with the node's secret) and CSRF tokens."""
+"""Login sessions in a signed cookie (HMAC-SHA256 with the node's secret) and CSRF tokens.
+
+CSRF, one mechanism for every form (sign-in included, where there is no session yet): the
+browser gets a random `compagnon_csrf` cookie the first time a page with a form is rendered
+for it, and each form carries `csrf`, an HMAC of that cookie and the session cookie. Another
+site can make the browser send the cookies but can neither read them nor compute the token,
+so a POST without the right token is refused (403).
+"""
 
 from __future__ import annotations
 
 import base64
 import hashlib
 import hmac
+import re
+import secrets
 import time
+from http.cookies import SimpleCookie
 
 from aiohttp import web
 
-from compagnon.server.keys import SECRET, SESSIONS
+from compagnon.server.keys import SECRET, SESSIONS, SETTINGS
 from compagnon.storage.models import User
 
 COOKIE = "compagnon_session"
+CSRF_COOKIE = "compagnon_csrf"
 MAX_AGE = 30 * 86400
+NEW_CSRF_COOKIE = web.RequestKey("new_csrf_cookie", str)  # a cookie to set on the answer
+BROWSER_ID = re.compile(r"[A-Za-z0-9_-]{32}")
 
 
 def _mac(secret: bytes, text: str) -> str:
@@ -50,12 +63,45 @@ async def current_user(request: web.Request) -> User | None:
         return await session.get(User, user_id)
 
 
+def _csrf_mac(request: web.Request, browser: str) -> str:
+    return _mac(request.app[SECRET], f"csrf:{browser}:{request.cookies.get(COOKIE, '')}")
+
+
 def csrf_token(request: web.Request) -> str:
-    return _mac(request.app[SECRET], "csrf:" + request.cookies.get(COOKIE, ""))
+    """The token for the forms of a page rendered for this request (gives the browser its
+    CSRF cookie, on this answer, when it has none yet)."""
+    browser = request.cookies.get(CSRF_COOKIE, "")
+    if not BROWSER_ID.fullmatch(browser):
+        browser = request.get(NEW_CSRF_COOKIE) or secrets.token_urlsafe(24)
+        request[NEW_CSRF_COOKIE] = browser
+    return _csrf_mac(request, browser)
 
 
 def check_csrf(request: web.Request, token: str) -> bool:
-    return hmac.compare_digest(csrf_token(request), token)
+    """True when `token` (the form's `csrf` field) belongs to this browser and session."""
+    browser = request.cookies.get(CSRF_COOKIE, "")
+    if not BROWSER_ID.fullmatch(browser):
+        return False
+    # As bytes: compare_digest refuses str with non-ASCII characters (a hostile form has them).
+    return hmac.compare_digest(_csrf_mac(request, browser).encode(), token.encode())
+
+
+async def set_csrf_cookie(request: web.Request, response: web.StreamResponse) -> None:
+    """on_response_prepare: send the CSRF cookie chosen while rendering, if any. (The
+    response's cookies are already headers when this signal runs: it adds the header.)"""
+    browser = request.get(NEW_CSRF_COOKIE)
+    if not browser:
+        return
+    cookie: SimpleCookie = SimpleCookie()
+    cookie[CSRF_COOKIE] = browser
+    morsel = cookie[CSRF_COOKIE]
+    morsel["max-age"] = str(MAX_AGE)
+    morsel["httponly"] = True
+    morsel["samesite"] = "Lax"
+    morsel["path"] = "/"
+    if request.app[SETTINGS].scheme == "https":
+        morsel["secure"] = True
+    response.headers.add("Set-Cookie", morsel.OutputString())
 
 
 def log_in(response: web.StreamResponse, secret: bytes, user: User, secure: bool) -> None:

@@ -99,6 +99,7 @@ GARBAGE = [
     'keyId="k",created=99999999999999999999,headers="(created)",signature="AAAA"',
     'keyId="k",created=1.5,algorithm="hs2019",headers="(created) digest",signature="AAAA"',
     'keyId="k",expires=1.5.5,signature="AAAA"',
+    'keyId="k",headers="(request-target) host date digest",expires="never",signature="AAAA"',
     'keyId="k" signature="AAAA"',
     'keyId="k",,',
     'keyId=k,signature="AAAA"',

@@ -92,7 +92,9 @@ async def publish_note(
     await send(
         session, author, create, addressed=recipients["to"] + recipients["cc"], object_uri=obj.uri
     )
-    await object_queries.push_to_timelines(session, obj.id, [author.id])
+    # Local addressees get no HTTP delivery (recipients.py): the post reaches their home here.
+    local_mentions = [m.id for m in mentions if m.is_local]
+    await object_queries.push_to_timelines(session, obj.id, [author.id, *local_mentions])
     return obj
 
 

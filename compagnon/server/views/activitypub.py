@@ -16,6 +16,7 @@ from compagnon.federation.integrity import with_assertion_method
 from compagnon.federation.jsonld import OUR_CONTEXT
 from compagnon.server.keys import FEDERATION, SESSIONS, SETTINGS
 from compagnon.server.negotiation import activity_json, problem, wants_activity_json
+from compagnon.server.params import query_int
 from compagnon.server.views import pages
 from compagnon.server.views.fetch_auth import requester
 from compagnon.storage.models import Actor, Object
@@ -96,12 +97,7 @@ def _paged(
 
 
 def _page_number(request: web.Request) -> int | None:
-    raw = request.query.get("page")
-    if raw is None:
-        return None
-    if not raw.isdigit() or int(raw) < 1 or int(raw) > 100_000:
-        raise web.HTTPBadRequest(text="page must be a positive whole number")
-    return int(raw)
+    return query_int(request, "page", minimum=1, maximum=100_000)
 
 
 async def followers(request: web.Request) -> web.StreamResponse:
@@ -150,9 +146,9 @@ async def outbox(request: web.Request) -> web.StreamResponse:
     who = await requester(request)
     if isinstance(who, web.Response):
         return who
-    max_id = request.query.get("max_id")
+    before = query_int(request, "max_id", minimum=1)
     async with request.app[SESSIONS]() as session:
-        if request.query.get("page") is None and max_id is None:
+        if request.query.get("page") is None and before is None:
             # Counted for the collection only: a page needs no total, and counting a big
             # catalogue for each of its pages would cost a harvester's walk dearly.
             total = await object_queries.count_by_actor(session, found.id)
@@ -165,7 +161,6 @@ async def outbox(request: web.Request) -> web.StreamResponse:
                     "first": f"{found.outbox}?page=true",
                 }
             )
-        before = int(max_id) if max_id and max_id.isdigit() else None
         size = max(1, request.app[SETTINGS].outbox_page_size)
         rows = await activities.outbox_page(session, found.uri, size + 1, before)
     # A page ends at `size` items or before OUTBOX_PAGE_BYTES, whichever comes first.
@@ -177,7 +172,7 @@ async def outbox(request: web.Request) -> web.StreamResponse:
             break
         taken, used = taken + 1, used + cost
     kept = page_rows[:taken]
-    page_id = f"{found.outbox}?page=true" + (f"&max_id={max_id}" if max_id else "")
+    page_id = f"{found.outbox}?page=true" + (f"&max_id={before}" if before else "")
     doc: dict[str, Any] = {
         "@context": OUR_CONTEXT,
         "id": page_id,

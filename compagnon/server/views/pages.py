@@ -8,16 +8,32 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from compagnon.federation import accounts
+from compagnon.federation.mentions import MentionError, no_recipient_message, resolve_mentions
 from compagnon.federation.outbox import publish
 from compagnon.federation.sanitize import text_to_html
+from compagnon.i18n import _
 from compagnon.server import auth
-from compagnon.server.keys import FEDERATION, SECRET, SESSIONS, SETTINGS, WORKER
+from compagnon.server.forms import error_page, read_form
+from compagnon.server.keys import (
+    FEDERATION,
+    RESOLVER,
+    SECRET,
+    SESSIONS,
+    SETTINGS,
+    SIGNIN_LIMITER,
+    WORKER,
+)
+from compagnon.server.signin_limit import client_address
 from compagnon.storage.models import Actor, Object, User
 from compagnon.storage.queries import actors as actor_queries
 from compagnon.storage.queries import deliveries
 from compagnon.storage.queries import objects as object_queries
 
 MAX_POST_CHARS = 5000
+
+
+def _expired() -> str:
+    return _("The form expired or came from another site. Reload the page and send it again.")
 
 
 VISIBILITY_LABELS = {
@@ -34,6 +50,8 @@ def _base(request: web.Request, **extra: Any) -> dict[str, Any]:
         "node_name": settings.node_name,
         "domain": settings.domain,
         "visibility_labels": VISIBILITY_LABELS,
+        # Called by templates that hold a form (the CSRF cookie is set only then).
+        "csrf_token": lambda: auth.csrf_token(request),
         **extra,
     }
 
@@ -78,21 +96,49 @@ async def login_form(request: web.Request) -> web.StreamResponse:
     return aiohttp_jinja2.render_template("login.html", request, _base(request, error=None))
 
 
+def _login_refused(
+    request: web.Request, status: int, error: str, username: str, retry_after: int = 0
+) -> web.StreamResponse:
+    context = _base(request, error=error, username=username)
+    response = aiohttp_jinja2.render_template("login.html", request, context, status=status)
+    if retry_after:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
 async def login(request: web.Request) -> web.StreamResponse:
-    form = await request.post()
-    username = str(form.get("username", "")).strip().lower()
+    """Sign in: CSRF token first, then the failure limits (signin_limit.py), then the
+    password. Past a limit even the right password waits."""
+    form = await read_form(request)
+    username = str(form.get("username", "")).strip().lower()[:200]
     password = str(form.get("password", ""))
+    if not auth.check_csrf(request, str(form.get("csrf", ""))):
+        return _login_refused(request, 403, _expired(), username)
+    settings = request.app[SETTINGS]
+    limiter = request.app[SIGNIN_LIMITER]
+    address = client_address(
+        request.remote, request.headers.get("X-Forwarded-For"), settings.trusted_proxy_list
+    )
+    wait = limiter.retry_after(username, address)
+    if wait:
+        minutes = max(1, round(wait / 60))
+        message = _("Too many failed sign-ins. Try again in {minutes} minutes.", minutes=minutes)
+        return _login_refused(request, 429, message, username, retry_after=wait)
     async with request.app[SESSIONS]() as session:
         user = await actor_queries.user_by_username(session, username)
     if user is None or not accounts.check_password(user, password):
-        context = _base(request, error="Wrong username or password.", username=username)
-        return aiohttp_jinja2.render_template("login.html", request, context, status=401)
+        limiter.failed(username, address)
+        return _login_refused(request, 401, _("Wrong username or password."), username)
+    limiter.succeeded(username)
     redirect = web.HTTPSeeOther("/home")
-    auth.log_in(redirect, request.app[SECRET], user, request.app[SETTINGS].scheme == "https")
+    auth.log_in(redirect, request.app[SECRET], user, settings.scheme == "https")
     raise redirect
 
 
 async def logout(request: web.Request) -> web.StreamResponse:
+    form = await read_form(request)
+    if not auth.check_csrf(request, str(form.get("csrf", ""))):
+        raise error_page(request, 403, _expired())
     redirect = web.HTTPSeeOther("/")
     redirect.del_cookie(auth.COOKIE, path="/")
     raise redirect
@@ -136,26 +182,33 @@ async def home_page(request: web.Request) -> web.StreamResponse:
 async def compose(request: web.Request) -> web.StreamResponse:
     """Publish a post from the form. A mistake sends the form back with the text kept."""
     user = await _require_user(request)
-    form = await request.post()
+    form = await read_form(request)
     text = str(form.get("content", ""))
     visibility = str(form.get("visibility", "public"))
+
+    async def refused(error: str, status: int = 400) -> web.StreamResponse:
+        return await home(request, draft=text, visibility=visibility, error=error, status=status)
+
     if not auth.check_csrf(request, str(form.get("csrf", ""))):
-        return await home(
-            request,
-            draft=text,
-            visibility=visibility,
-            error="The form expired; please send it again.",
-            status=400,
-        )
-    error = None
+        return await refused(_expired(), 403)
     if not text.strip():
-        error = "Write something before publishing."
-    elif len(text) > MAX_POST_CHARS:
-        error = f"Posts are at most {MAX_POST_CHARS} characters (this one has {len(text)})."
-    elif visibility not in publish.VISIBILITIES:
-        error = "Choose who can see the post."
-    if error:
-        return await home(request, draft=text, visibility=visibility, error=error, status=400)
+        return await refused(_("Write something before publishing."))
+    if len(text) > MAX_POST_CHARS:
+        return await refused(
+            _(
+                "Posts are at most {max} characters (this one has {n}).",
+                max=MAX_POST_CHARS,
+                n=len(text),
+            )
+        )
+    if visibility not in publish.VISIBILITIES:
+        return await refused(_("Choose who can see the post."))
+    try:
+        mentions = await resolve_mentions(request.app[RESOLVER], text)
+    except MentionError as exc:
+        return await refused(str(exc))
+    if visibility == "direct" and not mentions:
+        return await refused(no_recipient_message())
     ctx = request.app[FEDERATION]
     async with request.app[SESSIONS].begin() as session:
         author = await session.get(Actor, user.actor_id)
@@ -166,6 +219,7 @@ async def compose(request: web.Request) -> web.StreamResponse:
             author,
             text_to_html(text),
             visibility=visibility,
+            mentions=mentions,
             language=request.app[SETTINGS].language_list[0],
         )
     request.app[WORKER].wake()  # deliver now rather than at the next poll

@@ -53,7 +53,10 @@ def _username_for(resource: str, base: str, domain: str) -> str | None:
     if match:
         user, host = match.groups()
         return user.lower() if host.lower() == domain.lower() else ""
-    parts = urlsplit(resource)
+    try:
+        parts = urlsplit(resource)
+    except ValueError:  # e.g. "http://[::1": an unclosed IPv6 bracket
+        return None
     if parts.scheme in {"http", "https"} and parts.netloc:
         if resource == f"{base}/actor":
             return INSTANCE_USERNAME

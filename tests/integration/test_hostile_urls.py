@@ -17,6 +17,7 @@ from compagnon.domain.safe_urls import http_url
 from compagnon.storage.models import Activity, Actor, Object
 from tests.conftest import NodeFactory
 from tests.support.hostile_peer import HostilePeer
+from tests.support.signin import sign_in
 from tests.support.xss import (
     Scene,
     is_harmless,
@@ -102,7 +103,7 @@ async def test_unsafe_urls_of_a_remote_actor_are_dropped(scene: Scene) -> None:
 @asynccontextmanager
 async def _signed_in(scene: Scene) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(base_url=scene.node.base) as http:
-        await http.post("/login", data={"username": "tina", "password": PASSWORD})
+        await sign_in(http, "tina", PASSWORD)
         yield http
 
 

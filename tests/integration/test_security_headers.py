@@ -10,6 +10,7 @@ from aiohttp import web
 
 from tests.conftest import NodeFactory
 from tests.support.nodes import Node
+from tests.support.signin import sign_in
 
 PAGE = "text/html"
 AP = "application/activity+json"
@@ -78,7 +79,7 @@ async def test_signed_in_pages_and_form_errors_carry_them_too(make_node: NodeFac
     node = await make_node("a")
     await node.create_user("maria")
     async with httpx.AsyncClient(base_url=node.base) as http:
-        await http.post("/login", data={"username": "maria", "password": "correct horse battery"})
+        await sign_in(http, "maria")
         home = await http.get("/home")
         refused = await http.post("/compose", data={"content": "x", "csrf": "stale"})
     for answer in (home, refused):

@@ -300,3 +300,27 @@ async def test_no_new_page_is_started_once_the_pass_time_is_up(
     async with b.sessions() as session:
         count = await session.scalar(select(func.count()).select_from(Object))
     assert count == 2 * PAGE
+
+
+async def test_a_sync_stopped_at_a_limit_is_not_walked_again_by_the_next_accepted_follow(
+    make_node: NodeFactory,
+) -> None:
+    from tests.integration.test_catalogue_sync import publish_catalogue, remote_objects
+
+    a = await make_node("a", outbox_page_size=PAGE)
+    b = await make_node("b", catalogue_sync_max_items=30)
+    await a.create_user("ana")
+    await b.create_user("bruno")
+    await b.create_user("chiara")
+    await publish_catalogue(a, "ana")  # 45 items: 3 pages of 20
+    await b.follow("bruno", f"ana@{a.domain}")
+    await settle(a, b)
+    ana = f"{a.base}/users/ana"
+    job = await job_of(b, ana)
+    assert (job.state, job.imported, job.stopped_by) == ("stopped", 20, "catalogue_sync_max_items")
+
+    await b.follow("chiara", f"ana@{a.domain}")  # accepted: the Accept re-queues the sync
+    await settle(a, b)
+    again = await job_of(b, ana)
+    assert (again.state, again.imported, again.pages) == ("stopped", 20, job.pages)
+    assert len(await remote_objects(b, a.domain)) == 20

@@ -28,6 +28,7 @@ from bench.scenarios import (
     profile,
     propagation,
     search,
+    soak,
     sync,
     timeline,
     whatif,
@@ -38,8 +39,8 @@ from bench.sizes import FULL, QUICK
 Scenario = Callable[[Bench], Awaitable[list[Measure]]]
 QUIET_CORES = 0.3
 QUIET_SAMPLE = 3.0
-# In the order they run; `all` runs these. Apart: profile (py-spy slows the node down)
-# and whatif (it measures proposed changes, not the node).
+# In the order they run; `all` runs these. Apart: profile (py-spy slows the node down),
+# whatif (it measures proposed changes, not the node) and soak (minutes of steady load).
 SCENARIOS: dict[str, Scenario] = {
     "micro": micro.run,
     "inbox": inbox.run,
@@ -49,7 +50,7 @@ SCENARIOS: dict[str, Scenario] = {
     "sync": sync.run,
     "search": search.run,
 }
-EXTRA: dict[str, Scenario] = {"profile": profile.run, "whatif": whatif.run}
+EXTRA: dict[str, Scenario] = {"profile": profile.run, "whatif": whatif.run, "soak": soak.run}
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:

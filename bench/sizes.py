@@ -29,6 +29,11 @@ class Sizes:
     search_queries: int = 200  # per kind of query and repetition
     search_reps: int = 3
     deadline: float = 120.0  # no run starts a new request after this many seconds
+    soak_seconds: float = 300.0  # requests start for this long (scenario soak)
+    # A steady load the 2 shared cores hold with room to spare (200 + 40 saturated them
+    # while other sessions used 1.2 cores: see bench/README.md, soak)
+    soak_post_rate: float = 100.0  # signed inbox POSTs started per second
+    soak_view_rate: float = 20.0  # page views started per second
 
 
 FULL = Sizes()
@@ -39,4 +44,5 @@ QUICK = Sizes(
     timeline_objects=100_000, timeline_queries=100, timeline_reps=1,
     sync_records=10_000, sync_deadline=300.0,
     search_objects=100_000, search_queries=50, search_reps=1,
+    soak_seconds=30.0, soak_post_rate=50.0, soak_view_rate=10.0,
 )

@@ -321,7 +321,8 @@ def cmd_follow(args: argparse.Namespace) -> None:
 def _sync_line(row: dict[str, Any]) -> str:
     return (
         f"{row['state']}\t{row['imported']} imported\t{row['skipped']} skipped"
-        f"\t{row['known']} already held\t{row['actor']}\t{row['last_error'] or ''}"
+        f"\t{row['known']} already held\t{row['actor']}"
+        f"\t{row['stopped'] or row['last_error'] or ''}"
     ).rstrip("\t")
 
 
@@ -357,6 +358,10 @@ def cmd_catalogue(args: argparse.Namespace) -> None:
     )
     if args.now and live:
         print()
+    if row["stopped"]:  # stopped at a limit, and left so: say why and what to do
+        print(_sync_line(row))
+        print(row["go_on"])
+        return
     if not args.now:
         print(f"queued: {row['actor']} (the worker imports it; see `compagnon catalogue status`)")
         return

@@ -78,6 +78,33 @@ class Settings:
         2,
         "A re-sync of a catalogue already imported stops after this many pages with nothing new.",
     )
+    # Limits of one catalogue sync (federation/sync_limits.py): an outbox that never ends
+    # (every page links a `next`) is stopped, with the reason in `compagnon catalogue status`.
+    catalogue_sync_max_items: int = _setting(
+        50_000,
+        "Outbox items a catalogue sync reads per followed actor; past it the sync stops "
+        "(state `stopped`). Twice the largest centre catalogue the benchmarks model.",
+    )
+    catalogue_sync_max_pages: int = _setting(
+        5_000,
+        "Outbox pages a catalogue sync reads per followed actor (50,000 items at Mastodon's "
+        "20 a page are 2,500 pages).",
+    )
+    catalogue_sync_max_bytes: int = _setting(
+        250_000_000,
+        "Bytes of outbox pages a catalogue sync reads per followed actor (about 5 KB for each "
+        "of catalogue_sync_max_items).",
+    )
+    catalogue_sync_max_empty_pages: int = _setting(
+        50,
+        "A catalogue sync stops after this many pages in a row with nothing it may import "
+        "(empty, or only items it skips).",
+    )
+    catalogue_sync_seconds_per_pass: float = _setting(
+        5.0,
+        "A worker pass starts no new outbox page after this many seconds, so a slow peer holds "
+        "deliveries back for at most this plus one fetch (fetch_total_timeout).",
+    )
     authorized_fetch: bool = _setting(
         False, "Require signed GETs for ActivityPub documents (the instance actor stays open)."
     )
@@ -195,6 +222,14 @@ def _validate(settings: Settings) -> None:
         raise SettingsError("node_kind must be centre or aggregator")
     if not settings.domain or "/" in settings.domain:
         raise SettingsError("domain must be host[:port], without a scheme or path")
+    for name in (
+        "catalogue_sync_max_items",
+        "catalogue_sync_max_pages",
+        "catalogue_sync_max_bytes",
+        "catalogue_sync_max_empty_pages",
+    ):
+        if getattr(settings, name) < 1:
+            raise SettingsError(f"{name} must be at least 1")
 
 
 def settings_fields() -> list[tuple[str, str, Any, str]]:

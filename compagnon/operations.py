@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from compagnon.config import Settings
 from compagnon.domain.resources import LearningResource, problems
-from compagnon.federation import accounts, catalogue
+from compagnon.federation import accounts, catalogue, sync_limits
 from compagnon.federation.context import FederationContext, SigningKey
 from compagnon.federation.delivery_http import DeliveryClient
 from compagnon.federation.fetch import make_http_client
@@ -301,8 +301,14 @@ async def catalogue_sync(
 
 def _job_row(job: SyncJob) -> dict[str, Any]:
     running = job.claimed_until is not None and job.claimed_until > utcnow()
+    stopped = job.state == sync_jobs.STOPPED
     return {
         "state": "running" if job.state == "pending" and running else job.state,
+        # why a runaway outbox was stopped, and what the admin can do (sync_limits.py)
+        "stopped": sync_limits.stop_reason(job) if stopped else None,
+        "go_on": sync_limits.how_to_go_on(job) if stopped else None,
+        "items": job.items,
+        "bytes_read": job.bytes_read,
         "full": job.full,
         "pages": job.pages,
         "imported": job.imported,

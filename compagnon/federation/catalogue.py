@@ -3,8 +3,10 @@
 The aggregator must hold every centre's whole catalogue, including what was published before
 it followed. When a Follow of ours is accepted (or `compagnon catalogue sync` asks), a job is
 queued (storage/queries/sync_jobs.py); the worker calls `sync_pass`, which claims due jobs and
-imports at most `catalogue_sync_pages_per_pass` pages among them, so a big catalogue never
-starves deliveries and inbound activities.
+imports at most `catalogue_sync_pages_per_pass` pages among them (and starts none after
+`catalogue_sync_seconds_per_pass`), so a big catalogue never starves deliveries and inbound
+activities. A walk is bounded per actor too (sync_limits.py): an outbox that never ends is
+stopped with the reason kept.
 
 Fetching: the outbox (an OrderedCollection) then `first` and each page's `next`, embedded or
 by URL, with the signed GET of fetch.py (instance actor; timeouts, size cap, SSRF guard, id
@@ -17,12 +19,16 @@ the last page and loses nothing.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+
+import orjson
 
 from compagnon.domain.safe_urls import http_url, same_origin
 from compagnon.federation import fetch
@@ -31,10 +37,11 @@ from compagnon.federation.convert import is_poll_vote, visibility_of
 from compagnon.federation.ingest import Incoming, store_remote_objects
 from compagnon.federation.jsonld import first_id
 from compagnon.federation.outbox.retry import classify, next_attempt
+from compagnon.federation.sync_limits import Step, weigh
 from compagnon.federation.urls import host_of
 from compagnon.storage.models import Actor, utcnow
 from compagnon.storage.queries import sync_jobs
-from compagnon.storage.queries.sync_jobs import ClaimedJob, PageDone
+from compagnon.storage.queries.sync_jobs import ClaimedJob, PageDone, SyncLimits
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=10)
@@ -63,9 +70,19 @@ class SyncReport:
     retried: int = 0
     failed: int = 0
     finished: int = 0
+    stopped: int = 0  # jobs that reached a limit (sync_limits.py)
 
     def add(self, other: SyncReport) -> None:
-        for name in ("pages", "imported", "known", "skipped", "retried", "failed", "finished"):
+        for name in (
+            "pages",
+            "imported",
+            "known",
+            "skipped",
+            "retried",
+            "failed",
+            "finished",
+            "stopped",
+        ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
@@ -182,6 +199,15 @@ def _refusal(item: Any, actor_uri: str, host: str, followers_url: str) -> str | 
     return None
 
 
+def _size_of(doc: dict[str, Any]) -> int:
+    """A fetched page's weight against catalogue_sync_max_bytes: its JSON, compact (fetch.py
+    returns the parsed document; orjson writes ~1 GB/s)."""
+    try:
+        return len(orjson.dumps(doc))
+    except orjson.JSONEncodeError:  # nested deeper than orjson writes: cannot be stored
+        raise PageError("outbox page nested too deeply to be stored") from None
+
+
 # --- running jobs -------------------------------------------------------------------------
 
 Progress = Callable[[ClaimedJob, SyncReport], None]
@@ -193,22 +219,32 @@ class JobRunner:
     def __init__(self, ctx: FederationContext, worker: str) -> None:
         self.ctx = ctx
         self.worker = worker
+        self.limits = SyncLimits.of(ctx.settings)
 
     async def _fetch(self, url: str) -> dict[str, Any]:
         return await self.ctx.fetch_signed(url)
 
     async def run(
-        self, job: ClaimedJob, pages: int, now: datetime, progress: Progress | None = None
+        self,
+        job: ClaimedJob,
+        pages: int,
+        now: datetime,
+        progress: Progress | None = None,
+        until: float | None = None,
     ) -> SyncReport:
-        """Up to `pages` pages of one claimed job; then the job is released (or finished,
-        or rescheduled after a failure). The next page is fetched while this one is stored:
-        the peer's time to serve a page and ours to store one overlap."""
+        """Up to `pages` pages of one claimed job, none started after `until` (monotonic
+        clock) but the first; then the job is released (or finished, stopped, or rescheduled
+        after a failure). The next page is fetched while this one is stored: the peer's time
+        to serve a page and ours to store one overlap."""
         report = SyncReport()
         ahead: asyncio.Task[dict[str, Any]] | None = None
         try:
             for left in range(pages, 0, -1):
+                if left < pages and until is not None and time.monotonic() > until:
+                    break  # this pass's time is up: the job is released below
                 try:
-                    job, ahead = await self._one_page(job, report, ahead, prefetch=left > 1)
+                    more = left > 1 and (until is None or time.monotonic() <= until)
+                    job, ahead = await self._one_page(job, report, ahead, prefetch=more)
                 except _Lost:
                     log.info("sync job %s was taken by another worker", job.id)
                     return report
@@ -221,6 +257,8 @@ class JobRunner:
                     return report
                 if progress is not None:
                     progress(job, report)
+                if report.stopped:
+                    return report
                 if job.next_url is None:  # finished
                     report.finished += 1
                     return report
@@ -252,24 +290,34 @@ class JobRunner:
         next_url = first or page.next_url
         if next_url == url:
             next_url = None  # a page pointing at itself: nothing more to read
-        following = asyncio.create_task(self._fetch(next_url)) if prefetch and next_url else None
+        step = weigh(
+            self.limits,
+            job.walked,
+            url,
+            page.items,
+            next_url,
+            _size_of(doc),
+            lambda items: bool(pick_objects(items, job.actor_uri, job.followers_url).objects),
+        )
+        ahead_url = step.next_url if step.stopped_by is None else None
+        following = asyncio.create_task(self._fetch(ahead_url)) if prefetch and ahead_url else None
         try:
-            return await self._store_page(job, report, page, next_url), following
+            return await self._store_page(job, report, step), following
         except BaseException:
             if following is not None:
                 following.cancel()
                 await asyncio.gather(following, return_exceptions=True)
             raise
 
-    async def _store_page(
-        self, job: ClaimedJob, report: SyncReport, page: Page, next_url: str | None
-    ) -> ClaimedJob:
-        """The page's objects and the job's progress, in one transaction."""
+    async def _store_page(self, job: ClaimedJob, report: SyncReport, step: Step) -> ClaimedJob:
+        """The page's objects (as far as the limits allow) and the job's progress, in one
+        transaction."""
+        next_url = step.next_url
         async with self.ctx.sessions.begin() as session:
             actor = await session.get(Actor, job.actor_id)
             if actor is None:
                 raise PageError("the actor is no longer known")
-            picked = pick_objects(page.items, actor.uri, actor.followers_url)
+            picked = pick_objects(step.items, actor.uri, actor.followers_url)
             stored = await store_remote_objects(
                 session, [Incoming(actor, obj) for obj in picked.objects]
             )
@@ -279,25 +327,36 @@ class JobRunner:
             quiet = job.quiet_pages + 1 if (known and not imported) else 0
             depth = self.ctx.settings.catalogue_resync_depth
             finished = next_url is None or (not job.full and quiet >= depth)
-            done = PageDone(job.next_url, next_url, imported, known, skipped, finished, quiet)
+            stopped = None if finished else step.stopped_by
+            done = PageDone(
+                job.next_url,
+                next_url,
+                imported,
+                known,
+                skipped,
+                finished,
+                quiet,
+                step.walked,
+                stopped,
+                self.limits.value_of(stopped) if stopped else None,
+            )
             if not await sync_jobs.save_page(session, job.id, self.worker, done):
                 raise _Lost()
         if picked.skipped:
             log.info("sync of %s: skipped %s", job.actor_uri, dict(picked.skipped))
-        report.pages += 1
+        if stopped is not None:
+            report.stopped += 1
+            log.warning("sync of %s stopped: %s reached", job.actor_uri, stopped)
+        report.pages += step.walked.pages - job.walked.pages
         report.imported += imported
         report.known += known
         report.skipped += skipped
-        return ClaimedJob(
-            job.id,
-            job.actor_id,
-            job.actor_uri,
-            job.outbox_url,
-            None if finished else next_url,
-            job.full,
-            quiet,
-            0,
-            job.queued_at,
+        return dataclasses.replace(
+            job,
+            next_url=None if finished else next_url,
+            quiet_pages=quiet,
+            attempts=0,
+            walked=step.walked,
         )
 
     async def _failed(
@@ -339,8 +398,11 @@ async def sync_pass(ctx: FederationContext, worker: str, now: datetime | None = 
         return report
     # With a delay between pages, each peer gets one page per pass (the delay is the bound).
     share = 1 if ctx.settings.catalogue_sync_page_delay > 0 else max(1, budget // len(claimed))
+    # And a slow peer (each page just within fetch_total_timeout) gets what fits in the time.
+    until = time.monotonic() + max(0.0, ctx.settings.catalogue_sync_seconds_per_pass)
     runner = JobRunner(ctx, worker)
-    for result in await asyncio.gather(*(runner.run(job, share, moment) for job in claimed)):
+    runs = (runner.run(job, share, moment, until=until) for job in claimed)
+    for result in await asyncio.gather(*runs):
         report.add(result)
     return report
 
@@ -373,7 +435,8 @@ async def queue_sync(
     if not actor.outbox:
         raise SyncRequestError(f"{actor.uri} publishes no outbox")
     async with ctx.sessions.begin() as session:
-        job = await sync_jobs.queue(session, actor.id, actor.outbox, full=full)
+        limits = SyncLimits.of(ctx.settings)
+        job = await sync_jobs.queue(session, actor.id, actor.outbox, full=full, limits=limits)
         return actor.uri, job.id
 
 
@@ -395,7 +458,7 @@ async def run_now(
         report.add(step)
         if progress is not None:
             progress(claimed[0], report)
-        if step.finished or step.failed or step.retried or not step.pages:
+        if step.finished or step.failed or step.retried or step.stopped or not step.pages:
             return report
         if delay:
             await asyncio.sleep(delay)

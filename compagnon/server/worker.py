@@ -70,7 +70,7 @@ class Report:
     @property
     def idle(self) -> bool:
         busy = self.processed or self.failed or self.delivered or self.retried or self.gave_up
-        synced = self.sync.pages or self.sync.retried or self.sync.failed
+        synced = self.sync.pages or self.sync.retried or self.sync.failed or self.sync.stopped
         return not (busy or synced)
 
 

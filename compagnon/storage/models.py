@@ -270,7 +270,8 @@ class SyncJob(Base):
     actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"), unique=True)
     outbox_url: Mapped[str] = mapped_column(String(2048))
     next_url: Mapped[str | None] = mapped_column(String(2048), nullable=True)
-    # pending (queued, running or waiting for a retry) → done | failed
+    # pending (queued, running or waiting for a retry) → done | failed | stopped (a limit of
+    # federation/sync_limits.py reached, or the outbox linked back to a page already read)
     state: Mapped[str] = mapped_column(String(16), default="pending")
     # full: walk the whole collection; else (a re-sync) stop after a few pages with nothing new
     full: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -279,6 +280,14 @@ class SyncJob(Base):
     imported: Mapped[int] = mapped_column(Integer, default=0)
     known: Mapped[int] = mapped_column(Integer, default=0)  # already held (or tombstoned)
     skipped: Mapped[int] = mapped_column(Integer, default=0)
+    # What this walk has read, against the limits: outbox items, bytes of pages, pages in a
+    # row with nothing to import, and a page it passed (to notice a `next` that loops back).
+    items: Mapped[int] = mapped_column(Integer, default=0)
+    bytes_read: Mapped[int] = mapped_column(BigInteger, default=0)
+    empty_pages: Mapped[int] = mapped_column(Integer, default=0)
+    checkpoint_url: Mapped[str | None] = mapped_column(String(2048), nullable=True)
+    stopped_by: Mapped[str | None] = mapped_column(String(64), nullable=True)  # the limit
+    stop_limit: Mapped[int | None] = mapped_column(BigInteger, nullable=True)  # its value then
     attempts: Mapped[int] = mapped_column(Integer, default=0)  # failures since the last page
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)

@@ -87,7 +87,8 @@ async def on_accept(h: Handling, activity: dict[str, Any]) -> None:
     # Sync on follow: what the peer published before we followed comes from its outbox (the
     # worker pages through it); from now on its Creates, Updates and Deletes keep us current.
     if h.sender.outbox:
-        await sync_jobs.queue(h.session, h.sender.id, h.sender.outbox)
+        limits = sync_jobs.SyncLimits.of(h.ctx.settings)  # a job stopped at a limit stays so
+        await sync_jobs.queue(h.session, h.sender.id, h.sender.outbox, limits=limits)
 
 
 async def on_reject(h: Handling, activity: dict[str, Any]) -> None:

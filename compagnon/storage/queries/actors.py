@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from compagnon.storage.models import Actor, User, utcnow
@@ -44,12 +45,21 @@ async def upsert_remote(session: AsyncSession, fields: dict[str, Any]) -> Actor:
     """Insert or refresh a remote actor from converted fields (see convert.actor_fields)."""
     actor = await by_uri(session, fields["uri"])
     if actor is None:
-        actor = Actor(is_local=False, **fields)
-        session.add(actor)
-    else:
-        for key, value in fields.items():
-            setattr(actor, key, value)
-        actor.gone_at = None
+        # An actor's first posts often arrive together, each request fetching the unknown
+        # actor: the store that loses the race refreshes the row the other one inserted
+        # (it failed its request with a 503 before).
+        try:
+            async with session.begin_nested():
+                actor = Actor(is_local=False, **fields, fetched_at=utcnow())
+                session.add(actor)
+            return actor
+        except IntegrityError:
+            actor = await by_uri(session, fields["uri"])
+            if actor is None:
+                raise
+    for key, value in fields.items():
+        setattr(actor, key, value)
+    actor.gone_at = None
     actor.fetched_at = utcnow()
     await session.flush()
     return actor

@@ -12,10 +12,51 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from compagnon.config import Settings
 from compagnon.storage.models import Actor, SyncJob, utcnow
 from compagnon.storage.queries import claims
 
-PENDING, DONE, FAILED = "pending", "done", "failed"
+PENDING, DONE, FAILED, STOPPED = "pending", "done", "failed", "stopped"
+# What stopped a job (`stopped_by`): the setting whose limit it reached, or a loop.
+MAX_ITEMS = "catalogue_sync_max_items"
+MAX_PAGES = "catalogue_sync_max_pages"
+MAX_BYTES = "catalogue_sync_max_bytes"
+MAX_EMPTY_PAGES = "catalogue_sync_max_empty_pages"
+REPEATED_PAGE = "repeated_page"
+
+
+@dataclass(frozen=True)
+class SyncLimits:
+    """How far one walk of an outbox may go (the settings of the same names)."""
+
+    max_items: int
+    max_pages: int
+    max_bytes: int
+    max_empty_pages: int
+
+    @classmethod
+    def of(cls, settings: Settings) -> SyncLimits:
+        return cls(
+            settings.catalogue_sync_max_items,
+            settings.catalogue_sync_max_pages,
+            settings.catalogue_sync_max_bytes,
+            settings.catalogue_sync_max_empty_pages,
+        )
+
+    def value_of(self, stopped_by: str) -> int | None:
+        """The value of the limit named `stopped_by` (None: not a limit, a loop)."""
+        return {
+            MAX_ITEMS: self.max_items,
+            MAX_PAGES: self.max_pages,
+            MAX_BYTES: self.max_bytes,
+            MAX_EMPTY_PAGES: self.max_empty_pages,
+        }.get(stopped_by)
+
+    def raised_for(self, job: SyncJob) -> bool:
+        """Is the limit that stopped the job higher now? (A loop in the outbox is not a
+        limit: only a walk from the top, `full`, tries it again.)"""
+        now = self.value_of(job.stopped_by or "")
+        return now is not None and job.stop_limit is not None and now > job.stop_limit
 
 
 def _insert_for(session: AsyncSession) -> Any:
@@ -24,13 +65,21 @@ def _insert_for(session: AsyncSession) -> Any:
 
 
 async def queue(
-    session: AsyncSession, actor_id: int, outbox_url: str, *, full: bool | None = None
+    session: AsyncSession,
+    actor_id: int,
+    outbox_url: str,
+    *,
+    full: bool | None = None,
+    limits: SyncLimits | None = None,
 ) -> SyncJob:
     """Queue a sync of the actor's outbox; nothing is fetched here (the worker does).
 
     A job already pending is left as it is (a second Accept changes nothing). A finished job
     is queued again from the top: as a re-sync (stops once pages bring nothing new) when the
-    last one completed, as a full walk when it failed or `full` is asked."""
+    last one completed, as a full walk when it failed or `full` is asked. A job stopped at a
+    limit stays stopped (a runaway outbox is not walked again by every Accept), unless `full`
+    is asked (from the top) or `limits` are higher than the one it reached (it goes on from
+    where it stopped)."""
     now = utcnow()
     fresh = {
         "actor_id": actor_id,
@@ -43,6 +92,12 @@ async def queue(
         "imported": 0,
         "known": 0,
         "skipped": 0,
+        "items": 0,
+        "bytes_read": 0,
+        "empty_pages": 0,
+        "checkpoint_url": None,
+        "stopped_by": None,
+        "stop_limit": None,
         "attempts": 0,
         "next_attempt_at": now,
         "last_error": None,
@@ -62,6 +117,11 @@ async def queue(
         .execution_options(populate_existing=True)
     )
     assert job is not None
+    if job.state == STOPPED and not full:
+        if limits is not None and limits.raised_for(job):
+            _resume(job, now)
+            await session.flush()
+        return job
     if job.state != PENDING:
         resync = job.state == DONE if full is None else not full
         fresh["full"] = not resync
@@ -71,6 +131,31 @@ async def queue(
     elif full:
         job.full = True
     return job
+
+
+def _resume(job: SyncJob, now: datetime) -> None:
+    """A stopped job goes on from the page where it stopped, its counts kept."""
+    job.state = PENDING
+    job.stopped_by = None
+    job.stop_limit = None
+    job.last_error = None
+    job.checkpoint_url = None  # the page it stopped at is read again: not a loop
+    job.attempts = 0
+    job.next_attempt_at = now
+    job.finished_at = None
+    job.claimed_by = None
+    job.claimed_until = None
+
+
+@dataclass(frozen=True)
+class Walked:
+    """What a walk has read so far, against the limits."""
+
+    pages: int = 0
+    items: int = 0
+    bytes_read: int = 0
+    empty_pages: int = 0
+    checkpoint_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -84,6 +169,8 @@ class ClaimedJob:
     quiet_pages: int
     attempts: int
     queued_at: datetime
+    walked: Walked = Walked()
+    followers_url: str = ""
 
 
 async def claim_due(
@@ -103,7 +190,7 @@ async def claim_due(
     if not ids:
         return []
     rows = await session.execute(
-        select(SyncJob, Actor.uri)
+        select(SyncJob, Actor.uri, Actor.followers_url)
         .join(Actor, Actor.id == SyncJob.actor_id)
         .where(SyncJob.id.in_(ids))
         .order_by(SyncJob.id)
@@ -120,8 +207,10 @@ async def claim_due(
             j.quiet_pages,
             j.attempts,
             j.queued_at,
+            Walked(j.pages, j.items, j.bytes_read, j.empty_pages, j.checkpoint_url),
+            followers,
         )
-        for j, uri in rows
+        for j, uri, followers in rows
     ]
 
 
@@ -136,6 +225,9 @@ class PageDone:
     skipped: int
     finished: bool
     quiet_pages: int
+    walked: Walked  # the walk after this page (totals, not increments)
+    stopped_by: str | None = None  # a limit reached: the job stops here
+    stop_limit: int | None = None  # that limit's value
 
 
 async def save_page(session: AsyncSession, job_id: int, worker: str, page: PageDone) -> bool:
@@ -147,16 +239,29 @@ async def save_page(session: AsyncSession, job_id: int, worker: str, page: PageD
     )
     values: dict[str, Any] = {
         "next_url": page.next_url,
-        "pages": SyncJob.pages + 1,
+        "pages": page.walked.pages,
         "quiet_pages": page.quiet_pages,
         "imported": SyncJob.imported + page.imported,
         "known": SyncJob.known + page.known,
         "skipped": SyncJob.skipped + page.skipped,
+        "items": page.walked.items,
+        "bytes_read": page.walked.bytes_read,
+        "empty_pages": page.walked.empty_pages,
+        "checkpoint_url": page.walked.checkpoint_url,
         "attempts": 0,
         "last_error": None,
     }
     if page.finished:
         values.update(state=DONE, finished_at=utcnow(), claimed_by=None, claimed_until=None)
+    elif page.stopped_by is not None:
+        values.update(
+            state=STOPPED,
+            stopped_by=page.stopped_by,
+            stop_limit=page.stop_limit,
+            finished_at=utcnow(),
+            claimed_by=None,
+            claimed_until=None,
+        )
     result = await session.execute(
         update(SyncJob)
         .where(

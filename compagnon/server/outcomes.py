@@ -110,7 +110,7 @@ class OutcomeRecorder:
             try:
                 async with self.ctx.sessions.begin() as session:
                     counts = await self._write(session, batch)
-            except Exception:
+            except Exception as exc:
                 if tries == WRITE_TRIES:
                     log.exception(
                         "could not record %d delivery outcomes; they are sent again when "
@@ -118,7 +118,8 @@ class OutcomeRecorder:
                         len(batch),
                     )
                     return
-                log.warning("recording delivery outcomes failed; trying again", exc_info=True)
+                reason = str(exc).splitlines()[0][:200]
+                log.warning("recording delivery outcomes failed (%s); trying again", reason)
                 await asyncio.sleep(WRITE_PAUSES[tries - 1])
                 continue
             delivered, retried, gave_up, unreachable = counts

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
 from typing import Any
 
@@ -23,6 +23,8 @@ class CountingInboxes:
         self.ports = [free_port() for _ in range(count)]
         self.received: dict[int, Counter[str]] = {port: Counter() for port in self.ports}
         self.posts = 0
+        # Called on each POST before it is answered (a test's fault injected mid-delivery).
+        self.on_post: Callable[[CountingInboxes], Awaitable[None]] | None = None
         self._changed = asyncio.Condition()
         self._stack = AsyncExitStack()
 
@@ -51,6 +53,8 @@ class CountingInboxes:
             activity = orjson.loads(await request.read())
             self.received[port][str(activity.get("id"))] += 1
             self.posts += 1
+            if self.on_post is not None:
+                await self.on_post(self)
             async with self._changed:
                 self._changed.notify_all()
             return web.Response(status=202)

@@ -36,8 +36,8 @@ from compagnon.storage.models import utcnow
 from compagnon.storage.queries import deliveries, peers
 
 log = logging.getLogger(__name__)
-GROUP = 16  # outcomes that start a write at once
-GATHER = 0.01  # seconds the first outcome waits for others before it is written anyway
+GROUP = 32  # outcomes that start a write at once
+GATHER = 0.025  # seconds the first outcome waits for others before it is written anyway
 WRITE_TRIES = 4
 WRITE_PAUSES = (0.05, 0.2, 1.0)  # between tries: a dropped connection is replaced at once
 
@@ -70,6 +70,7 @@ class OutcomeRecorder:
         self._enough = asyncio.Event()  # GROUP outcomes waiting, or closing: write now
         self._closing = False
         self._writer: asyncio.Task[None] | None = None
+        self._well: dict[str, str | None] = {}  # hosts marked well in this pass, by scheme
 
     async def sending(self) -> None:
         """Wait for room in the window before a POST (released once its outcome is written)."""
@@ -122,7 +123,10 @@ class OutcomeRecorder:
                 log.warning("recording delivery outcomes failed (%s); trying again", reason)
                 await asyncio.sleep(WRITE_PAUSES[tries - 1])
                 continue
-            delivered, retried, gave_up, unreachable = counts
+            delivered, retried, gave_up, unreachable, well, failed = counts
+            self._well.update(well)
+            for host in failed:
+                self._well.pop(host, None)
             self.report.delivered += delivered
             self.report.retried += retried
             self.report.gave_up += gave_up
@@ -133,7 +137,7 @@ class OutcomeRecorder:
 
     async def _write(
         self, session: AsyncSession, batch: list[Attempt]
-    ) -> tuple[int, int, int, set[str]]:
+    ) -> tuple[int, int, int, set[str], dict[str, str | None], set[str]]:
         """One transaction; counts only once it commits (a retried write counts once)."""
         current = self.now or utcnow()
         delivered = [a for a in batch if a.verdict.kind == "delivered"]
@@ -141,9 +145,15 @@ class OutcomeRecorder:
         await deliveries.mark_delivered_many(
             session, [(a.delivery.id, a.status or 200) for a in delivered]
         )
-        await peers.record_successes(session, {a.delivery.host: a.scheme for a in delivered})
+        # A host is marked well once a pass, not once a write (a post to the same few hosts
+        # many times over); a failure in between clears the mark, so a success after it counts.
+        well = {a.delivery.host: a.scheme for a in delivered}
+        await peers.record_successes(
+            session, {h: v for h, v in well.items() if self._well.get(h, "?") != v}
+        )
         retried = gave_up = 0
         unreachable_hosts: set[str] = set()
+        failed: set[str] = set()
         for attempt in batch:
             item, verdict = attempt.delivery, attempt.verdict
             if verdict.kind == "delivered":
@@ -157,6 +167,7 @@ class OutcomeRecorder:
             )
             if unreachable:
                 unreachable_hosts.add(item.host)
+            failed.add(item.host)
             when = next_attempt(
                 item.attempts + 1,
                 current,
@@ -171,4 +182,4 @@ class OutcomeRecorder:
             else:
                 await deliveries.mark_retry(session, item.id, attempt.status, verdict.reason, when)
                 retried += 1
-        return len(delivered), retried, gave_up, unreachable_hosts
+        return len(delivered), retried, gave_up, unreachable_hosts, well, failed

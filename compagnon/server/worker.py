@@ -28,13 +28,10 @@ from compagnon.federation.inbox.handlers import (
     Ignored,
 )
 from compagnon.federation.outbox.deliver import Attempt, deliver, unsendable
-from compagnon.federation.outbox.retry import (
-    UNREACHABLE_AFTER_DAYS,
-    next_attempt,
-    retry_after_seconds,
-)
+from compagnon.federation.outbox.retry import Verdict
 from compagnon.federation.resolver import Resolver
-from compagnon.storage.models import Actor, utcnow
+from compagnon.server.outcomes import OutcomeRecorder
+from compagnon.storage.models import Actor
 from compagnon.storage.queries import activities, deliveries, peers
 from compagnon.storage.queries.deliveries import Claimed
 
@@ -42,6 +39,9 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=10)
 CHUNK = 50  # inbound activities applied per transaction
 CLAIM_FACTOR = 8  # deliveries claimed per pass, in multiples of the in-flight limit
+# Deliveries sent and not yet recorded, in multiples of the in-flight limit: at most what a
+# crash makes the node send twice (outcomes.py).
+UNRECORDED_FACTOR = 2
 TAKEN = "taken by another worker"
 
 
@@ -270,7 +270,8 @@ class Worker:
         self, report: Report, limit: int | None = None, now: datetime | None = None
     ) -> None:
         """Claim a large batch and keep `delivery_concurrency` POSTs in flight over it (a slow
-        inbox holds one slot, not the whole batch), then record every outcome at once."""
+        inbox holds one slot, not the whole batch); each outcome is recorded as soon as it is
+        known (outcomes.py), so a crash re-sends only what was in flight."""
         in_flight = self.ctx.settings.delivery_concurrency
         size = limit or in_flight * CLAIM_FACTOR
         async with self.ctx.sessions.begin() as session:
@@ -280,15 +281,36 @@ class Worker:
         if not claimed:
             return
         slots = asyncio.Semaphore(in_flight)
+        recorder = OutcomeRecorder(
+            self.ctx,
+            report,
+            now=now,
+            window=in_flight * UNRECORDED_FACTOR,
+            on_unreachable=self.on_unreachable,
+        )
 
-        async def one(item: Claimed) -> Attempt:
+        async def one(item: Claimed) -> None:
+            await recorder.sending()
             if item.actor_uri not in keys:
-                return await unsendable(item, "no signing key: the sender is not a local actor")
+                reason = "no signing key: the sender is not a local actor"
+                recorder.add(await unsendable(item, reason))
+                return
             async with slots:
-                return await deliver(self.ctx, item, keys[item.actor_uri], schemes.get(item.host))
+                try:
+                    attempt = await deliver(
+                        self.ctx, item, keys[item.actor_uri], schemes.get(item.host)
+                    )
+                except Exception as exc:  # a bug, not the peer: retried later, not lost
+                    log.exception("delivery %s failed", item.id)
+                    attempt = Attempt(
+                        item, Verdict("retry", f"{type(exc).__name__}: {exc}"), None, None
+                    )
+            recorder.add(attempt)
 
-        attempts = await asyncio.gather(*(one(item) for item in claimed))
-        await self._record(attempts, report, now or utcnow())
+        try:
+            await asyncio.gather(*(one(item) for item in claimed))
+        finally:
+            await recorder.close()
 
     async def _keys(self, session: AsyncSession, actor_uris: set[str]) -> dict[str, SigningKey]:
         if not actor_uris:
@@ -299,58 +321,6 @@ class Worker:
             )
         )
         return {uri: SigningKey(key_id, pem) for uri, key_id, pem in rows if pem}
-
-    async def _record(self, attempts: list[Attempt], report: Report, now: datetime) -> None:
-        delivered = [a for a in attempts if a.verdict.kind == "delivered"]
-        async with self.ctx.sessions.begin() as session:
-            # The common case in bulk: one UPDATE for the rows, one upsert for their hosts.
-            await deliveries.mark_delivered_many(
-                session, [(a.delivery.id, a.status or 200) for a in delivered]
-            )
-            await peers.record_successes(session, {a.delivery.host: a.scheme for a in delivered})
-            report.delivered += len(delivered)
-            for attempt in attempts:
-                item = attempt.delivery
-                verdict = attempt.verdict
-                if verdict.kind == "delivered":
-                    continue
-                if verdict.kind == "give_up":
-                    await deliveries.mark_gave_up(session, item.id, attempt.status, verdict.reason)
-                    report.gave_up += 1
-                    continue
-                await self._reschedule(session, item, attempt, report, now)
-
-    async def _reschedule(
-        self,
-        session: AsyncSession,
-        item: Claimed,
-        attempt: Attempt,
-        report: Report,
-        current: datetime,
-    ) -> None:
-        unreachable = await peers.record_failure(
-            session, item.host, current, UNREACHABLE_AFTER_DAYS
-        )
-        if unreachable:
-            for notify in self.on_unreachable:
-                notify(item.host)
-        when = next_attempt(
-            item.attempts + 1,
-            current,
-            item.created_at,
-            unreachable=unreachable,
-            retry_after=retry_after_seconds(attempt.retry_after, current),
-        )
-        if when is None:
-            await deliveries.mark_gave_up(
-                session, item.id, attempt.status, f"gave up after days: {attempt.verdict.reason}"
-            )
-            report.gave_up += 1
-        else:
-            await deliveries.mark_retry(
-                session, item.id, attempt.status, attempt.verdict.reason, when
-            )
-            report.retried += 1
 
 
 def _runs(items: list[Pending]) -> list[list[Pending]]:

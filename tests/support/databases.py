@@ -42,3 +42,20 @@ async def fresh_database(backend: str, tmp: Path) -> AsyncIterator[str]:
             await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         finally:
             await admin.close()
+
+
+async def terminate_backends(database_url: str) -> int:
+    """Cut every connection to the test's own PostgreSQL database (as a database restart or a
+    failover would); returns how many were cut. Only that database: its name is the test's."""
+    name = database_url.rsplit("/", 1)[1]
+    assert name.startswith("compagnon_test_"), f"not a test database: {name}"
+    admin = await asyncpg.connect(_asyncpg_dsn(os.environ["TEST_DATABASE_URL"]))
+    try:
+        rows = await admin.fetch(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = $1 AND pid <> pg_backend_pid()",
+            name,
+        )
+    finally:
+        await admin.close()
+    return sum(1 for row in rows if row[0])

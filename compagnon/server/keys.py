@@ -12,6 +12,7 @@ from compagnon.federation.blocklist import BlockList
 from compagnon.federation.context import FederationContext
 from compagnon.federation.inbox.writer import InboxWriter
 from compagnon.federation.resolver import Resolver
+from compagnon.media.store import MediaStore
 from compagnon.server.worker import Worker
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -24,3 +25,4 @@ WORKER = web.AppKey("worker", Worker)
 STOP = web.AppKey("stop", asyncio.Event)
 SECRET = web.AppKey("secret", bytes)
 BLOCKED = web.AppKey("blocked", BlockList)
+MEDIA = web.AppKey("media", MediaStore)  # type: ignore[type-abstract]

@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 from aiohttp import BodyPartReader, web
 from aiohttp.helpers import ETag
+from aiohttp.http_exceptions import HttpProcessingError
 
 from compagnon.i18n import _
 from compagnon.media import library
@@ -28,6 +29,8 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 CSRF_HEADER = "X-CSRF-Token"
 FILE_FIELD = "file"
 MULTIPART_OVERHEAD = 64 * 1024  # boundaries and part headers beyond the file itself
+# What a malformed or broken-off multipart body raises while it is read.
+MALFORMED = (ValueError, AssertionError, KeyError, HttpProcessingError, ConnectionError)
 CONDITIONALS = ("If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since", "If-Range")
 
 
@@ -113,12 +116,15 @@ async def upload(request: web.Request) -> web.StreamResponse:
     csrf_ok = auth.check_csrf(request, request.headers.get(CSRF_HEADER, ""))
     try:
         reader = await request.multipart()
-    except (ValueError, AssertionError, KeyError):
+    except MALFORMED:
         return _error(400, _("Send the file as multipart/form-data."))
     part = await _next_part(reader)
     while part is not None:
         if isinstance(part, BodyPartReader) and part.name == "csrf" and part.filename is None:
-            token = (await part.read(decode=True))[:200].decode("utf-8", "replace")
+            try:
+                token = await _small_field(part)
+            except MALFORMED:
+                return _error(400, _("The upload was malformed."))
             csrf_ok = csrf_ok or auth.check_csrf(request, token)
         elif isinstance(part, BodyPartReader) and part.name == FILE_FIELD:
             if not csrf_ok:
@@ -128,10 +134,20 @@ async def upload(request: web.Request) -> web.StreamResponse:
     return _error(400, _("No file was sent (the form field is called “file”)."))
 
 
+async def _small_field(part: BodyPartReader, limit: int = 1024) -> str:
+    """A short text field, read whole but never past `limit` bytes."""
+    data = b""
+    while chunk := await part.read_chunk(limit):
+        data += chunk
+        if len(data) > limit:
+            return ""
+    return data.decode("utf-8", "replace").strip()
+
+
 async def _next_part(reader: Any) -> Any:
     try:
         return await reader.next()
-    except (ValueError, AssertionError, KeyError):
+    except MALFORMED:
         raise web.HTTPBadRequest(text=_("The upload was malformed.")) from None
 
 
@@ -155,6 +171,8 @@ async def _store(
         return _error(413, str(exc))
     except UnsupportedType as exc:
         return _error(415, str(exc))
+    except MALFORMED:
+        return _error(400, _("The upload was malformed or broke off; nothing was kept."))
     base = request.app[SETTINGS].base_url
     body = {
         "url": base + media.path,

@@ -60,4 +60,4 @@ async def recent(session: AsyncSession, limit: int = 100) -> list[tuple[Media, s
         .order_by(Media.id.desc())
         .limit(limit)
     )
-    return [(media, username) for media, username in result.tuples()]
+    return [(media, username) for media, username in result]

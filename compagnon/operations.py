@@ -338,9 +338,9 @@ async def _file_chunks(path: Path) -> AsyncIterator[bytes]:
 
 
 def _media_row(settings: Settings, media: StoredMedia, uploader: str | None) -> dict[str, Any]:
-    thumbnail = media.thumbnail_path
+    thumbnail = media.thumbnail_url_path
     return {
-        "url": settings.base_url + media.path,
+        "url": settings.base_url + media.url_path,
         "sha256": media.sha256,
         "type": media.media_type,
         "size": media.size,

@@ -45,12 +45,12 @@ class StoredMedia:
     thumbnail_sha256: str | None = None
 
     @property
-    def path(self) -> str:
+    def url_path(self) -> str:
         """Its URL path on this node."""
         return f"/media/{self.sha256}"
 
     @property
-    def thumbnail_path(self) -> str | None:
+    def thumbnail_url_path(self) -> str | None:
         return f"/media/{self.thumbnail_sha256}" if self.thumbnail_sha256 else None
 
 

@@ -175,12 +175,12 @@ async def _store(
         return _error(400, _("The upload was malformed or broke off; nothing was kept."))
     base = request.app[SETTINGS].base_url
     body = {
-        "url": base + media.path,
+        "url": base + media.url_path,
         "sha256": media.sha256,
         "type": media.media_type,
         "size": media.size,
         "name": media.name,
-        "thumbnail": base + media.thumbnail_path if media.thumbnail_path else None,
+        "thumbnail": base + media.thumbnail_url_path if media.thumbnail_url_path else None,
         "new": is_new,
     }
-    return web.json_response(body, status=201, headers={"Location": base + media.path})
+    return web.json_response(body, status=201, headers={"Location": base + media.url_path})

@@ -1,5 +1,5 @@
 """compagnon init | serve | worker | migrate | user | peer | post | resource | follow | catalogue
-| deliveries | settings
+| deliveries | media | settings
 
 Every setting of config.Settings is also a flag of every command (`--database-url ...`), so
 precedence is the same everywhere: defaults < node.toml < COMPAGNON_* environment < flags.
@@ -23,6 +23,7 @@ from compagnon.config import Settings, SettingsError, flag_name, load_settings, 
 from compagnon.config import settings_markdown as _settings_markdown
 from compagnon.domain.resources import LearningResource
 from compagnon.federation.accounts import AccountError
+from compagnon.i18n import _
 
 DEFAULT_CONFIG = "node.toml"
 
@@ -166,6 +167,14 @@ def build_parser() -> argparse.ArgumentParser:
         "deliveries", parents=[parent], help="where an object was delivered, and what is pending"
     )
     deliveries.add_argument("object_url")
+    media = sub.add_parser("media", help="files trainers share (PDF, images, H5P ...)")
+    media_actions = media.add_subparsers(dest="action", required=True)
+    p = media_actions.add_parser(
+        "add", parents=[parent], help="store FILE as uploaded by USER and print its URL"
+    )
+    p.add_argument("name", metavar="USER")
+    p.add_argument("file", metavar="FILE", type=Path)
+    media_actions.add_parser("list", parents=[parent], help="the files stored, newest first")
     return parser
 
 
@@ -390,6 +399,35 @@ def cmd_reports(args: argparse.Namespace) -> None:
         )
 
 
+def cmd_media(args: argparse.Namespace) -> None:
+    settings = settings_from(args)
+    if args.action == "add":
+        if not args.file.is_file():
+            raise SystemExit(_("error: no file at {path}", path=args.file))
+        row = run(operations.media_add(settings, args.name, args.file))
+        print(row["url"])
+        print(
+            _(
+                "{type}, {size} bytes, {state}",
+                type=row["type"],
+                size=row["size"],
+                state=(
+                    _("stored") if row["new"] else _("already stored: the same file, kept once")
+                ),
+            )
+        )
+        if row["thumbnail"]:
+            print(_("preview: {url}", url=row["thumbnail"]))
+        return
+    rows = run(operations.media_list(settings))
+    if not rows:
+        print(_("no files stored"))
+    for row in rows:
+        print(
+            f"{row['url']}\t{row['type']}\t{row['size']}\t{row['uploader'] or '-'}\t{row['name']}"
+        )
+
+
 def cmd_settings(_args: argparse.Namespace) -> None:
     print(_settings_markdown(), end="")
 
@@ -409,6 +447,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], None]] = {
     "follower": cmd_follower,
     "reports": cmd_reports,
     "settings": cmd_settings,
+    "media": cmd_media,
 }
 
 

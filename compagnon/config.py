@@ -54,6 +54,11 @@ class Settings:
     run_worker: bool = _setting(True, "Run the delivery worker inside `serve`.")
     worker_interval: float = _setting(1.0, "Seconds the worker waits when the queue is empty.")
     max_body_bytes: int = _setting(1_000_000, "Largest inbound or fetched body, in bytes.")
+    max_upload_bytes: int = _setting(
+        100_000_000,
+        "Largest file a trainer may upload (PDF, image, audio, video, office document, H5P, "
+        "zip), in bytes; a larger one is refused with 413 before it is stored.",
+    )
     signature_max_age: int = _setting(3600, "Seconds a signed Date may be off either way.")
     fetch_connect_timeout: float = _setting(5.0, "Connect timeout for outbound requests (s).")
     fetch_read_timeout: float = _setting(10.0, "Read timeout for outbound requests (s).")

@@ -7,11 +7,13 @@ resolving a remote handle for `follow` (a signed GET): delivery stays with the w
 
 from __future__ import annotations
 
+import asyncio
 import os
 import secrets
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -28,11 +30,14 @@ from compagnon.federation.outbox import publish
 from compagnon.federation.resolver import Resolver
 from compagnon.federation.sanitize import text_to_html
 from compagnon.federation.urls import Urls
+from compagnon.media import library
+from compagnon.media.store import FilesystemMediaStore, MediaError, StoredMedia
 from compagnon.storage.db import create_engine, create_sessionmaker
 from compagnon.storage.migrate import upgrade
 from compagnon.storage.models import Actor, Report, SyncJob, utcnow
 from compagnon.storage.queries import activities, deliveries, follows, peers, sync_jobs
 from compagnon.storage.queries import actors as actor_queries
+from compagnon.storage.queries import media as media_queries
 
 
 class OperationError(Exception):
@@ -327,3 +332,47 @@ async def catalogue_status(settings: Settings) -> list[dict[str, Any]]:
     async with database(settings) as sessions, sessions() as session:
         rows = await sync_jobs.all_jobs(session)
     return [{"actor": uri, **_job_row(job)} for job, uri in rows]
+
+
+async def _file_chunks(path: Path) -> AsyncIterator[bytes]:
+    with path.open("rb") as fh:
+        while chunk := await asyncio.to_thread(fh.read, 1 << 20):
+            yield chunk
+
+
+def _media_row(settings: Settings, media: StoredMedia, uploader: str | None) -> dict[str, Any]:
+    thumbnail = media.thumbnail_url_path
+    return {
+        "url": settings.base_url + media.url_path,
+        "sha256": media.sha256,
+        "type": media.media_type,
+        "size": media.size,
+        "name": media.name,
+        "thumbnail": settings.base_url + thumbnail if thumbnail else None,
+        "uploader": uploader,
+    }
+
+
+async def media_add(settings: Settings, username: str, path: Path) -> dict[str, Any]:
+    """Store a file as if USER had uploaded it (same checks, same size limit)."""
+    async with database(settings) as sessions:
+        async with sessions() as session:
+            actor = await _local_actor(session, username)
+        try:
+            media, is_new = await library.add(
+                sessions,
+                FilesystemMediaStore.from_settings(settings),
+                _file_chunks(path),
+                name=path.name,
+                uploader_id=actor.id,
+                max_bytes=settings.max_upload_bytes,
+            )
+        except MediaError as exc:
+            raise OperationError(str(exc)) from None
+    return {**_media_row(settings, media, username), "new": is_new}
+
+
+async def media_list(settings: Settings, limit: int = 100) -> list[dict[str, Any]]:
+    async with database(settings) as sessions, sessions() as session:
+        rows = await media_queries.recent(session, limit)
+    return [_media_row(settings, library.stored(row), uploader) for row, uploader in rows]

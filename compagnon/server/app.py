@@ -21,12 +21,14 @@ from compagnon.federation.delivery_http import DeliveryClient
 from compagnon.federation.fetch import make_http_client
 from compagnon.federation.inbox.writer import InboxWriter
 from compagnon.federation.resolver import Resolver
+from compagnon.media.store import FilesystemMediaStore
 from compagnon.server import auth, errors, quiet_errors, security_headers, templating
 from compagnon.server.keys import (
     BLOCKED,
     ENGINE,
     FEDERATION,
     INBOX_WRITER,
+    MEDIA,
     RESOLVER,
     SECRET,
     SESSIONS,
@@ -56,6 +58,7 @@ def create_app(settings: Settings, *, worker_name: str | None = None) -> web.App
     app[STOP] = asyncio.Event()
     app[SIGNIN_LIMITER] = SignInLimiter(settings)  # in memory: see signin_limit.py
     app.on_response_prepare.append(auth.set_csrf_cookie)
+    app[MEDIA] = FilesystemMediaStore.from_settings(settings)
     env = aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
     env.globals["_"] = i18n._  # templates translate through the same function as the code
     templating.install(env)  # links through the URL rule, content warnings

@@ -12,6 +12,7 @@ from compagnon.federation.blocklist import BlockList
 from compagnon.federation.context import FederationContext
 from compagnon.federation.inbox.writer import InboxWriter
 from compagnon.federation.resolver import Resolver
+from compagnon.media.store import MediaStore
 from compagnon.server.signin_limit import SignInLimiter
 from compagnon.server.worker import Worker
 
@@ -26,3 +27,4 @@ STOP = web.AppKey("stop", asyncio.Event)
 SECRET = web.AppKey("secret", bytes)
 BLOCKED = web.AppKey("blocked", BlockList)
 SIGNIN_LIMITER = web.AppKey("signin_limiter", SignInLimiter)
+MEDIA = web.AppKey("media", MediaStore)  # type: ignore[type-abstract]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from compagnon.server.views import activitypub, inbox, pages, search, wellknown
+from compagnon.server.views import activitypub, inbox, media, pages, search, wellknown
 
 STATIC = Path(__file__).parent / "static"
 
@@ -41,5 +41,9 @@ def add_routes(app: web.Application) -> None:
             web.get("/search", search.search_page),
             web.post("/compose", pages.compose),
             web.static("/static", STATIC),
+            # uploaded files (content-addressed; the name is only for a nicer download)
+            web.post("/media", media.upload),
+            web.get("/media/{sha256}", media.serve),
+            web.get("/media/{sha256}/{name}", media.serve),
         ]
     )

@@ -251,6 +251,23 @@ class Report(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class Media(Base):
+    """A stored file (compagnon/media/): content-addressed, one row per distinct content.
+    A thumbnail is a row of its own, named by its file's `thumbnail_sha256`."""
+
+    __tablename__ = "media"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    media_type: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(255), default="")
+    uploader_id: Mapped[int | None] = mapped_column(
+        ForeignKey("actors.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    thumbnail_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class NodeFact(Base):
     """Small key/value facts of the node itself (e.g. the instance actor's id)."""
 

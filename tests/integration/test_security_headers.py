@@ -31,6 +31,8 @@ async def _every_route(node: Node) -> list[tuple[str, str]]:
         "username": "maria",
         "object_id": note.uri.rsplit("/", 1)[-1],
         "activity_id": activity.rsplit("/", 1)[-1],
+        "sha256": "0" * 64,
+        "name": "file.pdf",
     }
     routes = {
         (route.method, _sample_path(route.resource, values))

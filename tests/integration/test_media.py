@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from compagnon.storage.models import Media
 from tests.conftest import NodeFactory
 from tests.support.nodes import Node
+from tests.support.signin import sign_in
 from tests.unit.test_media_sniff import MINIMAL_PDF, image_bytes
 
 PASSWORD = "correct horse battery"
@@ -28,8 +29,7 @@ async def signed_in(node: Node, username: str = "tina") -> tuple[httpx.AsyncClie
     """A browser session of a trainer, and the CSRF token its pages carry."""
     await node.create_user(username)
     http = httpx.AsyncClient(base_url=node.base)
-    answer = await http.post("/login", data={"username": username, "password": PASSWORD})
-    assert answer.status_code in (200, 303), answer.text
+    await sign_in(http, username, PASSWORD)
     home = await http.get("/home")
     found = re.search(r'name="csrf" value="([^"]+)"', home.text)
     assert found, home.text

@@ -195,7 +195,8 @@ async def publish_resource(
     visibility: str = "public",
 ) -> Object:
     """A learning resource, published like a post: one object Mastodon shows in full, with
-    its educational metadata riding along (resource_convert.py)."""
+    its educational metadata riding along (resource_convert.py). `resource` is valid and
+    normalised (domain/resources.py: `normalised`, `problems`)."""
     recipients: dict[str, Any] = addressing(visibility, author.followers_url, [])
     obj = await object_queries.add(
         session,
@@ -204,23 +205,55 @@ async def publish_resource(
         actor_id=author.id,
         is_local=True,
         visibility=visibility,
-        name=resource.title,
-        summary=resource.description,
-        language=resource.language,
-        url=resource.url,
         recipients=recipients,
         published=utcnow(),
     )
-    doc = to_resource_object(resource, obj, author, urls.base)
-    obj.content = doc["content"]
-    obj.recipients = {**recipients, "tag": doc["tag"]}
-    obj.raw = doc
+    doc = _store_resource(obj, urls, author, resource)
     await index_stored(session, [obj])
     create = wrap("Create", urls.new_activity(), author.uri, doc, recipients)
     await send(
         session, author, create, addressed=recipients["to"] + recipients["cc"], object_uri=obj.uri
     )
     await object_queries.push_to_timelines(session, obj.id, [author.id])
+    return obj
+
+
+def _store_resource(
+    obj: Object, urls: Urls, author: Actor, resource: LearningResource
+) -> dict[str, Any]:
+    """Write the resource's wire object, and the columns pages and lists read, into `obj`."""
+    recipients = {"to": obj.recipients.get("to", []), "cc": obj.recipients.get("cc", [])}
+    obj.recipients = recipients
+    doc = to_resource_object(resource, obj, author, urls.base, publisher=urls.actor("centre"))
+    obj.name = resource.title
+    obj.summary = resource.description  # a column of ours for lists; not sent as `summary`
+    obj.language = resource.language
+    obj.url = resource.url or None
+    obj.content = doc["content"]
+    obj.recipients = {**recipients, "tag": doc["tag"]}
+    obj.raw = doc
+    return doc
+
+
+async def update_resource(
+    session: AsyncSession, urls: Urls, author: Actor, obj: Object, resource: LearningResource
+) -> Object:
+    """Edit a resource: the new description replaces the old one in the search index, and the
+    Update goes to every inbox the addressing reaches now and every host that got it."""
+    obj.updated = utcnow()
+    doc = _store_resource(obj, urls, author, resource)
+    await index_stored(session, [obj])
+    recipients = {"to": obj.recipients.get("to", []), "cc": obj.recipients.get("cc", [])}
+    update = wrap("Update", urls.new_activity(), author.uri, doc, recipients)
+    received = await deliveries.inboxes_that_received(session, obj.uri)
+    await send(
+        session,
+        author,
+        update,
+        addressed=recipients["to"] + recipients["cc"],
+        extra_inboxes=received,
+        object_uri=obj.uri,
+    )
     return obj
 
 

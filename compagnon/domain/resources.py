@@ -37,9 +37,10 @@ DURATION_RE = re.compile(
     r"^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(?:[.,]\d+)?S)?)?$"
 )
 # BCP 47 (RFC 5646) well-formed language tags: language[-extlang][-script][-region]
-# [-variant...][-extension...][-x-private]; grandfathered tags are not accepted.
+# [-variant...][-extension...][-x-private]; grandfathered tags are not accepted, nor the
+# 4-8 letter language subtags BCP 47 reserves (none is registered: "english" is a mistake).
 BCP47_RE = re.compile(
-    r"^(?P<language>[a-z]{2,3}(?:-[a-z]{3}){0,3}|[a-z]{4,8})"
+    r"^(?P<language>[a-z]{2,3}(?:-[a-z]{3}){0,3})"
     r"(?:-(?P<script>[a-z]{4}))?"
     r"(?:-(?P<region>[a-z]{2}|\d{3}))?"
     r"(?P<rest>(?:-(?:[a-z\d]{5,8}|\d[a-z\d]{3}))*"

@@ -12,9 +12,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from compagnon.domain.facets import extract
-from compagnon.domain.resources import LearningResource, Translation, normalised, problems
+from compagnon.domain.resources import (
+    Attachment,
+    LearningResource,
+    Translation,
+    normalised,
+    problems,
+)
 from compagnon.federation.convert import wrap
 from compagnon.federation.jsonld import expand
 from compagnon.federation.resource_convert import resource_from_document, to_resource_object
@@ -235,3 +243,73 @@ def test_a_resource_of_files_only_needs_no_link() -> None:
     files_only = replace(WELDING, url="")
     assert problems(files_only) == []
     assert [link["mediaType"] for link in wire(files_only)["url"]] == ["text/html"]
+
+
+TEXT = st.text(max_size=60)
+VALUES = st.one_of(
+    TEXT,
+    st.sampled_from(
+        [
+            "digcomp:3.3",
+            "digcompedu:2.2",
+            "7212",
+            "C7212",
+            "CC0",
+            "https://x.example/a",
+            "javascript:alert(1)",
+            "pt-PT",
+            "PT20M",
+            "0715",
+            "9999",
+            "",
+        ]
+    ),
+)
+LISTS = st.lists(VALUES, max_size=4).map(tuple)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    texts=st.tuples(VALUES, VALUES, VALUES, VALUES, VALUES),
+    eqf=st.one_of(st.none(), st.integers(-10, 20)),
+    fields=st.tuples(VALUES, VALUES, VALUES),
+    lists=st.tuples(LISTS, LISTS, LISTS, LISTS, LISTS, LISTS, LISTS, LISTS),
+    translation=st.tuples(VALUES, VALUES, VALUES),
+    attachment=st.tuples(VALUES, VALUES, VALUES),
+)
+def test_no_description_makes_validation_or_publishing_fail(
+    texts: tuple[str, ...],
+    eqf: int | None,
+    fields: tuple[str, ...],
+    lists: tuple[tuple[str, ...], ...],
+    translation: tuple[str, str, str],
+    attachment: tuple[str, str, str],
+) -> None:
+    """Whatever is typed, the answer is a list of sentences; a description with none
+    publishes and reads back as it was."""
+    resource = LearningResource(
+        title=texts[0],
+        description=texts[1],
+        url=texts[2],
+        license=texts[3],
+        language=texts[4],
+        eqf_level=eqf,
+        isced_field=fields[0],
+        resource_type=fields[1],
+        time_required=fields[2],
+        keywords=lists[0],
+        translations=(Translation(*translation),),
+        audiences=lists[1],
+        occupations=lists[2],
+        teaches=lists[3],
+        assesses=lists[4],
+        requires=lists[5],
+        is_based_on=lists[6],
+        is_part_of=lists[7],
+        attachments=(Attachment(*attachment),),
+    )
+    clean = normalised(resource)
+    found = problems(clean)
+    assert all(isinstance(p, str) and p for p in found)
+    if not found:
+        assert resource_from_document(wire(clean)) == clean

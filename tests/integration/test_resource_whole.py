@@ -18,7 +18,13 @@ from compagnon.domain.resources import Translation
 from compagnon.federation.resource_convert import resource_from_document
 from tests.conftest import NodeFactory
 from tests.support.nodes import settle
-from tests.support.resources import HANDLE_FUELS, OXY_FUEL_TORCH, WELDING, publish_resource
+from tests.support.resources import (
+    HANDLE_FUELS,
+    OXY_FUEL_TORCH,
+    WELDER,
+    WELDING,
+    publish_resource,
+)
 
 JSON = {"Accept": "application/json"}
 ACTIVITY_JSON = {"Accept": "application/activity+json"}
@@ -55,8 +61,22 @@ async def test_every_field_reaches_the_peer_and_follows_edits(
     async with httpx.AsyncClient(base_url=b.base) as on_b:
         assert await found(on_b, "oxy fuel checklist") == [obj.uri]  # English
         assert await found(on_b, "soldadura maçarico") == [obj.uri]  # the translation
-        answer = await on_b.get("/search", params={"competence": HANDLE_FUELS}, headers=JSON)
-        assert [r["id"] for r in answer.json()["results"]] == [obj.uri]
+        for facet, value in (("competence", HANDLE_FUELS), ("occupation", WELDER)):
+            answer = (await on_b.get("/search", params={facet: value}, headers=JSON)).json()
+            assert [r["id"] for r in answer["results"]] == [obj.uri], facet
+        params = {"q": "oxy", "lang": "en"}
+        answer = (await on_b.get("/search", params=params, headers=JSON)).json()
+        counted = {
+            name: {v["value"]: v["label"] for v in vs} for name, vs in answer["facets"].items()
+        }
+        assert counted["occupation"] == {
+            WELDER: "welder",
+            "http://data.europa.eu/esco/isco/C7212": "Welders and flamecutters",
+        }
+        assert WELDER not in counted["competence"]
+        assert counted["competence"][HANDLE_FUELS] == "handle fuels"
+        page = await on_b.get("/search", params={"occupation": WELDER, "q": "checklist"})
+        assert "Occupation (ESCO)" in page.text and "welder" in page.text
 
         def edited(resource: Any) -> Any:
             return replace(

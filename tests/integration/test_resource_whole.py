@@ -96,6 +96,15 @@ async def test_every_field_reaches_the_peer_and_follows_edits(
         assert now == edited(WELDING)
         assert copy.raw["updated"]
 
+        # A centre that starts following after the edit imports the edited resource.
+        c = await make_node("c", backend=backend)
+        await c.create_user("carla")
+        await c.follow("carla", f"ana@{a.domain}")
+        await settle(a, c)
+        synced = await c.object(obj.uri)
+        assert synced is not None and synced.raw is not None
+        assert resource_from_document(synced.raw) == edited(WELDING)
+
         await operations.delete_resource(a.settings, "ana", obj.uri)
         await settle(a, b)
         assert await found(on_b, "brasagem") == []

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from compagnon.domain.resources import LearningResource
@@ -235,6 +236,24 @@ def _store_resource(
     return doc
 
 
+async def _refresh_create(
+    session: AsyncSession, author: Actor, object_uri: str, doc: dict[str, Any]
+) -> None:
+    """The outbox serves each Create as stored, and catalogue sync imports what it serves: an
+    edited resource's Create carries the current object (as Mastodon's outbox shows the
+    current status), with a fresh proof, since the old one no longer matches."""
+    create = await session.scalar(
+        select(Activity).where(
+            Activity.object_uri == object_uri,
+            Activity.type == "Create",
+            Activity.is_local.is_(True),
+        )
+    )
+    if create is not None:
+        fresh = {k: v for k, v in create.raw.items() if k != "proof"}
+        create.raw = signed_activity({**fresh, "object": doc}, author)
+
+
 async def update_resource(
     session: AsyncSession, urls: Urls, author: Actor, obj: Object, resource: LearningResource
 ) -> Object:
@@ -245,6 +264,7 @@ async def update_resource(
     await index_stored(session, [obj])
     recipients = {"to": obj.recipients.get("to", []), "cc": obj.recipients.get("cc", [])}
     update = wrap("Update", urls.new_activity(), author.uri, doc, recipients)
+    await _refresh_create(session, author, obj.uri, doc)
     received = await deliveries.inboxes_that_received(session, obj.uri)
     await send(
         session,

@@ -158,7 +158,7 @@ def _checked(resource: LearningResource) -> LearningResource:
     resource = normalised(resource)
     mistakes = problems(resource)
     if mistakes:
-        raise OperationError(" ".join(mistakes))
+        raise OperationError("\n".join(mistakes))  # one line per mistaken field
     return resource
 
 

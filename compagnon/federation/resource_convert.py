@@ -365,7 +365,7 @@ def resource_from_document(doc: dict[str, Any]) -> LearningResource:
         url=url,
         license=licence,
         language=primary,
-        eqf_level=int(eqf) if eqf and eqf.isdigit() else None,
+        eqf_level=int(eqf) if eqf and re.fullmatch(r"[0-9]{1,2}", eqf) else None,
         isced_field=isced,
         resource_type=resource_type,
         time_required=time_required if isinstance(time_required, str) else None,

@@ -313,3 +313,40 @@ def test_no_description_makes_validation_or_publishing_fail(
     assert all(isinstance(p, str) and p for p in found)
     if not found:
         assert resource_from_document(wire(clean)) == clean
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=12,
+)
+FIELDS = st.sampled_from(
+    [
+        "name",
+        "nameMap",
+        "description",
+        "url",
+        "license",
+        "inLanguage",
+        "educationalAlignment",
+        "learningResourceType",
+        "educationalAudience",
+        "occupation",
+        "teaches",
+        "timeRequired",
+        "keywords",
+        "isBasedOn",
+        "attachment",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(FIELDS, JSON_VALUES, max_size=8))
+def test_any_document_is_read_without_an_error(changes: dict[str, Any]) -> None:
+    """What an edit starts from, and what search reads, whatever shape the fields take."""
+    doc = {**wire(WELDING), **changes}
+    assert isinstance(resource_from_document(doc), LearningResource)
+    extract(doc)

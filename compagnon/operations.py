@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from compagnon.config import Settings
-from compagnon.domain.resources import LearningResource, problems
+from compagnon.domain.resources import LearningResource, normalised, problems
 from compagnon.federation import accounts, catalogue, sync_limits
 from compagnon.federation.context import FederationContext, SigningKey
 from compagnon.federation.delivery_http import DeliveryClient
@@ -28,16 +28,19 @@ from compagnon.federation.fetch import make_http_client
 from compagnon.federation.mentions import MentionError, no_recipient_message, resolve_mentions
 from compagnon.federation.outbox import publish
 from compagnon.federation.resolver import Resolver
+from compagnon.federation.resource_convert import resource_from_document
 from compagnon.federation.sanitize import text_to_html
 from compagnon.federation.urls import Urls
+from compagnon.i18n import _
 from compagnon.media import library
 from compagnon.media.store import FilesystemMediaStore, MediaError, StoredMedia
 from compagnon.storage.db import create_engine, create_sessionmaker
 from compagnon.storage.migrate import upgrade
-from compagnon.storage.models import Actor, Report, SyncJob, utcnow
+from compagnon.storage.models import Actor, Object, Report, SyncJob, utcnow
 from compagnon.storage.queries import activities, deliveries, follows, peers, sync_jobs
 from compagnon.storage.queries import actors as actor_queries
 from compagnon.storage.queries import media as media_queries
+from compagnon.storage.queries import objects as object_queries
 
 
 class OperationError(Exception):
@@ -152,17 +155,64 @@ async def post(settings: Settings, username: str, text: str, visibility: str) ->
             return obj.uri
 
 
+def _checked(resource: LearningResource) -> LearningResource:
+    """The resource in its canonical form, or an OperationError naming every mistake."""
+    resource = normalised(resource)
+    mistakes = problems(resource)
+    if mistakes:
+        raise OperationError("\n".join(mistakes))  # one line per mistaken field
+    return resource
+
+
 async def publish_resource(
     settings: Settings, username: str, resource: LearningResource, visibility: str
 ) -> str:
-    mistakes = problems(resource)
-    if mistakes:
-        raise OperationError(" ".join(mistakes))
+    resource = _checked(resource)
     async with database(settings) as sessions, sessions.begin() as session:
         author = await _local_actor(session, username)
         obj = await publish.publish_resource(
             session, Urls(settings.base_url), author, resource, visibility=visibility
         )
+        return obj.uri
+
+
+async def _own_resource(session: AsyncSession, username: str, uri: str) -> tuple[Actor, Object]:
+    author = await _local_actor(session, username)
+    obj = await object_queries.by_uri(session, uri.strip())
+    if obj is None or obj.deleted_at is not None or obj.type != "LearningResource":
+        raise OperationError(_("There is no learning resource at {uri}.", uri=uri))
+    if obj.actor_id != author.id or not obj.is_local or obj.raw is None:
+        raise OperationError(_("{uri} is not a resource of {name}.", uri=uri, name=username))
+    return author, obj
+
+
+async def resource_of(settings: Settings, username: str, uri: str) -> LearningResource:
+    """A published resource of `username`, as it stands."""
+    async with database(settings) as sessions, sessions() as session:
+        _author, obj = await _own_resource(session, username, uri)
+        assert obj.raw is not None
+        return resource_from_document(obj.raw)
+
+
+async def edit_resource(
+    settings: Settings, username: str, uri: str, change: Callable[[LearningResource], Any]
+) -> str:
+    """Edit a resource of `username`: `change` gets the resource as it stands and returns the
+    new one; the Update is queued for everyone who can see it and every host that got it."""
+    async with database(settings) as sessions, sessions.begin() as session:
+        author, obj = await _own_resource(session, username, uri)
+        assert obj.raw is not None
+        resource = _checked(change(resource_from_document(obj.raw)))
+        await publish.update_resource(session, Urls(settings.base_url), author, obj, resource)
+        return obj.uri
+
+
+async def delete_resource(settings: Settings, username: str, uri: str) -> str:
+    """Delete a resource of `username`: out of search at once, a Delete to every host that
+    got it, and whatever was still queued for the others cancelled."""
+    async with database(settings) as sessions, sessions.begin() as session:
+        author, obj = await _own_resource(session, username, uri)
+        await publish.delete_note(session, Urls(settings.base_url), author, obj)
         return obj.uri
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from compagnon.domain.resources import EQF, HCRT, ISCED_F
+from compagnon.domain.resources import EQF, HCRT, ISCED_F, LRMI_AUDIENCE
 from compagnon.domain.safe_urls import http_url
 from compagnon.domain.vocabularies import vocabulary
 
@@ -31,6 +31,7 @@ COMPETENCE_FIELDS = ("teaches", "assesses", "competencyRequired")
 TAG_RE = re.compile(r"<[^>]*>")
 WORD_RE = re.compile(r"[^\W_]+")
 MAX_TEXT_CHARS = 4000  # the words of a very long description are not worth the index size
+MAX_INDEXED_CHARS = 3 * MAX_TEXT_CHARS  # all languages together
 MAX_TERM_CHARS = 512
 MAX_COMPETENCES = 50
 PREFIX_LENGTHS = range(3, 9)  # the prefixes search finds words by (domain/search_query.py)
@@ -48,6 +49,8 @@ class Facets:
     resource_type: str | None = None  # HCRT concept key, e.g. "assessment"
     licence: str | None = None  # licence URI, https and trailing slash
     competences: tuple[tuple[str, str], ...] = ()  # (term, label from the document)
+    occupations: tuple[tuple[str, str], ...] = ()  # (ESCO occupation / ISCO group URI, label)
+    audiences: tuple[str, ...] = ()  # LRMI educational audience role keys, e.g. "teacher"
 
 
 def normalise(text: str) -> str:
@@ -201,6 +204,50 @@ def competences(doc: dict[str, Any]) -> tuple[tuple[str, str], ...]:
     return tuple(list(found.items())[:MAX_COMPETENCES])
 
 
+def occupations(doc: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    """The trades a resource prepares for (`occupation`: ESCO occupations, ISCO-08 groups),
+    with the label the document carried."""
+    found: dict[str, str] = {}
+    for item in _items(doc.get("occupation")):
+        for uri in filter(_usable, _ids(item)):
+            found.setdefault(uri, _label(item))
+    return tuple(list(found.items())[:MAX_COMPETENCES])
+
+
+def audiences(doc: dict[str, Any]) -> tuple[str, ...]:
+    """LRMI audience roles of `educationalAudience` that the shipped vocabulary knows."""
+    keys = (uri[len(LRMI_AUDIENCE) :] for uri in _ids(doc.get("educationalAudience")))
+    return tuple(dict.fromkeys(k for k in keys if k in vocabulary("lrmi-audience")))
+
+
+def _all_texts(doc: dict[str, Any], *keys: str) -> list[str]:
+    """Every string of these fields, plain or language maps (all languages), each once."""
+    found: list[str] = []
+    for key in keys:
+        value = doc.get(key)
+        if isinstance(value, str):
+            found.append(value)
+        elif isinstance(value, dict):
+            found += [v for v in value.values() if isinstance(v, str)]
+    return list(dict.fromkeys(found))
+
+
+def titles(doc: dict[str, Any]) -> list[str]:
+    """The title in every language the document gives, so a translation is found too."""
+    return _all_texts(doc, "name", "nameMap")
+
+
+def descriptions(doc: dict[str, Any]) -> list[str]:
+    """The description in every language: schema.org `description` (ours: a language map),
+    else `summary` (other software's, and ours before it left the wire), else the content,
+    which is all some software sends."""
+    return (
+        _all_texts(doc, "description")
+        or _all_texts(doc, "summary", "summaryMap")
+        or _all_texts(doc, "content", "contentMap")
+    )
+
+
 def _keywords(doc: dict[str, Any]) -> list[str]:
     value = doc.get("keywords")
     if isinstance(value, str):  # schema.org allows one comma-separated text
@@ -216,19 +263,20 @@ def extract(doc: dict[str, Any]) -> Facets | None:
     shown = visibility(doc)
     if shown is None:
         return None
-    description = _text(doc.get("summary")) or _text(doc.get("summaryMap"))
-    if not description:  # other software may put the description in the content only
-        description = _text(doc.get("content")) or _text(doc.get("contentMap"))
-    text = " ".join([title(doc), plain(description), *_keywords(doc)])
+    # Each language's description counts, up to a bound (a translation is found too).
+    texts = [plain(d)[:MAX_TEXT_CHARS] for d in descriptions(doc)]
+    text = " ".join([*titles(doc), *texts, *_keywords(doc)])[:MAX_INDEXED_CHARS]
     return Facets(
         visibility=shown,
-        words=" ".join(words(text[:MAX_TEXT_CHARS])),
+        words=" ".join(words(text)),
         language=language(doc),
         eqf=eqf_level(doc),
         isced=isced_field(doc),
         resource_type=resource_type(doc),
         licence=licence(doc),
         competences=competences(doc),
+        occupations=occupations(doc),
+        audiences=audiences(doc),
     )
 
 

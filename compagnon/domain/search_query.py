@@ -14,14 +14,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from compagnon.domain.facets import DIGCOMP, PREFIX_LENGTHS, words
+from compagnon.domain.resources import ESCO_OCCUPATION, ISCO
 from compagnon.domain.vocabularies import vocabulary
+from compagnon.i18n import _
 
 MAX_QUERY_CHARS = 200
 MAX_WORDS = 8
 MAX_WORD_CHARS = 40
 MAX_CURSOR = 2**63 - 1
 ESCO_SKILL = "http://data.europa.eu/esco/skill/"
-FACETS = ("lang", "eqf", "field", "type", "licence", "competence")
+FACETS = ("lang", "eqf", "field", "type", "licence", "competence", "occupation")
 
 
 class BadSearch(ValueError):
@@ -37,6 +39,7 @@ class SearchFilters:
     type: str | None = None  # HCRT key
     licence: str | None = None
     competence: str | None = None
+    occupation: str | None = None  # an ESCO occupation or ISCO-08 group URI
 
     def facet(self, name: str) -> str | None:
         value = getattr(self, name)
@@ -86,6 +89,7 @@ def parse(params: Mapping[str, str]) -> SearchRequest:
         competence=_param(
             params, "competence", r"(https?://\S+|digcompedu:\d\.\d)", "Unknown competence."
         ),
+        occupation=_param(params, "occupation", r"https?://\S+", "Unknown occupation."),
     )
     return SearchRequest(text=text.strip(), filters=filters, before=int(before) if before else None)
 
@@ -128,12 +132,25 @@ def label(facet: str, value: str, stored: str = "", lang: str = "en") -> str:
         found = vocabulary("hcrt").label(value, lang)
     elif facet == "licence":
         licences = vocabulary("licences")
-        return str(licences[value].attributes["short"]) if value in licences else stored or value
+        if value in licences:
+            return str(licences[value].attributes["short"])
+        return _("not open: {terms}", terms=stored or value)
     elif facet == "lang":
         return value
     elif facet == "competence":
         found = competence_label(value, lang)
+    elif facet == "occupation":
+        found = occupation_label(value, lang)
     return found or stored or value
+
+
+def occupation_label(uri: str, lang: str = "en") -> str | None:
+    """The shipped label of an ESCO occupation or ISCO-08 group URI; None for any other."""
+    if uri.startswith(ESCO_OCCUPATION):
+        return vocabulary("esco-occupations").label(uri[len(ESCO_OCCUPATION) :], lang)
+    if uri.startswith(ISCO):
+        return vocabulary("isco-08").label(uri[len(ISCO) :], lang)
+    return None
 
 
 def competence_label(term: str, lang: str = "en") -> str | None:

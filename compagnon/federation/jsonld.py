@@ -126,6 +126,13 @@ _INLINE_CONTEXT: Final[dict[str, Any]] = {
     "isBasedOn": {"@id": "sdo:isBasedOn", "@type": "@id"},
     "isPartOf": {"@id": "sdo:isPartOf", "@type": "@id"},
     "Hashtag": "as:Hashtag",
+    # --- ours, beyond the reference (FEDERATION.md, "A learning resource"): the plain
+    # description per language (a resource sends no `summary`: Mastodon folds it as a content
+    # warning), the trade it prepares for, and the trainer and centre behind it.
+    "description": {"@id": "sdo:description", "@container": "@language"},
+    "occupation": "sdo:occupationalCategory",
+    "creator": {"@id": "sdo:creator", "@type": "@id"},
+    "publisher": {"@id": "sdo:publisher", "@type": "@id"},
 }
 
 OUR_CONTEXT: Final[list[str | dict[str, Any]]] = [AS_CONTEXT, SECURITY_V1, _INLINE_CONTEXT]

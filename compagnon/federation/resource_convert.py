@@ -1,29 +1,87 @@
-"""Learning resource → ActivityStreams, in the wire format of the design
+"""Learning resource ⇄ ActivityStreams, in the wire format of the design
 (shared/reference/learning-resource.activity.json): a `["Note", "LearningResource"]` that
-Mastodon shows in full, readable `content`, and schema.org metadata through our context."""
+Mastodon shows in full, readable `content` in every language of the resource (`contentMap`),
+and schema.org metadata through our context (federation/jsonld.py).
+
+No `summary`: Mastodon shows a Note's summary as a content warning, which would fold every
+resource behind "Show more". The plain description travels as schema.org `description`, a
+language map (our context declares it so), which is what `resource_from_document` and search
+read back.
+
+The readable content of each language is written in that language: the few words of our own
+("open the resource", units) through `_()` with `current_language` set to it (they are
+translated when the catalogues come), the labels of vocabulary values (resource type, EQF
+level, field of education) from the vocabulary files in that language, English where a file
+has no label in it.
+"""
 
 from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from compagnon.domain.resources import EQF, HCRT, ISCED_F, LearningResource
-from compagnon.domain.vocabularies import vocabulary
+from compagnon.domain.resources import (
+    DIGCOMP,
+    DIGCOMPEDU_PATH_RE,
+    DIGCOMPEDU_PREFIX,
+    EQF,
+    ESCO_OCCUPATION,
+    ESCO_SKILL,
+    HCRT,
+    ISCED_F,
+    ISCO,
+    LRMI_AUDIENCE,
+    Attachment,
+    LearningResource,
+    Translation,
+)
+from compagnon.domain.safe_urls import http_url
+from compagnon.domain.vocabularies import Vocabulary, vocabulary
 from compagnon.federation.convert import iso
+from compagnon.i18n import _, current_language, ngettext
 from compagnon.storage.models import Actor, Object
 
-MINUTES_RE = re.compile(r"^PT(?:(\d+)H)?(?:(\d+)M)?$")
+DURATION_PARTS_RE = re.compile(
+    r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$"
+)
+# LearningResource attribute → wire name.
+COMPETENCE_FIELDS = (
+    ("teaches", "teaches"),
+    ("assesses", "assesses"),
+    ("requires", "competencyRequired"),
+)
 
 
-def _duration_text(value: str | None) -> str | None:
-    match = MINUTES_RE.match(value or "")
+@contextmanager
+def written_in(language: str) -> Iterator[None]:
+    """`_()` answers in `language` (its primary subtag) for the duration of the block."""
+    token = current_language.set(language.split("-")[0].lower())
+    try:
+        yield
+    finally:
+        current_language.reset(token)
+
+
+def duration_text(value: str | None) -> str | None:
+    """PT1H30M → "1 h 30 min", in the current language; other durations as they are."""
+    match = DURATION_PARTS_RE.match(value or "")
     if not match:
         return value
-    hours, minutes = (int(x) if x else 0 for x in match.groups())
-    return " ".join(
-        p for p in (f"{hours} h" if hours else "", f"{minutes} min" if minutes else "") if p
-    )
+    numbers = [int(x) if x else 0 for x in match.groups()]
+    years, months, weeks, days, hours, minutes, seconds = numbers
+    parts = [
+        ngettext("{n} year", "{n} years", years) if years else "",
+        ngettext("{n} month", "{n} months", months) if months else "",
+        ngettext("{n} week", "{n} weeks", weeks) if weeks else "",
+        ngettext("{n} day", "{n} days", days) if days else "",
+        _("{n} h", n=hours) if hours else "",
+        _("{n} min", n=minutes) if minutes else "",
+        _("{n} s", n=seconds) if seconds else "",
+    ]
+    return " ".join(p for p in parts if p) or value
 
 
 def hashtags(resource: LearningResource, base: str) -> list[dict[str, str]]:
@@ -40,19 +98,42 @@ def hashtags(resource: LearningResource, base: str) -> list[dict[str, str]]:
     return tags
 
 
-def readable_content(resource: LearningResource, tags: list[dict[str, str]]) -> str:
-    """The HTML a Mastodon user reads: title, description, facts line, link, hashtags."""
-    licence = vocabulary("licences")[resource.license].attributes["short"]
-    facts = [
-        f"EQF {resource.eqf_level}" if resource.eqf_level else None,
-        _duration_text(resource.time_required),
-        licence,
+def licence_text(licence: str) -> str:
+    """The short name of a Creative Commons licence; other terms are said to be not open."""
+    licences = vocabulary("licences")
+    if licence in licences:
+        return str(licences[licence].attributes["short"])
+    return _("not an open licence")
+
+
+def facts(resource: LearningResource, lang: str) -> list[str]:
+    """The facts line, in `lang` (call inside `written_in(lang)`)."""
+    found = [
+        vocabulary("hcrt").label(resource.resource_type, lang) if resource.resource_type else None,
+        vocabulary("eqf").label(str(resource.eqf_level), lang) if resource.eqf_level else None,
+        vocabulary("isced-f").label(resource.isced_field, lang) if resource.isced_field else None,
+        duration_text(resource.time_required),
+        licence_text(resource.license),
     ]
-    link = f'<a href="{html.escape(resource.url)}">open the resource</a>'
-    parts = [f"<p><strong>{html.escape(resource.title)}</strong></p>"]
-    if resource.description.strip():
-        parts.append(f"<p>{html.escape(resource.description.strip())}</p>")
-    parts.append("<p>" + " · ".join(html.escape(f) for f in facts if f) + f" · {link}</p>")
+    return [f for f in found if f]
+
+
+def readable_content(
+    resource: LearningResource, tags: list[dict[str, str]], page: str, lang: str | None = None
+) -> str:
+    """The HTML a Mastodon user reads in `lang` (default: the primary language): title,
+    description, facts line with the link, hashtags."""
+    lang = lang or resource.language
+    title = resource.titles().get(lang, resource.title)
+    description = resource.descriptions().get(lang, "")
+    with written_in(lang):
+        words = html.escape(_("open the resource"))
+        link = f'<a href="{html.escape(resource.url or page)}">{words}</a>'
+        line = " · ".join(html.escape(f) for f in facts(resource, lang))
+    parts = [f"<p><strong>{html.escape(title)}</strong></p>"]
+    if description:
+        parts.append(f"<p>{html.escape(description)}</p>")
+    parts.append(f"<p>{line} · {link}</p>" if line else f"<p>{link}</p>")
     if tags:
         parts.append(
             "<p>"
@@ -74,7 +155,7 @@ def _alignments(resource: LearningResource) -> list[dict[str, str]]:
                 "type": "AlignmentObject",
                 "alignmentType": "educationalLevel",
                 "educationalFramework": "European Qualifications Framework (EQF)",
-                "targetName": f"EQF level {resource.eqf_level}",
+                "targetName": vocabulary("eqf").label(str(resource.eqf_level)) or "",
                 "targetUrl": f"{EQF}{resource.eqf_level}",
             }
         )
@@ -84,48 +165,229 @@ def _alignments(resource: LearningResource) -> list[dict[str, str]]:
                 "type": "AlignmentObject",
                 "alignmentType": "educationalSubject",
                 "educationalFramework": "ISCED-F 2013",
-                "targetName": f"ISCED-F {resource.isced_field}",
+                "targetName": vocabulary("isced-f").label(resource.isced_field)
+                or f"ISCED-F {resource.isced_field}",
                 "targetUrl": f"{ISCED_F}{resource.isced_field}",
             }
         )
     return found
 
 
+def _concept(uri: str, vocab: Vocabulary, key: str, typed: bool = False) -> dict[str, Any]:
+    concept = vocab.concepts.get(key)
+    item: dict[str, Any] = {"id": uri}
+    if typed:
+        item["type"] = "Concept"
+    item["prefLabel"] = dict(concept.labels) if concept else {}
+    return item
+
+
+def competence_uri(ref: str, base: str) -> str:
+    """The URI a competence is published under: DigCompEdu's is minted under our base."""
+    if ref.startswith(DIGCOMPEDU_PREFIX):
+        return f"{base}/vocab/digcompedu/{ref[len(DIGCOMPEDU_PREFIX) :]}"
+    return ref
+
+
+def _competence(ref: str, base: str) -> dict[str, Any]:
+    uri = competence_uri(ref, base)
+    if ref.startswith(DIGCOMP):
+        return _concept(uri, vocabulary("digcomp"), ref[len(DIGCOMP) :])
+    if ref.startswith(DIGCOMPEDU_PREFIX):
+        return _concept(uri, vocabulary("digcompedu"), ref[len(DIGCOMPEDU_PREFIX) :])
+    return _concept(uri, vocabulary("esco-skills"), ref.removeprefix(ESCO_SKILL))
+
+
+def _occupation(uri: str) -> dict[str, Any]:
+    if uri.startswith(ISCO):
+        return _concept(uri, vocabulary("isco-08"), uri[len(ISCO) :])
+    return _concept(uri, vocabulary("esco-occupations"), uri.removeprefix(ESCO_OCCUPATION))
+
+
+def _attachment(attachment: Attachment) -> dict[str, Any]:
+    item: dict[str, Any] = {"type": "Document"}
+    if attachment.media_type:
+        item["mediaType"] = attachment.media_type
+    item["url"] = attachment.url
+    if attachment.name:
+        item["name"] = attachment.name
+    return item
+
+
 def to_resource_object(
-    resource: LearningResource, obj: Object, author: Actor, base: str
+    resource: LearningResource,
+    obj: Object,
+    author: Actor,
+    base: str,
+    publisher: str | None = None,
 ) -> dict[str, Any]:
+    """The wire object of a (valid, normalised) resource stored as `obj`; `publisher` is the
+    centre's actor."""
     tags = hashtags(resource, base)
-    content = readable_content(resource, tags)
+    contents = {lang: readable_content(resource, tags, obj.uri, lang) for lang in resource.titles()}
     doc: dict[str, Any] = {
         "id": obj.uri,
         "type": ["Note", "LearningResource"],
         "attributedTo": author.uri,
         "published": iso(obj.published),
-        "to": obj.recipients.get("to", []),
-        "cc": obj.recipients.get("cc", []),
-        "name": resource.title,
-        "nameMap": {resource.language: resource.title},
-        "content": content,
-        "contentMap": {resource.language: content},
-        "url": [
-            {"type": "Link", "mediaType": "text/html", "href": obj.uri},
-            {"type": "Link", "href": resource.url},
-        ],
-        "tag": tags,
-        "license": resource.license,
-        "inLanguage": [resource.language],
-        "keywords": list(resource.keywords),
-        "educationalAlignment": _alignments(resource),
     }
+    if obj.updated:
+        doc["updated"] = iso(obj.updated)
+    doc.update(
+        {
+            "to": obj.recipients.get("to", []),
+            "cc": obj.recipients.get("cc", []),
+            "name": resource.title,
+            "nameMap": resource.titles(),
+            "content": contents[resource.language],
+            "contentMap": contents,
+            "url": [{"type": "Link", "mediaType": "text/html", "href": obj.uri}],
+            "tag": tags,
+            "license": resource.license,
+            "inLanguage": list(resource.in_language),
+            "keywords": list(resource.keywords),
+            "educationalAlignment": _alignments(resource),
+            "creator": [author.uri],
+        }
+    )
+    if resource.url:
+        doc["url"].append({"type": "Link", "href": resource.url})
+    if resource.descriptions():
+        doc["description"] = resource.descriptions()
+    if resource.attachments:
+        doc["attachment"] = [_attachment(a) for a in resource.attachments]
+    if publisher:
+        doc["publisher"] = publisher
     if resource.resource_type:
-        labels = dict(vocabulary("hcrt")[resource.resource_type].labels)
         doc["learningResourceType"] = [
-            {"id": f"{HCRT}{resource.resource_type}", "type": "Concept", "prefLabel": labels}
+            _concept(
+                f"{HCRT}{resource.resource_type}",
+                vocabulary("hcrt"),
+                resource.resource_type,
+                typed=True,
+            )
         ]
+    if resource.audiences:
+        doc["educationalAudience"] = [
+            _concept(f"{LRMI_AUDIENCE}{key}", vocabulary("lrmi-audience"), key, typed=True)
+            for key in resource.audiences
+        ]
+    if resource.occupations:
+        doc["occupation"] = [_occupation(uri) for uri in resource.occupations]
+    for attribute, name in COMPETENCE_FIELDS:
+        refs = getattr(resource, attribute)
+        if refs:
+            doc[name] = [_competence(ref, base) for ref in refs]
     if resource.eqf_level:
         doc["educationalLevel"] = f"{EQF}{resource.eqf_level}"
     if resource.time_required:
         doc["timeRequired"] = resource.time_required
-    if resource.description.strip():
-        doc["summary"] = html.escape(resource.description.strip())
+    if resource.is_based_on:
+        doc["isBasedOn"] = list(resource.is_based_on)
+    if resource.is_part_of:
+        doc["isPartOf"] = list(resource.is_part_of)
     return doc
+
+
+# --- back: the wire object of a resource as a LearningResource ------------------------------
+
+
+def _items(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def _ids(value: Any) -> list[str]:
+    found = []
+    for item in _items(value):
+        uri = item.get("id") if isinstance(item, dict) else item
+        if isinstance(uri, str):
+            found.append(uri)
+    return found
+
+
+def _map(doc: dict[str, Any], key: str) -> dict[str, str]:
+    value = doc.get(key)
+    if isinstance(value, dict):
+        return {k: v for k, v in value.items() if isinstance(k, str) and isinstance(v, str)}
+    return {}
+
+
+def _after(uri: str, prefix: str) -> str | None:
+    return uri[len(prefix) :] if uri.startswith(prefix) else None
+
+
+def _competence_ref(uri: str) -> str:
+    match = DIGCOMPEDU_PATH_RE.search(uri)
+    return f"{DIGCOMPEDU_PREFIX}{match.group(1)}" if match else uri
+
+
+def resource_from_document(doc: dict[str, Any]) -> LearningResource:
+    """The resource a wire object of ours describes (what `to_resource_object` wrote): what
+    an edit starts from, and what a peer's copy is compared with. Reads defensively; an
+    unexpected value is left out, never an error."""
+    titles = _map(doc, "nameMap") or (
+        {"und": doc["name"]} if isinstance(doc.get("name"), str) else {}
+    )
+    languages = [t for t in _items(doc.get("inLanguage")) if isinstance(t, str)]
+    primary = next(iter(titles), languages[0] if languages else "und")
+    descriptions = _map(doc, "description")
+    links = [u for u in _items(doc.get("url")) if isinstance(u, dict)]
+    url = next(
+        (str(u["href"]) for u in links if u.get("mediaType") != "text/html" and u.get("href")),
+        "",
+    )
+    alignments = _ids(doc.get("educationalAlignment")) + [
+        str(a["targetUrl"])
+        for a in _items(doc.get("educationalAlignment"))
+        if isinstance(a, dict) and isinstance(a.get("targetUrl"), str)
+    ]
+    eqf = next((_after(u, EQF) for u in alignments if _after(u, EQF)), None)
+    isced = next((_after(u, ISCED_F) for u in alignments if _after(u, ISCED_F)), None)
+    resource_type = next(
+        (k for k in (_after(u, HCRT) for u in _ids(doc.get("learningResourceType"))) if k), None
+    )
+    licence = next(iter(_ids(doc.get("license"))), "")
+    translations = tuple(
+        Translation(lang, title, descriptions.get(lang, ""))
+        for lang, title in titles.items()
+        if lang != primary
+    )
+    time_required = doc.get("timeRequired")
+    competences = {
+        attribute: tuple(_competence_ref(u) for u in _ids(doc.get(name)))
+        for attribute, name in COMPETENCE_FIELDS
+    }
+    return LearningResource(
+        title=titles.get(primary, ""),
+        description=descriptions.get(primary, ""),
+        url=url,
+        license=licence,
+        language=primary,
+        eqf_level=int(eqf) if eqf and re.fullmatch(r"[0-9]{1,2}", eqf) else None,
+        isced_field=isced,
+        resource_type=resource_type,
+        time_required=time_required if isinstance(time_required, str) else None,
+        keywords=tuple(k for k in _items(doc.get("keywords")) if isinstance(k, str)),
+        translations=translations,
+        languages=tuple(lang for lang in languages if lang != primary and lang not in titles),
+        audiences=tuple(
+            k for k in (_after(u, LRMI_AUDIENCE) for u in _ids(doc.get("educationalAudience"))) if k
+        ),
+        occupations=tuple(_ids(doc.get("occupation"))),
+        teaches=competences["teaches"],
+        assesses=competences["assesses"],
+        requires=competences["requires"],
+        is_based_on=tuple(_ids(doc.get("isBasedOn"))),
+        is_part_of=tuple(_ids(doc.get("isPartOf"))),
+        attachments=tuple(
+            Attachment(
+                url=str(a.get("url") or a.get("href") or ""),
+                media_type=a["mediaType"] if isinstance(a.get("mediaType"), str) else None,
+                name=a["name"] if isinstance(a.get("name"), str) else "",
+            )
+            for a in _items(doc.get("attachment"))
+            if isinstance(a, dict) and http_url(a.get("url") or a.get("href"))
+        ),
+    )

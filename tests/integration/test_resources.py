@@ -42,7 +42,7 @@ async def test_resource_reaches_a_follower_with_its_metadata(make_node: NodeFact
 
     copy = await b.object(obj.uri)
     assert copy is not None and copy.type == "LearningResource"
-    for shown in ("self-check quiz", "EQF 4", "20 min", "CC BY-SA 4.0", "open the resource"):
+    for shown in ("self-check quiz", "EQF level 4", "20 min", "CC BY-SA 4.0", "open the resource"):
         assert shown in copy.content
     assert copy.raw is not None and copy.raw["timeRequired"] == "PT20M"
 

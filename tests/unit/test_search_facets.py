@@ -143,3 +143,8 @@ def test_facet_values_are_shown_with_labels() -> None:
     assert label("competence", "digcompedu:2.2") == "Creating and modifying digital resources"
     assert label("competence", "http://data.europa.eu/esco/skill/x", "weld") == "weld"
     assert label("licence", "https://creativecommons.org/licenses/by-sa/4.0/") == "CC BY-SA 4.0"
+    assert label("licence", "https://cfp.example/terms/") == "not open: https://cfp.example/terms/"
+    welder = "http://data.europa.eu/esco/occupation/7aedaa07-3884-4c5b-88f9-80997b2aa54b"
+    assert label("occupation", welder) == "welder"
+    assert label("occupation", welder, lang="fr") == "soudeur/soudeuse"
+    assert label("occupation", "http://data.europa.eu/esco/isco/C7212").startswith("Welders")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from compagnon.domain.resources import LearningResource
@@ -204,7 +205,8 @@ async def publish_resource(
     visibility: str = "public",
 ) -> Object:
     """A learning resource, published like a post: one object Mastodon shows in full, with
-    its educational metadata riding along (resource_convert.py)."""
+    its educational metadata riding along (resource_convert.py). `resource` is valid and
+    normalised (domain/resources.py: `normalised`, `problems`)."""
     recipients: dict[str, Any] = addressing(visibility, author.followers_url, [])
     obj = await object_queries.add(
         session,
@@ -213,23 +215,74 @@ async def publish_resource(
         actor_id=author.id,
         is_local=True,
         visibility=visibility,
-        name=resource.title,
-        summary=resource.description,
-        language=resource.language,
-        url=resource.url,
         recipients=recipients,
         published=utcnow(),
     )
-    doc = to_resource_object(resource, obj, author, urls.base)
-    obj.content = doc["content"]
-    obj.recipients = {**recipients, "tag": doc["tag"]}
-    obj.raw = doc
+    doc = _store_resource(obj, urls, author, resource)
     await index_stored(session, [obj])
     create = wrap("Create", urls.new_activity(), author.uri, doc, recipients)
     await send(
         session, author, create, addressed=recipients["to"] + recipients["cc"], object_uri=obj.uri
     )
     await object_queries.push_to_timelines(session, obj.id, [author.id])
+    return obj
+
+
+def _store_resource(
+    obj: Object, urls: Urls, author: Actor, resource: LearningResource
+) -> dict[str, Any]:
+    """Write the resource's wire object, and the columns pages and lists read, into `obj`."""
+    recipients = {"to": obj.recipients.get("to", []), "cc": obj.recipients.get("cc", [])}
+    obj.recipients = recipients
+    doc = to_resource_object(resource, obj, author, urls.base, publisher=urls.actor("centre"))
+    obj.name = resource.title
+    obj.summary = resource.description  # a column of ours for lists; not sent as `summary`
+    obj.language = resource.language
+    obj.url = resource.url or None
+    obj.content = doc["content"]
+    obj.recipients = {**recipients, "tag": doc["tag"]}
+    obj.raw = doc
+    return doc
+
+
+async def _refresh_create(
+    session: AsyncSession, author: Actor, object_uri: str, doc: dict[str, Any]
+) -> None:
+    """The outbox serves each Create as stored, and catalogue sync imports what it serves: an
+    edited resource's Create carries the current object (as Mastodon's outbox shows the
+    current status), with a fresh proof, since the old one no longer matches."""
+    create = await session.scalar(
+        select(Activity).where(
+            Activity.object_uri == object_uri,
+            Activity.type == "Create",
+            Activity.is_local.is_(True),
+        )
+    )
+    if create is not None:
+        fresh = {k: v for k, v in create.raw.items() if k != "proof"}
+        create.raw = signed_activity({**fresh, "object": doc}, author)
+
+
+async def update_resource(
+    session: AsyncSession, urls: Urls, author: Actor, obj: Object, resource: LearningResource
+) -> Object:
+    """Edit a resource: the new description replaces the old one in the search index, and the
+    Update goes to every inbox the addressing reaches now and every host that got it."""
+    obj.updated = utcnow()
+    doc = _store_resource(obj, urls, author, resource)
+    await index_stored(session, [obj])
+    recipients = {"to": obj.recipients.get("to", []), "cc": obj.recipients.get("cc", [])}
+    update = wrap("Update", urls.new_activity(), author.uri, doc, recipients)
+    await _refresh_create(session, author, obj.uri, doc)
+    received = await deliveries.inboxes_that_received(session, obj.uri)
+    await send(
+        session,
+        author,
+        update,
+        addressed=recipients["to"] + recipients["cc"],
+        extra_inboxes=received,
+        object_uri=obj.uri,
+    )
     return obj
 
 

@@ -26,6 +26,7 @@ from compagnon.storage.queries.search import COUNT_CAP, SearchPage
 FACET_NAMES = {
     "eqf": "Level (EQF)",
     "field": "Trade or field (ISCED-F)",
+    "occupation": "Occupation (ESCO)",
     "lang": "Language",
     "competence": "Competence",
     "type": "Type of resource",

@@ -35,6 +35,7 @@ from sqlalchemy import (
     Table,
     Text,
     bindparam,
+    case,
     cast,
     column,
     delete,
@@ -42,6 +43,7 @@ from sqlalchemy import (
     insert,
     literal,
     literal_column,
+    or_,
     select,
     table,
     text,
@@ -50,6 +52,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from compagnon.domain.facets import extract, prefixes, sort_key
+from compagnon.domain.resources import ESCO_OCCUPATION, ISCO
 from compagnon.domain.search_query import SearchFilters, fts5_query
 from compagnon.storage.models import (
     FULL_TEXT_COLUMN,
@@ -105,8 +108,17 @@ PG_TSV = func.strip(
     )
 )
 
-TOKEN_KINDS = {"visibility": "vis", **{name: name for name in FACET_COLUMNS}, "competence": "c"}
-TOKEN_FACETS = (*FACET_COLUMNS, "competence")
+TOKEN_KINDS = {
+    "visibility": "vis",
+    **{name: name for name in FACET_COLUMNS},
+    "competence": "c",
+    "occupation": "o",
+}
+TERM_FACETS = ("competence", "occupation")  # many values a resource, rows of search_terms
+TOKEN_FACETS = (*FACET_COLUMNS, *TERM_FACETS)
+# Occupations share search_terms with competences (their URIs never meet); counts tell them
+# apart by these prefixes.
+OCCUPATION_PREFIXES = (ESCO_OCCUPATION, ISCO)
 
 
 def facet_token(kind: str, value: object | None) -> str:
@@ -116,7 +128,9 @@ def facet_token(kind: str, value: object | None) -> str:
     return f"{TOKEN_KINDS[kind]}{digest}"
 
 
-def facet_tokens(entry: dict[str, Any], competence_terms: Iterable[str]) -> str:
+def facet_tokens(
+    entry: dict[str, Any], competence_terms: Iterable[str], occupation_terms: Iterable[str] = ()
+) -> str:
     """A resource's facet tokens. Public is the rule, so only the exception is a token: a
     token in nearly every row would slow every intersection."""
     tokens = [] if entry["visibility"] == "public" else [facet_token("visibility", "unlisted")]
@@ -124,6 +138,7 @@ def facet_tokens(entry: dict[str, Any], competence_terms: Iterable[str]) -> str:
         if entry[col.name] is not None:
             tokens.append(facet_token(name, entry[col.name]))
     tokens += [facet_token("competence", term) for term in competence_terms]
+    tokens += [facet_token("occupation", term) for term in occupation_terms]
     return " ".join(tokens)
 
 
@@ -203,14 +218,17 @@ def index_statements(dialect: str, rows: Sequence[IndexRow]) -> list[tuple[Any, 
             "licence": facets.licence,
         }
         found.append(entry)
-        competences += [{"term": t, "sort_key": key, "label": lb} for t, lb in facets.competences]
-        terms_of = (t for t, _ in facets.competences)
+        held = dict(facets.competences)
+        held.update((t, lb) for t, lb in facets.occupations if t not in held)
+        competences += [{"term": t, "sort_key": key, "label": lb} for t, lb in held.items()]
+        occupations = [t for t, _ in facets.occupations]
+        competence_terms = [t for t, _ in facets.competences if t not in occupations]
         tokens.append(
             {
                 "rowid": key,
                 "words": facets.words,
                 "prefixes": prefixes(facets.words),
-                "facets": facet_tokens(entry, terms_of),
+                "facets": facet_tokens(entry, competence_terms, occupations),
             }
         )
     statements: list[tuple[Any, list[Any]]] = []
@@ -265,11 +283,7 @@ def _matching(
     """The entries that match (their key and facets), and the column to order them by, the
     one the database can read backwards from an index and stop at the page's end."""
     query = select(entries.c.sort_key, *FACET_COLUMNS.values())
-    filtered = (
-        filters.words
-        or filters.competence is not None
-        or any(getattr(filters, name) is not None for name in FACET_COLUMNS)
-    )
+    filtered = filters.words or any(filters.facet(name) is not None for name in TOKEN_FACETS)
     if dialect == "sqlite" and filtered:
         match = text(f"{FULL_TEXT_TABLE} MATCH :match").bindparams(
             match=_fts5_match(filters, visibilities)
@@ -283,7 +297,8 @@ def _matching(
         if value is not None:
             query = query.where(col == value)
     chosen = [n for n in TOKEN_FACETS if filters.facet(n) is not None]
-    if filters.words or (filters.competence is not None and len(chosen) > 1):
+    term = next((filters.facet(n) for n in TERM_FACETS if filters.facet(n) is not None), None)
+    if filters.words or (term is not None and len(chosen) > 1):
         # Words, or a competence with other facets: all in one tsquery, so the GIN index can
         # intersect a rare combination itself; the column tests above let the planner take a
         # facet's B-tree range instead when the combination is common. Facets alone stay
@@ -293,9 +308,9 @@ def _matching(
         tsv: ColumnElement[Any] = literal_column(f"search_entries.{FULL_TEXT_COLUMN}")
         text_query = " & ".join([*filters.words, *tokens])
         query = query.where(tsv.op("@@")(func.to_tsquery(SIMPLE, text_query)))
-    elif filters.competence is not None:  # alone: its newest resources are one index range
+    elif term is not None:  # alone: its newest resources are one index range
         query = query.join(terms, terms.c.sort_key == entries.c.sort_key).where(
-            terms.c.term == filters.competence
+            terms.c.term == term
         )
         order = terms.c.sort_key
     return query, order
@@ -401,8 +416,14 @@ async def _count(
             .group_by(value)
         )
     # IN, not a join: joined, SQLite walks all of search_terms in term order for the GROUP BY.
+    is_occupation = or_(*(terms.c.term.startswith(p) for p in OCCUPATION_PREFIXES))
     parts.append(
-        select(literal("competence"), terms.c.term, func.count(), func.max(terms.c.label))
+        select(
+            case((is_occupation, literal("occupation")), else_=literal("competence")),
+            terms.c.term,
+            func.count(),
+            func.max(terms.c.label),
+        )
         .where(terms.c.sort_key.in_(select(newest.c.sort_key)))
         .group_by(terms.c.term)
     )

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from compagnon.domain.resources import LearningResource
@@ -108,13 +107,7 @@ async def update_note(
     obj.updated = utcnow()
     note = to_note(obj, author)
     obj.raw = note
-    # The Create carries the new version too: deliveries of it still queued (a peer that was
-    # down, or one the Update overtakes) then bring the edited text, not the first one, to a
-    # peer that ignored the Update for not holding the post yet; so does the outbox.
-    create = await activities.local_create_of(session, obj.uri)
-    if create is not None:
-        fresh = wrap("Create", create.uri, author.uri, note, obj.recipients)
-        create.raw = signed_activity(fresh, author)
+    await _refresh_create(session, author, obj.uri, note)
     update = wrap("Update", urls.new_activity(), author.uri, note, obj.recipients)
     received = await deliveries.inboxes_that_received(session, obj.uri)
     await send(
@@ -248,16 +241,12 @@ def _store_resource(
 async def _refresh_create(
     session: AsyncSession, author: Actor, object_uri: str, doc: dict[str, Any]
 ) -> None:
-    """The outbox serves each Create as stored, and catalogue sync imports what it serves: an
-    edited resource's Create carries the current object (as Mastodon's outbox shows the
-    current status), with a fresh proof, since the old one no longer matches."""
-    create = await session.scalar(
-        select(Activity).where(
-            Activity.object_uri == object_uri,
-            Activity.type == "Create",
-            Activity.is_local.is_(True),
-        )
-    )
+    """An edited object's Create carries the current version, with a fresh proof (the old one
+    no longer matches): deliveries of it still queued (a peer that was down, or one the Update
+    overtakes and which ignores an Update of a post it does not hold) bring the edited text,
+    not the first one; and the outbox, which catalogue sync walks, serves it as Mastodon's
+    shows the current status."""
+    create = await activities.local_create_of(session, object_uri)
     if create is not None:
         fresh = {k: v for k, v in create.raw.items() if k != "proof"}
         create.raw = signed_activity({**fresh, "object": doc}, author)

@@ -1,0 +1,51 @@
+"""compagnon init | serve | worker | migrate | settings | user | follower | peer | post | follow
+| resource | catalogue | reports | deliveries | media
+
+One module per area registers its commands (`register(sub, parent)`), each with the function
+that runs it. Every setting of config.Settings is also a flag of every command
+(`--database-url ...`), so precedence is the same everywhere: defaults < node.toml <
+COMPAGNON_* environment < flags.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from compagnon.cli import catalogue, media, moderation, node, people, resources
+from compagnon.cli.common import settings_from, settings_parent
+from compagnon.config import SettingsError
+from compagnon.federation.accounts import AccountError
+
+__all__ = ["build_parser", "main", "settings_from"]
+
+AREAS = (node, people, resources, catalogue, moderation, media)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parent = settings_parent()
+    parser = argparse.ArgumentParser(prog="compagnon", description="A Compagnon node.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for area in AREAS:
+        area.register(sub, parent)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["resource"] and argv[1:2] and argv[1] not in resources.ACTIONS:
+        argv.insert(1, "publish")  # `compagnon resource NAME ...`, as before `edit` came
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=os.environ.get("COMPAGNON_LOG_LEVEL", "INFO").upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        args.func(args)
+    except SettingsError as exc:
+        raise SystemExit(f"error in settings: {exc}") from None
+    except AccountError as exc:
+        raise SystemExit(f"error: {exc}") from None

@@ -1,0 +1,5 @@
+"""`python -m compagnon.cli ...`, as the `compagnon` command."""
+
+from compagnon.cli import main
+
+main()

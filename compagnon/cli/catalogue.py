@@ -1,0 +1,83 @@
+"""Catalogue sync of followed actors: sync, status."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from compagnon import operations
+from compagnon.cli.common import run, settings_from
+
+
+def register(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], parent: argparse.ArgumentParser
+) -> None:
+    top = sub.add_parser("catalogue", help="import the catalogue (outbox) of a followed centre")
+    top.set_defaults(func=cmd_catalogue)
+    catalogue = top.add_subparsers(dest="action", required=True)
+    sync = catalogue.add_parser(
+        "sync",
+        parents=[parent],
+        help="queue a sync of a remote actor's outbox (the worker runs it)",
+    )
+    sync.add_argument("handle", metavar="HANDLE_OR_URL")
+    sync.add_argument(
+        "--now", action="store_true", help="run the sync here, with a progress line, until it ends"
+    )
+    sync.add_argument(
+        "--full",
+        action="store_true",
+        help="walk the whole outbox, not only until pages bring nothing new",
+    )
+    catalogue.add_parser("status", parents=[parent], help="list catalogue sync jobs")
+
+
+def _sync_line(row: dict[str, Any]) -> str:
+    return (
+        f"{row['state']}\t{row['imported']} imported\t{row['skipped']} skipped"
+        f"\t{row['known']} already held\t{row['actor']}"
+        f"\t{row['stopped'] or row['last_error'] or ''}"
+    ).rstrip("\t")
+
+
+def cmd_catalogue(args: argparse.Namespace) -> None:
+    settings = settings_from(args)
+    if args.action == "status":
+        rows = run(operations.catalogue_status(settings))
+        if not rows:
+            print("no catalogue sync jobs")
+        for row in rows:
+            print(_sync_line(row))
+        return
+    live = sys.stdout.isatty()
+
+    def progress(report: Any) -> None:
+        # One line rewritten in place on a terminal; a line every 50 pages in a log.
+        line = f"{args.handle}: {report.pages} pages, {report.imported} imported, " + (
+            f"{report.skipped} skipped"
+        )
+        if live:
+            print("\r" + line, end="", flush=True)
+        elif report.pages % 50 == 0:
+            print(line, flush=True)
+
+    row = run(
+        operations.catalogue_sync(
+            settings,
+            args.handle,
+            full=True if args.full else None,
+            run=args.now,
+            progress=progress if args.now else None,
+        )
+    )
+    if args.now and live:
+        print()
+    if row["stopped"]:  # stopped at a limit, and left so: say why and what to do
+        print(_sync_line(row))
+        print(row["go_on"])
+        return
+    if not args.now:
+        print(f"queued: {row['actor']} (the worker imports it; see `compagnon catalogue status`)")
+        return
+    print(_sync_line(row))

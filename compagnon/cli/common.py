@@ -1,0 +1,64 @@
+"""What every command shares: the settings flags, reading settings, running a coroutine."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Coroutine
+from pathlib import Path
+from typing import Any
+
+from compagnon import operations
+from compagnon.config import Settings, flag_name, load_settings, settings_fields
+
+DEFAULT_CONFIG = "node.toml"
+
+
+def settings_parent() -> argparse.ArgumentParser:
+    parent = argparse.ArgumentParser(add_help=False)
+    group = parent.add_argument_group("settings (override node.toml and COMPAGNON_*)")
+    group.add_argument(
+        "--config",
+        default=os.environ.get("COMPAGNON_CONFIG", DEFAULT_CONFIG),
+        help="path of node.toml (default: ./node.toml, or $COMPAGNON_CONFIG)",
+    )
+    for name, kind, _default, help_text in settings_fields():
+        if kind == "bool":
+            group.add_argument(
+                flag_name(name),
+                dest=name,
+                default=None,
+                action=argparse.BooleanOptionalAction,
+                help=help_text,
+            )
+        else:
+            group.add_argument(
+                flag_name(name),
+                dest=name,
+                default=None,
+                help=help_text,
+                type={"int": int, "float": float}.get(kind, str),
+            )
+    return parent
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    names = [name for name, *_ in settings_fields()]
+    overrides = {n: getattr(args, n) for n in names if getattr(args, n, None) is not None}
+    return load_settings(Path(args.config), overrides=overrides)
+
+
+def run(coro: Coroutine[Any, Any, Any]) -> Any:
+    try:
+        return asyncio.run(coro)
+    except operations.OperationError as exc:
+        raise SystemExit(f"error: {exc}") from None
+
+
+def read_password() -> str:
+    password = sys.stdin.readline().rstrip("\n")
+    if not password:
+        raise SystemExit("error: no password on standard input")
+    return password

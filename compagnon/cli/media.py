@@ -1,0 +1,53 @@
+"""Files trainers share: add, list."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from compagnon import operations
+from compagnon.cli.common import run, settings_from
+from compagnon.i18n import _
+
+
+def register(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], parent: argparse.ArgumentParser
+) -> None:
+    media = sub.add_parser("media", help="files trainers share (PDF, images, H5P ...)")
+    media.set_defaults(func=cmd_media)
+    media_actions = media.add_subparsers(dest="action", required=True)
+    p = media_actions.add_parser(
+        "add", parents=[parent], help="store FILE as uploaded by USER and print its URL"
+    )
+    p.add_argument("name", metavar="USER")
+    p.add_argument("file", metavar="FILE", type=Path)
+    media_actions.add_parser("list", parents=[parent], help="the files stored, newest first")
+
+
+def cmd_media(args: argparse.Namespace) -> None:
+    settings = settings_from(args)
+    if args.action == "add":
+        if not args.file.is_file():
+            raise SystemExit(_("error: no file at {path}", path=args.file))
+        row = run(operations.media_add(settings, args.name, args.file))
+        print(row["url"])
+        print(
+            _(
+                "{type}, {size} bytes, {state}",
+                type=row["type"],
+                size=row["size"],
+                state=(
+                    _("stored") if row["new"] else _("already stored: the same file, kept once")
+                ),
+            )
+        )
+        if row["thumbnail"]:
+            print(_("preview: {url}", url=row["thumbnail"]))
+        return
+    rows = run(operations.media_list(settings))
+    if not rows:
+        print(_("no files stored"))
+    for row in rows:
+        print(
+            f"{row['url']}\t{row['type']}\t{row['size']}\t{row['uploader'] or '-'}\t{row['name']}"
+        )

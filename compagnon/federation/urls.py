@@ -57,4 +57,9 @@ class Urls:
 
 
 def host_of(uri: str) -> str:
-    return (urlsplit(uri).netloc or "").lower()
+    """The host[:port] of a URL, lower case; "" for anything that is not one (a peer's
+    `http://[::1` would make urlsplit raise)."""
+    try:
+        return (urlsplit(uri).netloc or "").lower()
+    except ValueError:
+        return ""

@@ -12,6 +12,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from compagnon.federation import fetch
+from compagnon.federation.as_types import has_type, is_post_like, shown_type, types_of
 from compagnon.federation.context import FederationContext
 from compagnon.federation.convert import (
     actor_fields_from_document,
@@ -96,10 +97,10 @@ async def on_reject(h: Handling, activity: dict[str, Any]) -> None:
 
 async def on_undo(h: Handling, activity: dict[str, Any]) -> None:
     obj = activity.get("object")
-    inner_type = obj.get("type") if isinstance(obj, dict) else None
+    untyped = not isinstance(obj, dict) or not types_of(obj.get("type"))
     inner_id = first_id(obj) or ""
-    if inner_type == "Follow" or (
-        inner_type is None and await follow_queries.by_activity(h.session, inner_id)
+    if has_type(obj, "Follow") or (
+        untyped and await follow_queries.by_activity(h.session, inner_id)
     ):
         target = first_id(obj.get("object")) if isinstance(obj, dict) else None
         follow = await follow_queries.by_activity(h.session, inner_id)
@@ -114,7 +115,11 @@ async def on_undo(h: Handling, activity: dict[str, Any]) -> None:
 
 
 async def _object_doc(h: Handling, activity: dict[str, Any]) -> dict[str, Any]:
-    obj = activity.get("object")
+    return _checked_object(h, activity.get("object"))
+
+
+def _checked_object(h: Handling, obj: Any) -> dict[str, Any]:
+    """An embedded object of the sender's: on its host, attributed to it (or to no one)."""
     if not isinstance(obj, dict) or not isinstance(obj.get("id"), str):
         raise Ignored("the object must be embedded with an id")
     if host_of(obj["id"]) != host_of(h.sender.uri):
@@ -140,21 +145,41 @@ async def on_create_many(
     incoming: list[Incoming] = []
     for sender, activity in received:
         h = Handling(ctx, session, sender)
-        try:
-            doc = await _object_doc(h, activity)
-            if is_poll_vote(doc):
-                # Not a post: a vote for one option of a poll (the option's name is in the
-                # raw activity).
-                target = first_id(doc.get("inReplyTo")) or ""
-                await _record_reaction(h, "vote", target, activity["id"])
-            else:
-                incoming.append(Incoming(sender, doc))
-        except Ignored as exc:
-            outcomes.append(str(exc))
-        else:
+        objects = activity.get("object")
+        # A Create may bring several objects (AS2 allows a list): each is checked as a single
+        # one would be, the good ones stored, the others counted with the first reason.
+        many = objects if isinstance(objects, list) and objects else [objects]
+        refused: list[str] = []
+        for obj in many:
+            try:
+                await _created(h, activity, obj, incoming)
+            except Ignored as exc:
+                refused.append(str(exc))
+        if not refused:
             outcomes.append(None)
+        elif len(many) == 1:
+            outcomes.append(refused[0])
+        else:
+            outcomes.append(f"{len(refused)} of {len(many)} objects not stored: {refused[0]}")
     await store_remote_objects(session, incoming)
     return outcomes
+
+
+async def _created(
+    h: Handling, activity: dict[str, Any], obj: Any, incoming: list[Incoming]
+) -> None:
+    """One object of a Create: a post to store (added to `incoming`), a poll vote, or
+    Ignored with the reason."""
+    doc = _checked_object(h, obj)
+    if not is_post_like(doc):
+        raise Ignored(f"a Create of a {shown_type(doc)} is not a post: not stored")
+    if is_poll_vote(doc):
+        # Not a post: a vote for one option of a poll (the option's name is in the raw
+        # activity).
+        target = first_id(doc.get("inReplyTo")) or ""
+        await _record_reaction(h, "vote", target, activity["id"])
+    else:
+        incoming.append(Incoming(h.sender, doc))
 
 
 async def on_update(h: Handling, activity: dict[str, Any]) -> None:
@@ -220,7 +245,7 @@ def _reacted_to(activity: dict[str, Any]) -> str | None:
     """What a Like/Announce is about. A group (Lemmy) announces the activity that created the
     post, not the post: the boost is of the post inside it."""
     obj = activity.get("object")
-    if isinstance(obj, dict) and obj.get("type") in ("Create", "Update"):
+    if isinstance(obj, dict) and has_type(obj, "Create", "Update"):
         inner = first_id(obj.get("object"))
         if inner:
             return inner

@@ -42,11 +42,16 @@ def is_input_fault(error: BaseException) -> bool:
     """Did the rows cause this, rather than the database being unavailable?
 
     A value refused while binding (the JSON encoder, a type) or by the database as data
-    (DataError: bad encoding, too long; IntegrityError: a constraint) is the input's fault;
-    everything else (a lost connection, a locked or missing table, a timeout) is not."""
+    (DataError, or PostgreSQL's SQLSTATE class 22 "data exception" that asyncpg reports as a
+    plain DBAPIError: bad encoding, NUL, too long; IntegrityError or class 23: a constraint) is
+    the input's fault; everything else (a lost connection, a locked or missing table, a
+    timeout) is not."""
     if isinstance(error, sa_exc.DataError | sa_exc.IntegrityError):
         return True
-    if isinstance(error, sa_exc.StatementError) and not isinstance(error, sa_exc.DBAPIError):
+    if isinstance(error, sa_exc.DBAPIError):
+        sqlstate = getattr(error.orig, "sqlstate", None)
+        return isinstance(sqlstate, str) and sqlstate[:2] in ("22", "23")
+    if isinstance(error, sa_exc.StatementError):
         return isinstance(error.orig, TypeError | ValueError)
     return isinstance(error, TypeError | ValueError)
 

@@ -131,17 +131,27 @@ def _checked_object(h: Handling, obj: Any) -> dict[str, Any]:
 
 
 async def on_create(h: Handling, activity: dict[str, Any]) -> None:
-    (outcome,) = await on_create_many(h.ctx, h.session, [(h.sender, activity)])
-    if outcome is not None:
+    ((outcome, kept_some),) = await _create_many(h.ctx, h.session, [(h.sender, activity)])
+    if outcome is not None and not kept_some:
         raise Ignored(outcome)
+    if outcome is not None:  # raising would roll back the objects that were kept
+        log.info("Create %s: %s", activity.get("id"), outcome)
 
 
 async def on_create_many(
     ctx: FederationContext, session: AsyncSession, received: list[tuple[Actor, dict[str, Any]]]
 ) -> list[str | None]:
     """Creates in bulk (most of what a node receives): each checked on its own, the posts and
-    resources stored together (ingest.py). Returns per activity None, or why it was ignored."""
-    outcomes: list[str | None] = []
+    resources stored together (ingest.py). Returns per activity None, or why it was ignored
+    (for a list of objects, how many were not stored and why)."""
+    return [outcome for outcome, _ in await _create_many(ctx, session, received)]
+
+
+async def _create_many(
+    ctx: FederationContext, session: AsyncSession, received: list[tuple[Actor, dict[str, Any]]]
+) -> list[tuple[str | None, bool]]:
+    """(why not everything was stored or None, whether anything was kept) per activity."""
+    outcomes: list[tuple[str | None, bool]] = []
     incoming: list[Incoming] = []
     for sender, activity in received:
         h = Handling(ctx, session, sender)
@@ -155,12 +165,14 @@ async def on_create_many(
                 await _created(h, activity, obj, incoming)
             except Ignored as exc:
                 refused.append(str(exc))
+        kept_some = len(refused) < len(many)
         if not refused:
-            outcomes.append(None)
+            outcomes.append((None, True))
         elif len(many) == 1:
-            outcomes.append(refused[0])
+            outcomes.append((refused[0], False))
         else:
-            outcomes.append(f"{len(refused)} of {len(many)} objects not stored: {refused[0]}")
+            reason = f"{len(refused)} of {len(many)} objects not stored: {refused[0]}"
+            outcomes.append((reason, kept_some))
     await store_remote_objects(session, incoming)
     return outcomes
 

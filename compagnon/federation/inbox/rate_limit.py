@@ -65,5 +65,6 @@ class HostRateLimiter:
             return
         for host in [h for h in self._buckets if self._level(h, now) >= self.capacity]:
             del self._buckets[host]  # a full bucket is what an unknown host starts with
-        while len(self._buckets) > MAX_HOSTS:  # all busy: forget the oldest
+        # All busy: forget the oldest, down to 90 % so the next sweep is far off.
+        while len(self._buckets) > MAX_HOSTS * 9 // 10:
             del self._buckets[next(iter(self._buckets))]

@@ -308,10 +308,22 @@ async def test_a_host_over_its_rate_gets_429_with_retry_after_and_others_go_on(
         )
         for _ in range(3)
     ]
+    fake_self_delete = {
+        "id": f"{bob.uri}#delete",
+        "type": "Delete",
+        "actor": bob.uri,
+        "object": bob.uri,
+    }
+    forged_deletes = [
+        await signed_post(f"{target.base}/inbox", fake_self_delete, bob.public_key_id, forger_pem)
+        for _ in range(3)
+    ]
     docs = [create_note(bob.uri, f"post {n}") for n in range(5)]
     async with httpx.AsyncClient() as http:
         # Forged traffic naming the host does not use up the host's allowance.
         assert [(await post(http, target, *f)).status_code for f in forged] == [401] * 3
+        # (an unverifiable self-delete is answered 202 so the peer stops, and stores nothing)
+        assert [(await post(http, target, *f)).status_code for f in forged_deletes] == [202] * 3
         answers = [await post(http, target, *await signed(target, bob, d)) for d in docs]
         from_other = await post(http, target, *await signed(target, olga, create_note(olga.uri)))
     assert [a.status_code for a in answers] == [202, 202, 202, 429, 429]

@@ -216,10 +216,10 @@ async def receive(
     too_many = check_rate(doc, policy)
     if too_many:
         return too_many
-    outcome = await _verified_and_stored(request, doc, policy, keys, store)
-    if policy.rate_limiter is not None and isinstance(outcome, BadSignature | NotAllowed):
-        # Not this host's traffic after all (forged, or signed by someone else): the host's
-        # allowance is not spent by others naming it.
+    outcome, verified = await _verified_and_stored(request, doc, policy, keys, store)
+    if policy.rate_limiter is not None and not verified:
+        # Not shown to be this host's traffic (forged, signed by someone else, an unverifiable
+        # self-delete): others naming the host must not spend its allowance.
         policy.rate_limiter.give_back(actor_host(doc))
     return outcome
 
@@ -230,20 +230,21 @@ async def _verified_and_stored(
     policy: InboxPolicy,
     keys: KeyLookups | KeyLookup,
     store: Store,
-) -> Outcome:
+) -> tuple[Outcome, bool]:
+    """The outcome, and whether the actor was shown to have sent the activity."""
     lookups = keys if isinstance(keys, KeyLookups) else KeyLookups(keys)
     signature = await verify(request, lookups.http, policy)
     if isinstance(signature, Outcome):
         if _is_self_delete(doc):
             # An account deleted on its server can no longer prove anything (its key is gone),
             # and there is nothing for us to keep: answer 202 so the peer stops retrying.
-            return Accepted("self-delete of an actor we cannot verify: nothing stored")
-        return signature
+            return Accepted("self-delete of an actor we cannot verify: nothing stored"), False
+        return signature, False
     refused = await authorise(doc, signature, lookups)
     if refused:
-        return refused
+        return refused, False
     try:
         await store(row_for(doc))
     except UnstorableActivity as exc:
-        return Malformed(f"activity cannot be stored: {exc}")
-    return Accepted("stored")
+        return Malformed(f"activity cannot be stored: {exc}"), True
+    return Accepted("stored"), True

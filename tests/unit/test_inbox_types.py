@@ -178,3 +178,21 @@ async def test_announce_of_a_create_typed_as_a_list_counts_for_the_post(
 def test_tags_typed_as_lists_are_kept() -> None:
     doc = {"tag": [{"type": ["Hashtag"], "name": "brazing"}, {"type": {"x": 1}, "name": "n"}]}
     assert tags_of(doc) == [{"type": "Hashtag", "href": "", "name": "#brazing"}]
+
+
+def test_catalogue_sync_reads_type_lists_and_imports_only_posts() -> None:
+    from compagnon.federation.catalogue import pick_objects
+
+    def created(obj: dict[str, Any], kind: Any = "Create") -> dict[str, Any]:
+        return {"id": f"{obj['id']}/activity", "type": kind, "actor": ANA, "object": obj}
+
+    public = {"to": ["https://www.w3.org/ns/activitystreams#Public"]}
+    items = [
+        created({**note(1), **public}, ["Create"]),
+        created({**note(2, ["Article", "ext:X"]), **public}),
+        created({**note(3, "Tombstone"), **public}),
+        created({**note(4, ["Place"]), **public}),
+    ]
+    picked = pick_objects(items, ANA, f"{ANA}/followers")
+    assert [o["id"] for o in picked.objects] == [f"{ANA}/notes/1", f"{ANA}/notes/2"]
+    assert picked.skipped == {"Tombstone is not a post": 1, "Place is not a post": 1}

@@ -272,7 +272,7 @@ def _parse_document(body: bytes, hop: str, rules: _GetRules) -> dict[str, Any]:
         raise FetchError(hop, f"JSON is a {type(doc).__name__}, not an object")
     # A document we could not store (too deep for orjson to write back, a NUL PostgreSQL
     # refuses) is refused here, as the fetch's failure, not later as a failed transaction.
-    problem = storage_problem(doc, rules.max_depth)
+    problem = storage_problem(doc, rules.max_depth, body)
     if problem:
         raise FetchError(hop, f"document refused: {problem}")
     check_id = rules.check_id

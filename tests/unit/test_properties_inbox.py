@@ -143,3 +143,17 @@ def test_a_validly_signed_activity_is_stored_storable_or_refused(
         (row,) = stored
         check_storable(row)
         assert row["actor_uri"] == ACTOR and host_of(row["uri"]) == "peer.example"
+
+
+@given(
+    st.recursive(
+        st.one_of(st.text(alphabet="ab\x00[{", max_size=4), st.integers(-9, 9)),
+        lambda c: st.one_of(st.lists(c, max_size=3), st.dictionaries(st.text(max_size=3), c)),
+        max_leaves=10,
+    ),
+    st.integers(min_value=1, max_value=6),
+)
+def test_the_fast_path_of_the_limits_agrees_with_the_walk(doc: Any, max_depth: int) -> None:
+    """Reading the body's bytes first (brackets, `\\u0000` escapes) decides as walking does."""
+    body = orjson.dumps(doc)
+    assert storage_problem(doc, max_depth, body) == storage_problem(doc, max_depth)

@@ -81,7 +81,7 @@ def parse(body: bytes, max_depth: int = DEFAULT_MAX_DEPTH) -> dict[str, Any] | O
         return Malformed(f"body is not JSON: {exc}")
     if not isinstance(doc, dict):
         return Malformed("body must be a JSON object")
-    problem = storage_problem(doc, max_depth)
+    problem = storage_problem(doc, max_depth, body)
     if problem:
         return Malformed(f"activity cannot be stored: {problem}")
     kind = activity_type(doc)

@@ -196,3 +196,17 @@ def test_catalogue_sync_reads_type_lists_and_imports_only_posts() -> None:
     picked = pick_objects(items, ANA, f"{ANA}/followers")
     assert [o["id"] for o in picked.objects] == [f"{ANA}/notes/1", f"{ANA}/notes/2"]
     assert picked.skipped == {"Tombstone is not a post": 1, "Place is not a post": 1}
+
+
+@pytest.mark.parametrize(
+    ("actor_uri", "reason"),
+    [
+        ("http://[::1", "actor is not an http(s) URL"),  # urlsplit raises on it: was a 500
+        ("javascript://peer.example/a", "actor is not an http(s) URL"),
+        ("https://peer.example/" + "a" * 2100, "actor id is longer than 2048"),
+    ],
+)
+def test_an_actor_that_is_no_usable_url_is_refused(actor_uri: str, reason: str) -> None:
+    doc = {"id": "https://peer.example/1", "type": "Like", "actor": actor_uri, "object": "x"}
+    parsed = parse(orjson.dumps(doc))
+    assert isinstance(parsed, Malformed) and reason in parsed.reason

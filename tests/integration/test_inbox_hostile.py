@@ -335,3 +335,12 @@ async def test_a_host_over_its_rate_gets_429_with_retry_after_and_others_go_on(
     assert {d["id"] for d in docs[:3]} <= kept
     assert not kept & {d["id"] for d in docs[3:]}  # nothing of the excess stored
     assert await stored(target) == 4
+
+
+async def test_an_actor_url_python_cannot_split_gets_400_not_500(make_node: NodeFactory) -> None:
+    target = await make_node("target")
+    body = b'{"id": "http://x.example/1", "type": "Like", "actor": "http://[::1", "object": "x"}'
+    async with httpx.AsyncClient() as http:
+        answer = await post(http, target, body, {"Content-Type": "application/activity+json"})
+    assert answer.status_code == 400 and "not an http(s) URL" in answer.json()["error"]
+    assert await stored(target) == 0

@@ -262,7 +262,7 @@ def _main_type(value: Any) -> str:
     learning resource with readable content), else the first entry Mastodon would show, else
     the first string."""
     if isinstance(value, list):
-        names = [v for v in value if isinstance(v, str)]
+        names = types_of(value)
         if "LearningResource" in names and "Note" in names:
             return "LearningResource"  # our wire format: shown in full, like a Note
         shown = [v for v in names if v in TITLED_TYPES or v in ("Note", "Question")]

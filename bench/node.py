@@ -61,6 +61,9 @@ class CompagnonNode:
             "COMPAGNON_RUN_WORKER": "true" if self.spec.run_worker else "false",
             "COMPAGNON_LOG_LEVEL": "WARNING",  # per-request INFO lines would cost CPU
             "COMPAGNON_NODE_NAME": f"Bench {self.spec.name}",
+            # The inbox load comes from one host (the fake actors' server) as fast as the
+            # node takes it: the per-host rate limit would measure itself, not the inbox.
+            "COMPAGNON_INBOX_RATE_PER_HOST": "0",
         }
         if self.spec.worker_interval is not None:
             env["COMPAGNON_WORKER_INTERVAL"] = str(self.spec.worker_interval)

@@ -60,6 +60,20 @@ class Settings:
         "zip), in bytes; a larger one is refused with 413 before it is stored.",
     )
     signature_max_age: int = _setting(3600, "Seconds a signed Date may be off either way.")
+    max_json_depth: int = _setting(
+        64,
+        "Deepest nesting of JSON accepted from peers, in the inbox and in fetched documents "
+        "(actors, objects, outbox pages); deeper is refused (400, or a failed fetch).",
+    )
+    inbox_rate_per_host: int = _setting(
+        300,
+        "Inbound activities one remote host may send per inbox_rate_window once its burst "
+        "is spent; more get 429 with Retry-After (0: no limit). Counted per server process.",
+    )
+    inbox_rate_window: float = _setting(10.0, "Seconds of the per-host inbound rate limit.")
+    inbox_rate_burst: int = _setting(
+        600, "Inbound activities one remote host may send at once before the rate applies."
+    )
     fetch_connect_timeout: float = _setting(5.0, "Connect timeout for outbound requests (s).")
     fetch_read_timeout: float = _setting(10.0, "Read timeout for outbound requests (s).")
     fetch_total_timeout: float = _setting(30.0, "Total time allowed for one outbound request (s).")

@@ -74,4 +74,5 @@ class FederationContext:
             signer=self.instance_signer(),
             allow_private=self.allow_private,
             max_bytes=self.settings.max_body_bytes,
+            max_depth=self.settings.max_json_depth,
         )

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from compagnon.domain.safe_urls import http_url
+from compagnon.federation.as_types import types_of
 from compagnon.federation.jsonld import AS_PUBLIC, OUR_CONTEXT, first_id, ids, is_public
 from compagnon.federation.sanitize import text_to_html
 from compagnon.federation.urls import Urls, host_of
@@ -91,9 +92,7 @@ def _first_url(value: Any) -> str:
 
 def actor_fields_from_document(doc: dict[str, Any]) -> dict[str, Any]:
     """Fields of a remote actor; raises ValueError when it is not a usable actor."""
-    actor_type = doc.get("type")
-    if isinstance(actor_type, list):
-        actor_type = next((t for t in actor_type if t in ACTOR_TYPES), None)
+    actor_type = next((t for t in types_of(doc.get("type")) if t in ACTOR_TYPES), None)
     uri, inbox = http_url(doc.get("id")), http_url(doc.get("inbox"))
     if actor_type not in ACTOR_TYPES or uri is None or inbox is None:
         raise ValueError("not an actor: needs an actor type, an http(s) id and an http(s) inbox")
@@ -221,8 +220,11 @@ def object_fields_from_note(doc: dict[str, Any], followers_url: str) -> dict[str
     title, the summary, the text (markdown descriptions, as PeerTube sends, become escaped
     paragraphs) and a link to the original. Attachments are listed as links (our HTML
     allow-list has no ``img``). Mentions and hashtags are kept in ``recipients["tag"]``, in the
-    shape ``publish.publish_note`` stores for our own notes.
+    shape ``publish.publish_note`` stores for our own notes. Raises ValueError for a document
+    without a string ``id`` (the callers check it first).
     """
+    if not isinstance(doc.get("id"), str):
+        raise ValueError("an object needs a string id")
     object_type = _main_type(doc.get("type"))
     name = _text(doc.get("name")) or _first_text(doc.get("nameMap"))
     summary = _text(doc.get("summary")) or _first_text(doc.get("summaryMap"))
@@ -263,7 +265,7 @@ def _main_type(value: Any) -> str:
     learning resource with readable content), else the first entry Mastodon would show, else
     the first string."""
     if isinstance(value, list):
-        names = [v for v in value if isinstance(v, str)]
+        names = types_of(value)
         if "LearningResource" in names and "Note" in names:
             return "LearningResource"  # our wire format: shown in full, like a Note
         shown = [v for v in names if v in TITLED_TYPES or v in ("Note", "Question")]
@@ -325,14 +327,17 @@ def tags_of(doc: dict[str, Any]) -> list[dict[str, str]]:
     object (GoToSocial, Pixelfed) or a list. Hashtag names get their ``#``."""
     found: list[dict[str, str]] = []
     for tag in _items(doc.get("tag")):
-        if not isinstance(tag, dict) or tag.get("type") not in TAG_TYPES:
+        if not isinstance(tag, dict):
+            continue
+        kind = next((t for t in types_of(tag.get("type")) if t in TAG_TYPES), None)
+        if kind is None:
             continue
         href, name = http_url(tag.get("href")) or "", _text(tag.get("name"))
         if not href and not name:
             continue
-        if tag["type"] == "Hashtag" and name and not name.startswith("#"):
+        if kind == "Hashtag" and name and not name.startswith("#"):
             name = "#" + name
-        found.append({"type": str(tag["type"]), "href": href, "name": name})
+        found.append({"type": kind, "href": href, "name": name})
     return found
 
 

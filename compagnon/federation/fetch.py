@@ -5,7 +5,8 @@ This module owns:
   with 32 in flight, against 250/s for httpx's default transport), with Mastodon's limits;
 - ``check_address``: the SSRF guard run before every request and every redirect hop;
 - ``fetch_json``: GET an ActivityPub document (signed when a signer is given), following at
-  most a few redirects by hand, with a size cap and the "id equals URL" rule;
+  most a few redirects by hand, with a size cap, a nesting-depth cap and the "id equals URL"
+  rule;
 - ``describe_error``: a readable reason for a network failure;
 - ``FetchError``: the only exception these raise for anything the network or the peer did.
 
@@ -25,6 +26,8 @@ import aiohttp
 import httpx
 import orjson
 from httpx_aiohttp import AiohttpTransport
+
+from compagnon.federation.json_limits import DEFAULT_MAX_DEPTH, storage_problem
 
 # (method, url, headers about to be sent, body) -> headers to add (Date, Digest, Signature ...).
 Signer = Callable[[str, str, Mapping[str, str], bytes | None], dict[str, str]]
@@ -229,7 +232,7 @@ async def _send_signed(
 async def _read_capped(response: httpx.Response, max_bytes: int) -> bytes:
     """The decoded body, or FetchError as soon as it passes ``max_bytes``."""
     declared = response.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > max_bytes:
+    if declared.isascii() and declared.isdigit() and int(declared) > max_bytes:
         raise FetchError(str(response.url), f"body over {max_bytes} bytes")
     chunks: list[bytes] = []
     size = 0
@@ -260,13 +263,19 @@ def _check_answer(response: httpx.Response, hop: str) -> None:
         raise FetchError(hop, f"content type {media_type or '(none)'!r} is not JSON")
 
 
-def _parse_document(body: bytes, hop: str, check_id: bool) -> dict[str, Any]:
+def _parse_document(body: bytes, hop: str, rules: _GetRules) -> dict[str, Any]:
     try:
         doc = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
         raise FetchError(hop, f"invalid JSON ({exc})") from None
     if not isinstance(doc, dict):
         raise FetchError(hop, f"JSON is a {type(doc).__name__}, not an object")
+    # A document we could not store (too deep for orjson to write back, a NUL PostgreSQL
+    # refuses) is refused here, as the fetch's failure, not later as a failed transaction.
+    problem = storage_problem(doc, rules.max_depth, body)
+    if problem:
+        raise FetchError(hop, f"document refused: {problem}")
+    check_id = rules.check_id
     if check_id and doc.get("id") != hop:
         shown = repr(doc.get("id"))[:200]  # a hostile id can be a megabyte long
         raise FetchError(hop, f"document id {shown} is not the URL fetched")
@@ -283,6 +292,7 @@ class _GetRules:
     max_redirects: int
     accept: str
     check_id: bool
+    max_depth: int
 
 
 async def _get_once(client: httpx.AsyncClient, hop: str, rules: _GetRules) -> str | dict[str, Any]:
@@ -298,7 +308,7 @@ async def _get_once(client: httpx.AsyncClient, hop: str, rules: _GetRules) -> st
         body = await _read_capped(response, rules.max_bytes)
     finally:
         await response.aclose()
-    return _parse_document(body, hop, rules.check_id)
+    return _parse_document(body, hop, rules)
 
 
 async def _follow(client: httpx.AsyncClient, url: str, rules: _GetRules) -> dict[str, Any]:
@@ -337,15 +347,17 @@ async def fetch_json(
     max_redirects: int = 3,
     accept: str = DEFAULT_ACCEPT,
     check_id: bool = True,
+    max_depth: int = DEFAULT_MAX_DEPTH,
 ) -> dict[str, Any]:
     """GET an ActivityPub document; raises FetchError for anything but a usable object.
 
     Each hop is address-checked and (with a signer) signed; at most ``max_redirects``
     redirects; the body is streamed and cut at ``max_bytes``; the answer must be 2xx JSON
     (activity+json, ld+json, json, jrd+json) holding an object whose ``id`` equals the final
-    URL (``check_id=False`` only for documents without ids, such as WebFinger's).
+    URL (``check_id=False`` only for documents without ids, such as WebFinger's), nested no
+    deeper than ``max_depth`` and free of what storage refuses (json_limits.py).
     """
-    rules = _GetRules(signer, allow_private, max_bytes, max_redirects, accept, check_id)
+    rules = _GetRules(signer, allow_private, max_bytes, max_redirects, accept, check_id, max_depth)
     limit = _total_timeout(client)
     try:
         async with asyncio.timeout(limit):

@@ -3,11 +3,14 @@ WebFinger lookups of `user@host` handles."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urldefrag
+
+from sqlalchemy.exc import IntegrityError
 
 from compagnon.federation import fetch
 from compagnon.federation.context import FederationContext
@@ -35,6 +38,9 @@ class ResolveError(Exception):
 class Resolver:
     def __init__(self, ctx: FederationContext) -> None:
         self.ctx = ctx
+        # Key lookups under way: a burst of requests signed by a key we do not hold yet waits
+        # for one fetch of it, not one each.
+        self._key_flights: dict[tuple[str, bool], asyncio.Future[PublicKeyInfo | None]] = {}
 
     async def _fetch(self, url: str) -> dict[str, Any]:
         return await self.ctx.fetch_signed(url)
@@ -75,8 +81,13 @@ class Resolver:
         from compagnon.federation.sanitize import sanitize_html
 
         fields = {**fields, "summary": sanitize_html(fields.get("summary", ""))}
-        async with self.ctx.sessions.begin() as session:
-            return await actor_queries.upsert_remote(session, fields)
+        try:
+            async with self.ctx.sessions.begin() as session:
+                return await actor_queries.upsert_remote(session, fields)
+        except IntegrityError:
+            # Another request (or process) stored this actor meanwhile: refresh that row.
+            async with self.ctx.sessions.begin() as session:
+                return await actor_queries.upsert_remote(session, fields)
 
     async def key_lookup(self, key_id: str, refresh: bool) -> PublicKeyInfo | None:
         """Signature key by id: from the cache, or by fetching its owner (signed, as the
@@ -86,6 +97,15 @@ class Resolver:
         cached = None if refresh else self.ctx.keys.get(key_id)
         if cached is not None:
             return cached
+        flight = self._key_flights.get((key_id, refresh))
+        if flight is None:
+            flight = asyncio.ensure_future(self._look_up_key(key_id, refresh))
+            self._key_flights[(key_id, refresh)] = flight
+            flight.add_done_callback(lambda _: self._key_flights.pop((key_id, refresh), None))
+        # shield: a request that goes away does not cancel the lookup the others wait for.
+        return await asyncio.shield(flight)
+
+    async def _look_up_key(self, key_id: str, refresh: bool) -> PublicKeyInfo | None:
         info = await self._find_key(key_id, refresh)
         if info is not None:
             self.ctx.keys.put(info)

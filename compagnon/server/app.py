@@ -19,6 +19,7 @@ from compagnon.federation.blocklist import BlockList
 from compagnon.federation.context import FederationContext, SigningKey
 from compagnon.federation.delivery_http import DeliveryClient
 from compagnon.federation.fetch import make_http_client
+from compagnon.federation.inbox.rate_limit import HostRateLimiter
 from compagnon.federation.inbox.writer import InboxWriter
 from compagnon.federation.resolver import Resolver
 from compagnon.media.store import FilesystemMediaStore
@@ -27,6 +28,7 @@ from compagnon.server.keys import (
     BLOCKED,
     ENGINE,
     FEDERATION,
+    INBOX_RATE,
     INBOX_WRITER,
     MEDIA,
     RESOLVER,
@@ -130,6 +132,10 @@ async def _inbox_writer(app: web.Application) -> AsyncIterator[None]:
     sqlite_writer = SQLiteBatchWriter(url) if is_sqlite(url) else None
     writer = InboxWriter(app[SESSIONS], sqlite_writer)
     app[INBOX_WRITER] = writer
+    settings = app[SETTINGS]
+    app[INBOX_RATE] = HostRateLimiter(
+        settings.inbox_rate_per_host, settings.inbox_rate_window, settings.inbox_rate_burst
+    )
     yield
     await writer.stop()
     if sqlite_writer is not None:

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from compagnon.config import Settings
 from compagnon.federation.blocklist import BlockList
 from compagnon.federation.context import FederationContext
+from compagnon.federation.inbox.rate_limit import HostRateLimiter
 from compagnon.federation.inbox.writer import InboxWriter
 from compagnon.federation.resolver import Resolver
 from compagnon.media.store import MediaStore
@@ -22,6 +23,7 @@ SESSIONS = web.AppKey("sessions", async_sessionmaker[AsyncSession])
 FEDERATION = web.AppKey("federation", FederationContext)
 RESOLVER = web.AppKey("resolver", Resolver)
 INBOX_WRITER = web.AppKey("inbox_writer", InboxWriter)
+INBOX_RATE = web.AppKey("inbox_rate", HostRateLimiter)  # inbound activities per remote host
 WORKER = web.AppKey("worker", Worker)
 STOP = web.AppKey("stop", asyncio.Event)
 SECRET = web.AppKey("secret", bytes)

@@ -13,7 +13,6 @@ import re
 from dataclasses import dataclass
 
 import aiohttp
-import pytest
 from sqlalchemy import func, select
 from yarl import URL
 
@@ -29,7 +28,14 @@ from tests.support.nodes import Node
 BROWSER_ID = "hostilecorpushostilecorpus012345"  # a CSRF cookie value of the right shape
 # The sign-in limits would answer 429 to most of the corpus: raise them so the requests
 # reach the code behind (the limits have tests of their own in tests/integration).
-NODE_SETTINGS = {"login_failures_per_account": 10**6, "login_failures_per_address": 10**6}
+# The corpus sends hundreds of requests from one address and one host: the sign-in and
+# per-host inbox limits (tested on their own) would answer most of them 429 before the
+# parsers this corpus is for ever saw them.
+NODE_SETTINGS = {
+    "login_failures_per_account": 10**6,
+    "login_failures_per_address": 10**6,
+    "inbox_rate_per_host": 0,
+}
 
 
 @dataclass
@@ -111,21 +117,6 @@ async def test_inbox_corpus(make_node: NodeFactory) -> None:
     cases = generator.inbox_cases(sender, target, random.Random(generator.SEED))
     tally = await run(node, cases, "inbox")
     assert tally.tried >= 500
-
-
-def _elsewhere_ids() -> list[str]:
-    return ["nesting-300", "nesting-1000", "create-900k"]
-
-
-@pytest.mark.parametrize("index", range(3), ids=_elsewhere_ids())
-async def test_inbox_case_fixed_elsewhere(
-    make_node: NodeFactory, index: int, request: pytest.FixtureRequest
-) -> None:
-    node, sender, target = await sender_and_target(make_node)
-    case = generator.inbox_cases_fixed_elsewhere(sender, target)[index]
-    assert case.xfail is not None
-    request.applymarker(pytest.mark.xfail(strict=True, reason=case.xfail))
-    await run(node, [case], case.name)
 
 
 def get_routes(node: Node) -> list[str]:

@@ -1,8 +1,12 @@
-"""Keys for the signature tests, made once per module (RSA key generation is slow)."""
+"""Keys for the signature tests, made once per module (RSA key generation is slow); the
+Hypothesis profiles of the property tests."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
+from hypothesis import settings
 
 from compagnon.federation.signatures import (
     KeyObj,
@@ -30,3 +34,11 @@ def other_rsa() -> tuple[KeyObj, PubKey]:
 def ed() -> tuple[KeyObj, PubKey]:
     private_pem, public_pem = generate_ed25519_keypair()
     return load_private_key(private_pem), load_public_key(public_pem)
+
+
+# Hypothesis: a short profile for CI (the default) and a long one for a deliberate search:
+# HYPOTHESIS_PROFILE=long pytest tests/unit/test_properties_*.py
+# No deadline: on a busy 2-core CI machine a slow example is not a failure.
+settings.register_profile("ci", max_examples=100, deadline=None, print_blob=True)
+settings.register_profile("long", max_examples=5_000, deadline=None, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from compagnon.domain.safe_urls import http_url, same_origin
 from compagnon.federation import fetch
+from compagnon.federation.as_types import has_type, is_post_like, shown_type, types_of
 from compagnon.federation.context import FederationContext
 from compagnon.federation.convert import (
     actor_fields_from_document,
@@ -98,10 +99,10 @@ async def on_reject(h: Handling, activity: dict[str, Any]) -> None:
 
 async def on_undo(h: Handling, activity: dict[str, Any]) -> None:
     obj = activity.get("object")
-    inner_type = obj.get("type") if isinstance(obj, dict) else None
+    untyped = not isinstance(obj, dict) or not types_of(obj.get("type"))
     inner_id = first_id(obj) or ""
-    if inner_type == "Follow" or (
-        inner_type is None and await follow_queries.by_activity(h.session, inner_id)
+    if has_type(obj, "Follow") or (
+        untyped and await follow_queries.by_activity(h.session, inner_id)
     ):
         target = first_id(obj.get("object")) if isinstance(obj, dict) else None
         follow = await follow_queries.by_activity(h.session, inner_id)
@@ -116,7 +117,11 @@ async def on_undo(h: Handling, activity: dict[str, Any]) -> None:
 
 
 async def _object_doc(h: Handling, activity: dict[str, Any]) -> dict[str, Any]:
-    obj = activity.get("object")
+    return _checked_object(h, activity.get("object"))
+
+
+def _checked_object(h: Handling, obj: Any) -> dict[str, Any]:
+    """An embedded object of the sender's: on its host, attributed to it (or to no one)."""
     if not isinstance(obj, dict) or not isinstance(obj.get("id"), str):
         raise Ignored("the object must be embedded with an id")
     if http_url(obj["id"]) is None:
@@ -130,35 +135,67 @@ async def _object_doc(h: Handling, activity: dict[str, Any]) -> dict[str, Any]:
 
 
 async def on_create(h: Handling, activity: dict[str, Any]) -> None:
-    (outcome,) = await on_create_many(h.ctx, h.session, [(h.sender, activity)])
-    if outcome is not None:
+    ((outcome, kept_some),) = await _create_many(h.ctx, h.session, [(h.sender, activity)])
+    if outcome is not None and not kept_some:
         raise Ignored(outcome)
+    if outcome is not None:  # raising would roll back the objects that were kept
+        log.info("Create %s: %s", activity.get("id"), outcome)
 
 
 async def on_create_many(
     ctx: FederationContext, session: AsyncSession, received: list[tuple[Actor, dict[str, Any]]]
 ) -> list[str | None]:
     """Creates in bulk (most of what a node receives): each checked on its own, the posts and
-    resources stored together (ingest.py). Returns per activity None, or why it was ignored."""
-    outcomes: list[str | None] = []
+    resources stored together (ingest.py). Returns per activity None, or why it was ignored
+    (for a list of objects, how many were not stored and why)."""
+    return [outcome for outcome, _ in await _create_many(ctx, session, received)]
+
+
+async def _create_many(
+    ctx: FederationContext, session: AsyncSession, received: list[tuple[Actor, dict[str, Any]]]
+) -> list[tuple[str | None, bool]]:
+    """(why not everything was stored or None, whether anything was kept) per activity."""
+    outcomes: list[tuple[str | None, bool]] = []
     incoming: list[Incoming] = []
     for sender, activity in received:
         h = Handling(ctx, session, sender)
-        try:
-            doc = await _object_doc(h, activity)
-            if is_poll_vote(doc):
-                # Not a post: a vote for one option of a poll (the option's name is in the
-                # raw activity).
-                target = first_id(doc.get("inReplyTo")) or ""
-                await _record_reaction(h, "vote", target, activity["id"])
-            else:
-                incoming.append(Incoming(sender, doc))
-        except Ignored as exc:
-            outcomes.append(str(exc))
+        objects = activity.get("object")
+        # A Create may bring several objects (AS2 allows a list): each is checked as a single
+        # one would be, the good ones stored, the others counted with the first reason.
+        many = objects if isinstance(objects, list) and objects else [objects]
+        refused: list[str] = []
+        for obj in many:
+            try:
+                await _created(h, activity, obj, incoming)
+            except Ignored as exc:
+                refused.append(str(exc))
+        kept_some = len(refused) < len(many)
+        if not refused:
+            outcomes.append((None, True))
+        elif len(many) == 1:
+            outcomes.append((refused[0], False))
         else:
-            outcomes.append(None)
+            reason = f"{len(refused)} of {len(many)} objects not stored: {refused[0]}"
+            outcomes.append((reason, kept_some))
     await store_remote_objects(session, incoming)
     return outcomes
+
+
+async def _created(
+    h: Handling, activity: dict[str, Any], obj: Any, incoming: list[Incoming]
+) -> None:
+    """One object of a Create: a post to store (added to `incoming`), a poll vote, or
+    Ignored with the reason."""
+    doc = _checked_object(h, obj)
+    if not is_post_like(doc):
+        raise Ignored(f"a Create of a {shown_type(doc)} is not a post: not stored")
+    if is_poll_vote(doc):
+        # Not a post: a vote for one option of a poll (the option's name is in the raw
+        # activity).
+        target = first_id(doc.get("inReplyTo")) or ""
+        await _record_reaction(h, "vote", target, activity["id"])
+    else:
+        incoming.append(Incoming(h.sender, doc))
 
 
 async def on_update(h: Handling, activity: dict[str, Any]) -> None:
@@ -224,7 +261,7 @@ def _reacted_to(activity: dict[str, Any]) -> str | None:
     """What a Like/Announce is about. A group (Lemmy) announces the activity that created the
     post, not the post: the boost is of the post inside it."""
     obj = activity.get("object")
-    if isinstance(obj, dict) and obj.get("type") in ("Create", "Update"):
+    if isinstance(obj, dict) and has_type(obj, "Create", "Update"):
         inner = first_id(obj.get("object"))
         if inner:
             return inner

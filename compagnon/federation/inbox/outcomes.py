@@ -34,3 +34,10 @@ class BadSignature(Outcome):
 @dataclass(frozen=True)
 class NotAllowed(Outcome):
     """Blocked domain, or a signer that does not own what it sends."""
+
+
+@dataclass(frozen=True)
+class TooMany(Outcome):
+    """The sending host is over its rate limit; it may try again after `retry_after` s."""
+
+    retry_after: int = 1

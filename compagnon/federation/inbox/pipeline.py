@@ -1,4 +1,4 @@
-"""The inbox pipeline: size → parse → blocked? → verify → authorise → store.
+"""The inbox pipeline: size → parse → blocked? → rate → verify → authorise → store.
 
 Each step returns the value the next step needs, or an Outcome that ends the request. Nothing
 here has side effects beyond storing the raw activity: handlers run later, in the worker.
@@ -13,6 +13,7 @@ from typing import Any
 
 import orjson
 
+from compagnon.federation.as_types import activity_type, has_type
 from compagnon.federation.inbox.outcomes import (
     Accepted,
     BadSignature,
@@ -20,8 +21,12 @@ from compagnon.federation.inbox.outcomes import (
     NotAllowed,
     Outcome,
     TooLarge,
+    TooMany,
 )
+from compagnon.federation.inbox.rate_limit import HostRateLimiter
+from compagnon.federation.inbox.writer import UnstorableActivity
 from compagnon.federation.integrity import signed_by_actor
+from compagnon.federation.json_limits import DEFAULT_MAX_DEPTH, storage_problem
 from compagnon.federation.jsonld import first_id
 from compagnon.federation.signatures import (
     KeyLookup,
@@ -30,6 +35,9 @@ from compagnon.federation.signatures import (
     verify_request,
 )
 from compagnon.federation.urls import host_of
+
+# The columns holding an activity's id, actor and object (storage/models.py: Activity).
+MAX_URI_LENGTH = 2048
 
 Store = Callable[[dict[str, Any]], Awaitable[None]]
 
@@ -53,6 +61,8 @@ class InboxPolicy:
     max_body_bytes: int
     signature_max_age: int
     blocked_hosts: frozenset[str]
+    max_json_depth: int = DEFAULT_MAX_DEPTH
+    rate_limiter: HostRateLimiter | None = None  # per remote host; None: no limit
 
 
 def check_size(request: InboundRequest, policy: InboxPolicy) -> Outcome | None:
@@ -61,22 +71,51 @@ def check_size(request: InboundRequest, policy: InboxPolicy) -> Outcome | None:
     return None
 
 
-def parse(body: bytes) -> dict[str, Any] | Outcome:
+def parse(body: bytes, max_depth: int = DEFAULT_MAX_DEPTH) -> dict[str, Any] | Outcome:
+    """The activity, or Malformed with the reason; also refuses what could not be stored
+    (too deep, NUL characters, ids longer than their columns), so that a stored activity is
+    one the writer can always write."""
     try:
         doc = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
         return Malformed(f"body is not JSON: {exc}")
     if not isinstance(doc, dict):
         return Malformed("body must be a JSON object")
-    if not isinstance(doc.get("type"), str):
+    problem = storage_problem(doc, max_depth, body)
+    if problem:
+        return Malformed(f"activity cannot be stored: {problem}")
+    kind = activity_type(doc)
+    if kind is None:
         return Malformed("activity has no type")
-    if not first_id(doc.get("actor")):
+    actor = first_id(doc.get("actor"))
+    if not actor:
         return Malformed("activity has no actor")
-    if "id" not in doc and doc["type"] == "Delete" and first_id(doc.get("object")):
+    if "id" not in doc and kind == "Delete" and first_id(doc.get("object")):
         doc["id"] = delete_id(doc)
-    if not isinstance(doc.get("id"), str) or not doc["id"].startswith(("https://", "http://")):
+    if not _is_http_url(doc.get("id")):
         return Malformed("activity has no http(s) id")
+    if not _is_http_url(actor):
+        return Malformed("activity actor is not an http(s) URL")
+    too_long = [
+        name
+        for name, value in (("id", doc["id"]), ("actor", actor), ("object", _object_id(doc)))
+        if len(value or "") > MAX_URI_LENGTH
+    ]
+    if too_long:
+        return Malformed(f"activity {too_long[0]} id is longer than {MAX_URI_LENGTH} characters")
     return doc
+
+
+def _is_http_url(value: Any) -> bool:
+    return (
+        isinstance(value, str)
+        and value.startswith(("https://", "http://"))
+        and bool(host_of(value))
+    )
+
+
+def _object_id(doc: dict[str, Any]) -> str | None:
+    return first_id(doc.get("object"))
 
 
 def delete_id(doc: dict[str, Any]) -> str:
@@ -87,9 +126,9 @@ def delete_id(doc: dict[str, Any]) -> str:
 
 
 def check_blocked(doc: dict[str, Any], policy: InboxPolicy) -> Outcome | None:
-    actor_host = host_of(first_id(doc.get("actor")) or "")
-    if is_blocked(actor_host, policy.blocked_hosts):
-        return NotAllowed(f"{actor_host} is blocked by this node")
+    host = actor_host(doc)
+    if is_blocked(host, policy.blocked_hosts):
+        return NotAllowed(f"{host} is blocked by this node")
     return None
 
 
@@ -132,14 +171,28 @@ async def authorise(
 
 
 def _is_self_delete(doc: dict[str, Any]) -> bool:
-    return doc.get("type") == "Delete" and first_id(doc.get("object")) == first_id(doc.get("actor"))
+    return has_type(doc, "Delete") and first_id(doc.get("object")) == first_id(doc.get("actor"))
+
+
+def actor_host(doc: dict[str, Any]) -> str:
+    return host_of(first_id(doc.get("actor")) or "")
+
+
+def check_rate(doc: dict[str, Any], policy: InboxPolicy) -> Outcome | None:
+    """Take one of the actor's host's tokens (rate_limit.py); TooMany when there is none."""
+    if policy.rate_limiter is None:
+        return None
+    wait = policy.rate_limiter.take(actor_host(doc))
+    if wait is None:
+        return None
+    return TooMany(f"too many activities from {actor_host(doc)}; retry later", retry_after=wait)
 
 
 def row_for(doc: dict[str, Any]) -> dict[str, Any]:
     actor = first_id(doc.get("actor")) or ""
     return {
         "uri": doc["id"],
-        "type": doc["type"][:64],
+        "type": (activity_type(doc) or "")[:64],
         "actor_uri": actor,
         "object_uri": first_id(doc.get("object")),
         "raw": doc,
@@ -154,22 +207,44 @@ async def receive(
     too_large = check_size(request, policy)
     if too_large:
         return too_large
-    doc = parse(request.body)
+    doc = parse(request.body, policy.max_json_depth)
     if isinstance(doc, Outcome):
         return doc
     blocked = check_blocked(doc, policy)
     if blocked:
         return blocked
+    too_many = check_rate(doc, policy)
+    if too_many:
+        return too_many
+    outcome, verified = await _verified_and_stored(request, doc, policy, keys, store)
+    if policy.rate_limiter is not None and not verified:
+        # Not shown to be this host's traffic (forged, signed by someone else, an unverifiable
+        # self-delete): others naming the host must not spend its allowance.
+        policy.rate_limiter.give_back(actor_host(doc))
+    return outcome
+
+
+async def _verified_and_stored(
+    request: InboundRequest,
+    doc: dict[str, Any],
+    policy: InboxPolicy,
+    keys: KeyLookups | KeyLookup,
+    store: Store,
+) -> tuple[Outcome, bool]:
+    """The outcome, and whether the actor was shown to have sent the activity."""
     lookups = keys if isinstance(keys, KeyLookups) else KeyLookups(keys)
     signature = await verify(request, lookups.http, policy)
     if isinstance(signature, Outcome):
         if _is_self_delete(doc):
             # An account deleted on its server can no longer prove anything (its key is gone),
             # and there is nothing for us to keep: answer 202 so the peer stops retrying.
-            return Accepted("self-delete of an actor we cannot verify: nothing stored")
-        return signature
+            return Accepted("self-delete of an actor we cannot verify: nothing stored"), False
+        return signature, False
     refused = await authorise(doc, signature, lookups)
     if refused:
-        return refused
-    await store(row_for(doc))
-    return Accepted("stored")
+        return refused, False
+    try:
+        await store(row_for(doc))
+    except UnstorableActivity as exc:
+        return Malformed(f"activity cannot be stored: {exc}"), True
+    return Accepted("stored"), True

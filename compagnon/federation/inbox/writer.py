@@ -3,6 +3,12 @@
 A commit per request caps SQLite near 600/s; one shared commit reached 2,600/s (DESIGN.md §3).
 Each request waits for the commit that holds its activity before it is answered 202, so an
 answer always means "stored durably".
+
+One bad row never fails the others: when a batch fails for something a row brought (a value
+the database or the JSON encoder refuses), its rows are written again one at a time, each
+answered by its own fate: the culprit gets UnstorableActivity (the inbox answers 400), the
+others are stored. A failure of the database itself fails the batch at once (503, retried by
+the peers), without trying each row against a database that is not there.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from compagnon.storage.db import SQLiteBatchWriter
@@ -22,6 +29,37 @@ from compagnon.storage.queries import activities, deliveries, peers
 log = logging.getLogger(__name__)
 MAX_BATCH = 500
 UNREACHABLE_REFRESH_SECONDS = 5.0
+
+Waiting = tuple[dict[str, Any], asyncio.Future[None]]
+
+
+class UnstorableActivity(Exception):
+    """This activity can never be stored as it is (the database refuses one of its values):
+    the sender's fault, not ours. The message says why, for the peer."""
+
+
+def is_input_fault(error: BaseException) -> bool:
+    """Did the rows cause this, rather than the database being unavailable?
+
+    A value refused while binding (the JSON encoder, a type) or by the database as data
+    (DataError, or PostgreSQL's SQLSTATE class 22 "data exception" that asyncpg reports as a
+    plain DBAPIError: bad encoding, NUL, too long; IntegrityError or class 23: a constraint) is
+    the input's fault; everything else (a lost connection, a locked or missing table, a
+    timeout) is not."""
+    if isinstance(error, sa_exc.DataError | sa_exc.IntegrityError):
+        return True
+    if isinstance(error, sa_exc.DBAPIError):
+        sqlstate = getattr(error.orig, "sqlstate", None)
+        return isinstance(sqlstate, str) and sqlstate[:2] in ("22", "23")
+    if isinstance(error, sa_exc.StatementError):
+        return isinstance(error.orig, TypeError | ValueError)
+    return isinstance(error, TypeError | ValueError)
+
+
+def _short(error: BaseException) -> str:
+    cause = error.orig if isinstance(error, sa_exc.StatementError) else error
+    first_line = (str(cause).strip().splitlines() or [""])[0]
+    return f"{type(cause).__name__}: {first_line}"[:200]
 
 
 class InboxWriter:
@@ -32,7 +70,7 @@ class InboxWriter:
     ) -> None:
         self._sessions = sessions
         self._sqlite_writer = sqlite_writer  # the one-hop path for the common batch, on SQLite
-        self._queue: asyncio.Queue[tuple[dict[str, Any], asyncio.Future[None]]] = asyncio.Queue()
+        self._queue: asyncio.Queue[Waiting] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
         self._committed = asyncio.Event()
         self.batches = 0  # batches committed since start
@@ -51,7 +89,8 @@ class InboxWriter:
             self._task = None
 
     async def store(self, row: dict[str, Any]) -> None:
-        """Returns once the row is committed; raises if the commit failed."""
+        """Returns once the row is committed; raises UnstorableActivity if this row cannot be
+        stored, the database's error if nothing can be stored now."""
         self.start()
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         await self._queue.put((row, future))
@@ -66,24 +105,49 @@ class InboxWriter:
                 batch.append(self._queue.get_nowait())
             await self._commit(batch)
 
-    async def _commit(self, batch: list[tuple[dict[str, Any], asyncio.Future[None]]]) -> None:
-        rows = [row for row, _ in batch]
-        hosts = {row["host"] for row in rows} & await self._unreachable_hosts()
+    async def _commit(self, batch: list[Waiting]) -> None:
         try:
-            if self._sqlite_writer is not None and not hosts:
-                await self._sqlite_writer.run(partial(activities.insert_inbound_sqlite, rows=rows))
+            await self._write([row for row, _ in batch])
+        except Exception as error:  # the waiting requests get the error, the writer lives on
+            if len(batch) > 1 and is_input_fault(error):
+                log.warning("inbox batch of %d failed (%s): writing one by one", len(batch), error)
+                await self._one_by_one(batch)
             else:
-                async with self._sessions.begin() as session:
-                    await activities.insert_inbound(session, rows)
-                    for host in await peers.revive(session, hosts):
-                        log.info("peer %s is back: its deliveries are due now", host)
-                        await deliveries.hurry_host(session, host)
-        except Exception as exc:  # the waiting requests get the error, the writer lives on
-            log.exception("inbox batch of %d failed", len(rows))
-            for _, future in batch:
-                if not future.done():
-                    future.set_exception(exc)
+                log.exception("inbox batch of %d failed", len(batch))
+                _fail(batch, error)
             return
+        self._committed_now(batch)
+
+    async def _one_by_one(self, batch: list[Waiting]) -> None:
+        """Each row in a transaction of its own: the good ones stored, the culprit refused."""
+        stored: list[Waiting] = []
+        for index, item in enumerate(batch):
+            try:
+                await self._write([item[0]])
+            except Exception as error:
+                if not is_input_fault(error):  # the database went away meanwhile
+                    log.exception("inbox write failed")
+                    _fail(batch[index:], error)
+                    break
+                log.warning("inbox refused activity %s: %s", item[0].get("uri"), error)
+                _fail([item], UnstorableActivity(_short(error)))
+            else:
+                stored.append(item)
+        if stored:
+            self._committed_now(stored)
+
+    async def _write(self, rows: list[dict[str, Any]]) -> None:
+        hosts = {row["host"] for row in rows} & await self._unreachable_hosts()
+        if self._sqlite_writer is not None and not hosts:
+            await self._sqlite_writer.run(partial(activities.insert_inbound_sqlite, rows=rows))
+            return
+        async with self._sessions.begin() as session:
+            await activities.insert_inbound(session, rows)
+            for host in await peers.revive(session, hosts):
+                log.info("peer %s is back: its deliveries are due now", host)
+                await deliveries.hurry_host(session, host)
+
+    def _committed_now(self, batch: list[Waiting]) -> None:
         for _, future in batch:
             if not future.done():
                 future.set_result(None)
@@ -111,3 +175,9 @@ class InboxWriter:
         """Return when the next batch is committed: lets a caller react to arrivals without
         polling the database (bound the wait with asyncio.timeout)."""
         await self._committed.wait()
+
+
+def _fail(batch: list[Waiting], error: BaseException) -> None:
+    for _, future in batch:
+        if not future.done():
+            future.set_exception(error)

@@ -15,9 +15,17 @@ from compagnon.federation.inbox.outcomes import (
     NotAllowed,
     Outcome,
     TooLarge,
+    TooMany,
 )
 from compagnon.federation.inbox.pipeline import InboundRequest, InboxPolicy, KeyLookups, receive
-from compagnon.server.keys import BLOCKED, FEDERATION, INBOX_WRITER, RESOLVER, SETTINGS
+from compagnon.server.keys import (
+    BLOCKED,
+    FEDERATION,
+    INBOX_RATE,
+    INBOX_WRITER,
+    RESOLVER,
+    SETTINGS,
+)
 from compagnon.server.negotiation import json_response, problem
 
 log = logging.getLogger(__name__)
@@ -28,6 +36,7 @@ STATUS: dict[type[Outcome], int] = {
     BadSignature: 401,
     NotAllowed: 403,
     TooLarge: 413,
+    TooMany: 429,
 }
 
 
@@ -38,11 +47,20 @@ def public_url(request: web.Request) -> str:
 
 
 async def read_capped(request: web.Request, cap: int) -> bytes | None:
-    """The body, or None when it is over `cap` (read no further than cap + 1 bytes)."""
+    """The whole body, or None when it is over `cap` (read no further than cap + 1 bytes).
+
+    One `read(n)` returns what is buffered, up to n, not n: read until the end of the body."""
     if request.content_length is not None and request.content_length > cap:
         return None
-    body = await request.content.read(cap + 1)
-    return None if len(body) > cap else body
+    chunks: list[bytes] = []
+    size = 0
+    while size <= cap:
+        chunk = await request.content.read(cap + 1 - size)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return None if size > cap else b"".join(chunks)
 
 
 async def post_inbox(request: web.Request) -> web.Response:
@@ -51,6 +69,8 @@ async def post_inbox(request: web.Request) -> web.Response:
         max_body_bytes=settings.max_body_bytes,
         signature_max_age=settings.signature_max_age,
         blocked_hosts=await request.app[BLOCKED].hosts(),
+        max_json_depth=settings.max_json_depth,
+        rate_limiter=request.app[INBOX_RATE],
     )
     body = await read_capped(request, settings.max_body_bytes)
     if body is None:
@@ -60,12 +80,15 @@ async def post_inbox(request: web.Request) -> web.Response:
     keys = KeyLookups(resolver.key_lookup, resolver.proof_key_lookup)
     try:
         outcome = await receive(inbound, policy, keys, request.app[INBOX_WRITER].store)
-    except SQLAlchemyError:
+    except (SQLAlchemyError, OSError, TimeoutError):
         # The database is unavailable: say so, and the peer retries later (5xx is retried).
         log.exception("inbox could not store an activity")
         return problem(503, "this node cannot store activities right now; try again later")
     status = STATUS[type(outcome)]
     if status != 202:
         log.info("inbox refused (%s): %s", status, outcome.reason)
-        return problem(status, outcome.reason)
+        answer = problem(status, outcome.reason)
+        if isinstance(outcome, TooMany):
+            answer.headers["Retry-After"] = str(outcome.retry_after)
+        return answer
     return json_response({"status": "accepted"}, status=202)

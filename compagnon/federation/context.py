@@ -6,7 +6,8 @@ collaborator (database sessions, HTTP client, clock-free settings) is passed in,
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -76,3 +77,31 @@ class FederationContext:
             max_bytes=self.settings.max_body_bytes,
             max_depth=self.settings.max_json_depth,
         )
+
+
+@asynccontextmanager
+async def open_context(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession], instance_key: SigningKey
+) -> AsyncIterator[FederationContext]:
+    """The node's context with its two HTTP clients (same timeouts and User-Agent), closed on
+    exit: what the server and the admin commands both run with."""
+    agent = f"Compagnon/0.1 (+{settings.base_url})"
+    connect, read = settings.fetch_connect_timeout, settings.fetch_read_timeout
+    total = settings.fetch_total_timeout
+    http = fetch.make_http_client(
+        connect_timeout=connect, read_timeout=read, total_timeout=total, user_agent=agent
+    )
+    delivery = DeliveryClient(
+        connect_timeout=connect, read_timeout=read, total_timeout=total, user_agent=agent
+    )
+    try:
+        yield FederationContext(
+            settings=settings,
+            sessions=sessions,
+            http=http,
+            instance_key=instance_key,
+            delivery=delivery,
+        )
+    finally:
+        await http.aclose()
+        await delivery.aclose()

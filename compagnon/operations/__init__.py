@@ -22,9 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from compagnon.config import Settings
 from compagnon.domain.resources import LearningResource, normalised, problems
 from compagnon.federation import accounts, catalogue, sync_limits
-from compagnon.federation.context import FederationContext, SigningKey
-from compagnon.federation.delivery_http import DeliveryClient
-from compagnon.federation.fetch import make_http_client
+from compagnon.federation.context import FederationContext, SigningKey, open_context
 from compagnon.federation.mentions import MentionError, no_recipient_message, resolve_mentions
 from compagnon.federation.outbox import publish
 from compagnon.federation.resolver import Resolver
@@ -67,29 +65,9 @@ async def federation(settings: Settings) -> AsyncIterator[FederationContext]:
         async with sessions() as session:
             instance = await actor_queries.by_uri(session, urls.instance_actor)
         assert instance is not None and instance.private_key_pem
-        http = make_http_client(
-            connect_timeout=settings.fetch_connect_timeout,
-            read_timeout=settings.fetch_read_timeout,
-            total_timeout=settings.fetch_total_timeout,
-            user_agent=f"Compagnon/0.1 (+{settings.base_url})",
-        )
-        delivery = DeliveryClient(
-            connect_timeout=settings.fetch_connect_timeout,
-            read_timeout=settings.fetch_read_timeout,
-            total_timeout=settings.fetch_total_timeout,
-            user_agent=f"Compagnon/0.1 (+{settings.base_url})",
-        )
-        try:
-            yield FederationContext(
-                settings=settings,
-                sessions=sessions,
-                http=http,
-                instance_key=SigningKey(instance.public_key_id, instance.private_key_pem),
-                delivery=delivery,
-            )
-        finally:
-            await http.aclose()
-            await delivery.aclose()
+        key = SigningKey(instance.public_key_id, instance.private_key_pem)
+        async with open_context(settings, sessions, key) as ctx:
+            yield ctx
 
 
 @dataclass(frozen=True)

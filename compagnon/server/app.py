@@ -16,9 +16,7 @@ from compagnon import i18n
 from compagnon.config import Settings
 from compagnon.federation.accounts import ensure_node_actors
 from compagnon.federation.blocklist import BlockList
-from compagnon.federation.context import FederationContext, SigningKey
-from compagnon.federation.delivery_http import DeliveryClient
-from compagnon.federation.fetch import make_http_client
+from compagnon.federation.context import SigningKey, open_context
 from compagnon.federation.inbox.rate_limit import HostRateLimiter
 from compagnon.federation.inbox.writer import InboxWriter
 from compagnon.federation.resolver import Resolver
@@ -105,26 +103,10 @@ async def _federation(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     secret, key = await _node_secret_and_key(app)
     app[SECRET] = secret
-    http = make_http_client(
-        connect_timeout=settings.fetch_connect_timeout,
-        read_timeout=settings.fetch_read_timeout,
-        total_timeout=settings.fetch_total_timeout,
-        user_agent=f"Compagnon/0.1 (+{settings.base_url})",
-    )
-    delivery = DeliveryClient(
-        connect_timeout=settings.fetch_connect_timeout,
-        read_timeout=settings.fetch_read_timeout,
-        total_timeout=settings.fetch_total_timeout,
-        user_agent=f"Compagnon/0.1 (+{settings.base_url})",
-    )
-    ctx = FederationContext(
-        settings=settings, sessions=app[SESSIONS], http=http, instance_key=key, delivery=delivery
-    )
-    app[FEDERATION] = ctx
-    app[RESOLVER] = Resolver(ctx)
-    yield
-    await http.aclose()
-    await delivery.aclose()
+    async with open_context(settings, app[SESSIONS], key) as ctx:
+        app[FEDERATION] = ctx
+        app[RESOLVER] = Resolver(ctx)
+        yield
 
 
 async def _inbox_writer(app: web.Application) -> AsyncIterator[None]:

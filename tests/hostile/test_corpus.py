@@ -21,8 +21,9 @@ from compagnon.server import auth
 from compagnon.server.keys import SECRET
 from compagnon.storage.models import Activity, Object, User
 from tests.conftest import NodeFactory
-from tests.hostile import generator
-from tests.hostile.generator import Case, FormTarget, Sender, Target
+from tests.hostile import form_cases, generator, get_cases, inbox_cases
+from tests.hostile.form_cases import FormTarget
+from tests.hostile.generator import Case, Sender, Target
 from tests.support.nodes import Node
 
 BROWSER_ID = "hostilecorpushostilecorpus012345"  # a CSRF cookie value of the right shape
@@ -114,7 +115,7 @@ async def sender_and_target(make_node: NodeFactory) -> tuple[Node, Sender, Targe
 
 async def test_inbox_corpus(make_node: NodeFactory) -> None:
     node, sender, target = await sender_and_target(make_node)
-    cases = generator.inbox_cases(sender, target, random.Random(generator.SEED))
+    cases = inbox_cases.inbox_cases(sender, target, random.Random(generator.SEED))
     tally = await run(node, cases, "inbox")
     assert tally.tried >= 500
 
@@ -140,7 +141,7 @@ async def test_every_get_route_with_odd_query_strings(make_node: NodeFactory) ->
     node, _sender, target = await sender_and_target(make_node)
     routes = get_routes(node)
     assert "/users/{username}/outbox" in routes and "/search" in routes
-    cases = generator.get_cases(routes, target, random.Random(generator.SEED))
+    cases = get_cases.get_cases(routes, target, random.Random(generator.SEED))
     tally = await run(node, cases, f"GET ({len(routes)} routes)")
     assert tally.tried >= 500
 
@@ -190,6 +191,6 @@ async def test_every_form_with_bad_bodies(make_node: NodeFactory) -> None:
             member,
         ),
     ]
-    cases = generator.form_cases(forms, random.Random(generator.SEED))
+    cases = form_cases.form_cases(forms, random.Random(generator.SEED))
     tally = await run(node, cases, "forms")
     assert tally.tried >= 300

@@ -282,8 +282,10 @@ def to_resource_object(
         doc["educationalLevel"] = f"{EQF}{resource.eqf_level}"
     if resource.time_required:
         doc["timeRequired"] = resource.time_required
-    if resource.is_based_on:
-        doc["isBasedOn"] = list(resource.is_based_on)
+    if resource.sources:
+        doc["isBasedOn"] = list(resource.sources)  # remixes and translations alike
+    if resource.translation_of:
+        doc["translationOfWork"] = list(resource.translation_of)
     if resource.is_part_of:
         doc["isPartOf"] = list(resource.is_part_of)
     return doc
@@ -359,6 +361,7 @@ def resource_from_document(doc: dict[str, Any]) -> LearningResource:
         attribute: tuple(_competence_ref(u) for u in _ids(doc.get(name)))
         for attribute, name in COMPETENCE_FIELDS
     }
+    translated = tuple(_ids(doc.get("translationOfWork")))
     return LearningResource(
         title=titles.get(primary, ""),
         description=descriptions.get(primary, ""),
@@ -379,7 +382,8 @@ def resource_from_document(doc: dict[str, Any]) -> LearningResource:
         teaches=competences["teaches"],
         assesses=competences["assesses"],
         requires=competences["requires"],
-        is_based_on=tuple(_ids(doc.get("isBasedOn"))),
+        is_based_on=tuple(u for u in _ids(doc.get("isBasedOn")) if u not in translated),
+        translation_of=translated,
         is_part_of=tuple(_ids(doc.get("isPartOf"))),
         attachments=tuple(
             Attachment(

@@ -243,11 +243,12 @@ async def edit_resource(
             assert obj.raw is not None
             before = resource_from_document(obj.raw)
         resource = _checked(change(before))
+        authors: list[Actor] = []
         if (resource.sources, resource.license) != (before.sources, before.license):
-            await _lineage_checked(ctx, resource, licence_checked, warn)
+            authors = await _lineage_checked(ctx, resource, licence_checked, warn)
         async with ctx.sessions.begin() as session:
             author, obj = await _own_resource(session, username, uri)
-            await publish.update_resource(session, ctx.urls, author, obj, resource)
+            await publish.update_resource(session, ctx.urls, author, obj, resource, authors)
             return obj.uri
 
 

@@ -98,6 +98,16 @@ async def test_a_translation_on_b_names_its_source_on_a_and_both_show_the_chain(
     async with httpx.AsyncClient() as http:
         assert remixed not in (await http.get(source, headers=HTML)).text
 
+    # An edit that no longer names the source: the Update takes it off A's list.
+    def unlinked(resource: LearningResource) -> LearningResource:
+        return replace(resource, translation_of=())
+
+    await operations.edit_resource(b.settings, "bruno", derived, unlinked)
+    await settle(a, b)
+    async with httpx.AsyncClient() as http:
+        on_a = (await http.get(source, headers=HTML)).text
+    assert derived not in on_a and "Remixes and translations" not in on_a
+
 
 async def test_the_licence_rule_refuses_with_the_sources_licence(
     make_node: NodeFactory, backend: str
@@ -149,6 +159,15 @@ async def test_the_licence_rule_refuses_with_the_sources_licence(
         await operations.edit_resource(b.settings, "bruno", kept, to_by)
     held = await operations.resource_of(b.settings, "bruno", kept)
     assert held.license == f"{CC}by-sa/4.0/"
+
+    # An edit that names a source: allowed under its licence, addressed to its author.
+    def based_on_sa(resource: LearningResource) -> LearningResource:
+        return replace(resource, is_based_on=(sa,))
+
+    plain = await operations.publish_resource(b.settings, "bruno", TRANSLATION, "public")
+    await operations.edit_resource(b.settings, "bruno", plain, based_on_sa)
+    await settle(a, b)
+    assert plain in await _home_of(a, "ana")
 
     # A source whose licence cannot be read: refused unless the trainer checked its terms.
     own_terms = replace(SOURCE, license="https://cfp.example.org/our-terms")

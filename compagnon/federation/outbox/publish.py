@@ -261,18 +261,47 @@ async def _refresh_create(
         create.raw = signed_activity({**fresh, "object": doc}, author)
 
 
+async def _send_create_to(
+    session: AsyncSession, author: Actor, obj: Object, readers: list[Actor]
+) -> None:
+    """Queue the object's stored Create (current version) for these actors too: remote ones
+    by their inbox, local ones in their home timeline."""
+    create = await activities.local_create_of(session, obj.uri)
+    if create is not None:
+        remote = [a.uri for a in readers if not a.is_local]
+        found = await inboxes(session, author, remote) if remote else []
+        await deliveries.enqueue(session, create.id, found, obj.uri)
+    local = [a.id for a in readers if a.is_local]
+    if local:
+        await object_queries.push_to_timelines(session, obj.id, local)
+
+
 async def update_resource(
-    session: AsyncSession, urls: Urls, author: Actor, obj: Object, resource: LearningResource
+    session: AsyncSession,
+    urls: Urls,
+    author: Actor,
+    obj: Object,
+    resource: LearningResource,
+    sources_authors: list[Actor] | None = None,
 ) -> Object:
     """Edit a resource: the new description replaces the old one in the search index, and the
-    Update goes to every inbox the addressing reaches now and every host that got it."""
+    Update goes to every inbox the addressing reaches now and every host that got it. The
+    authors of sources the edit names (`sources_authors`) are addressed from now on."""
     obj.updated = utcnow()
+    cc = obj.recipients.get("cc", [])
+    added = [a.uri for a in sources_authors or [] if a.id != author.id and a.uri not in cc]
+    if added:
+        obj.recipients = {**obj.recipients, "cc": [*cc, *dict.fromkeys(added)]}
     doc = _store_resource(obj, urls, author, resource)
     await index_stored(session, [obj])
     await record_lineage(session, [(obj.id, doc)])
     recipients = {"to": obj.recipients.get("to", []), "cc": obj.recipients.get("cc", [])}
     update = wrap("Update", urls.new_activity(), author.uri, doc, recipients)
     await _refresh_create(session, author, obj.uri, doc)
+    if added:  # they never got the resource: an Update of it would be ignored there
+        await _send_create_to(
+            session, author, obj, [a for a in sources_authors or [] if a.uri in added]
+        )
     received = await deliveries.inboxes_that_received(session, obj.uri)
     await send(
         session,

@@ -7,7 +7,9 @@ language."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
+from pathlib import Path
 
 import httpx
 import pytest
@@ -15,6 +17,7 @@ from sqlalchemy import select
 
 from compagnon import operations
 from compagnon.domain.resources import LearningResource
+from compagnon.server.views.lineage import lineage_of
 from compagnon.storage.models import Actor, Object, TimelineEntry, User
 from compagnon.storage.queries import lineage as lineage_queries
 from tests.conftest import NodeFactory
@@ -211,3 +214,42 @@ async def test_catalogue_sync_keeps_the_lineage_and_search_finds_both_languages(
             params = {"q": words, "lang": lang}
             answer = (await on_c.get("/search", params=params, headers=JSON)).json()
             assert [r["id"] for r in answer["results"]] == [expected], words
+
+
+def cli_args(tmp_path: Path, *argv: str) -> list[str]:
+    return [*argv, "--config", f"{tmp_path}/node.toml", "--data-dir", f"{tmp_path}/data"]
+
+
+async def test_the_cli_names_a_translation_and_refuses_a_no_derivatives_source(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from compagnon.cli import build_parser, main, settings_from
+
+    def run(*argv: str) -> str:
+        main(cli_args(tmp_path, *argv))
+        return capsys.readouterr().out.strip()
+
+    def publish(*argv: str) -> str:
+        return run("resource", "publish", "ana", "--url", "https://cfp.example.org/x", *argv)
+
+    await asyncio.to_thread(run, "user", "create", "ana")
+    nd = await asyncio.to_thread(publish, "--title", "Soldering", "--license", "CC BY-NC-ND")
+    with pytest.raises(SystemExit) as refused:
+        await asyncio.to_thread(
+            publish, "--title", "Soldadura", "--license", "CC BY-NC-ND", "--translation-of", nd
+        )
+    assert str(refused.value) == (
+        f"error: {nd}: The source is licensed CC BY-NC-ND 4.0 (NoDerivatives): it may not be "
+        "remixed or translated. Ask its author for permission, or choose another source."
+    )
+
+    nc = await asyncio.to_thread(publish, "--title", "Brazing", "--license", "CC BY-NC-SA")
+    translated = await asyncio.to_thread(
+        publish, "--title", "Brasagem", "--license", "CC BY-NC-SA 4.0", "--translation-of", nc
+    )
+    settings = settings_from(build_parser().parse_args(cli_args(tmp_path, "migrate")))
+    async with operations.database(settings) as sessions, sessions() as session:
+        source = await session.scalar(select(Object).where(Object.uri == nc))
+        assert source is not None
+        lineage = await lineage_of(session, source)
+    assert [(d.uri, d.translation) for d in lineage.derivatives] == [(translated, True)]

@@ -118,6 +118,17 @@ def facts(resource: LearningResource, lang: str) -> list[str]:
     return [f for f in found if f]
 
 
+def lineage_lines(resource: LearningResource) -> list[str]:
+    """ "Translation of <source>" / "Based on <source>", one paragraph each, in the current
+    language, so a Mastodon reader sees the chain too (the sources are checked URLs)."""
+    named = [(_("Translation of"), uri) for uri in resource.translation_of]
+    named += [(_("Based on"), uri) for uri in resource.is_based_on]
+    return [
+        f'<p>{html.escape(words)} <a href="{html.escape(uri)}">{html.escape(uri)}</a></p>'
+        for words, uri in named
+    ]
+
+
 def readable_content(
     resource: LearningResource, tags: list[dict[str, str]], page: str, lang: str | None = None
 ) -> str:
@@ -130,10 +141,12 @@ def readable_content(
         words = html.escape(_("open the resource"))
         link = f'<a href="{html.escape(resource.url or page)}">{words}</a>'
         line = " · ".join(html.escape(f) for f in facts(resource, lang))
+        lineage = lineage_lines(resource)
     parts = [f"<p><strong>{html.escape(title)}</strong></p>"]
     if description:
         parts.append(f"<p>{html.escape(description)}</p>")
     parts.append(f"<p>{line} · {link}</p>" if line else f"<p>{link}</p>")
+    parts.extend(lineage)
     if tags:
         parts.append(
             "<p>"

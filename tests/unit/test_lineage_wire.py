@@ -42,6 +42,10 @@ def test_a_translation_travels_as_translation_of_work_and_is_based_on() -> None:
     assert expanded[f"{SDO}translationOfWork"] == [{"@id": ORIGINAL}]
     assert {"@id": ORIGINAL} in expanded[f"{SDO}isBasedOn"]
     assert sources_in(doc) == [(ORIGINAL, True), (OTHER, False)]
+    # Mastodon readers see the chain in the content, in every language of it
+    for content in doc["contentMap"].values():
+        assert f'<p>Translation of <a href="{ORIGINAL}">{ORIGINAL}</a></p>' in content
+        assert f'<p>Based on <a href="{OTHER}">{OTHER}</a></p>' in content
 
 
 def test_a_remix_has_no_translation_of_work() -> None:

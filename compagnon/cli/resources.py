@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from dataclasses import replace
 from typing import Any
 
@@ -30,6 +31,7 @@ CLEARABLE: dict[str, tuple[str, Any]] = {
     "assesses": ("assesses", ()),
     "requires": ("requires", ()),
     "based-on": ("is_based_on", ()),
+    "translation-of": ("translation_of", ()),
     "part-of": ("is_part_of", ()),
     "attachments": ("attachments", ()),
 }
@@ -115,7 +117,20 @@ def _resource_fields(parser: argparse.ArgumentParser, *, editing: bool) -> None:
         action="append",
         default=None,
         metavar="URL",
-        help="the resource this one remixes or translates, here or elsewhere (repeatable)",
+        help="the resource this one remixes, here or elsewhere (repeatable)",
+    )
+    fields.add_argument(
+        "--translation-of",
+        action="append",
+        default=None,
+        metavar="URL",
+        help="the resource this one translates, here or elsewhere (repeatable)",
+    )
+    fields.add_argument(
+        "--licence-checked",
+        action="store_true",
+        help="you read the terms of a source whose licence the node cannot check, and they "
+        "allow this remix or translation",
     )
     fields.add_argument(
         "--part-of",
@@ -208,11 +223,16 @@ def _resource_changes(args: argparse.Namespace) -> dict[str, Any]:
         ("assesses", "assesses"),
         ("requires", "requires"),
         ("is_based_on", "based_on"),
+        ("translation_of", "translation_of"),
         ("is_part_of", "part_of"),
     ):
         values = getattr(args, flag)
         given[field] = tuple(values) if values is not None else None
     return {k: v for k, v in given.items() if v is not None}
+
+
+def _warn(line: str) -> None:
+    print(_("warning: {line}", line=line), file=sys.stderr)
 
 
 def cmd_resource(args: argparse.Namespace) -> None:
@@ -228,7 +248,16 @@ def cmd_resource(args: argparse.Namespace) -> None:
         def change(resource: LearningResource) -> LearningResource:
             return replace(resource, **{**cleared, **changes})
 
-        uri = run(operations.edit_resource(settings, args.name, args.uri, change))
+        uri = run(
+            operations.edit_resource(
+                settings,
+                args.name,
+                args.uri,
+                change,
+                licence_checked=args.licence_checked,
+                warn=_warn,
+            )
+        )
         print(_("updated: {uri}", uri=uri))
         return
     resource = LearningResource(
@@ -239,4 +268,12 @@ def cmd_resource(args: argparse.Namespace) -> None:
             **changes,
         }
     )
-    print(run(operations.publish_resource(settings, args.name, resource, args.visibility)))
+    published = operations.publish_resource(
+        settings,
+        args.name,
+        resource,
+        args.visibility,
+        licence_checked=args.licence_checked,
+        warn=_warn,
+    )
+    print(run(published))

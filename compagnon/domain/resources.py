@@ -96,9 +96,17 @@ class LearningResource:
     teaches: tuple[str, ...] = ()  # competences: DigComp / ESCO skill URIs, digcompedu:N.N
     assesses: tuple[str, ...] = ()
     requires: tuple[str, ...] = ()  # schema.org competencyRequired
-    is_based_on: tuple[str, ...] = ()  # the resources this one remixes or translates
+    is_based_on: tuple[str, ...] = ()  # the resources this one remixes (schema:isBasedOn)
     is_part_of: tuple[str, ...] = ()  # collections, modules, journey phases
     attachments: tuple[Attachment, ...] = ()
+    # the resources this one translates (schema:translationOfWork; on the wire they are in
+    # isBasedOn too, so that readers of isBasedOn alone still see the lineage)
+    translation_of: tuple[str, ...] = ()
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        """Every resource this one derives from: translated ones first, then remixed ones."""
+        return tuple(dict.fromkeys((*self.translation_of, *self.is_based_on)))
 
     @property
     def in_language(self) -> tuple[str, ...]:
@@ -246,7 +254,15 @@ def normalised(resource: LearningResource) -> LearningResource:
         teaches=unique(tuple(competence_ref(c) for c in resource.teaches)),
         assesses=unique(tuple(competence_ref(c) for c in resource.assesses)),
         requires=unique(tuple(competence_ref(c) for c in resource.requires)),
-        is_based_on=unique(tuple(u.strip() for u in resource.is_based_on)),
+        # a source named as translated is not named again as remixed
+        is_based_on=unique(
+            tuple(
+                u.strip()
+                for u in resource.is_based_on
+                if u.strip() not in {t.strip() for t in resource.translation_of}
+            )
+        ),
+        translation_of=unique(tuple(u.strip() for u in resource.translation_of)),
         is_part_of=unique(tuple(u.strip() for u in resource.is_part_of)),
         attachments=tuple(
             Attachment(a.url.strip(), (a.media_type or "").strip().lower() or None, a.name.strip())
@@ -401,6 +417,7 @@ def problems(resource: LearningResource) -> list[str]:
     if resource.time_required is not None and not DURATION_RE.match(resource.time_required):
         found.append(_("The time required is an ISO 8601 duration such as PT20M or PT1H30M."))
     found += _url_list_problems(resource.is_based_on, _("The resources this one is based on"))
+    found += _url_list_problems(resource.translation_of, _("The resources this one translates"))
     found += _url_list_problems(resource.is_part_of, _("The collections this one is part of"))
     if len(resource.keywords) > MAX_KEYWORDS or any(
         len(k) > MAX_KEYWORD for k in resource.keywords
@@ -419,6 +436,7 @@ def problems(resource: LearningResource) -> list[str]:
         resource.assesses,
         resource.requires,
         resource.is_based_on,
+        resource.translation_of,
         resource.is_part_of,
         resource.attachments,
         resource.translations,

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from compagnon.domain.safe_urls import http_url
 from compagnon.federation.convert import object_fields_from_note
 from compagnon.federation.jsonld import ids
+from compagnon.federation.lineage import record as record_lineage
 from compagnon.federation.sanitize import sanitize_html
 from compagnon.federation.search_index import index_received
 from compagnon.storage.models import Actor, Follow, Object, TimelineEntry, User
@@ -90,6 +91,7 @@ async def store_remote_objects(session: AsyncSession, items: Sequence[Incoming])
     await index_received(
         session, [(s.id, by_uri[s.uri]["published"], s.sender_id, s.doc) for s in stored]
     )
+    await record_lineage(session, [(s.id, s.doc) for s in stored], fresh=True)
     await _push_to_readers(session, stored, {uri: row["visibility"] for uri, row in by_uri.items()})
     return stored
 

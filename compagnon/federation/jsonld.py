@@ -124,6 +124,7 @@ _INLINE_CONTEXT: Final[dict[str, Any]] = {
     "targetUrl": {"@id": "sdo:targetUrl", "@type": "@id"},
     "timeRequired": "sdo:timeRequired",
     "isBasedOn": {"@id": "sdo:isBasedOn", "@type": "@id"},
+    "translationOfWork": {"@id": "sdo:translationOfWork", "@type": "@id"},
     "isPartOf": {"@id": "sdo:isPartOf", "@type": "@id"},
     "Hashtag": "as:Hashtag",
     # --- ours, beyond the reference (FEDERATION.md, "A learning resource"): the plain

@@ -118,6 +118,17 @@ def facts(resource: LearningResource, lang: str) -> list[str]:
     return [f for f in found if f]
 
 
+def lineage_lines(resource: LearningResource) -> list[str]:
+    """ "Translation of <source>" / "Based on <source>", one paragraph each, in the current
+    language, so a Mastodon reader sees the chain too (the sources are checked URLs)."""
+    named = [(_("Translation of"), uri) for uri in resource.translation_of]
+    named += [(_("Based on"), uri) for uri in resource.is_based_on]
+    return [
+        f'<p>{html.escape(words)} <a href="{html.escape(uri)}">{html.escape(uri)}</a></p>'
+        for words, uri in named
+    ]
+
+
 def readable_content(
     resource: LearningResource, tags: list[dict[str, str]], page: str, lang: str | None = None
 ) -> str:
@@ -130,10 +141,12 @@ def readable_content(
         words = html.escape(_("open the resource"))
         link = f'<a href="{html.escape(resource.url or page)}">{words}</a>'
         line = " · ".join(html.escape(f) for f in facts(resource, lang))
+        lineage = lineage_lines(resource)
     parts = [f"<p><strong>{html.escape(title)}</strong></p>"]
     if description:
         parts.append(f"<p>{html.escape(description)}</p>")
     parts.append(f"<p>{line} · {link}</p>" if line else f"<p>{link}</p>")
+    parts.extend(lineage)
     if tags:
         parts.append(
             "<p>"
@@ -282,8 +295,10 @@ def to_resource_object(
         doc["educationalLevel"] = f"{EQF}{resource.eqf_level}"
     if resource.time_required:
         doc["timeRequired"] = resource.time_required
-    if resource.is_based_on:
-        doc["isBasedOn"] = list(resource.is_based_on)
+    if resource.sources:
+        doc["isBasedOn"] = list(resource.sources)  # remixes and translations alike
+    if resource.translation_of:
+        doc["translationOfWork"] = list(resource.translation_of)
     if resource.is_part_of:
         doc["isPartOf"] = list(resource.is_part_of)
     return doc
@@ -359,6 +374,7 @@ def resource_from_document(doc: dict[str, Any]) -> LearningResource:
         attribute: tuple(_competence_ref(u) for u in _ids(doc.get(name)))
         for attribute, name in COMPETENCE_FIELDS
     }
+    translated = tuple(_ids(doc.get("translationOfWork")))
     return LearningResource(
         title=titles.get(primary, ""),
         description=descriptions.get(primary, ""),
@@ -379,7 +395,8 @@ def resource_from_document(doc: dict[str, Any]) -> LearningResource:
         teaches=competences["teaches"],
         assesses=competences["assesses"],
         requires=competences["requires"],
-        is_based_on=tuple(_ids(doc.get("isBasedOn"))),
+        is_based_on=tuple(u for u in _ids(doc.get("isBasedOn")) if u not in translated),
+        translation_of=translated,
         is_part_of=tuple(_ids(doc.get("isPartOf"))),
         attachments=tuple(
             Attachment(

@@ -143,15 +143,46 @@ def _checked(resource: LearningResource) -> LearningResource:
 
 
 async def publish_resource(
-    settings: Settings, username: str, resource: LearningResource, visibility: str
+    settings: Settings,
+    username: str,
+    resource: LearningResource,
+    visibility: str,
+    *,
+    licence_checked: bool = False,
+    warn: Callable[[str], None] | None = None,
 ) -> str:
+    """Publish a resource of `username`. A remix or translation is checked against its
+    sources' licences first (operations/lineage.py) and addressed to their authors too."""
     resource = _checked(resource)
-    async with database(settings) as sessions, sessions.begin() as session:
-        author = await _local_actor(session, username)
-        obj = await publish.publish_resource(
-            session, Urls(settings.base_url), author, resource, visibility=visibility
-        )
-        return obj.uri
+    async with federation(settings) as ctx:
+        authors = await _lineage_checked(ctx, resource, licence_checked, warn)
+        async with ctx.sessions.begin() as session:
+            author = await _local_actor(session, username)
+            obj = await publish.publish_resource(
+                session,
+                ctx.urls,
+                author,
+                resource,
+                visibility=visibility,
+                sources_authors=authors,
+            )
+            return obj.uri
+
+
+async def _lineage_checked(
+    ctx: FederationContext,
+    resource: LearningResource,
+    licence_checked: bool,
+    warn: Callable[[str], None] | None,
+) -> list[Actor]:
+    if not resource.sources:
+        return []
+    from compagnon.operations import lineage  # it imports what this module does
+
+    try:
+        return await lineage.check(ctx, resource, licence_checked=licence_checked, warn=warn)
+    except lineage.LineageRefused as exc:
+        raise OperationError(str(exc)) from None
 
 
 async def _own_resource(session: AsyncSession, username: str, uri: str) -> tuple[Actor, Object]:
@@ -173,16 +204,30 @@ async def resource_of(settings: Settings, username: str, uri: str) -> LearningRe
 
 
 async def edit_resource(
-    settings: Settings, username: str, uri: str, change: Callable[[LearningResource], Any]
+    settings: Settings,
+    username: str,
+    uri: str,
+    change: Callable[[LearningResource], Any],
+    *,
+    licence_checked: bool = False,
+    warn: Callable[[str], None] | None = None,
 ) -> str:
     """Edit a resource of `username`: `change` gets the resource as it stands and returns the
-    new one; the Update is queued for everyone who can see it and every host that got it."""
-    async with database(settings) as sessions, sessions.begin() as session:
-        author, obj = await _own_resource(session, username, uri)
-        assert obj.raw is not None
-        resource = _checked(change(resource_from_document(obj.raw)))
-        await publish.update_resource(session, Urls(settings.base_url), author, obj, resource)
-        return obj.uri
+    new one; the Update is queued for everyone who can see it and every host that got it.
+    When the edit changes the sources or the licence, the licence rule is checked again."""
+    async with federation(settings) as ctx:
+        async with ctx.sessions() as session:
+            _author, obj = await _own_resource(session, username, uri)
+            assert obj.raw is not None
+            before = resource_from_document(obj.raw)
+        resource = _checked(change(before))
+        authors: list[Actor] = []
+        if (resource.sources, resource.license) != (before.sources, before.license):
+            authors = await _lineage_checked(ctx, resource, licence_checked, warn)
+        async with ctx.sessions.begin() as session:
+            author, obj = await _own_resource(session, username, uri)
+            await publish.update_resource(session, ctx.urls, author, obj, resource, authors)
+            return obj.uri
 
 
 async def delete_resource(settings: Settings, username: str, uri: str) -> str:

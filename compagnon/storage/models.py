@@ -374,3 +374,16 @@ def outside_models(name: str | None, type_: str, parent: str | None = None) -> b
     if type_ == "index":
         return name == FULL_TEXT_INDEX
     return False
+
+
+class Derivation(Base):
+    """A resource (ours or a peer's) naming another as its source: `isBasedOn` (a remix) or
+    `translationOfWork` (a translation). Read by source, so a source's page lists its
+    derivatives, remote ones included, with one indexed lookup (federation/lineage.py)."""
+
+    __tablename__ = "derivations"
+    source_uri: Mapped[str] = mapped_column(String(2048), primary_key=True)
+    derivative_id: Mapped[int] = mapped_column(
+        ForeignKey("objects.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    translation: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -142,6 +142,7 @@ async def test_the_cli_takes_every_field_and_edits_and_deletes(
         *("--time", "PT1H30M", "--keyword", "welding", "--keyword", "safety"),
         *("--based-on", WELDING.is_based_on[0], "--part-of", WELDING.is_part_of[0]),
         *("--attachment", WELDING.attachments[0].url, "application/pdf", "Checklist"),
+        "--licence-checked",  # the source's host does not exist: its licence is unknown
     )
     node = settings_from(build_parser().parse_args(cli(tmp_path, "migrate")))
     assert await operations.resource_of(node, "ana", uri) == WELDING

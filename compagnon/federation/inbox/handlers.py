@@ -22,6 +22,7 @@ from compagnon.federation.convert import (
 )
 from compagnon.federation.ingest import Incoming, store_remote_objects
 from compagnon.federation.jsonld import first_id, ids
+from compagnon.federation.lineage import record as record_lineage
 from compagnon.federation.outbox import publish
 from compagnon.federation.sanitize import html_to_text, sanitize_html
 from compagnon.federation.search_index import forget, index_stored
@@ -221,6 +222,7 @@ async def on_update(h: Handling, activity: dict[str, Any]) -> None:
     stored.updated = fields["updated"] or utcnow()
     stored.raw = doc
     await index_stored(h.session, [stored])  # the new description and facets replace the old
+    await record_lineage(h.session, [(stored.id, doc)])  # and the sources it names now
 
 
 async def on_delete(h: Handling, activity: dict[str, Any]) -> None:

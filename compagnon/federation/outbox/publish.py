@@ -12,6 +12,7 @@ from compagnon.domain.resources import LearningResource
 from compagnon.federation.convert import addressing, to_note, wrap
 from compagnon.federation.integrity import signed_activity
 from compagnon.federation.jsonld import AS_PUBLIC
+from compagnon.federation.lineage import record as record_lineage
 from compagnon.federation.outbox.recipients import inbox_for, inboxes
 from compagnon.federation.resource_convert import to_resource_object
 from compagnon.federation.search_index import forget, index_stored
@@ -196,11 +197,17 @@ async def publish_resource(
     resource: LearningResource,
     *,
     visibility: str = "public",
+    sources_authors: list[Actor] | None = None,
 ) -> Object:
     """A learning resource, published like a post: one object Mastodon shows in full, with
     its educational metadata riding along (resource_convert.py). `resource` is valid and
-    normalised (domain/resources.py: `normalised`, `problems`)."""
-    recipients: dict[str, Any] = addressing(visibility, author.followers_url, [])
+    normalised (domain/resources.py: `normalised`, `problems`). A remix or translation is
+    also addressed to its sources' authors (`sources_authors`, as Mastodon addresses a reply
+    to the replied-to author), so their nodes hear of it even if they follow nobody here."""
+    authors = [a for a in sources_authors or [] if a.id != author.id]
+    recipients: dict[str, Any] = addressing(
+        visibility, author.followers_url, list(dict.fromkeys(a.uri for a in authors))
+    )
     obj = await object_queries.add(
         session,
         uri=urls.new_object(),
@@ -213,11 +220,13 @@ async def publish_resource(
     )
     doc = _store_resource(obj, urls, author, resource)
     await index_stored(session, [obj])
+    await record_lineage(session, [(obj.id, doc)], fresh=True)
     create = wrap("Create", urls.new_activity(), author.uri, doc, recipients)
     await send(
         session, author, create, addressed=recipients["to"] + recipients["cc"], object_uri=obj.uri
     )
-    await object_queries.push_to_timelines(session, obj.id, [author.id])
+    local_authors = [a.id for a in authors if a.is_local]  # no HTTP for them: a home entry
+    await object_queries.push_to_timelines(session, obj.id, [author.id, *local_authors])
     return obj
 
 
@@ -252,17 +261,47 @@ async def _refresh_create(
         create.raw = signed_activity({**fresh, "object": doc}, author)
 
 
+async def _send_create_to(
+    session: AsyncSession, author: Actor, obj: Object, readers: list[Actor]
+) -> None:
+    """Queue the object's stored Create (current version) for these actors too: remote ones
+    by their inbox, local ones in their home timeline."""
+    create = await activities.local_create_of(session, obj.uri)
+    if create is not None:
+        remote = [a.uri for a in readers if not a.is_local]
+        found = await inboxes(session, author, remote) if remote else []
+        await deliveries.enqueue(session, create.id, found, obj.uri)
+    local = [a.id for a in readers if a.is_local]
+    if local:
+        await object_queries.push_to_timelines(session, obj.id, local)
+
+
 async def update_resource(
-    session: AsyncSession, urls: Urls, author: Actor, obj: Object, resource: LearningResource
+    session: AsyncSession,
+    urls: Urls,
+    author: Actor,
+    obj: Object,
+    resource: LearningResource,
+    sources_authors: list[Actor] | None = None,
 ) -> Object:
     """Edit a resource: the new description replaces the old one in the search index, and the
-    Update goes to every inbox the addressing reaches now and every host that got it."""
+    Update goes to every inbox the addressing reaches now and every host that got it. The
+    authors of sources the edit names (`sources_authors`) are addressed from now on."""
     obj.updated = utcnow()
+    cc = obj.recipients.get("cc", [])
+    added = [a.uri for a in sources_authors or [] if a.id != author.id and a.uri not in cc]
+    if added:
+        obj.recipients = {**obj.recipients, "cc": [*cc, *dict.fromkeys(added)]}
     doc = _store_resource(obj, urls, author, resource)
     await index_stored(session, [obj])
+    await record_lineage(session, [(obj.id, doc)])
     recipients = {"to": obj.recipients.get("to", []), "cc": obj.recipients.get("cc", [])}
     update = wrap("Update", urls.new_activity(), author.uri, doc, recipients)
     await _refresh_create(session, author, obj.uri, doc)
+    if added:  # they never got the resource: an Update of it would be ignored there
+        await _send_create_to(
+            session, author, obj, [a for a in sources_authors or [] if a.uri in added]
+        )
     received = await deliveries.inboxes_that_received(session, obj.uri)
     await send(
         session,

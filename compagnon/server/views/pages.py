@@ -24,6 +24,7 @@ from compagnon.server.keys import (
     WORKER,
 )
 from compagnon.server.signin_limit import client_address
+from compagnon.server.views.lineage import lineage_of
 from compagnon.storage.models import Actor, Object, User
 from compagnon.storage.queries import actors as actor_queries
 from compagnon.storage.queries import deliveries
@@ -84,12 +85,12 @@ async def profile_by_handle(request: web.Request) -> web.StreamResponse:
 async def object_page(request: web.Request, obj: Object, author: Actor) -> web.StreamResponse:
     user = await auth.current_user(request)
     sent: list[Any] = []
-    if user is not None and user.actor_id == author.id:
-        async with request.app[SESSIONS]() as session:
+    async with request.app[SESSIONS]() as session:
+        if user is not None and user.actor_id == author.id:
             sent = await deliveries.for_object(session, obj.uri)
-    return aiohttp_jinja2.render_template(
-        "object.html", request, _base(request, obj=obj, author=author, deliveries=sent)
-    )
+        lineage = await lineage_of(session, obj)  # sources and derivatives (_lineage.html)
+    context = _base(request, obj=obj, author=author, deliveries=sent, lineage=lineage)
+    return aiohttp_jinja2.render_template("object.html", request, context)
 
 
 async def login_form(request: web.Request) -> web.StreamResponse:

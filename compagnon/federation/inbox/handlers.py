@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -20,6 +21,7 @@ from compagnon.federation.convert import (
     is_poll_vote,
     object_fields_from_note,
 )
+from compagnon.federation.inbox import quiz as quiz_inbox
 from compagnon.federation.ingest import Incoming, store_remote_objects
 from compagnon.federation.jsonld import first_id, ids
 from compagnon.federation.outbox import publish
@@ -190,10 +192,13 @@ async def _created(
     if not is_post_like(doc):
         raise Ignored(f"a Create of a {shown_type(doc)} is not a post: not stored")
     if is_poll_vote(doc):
-        # Not a post: a vote for one option of a poll (the option's name is in the raw
-        # activity).
-        target = first_id(doc.get("inReplyTo")) or ""
-        await _record_reaction(h, "vote", target, activity["id"])
+        # Not a post: a vote for one option of one of our Questions (inbox/quiz.py).
+        interval = timedelta(seconds=h.ctx.settings.poll_update_interval)
+        refused = await quiz_inbox.record_vote(
+            h.session, h.sender, activity, doc, now=utcnow(), update_interval=interval
+        )
+        if refused:
+            raise Ignored(refused)
     else:
         incoming.append(Incoming(h.sender, doc))
 

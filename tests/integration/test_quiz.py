@@ -23,14 +23,14 @@ from compagnon.federation.outbox import quiz as quiz_outbox
 from compagnon.operations import OperationError, catalogue_sync
 from compagnon.operations import quiz as quiz_ops
 from compagnon.server.keys import FEDERATION
-from compagnon.storage.models import Activity, Actor, Delivery, Object
+from compagnon.storage.models import Activity, Actor, Delivery
 from compagnon.storage.queries import actors as actor_queries
 from tests.conftest import NodeFactory
 from tests.support.nodes import Node, settle
 from tests.support.web import Browser, csrf_of
 
 PAYLOADS = Path(__file__).parents[1] / "interop" / "payloads"
-REFERENCE = Path("/work/shared/reference/question.example.json")
+REFERENCE = Path(__file__).parents[1] / "fixtures" / "reference" / "question.example.json"
 LICENCES = ["CC BY-NC-ND 4.0", "CC BY-SA 4.0", "All rights reserved"]
 QUESTION = "Which licence lets a host company adapt your worksheet and use it commercially?"
 
@@ -196,7 +196,9 @@ async def test_several_choices_on_an_any_of_question(make_node: NodeFactory) -> 
 
 
 def _captured(name: str) -> dict[str, Any]:
-    doc = json.loads((PAYLOADS / name).read_text())
+    """A Question from the captured payloads, or the design's reference question."""
+    path = REFERENCE if name == "reference" else PAYLOADS / name
+    doc = json.loads(path.read_text())
     return doc["object"] if doc.get("type") == "Create" else doc
 
 
@@ -228,7 +230,7 @@ async def _receive(node: Node, doc: dict[str, Any]) -> Actor:
         ("mastodon/create_question.json", "Everyone knows that!", "2019-05-10T12:00:00Z"),
         # Mastodon's anyOf, as Mastodon's own specs build it (SOURCES.md)
         ("mastodon/question_anyof.json", "orange", "2023-03-05T08:00:00Z"),
-        # /work/shared/reference/question.example.json: the design's challenge question
+        # shared/reference/question.example.json (tests/fixtures/reference): the design's own
         ("reference", "CC BY-SA 4.0", "2025-03-21T09:00:00Z"),
     ],
 )
@@ -237,7 +239,7 @@ async def test_a_captured_mastodon_poll_is_shown_with_its_counts_and_voted_on(
 ) -> None:
     node = await make_node("a")
     await node.create_user("maria")
-    doc = json.loads(REFERENCE.read_text()) if source == "reference" else _captured(source)
+    doc = _captured(source)
     if "attributedTo" not in doc:  # Mastodon's spec fixture names no author nor audience
         doc = {
             **doc,

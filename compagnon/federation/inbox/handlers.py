@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -193,9 +192,8 @@ async def _created(
         raise Ignored(f"a Create of a {shown_type(doc)} is not a post: not stored")
     if is_poll_vote(doc):
         # Not a post: a vote for one option of one of our Questions (inbox/quiz.py).
-        interval = timedelta(seconds=h.ctx.settings.poll_update_interval)
         refused = await quiz_inbox.record_vote(
-            h.session, h.sender, activity, doc, now=utcnow(), update_interval=interval
+            h.session, h.sender, activity, doc, now=utcnow(), settings=h.ctx.settings
         )
         if refused:
             raise Ignored(refused)

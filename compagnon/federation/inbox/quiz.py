@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from compagnon.config import Settings
 from compagnon.domain.quiz import QuizError, vote_problem
 from compagnon.federation.jsonld import first_id
 from compagnon.federation.outbox import quiz as quiz_outbox
@@ -24,7 +25,7 @@ async def record_vote(
     doc: dict[str, Any],
     *,
     now: datetime,
-    update_interval: timedelta,
+    settings: Settings,
 ) -> str | None:
     """Count the vote; returns why it was not counted, or None."""
     target = first_id(doc.get("inReplyTo")) or ""
@@ -52,5 +53,6 @@ async def record_vote(
     if problem:
         return f"vote refused: {problem.rstrip('.')}"
     await poll_queries.add_votes(session, question.id, sender.id, [option], [activity["id"]])
-    await quiz_outbox.recount(session, author, question, now=now, update_interval=update_interval)
+    interval = timedelta(seconds=settings.poll_update_interval)
+    await quiz_outbox.recount(session, author, question, now=now, update_interval=interval)
     return None

@@ -10,6 +10,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -309,6 +310,12 @@ async def test_a_trainer_votes_through_the_form(make_node: NodeFactory) -> None:
         status, html, _ = await browser.post("/questions/vote", form)
         assert status == 400 and "already voted" in html
     assert _counts(await _results(node, uri))[LICENCES[1]] == 1
+    async with Browser(node) as author:
+        assert await author.log_in("ana") == 303
+        home = await author.page("/home")
+        link = f'href="/questions?uri={quote(uri, safe="/")}"'
+        assert link in home  # the timeline links the question's page
+        assert "you chose" not in await author.page(f"/questions?uri={quote(uri, safe='/')}")
 
 
 async def test_questions_are_listed_by_search_and_imported_by_catalogue_sync(

@@ -388,3 +388,19 @@ async def test_cli_names_every_mistake(tmp_path: Path, capsys: pytest.CaptureFix
     await asyncio.to_thread(main, ["quiz", "delete", "ana", uri, *args])
     with pytest.raises(SystemExit, match="There is no question"):
         await asyncio.to_thread(main, ["quiz", "vote", "ana", uri, "No", *args])
+
+
+async def test_a_question_not_held_is_fetched_then_voted_on(make_node: NodeFactory) -> None:
+    a, b = await make_node("a"), await make_node("b")
+    await a.create_user("ana")
+    await b.create_user("bruno")
+    uri = (await quiz_ops.create(a.settings, "ana", question=QUESTION, options=LICENCES))["uri"]
+    assert await b.object(uri) is None  # bruno follows nobody: B never got it
+    done = await quiz_ops.vote(b.settings, "bruno", uri, [LICENCES[0]])
+    assert done["sent_to"] == (await a.actor("ana")).uri
+    await settle(a, b)
+    assert _counts(await _results(a, uri))[LICENCES[0]] == 1
+    # B is not a follower, but a voter: the new counts reach it.
+    assert _counts(await _results(b, uri, "bruno"))[LICENCES[0]] == 1
+    with pytest.raises(OperationError, match="no question"):
+        await quiz_ops.vote(b.settings, "bruno", f"{a.base}/users/ana", [LICENCES[0]])

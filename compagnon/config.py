@@ -78,6 +78,11 @@ class Settings:
     fetch_read_timeout: float = _setting(10.0, "Read timeout for outbound requests (s).")
     fetch_total_timeout: float = _setting(30.0, "Total time allowed for one outbound request (s).")
     delivery_concurrency: int = _setting(32, "Deliveries in flight at once per worker.")
+    poll_update_interval: int = _setting(
+        180,
+        "Least seconds between two Updates of a question's vote counts to followers and "
+        "voters (Mastodon waits 3 minutes): votes in between go out together.",
+    )
     outbox_page_size: int = _setting(
         100,
         "Items per page of an actor's outbox, the catalogue that aggregators and harvesters "

@@ -103,6 +103,26 @@ def is_learning_resource(doc: dict[str, Any]) -> bool:
     return "LearningResource" in _items(doc.get("type"))
 
 
+# Search lists quizzes (AS2 `Question`s, ours and Mastodon's polls) beside the resources,
+# under this kind in the `type` facet (not an HCRT concept: HCRT has no such type).
+QUESTION_KIND = "question"
+
+
+def is_question(doc: dict[str, Any]) -> bool:
+    return "Question" in _items(doc.get("type"))
+
+
+def is_listed(doc: dict[str, Any]) -> bool:
+    """What search lists: learning resources and questions."""
+    return is_learning_resource(doc) or is_question(doc)
+
+
+def shown_title(doc: dict[str, Any]) -> str:
+    """A title for a hit: the name, else (a question has none) the start of its text."""
+    text = plain(_text(doc.get("content")) or _text(doc.get("contentMap")))
+    return title(doc) or " ".join(text.split())[:200]
+
+
 def visibility(doc: dict[str, Any]) -> str | None:
     """ "public", "unlisted", or None for followers-only and direct objects, which search
     never lists (it does not check who follows whom)."""
@@ -258,7 +278,7 @@ def _keywords(doc: dict[str, Any]) -> list[str]:
 def extract(doc: dict[str, Any]) -> Facets | None:
     """The index row of a learning resource; None when the object is not one, or is not
     addressed publicly (search lists public and unlisted resources only)."""
-    if not is_learning_resource(doc):
+    if not is_listed(doc):
         return None
     shown = visibility(doc)
     if shown is None:
@@ -272,7 +292,7 @@ def extract(doc: dict[str, Any]) -> Facets | None:
         language=language(doc),
         eqf=eqf_level(doc),
         isced=isced_field(doc),
-        resource_type=resource_type(doc),
+        resource_type=QUESTION_KIND if is_question(doc) else resource_type(doc),
         licence=licence(doc),
         competences=competences(doc),
         occupations=occupations(doc),

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from compagnon.domain.facets import DIGCOMP, PREFIX_LENGTHS, words
+from compagnon.domain.facets import DIGCOMP, PREFIX_LENGTHS, QUESTION_KIND, words
 from compagnon.domain.resources import ESCO_OCCUPATION, ISCO
 from compagnon.domain.vocabularies import vocabulary
 from compagnon.i18n import _
@@ -128,6 +128,8 @@ def label(facet: str, value: str, stored: str = "", lang: str = "en") -> str:
         found = vocabulary("eqf").label(value, lang)
     elif facet == "field":
         found = vocabulary("isced-f").label(value, lang)
+    elif facet == "type" and value == QUESTION_KIND:
+        return _("Quiz (question)")
     elif facet == "type":
         found = vocabulary("hcrt").label(value, lang)
     elif facet == "licence":

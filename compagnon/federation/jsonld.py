@@ -95,6 +95,7 @@ _INLINE_CONTEXT: Final[dict[str, Any]] = {
     "schema": _SCHEMA,
     "discoverable": "toot:discoverable",
     "indexable": "toot:indexable",
+    "votersCount": "toot:votersCount",  # a Question's voters (Mastodon's polls)
     "featured": {"@id": "toot:featured", "@type": "@id"},
     "manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
     "sensitive": "as:sensitive",

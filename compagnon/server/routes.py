@@ -6,7 +6,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from compagnon.server.views import activitypub, inbox, media, pages, search, wellknown
+from compagnon.server.views import activitypub, inbox, media, pages, quiz, search, wellknown
 
 STATIC = Path(__file__).parent / "static"
 
@@ -40,6 +40,9 @@ def add_routes(app: web.Application) -> None:
             web.get("/home", pages.home_page),
             web.get("/search", search.search_page),
             web.post("/compose", pages.compose),
+            # questions (quizzes): any held here, and the vote form
+            web.get("/questions", quiz.question_page),
+            web.post("/questions/vote", quiz.vote),
             web.static("/static", STATIC),
             # uploaded files (content-addressed; the name is only for a nicer download)
             web.post("/media", media.upload),

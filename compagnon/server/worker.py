@@ -27,11 +27,12 @@ from compagnon.federation.inbox.handlers import (
     Handling,
     Ignored,
 )
+from compagnon.federation.outbox import quiz as quiz_outbox
 from compagnon.federation.outbox.deliver import Attempt, deliver, unsendable
 from compagnon.federation.outbox.retry import Verdict
 from compagnon.federation.resolver import Resolver
 from compagnon.server.outcomes import OutcomeRecorder
-from compagnon.storage.models import Actor
+from compagnon.storage.models import Actor, utcnow
 from compagnon.storage.queries import activities, deliveries, peers
 from compagnon.storage.queries.deliveries import Claimed
 
@@ -65,11 +66,13 @@ class Report:
     delivered: int = 0
     retried: int = 0
     gave_up: int = 0
+    poll_updates: int = 0  # Updates of our Questions' counts queued this pass
     sync: catalogue.SyncReport = field(default_factory=catalogue.SyncReport)
 
     @property
     def idle(self) -> bool:
         busy = self.processed or self.failed or self.delivered or self.retried or self.gave_up
+        busy = busy or self.poll_updates
         synced = self.sync.pages or self.sync.retried or self.sync.failed or self.sync.stopped
         return not (busy or synced)
 
@@ -105,8 +108,16 @@ class Worker:
         report = Report()
         await self.process_inbound(report)
         await self.sync_catalogues(report, now)
+        await self.update_polls(report, now)
         await self.deliver_due(report, max_deliveries, now)
         return report
+
+    async def update_polls(self, report: Report, now: datetime | None = None) -> None:
+        """Queue the Updates of our Questions whose new counts (or closing) are due."""
+        async with self.ctx.sessions.begin() as session:
+            report.poll_updates = await quiz_outbox.send_due_updates(
+                session, self.ctx.urls, now or utcnow()
+            )
 
     async def run_forever(self, stop: asyncio.Event) -> None:
         await self.start()

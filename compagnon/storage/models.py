@@ -268,6 +268,38 @@ class Media(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class Poll(Base):
+    """A Question of ours (federation/outbox/quiz.py): when it ends, and when its counts are
+    next due to go out as an Update (votes change them; Updates are sent at a bounded rate,
+    as Mastodon does, and once more when it closes)."""
+
+    __tablename__ = "polls"
+    object_id: Mapped[int] = mapped_column(
+        ForeignKey("objects.id", ondelete="CASCADE"), primary_key=True
+    )
+    multiple: Mapped[bool] = mapped_column(Boolean, default=False)  # anyOf, else oneOf
+    end_time: Mapped[datetime | None] = mapped_column(nullable=True)
+    update_due_at: Mapped[datetime | None] = mapped_column(nullable=True, index=True)
+    last_update_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    closed_sent: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class PollVote(Base):
+    """One choice of one voter on a Question: a vote a peer sent for one of ours, or a vote one
+    of our trainers gave (on ours or on a remote one). The counts of our Questions are counted
+    from these rows; one row per voter and option, so a vote cannot count twice."""
+
+    __tablename__ = "poll_votes"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("objects.id", ondelete="CASCADE"))
+    voter_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"), index=True)
+    option: Mapped[str] = mapped_column(String(1000))
+    activity_uri: Mapped[str | None] = mapped_column(String(2048), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("question_id", "voter_id", "option"),)
+
+
 class NodeFact(Base):
     """Small key/value facts of the node itself (e.g. the instance actor's id)."""
 

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from yarl import URL
 
 from compagnon.federation.signatures import load_private_key
+from compagnon.operations import quiz as quiz_ops
 from compagnon.server import auth
 from compagnon.server.keys import SECRET
 from compagnon.storage.models import Activity, Object, User
@@ -166,6 +167,9 @@ async def test_every_form_with_bad_bodies(make_node: NodeFactory) -> None:
 
     anonymous = browser
     member = f"{browser}; {signed_in}"
+    question = (
+        await quiz_ops.create(node.settings, "maria", question="Ready?", options=["Yes", "No"])
+    )["uri"]
     visibilities = ["public", "unlisted", "followers", "direct", "everyone"]
     forms = [
         FormTarget(
@@ -187,6 +191,16 @@ async def test_every_form_with_bad_bodies(make_node: NodeFactory) -> None:
         FormTarget(
             "/logout",
             lambda text, csrf: {"csrf": csrf, "x": text},
+            await token(member, "/home"),
+            member,
+        ),
+        FormTarget(
+            "/questions/vote",
+            lambda text, csrf: {
+                "uri": question if len(text) % 2 else text,
+                "option": text,
+                "csrf": csrf,
+            },
             await token(member, "/home"),
             member,
         ),

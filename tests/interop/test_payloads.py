@@ -42,7 +42,8 @@ from compagnon.federation.sanitize import sanitize_html
 from compagnon.federation.signatures import load_public_key
 from compagnon.federation.urls import Urls, host_of
 from compagnon.storage.db import create_engine, create_sessionmaker
-from compagnon.storage.models import Actor, Base, Object, Reaction
+from compagnon.storage.migrate import upgrade
+from compagnon.storage.models import Actor, Object, Reaction
 from tests.interop.payload_expectations import (
     ACTIVITIES,
     ACTORS,
@@ -194,8 +195,9 @@ def test_a_malformed_body_is_refused() -> None:
 @pytest.fixture
 async def sessions(tmp_path: Path) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
     engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'payloads.sqlite3'}")
-    async with engine.begin() as connection:
-        await connection.run_sync(Base.metadata.create_all)
+    # Migrated, not create_all: the full-text index (raw DDL) is there, as on a node (polls
+    # are indexed for search).
+    await upgrade(engine)
     try:
         yield create_sessionmaker(engine)
     finally:

@@ -20,6 +20,7 @@ from compagnon.federation.convert import (
     is_poll_vote,
     object_fields_from_note,
 )
+from compagnon.federation.inbox import quiz as quiz_inbox
 from compagnon.federation.ingest import Incoming, store_remote_objects
 from compagnon.federation.jsonld import first_id, ids
 from compagnon.federation.lineage import record as record_lineage
@@ -191,10 +192,12 @@ async def _created(
     if not is_post_like(doc):
         raise Ignored(f"a Create of a {shown_type(doc)} is not a post: not stored")
     if is_poll_vote(doc):
-        # Not a post: a vote for one option of a poll (the option's name is in the raw
-        # activity).
-        target = first_id(doc.get("inReplyTo")) or ""
-        await _record_reaction(h, "vote", target, activity["id"])
+        # Not a post: a vote for one option of one of our Questions (inbox/quiz.py).
+        refused = await quiz_inbox.record_vote(
+            h.session, h.sender, activity, doc, now=utcnow(), settings=h.ctx.settings
+        )
+        if refused:
+            raise Ignored(refused)
     else:
         incoming.append(Incoming(h.sender, doc))
 

@@ -51,7 +51,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from compagnon.domain.facets import extract, prefixes, sort_key
+from compagnon.domain.facets import extract, prefixes, shown_title, sort_key
 from compagnon.domain.resources import ESCO_OCCUPATION, ISCO
 from compagnon.domain.search_query import SearchFilters, fts5_query
 from compagnon.storage.models import (
@@ -363,7 +363,7 @@ async def search(
         Hit(
             key=r.sort_key,
             uri=r.uri,
-            title=r.name or r.uri,
+            title=r.name or (shown_title(r.raw) if isinstance(r.raw, dict) else "") or r.uri,
             published=r.published,
             author_name=r.author_name or r.username,
             author_handle=f"{r.username}@{r.domain}",

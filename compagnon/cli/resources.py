@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from compagnon import operations
 from compagnon.cli.common import run, settings_from
 from compagnon.domain.resources import Attachment, LearningResource, Translation
 from compagnon.i18n import _
+from compagnon.operations.resource_files import store_files
 
 ACTIONS = ("publish", "edit", "delete", "-h", "--help")
 
@@ -68,6 +70,16 @@ def _resource_fields(parser: argparse.ArgumentParser, *, editing: bool) -> None:
         default=None,
         metavar=("URL", "MEDIA_TYPE NAME"),
         help="a file by its URL, with its media type and name if you wish (repeatable)",
+    )
+    fields.add_argument(
+        "--file",
+        action="append",
+        default=None,
+        type=Path,
+        metavar="PATH",
+        help="a file to store on this node and attach (repeatable): PDF, images, audio, video, "
+        "office documents, H5P, zip; checked as an upload is"
+        + ("; on an edit, added to the files the resource has" if editing else ""),
     )
     fields.add_argument(
         "--license",
@@ -222,11 +234,15 @@ def cmd_resource(args: argparse.Namespace) -> None:
         print(_("deleted: {uri}", uri=uri))
         return
     changes = _resource_changes(args)
+    files: tuple[Attachment, ...] = ()
+    if args.file:
+        files = tuple(run(store_files(settings, args.name, args.file)))
     if args.action == "edit":
         cleared = dict(CLEARABLE[name] for name in args.clear)
 
         def change(resource: LearningResource) -> LearningResource:
-            return replace(resource, **{**cleared, **changes})
+            edited = replace(resource, **{**cleared, **changes})
+            return replace(edited, attachments=edited.attachments + files)
 
         uri = run(operations.edit_resource(settings, args.name, args.uri, change))
         print(_("updated: {uri}", uri=uri))
@@ -239,4 +255,5 @@ def cmd_resource(args: argparse.Namespace) -> None:
             **changes,
         }
     )
+    resource = replace(resource, attachments=resource.attachments + files)
     print(run(operations.publish_resource(settings, args.name, resource, args.visibility)))

@@ -44,6 +44,32 @@ from compagnon.federation.convert import iso
 from compagnon.i18n import _, current_language, ngettext
 from compagnon.storage.models import Actor, Object
 
+# The kind of a file, named for a person (the media types compagnon/media accepts).
+FILE_KINDS = {
+    "application/pdf": "PDF",
+    "application/h5p+zip": "H5P",
+    "application/zip": "ZIP",
+    "application/epub+zip": "EPUB",
+    "image/png": "PNG",
+    "image/jpeg": "JPEG",
+    "image/gif": "GIF",
+    "image/webp": "WebP",
+    "audio/mpeg": "MP3",
+    "audio/ogg": "Ogg",
+    "audio/wav": "WAV",
+    "audio/mp4": "M4A",
+    "video/mp4": "MP4",
+    "video/webm": "WebM",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "Word",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "Excel",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation": "PowerPoint",
+    "application/msword": "Word",
+    "application/vnd.ms-excel": "Excel",
+    "application/vnd.ms-powerpoint": "PowerPoint",
+    "application/vnd.oasis.opendocument.text": "OpenDocument",
+    "application/vnd.oasis.opendocument.spreadsheet": "OpenDocument",
+    "application/vnd.oasis.opendocument.presentation": "OpenDocument",
+}
 DURATION_PARTS_RE = re.compile(
     r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$"
 )
@@ -84,18 +110,49 @@ def duration_text(value: str | None) -> str | None:
     return " ".join(p for p in parts if p) or value
 
 
+# A hashtag longer than this is no tag anyone types or follows (Mastodon itself caps at 50).
+MAX_HASHTAG = 50
+
+
+def tag_name(text: str) -> str:
+    """A readable hashtag from a label: its words joined, each capitalised ("Mechanics and
+    metal trades" → "MechanicsAndMetalTrades"); letters and digits only, any script."""
+    words = re.findall(r"[^\W_]+", text)
+    return "".join(w[:1].upper() + w[1:] for w in words)
+
+
+def trade_labels(resource: LearningResource, lang: str) -> list[str]:
+    """The field of education and the occupations, named in `lang` (English where the
+    vocabulary has no label in it): what a trade's hashtags are made of."""
+    found = []
+    if resource.isced_field:
+        found.append(vocabulary("isced-f").label(resource.isced_field, lang))
+    for uri in resource.occupations:
+        if uri.startswith(ISCO):
+            found.append(vocabulary("isco-08").label(uri[len(ISCO) :], lang))
+        else:
+            found.append(
+                vocabulary("esco-occupations").label(uri.removeprefix(ESCO_OCCUPATION), lang)
+            )
+    return [label for label in found if label]
+
+
 def hashtags(resource: LearningResource, base: str) -> list[dict[str, str]]:
-    words = [*resource.keywords]
+    """The keywords, the trade (ISCED-F field, occupations, in the primary language) and the
+    EQF level as Mastodon hashtags, so people can follow a trade or a level; each once."""
+    words = [*resource.keywords, *trade_labels(resource, resource.language)]
     if resource.eqf_level:
         words.append(f"EQF{resource.eqf_level}")
-    tags = []
+    tags: dict[str, dict[str, str]] = {}
     for word in words:
-        name = re.sub(r"\W", "", word)
-        if name:
-            tags.append(
-                {"type": "Hashtag", "name": f"#{name}", "href": f"{base}/tags/{name.lower()}"}
-            )
-    return tags
+        name = tag_name(word)
+        if name and len(name) <= MAX_HASHTAG and name.casefold() not in tags:
+            tags[name.casefold()] = {
+                "type": "Hashtag",
+                "name": f"#{name}",
+                "href": f"{base}/tags/{name.lower()}",
+            }
+    return list(tags.values())
 
 
 def licence_text(licence: str) -> str:
@@ -118,11 +175,32 @@ def facts(resource: LearningResource, lang: str) -> list[str]:
     return [f for f in found if f]
 
 
+def size_text(size: int) -> str:
+    """A file size a person reads: 48 KB, 10.5 MB (decimal units, as file managers show)."""
+    if size < 1000:
+        return _("{n} bytes", n=size)
+    for unit in ("KB", "MB", "GB"):
+        size_in = size / 1000
+        if size_in < 1000 or unit == "GB":
+            shown = f"{size_in:.1f}".removesuffix(".0") if size_in < 100 else f"{size_in:.0f}"
+            return f"{shown} {unit}"
+        size = int(size_in)
+    return str(size)  # pragma: no cover - the loop always returns
+
+
+def file_label(attachment: Attachment) -> str:
+    """What a link to a file says: its name (or "file"), then its kind and size."""
+    kind = FILE_KINDS.get(attachment.media_type or "", "")
+    details = [d for d in (kind, size_text(attachment.size) if attachment.size else "") if d]
+    name = attachment.name or _("file")
+    return f"{name} ({', '.join(details)})" if details else name
+
+
 def readable_content(
     resource: LearningResource, tags: list[dict[str, str]], page: str, lang: str | None = None
 ) -> str:
     """The HTML a Mastodon user reads in `lang` (default: the primary language): title,
-    description, facts line with the link, hashtags."""
+    description, facts line with the link, a line per file, hashtags."""
     lang = lang or resource.language
     title = resource.titles().get(lang, resource.title)
     description = resource.descriptions().get(lang, "")
@@ -130,10 +208,16 @@ def readable_content(
         words = html.escape(_("open the resource"))
         link = f'<a href="{html.escape(resource.url or page)}">{words}</a>'
         line = " · ".join(html.escape(f) for f in facts(resource, lang))
+        files = [
+            f'<a href="{html.escape(a.url)}">{html.escape(file_label(a))}</a>'
+            for a in resource.attachments
+        ]
     parts = [f"<p><strong>{html.escape(title)}</strong></p>"]
     if description:
         parts.append(f"<p>{html.escape(description)}</p>")
     parts.append(f"<p>{line} · {link}</p>" if line else f"<p>{link}</p>")
+    if files:
+        parts.append("<p>" + "<br>".join(files) + "</p>")
     if tags:
         parts.append(
             "<p>"
@@ -211,7 +295,15 @@ def _attachment(attachment: Attachment) -> dict[str, Any]:
     item["url"] = attachment.url
     if attachment.name:
         item["name"] = attachment.name
+    if attachment.size is not None:
+        item["contentSize"] = str(attachment.size)  # schema.org's, in bytes, as AMB writes it
     return item
+
+
+def _size(value: Any) -> int | None:
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 15:
+        return int(value)
+    return None
 
 
 def to_resource_object(
@@ -386,6 +478,7 @@ def resource_from_document(doc: dict[str, Any]) -> LearningResource:
                 url=str(a.get("url") or a.get("href") or ""),
                 media_type=a["mediaType"] if isinstance(a.get("mediaType"), str) else None,
                 name=a["name"] if isinstance(a.get("name"), str) else "",
+                size=_size(a.get("contentSize")),
             )
             for a in _items(doc.get("attachment"))
             if isinstance(a, dict) and http_url(a.get("url") or a.get("href"))

@@ -22,6 +22,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
+from urllib.parse import quote
 
 from compagnon.domain.resources import (
     DIGCOMP,
@@ -140,17 +141,17 @@ def trade_labels(resource: LearningResource, lang: str) -> list[str]:
 def hashtags(resource: LearningResource, base: str) -> list[dict[str, str]]:
     """The keywords, the trade (ISCED-F field, occupations, in the primary language) and the
     EQF level as Mastodon hashtags, so people can follow a trade or a level; each once."""
-    words = [*resource.keywords, *trade_labels(resource, resource.language)]
+    names = [re.sub(r"\W", "", keyword) for keyword in resource.keywords]  # as typed
+    names += [tag_name(label) for label in trade_labels(resource, resource.language)]
     if resource.eqf_level:
-        words.append(f"EQF{resource.eqf_level}")
+        names.append(f"EQF{resource.eqf_level}")
     tags: dict[str, dict[str, str]] = {}
-    for word in words:
-        name = tag_name(word)
+    for name in names:
         if name and len(name) <= MAX_HASHTAG and name.casefold() not in tags:
             tags[name.casefold()] = {
                 "type": "Hashtag",
                 "name": f"#{name}",
-                "href": f"{base}/tags/{name.lower()}",
+                "href": f"{base}/tags/{quote(name.lower())}",  # percent-encoded, as Mastodon
             }
     return list(tags.values())
 

@@ -28,6 +28,7 @@ from compagnon.domain.safe_urls import http_url
 from compagnon.domain.vocabularies import vocabulary
 
 AMB_CONTEXT = "https://w3id.org/kim/amb/context.jsonld"
+AMB_SUFFIX = "/amb"  # our resource at /objects/{id} has its record at /objects/{id}/amb
 MEDIA_TYPE = "application/ld+json"
 # ISO 639-1 as AMB's schema lists it (schemas/language.json, 2023-10-19).
 TWO_LETTER = frozenset(
@@ -44,6 +45,16 @@ ENCODING_FORMAT_RE = re.compile(
 )
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 ALIGNMENT_KEYS = ("alignmentType", "educationalFramework", "targetName", "targetUrl")
+
+
+def record_link(object_uri: str) -> dict[str, str]:
+    """The `url` Link to the record of one of our resources, as the reference sends it."""
+    return {
+        "type": "Link",
+        "rel": "describedby",
+        "mediaType": MEDIA_TYPE,
+        "href": object_uri + AMB_SUFFIX,
+    }
 
 
 def two_letter(tag: object) -> str | None:

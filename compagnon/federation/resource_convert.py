@@ -41,6 +41,7 @@ from compagnon.domain.resources import (
 )
 from compagnon.domain.safe_urls import http_url
 from compagnon.domain.vocabularies import Vocabulary, vocabulary
+from compagnon.federation.amb import record_link
 from compagnon.federation.convert import iso
 from compagnon.i18n import _, current_language, ngettext
 from compagnon.storage.models import Actor, Object
@@ -334,7 +335,10 @@ def to_resource_object(
             "nameMap": resource.titles(),
             "content": contents[resource.language],
             "contentMap": contents,
-            "url": [{"type": "Link", "mediaType": "text/html", "href": obj.uri}],
+            "url": [
+                {"type": "Link", "mediaType": "text/html", "href": obj.uri},
+                record_link(obj.uri),  # its AMB record (server/views/resources.py)
+            ],
             "tag": tags,
             "license": resource.license,
             "inLanguage": list(resource.in_language),
@@ -428,7 +432,11 @@ def resource_from_document(doc: dict[str, Any]) -> LearningResource:
     descriptions = _map(doc, "description")
     links = [u for u in _items(doc.get("url")) if isinstance(u, dict)]
     url = next(
-        (str(u["href"]) for u in links if u.get("mediaType") != "text/html" and u.get("href")),
+        (
+            str(u["href"])
+            for u in links
+            if u.get("mediaType") != "text/html" and u.get("rel") != "describedby" and u.get("href")
+        ),
         "",
     )
     alignments = _ids(doc.get("educationalAlignment")) + [

@@ -242,7 +242,15 @@ def test_each_mistake_is_named_for_its_field(change: dict[str, Any], named: str)
 def test_a_resource_of_files_only_needs_no_link() -> None:
     files_only = replace(WELDING, url="")
     assert problems(files_only) == []
-    assert [link["mediaType"] for link in wire(files_only)["url"]] == ["text/html"]
+    links = wire(files_only)["url"]
+    assert [link["mediaType"] for link in links] == ["text/html", "application/ld+json"]
+    assert links[1] == {  # the AMB record, as the reference activity links it
+        "type": "Link",
+        "rel": "describedby",
+        "mediaType": "application/ld+json",
+        "href": f"{BASE}/objects/1/amb",
+    }
+    assert resource_from_document(wire(files_only)).url == ""
 
 
 TEXT = st.text(max_size=60)

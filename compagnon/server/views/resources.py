@@ -40,8 +40,6 @@ from compagnon.storage.models import Actor, Object
 from compagnon.storage.queries import actors as actor_queries
 from compagnon.storage.queries import objects as object_queries
 
-AMB_SUFFIX = "/amb"
-
 
 @dataclass(frozen=True)
 class Value:
@@ -59,7 +57,7 @@ def _search(facet: str, value: str) -> str:
 def record_url(request: web.Request, obj: Object) -> str:
     """Where the AMB record of `obj` is served by this node."""
     if obj.is_local:
-        return obj.uri + AMB_SUFFIX
+        return obj.uri + amb.AMB_SUFFIX
     base = request.app[FEDERATION].urls.base
     return f"{base}/resource/amb?uri={quote(obj.uri, safe='')}"
 

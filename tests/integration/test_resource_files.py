@@ -150,6 +150,7 @@ async def test_the_page_of_a_resource_shows_every_value_with_its_search_link(
         "/search?competence=digcompedu%3A2.2",
         "/search?lang=pt",
         "/search?licence=" + quote(WELDING.license, safe=""),
+        "/search?q=welding",
     ):
         assert search in found, search
     assert (

@@ -222,7 +222,7 @@ def _metadata(resource: LearningResource, base: str, lang: str) -> list[tuple[st
     if resource.time_required:
         rows.append((_("Time"), [Value(duration_text(resource.time_required) or "")]))
     if resource.keywords:
-        rows.append((_("Keywords"), [Value(k) for k in resource.keywords]))
+        rows.append((_("Keywords"), [Value(k, _search("q", k)) for k in resource.keywords]))
     return rows
 
 

@@ -9,7 +9,13 @@ from typing import Any
 
 from compagnon import operations
 from compagnon.cli.common import run, settings_from
-from compagnon.domain.resources import Attachment, LearningResource, Translation
+from compagnon.domain.resources import (
+    Attachment,
+    LearningResource,
+    Translation,
+    normalised,
+    problems,
+)
 from compagnon.i18n import _
 from compagnon.operations.resource_files import store_files
 
@@ -234,6 +240,25 @@ def cmd_resource(args: argparse.Namespace) -> None:
         print(_("deleted: {uri}", uri=uri))
         return
     changes = _resource_changes(args)
+    if args.action == "publish":
+        resource = LearningResource(
+            **{
+                "description": "",
+                "url": "",
+                "language": settings.language_list[0],
+                **changes,
+            }
+        )
+        # A description with mistakes stores no file: checked first with the files in place.
+        standing_in = tuple(
+            Attachment(f"{settings.base_url}/media/{'0' * 64}", name=path.name)
+            for path in args.file or ()
+        )
+        mistakes = problems(
+            normalised(replace(resource, attachments=resource.attachments + standing_in))
+        )
+        if mistakes:
+            raise SystemExit("error: " + "\n".join(mistakes))
     files: tuple[Attachment, ...] = ()
     if args.file:
         files = tuple(run(store_files(settings, args.name, args.file)))
@@ -247,13 +272,5 @@ def cmd_resource(args: argparse.Namespace) -> None:
         uri = run(operations.edit_resource(settings, args.name, args.uri, change))
         print(_("updated: {uri}", uri=uri))
         return
-    resource = LearningResource(
-        **{
-            "description": "",
-            "url": "",
-            "language": settings.language_list[0],
-            **changes,
-        }
-    )
     resource = replace(resource, attachments=resource.attachments + files)
     print(run(operations.publish_resource(settings, args.name, resource, args.visibility)))

@@ -214,6 +214,23 @@ async def test_the_cli_attaches_files_and_refuses_a_page_called_pdf(
 
     pdf, h5p = write_files(tmp_path)
     await asyncio.to_thread(run, "user", "create", "ana")
+    with pytest.raises(SystemExit) as mistaken:  # checked before any file is stored
+        await asyncio.to_thread(
+            run,
+            "resource",
+            "publish",
+            "ana",
+            "--title",
+            "Quiz",
+            "--license",
+            "CC BY 4.0",
+            "--eqf",
+            "9",
+            "--file",
+            str(h5p),
+        )
+    assert "EQF levels go from 1 to 8." in str(mistaken.value)
+    assert await asyncio.to_thread(run, "media", "list") == "no files stored"
     uri = await asyncio.to_thread(
         run,
         "resource",

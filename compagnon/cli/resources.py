@@ -5,12 +5,20 @@ from __future__ import annotations
 import argparse
 import sys
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from compagnon import operations
 from compagnon.cli.common import run, settings_from
-from compagnon.domain.resources import Attachment, LearningResource, Translation
+from compagnon.domain.resources import (
+    Attachment,
+    LearningResource,
+    Translation,
+    normalised,
+    problems,
+)
 from compagnon.i18n import _
+from compagnon.operations.resource_files import store_files
 
 ACTIONS = ("publish", "edit", "delete", "-h", "--help")
 
@@ -70,6 +78,16 @@ def _resource_fields(parser: argparse.ArgumentParser, *, editing: bool) -> None:
         default=None,
         metavar=("URL", "MEDIA_TYPE NAME"),
         help="a file by its URL, with its media type and name if you wish (repeatable)",
+    )
+    fields.add_argument(
+        "--file",
+        action="append",
+        default=None,
+        type=Path,
+        metavar="PATH",
+        help="a file to store on this node and attach (repeatable): PDF, images, audio, video, "
+        "office documents, H5P, zip; checked as an upload is"
+        + ("; on an edit, added to the files the resource has" if editing else ""),
     )
     fields.add_argument(
         "--license",
@@ -242,11 +260,34 @@ def cmd_resource(args: argparse.Namespace) -> None:
         print(_("deleted: {uri}", uri=uri))
         return
     changes = _resource_changes(args)
+    if args.action == "publish":
+        resource = LearningResource(
+            **{
+                "description": "",
+                "url": "",
+                "language": settings.language_list[0],
+                **changes,
+            }
+        )
+        # A description with mistakes stores no file: checked first with the files in place.
+        standing_in = tuple(
+            Attachment(f"{settings.base_url}/media/{'0' * 64}", name=path.name)
+            for path in args.file or ()
+        )
+        mistakes = problems(
+            normalised(replace(resource, attachments=resource.attachments + standing_in))
+        )
+        if mistakes:
+            raise SystemExit("error: " + "\n".join(mistakes))
+    files: tuple[Attachment, ...] = ()
+    if args.file:
+        files = tuple(run(store_files(settings, args.name, args.file)))
     if args.action == "edit":
         cleared = dict(CLEARABLE[name] for name in args.clear)
 
         def change(resource: LearningResource) -> LearningResource:
-            return replace(resource, **{**cleared, **changes})
+            edited = replace(resource, **{**cleared, **changes})
+            return replace(edited, attachments=edited.attachments + files)
 
         uri = run(
             operations.edit_resource(
@@ -260,14 +301,7 @@ def cmd_resource(args: argparse.Namespace) -> None:
         )
         print(_("updated: {uri}", uri=uri))
         return
-    resource = LearningResource(
-        **{
-            "description": "",
-            "url": "",
-            "language": settings.language_list[0],
-            **changes,
-        }
-    )
+    resource = replace(resource, attachments=resource.attachments + files)
     published = operations.publish_resource(
         settings,
         args.name,

@@ -75,6 +75,7 @@ class Attachment:
     url: str
     media_type: str | None = None
     name: str = ""
+    size: int | None = None  # in bytes, when known (a file stored here always is)
 
 
 @dataclass(frozen=True)
@@ -265,7 +266,9 @@ def normalised(resource: LearningResource) -> LearningResource:
         translation_of=unique(tuple(u.strip() for u in resource.translation_of)),
         is_part_of=unique(tuple(u.strip() for u in resource.is_part_of)),
         attachments=tuple(
-            Attachment(a.url.strip(), (a.media_type or "").strip().lower() or None, a.name.strip())
+            Attachment(
+                a.url.strip(), (a.media_type or "").strip().lower() or None, a.name.strip(), a.size
+            )
             for a in resource.attachments
         ),
     )
@@ -459,6 +462,8 @@ def problems(resource: LearningResource) -> list[str]:
                     value=attachment.media_type,
                 )
             )
+        if attachment.size is not None and attachment.size < 0:
+            found.append(_("A file's size cannot be negative."))
         if len(attachment.name) > MAX_ATTACHMENT_NAME:
             found.append(_("A file's name is at most {n} characters.", n=MAX_ATTACHMENT_NAME))
     return found

@@ -135,6 +135,8 @@ _INLINE_CONTEXT: Final[dict[str, Any]] = {
     "occupation": "sdo:occupationalCategory",
     "creator": {"@id": "sdo:creator", "@type": "@id"},
     "publisher": {"@id": "sdo:publisher", "@type": "@id"},
+    # A file's size in bytes on its `Document` attachment, as AMB's `encoding` writes it.
+    "contentSize": "sdo:contentSize",
 }
 
 OUR_CONTEXT: Final[list[str | dict[str, Any]]] = [AS_CONTEXT, SECURITY_V1, _INLINE_CONTEXT]

@@ -22,6 +22,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
+from urllib.parse import quote
 
 from compagnon.domain.resources import (
     DIGCOMP,
@@ -40,10 +41,37 @@ from compagnon.domain.resources import (
 )
 from compagnon.domain.safe_urls import http_url
 from compagnon.domain.vocabularies import Vocabulary, vocabulary
+from compagnon.federation.amb import record_link
 from compagnon.federation.convert import iso
 from compagnon.i18n import _, current_language, ngettext
 from compagnon.storage.models import Actor, Object
 
+# The kind of a file, named for a person (the media types compagnon/media accepts).
+FILE_KINDS = {
+    "application/pdf": "PDF",
+    "application/h5p+zip": "H5P",
+    "application/zip": "ZIP",
+    "application/epub+zip": "EPUB",
+    "image/png": "PNG",
+    "image/jpeg": "JPEG",
+    "image/gif": "GIF",
+    "image/webp": "WebP",
+    "audio/mpeg": "MP3",
+    "audio/ogg": "Ogg",
+    "audio/wav": "WAV",
+    "audio/mp4": "M4A",
+    "video/mp4": "MP4",
+    "video/webm": "WebM",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "Word",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "Excel",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation": "PowerPoint",
+    "application/msword": "Word",
+    "application/vnd.ms-excel": "Excel",
+    "application/vnd.ms-powerpoint": "PowerPoint",
+    "application/vnd.oasis.opendocument.text": "OpenDocument",
+    "application/vnd.oasis.opendocument.spreadsheet": "OpenDocument",
+    "application/vnd.oasis.opendocument.presentation": "OpenDocument",
+}
 DURATION_PARTS_RE = re.compile(
     r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$"
 )
@@ -84,18 +112,49 @@ def duration_text(value: str | None) -> str | None:
     return " ".join(p for p in parts if p) or value
 
 
-def hashtags(resource: LearningResource, base: str) -> list[dict[str, str]]:
-    words = [*resource.keywords]
-    if resource.eqf_level:
-        words.append(f"EQF{resource.eqf_level}")
-    tags = []
-    for word in words:
-        name = re.sub(r"\W", "", word)
-        if name:
-            tags.append(
-                {"type": "Hashtag", "name": f"#{name}", "href": f"{base}/tags/{name.lower()}"}
+# A hashtag longer than this is no tag anyone types or follows (Mastodon itself caps at 50).
+MAX_HASHTAG = 50
+
+
+def tag_name(text: str) -> str:
+    """A readable hashtag from a label: its words joined, each capitalised ("Mechanics and
+    metal trades" → "MechanicsAndMetalTrades"); letters and digits only, any script."""
+    words = re.findall(r"[^\W_]+", text)
+    return "".join(w[:1].upper() + w[1:] for w in words)
+
+
+def trade_labels(resource: LearningResource, lang: str) -> list[str]:
+    """The field of education and the occupations, named in `lang` (English where the
+    vocabulary has no label in it): what a trade's hashtags are made of."""
+    found = []
+    if resource.isced_field:
+        found.append(vocabulary("isced-f").label(resource.isced_field, lang))
+    for uri in resource.occupations:
+        if uri.startswith(ISCO):
+            found.append(vocabulary("isco-08").label(uri[len(ISCO) :], lang))
+        else:
+            found.append(
+                vocabulary("esco-occupations").label(uri.removeprefix(ESCO_OCCUPATION), lang)
             )
-    return tags
+    return [label for label in found if label]
+
+
+def hashtags(resource: LearningResource, base: str) -> list[dict[str, str]]:
+    """The keywords, the trade (ISCED-F field, occupations, in the primary language) and the
+    EQF level as Mastodon hashtags, so people can follow a trade or a level; each once."""
+    names = [re.sub(r"\W", "", keyword) for keyword in resource.keywords]  # as typed
+    names += [tag_name(label) for label in trade_labels(resource, resource.language)]
+    if resource.eqf_level:
+        names.append(f"EQF{resource.eqf_level}")
+    tags: dict[str, dict[str, str]] = {}
+    for name in names:
+        if name and len(name) <= MAX_HASHTAG and name.casefold() not in tags:
+            tags[name.casefold()] = {
+                "type": "Hashtag",
+                "name": f"#{name}",
+                "href": f"{base}/tags/{quote(name.lower())}",  # percent-encoded, as Mastodon
+            }
+    return list(tags.values())
 
 
 def licence_text(licence: str) -> str:
@@ -129,11 +188,32 @@ def lineage_lines(resource: LearningResource) -> list[str]:
     ]
 
 
+def size_text(size: int) -> str:
+    """A file size a person reads: 48 KB, 10.5 MB (decimal units, as file managers show)."""
+    if size < 1000:
+        return _("{n} bytes", n=size)
+    for unit in ("KB", "MB", "GB"):
+        size_in = size / 1000
+        if size_in < 1000 or unit == "GB":
+            shown = f"{size_in:.1f}".removesuffix(".0") if size_in < 100 else f"{size_in:.0f}"
+            return f"{shown} {unit}"
+        size = int(size_in)
+    return str(size)  # pragma: no cover - the loop always returns
+
+
+def file_label(attachment: Attachment) -> str:
+    """What a link to a file says: its name (or "file"), then its kind and size."""
+    kind = FILE_KINDS.get(attachment.media_type or "", "")
+    details = [d for d in (kind, size_text(attachment.size) if attachment.size else "") if d]
+    name = attachment.name or _("file")
+    return f"{name} ({', '.join(details)})" if details else name
+
+
 def readable_content(
     resource: LearningResource, tags: list[dict[str, str]], page: str, lang: str | None = None
 ) -> str:
     """The HTML a Mastodon user reads in `lang` (default: the primary language): title,
-    description, facts line with the link, hashtags."""
+    description, facts line with the link, a line per file, hashtags."""
     lang = lang or resource.language
     title = resource.titles().get(lang, resource.title)
     description = resource.descriptions().get(lang, "")
@@ -142,10 +222,16 @@ def readable_content(
         link = f'<a href="{html.escape(resource.url or page)}">{words}</a>'
         line = " · ".join(html.escape(f) for f in facts(resource, lang))
         lineage = lineage_lines(resource)
+        files = [
+            f'<a href="{html.escape(a.url)}">{html.escape(file_label(a))}</a>'
+            for a in resource.attachments
+        ]
     parts = [f"<p><strong>{html.escape(title)}</strong></p>"]
     if description:
         parts.append(f"<p>{html.escape(description)}</p>")
     parts.append(f"<p>{line} · {link}</p>" if line else f"<p>{link}</p>")
+    if files:
+        parts.append("<p>" + "<br>".join(files) + "</p>")
     parts.extend(lineage)
     if tags:
         parts.append(
@@ -224,7 +310,15 @@ def _attachment(attachment: Attachment) -> dict[str, Any]:
     item["url"] = attachment.url
     if attachment.name:
         item["name"] = attachment.name
+    if attachment.size is not None:
+        item["contentSize"] = str(attachment.size)  # schema.org's, in bytes, as AMB writes it
     return item
+
+
+def _size(value: Any) -> int | None:
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 15:
+        return int(value)
+    return None
 
 
 def to_resource_object(
@@ -254,7 +348,10 @@ def to_resource_object(
             "nameMap": resource.titles(),
             "content": contents[resource.language],
             "contentMap": contents,
-            "url": [{"type": "Link", "mediaType": "text/html", "href": obj.uri}],
+            "url": [
+                {"type": "Link", "mediaType": "text/html", "href": obj.uri},
+                record_link(obj.uri),  # its AMB record (server/views/resources.py)
+            ],
             "tag": tags,
             "license": resource.license,
             "inLanguage": list(resource.in_language),
@@ -350,7 +447,11 @@ def resource_from_document(doc: dict[str, Any]) -> LearningResource:
     descriptions = _map(doc, "description")
     links = [u for u in _items(doc.get("url")) if isinstance(u, dict)]
     url = next(
-        (str(u["href"]) for u in links if u.get("mediaType") != "text/html" and u.get("href")),
+        (
+            str(u["href"])
+            for u in links
+            if u.get("mediaType") != "text/html" and u.get("rel") != "describedby" and u.get("href")
+        ),
         "",
     )
     alignments = _ids(doc.get("educationalAlignment")) + [
@@ -403,6 +504,7 @@ def resource_from_document(doc: dict[str, Any]) -> LearningResource:
                 url=str(a.get("url") or a.get("href") or ""),
                 media_type=a["mediaType"] if isinstance(a.get("mediaType"), str) else None,
                 name=a["name"] if isinstance(a.get("name"), str) else "",
+                size=_size(a.get("contentSize")),
             )
             for a in _items(doc.get("attachment"))
             if isinstance(a, dict) and http_url(a.get("url") or a.get("href"))

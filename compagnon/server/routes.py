@@ -6,7 +6,16 @@ from pathlib import Path
 
 from aiohttp import web
 
-from compagnon.server.views import activitypub, inbox, media, pages, quiz, search, wellknown
+from compagnon.server.views import (
+    activitypub,
+    inbox,
+    media,
+    pages,
+    quiz,
+    resources,
+    search,
+    wellknown,
+)
 
 STATIC = Path(__file__).parent / "static"
 
@@ -27,6 +36,10 @@ def add_routes(app: web.Application) -> None:
             web.get("/users/{username}/following", activitypub.following),
             web.get("/objects/{object_id}", activitypub.object_document),
             web.get("/activities/{activity_id}", activitypub.activity_document),
+            # learning resources: AMB records, and the page of one received from a peer
+            web.get("/objects/{object_id}/amb", resources.amb_document),
+            web.get("/resource", resources.remote_page),
+            web.get("/resource/amb", resources.remote_amb),
             # inboxes
             web.post("/inbox", inbox.post_inbox),
             web.post("/actor/inbox", inbox.post_inbox),

@@ -44,4 +44,4 @@ async def test_search_then_narrow_by_level(make_node: NodeFactory, phone: Page) 
     assert width <= 390, "the page must not scroll sideways on a phone"
 
     await phone.get_by_role("link", name="Soldadura TIG avançada").click()
-    await expect(phone.locator("article .content")).to_contain_text("EQF level 4")
+    await expect(phone.locator("article .facts")).to_contain_text("EQF level 4")

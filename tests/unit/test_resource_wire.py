@@ -242,7 +242,15 @@ def test_each_mistake_is_named_for_its_field(change: dict[str, Any], named: str)
 def test_a_resource_of_files_only_needs_no_link() -> None:
     files_only = replace(WELDING, url="")
     assert problems(files_only) == []
-    assert [link["mediaType"] for link in wire(files_only)["url"]] == ["text/html"]
+    links = wire(files_only)["url"]
+    assert [link["mediaType"] for link in links] == ["text/html", "application/ld+json"]
+    assert links[1] == {  # the AMB record, as the reference activity links it
+        "type": "Link",
+        "rel": "describedby",
+        "mediaType": "application/ld+json",
+        "href": f"{BASE}/objects/1/amb",
+    }
+    assert resource_from_document(wire(files_only)).url == ""
 
 
 TEXT = st.text(max_size=60)
@@ -350,3 +358,44 @@ def test_any_document_is_read_without_an_error(changes: dict[str, Any]) -> None:
     doc = {**wire(WELDING), **changes}
     assert isinstance(resource_from_document(doc), LearningResource)
     extract(doc)
+
+
+def test_a_resource_with_files_renders_in_full_on_mastodon() -> None:
+    """Against the captured Mastodon Create: our attachments are `Document`s in Mastodon's
+    own form (Mastodon lists a file of a kind it cannot show as a link, so the readable
+    content links every file too), and the trade and the level are hashtags in `tag` and in
+    the content, in the form Mastodon writes them, so its users can follow them."""
+    theirs = json.loads(MASTODON_CREATE.read_text())["object"]
+    pdf = Attachment(f"{BASE}/media/{'a' * 64}", "application/pdf", "Checklist.pdf", 48213)
+    h5p = Attachment(f"{BASE}/media/{'b' * 64}", "application/h5p+zip", "Quiz.h5p", 10_500_000)
+    ours = wire(replace(WELDING, url="", attachments=(pdf, h5p)))
+    assert ours["type"][0] == theirs["type"] == "Note"  # Misskey and others read the first
+    assert "summary" not in ours
+    their_keys = set(theirs["attachment"][0])
+    for sent, attachment in zip(ours["attachment"], (pdf, h5p), strict=True):
+        assert sent["type"] == theirs["attachment"][0]["type"] == "Document"
+        assert set(sent) - {"contentSize"} <= their_keys
+        assert (sent["mediaType"], sent["url"], sent["name"]) == (
+            attachment.media_type,
+            attachment.url,
+            attachment.name,
+        )
+    for content in ours["contentMap"].values():
+        assert f'<a href="{pdf.url}">Checklist.pdf (PDF, 48.2 KB)</a>' in content
+        assert f'<a href="{h5p.url}">Quiz.h5p (H5P, 10.5 MB)</a>' in content
+    names = [t["name"] for t in ours["tag"]]
+    assert names == [
+        "#welding",
+        "#safety",
+        "#MechanicsAndMetalTrades",
+        "#Welder",
+        "#WeldersAndFlamecutters",
+        "#EQF3",
+    ]
+    for tag in ours["tag"]:
+        assert set(tag) == set(theirs["tag"][0]) and tag["type"] == "Hashtag"
+        link = f'<a href="{tag["href"]}" class="mention hashtag" rel="tag">'
+        assert f"{link}#<span>{tag['name'][1:]}</span></a>" in ours["content"]
+    # A tag in another script is percent-encoded in its address, as Mastodon's are.
+    pt = wire(replace(QUIZ, keywords=("Segurança",)))
+    assert pt["tag"][0]["href"] == f"{BASE}/tags/seguran%C3%A7a"

@@ -17,7 +17,7 @@ from compagnon.federation.jsonld import OUR_CONTEXT
 from compagnon.server.keys import FEDERATION, SESSIONS, SETTINGS
 from compagnon.server.negotiation import activity_json, problem, wants_activity_json
 from compagnon.server.params import query_int
-from compagnon.server.views import pages, quiz
+from compagnon.server.views import pages, quiz, resources
 from compagnon.server.views.fetch_auth import requester
 from compagnon.storage.models import Actor, Object
 from compagnon.storage.queries import activities
@@ -210,6 +210,8 @@ async def object_document(request: web.Request) -> web.StreamResponse:
             return problem(404, "no such object")
         if obj.type == "Question" and obj.raw:
             return await quiz.render(request, obj, author)
+        if obj.type == "LearningResource" and obj.raw:
+            return await resources.resource_page(request, obj, author)
         return await pages.object_page(request, obj, author)
     private = obj.visibility not in {"public", "unlisted"}
     who = await requester(request, need_identity=private)
@@ -218,9 +220,14 @@ async def object_document(request: web.Request) -> web.StreamResponse:
     if not await _may_read(request, obj, author, who):
         return problem(404, "no such object")  # not even its existence is told
     # A resource keeps its full document (metadata included); a post is rebuilt from its row.
-    kept = obj.type in ("LearningResource", "Question") and obj.raw
-    doc = obj.raw if kept and obj.raw else to_note(obj, author)
-    return activity_json({"@context": OUR_CONTEXT, **doc})
+    if obj.type == "LearningResource" and obj.raw:
+        answer = activity_json({"@context": OUR_CONTEXT, **obj.raw})
+        if obj.visibility in {"public", "unlisted"}:  # its AMB record is public too
+            answer.headers["Link"] = resources.describedby(resources.record_url(request, obj))
+        return answer
+    if obj.type == "Question" and obj.raw:
+        return activity_json({"@context": OUR_CONTEXT, **obj.raw})
+    return activity_json({"@context": OUR_CONTEXT, **to_note(obj, author)})
 
 
 async def _may_read(request: web.Request, obj: Object, author: Actor, who: str | None) -> bool:

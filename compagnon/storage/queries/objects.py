@@ -97,3 +97,15 @@ async def count_by_actor(session: AsyncSession, actor_id: int) -> int:
         )
     )
     return int(result.scalar_one())
+
+
+async def names_by_uris(session: AsyncSession, uris: set[str]) -> dict[str, str]:
+    """The names (titles) of the stored, not deleted objects among `uris`, by URI."""
+    if not uris:
+        return {}
+    rows = await session.execute(
+        select(Object.uri, Object.name).where(
+            Object.uri.in_(uris), Object.deleted_at.is_(None), Object.name != ""
+        )
+    )
+    return {uri: name for uri, name in rows.all()}

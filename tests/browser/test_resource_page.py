@@ -29,7 +29,9 @@ async def test_a_resource_page_on_a_phone(
     files = await store_files(node.settings, "maria", write_files(tmp_path))
     title = "Oxy-fuel </script><script>document.title='owned'</script> checklist"
     resource = replace(WELDING, title=title, attachments=tuple(files))
-    uri = await operations.publish_resource(node.settings, "maria", resource, "public")
+    uri = await operations.publish_resource(
+        node.settings, "maria", resource, "public", licence_checked=True
+    )
     complaints: list[str] = []
     phone.on("pageerror", lambda error: complaints.append(str(error)))
     phone.on(

@@ -68,7 +68,9 @@ async def test_files_and_every_field_reach_the_peer_and_both_pages_link_them(
         ("application/h5p+zip", "gas-quiz.h5p", len(h5p_package())),  # an H5P, from its bytes
     ]
     resource = replace(WELDING, attachments=tuple(files))
-    uri = await operations.publish_resource(a.settings, "ana", resource, "public")
+    uri = await operations.publish_resource(
+        a.settings, "ana", resource, "public", licence_checked=True
+    )
     await settle(a, b)
 
     async with httpx.AsyncClient() as http:
@@ -137,7 +139,9 @@ async def test_the_page_of_a_resource_shows_every_value_with_its_search_link(
     await a.create_user("ana")
     files = await store_files(a.settings, "ana", write_files(tmp_path))
     resource = replace(WELDING, attachments=tuple(files))
-    uri = await operations.publish_resource(a.settings, "ana", resource, "public")
+    uri = await operations.publish_resource(
+        a.settings, "ana", resource, "public", licence_checked=True
+    )
     async with httpx.AsyncClient() as http:
         page = (await http.get(uri, headers=HTML)).text
     found = links(page)
@@ -156,7 +160,7 @@ async def test_the_page_of_a_resource_shows_every_value_with_its_search_link(
     assert (
         WELDING.url in found and WELDING.is_based_on[0] in found and WELDING.is_part_of[0] in found
     )
-    assert "based on" in page
+    assert "Based on" in page  # the lineage partial (templates/_lineage.html)
     assert page.index(WELDING.title) < page.index(WELDING.translations[0].title)  # primary first
     assert WELDING.translations[0].description in page
     for label in (
@@ -177,7 +181,9 @@ async def test_the_page_of_a_resource_shows_every_value_with_its_search_link(
     assert "style=" not in page and "<script>" not in page
 
     own_terms = replace(resource, license="https://cfp.example.org/terms")
-    other = await operations.publish_resource(a.settings, "ana", own_terms, "public")
+    other = await operations.publish_resource(
+        a.settings, "ana", own_terms, "public", licence_checked=True
+    )
     async with httpx.AsyncClient() as http:
         page = (await http.get(other, headers=HTML)).text
         record = (await http.get(f"{other}/amb")).json()
@@ -189,7 +195,9 @@ async def test_no_record_nor_page_for_what_is_not_a_public_resource(make_node: N
     a = await make_node("a")
     await a.create_user("ana")
     post = (await a.post("ana", "just a note")).uri
-    hidden = await operations.publish_resource(a.settings, "ana", WELDING, "followers")
+    hidden = await operations.publish_resource(
+        a.settings, "ana", WELDING, "followers", licence_checked=True
+    )
     async with httpx.AsyncClient() as http:
         for url in (f"{post}/amb", f"{hidden}/amb", f"{a.base}/objects/nothing/amb"):
             assert (await http.get(url)).status_code == 404, url

@@ -59,6 +59,8 @@ WELDING = LearningResource(
     teaches=(OXY_FUEL_TORCH, "https://w3id.org/kim/digcomp/g_15"),
     assesses=(HANDLE_FUELS,),
     requires=("digcompedu:2.2",),
+    # A source on a host that does not exist: its licence cannot be read, so publishing this
+    # through `operations` needs licence_checked=True (README, "Remixes and translations").
     is_based_on=("https://oer-elsewhere.example.net/gas-safety",),
     is_part_of=("https://cfp.example.org/modules/welding-basics",),
     attachments=(

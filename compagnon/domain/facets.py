@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from compagnon.domain.collections import collection_kind
 from compagnon.domain.resources import EQF, HCRT, ISCED_F, LRMI_AUDIENCE
 from compagnon.domain.safe_urls import http_url
 from compagnon.domain.vocabularies import vocabulary
@@ -101,6 +102,11 @@ def plain(html_text: str) -> str:
 
 def is_learning_resource(doc: dict[str, Any]) -> bool:
     return "LearningResource" in _items(doc.get("type"))
+
+
+def is_indexed(doc: dict[str, Any]) -> bool:
+    """Search lists learning resources, and modules and journeys (type "module"/"journey")."""
+    return is_learning_resource(doc) or collection_kind(doc) is not None
 
 
 def visibility(doc: dict[str, Any]) -> str | None:
@@ -258,8 +264,9 @@ def _keywords(doc: dict[str, Any]) -> list[str]:
 def extract(doc: dict[str, Any]) -> Facets | None:
     """The index row of a learning resource; None when the object is not one, or is not
     addressed publicly (search lists public and unlisted resources only)."""
-    if not is_learning_resource(doc):
+    if not is_indexed(doc):
         return None
+    kind = collection_kind(doc)  # a module or journey: its kind is its type facet
     shown = visibility(doc)
     if shown is None:
         return None
@@ -272,7 +279,7 @@ def extract(doc: dict[str, Any]) -> Facets | None:
         language=language(doc),
         eqf=eqf_level(doc),
         isced=isced_field(doc),
-        resource_type=resource_type(doc),
+        resource_type=kind.lower() if kind else resource_type(doc),
         licence=licence(doc),
         competences=competences(doc),
         occupations=occupations(doc),

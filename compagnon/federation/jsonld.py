@@ -133,6 +133,8 @@ _INLINE_CONTEXT: Final[dict[str, Any]] = {
     "occupation": "sdo:occupationalCategory",
     "creator": {"@id": "sdo:creator", "@type": "@id"},
     "publisher": {"@id": "sdo:publisher", "@type": "@id"},
+    # a learning journey's phase names the achievement it leads to (learning-journey.example)
+    "educationalCredentialAwarded": {"@id": "sdo:educationalCredentialAwarded", "@type": "@id"},
 }
 
 OUR_CONTEXT: Final[list[str | dict[str, Any]]] = [AS_CONTEXT, SECURITY_V1, _INLINE_CONTEXT]

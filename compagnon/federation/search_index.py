@@ -1,8 +1,8 @@
 """Keeping the search index current as objects are stored, updated and deleted: the one
 place publishing and the inbox handlers call (storage/queries/search.py does the work).
 
-Only learning resources are indexed, so for everything else these cost nothing: no
-statement is run.
+Only learning resources, modules and journeys are indexed, so for everything else these cost
+nothing: no statement is run.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from compagnon.domain.facets import is_learning_resource
+from compagnon.domain.collections import KINDS
+from compagnon.domain.facets import is_indexed, is_learning_resource
 from compagnon.storage.models import Object
 from compagnon.storage.queries import search
 
@@ -24,7 +25,8 @@ async def index_stored(session: AsyncSession, objects: Sequence[Object]) -> None
     rows = [
         (obj.id, obj.published, obj.actor_id, obj.raw)
         for obj in objects
-        if obj.raw is not None and (is_learning_resource(obj.raw) or obj.type == "LearningResource")
+        if obj.raw is not None
+        and (is_learning_resource(obj.raw) or obj.type in ("LearningResource", *KINDS))
     ]
     if rows:
         await search.index_objects(session, rows)
@@ -35,13 +37,13 @@ async def index_received(
 ) -> None:
     """Index remote objects just stored by ingest.py: (object id, published, actor id, AS2
     document) each; learning resources only, the whole batch in the same few statements."""
-    wanted = [row for row in rows if is_learning_resource(row[3])]
+    wanted = [row for row in rows if is_indexed(row[3])]
     if wanted:
         await search.index_objects(session, wanted, fresh=True)  # inserted just now
 
 
 async def forget(session: AsyncSession, objects: Sequence[Object]) -> None:
     """Take deleted objects out of the index."""
-    ids = [obj.id for obj in objects if obj.type == "LearningResource"]
+    ids = [obj.id for obj in objects if obj.type in ("LearningResource", *KINDS)]
     if ids:
         await search.unindex(session, ids)

@@ -17,6 +17,7 @@ from compagnon.federation.jsonld import OUR_CONTEXT
 from compagnon.server.keys import FEDERATION, SESSIONS, SETTINGS
 from compagnon.server.negotiation import activity_json, problem, wants_activity_json
 from compagnon.server.params import query_int
+from compagnon.server.views import collections as collection_views
 from compagnon.server.views import pages
 from compagnon.server.views.fetch_auth import requester
 from compagnon.storage.models import Actor, Object
@@ -208,6 +209,8 @@ async def object_document(request: web.Request) -> web.StreamResponse:
     if not wants_activity_json(request):
         if obj.visibility not in {"public", "unlisted"}:
             return problem(404, "no such object")
+        if obj.type in collection_views.KINDS:
+            return await collection_views.collection_page(request, obj, author)
         return await pages.object_page(request, obj, author)
     private = obj.visibility not in {"public", "unlisted"}
     who = await requester(request, need_identity=private)
@@ -216,7 +219,8 @@ async def object_document(request: web.Request) -> web.StreamResponse:
     if not await _may_read(request, obj, author, who):
         return problem(404, "no such object")  # not even its existence is told
     # A resource keeps its full document (metadata included); a post is rebuilt from its row.
-    doc = obj.raw if obj.type == "LearningResource" and obj.raw else to_note(obj, author)
+    keeps_document = obj.type in ("LearningResource", *collection_views.KINDS)
+    doc = obj.raw if keeps_document and obj.raw else to_note(obj, author)
     return activity_json({"@context": OUR_CONTEXT, **doc})
 
 

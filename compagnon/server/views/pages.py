@@ -26,6 +26,7 @@ from compagnon.server.keys import (
 from compagnon.server.signin_limit import client_address
 from compagnon.storage.models import Actor, Object, User
 from compagnon.storage.queries import actors as actor_queries
+from compagnon.storage.queries import collections as collection_queries
 from compagnon.storage.queries import deliveries
 from compagnon.storage.queries import objects as object_queries
 
@@ -87,8 +88,12 @@ async def object_page(request: web.Request, obj: Object, author: Actor) -> web.S
     if user is not None and user.actor_id == author.id:
         async with request.app[SESSIONS]() as session:
             sent = await deliveries.for_object(session, obj.uri)
+    async with request.app[SESSIONS]() as session:  # the modules and journeys listing it
+        part_of = await collection_queries.containing(session, obj.uri)
     return aiohttp_jinja2.render_template(
-        "object.html", request, _base(request, obj=obj, author=author, deliveries=sent)
+        "object.html",
+        request,
+        _base(request, obj=obj, author=author, deliveries=sent, part_of=part_of),
     )
 
 

@@ -37,6 +37,15 @@ def phase_label(key: str) -> str:
     return {"before": _("Before"), "during": _("During"), "after": _("After")}.get(key, key)
 
 
+def search_type_label(value: str) -> str | None:
+    """How search shows its type facet values "module" and "journey" (facets.py)."""
+    if value == "module":
+        return _("Training module")
+    if value == "journey":
+        return _("Learning journey")
+    return None
+
+
 @dataclass(frozen=True)
 class Module:
     title: str

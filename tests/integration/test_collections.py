@@ -21,7 +21,9 @@ from tests.support.resources import QUIZ, WELDING, publish_resource
 
 JSON = {"Accept": "application/json"}
 ACTIVITY_JSON = {"Accept": "application/activity+json"}
-JOURNEY_FILE = Path(__file__).parent.parent / "fixtures" / "learning-journey.json"
+JOURNEY_FILE = (
+    Path(__file__).parent.parent / "fixtures" / "reference" / "learning-journey.example.json"
+)
 
 
 def _items(shown: dict[str, object], phase: str = "") -> list[str]:
@@ -89,6 +91,9 @@ async def test_a_module_with_a_remote_item_follows_add_and_remove_on_the_peer(
 
     # Listed in search on both nodes, with the type facet "module".
     assert await _search(a, type="module") == [uri]
+    async with httpx.AsyncClient(base_url=b.base) as http:
+        page = await http.get("/search", params={"q": "toolkit"})
+        assert "Training module" in page.text and f'href="{uri}"' in page.text
     assert await _search(b, q="welding toolkit") == [uri]
     assert uri not in await _search(b, type="worksheet")
 

@@ -208,6 +208,16 @@ async def test_the_cli_makes_modules_and_journeys_and_names_every_mistake(
     journey = await asyncio.to_thread(run, "journey", "create", "ana", str(JOURNEY_FILE))
     shown = await asyncio.to_thread(run, "journey", "show", journey)
     assert "[before]" in shown and "[after]" in shown and "outcome: https://" in shown
+    changed = json.loads(JOURNEY_FILE.read_text())
+    changed["orderedItems"][2]["orderedItems"].reverse()
+    path = tmp_path / "changed.json"
+    path.write_text(json.dumps(changed))
+    out = await asyncio.to_thread(run, "journey", "update", "ana", journey, str(path))
+    assert out == f"updated: {journey}"
+    shown = await asyncio.to_thread(run, "journey", "show", journey)
+    after = changed["orderedItems"][2]["orderedItems"]
+    assert shown.index(after[0]) < shown.index(after[1])  # the new order
+    assert journey in await asyncio.to_thread(run, "journey", "list", "ana")
     bad = json.loads(JOURNEY_FILE.read_text())
     bad["orderedItems"][0]["id"] = "https://x.example/j/during"
     bad["orderedItems"][1]["educationalCredentialAwarded"] = "not a url"

@@ -272,8 +272,9 @@ def items_by_phase(doc: dict[str, Any]) -> list[tuple[str, list[str]]]:
     if kind == MODULE:
         return [("", item_urls(doc.get("orderedItems")))]
     if kind == JOURNEY:
-        return [
-            (phase_key(phase, n), item_urls(phase.get("orderedItems")))
-            for n, phase in enumerate(doc["orderedItems"][: len(PHASES) * 2])
-        ]
+        found: dict[str, list[str]] = {}
+        for n, phase in enumerate(doc["orderedItems"][: len(PHASES) * 2]):
+            # A phase given twice by a peer: the first counts (one row per place and phase).
+            found.setdefault(phase_key(phase, n), item_urls(phase.get("orderedItems")))
+        return list(found.items())
     return []

@@ -19,6 +19,7 @@ from compagnon.domain.collections import (
     Module,
     Phase,
     collection_kind,
+    items_by_phase,
     normalised,
     problems,
 )
@@ -126,6 +127,17 @@ def test_what_is_a_module_or_a_journey() -> None:
     assert collection_kind(outbox) is None  # an outbox, a followers list: not stored
     assert collection_kind({"type": "Note", "orderedItems": []}) is None
     assert collection_kind({"type": ["OrderedCollection"], "orderedItems": []}) == MODULE
+
+
+def test_a_peers_journey_with_a_phase_twice_keeps_the_first() -> None:
+    """Found while writing: two phases both called "before" would have put two rows in one
+    place of the items table, and the whole batch of Creates would have failed."""
+    doc = json.loads(JOURNEY_FILE.read_text())
+    first = doc["orderedItems"][0]
+    doc["orderedItems"].append({**first, "orderedItems": ["https://x.example/other"]})
+    phases = items_by_phase(doc)
+    assert [key for key, _ in phases] == ["before", "during", "after"]
+    assert phases[0][1] == first["orderedItems"]
 
 
 def test_search_lists_them_under_their_own_type() -> None:

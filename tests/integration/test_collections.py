@@ -76,6 +76,10 @@ async def test_a_module_with_a_remote_item_follows_add_and_remove_on_the_peer(
     assert _items(await ops.show(b.settings, uri)) == [extra, local.uri, remote.uri]
 
     async with httpx.AsyncClient() as http:
+        # On the author's profile the module is shown open, not folded behind its description
+        # as if that were a content warning.
+        page = await http.get(f"{a.base}/@ana")
+        assert "Welding safety toolkit" in page.text and 'class="warning"' not in page.text
         # B's resource page lists the module it is part of (held on B, published on A).
         page = await http.get(remote.uri, headers={"Accept": "text/html"})
         assert page.status_code == 200

@@ -68,6 +68,8 @@ async def test_a_module_with_a_remote_item_follows_add_and_remove_on_the_peer(
     await ops.change_item(a.settings, "ana", uri, extra, add=True, position=1)
     await settle(a, b)
     assert _items(await ops.show(b.settings, uri)) == [extra, remote.uri, local.uri]
+    copy = await b.object(uri)
+    assert copy is not None and copy.content.index(extra) < copy.content.index(remote.uri)
     await ops.change_item(a.settings, "ana", uri, remote.uri, add=False)
     await settle(a, b)
     assert _items(await ops.show(b.settings, uri)) == [extra, local.uri]

@@ -11,8 +11,10 @@ from typing import Any
 
 from compagnon.domain.collections import MODULE, item_urls
 from compagnon.domain.safe_urls import http_url
+from compagnon.federation.collection_convert import collection_from_document, readable_content
 from compagnon.federation.inbox.handlers import Handling, Ignored
 from compagnon.federation.jsonld import first_id
+from compagnon.federation.sanitize import sanitize_html
 from compagnon.storage.models import utcnow
 from compagnon.storage.queries import collections as collection_queries
 from compagnon.storage.queries import objects as object_queries
@@ -44,8 +46,12 @@ async def _change(h: Handling, activity: dict[str, Any], kind: str) -> None:
     if kind == "Remove" and item in items:
         raise Ignored("the Remove's target still lists its object")
     await collection_queries.replace_items(h.session, stored.id, [("", items)])
-    # The kept document follows, so the JSON we hold matches the items.
+    # The kept document and the readable text follow, so what we hold and show (a home
+    # timeline) lists the items as they are now.
     stored.raw = {**stored.raw, "totalItems": len(items), "orderedItems": items}
+    module = collection_from_document(stored.raw)
+    titles = await collection_queries.titles(h.session, items)
+    stored.content = sanitize_html(readable_content(module, stored.uri, titles, module.language))
     stored.updated = utcnow()
 
 

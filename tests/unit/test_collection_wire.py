@@ -12,6 +12,9 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from compagnon.domain.collections import (
     JOURNEY,
     MODULE,
@@ -25,6 +28,7 @@ from compagnon.domain.collections import (
 )
 from compagnon.domain.facets import extract
 from compagnon.federation.collection_convert import (
+    CollectionDocumentError,
     collection_from_document,
     to_collection_object,
 )
@@ -166,3 +170,34 @@ def test_every_mistake_is_named() -> None:
     assert "https://x.example/1 is listed twice in the phase sometime." in found
     assert "The phase before is given twice." in found
     assert "The outcome of the phase before is not an http(s) URL: 'badge'." in found
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20)
+    | st.sampled_from(["OrderedCollection", "https://x.example/1", "#before", "Note"]),
+    lambda inner: st.lists(inner, max_size=4)
+    | st.dictionaries(
+        st.sampled_from(["type", "id", "name", "nameMap", "orderedItems", "description",
+                         "educationalCredentialAwarded", "inLanguage", "license"]),
+        inner,
+        max_size=6,
+    ),
+    max_leaves=30,
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(JSON_VALUES)
+def test_any_document_is_read_or_refused_with_a_reason(doc: Any) -> None:
+    """What a peer sends reaches these readers as it is: they answer, or refuse with a
+    sentence, never crash the worker."""
+    kind = collection_kind(doc)
+    phases = items_by_phase(doc) if isinstance(doc, dict) else []
+    assert (kind is None) == (phases == [])
+    try:
+        value = collection_from_document(doc)
+    except CollectionDocumentError:
+        assert kind is None
+        return
+    assert kind is not None
+    problems(normalised(value))  # every mistake a sentence, none an exception

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from compagnon.domain.collections import collection_kind
 from compagnon.domain.resources import EQF, HCRT, ISCED_F, LRMI_AUDIENCE
 from compagnon.domain.safe_urls import http_url
 from compagnon.domain.vocabularies import vocabulary
@@ -113,8 +114,9 @@ def is_question(doc: dict[str, Any]) -> bool:
 
 
 def is_listed(doc: dict[str, Any]) -> bool:
-    """What search lists: learning resources and questions."""
-    return is_learning_resource(doc) or is_question(doc)
+    """What search lists: learning resources, questions, and modules and journeys (type
+    "module" / "journey")."""
+    return is_learning_resource(doc) or is_question(doc) or collection_kind(doc) is not None
 
 
 def shown_title(doc: dict[str, Any]) -> str:
@@ -280,6 +282,7 @@ def extract(doc: dict[str, Any]) -> Facets | None:
     addressed publicly (search lists public and unlisted resources only)."""
     if not is_listed(doc):
         return None
+    kind = collection_kind(doc)  # a module or journey: its kind is its type facet
     shown = visibility(doc)
     if shown is None:
         return None
@@ -292,7 +295,9 @@ def extract(doc: dict[str, Any]) -> Facets | None:
         language=language(doc),
         eqf=eqf_level(doc),
         isced=isced_field(doc),
-        resource_type=QUESTION_KIND if is_question(doc) else resource_type(doc),
+        resource_type=(
+            QUESTION_KIND if is_question(doc) else kind.lower() if kind else resource_type(doc)
+        ),
         licence=licence(doc),
         competences=competences(doc),
         occupations=occupations(doc),

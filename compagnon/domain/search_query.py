@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from compagnon.domain.collections import search_type_label
 from compagnon.domain.facets import DIGCOMP, PREFIX_LENGTHS, QUESTION_KIND, words
 from compagnon.domain.resources import ESCO_OCCUPATION, ISCO
 from compagnon.domain.vocabularies import vocabulary
@@ -36,7 +37,7 @@ class SearchFilters:
     lang: str | None = None
     eqf: int | None = None
     field: str | None = None  # ISCED-F detailed field
-    type: str | None = None  # HCRT key
+    type: str | None = None  # HCRT key, or "module" / "journey"
     licence: str | None = None
     competence: str | None = None
     occupation: str | None = None  # an ESCO occupation or ISCO-08 group URI
@@ -131,7 +132,7 @@ def label(facet: str, value: str, stored: str = "", lang: str = "en") -> str:
     elif facet == "type" and value == QUESTION_KIND:
         return _("Quiz (question)")
     elif facet == "type":
-        found = vocabulary("hcrt").label(value, lang)
+        found = search_type_label(value) or vocabulary("hcrt").label(value, lang)
     elif facet == "licence":
         licences = vocabulary("licences")
         if value in licences:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from compagnon.domain.collections import collection_kind
+
 # Activity types the inbox knows (AS2 core, plus the extensions we handle). Of a type list,
 # the first of these names the activity; handlers are looked up by that name.
 ACTIVITY_TYPES: Final = frozenset(
@@ -27,6 +29,13 @@ POST_TYPES: Final = frozenset(
         "Document", "LearningResource",
     }
 )  # fmt: skip
+
+
+# Collections a Create may bring that we store, though they are not posts: training modules
+# and learning journeys (domain/collections.py: an OrderedCollection with `orderedItems`).
+# Any other collection (an outbox, a followers list) is still refused.
+def is_stored_collection(doc: Any) -> bool:
+    return collection_kind(doc) is not None
 
 
 def types_of(value: Any) -> list[str]:

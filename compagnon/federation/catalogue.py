@@ -32,7 +32,12 @@ import orjson
 
 from compagnon.domain.safe_urls import http_url, same_origin
 from compagnon.federation import fetch
-from compagnon.federation.as_types import has_type, is_post_like, shown_type
+from compagnon.federation.as_types import (
+    has_type,
+    is_post_like,
+    is_stored_collection,
+    shown_type,
+)
 from compagnon.federation.context import FederationContext
 from compagnon.federation.convert import is_poll_vote, visibility_of
 from compagnon.federation.ingest import Incoming, store_remote_objects
@@ -193,7 +198,9 @@ def _refusal(item: Any, actor_uri: str, host: str, followers_url: str) -> str | 
     owner = first_id(obj.get("attributedTo")) or first_id(obj.get("actor"))
     if owner is not None and owner != actor_uri:
         return "object attributed to someone else"
-    if not is_post_like(obj):  # as the inbox: a Tombstone, Place, actor ... is no post
+    if not is_post_like(obj) and not is_stored_collection(
+        obj
+    ):  # as the inbox: a Tombstone, Place, actor ... is no post
         return f"{shown_type(obj)[:40]} is not a post"
     if is_poll_vote(obj):
         return "poll vote"

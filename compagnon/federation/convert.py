@@ -10,6 +10,7 @@ import html
 from datetime import UTC, datetime
 from typing import Any
 
+from compagnon.domain.collections import collection_kind
 from compagnon.domain.safe_urls import http_url
 from compagnon.federation.as_types import types_of
 from compagnon.federation.jsonld import AS_PUBLIC, OUR_CONTEXT, first_id, ids, is_public
@@ -225,7 +226,7 @@ def object_fields_from_note(doc: dict[str, Any], followers_url: str) -> dict[str
     """
     if not isinstance(doc.get("id"), str):
         raise ValueError("an object needs a string id")
-    object_type = _main_type(doc.get("type"))
+    object_type = collection_kind(doc) or _main_type(doc.get("type"))  # Module, Journey
     name = _text(doc.get("name")) or _first_text(doc.get("nameMap"))
     summary = _text(doc.get("summary")) or _first_text(doc.get("summaryMap"))
     url = _html_url(doc.get("url")) or None

@@ -19,6 +19,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from compagnon.domain.collections import items_by_phase
 from compagnon.domain.safe_urls import http_url
 from compagnon.federation.convert import object_fields_from_note
 from compagnon.federation.jsonld import ids
@@ -26,6 +27,7 @@ from compagnon.federation.lineage import record as record_lineage
 from compagnon.federation.sanitize import sanitize_html
 from compagnon.federation.search_index import index_received
 from compagnon.storage.models import Actor, Follow, Object, TimelineEntry, User
+from compagnon.storage.queries import collections
 
 OBJECTS = cast(Table, Object.__table__)
 # Bound parameters per IN (...) list: well under SQLite's 32,766 and PostgreSQL's 65,535.
@@ -92,8 +94,17 @@ async def store_remote_objects(session: AsyncSession, items: Sequence[Incoming])
         session, [(s.id, by_uri[s.uri]["published"], s.sender_id, s.doc) for s in stored]
     )
     await record_lineage(session, [(s.id, s.doc) for s in stored], fresh=True)
+    await store_collection_items(session, stored)
     await _push_to_readers(session, stored, {uri: row["visibility"] for uri, row in by_uri.items()})
     return stored
+
+
+async def store_collection_items(session: AsyncSession, stored: Sequence[Stored]) -> None:
+    """The items of the modules and journeys among `stored`, in order (collection_items)."""
+    for item in stored:
+        phases = items_by_phase(item.doc)
+        if phases:
+            await collections.replace_items(session, item.id, phases)
 
 
 async def _held(session: AsyncSession, uris: list[str]) -> list[str]:

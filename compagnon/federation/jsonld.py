@@ -137,6 +137,8 @@ _INLINE_CONTEXT: Final[dict[str, Any]] = {
     "publisher": {"@id": "sdo:publisher", "@type": "@id"},
     # A file's size in bytes on its `Document` attachment, as AMB's `encoding` writes it.
     "contentSize": "sdo:contentSize",
+    # a learning journey's phase names the achievement it leads to (learning-journey.example)
+    "educationalCredentialAwarded": {"@id": "sdo:educationalCredentialAwarded", "@type": "@id"},
 }
 
 OUR_CONTEXT: Final[list[str | dict[str, Any]]] = [AS_CONTEXT, SECURITY_V1, _INLINE_CONTEXT]

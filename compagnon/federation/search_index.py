@@ -1,8 +1,8 @@
 """Keeping the search index current as objects are stored, updated and deleted: the one
 place publishing and the inbox handlers call (storage/queries/search.py does the work).
 
-Only learning resources and questions (quizzes) are indexed, so for everything else these
-cost nothing: no statement is run.
+Only learning resources, questions (quizzes), modules and journeys are indexed, so for
+everything else these cost nothing: no statement is run.
 """
 
 from __future__ import annotations
@@ -13,11 +13,12 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from compagnon.domain.collections import KINDS
 from compagnon.domain.facets import is_listed
 from compagnon.storage.models import Object
 from compagnon.storage.queries import search
 
-LISTED_TYPES = frozenset({"LearningResource", "Question"})  # the types search lists
+LISTED_TYPES = frozenset({"LearningResource", "Question", *KINDS})  # the types search lists
 
 
 async def index_stored(session: AsyncSession, objects: Sequence[Object]) -> None:
@@ -36,7 +37,7 @@ async def index_received(
     session: AsyncSession, rows: Sequence[tuple[int, datetime, int, dict[str, Any]]]
 ) -> None:
     """Index remote objects just stored by ingest.py: (object id, published, actor id, AS2
-    document) each; learning resources and questions only, the whole batch in the same few
+    document) each; what search lists only, the whole batch in the same few
     statements."""
     wanted = [row for row in rows if is_listed(row[3])]
     if wanted:

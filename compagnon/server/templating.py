@@ -19,6 +19,7 @@ from compagnon.i18n import _
 # description: federation/convert.py shows it in the content), not a content warning.
 SUMMARY_IS_BODY = frozenset(
     {"Article", "Page", "Video", "Event", "Audio", "Image", "LearningResource"}
+    | {"Module", "Journey"}  # a module's or journey's description (domain/collections.py)
 )
 
 

@@ -300,6 +300,21 @@ class PollVote(Base):
     __table_args__ = (UniqueConstraint("question_id", "voter_id", "option"),)
 
 
+class CollectionItem(Base):
+    """One item of a module or of a journey's phase (domain/collections.py), in order: the
+    membership pages and search read without opening documents. The collection itself is an
+    Object (type Module or Journey) keeping its whole document in `raw`."""
+
+    __tablename__ = "collection_items"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    collection_id: Mapped[int] = mapped_column(ForeignKey("objects.id", ondelete="CASCADE"))
+    phase: Mapped[str] = mapped_column(String(16), default="")  # "" for a module
+    position: Mapped[int] = mapped_column(Integer)
+    item_uri: Mapped[str] = mapped_column(String(2048), index=True)
+
+    __table_args__ = (UniqueConstraint("collection_id", "phase", "position"),)
+
+
 class NodeFact(Base):
     """Small key/value facts of the node itself (e.g. the instance actor's id)."""
 

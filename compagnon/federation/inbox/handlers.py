@@ -13,7 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from compagnon.domain.safe_urls import http_url, same_origin
 from compagnon.federation import fetch
-from compagnon.federation.as_types import has_type, is_post_like, shown_type, types_of
+from compagnon.federation.as_types import (
+    has_type,
+    is_post_like,
+    is_stored_collection,
+    shown_type,
+    types_of,
+)
 from compagnon.federation.context import FederationContext
 from compagnon.federation.convert import (
     actor_fields_from_document,
@@ -21,7 +27,12 @@ from compagnon.federation.convert import (
     object_fields_from_note,
 )
 from compagnon.federation.inbox import quiz as quiz_inbox
-from compagnon.federation.ingest import Incoming, store_remote_objects
+from compagnon.federation.ingest import (
+    Incoming,
+    Stored,
+    store_collection_items,
+    store_remote_objects,
+)
 from compagnon.federation.jsonld import first_id, ids
 from compagnon.federation.lineage import record as record_lineage
 from compagnon.federation.outbox import publish
@@ -189,7 +200,7 @@ async def _created(
     """One object of a Create: a post to store (added to `incoming`), a poll vote, or
     Ignored with the reason."""
     doc = _checked_object(h, obj)
-    if not is_post_like(doc):
+    if not is_post_like(doc) and not is_stored_collection(doc):
         raise Ignored(f"a Create of a {shown_type(doc)} is not a post: not stored")
     if is_poll_vote(doc):
         # Not a post: a vote for one option of one of our Questions (inbox/quiz.py).
@@ -226,6 +237,7 @@ async def on_update(h: Handling, activity: dict[str, Any]) -> None:
     stored.raw = doc
     await index_stored(h.session, [stored])  # the new description and facets replace the old
     await record_lineage(h.session, [(stored.id, doc)])  # and the sources it names now
+    await store_collection_items(h.session, [Stored(stored.id, stored.uri, h.sender.id, doc)])
 
 
 async def on_delete(h: Handling, activity: dict[str, Any]) -> None:
@@ -393,3 +405,8 @@ HANDLERS: dict[str, Handler] = {
     "Move": on_move,
     "Flag": on_flag,
 }
+
+# Kinds with handlers of their own, in modules that import Handling and Ignored from here.
+from compagnon.federation.inbox import collections as collection_handlers  # noqa: E402
+
+HANDLERS.update({"Add": collection_handlers.on_add, "Remove": collection_handlers.on_remove})

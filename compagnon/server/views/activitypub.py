@@ -17,6 +17,7 @@ from compagnon.federation.jsonld import OUR_CONTEXT
 from compagnon.server.keys import FEDERATION, SESSIONS, SETTINGS
 from compagnon.server.negotiation import activity_json, problem, wants_activity_json
 from compagnon.server.params import query_int
+from compagnon.server.views import collections as collection_views
 from compagnon.server.views import pages, quiz, resources
 from compagnon.server.views.fetch_auth import requester
 from compagnon.storage.models import Actor, Object
@@ -212,6 +213,8 @@ async def object_document(request: web.Request) -> web.StreamResponse:
             return await quiz.render(request, obj, author)
         if obj.type == "LearningResource" and obj.raw:
             return await resources.resource_page(request, obj, author)
+        if obj.type in collection_views.KINDS:
+            return await collection_views.collection_page(request, obj, author)
         return await pages.object_page(request, obj, author)
     private = obj.visibility not in {"public", "unlisted"}
     who = await requester(request, need_identity=private)
@@ -225,7 +228,7 @@ async def object_document(request: web.Request) -> web.StreamResponse:
         if obj.visibility in {"public", "unlisted"}:  # its AMB record is public too
             answer.headers["Link"] = resources.describedby(resources.record_url(request, obj))
         return answer
-    if obj.type == "Question" and obj.raw:
+    if obj.type in ("Question", *collection_views.KINDS) and obj.raw:
         return activity_json({"@context": OUR_CONTEXT, **obj.raw})
     return activity_json({"@context": OUR_CONTEXT, **to_note(obj, author)})
 

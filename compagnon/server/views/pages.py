@@ -27,6 +27,7 @@ from compagnon.server.signin_limit import client_address
 from compagnon.server.views.lineage import lineage_of
 from compagnon.storage.models import Actor, Object, User
 from compagnon.storage.queries import actors as actor_queries
+from compagnon.storage.queries import collections as collection_queries
 from compagnon.storage.queries import deliveries
 from compagnon.storage.queries import objects as object_queries
 
@@ -89,7 +90,10 @@ async def object_page(request: web.Request, obj: Object, author: Actor) -> web.S
         if user is not None and user.actor_id == author.id:
             sent = await deliveries.for_object(session, obj.uri)
         lineage = await lineage_of(session, obj)  # sources and derivatives (_lineage.html)
-    context = _base(request, obj=obj, author=author, deliveries=sent, lineage=lineage)
+        part_of = await collection_queries.containing(session, obj.uri)  # modules, journeys
+    context = _base(
+        request, obj=obj, author=author, deliveries=sent, lineage=lineage, part_of=part_of
+    )
     return aiohttp_jinja2.render_template("object.html", request, context)
 
 

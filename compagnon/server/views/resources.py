@@ -39,6 +39,7 @@ from compagnon.server.views.lineage import lineage_of
 from compagnon.server.views.pages import _base
 from compagnon.storage.models import Actor, Object
 from compagnon.storage.queries import actors as actor_queries
+from compagnon.storage.queries import collections as collection_queries
 from compagnon.storage.queries import objects as object_queries
 
 
@@ -251,6 +252,7 @@ async def resource_page(request: web.Request, obj: Object, author: Actor) -> web
     async with request.app[SESSIONS]() as session:
         names = await object_queries.names_by_uris(session, set(resource.is_part_of))
         lineage = await lineage_of(session, obj)  # sources and derivatives (_lineage.html)
+        containing = await collection_queries.containing(session, obj.uri)  # _part_of.html
     context = _base(
         request,
         obj=obj,
@@ -261,6 +263,7 @@ async def resource_page(request: web.Request, obj: Object, author: Actor) -> web
         metadata=_metadata(resource, base, lang),
         files=_files(resource),
         lineage=lineage,
+        containing=containing,
         part_of=[(u, names.get(u, u)) for u in resource.is_part_of],
         amb_url=record_url(request, obj),
         amb_json=amb.script_json(record),

@@ -1,5 +1,5 @@
 """compagnon init | serve | worker | migrate | settings | user | follower | peer | post | follow
-| resource | catalogue | reports | deliveries | media
+| resource | catalogue | reports | deliveries | media | event
 
 One module per area registers its commands (`register(sub, parent)`), each with the function
 that runs it. Every setting of config.Settings is also a flag of every command
@@ -15,14 +15,14 @@ import os
 import sys
 from collections.abc import Sequence
 
-from compagnon.cli import catalogue, media, moderation, node, people, resources
+from compagnon.cli import catalogue, events, media, moderation, node, people, resources
 from compagnon.cli.common import settings_from, settings_parent
 from compagnon.config import SettingsError
 from compagnon.federation.accounts import AccountError
 
 __all__ = ["build_parser", "main", "settings_from"]
 
-AREAS = (node, people, resources, catalogue, moderation, media)
+AREAS = (node, people, resources, catalogue, moderation, media, events)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -133,6 +133,16 @@ _INLINE_CONTEXT: Final[dict[str, Any]] = {
     "occupation": "sdo:occupationalCategory",
     "creator": {"@id": "sdo:creator", "@type": "@id"},
     "publisher": {"@id": "sdo:publisher", "@type": "@id"},
+    # --- events (FEDERATION.md, "Events"): Mobilizon's terms, so its readers and ours agree
+    "mz": "https://joinmobilizon.org/ns#",
+    "timezone": "mz:timezone",
+    "isOnline": "mz:isOnline",
+    "participantCount": "mz:participantCount",
+    "maximumAttendeeCapacity": "sdo:maximumAttendeeCapacity",
+    "remainingAttendeeCapacity": "sdo:remainingAttendeeCapacity",
+    "PostalAddress": "sdo:PostalAddress",
+    "address": "sdo:address",
+    "streetAddress": "sdo:streetAddress",
 }
 
 OUR_CONTEXT: Final[list[str | dict[str, Any]]] = [AS_CONTEXT, SECURITY_V1, _INLINE_CONTEXT]

@@ -81,6 +81,8 @@ async def _our_follow_answered(h: Handling, activity: dict[str, Any]) -> tuple[A
 
 
 async def on_accept(h: Handling, activity: dict[str, Any]) -> None:
+    if await event_answers.answered_event(h, activity):  # going to an event (inbox/events.py)
+        return
     _, follow = await _our_follow_answered(h, activity)
     if follow is None:
         raise Ignored("the Follow was withdrawn meanwhile")
@@ -93,6 +95,8 @@ async def on_accept(h: Handling, activity: dict[str, Any]) -> None:
 
 
 async def on_reject(h: Handling, activity: dict[str, Any]) -> None:
+    if await event_answers.answered_event(h, activity):  # not going, or an event full
+        return
     follower, _ = await _our_follow_answered(h, activity)
     await follow_queries.remove(h.session, follower.id, h.sender.id)
 
@@ -378,6 +382,7 @@ HANDLERS: dict[str, Handler] = {
     "Follow": on_follow,
     "Accept": on_accept,
     "Reject": on_reject,
+    "TentativeAccept": lambda h, activity: event_answers.on_tentative_accept(h, activity),
     "Undo": on_undo,
     "Create": on_create,
     "Update": on_update,
@@ -388,3 +393,6 @@ HANDLERS: dict[str, Handler] = {
     "Move": on_move,
     "Flag": on_flag,
 }
+
+# Answers to events live in their own module, which needs Handling and Ignored from here.
+from compagnon.federation.inbox import events as event_answers  # noqa: E402

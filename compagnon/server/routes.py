@@ -6,7 +6,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from compagnon.server.views import activitypub, inbox, media, pages, search, wellknown
+from compagnon.server.views import activitypub, events, inbox, media, pages, search, wellknown
 
 STATIC = Path(__file__).parent / "static"
 
@@ -27,6 +27,7 @@ def add_routes(app: web.Application) -> None:
             web.get("/users/{username}/following", activitypub.following),
             web.get("/objects/{object_id}", activitypub.object_document),
             web.get("/activities/{activity_id}", activitypub.activity_document),
+            web.get("/objects/{object_id}/event.ics", events.event_ics),
             # inboxes
             web.post("/inbox", inbox.post_inbox),
             web.post("/actor/inbox", inbox.post_inbox),

@@ -86,7 +86,7 @@ async def listing(
         escaped = word.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         query = query.where(EventTime.words.like(f"%{escaped}%", escape="\\"))
     rows = await session.execute(query)
-    return [Listed(obj, author, times) for obj, author, times in rows.tuples()]
+    return [Listed(obj, author, times) for obj, author, times in rows.all()]
 
 
 async def times_of(session: AsyncSession, object_id: int) -> EventTime | None:
@@ -129,7 +129,7 @@ async def counts(session: AsyncSession, event_uri: str) -> dict[str, int]:
         .group_by(Attendance.state)
     )
     found = {"going": 0, "maybe": 0, "not_going": 0, "refused": 0}
-    found.update({state: int(n) for state, n in rows.tuples()})
+    found.update({state: int(n) for state, n in rows.all()})
     return found
 
 
@@ -155,4 +155,4 @@ async def attendees(session: AsyncSession, event_uri: str) -> list[tuple[Actor, 
         .where(Attendance.event_uri == event_uri)
         .order_by(Attendance.answered_at, Attendance.id)
     )
-    return list(rows.tuples())
+    return list(rows.all())

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import aiohttp
 import httpx
 import pytest
 from icalendar import Calendar
@@ -20,10 +21,11 @@ from compagnon import operations
 from compagnon.domain.events import Event, EventTranslation, normalised, problems
 from compagnon.federation.event_convert import event_from_document
 from compagnon.operations import events as ops
-from compagnon.storage.models import Attendance, EventTime
+from compagnon.storage.models import Activity, Attendance, EventTime
 from compagnon.storage.queries import events as event_queries
 from tests.conftest import NodeFactory
 from tests.support.nodes import Node, settle
+from tests.support.remote_actor import RemoteActor
 
 ACTIVITY_JSON = {"Accept": "application/activity+json"}
 JSON = {"Accept": "application/json"}
@@ -364,3 +366,57 @@ async def test_cli_creates_edits_lists_answers_and_names_mistakes(
     await asyncio.to_thread(run_cli, "event", "delete", "ana", uri, *conf)
     await asyncio.to_thread(run_cli, "event", "list", *conf)
     assert "no events" in capsys.readouterr().out
+
+
+async def answers_by_actor(node: Node, uri: str) -> dict[str, str]:
+    async with node.sessions() as session:
+        rows = await event_queries.attendees(session, uri)
+    return {actor.uri: row.state for actor, row in rows}
+
+
+async def replies_to(node: Node, activity_uri: str) -> list[str]:
+    """Types of the local activities whose object is `activity_uri`."""
+    async with node.sessions() as session:
+        rows = await session.execute(
+            select(Activity.type).where(
+                Activity.object_uri == activity_uri, Activity.is_local.is_(True)
+            )
+        )
+    return list(rows.scalars())
+
+
+async def test_mobilizon_join_and_leave_are_answers_too(make_node: NodeFactory) -> None:
+    """Mobilizon says "going" with Join and expects Accept (a place) or Reject (full) of it;
+    Leave withdraws."""
+    a = await make_node("a")
+    await a.create_user("ana")
+    uri = await publish(a, "ana", replace(SEMINAR, capacity=1))
+    zoe, yann = await RemoteActor().start(), await RemoteActor().start()
+    try:
+        async with aiohttp.ClientSession() as client:
+            for who in (zoe, yann):
+                join = {
+                    "@context": "https://www.w3.org/ns/activitystreams",
+                    "id": f"{who.base}/join/1",
+                    "type": "Join",
+                    "actor": who.uri,
+                    "object": uri,
+                }
+                assert await who.post(client, f"{a.base}/inbox", join) == 202
+                await settle(a)
+            assert await answers_by_actor(a, uri) == {zoe.uri: "going", yann.uri: "refused"}
+            assert await replies_to(a, f"{zoe.base}/join/1") == ["Accept"]
+            assert await replies_to(a, f"{yann.base}/join/1") == ["Reject"]
+            leave = {
+                "@context": "https://www.w3.org/ns/activitystreams",
+                "id": f"{zoe.base}/leave/1",
+                "type": "Leave",
+                "actor": zoe.uri,
+                "object": uri,
+            }
+            assert await zoe.post(client, f"{a.base}/inbox", leave) == 202
+            await settle(a)
+        assert await answers_by_actor(a, uri) == {yann.uri: "refused"}
+    finally:
+        await zoe.stop()
+        await yann.stop()

@@ -54,6 +54,35 @@ async def on_tentative_accept(h: Handling, activity: dict[str, Any]) -> None:
         raise Ignored("a TentativeAccept of something other than an event we hold")
 
 
+async def on_join(h: Handling, activity: dict[str, Any]) -> None:
+    """Mobilizon's way to say "going": a `Join` of the event, answered by the organiser with
+    `Accept` of the Join (a place is given) or `Reject` of it (the event is full)."""
+    event = await _event(h, first_id(activity.get("object")))
+    if event is None or not event.is_local:
+        raise Ignored("a Join of something other than an event organised here")
+    if event.deleted_at is not None:
+        raise Ignored("a Join of a deleted event")
+    known = await event_queries.answer_of(h.session, event.uri, h.sender.id)
+    if known is not None and known.activity_uri == activity["id"]:
+        return  # handled before
+    organiser = await h.session.get(Actor, event.actor_id)
+    full = await _full(h, event)
+    state = REFUSED if full else GOING
+    await event_queries.answer(h.session, event.uri, h.sender.id, state, activity["id"])
+    if organiser is not None:
+        reply = event_outbox.refuse_answer if full else event_outbox.confirm_join
+        await reply(h.session, h.ctx.urls, organiser, h.sender, activity)
+
+
+async def on_leave(h: Handling, activity: dict[str, Any]) -> None:
+    """Mobilizon's `Leave` of an event: the sender no longer comes (its answer is removed)."""
+    event = await _event(h, first_id(activity.get("object")))
+    if event is None:
+        raise Ignored("a Leave of something other than an event we hold")
+    if not await event_queries.withdraw(h.session, event.uri, h.sender.id):
+        raise Ignored("nothing to leave")
+
+
 async def _answer(h: Handling, activity: dict[str, Any], event: Object) -> None:
     if event.deleted_at is not None:
         raise Ignored("an answer to a deleted event")

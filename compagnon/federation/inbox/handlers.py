@@ -383,6 +383,8 @@ HANDLERS: dict[str, Handler] = {
     "Accept": on_accept,
     "Reject": on_reject,
     "TentativeAccept": lambda h, activity: event_answers.on_tentative_accept(h, activity),
+    "Join": lambda h, activity: event_answers.on_join(h, activity),
+    "Leave": lambda h, activity: event_answers.on_leave(h, activity),
     "Undo": on_undo,
     "Create": on_create,
     "Update": on_update,

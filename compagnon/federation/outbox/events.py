@@ -108,6 +108,16 @@ async def send_answer(
     await send(session, trainer, doc, extra_inboxes=[inbox_for(organiser)])
 
 
+async def confirm_join(
+    session: AsyncSession, urls: Urls, organiser: Actor, answerer: Actor, join: dict[str, Any]
+) -> None:
+    """A Mobilizon participant's Join got a place: `Accept` of the Join, as Mobilizon expects
+    before it shows the participation as confirmed."""
+    embedded = {k: v for k, v in join.items() if k not in ("@context", "proof", "signature")}
+    doc = wrap("Accept", urls.new_activity(), organiser.uri, embedded, {"to": [answerer.uri]})
+    await send(session, organiser, doc, extra_inboxes=[inbox_for(answerer)])
+
+
 async def refuse_answer(
     session: AsyncSession, urls: Urls, organiser: Actor, answerer: Actor, answer: dict[str, Any]
 ) -> None:

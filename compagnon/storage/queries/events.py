@@ -117,6 +117,14 @@ async def answer_of(session: AsyncSession, event_uri: str, actor_id: int) -> Att
     )
 
 
+async def withdraw(session: AsyncSession, event_uri: str, actor_id: int) -> bool:
+    """Remove an actor's answer; False when there was none."""
+    result = await session.execute(
+        delete(Attendance).where(Attendance.event_uri == event_uri, Attendance.actor_id == actor_id)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
 async def by_activity(session: AsyncSession, activity_uri: str) -> Attendance | None:
     return await session.scalar(select(Attendance).where(Attendance.activity_uri == activity_uri))
 

@@ -272,6 +272,8 @@ async def test_search_lists_events_upcoming_first(make_node: NodeFactory, backen
         translated = {"kind": "events", "q": "seminário"}
         found = (await http.get("/search", params=translated, headers=JSON)).json()
         assert len(found["results"]) == 3  # every one keeps the Portuguese title
+        resources_page = await http.get("/search")
+        assert 'href="/search?kind=events"' in resources_page.text
         page = await http.get("/search", params={"kind": "events"})
         assert page.status_code == 200 and "Soon online" in page.text and "past" in page.text
         bad = await http.get("/search", params={"kind": "events", "page": "0"})

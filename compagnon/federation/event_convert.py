@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from compagnon.domain.events import Event, EventTranslation, zone_exists
+from compagnon.domain.events import MAX_CAPACITY, Event, EventTranslation, zone_exists
 from compagnon.domain.safe_urls import http_url
 from compagnon.federation.convert import iso, parse_time
 from compagnon.federation.resource_convert import written_in
@@ -178,7 +178,14 @@ def _place(doc: dict[str, Any]) -> tuple[str, str]:
 def event_from_document(doc: dict[str, Any]) -> Event | None:
     """The event an `Event` document describes (ours or another server's); None when it
     has no readable start. A missing or unknown time zone reads as UTC; a missing end as the
-    start; a capacity that is not a positive integer as none."""
+    start; a capacity that is not a whole number from 1 to 1,000,000 as none."""
+    try:
+        return _event_from_document(doc)
+    except (OverflowError, ValueError):  # a time at the edge of the calendar: not an event
+        return None
+
+
+def _event_from_document(doc: dict[str, Any]) -> Event | None:
     start = parse_time(doc.get("startTime"))
     if start is None:
         return None
@@ -207,9 +214,17 @@ def event_from_document(doc: dict[str, Any]) -> Event | None:
         address=address,
         online=_online(doc),
         language=language,
-        capacity=capacity if isinstance(capacity, int) and capacity > 0 else None,
+        capacity=_capacity(capacity),
         translations=translations,
     )
+
+
+def _capacity(value: Any) -> int | None:
+    """A whole number of places the `capacity` column can hold; None otherwise (Mobilizon
+    sends 0 for "no limit")."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_CAPACITY:
+        return value
+    return None
 
 
 def times_of(doc: dict[str, Any]) -> tuple[datetime, datetime, str, int | None] | None:
@@ -218,9 +233,12 @@ def times_of(doc: dict[str, Any]) -> tuple[datetime, datetime, str, int | None] 
     event = event_from_document(doc)
     if event is None:
         return None
-    return (
-        event.starts_at().astimezone(UTC),
-        max(event.ends_at(), event.starts_at()).astimezone(UTC),
-        event.timezone,
-        event.capacity,
-    )
+    try:
+        return (
+            event.starts_at().astimezone(UTC),
+            max(event.ends_at(), event.starts_at()).astimezone(UTC),
+            event.timezone,
+            event.capacity,
+        )
+    except (OverflowError, ValueError):
+        return None

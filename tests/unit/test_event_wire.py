@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from compagnon.domain.events import Event, normalised
-from compagnon.federation.event_convert import event_from_document, to_event_object
+from compagnon.federation.event_convert import event_from_document, times_of, to_event_object
 from compagnon.storage.models import Actor, Object
 
 AUTHOR = Actor(uri="https://a.example/users/ana", username="ana", domain="a.example")
@@ -71,3 +71,18 @@ def test_a_mobilizon_shaped_event_is_read() -> None:
     assert event_from_document({**doc, "startTime": "soon"}) is None
     unknown_zone = event_from_document({**doc, "timezone": "Mars/Olympus"})
     assert unknown_zone is not None and unknown_zone.timezone == "UTC"
+
+
+def test_odd_values_from_peers_never_break_storage() -> None:
+    """What a hostile or sloppy peer sends is read as "no event" or "no capacity", never an
+    exception and never a number the capacity column cannot hold."""
+    base = {"id": "https://x.example/e", "type": "Event", "name": "x"}
+    edge = {**base, "startTime": "0001-01-01T00:00:00+05:00"}  # before year 1 in UTC
+    assert event_from_document(edge) is None and times_of(edge) is None
+    late = {**base, "startTime": "9999-12-31T23:00:00-05:00"}  # after year 9999 in UTC
+    assert event_from_document(late) is None and times_of(late) is None
+    for capacity in (2**40, True, -3, 1.5, "12"):
+        read = event_from_document(
+            {**base, "startTime": "2027-01-01T10:00:00Z", "maximumAttendeeCapacity": capacity}
+        )
+        assert read is not None and read.capacity is None, capacity

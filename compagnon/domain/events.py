@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from compagnon.domain.resources import language_tag
@@ -72,8 +73,14 @@ class Event:
         return {lang: text for lang, text in found.items() if text}
 
 
+@cache
+def _zone_names() -> frozenset[str]:
+    # available_timezones() walks the tz database's files on every call: once per process.
+    return frozenset(available_timezones())
+
+
 def zone_exists(name: str) -> bool:
-    if not name or name not in available_timezones():
+    if not name or len(name) > 64 or name not in _zone_names():
         return False
     try:
         ZoneInfo(name)

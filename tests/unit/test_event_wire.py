@@ -3,7 +3,9 @@ Mobilizon-shaped one)."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
+from pathlib import Path
 
 from compagnon.domain.events import Event, normalised
 from compagnon.federation.event_convert import event_from_document, times_of, to_event_object
@@ -86,3 +88,18 @@ def test_odd_values_from_peers_never_break_storage() -> None:
             {**base, "startTime": "2027-01-01T10:00:00Z", "maximumAttendeeCapacity": capacity}
         )
         assert read is not None and read.capacity is None, capacity
+
+
+def test_the_event_mobilizon_org_served_is_read() -> None:
+    """A captured Mobilizon payload (tests/interop/payloads/SOURCES.md)."""
+    path = Path(__file__).parents[1] / "interop" / "payloads" / "mobilizon" / "event.json"
+    event = event_from_document(json.loads(path.read_text()))
+    assert event is not None and event.title == "Mobilizon Launching Party"
+    assert (event.start, event.end, event.timezone) == (
+        datetime(2019, 12, 18, 13, 0),
+        datetime(2019, 12, 18, 14, 0),
+        "UTC",  # that Mobilizon version sent no timezone
+    )
+    assert event.place == "Cour du Château des Ducs de Bretagne"
+    assert event.address == "Nantes, France"
+    assert event.capacity is None and event.online == ""

@@ -389,7 +389,7 @@ async def replies_to(node: Node, activity_uri: str) -> list[str]:
 
 async def test_mobilizon_join_and_leave_are_answers_too(make_node: NodeFactory) -> None:
     """Mobilizon says "going" with Join and expects Accept (a place) or Reject (full) of it;
-    Leave withdraws."""
+    Leave withdraws; an Undo of an answer withdraws it too."""
     a = await make_node("a")
     await a.create_user("ana")
     uri = await publish(a, "ana", replace(SEMINAR, capacity=1))
@@ -417,6 +417,27 @@ async def test_mobilizon_join_and_leave_are_answers_too(make_node: NodeFactory) 
                 "object": uri,
             }
             assert await zoe.post(client, f"{a.base}/inbox", leave) == 202
+            await settle(a)
+            assert await answers_by_actor(a, uri) == {yann.uri: "refused"}
+            # Friendica's way: an answer, then an Undo of it (embedded) withdraws it.
+            maybe = {
+                "@context": "https://www.w3.org/ns/activitystreams",
+                "id": f"{zoe.base}/maybe/1",
+                "type": "TentativeAccept",
+                "actor": zoe.uri,
+                "object": uri,
+            }
+            assert await zoe.post(client, f"{a.base}/inbox", maybe) == 202
+            await settle(a)
+            assert (await answers_by_actor(a, uri))[zoe.uri] == "maybe"
+            undo = {
+                "@context": "https://www.w3.org/ns/activitystreams",
+                "id": f"{zoe.base}/undo/1",
+                "type": "Undo",
+                "actor": zoe.uri,
+                "object": {k: v for k, v in maybe.items() if k != "@context"},
+            }
+            assert await zoe.post(client, f"{a.base}/inbox", undo) == 202
             await settle(a)
         assert await answers_by_actor(a, uri) == {yann.uri: "refused"}
     finally:

@@ -83,6 +83,23 @@ async def on_leave(h: Handling, activity: dict[str, Any]) -> None:
         raise Ignored("nothing to leave")
 
 
+async def undone_answer(h: Handling, activity: dict[str, Any]) -> bool:
+    """An `Undo` of the sender's answer (Accept / TentativeAccept / Reject / Join of an event
+    we hold, embedded, as Friendica withdraws one): the answer is removed. False when the
+    Undo is about something else."""
+    inner = activity.get("object")
+    if not has_type(inner, *ANSWER_TYPES, "Join") or not isinstance(inner, dict):
+        return False
+    event = await _event(h, first_id(inner.get("object")))
+    if event is None:
+        return False
+    known = await event_queries.answer_of(h.session, event.uri, h.sender.id)
+    if known is None or known.activity_uri != inner.get("id"):
+        raise Ignored("an Undo of an answer that is not the sender's latest")
+    await event_queries.withdraw(h.session, event.uri, h.sender.id)
+    return True
+
+
 async def _answer(h: Handling, activity: dict[str, Any], event: Object) -> None:
     if event.deleted_at is not None:
         raise Ignored("an answer to a deleted event")

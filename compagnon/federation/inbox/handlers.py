@@ -102,6 +102,8 @@ async def on_reject(h: Handling, activity: dict[str, Any]) -> None:
 
 
 async def on_undo(h: Handling, activity: dict[str, Any]) -> None:
+    if await event_answers.undone_answer(h, activity):  # an answer to an event withdrawn
+        return
     obj = activity.get("object")
     untyped = not isinstance(obj, dict) or not types_of(obj.get("type"))
     inner_id = first_id(obj) or ""

@@ -12,6 +12,7 @@ from compagnon.domain.events import GOING, Event, normalised, problems
 from compagnon.domain.safe_urls import http_url
 from compagnon.federation import fetch
 from compagnon.federation.as_types import has_type
+from compagnon.federation.context import FederationContext
 from compagnon.federation.event_convert import event_from_document
 from compagnon.federation.jsonld import first_id
 from compagnon.federation.outbox import events as event_outbox
@@ -89,48 +90,58 @@ async def attend(settings: Settings, username: str, event_url: str, state: str) 
     async with federation(settings) as ctx:
         async with ctx.sessions() as session:
             held = await object_queries.by_uri(session, uri)
-            held_doc = held.raw if held is not None and held.type == "Event" else None
-            deleted = held is not None and held.deleted_at is not None
-        if deleted:
+        if held is not None and held.deleted_at is not None:
             raise OperationError(_("The event at {uri} was deleted.", uri=uri))
-        doc = held_doc if held_doc is not None else await _fetch_event(ctx, uri)
-        organiser_uri = first_id(doc.get("attributedTo")) or first_id(doc.get("actor"))
-        if not organiser_uri:
-            raise OperationError(_("The event at {uri} names no organiser.", uri=uri))
         if ctx.urls.is_ours(uri):
-            async with ctx.sessions.begin() as session:
-                trainer = await _local_actor(session, username)
-                if held is None:
-                    raise OperationError(_("There is no event at {uri}.", uri=uri))
-                times = await event_queries.times_of(session, held.id)
-                capacity = times.capacity if times is not None else None
-                if state == GOING and capacity is not None:
-                    going = await event_queries.going_count(session, uri, except_actor=trainer.id)
-                    if going >= capacity:
-                        raise OperationError(
-                            _("The event is full: all {n} places are taken.", n=capacity)
-                        )
-                await event_queries.answer(session, uri, trainer.id, state, ctx.urls.new_activity())
+            if held is None or held.type != "Event":
+                raise OperationError(_("There is no event at {uri}.", uri=uri))
+            await _attend_here(ctx, username, held, state)
             return state
-        try:
-            organiser = await Resolver(ctx).actor(organiser_uri)
-        except Exception as exc:  # a peer that is down or answers nonsense: say so
-            organiser, why = None, str(exc)
-        else:
-            why = _("no such actor")
-        if organiser is None:
-            raise OperationError(
-                _("The organiser {uri} cannot be reached: {why}", uri=organiser_uri, why=why)
-            )
-        async with ctx.sessions.begin() as session:
-            trainer = await _local_actor(session, username)
-            answer = event_outbox.answer_document(ctx.urls, trainer, uri, organiser.uri, state)
-            await event_queries.answer(session, uri, trainer.id, state, answer["id"])
-            await event_outbox.send_answer(session, trainer, answer, organiser)
+        doc = held.raw if held is not None and held.type == "Event" else None
+        await _attend_there(ctx, username, uri, doc or await _fetch_event(ctx, uri), state)
         return state
 
 
-async def _fetch_event(ctx: Any, uri: str) -> dict[str, Any]:
+async def _attend_here(ctx: FederationContext, username: str, event: Object, state: str) -> None:
+    """An event of this node: the capacity is checked here, nothing is sent."""
+    async with ctx.sessions.begin() as session:
+        trainer = await _local_actor(session, username)
+        times = await event_queries.times_of(session, event.id)
+        capacity = times.capacity if times is not None else None
+        if state == GOING and capacity is not None:
+            going = await event_queries.going_count(session, event.uri, except_actor=trainer.id)
+            if going >= capacity:
+                raise OperationError(_("The event is full: all {n} places are taken.", n=capacity))
+        # No activity travels; the row still names one, so every answer has an id.
+        await event_queries.answer(session, event.uri, trainer.id, state, ctx.urls.new_activity())
+
+
+async def _attend_there(
+    ctx: FederationContext, username: str, uri: str, doc: dict[str, Any], state: str
+) -> None:
+    """Another node's event: the answer is recorded here and sent to its organiser, whose
+    node checks the capacity (and says so with a Reject when it is full)."""
+    organiser_uri = first_id(doc.get("attributedTo")) or first_id(doc.get("actor"))
+    if not organiser_uri:
+        raise OperationError(_("The event at {uri} names no organiser.", uri=uri))
+    try:
+        organiser = await Resolver(ctx).actor(organiser_uri)
+    except Exception as exc:  # a peer that is down or answers nonsense: say so
+        organiser, why = None, str(exc)
+    else:
+        why = _("no such actor")
+    if organiser is None:
+        raise OperationError(
+            _("The organiser {uri} cannot be reached: {why}", uri=organiser_uri, why=why)
+        )
+    async with ctx.sessions.begin() as session:
+        trainer = await _local_actor(session, username)
+        answer = event_outbox.answer_document(ctx.urls, trainer, uri, organiser.uri, state)
+        await event_queries.answer(session, uri, trainer.id, state, answer["id"])
+        await event_outbox.send_answer(session, trainer, answer, organiser)
+
+
+async def _fetch_event(ctx: FederationContext, uri: str) -> dict[str, Any]:
     try:
         doc: dict[str, Any] = await ctx.fetch_signed(uri)
     except (fetch.FetchError, ValueError) as exc:

@@ -363,6 +363,9 @@ async def test_cli_creates_edits_lists_answers_and_names_mistakes(
     assert "going\trui@" in capsys.readouterr().out
     with pytest.raises(SystemExit, match="not an event of rui"):
         await asyncio.to_thread(run_cli, "event", "delete", "rui", uri, *conf)
+    nothing = uri.rsplit("/", 1)[0] + "/nothing"
+    with pytest.raises(SystemExit, match="There is no event at"):
+        await asyncio.to_thread(run_cli, "event", "attend", "rui", nothing, "yes", *conf)
     with pytest.raises(SystemExit, match="Not an http"):
         await asyncio.to_thread(run_cli, "event", "attend", "rui", "javascript:x", "no", *conf)
     await asyncio.to_thread(run_cli, "event", "delete", "ana", uri, *conf)

@@ -1,5 +1,5 @@
 """compagnon init | serve | worker | migrate | settings | user | follower | peer | post | follow
-| resource | catalogue | reports | deliveries | media | quiz | module | journey
+| resource | catalogue | reports | deliveries | media | quiz | module | journey | event
 
 One module per area registers its commands (`register(sub, parent)`), each with the function
 that runs it. Every setting of config.Settings is also a flag of every command
@@ -15,14 +15,24 @@ import os
 import sys
 from collections.abc import Sequence
 
-from compagnon.cli import catalogue, collections, media, moderation, node, people, quiz, resources
+from compagnon.cli import (
+    catalogue,
+    collections,
+    events,
+    media,
+    moderation,
+    node,
+    people,
+    quiz,
+    resources,
+)
 from compagnon.cli.common import settings_from, settings_parent
 from compagnon.config import SettingsError
 from compagnon.federation.accounts import AccountError
 
 __all__ = ["build_parser", "main", "settings_from"]
 
-AREAS = (node, people, resources, catalogue, moderation, media, quiz, collections)
+AREAS = (node, people, resources, catalogue, moderation, media, quiz, collections, events)
 
 
 def build_parser() -> argparse.ArgumentParser:

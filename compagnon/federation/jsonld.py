@@ -139,6 +139,16 @@ _INLINE_CONTEXT: Final[dict[str, Any]] = {
     "contentSize": "sdo:contentSize",
     # a learning journey's phase names the achievement it leads to (learning-journey.example)
     "educationalCredentialAwarded": {"@id": "sdo:educationalCredentialAwarded", "@type": "@id"},
+    # --- events (FEDERATION.md, "Events"): Mobilizon's terms, so its readers and ours agree
+    "mz": "https://joinmobilizon.org/ns#",
+    "timezone": "mz:timezone",
+    "isOnline": "mz:isOnline",
+    "participantCount": "mz:participantCount",
+    "maximumAttendeeCapacity": "sdo:maximumAttendeeCapacity",
+    "remainingAttendeeCapacity": "sdo:remainingAttendeeCapacity",
+    "PostalAddress": "sdo:PostalAddress",
+    "address": "sdo:address",
+    "streetAddress": "sdo:streetAddress",
 }
 
 OUR_CONTEXT: Final[list[str | dict[str, Any]]] = [AS_CONTEXT, SECURITY_V1, _INLINE_CONTEXT]

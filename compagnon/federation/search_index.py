@@ -1,8 +1,9 @@
 """Keeping the search index current as objects are stored, updated and deleted: the one
 place publishing and the inbox handlers call (storage/queries/search.py does the work).
 
-Only learning resources, questions (quizzes), modules and journeys are indexed, so for
-everything else these cost nothing: no statement is run.
+Only what search lists (learning resources, questions, modules and journeys) is indexed, so
+for everything else these cost nothing: no statement is run. Events get their times written
+to `event_times` here too (their listing).
 """
 
 from __future__ import annotations
@@ -15,8 +16,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from compagnon.domain.collections import KINDS
 from compagnon.domain.facets import is_listed
+from compagnon.federation.as_types import has_type
+from compagnon.federation.event_convert import times_of
 from compagnon.storage.models import Object
-from compagnon.storage.queries import search
+from compagnon.storage.queries import events, search
+
+EventRow = tuple[int, dict[str, Any]]  # object id, AS2 document
 
 LISTED_TYPES = frozenset({"LearningResource", "Question", *KINDS})  # the types search lists
 
@@ -31,6 +36,8 @@ async def index_stored(session: AsyncSession, objects: Sequence[Object]) -> None
     ]
     if rows:
         await search.index_objects(session, rows)
+    events_stored = [(obj.id, obj.raw) for obj in objects if obj.raw and _is_event(obj.raw)]
+    await _index_events(session, events_stored)
 
 
 async def index_received(
@@ -42,6 +49,7 @@ async def index_received(
     wanted = [row for row in rows if is_listed(row[3])]
     if wanted:
         await search.index_objects(session, wanted, fresh=True)  # inserted just now
+    await _index_events(session, [(row[0], row[3]) for row in rows if _is_event(row[3])])
 
 
 async def forget(session: AsyncSession, objects: Sequence[Object]) -> None:
@@ -49,3 +57,27 @@ async def forget(session: AsyncSession, objects: Sequence[Object]) -> None:
     ids = [obj.id for obj in objects if obj.type in LISTED_TYPES]
     if ids:
         await search.unindex(session, ids)
+    await events.forget(session, [obj.id for obj in objects if obj.type == "Event"])
+
+
+def _is_event(doc: dict[str, Any]) -> bool:
+    return has_type(doc, "Event")
+
+
+async def _index_events(session: AsyncSession, rows: Sequence[EventRow]) -> None:
+    """Events keep their times in `event_times` (listing upcoming events); costs nothing when
+    there is none."""
+    found = []
+    for object_id, doc in rows:
+        times = times_of(doc)
+        if times is None:
+            continue  # no readable start: stored as a post, not listed
+        words = " ".join(
+            [*_texts(doc.get("nameMap")), *_texts(doc.get("description")), str(doc.get("name"))]
+        )
+        found.append(events.Times(object_id, *times, words=words.lower()[:20_000]))
+    await events.save_times(session, found)
+
+
+def _texts(value: Any) -> list[str]:
+    return [v for v in value.values() if isinstance(v, str)] if isinstance(value, dict) else []

@@ -8,6 +8,7 @@ from aiohttp import web
 
 from compagnon.server.views import (
     activitypub,
+    events,
     inbox,
     media,
     pages,
@@ -40,6 +41,7 @@ def add_routes(app: web.Application) -> None:
             web.get("/objects/{object_id}/amb", resources.amb_document),
             web.get("/resource", resources.remote_page),
             web.get("/resource/amb", resources.remote_amb),
+            web.get("/objects/{object_id}/event.ics", events.event_ics),
             # inboxes
             web.post("/inbox", inbox.post_inbox),
             web.post("/actor/inbox", inbox.post_inbox),

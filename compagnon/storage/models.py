@@ -434,3 +434,36 @@ class Derivation(Base):
         ForeignKey("objects.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     translation: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class EventTime(Base):
+    """When an event (ours or a peer's, kept in `objects`) takes place, so upcoming events are
+    listed by an index range; written where the object is stored (search_index.py)."""
+
+    __tablename__ = "event_times"
+    object_id: Mapped[int] = mapped_column(
+        ForeignKey("objects.id", ondelete="CASCADE"), primary_key=True
+    )
+    start_at: Mapped[datetime] = mapped_column(index=True)
+    end_at: Mapped[datetime] = mapped_column()
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    capacity: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # title and description in every language, lower case: what the event search matches
+    words: Mapped[str] = mapped_column(Text, default="")
+
+
+class Attendance(Base):
+    """One actor's answer to an event: going (Accept), maybe (TentativeAccept), not going
+    (Reject), or refused by the organiser (the event was full). One row per (event, actor):
+    a later answer replaces the earlier one. The event is named by its id, so a local
+    trainer's answer to a remote event is kept whether or not we hold the event."""
+
+    __tablename__ = "attendances"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    event_uri: Mapped[str] = mapped_column(String(2048), index=True)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"))
+    state: Mapped[str] = mapped_column(String(16))  # going | maybe | not_going | refused
+    activity_uri: Mapped[str] = mapped_column(String(2048))
+    answered_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("event_uri", "actor_id"),)

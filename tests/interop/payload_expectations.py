@@ -330,6 +330,14 @@ OBJECTS: dict[str, Expect] = {
         tags=("Mention @lanodan@ds9.lemmy.ml",),
         contains=('class="u-url mention"', " test"),
     ),
+    "mobilizon/event.json": Expect(
+        "Event",
+        "public",
+        name="Mobilizon Launching Party",
+        tags=("Hashtag #Mobilizon", "Hashtag #Party"),
+        contains=("<strong>Mobilizon Launching Party</strong>", "Mobilizon is now federated!"),
+        url="https://mobilizon.org/events/252d5816-00a3-4a89-a66f-15bf65c33e39",
+    ),
     "plume/article.json": Expect(
         "Article",
         "public",

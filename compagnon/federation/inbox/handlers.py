@@ -94,6 +94,8 @@ async def _our_follow_answered(h: Handling, activity: dict[str, Any]) -> tuple[A
 
 
 async def on_accept(h: Handling, activity: dict[str, Any]) -> None:
+    if await event_answers.answered_event(h, activity):  # going to an event (inbox/events.py)
+        return
     _, follow = await _our_follow_answered(h, activity)
     if follow is None:
         raise Ignored("the Follow was withdrawn meanwhile")
@@ -106,11 +108,15 @@ async def on_accept(h: Handling, activity: dict[str, Any]) -> None:
 
 
 async def on_reject(h: Handling, activity: dict[str, Any]) -> None:
+    if await event_answers.answered_event(h, activity):  # not going, or an event full
+        return
     follower, _ = await _our_follow_answered(h, activity)
     await follow_queries.remove(h.session, follower.id, h.sender.id)
 
 
 async def on_undo(h: Handling, activity: dict[str, Any]) -> None:
+    if await event_answers.undone_answer(h, activity):  # an answer to an event withdrawn
+        return
     obj = activity.get("object")
     untyped = not isinstance(obj, dict) or not types_of(obj.get("type"))
     inner_id = first_id(obj) or ""
@@ -395,6 +401,9 @@ HANDLERS: dict[str, Handler] = {
     "Follow": on_follow,
     "Accept": on_accept,
     "Reject": on_reject,
+    "TentativeAccept": lambda h, activity: event_answers.on_tentative_accept(h, activity),
+    "Join": lambda h, activity: event_answers.on_join(h, activity),
+    "Leave": lambda h, activity: event_answers.on_leave(h, activity),
     "Undo": on_undo,
     "Create": on_create,
     "Update": on_update,
@@ -410,3 +419,4 @@ HANDLERS: dict[str, Handler] = {
 from compagnon.federation.inbox import collections as collection_handlers  # noqa: E402
 
 HANDLERS.update({"Add": collection_handlers.on_add, "Remove": collection_handlers.on_remove})
+from compagnon.federation.inbox import events as event_answers  # noqa: E402

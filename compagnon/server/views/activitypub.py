@@ -18,7 +18,7 @@ from compagnon.server.keys import FEDERATION, SESSIONS, SETTINGS
 from compagnon.server.negotiation import activity_json, problem, wants_activity_json
 from compagnon.server.params import query_int
 from compagnon.server.views import collections as collection_views
-from compagnon.server.views import pages, quiz, resources
+from compagnon.server.views import events, pages, quiz, resources
 from compagnon.server.views.fetch_auth import requester
 from compagnon.storage.models import Actor, Object
 from compagnon.storage.queries import activities
@@ -206,6 +206,10 @@ async def object_document(request: web.Request) -> web.StreamResponse:
         return problem(404, "no such object")
     if obj.deleted_at is not None:
         return activity_json(to_tombstone(obj), status=410)
+    if obj.type == "Event" and obj.raw and obj.visibility in {"public", "unlisted"}:
+        return await events.event_object(
+            request, obj, author, wants_json=wants_activity_json(request)
+        )
     if not wants_activity_json(request):
         if obj.visibility not in {"public", "unlisted"}:
             return problem(404, "no such object")

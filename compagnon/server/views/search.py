@@ -18,6 +18,7 @@ from compagnon.domain.search_query import BadSearch, SearchRequest, label, parse
 from compagnon.server import auth
 from compagnon.server.keys import SESSIONS, SETTINGS
 from compagnon.server.negotiation import json_response
+from compagnon.server.views import events
 from compagnon.server.views.pages import _base
 from compagnon.storage.queries import search as search_queries
 from compagnon.storage.queries.search import COUNT_CAP, SearchPage
@@ -113,6 +114,8 @@ def _refused(request: web.Request, message: str) -> web.StreamResponse:
 
 
 async def search_page(request: web.Request) -> web.StreamResponse:
+    if request.query.get("kind") == "events":  # events listed, upcoming first (views/events.py)
+        return await events.events_listing(request, wants_json=_wants_json(request))
     try:
         wanted = parse(request.query)
     except BadSearch as exc:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from compagnon.server.views import activitypub, inbox, media, pages, search, wellknown
+from compagnon.server.views import activitypub, admin, inbox, media, pages, search, wellknown
 
 STATIC = Path(__file__).parent / "static"
 
@@ -40,6 +40,23 @@ def add_routes(app: web.Application) -> None:
             web.get("/home", pages.home_page),
             web.get("/search", search.search_page),
             web.post("/compose", pages.compose),
+            # the admin area (server/views/admin.py) and sign-up by invite
+            web.get("/admin", admin.dashboard),
+            web.get("/admin/accounts", admin.accounts_page),
+            web.post("/admin/accounts", admin.accounts_post),
+            web.post("/admin/invites", admin.invites_post),
+            web.get("/admin/centre", admin.centre_page),
+            web.post("/admin/centre", admin.centre_post),
+            web.post("/admin/centre/logo", admin.centre_logo),
+            web.get("/admin/peers", admin.peers_page),
+            web.post("/admin/peers", admin.peers_post),
+            web.post("/admin/peers/import", admin.peers_import),
+            web.get("/admin/deliveries", admin.deliveries_page),
+            web.post("/admin/deliveries", admin.deliveries_post),
+            web.get("/admin/reports", admin.reports_page),
+            web.post("/admin/reports", admin.reports_post),
+            web.get("/invite/{token}", admin.invite_form),
+            web.post("/invite/{token}", admin.invite_accept),
             web.static("/static", STATIC),
             # uploaded files (content-addressed; the name is only for a nicer download)
             web.post("/media", media.upload),

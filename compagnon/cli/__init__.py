@@ -1,5 +1,5 @@
 """compagnon init | serve | worker | migrate | settings | user | follower | peer | post | follow
-| resource | catalogue | reports | deliveries | media
+| resource | catalogue | reports | deliveries | media | invite
 
 One module per area registers its commands (`register(sub, parent)`), each with the function
 that runs it. Every setting of config.Settings is also a flag of every command
@@ -15,14 +15,14 @@ import os
 import sys
 from collections.abc import Sequence
 
-from compagnon.cli import catalogue, media, moderation, node, people, resources
+from compagnon.cli import admin, catalogue, media, moderation, node, people, resources
 from compagnon.cli.common import settings_from, settings_parent
 from compagnon.config import SettingsError
 from compagnon.federation.accounts import AccountError
 
 __all__ = ["build_parser", "main", "settings_from"]
 
-AREAS = (node, people, resources, catalogue, moderation, media)
+AREAS = (node, people, resources, catalogue, moderation, media, admin)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -38,6 +38,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["resource"] and argv[1:2] and argv[1] not in resources.ACTIONS:
         argv.insert(1, "publish")  # `compagnon resource NAME ...`, as before `edit` came
+    if argv[:1] == ["deliveries"] and argv[1:2] and argv[1] not in admin.DELIVERY_ACTIONS:
+        argv.insert(1, "show")  # `compagnon deliveries OBJECT_URL`, as before `resend` came
     args = build_parser().parse_args(argv)
     logging.basicConfig(
         level=os.environ.get("COMPAGNON_LOG_LEVEL", "INFO").upper(),

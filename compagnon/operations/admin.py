@@ -13,13 +13,15 @@ import hashlib
 import io
 import re
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from compagnon.config import Settings
 from compagnon.federation import accounts
 from compagnon.federation.convert import to_actor_document, wrap
 from compagnon.federation.integrity import with_assertion_method
@@ -44,6 +46,7 @@ from compagnon.storage.queries import actors as actor_queries
 from compagnon.storage.queries import deliveries, peers
 from compagnon.storage.queries import objects as object_queries
 
+T = TypeVar("T")
 MAX_INVITE_DAYS = 90
 DURATION = re.compile(r"P(?:(\d{1,3})D)?(?:T(?:(\d{1,4})H)?(?:(\d{1,5})M)?)?", re.IGNORECASE)
 
@@ -542,3 +545,22 @@ async def update_centre(
         {"to": [AS_PUBLIC], "cc": [centre.followers_url]},
     )
     return await publish.send(session, centre, update, addressed=[AS_PUBLIC, centre.followers_url])
+
+
+# ---- the same, for the CLI (cli/admin.py): one transaction each, from the node's settings --
+
+
+async def in_transaction(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Run `work` in one transaction on the node's database; AdminError becomes the
+    OperationError the CLI prints."""
+    from compagnon.operations import OperationError, database
+
+    async with database(settings) as sessions, sessions.begin() as session:
+        try:
+            return await work(session)
+        except AdminError as exc:
+            raise OperationError(str(exc)) from None
+
+
+def urls_of(settings: Settings) -> Urls:
+    return Urls(settings.base_url)

@@ -151,6 +151,10 @@ async def test_a_suspended_trainer_cannot_sign_in_and_their_posts_are_not_served
             assert (await http.get(post.uri)).status_code == 404
             profile = await http.get(f"{node.base}/@tom")
             assert "This account is suspended." in profile.text and "hello" not in profile.text
+            outbox = await http.get(
+                f"{node.base}/users/tom/outbox", headers={"Accept": "application/activity+json"}
+            )
+            assert outbox.json()["totalItems"] == 0
 
         token = csrf_of(await boss.page("/admin/accounts"))
         await boss.post(

@@ -148,6 +148,16 @@ async def outbox(request: web.Request) -> web.StreamResponse:
     if isinstance(who, web.Response):
         return who
     before = query_int(request, "max_id", minimum=1)
+    if found.suspended_at is not None:  # a suspended account's posts are served to nobody
+        return activity_json(
+            {
+                "@context": OUR_CONTEXT,
+                "id": found.outbox,
+                "type": "OrderedCollection",
+                "totalItems": 0,
+                "orderedItems": [],
+            }
+        )
     async with request.app[SESSIONS]() as session:
         if request.query.get("page") is None and before is None:
             # Counted for the collection only: a page needs no total, and counting a big

@@ -272,6 +272,11 @@ async def test_the_ledger_shows_pending_then_delivered_and_resend_requeues(
             "/admin/deliveries", {"csrf": csrf_of(page), "id": str(row_id), "back": "/x"}
         )
         assert (status, headers["Location"]) == (303, "/admin/deliveries")
+        status, _, headers = await boss.post(
+            "/admin/deliveries",
+            {"csrf": csrf_of(page), "id": str(row_id), "back": "/admin/deliveries\r\nX: y"},
+        )
+        assert (status, headers["Location"]) == (303, "/admin/deliveries")
         assert "pending: 1" in await boss.page(f"/admin/deliveries?object={post.uri}")
         report = await a.run_once()
         assert report.delivered == 1

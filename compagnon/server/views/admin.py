@@ -7,6 +7,7 @@ operations/admin.py, shared with the CLI (cli/admin.py).
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -31,6 +32,7 @@ from compagnon.storage.queries import peers as peer_queries
 
 MODERATOR = ("moderator", "admin")
 ADMIN = ("admin",)
+BACK = re.compile(r"/admin/deliveries(\?[A-Za-z0-9._~%=&+-]{0,3000})?")
 MAX_CSV_BYTES = 1 << 20
 MAX_LOGO_BYTES = 2 << 20
 
@@ -398,7 +400,7 @@ async def deliveries_post(request: web.Request) -> web.StreamResponse:
     _user, form = await _posted(request, ADMIN)
     number = form.get("id", "")
     back = form.get("back", "/admin/deliveries")
-    if not back.startswith("/admin/deliveries"):
+    if not BACK.fullmatch(back):  # only back to the ledger, as the page's own link spells it
         back = "/admin/deliveries"
     async with request.app[SESSIONS].begin() as session:
         if number.isascii() and number.isdigit() and len(number) < 19:

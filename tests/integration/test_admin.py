@@ -340,7 +340,11 @@ async def test_removing_reported_content_and_suspending_a_remote_account(
     await a.follow("ana", f"bruno@{b.domain}")
     await settle(a, b)
     post = await b.post("bruno", "remove me")
+    other = await b.post("bruno", "another post of bruno")
     await settle(a, b)
+    async with Browser(a) as ana_browser:
+        assert await ana_browser.log_in("ana") == 303
+        assert "another post of bruno" in await ana_browser.page("/home")
     bruno = await a.resolve(f"bruno@{b.domain}")
     ana = await a.actor("ana")
     async with a.sessions.begin() as session:
@@ -367,6 +371,10 @@ async def test_removing_reported_content_and_suspending_a_remote_account(
         report = await session.get(Report, report_id)
     assert account is not None and account.suspended_at is not None
     assert report is not None and report.resolved_at is not None and report.action == "suspend"
+    assert await a.object(other.uri) is not None  # kept, but shown to nobody
+    async with Browser(a) as ana_browser:
+        assert await ana_browser.log_in("ana") == 303
+        assert "another post of bruno" not in await ana_browser.page("/home")
 
 
 async def test_the_centre_profile_is_shown_and_sent_to_followers(make_node: NodeFactory) -> None:

@@ -473,3 +473,30 @@ async def test_allowlist_only_mode_federates_with_the_listed_peers_only(
         listed = await b.post("bruno", "now on the list")
         await settle(a, b)
         assert await a.object(listed.uri) is not None
+
+
+async def test_a_nul_character_in_a_form_or_the_ledger_s_address_is_a_400(
+    make_node: NodeFactory, backend: str
+) -> None:
+    """PostgreSQL takes no NUL in a query: it was a 500 there (the sign-in form's too)."""
+    node = await make_node("a", backend=backend)
+    async with await admin_browser(node) as boss:
+        for path in ("/admin/deliveries?object=a%00b", "/admin/deliveries?host=a%00b"):
+            async with boss.http.get(node.base + path) as answer:
+                assert answer.status == 400
+        token = csrf_of(await boss.page("/admin/accounts"))
+        for path, form in [
+            ("/admin/accounts", {"action": "role", "username": "a\x00", "role": "admin"}),
+            ("/admin/deliveries", {"object": "x\x00"}),
+            (
+                "/admin/peers",
+                {"action": "policy", "host": "a.b", "policy": "block", "note": "\x00"},
+            ),
+            ("/admin/centre", {"name": "x\x00", "country": "", "languages": "", "summary": ""}),
+            ("/login", {"username": "x\x00", "password": "p"}),
+        ]:
+            status, body, _ = await boss.post(path, {**form, "csrf": token})
+            assert status == 400, (path, status)
+            assert "The form could not be read" in body
+    async with node.sessions() as session:
+        assert await session.get(Peer, "a.b") is None

@@ -375,6 +375,8 @@ async def deliveries_page(request: web.Request) -> web.StreamResponse:
     user = await _staff(request, ADMIN)
     object_uri = request.query.get("object", "").strip()[:2048]
     host = request.query.get("host", "").strip().lower()[:255]
+    if "\x00" in object_uri + host:  # PostgreSQL takes no NUL in a query
+        raise error_page(request, 400, _("That address holds a character no URL has."))
     async with request.app[SESSIONS]() as session:
         if object_uri:
             rows = await delivery_queries.for_object(session, object_uri)

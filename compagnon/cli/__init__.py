@@ -1,5 +1,5 @@
 """compagnon init | serve | worker | migrate | settings | user | follower | peer | post | follow
-| resource | catalogue | reports | deliveries | media | quiz | module | journey | event
+| resource | catalogue | reports | deliveries | media | quiz | module | journey | event | invite
 
 One module per area registers its commands (`register(sub, parent)`), each with the function
 that runs it. Every setting of config.Settings is also a flag of every command
@@ -16,6 +16,7 @@ import sys
 from collections.abc import Sequence
 
 from compagnon.cli import (
+    admin,
     catalogue,
     collections,
     events,
@@ -32,7 +33,7 @@ from compagnon.federation.accounts import AccountError
 
 __all__ = ["build_parser", "main", "settings_from"]
 
-AREAS = (node, people, resources, catalogue, moderation, media, quiz, collections, events)
+AREAS = (node, people, resources, catalogue, moderation, media, quiz, collections, events, admin)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -48,6 +49,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["resource"] and argv[1:2] and argv[1] not in resources.ACTIONS:
         argv.insert(1, "publish")  # `compagnon resource NAME ...`, as before `edit` came
+    if argv[:1] == ["deliveries"] and argv[1:2] and argv[1] not in admin.DELIVERY_ACTIONS:
+        argv.insert(1, "show")  # `compagnon deliveries OBJECT_URL`, as before `resend` came
     args = build_parser().parse_args(argv)
     logging.basicConfig(
         level=os.environ.get("COMPAGNON_LOG_LEVEL", "INFO").upper(),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from compagnon import operations
+from compagnon.cli import admin
 from compagnon.cli.common import run, settings_from
 
 
@@ -17,11 +18,15 @@ def register(
     deliveries = sub.add_parser(
         "deliveries", parents=[parent], help="where an object was delivered, and what is pending"
     )
-    deliveries.add_argument("object_url")
+    # `deliveries OBJECT_URL` (cli/__init__.py inserts `show`), `deliveries resend|peer ...`
+    admin.add_delivery_actions(deliveries, parent)
     deliveries.set_defaults(func=cmd_deliveries)
 
 
 def cmd_deliveries(args: argparse.Namespace) -> None:
+    if args.action != "show":
+        admin.cmd_deliveries_admin(args)
+        return
     rows = run(operations.delivery_report(settings_from(args), args.object_url))
     if not rows:
         print("no deliveries for that object")

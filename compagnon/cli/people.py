@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from compagnon import operations
+from compagnon.cli import admin
 from compagnon.cli.common import read_password, run, settings_from
 
 
@@ -25,6 +26,7 @@ def register(
     ):
         p = user_actions.add_parser(action, parents=[parent], help=text)
         p.add_argument("name")
+    admin.add_user_actions(user_actions, parent)
     follower = sub.add_parser("follower", help="see and answer follow requests")
     follower.set_defaults(func=cmd_follower)
     follower_actions = follower.add_subparsers(dest="action", required=True)
@@ -43,6 +45,7 @@ def register(
     for action in ("block", "allow"):
         p = peer_actions.add_parser(action, parents=[parent], help=f"{action} a host")
         p.add_argument("host")
+    admin.add_peer_actions(peer_actions, parent)
     post = sub.add_parser("post", parents=[parent], help="publish a post as NAME")
     post.add_argument("name")
     post.add_argument("text")
@@ -57,10 +60,13 @@ def register(
 
 
 def cmd_user(args: argparse.Namespace) -> None:
+    if args.action in ("suspend", "unsuspend", "role"):
+        admin.cmd_user_admin(args)
+        return
     settings = settings_from(args)
     if args.action == "list":
         for row in run(operations.list_users(settings)):
-            print(f"{row['username']}\t{'admin' if row['admin'] else 'trainer'}\t{row['actor']}")
+            print(f"{row['username']}\t{row['role']}\t{row['actor']}")
         return
     if args.action in ("lock", "unlock"):
         run(operations.set_manual_approval(settings, args.name, args.action == "lock"))
@@ -77,10 +83,14 @@ def cmd_user(args: argparse.Namespace) -> None:
 
 
 def cmd_peer(args: argparse.Namespace) -> None:
+    if args.action not in ("list", "block", "allow"):
+        admin.cmd_peer_admin(args)
+        return
     settings = settings_from(args)
     if args.action == "list":
         for row in run(operations.peer_list(settings)):
             state = "blocked" if row["blocked"] else ("unreachable" if row["unreachable"] else "ok")
+            state = "silenced" if row["silenced"] and not row["blocked"] else state
             print(f"{row['host']}\t{state}\t{row['last_success_at'] or '-'}\t{row['note']}")
         return
     run(operations.peer_block(settings, args.host, args.action == "block"))

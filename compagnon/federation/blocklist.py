@@ -16,6 +16,7 @@ class BlockList:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
         self._hosts: frozenset[str] = frozenset()
+        self._allowed: frozenset[str] | None = None  # None: open federation
         self._read_at = float("-inf")
 
     async def hosts(self) -> frozenset[str]:
@@ -23,7 +24,15 @@ class BlockList:
             await self.refresh()
         return self._hosts
 
+    async def allowed(self) -> frozenset[str] | None:
+        """In allowlist-only mode the hosts allowed to federate; None when federation is open."""
+        if time.monotonic() - self._read_at > REFRESH_SECONDS:
+            await self.refresh()
+        return self._allowed
+
     async def refresh(self) -> None:
         async with self._sessions() as session:
             self._hosts = frozenset(await peers.blocked_hosts(session))
+            only = await peers.allowlist_only(session)
+            self._allowed = frozenset(await peers.allowed_hosts(session)) if only else None
         self._read_at = time.monotonic()

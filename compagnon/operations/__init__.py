@@ -97,7 +97,10 @@ async def create_user(
 async def list_users(settings: Settings) -> list[dict[str, Any]]:
     async with database(settings) as sessions, sessions() as session:
         rows = await actor_queries.users_with_actors(session)
-    return [{"username": u.username, "admin": u.is_admin, "actor": a.uri} for u, a in rows]
+    return [
+        {"username": u.username, "admin": u.is_admin, "role": u.role, "actor": a.uri}
+        for u, a in rows
+    ]
 
 
 async def _local_actor(session: AsyncSession, username: str) -> Actor:
@@ -260,6 +263,7 @@ async def peer_list(settings: Settings) -> list[dict[str, Any]]:
         {
             "host": p.host,
             "blocked": p.blocked,
+            "silenced": p.silenced,
             "unreachable": p.unreachable,
             "last_success_at": p.last_success_at,
             "note": p.note,

@@ -20,7 +20,7 @@ from http.cookies import SimpleCookie
 from aiohttp import web
 
 from compagnon.server.keys import SECRET, SESSIONS, SETTINGS
-from compagnon.storage.models import User
+from compagnon.storage.models import Actor, User
 
 COOKIE = "compagnon_session"
 CSRF_COOKIE = "compagnon_csrf"
@@ -60,7 +60,12 @@ async def current_user(request: web.Request) -> User | None:
     if user_id is None:
         return None
     async with request.app[SESSIONS]() as session:
-        return await session.get(User, user_id)
+        user = await session.get(User, user_id)
+        # A suspended account's open sessions end with the suspension.
+        actor = await session.get(Actor, user.actor_id) if user is not None else None
+    if user is None or actor is None or actor.suspended_at is not None:
+        return None
+    return user
 
 
 def _csrf_mac(request: web.Request, browser: str) -> str:

@@ -115,7 +115,7 @@ async def read_form(request: web.Request) -> MultiDictProxy[str]:
         if request.content_length is not None and request.content_length > cap:
             raise _too_large(request)
         fields = await _parse_multipart(request)
-        return MultiDictProxy(fields)
+        return MultiDictProxy(_without_nul(request, fields))
     if kind != URLENCODED:
         raise error_page(
             request, 415, _("Send the form from the page: it is not a form this node reads.")
@@ -126,4 +126,12 @@ async def read_form(request: web.Request) -> MultiDictProxy[str]:
     body = await _read_capped(request, cap)
     if body is None:
         raise _too_large(request)
-    return MultiDictProxy(_parse_urlencoded(request, body))
+    return MultiDictProxy(_without_nul(request, _parse_urlencoded(request, body)))
+
+
+def _without_nul(request: web.Request, fields: MultiDict[str]) -> MultiDict[str]:
+    """No text a person types holds a NUL character, and PostgreSQL cannot take one in a
+    query (a 500 before this check): such a form is refused as unreadable."""
+    if any("\x00" in key or "\x00" in value for key, value in fields.items()):
+        raise _unreadable(request)
+    return fields

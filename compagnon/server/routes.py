@@ -8,6 +8,7 @@ from aiohttp import web
 
 from compagnon.server.views import (
     activitypub,
+    admin,
     events,
     inbox,
     media,
@@ -58,6 +59,23 @@ def add_routes(app: web.Application) -> None:
             # questions (quizzes): any held here, and the vote form
             web.get("/questions", quiz.question_page),
             web.post("/questions/vote", quiz.vote),
+            # the admin area (server/views/admin.py) and sign-up by invite
+            web.get("/admin", admin.dashboard),
+            web.get("/admin/accounts", admin.accounts_page),
+            web.post("/admin/accounts", admin.accounts_post),
+            web.post("/admin/invites", admin.invites_post),
+            web.get("/admin/centre", admin.centre_page),
+            web.post("/admin/centre", admin.centre_post),
+            web.post("/admin/centre/logo", admin.centre_logo),
+            web.get("/admin/peers", admin.peers_page),
+            web.post("/admin/peers", admin.peers_post),
+            web.post("/admin/peers/import", admin.peers_import),
+            web.get("/admin/deliveries", admin.deliveries_page),
+            web.post("/admin/deliveries", admin.deliveries_post),
+            web.get("/admin/reports", admin.reports_page),
+            web.post("/admin/reports", admin.reports_post),
+            web.get("/invite/{token}", admin.invite_form),
+            web.post("/invite/{token}", admin.invite_accept),
             web.static("/static", STATIC),
             # uploaded files (content-addressed; the name is only for a nicer download)
             web.post("/media", media.upload),

@@ -96,21 +96,54 @@ class Actor(Base):
     raw: Mapped[dict[str, Any] | None] = mapped_column(nullable=True)
     fetched_at: Mapped[datetime | None] = mapped_column(nullable=True)
     gone_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    # Moderation (server/views/admin.py): a suspended actor cannot sign in (local) and its
+    # posts are served to nobody; a silenced one is kept out of public lists and search.
+    suspended_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    silenced_at: Mapped[datetime | None] = mapped_column(nullable=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (Index("ix_actors_local_username", "is_local", "username"),)
 
 
+ROLES = ("trainer", "moderator", "admin")
+
+
 class User(Base):
-    """A person who logs in to this node: a trainer or the admin. Owns one local actor."""
+    """A person who logs in to this node, with a role: trainer, moderator (the moderation
+    pages) or admin (everything). Owns one local actor."""
 
     __tablename__ = "users"
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"), unique=True)
     password_hash: Mapped[str] = mapped_column(Text)
-    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    role: Mapped[str] = mapped_column(String(16), default="trainer")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    # The boolean this column replaced (migration 0013), kept for the code that asks it.
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    @is_admin.setter
+    def is_admin(self, value: bool) -> None:
+        self.role = "admin" if value else "trainer"
+
+
+class Invite(Base):
+    """A sign-up link made by an admin: one use, an expiry, a role. Only the token's SHA-256
+    is kept, so the table read by someone else gives no working link."""
+
+    __tablename__ = "invites"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16), default="trainer")
+    created_by: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    used_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    used_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
 
 class Object(Base):
@@ -215,6 +248,10 @@ class Peer(Base):
     __tablename__ = "peers"
     host: Mapped[str] = mapped_column(String(255), primary_key=True)
     blocked: Mapped[bool] = mapped_column(Boolean, default=False)
+    # silenced: accepted, kept out of public lists and search; allowed: listed for the
+    # allowlist-only mode (NodeFact "federation_mode" = "allowlist")
+    silenced: Mapped[bool] = mapped_column(Boolean, default=False)
+    allowed: Mapped[bool] = mapped_column(Boolean, default=False)
     failing_since: Mapped[datetime | None] = mapped_column(nullable=True)
     unreachable: Mapped[bool] = mapped_column(Boolean, default=False)
     last_success_at: Mapped[datetime | None] = mapped_column(nullable=True)
@@ -248,6 +285,8 @@ class Report(Base):
     targets: Mapped[dict[str, Any]] = mapped_column(default=dict)  # {"uris": [...]}
     comment: Mapped[str] = mapped_column(Text, default="")  # sanitised text
     resolved_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    forwarded_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    action: Mapped[str] = mapped_column(String(32), default="")  # what the moderator did
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -11,6 +11,7 @@ import io
 import random
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import aiohttp
 from sqlalchemy import func, select
@@ -205,6 +206,53 @@ async def test_every_form_with_bad_bodies(make_node: NodeFactory) -> None:
             member,
         ),
     ]
+    forms += await admin_forms(node, browser, token)
     cases = form_cases.form_cases(forms, random.Random(generator.SEED))
     tally = await run(node, cases, "forms")
     assert tally.tried >= 300
+
+
+async def admin_forms(node: Node, browser: str, token: Any) -> list[FormTarget]:
+    """The admin area's forms (server/views/admin.py), sent by a signed-in admin."""
+    await node.create_user("boss")
+    assert node.app is not None
+    async with node.sessions.begin() as session:
+        boss = await session.scalar(select(User).where(User.username == "boss"))
+        assert boss is not None
+        boss.role = "admin"
+        boss_id = boss.id
+    admin = f"{browser}; {auth.COOKIE}={auth.session_cookie(node.app[SECRET], boss_id)}"
+    csrf = await token(admin, "/admin/accounts")
+    return [
+        FormTarget(path, fields, csrf, admin)
+        for path, fields in [
+            (
+                "/admin/accounts",
+                lambda t, c: {"csrf": c, "action": "role", "username": t, "role": t},
+            ),
+            (
+                "/admin/invites",
+                lambda t, c: {"csrf": c, "action": "create", "role": "trainer", "expires_in": t},
+            ),
+            (
+                "/admin/peers",
+                lambda t, c: {
+                    "csrf": c,
+                    "action": "policy",
+                    "host": t,
+                    "policy": "silence",
+                    "note": t,
+                },
+            ),
+            ("/admin/deliveries", lambda t, c: {"csrf": c, "id": t, "object": t, "back": t}),
+            ("/admin/reports", lambda t, c: {"csrf": c, "id": t, "action": t}),
+            (
+                "/admin/centre",
+                lambda t, c: {"csrf": c, "name": t, "country": t, "languages": t, "summary": t},
+            ),
+            (
+                "/invite/not-a-token",
+                lambda t, c: {"csrf": c, "username": t, "password": t, "password2": t},
+            ),
+        ]
+    ]

@@ -4,10 +4,12 @@ later is covered without touching this test), and CORS on the discovery document
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import httpx
 from aiohttp import web
 
+from compagnon.operations import admin as admin_ops
 from tests.conftest import NodeFactory
 from tests.support.nodes import Node
 from tests.support.signin import sign_in
@@ -27,7 +29,10 @@ async def _every_route(node: Node) -> list[tuple[str, str]]:
     assert node.app is not None
     note = await node.post("maria", "A post for the header test")
     activity = (await node.activities_about(note.uri))[0]
+    async with node.sessions.begin() as session:  # a working sign-up link (/invite/{token})
+        invite = await admin_ops.create_invite(session, "trainer", timedelta(days=1), "test")
     values = {
+        "token": invite.token,
         "username": "maria",
         "object_id": note.uri.rsplit("/", 1)[-1],
         "activity_id": activity.rsplit("/", 1)[-1],

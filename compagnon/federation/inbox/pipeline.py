@@ -63,6 +63,7 @@ class InboxPolicy:
     blocked_hosts: frozenset[str]
     max_json_depth: int = DEFAULT_MAX_DEPTH
     rate_limiter: HostRateLimiter | None = None  # per remote host; None: no limit
+    allowed_hosts: frozenset[str] | None = None  # allowlist-only mode; None: open federation
 
 
 def check_size(request: InboundRequest, policy: InboxPolicy) -> Outcome | None:
@@ -129,6 +130,8 @@ def check_blocked(doc: dict[str, Any], policy: InboxPolicy) -> Outcome | None:
     host = actor_host(doc)
     if is_blocked(host, policy.blocked_hosts):
         return NotAllowed(f"{host} is blocked by this node")
+    if policy.allowed_hosts is not None and not is_blocked(host, policy.allowed_hosts):
+        return NotAllowed(f"{host} is not on this node's allowlist")
     return None
 
 

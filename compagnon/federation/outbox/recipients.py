@@ -32,9 +32,14 @@ async def inboxes(session: AsyncSession, sender: Actor, addressed: list[str]) ->
         if actor is not None:
             targets.append(actor)
     blocked = await peers.blocked_hosts(session)
+    # allowlist-only mode: only the listed hosts get anything
+    allowed = await peers.allowed_hosts(session) if await peers.allowlist_only(session) else None
     found = {
         inbox_for(actor)
         for actor in targets
-        if not actor.is_local and actor.gone_at is None and host_of(actor.inbox) not in blocked
+        if not actor.is_local
+        and actor.gone_at is None
+        and host_of(actor.inbox) not in blocked
+        and (allowed is None or host_of(actor.inbox) in allowed)
     }
     return sorted(found)

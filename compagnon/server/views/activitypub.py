@@ -43,11 +43,12 @@ async def _local_actor(request: web.Request) -> Actor:
 def _actor_doc(request: web.Request, actor: Actor) -> dict[str, Any]:
     settings = request.app[SETTINGS]
     org = actor.type == "Organization"
+    profile = (actor.raw or {}) if org else {}  # the centre's profile set on /admin/centre
     doc = to_actor_document(
         actor,
         request.app[FEDERATION].urls,
-        country=settings.country if org else "",
-        languages=settings.language_list if org else None,
+        country=(profile.get("country") or settings.country) if org else "",
+        languages=(profile.get("languages") or settings.language_list) if org else None,
     )
     return with_assertion_method(doc, actor)
 
@@ -148,6 +149,16 @@ async def outbox(request: web.Request) -> web.StreamResponse:
     if isinstance(who, web.Response):
         return who
     before = query_int(request, "max_id", minimum=1)
+    if found.suspended_at is not None:  # a suspended account's posts are served to nobody
+        return activity_json(
+            {
+                "@context": OUR_CONTEXT,
+                "id": found.outbox,
+                "type": "OrderedCollection",
+                "totalItems": 0,
+                "orderedItems": [],
+            }
+        )
     async with request.app[SESSIONS]() as session:
         if request.query.get("page") is None and before is None:
             # Counted for the collection only: a page needs no total, and counting a big
@@ -203,6 +214,8 @@ async def object_document(request: web.Request) -> web.StreamResponse:
         obj = await object_queries.by_uri(session, uri)
         author = await session.get(Actor, obj.actor_id) if obj is not None else None
     if obj is None or author is None or not obj.is_local:
+        return problem(404, "no such object")
+    if author.suspended_at is not None:  # a suspended account's posts are served to nobody
         return problem(404, "no such object")
     if obj.deleted_at is not None:
         return activity_json(to_tombstone(obj), status=410)

@@ -71,6 +71,7 @@ async def post_inbox(request: web.Request) -> web.Response:
         blocked_hosts=await request.app[BLOCKED].hosts(),
         max_json_depth=settings.max_json_depth,
         rate_limiter=request.app[INBOX_RATE],
+        allowed_hosts=await request.app[BLOCKED].allowed(),
     )
     body = await read_capped(request, settings.max_body_bytes)
     if body is None:

@@ -68,10 +68,13 @@ async def index(request: web.Request) -> web.StreamResponse:
 
 
 async def profile(request: web.Request, actor: Actor) -> web.StreamResponse:
-    async with request.app[SESSIONS]() as session:
-        posts = await object_queries.by_actor(session, actor.id, limit=20)
+    posts: list[Object] = []
+    if actor.suspended_at is None:  # a suspended account's posts are served to nobody
+        async with request.app[SESSIONS]() as session:
+            posts = await object_queries.by_actor(session, actor.id, limit=20)
+    centre = (actor.raw or {}) if actor.type == "Organization" else {}
     return aiohttp_jinja2.render_template(
-        "profile.html", request, _base(request, actor=actor, posts=posts)
+        "profile.html", request, _base(request, actor=actor, posts=posts, centre=centre)
     )
 
 
@@ -134,6 +137,11 @@ async def login(request: web.Request) -> web.StreamResponse:
     if user is None or not accounts.check_password(user, password):
         limiter.failed(username, address)
         return _login_refused(request, 401, _("Wrong username or password."), username)
+    async with request.app[SESSIONS]() as session:
+        actor = await session.get(Actor, user.actor_id)
+    if actor is None or actor.suspended_at is not None:
+        message = _("This account is suspended. Ask the centre's admin.")
+        return _login_refused(request, 403, message, username)
     limiter.succeeded(username)
     redirect = web.HTTPSeeOther("/home")
     auth.log_in(redirect, request.app[SECRET], user, settings.scheme == "https")

@@ -50,6 +50,7 @@ async def home_timeline(
         .join(TimelineEntry, TimelineEntry.object_id == Object.id)
         .join(Actor, Actor.id == Object.actor_id)
         .where(TimelineEntry.user_id == user_id, Object.deleted_at.is_(None))
+        .where(Actor.suspended_at.is_(None))  # a suspended account's posts are shown to nobody
     )
     if before_id is not None:
         query = query.where(TimelineEntry.id < before_id)

@@ -9,13 +9,20 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from compagnon.storage.models import Peer, utcnow
+from compagnon.storage.models import NodeFact, Peer, utcnow
 
 
 async def get_or_create(session: AsyncSession, host: str) -> Peer:
     peer = await session.get(Peer, host.lower())
     if peer is None:
-        peer = Peer(host=host.lower(), blocked=False, unreachable=False, note="")
+        peer = Peer(
+            host=host.lower(),
+            blocked=False,
+            silenced=False,
+            allowed=False,
+            unreachable=False,
+            note="",
+        )
         session.add(peer)
         await session.flush()
     return peer
@@ -52,6 +59,8 @@ async def record_successes(session: AsyncSession, schemes: dict[str, str | None]
             {
                 "host": h.lower(),
                 "blocked": False,
+                "silenced": False,
+                "allowed": False,
                 "unreachable": False,
                 "note": "",
                 "last_success_at": now,
@@ -115,3 +124,56 @@ async def signature_schemes(session: AsyncSession, hosts: set[str]) -> dict[str,
         )
     )
     return {host: scheme for host, scheme in result if scheme}
+
+
+# Per-domain policy from the admin pages (server/views/admin.py) and `compagnon peer ...`.
+POLICIES = ("none", "allow", "silence", "block")
+FEDERATION_MODE = "federation_mode"  # NodeFact key: "open" (default) or "allowlist"
+
+
+async def set_policy(session: AsyncSession, host: str, policy: str, note: str = "") -> Peer:
+    """allow: listed for the allowlist mode; silence: accepted but kept out of public lists
+    and search; block: refused both ways; none: back to the default."""
+    if policy not in POLICIES:
+        raise ValueError(f"policy must be one of {', '.join(POLICIES)}")
+    peer = await get_or_create(session, host)
+    peer.blocked = policy == "block"
+    peer.silenced = policy == "silence"
+    peer.allowed = policy in ("allow", "silence")
+    if note:
+        peer.note = note
+    return peer
+
+
+def policy_of(peer: Peer) -> str:
+    if peer.blocked:
+        return "block"
+    if peer.silenced:
+        return "silence"
+    return "allow" if peer.allowed else "none"
+
+
+async def allowed_hosts(session: AsyncSession) -> set[str]:
+    result = await session.execute(
+        select(Peer.host).where(Peer.allowed.is_(True), Peer.blocked.is_(False))
+    )
+    return set(result.scalars())
+
+
+async def silenced_hosts(session: AsyncSession) -> set[str]:
+    result = await session.execute(select(Peer.host).where(Peer.silenced.is_(True)))
+    return set(result.scalars())
+
+
+async def allowlist_only(session: AsyncSession) -> bool:
+    fact = await session.get(NodeFact, FEDERATION_MODE)
+    return fact is not None and fact.value == "allowlist"
+
+
+async def set_allowlist_only(session: AsyncSession, on: bool) -> None:
+    fact = await session.get(NodeFact, FEDERATION_MODE)
+    value = "allowlist" if on else "open"
+    if fact is None:
+        session.add(NodeFact(key=FEDERATION_MODE, value=value))
+    else:
+        fact.value = value

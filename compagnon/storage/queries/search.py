@@ -59,6 +59,7 @@ from compagnon.storage.models import (
     FULL_TEXT_TABLE,
     Actor,
     Object,
+    Peer,
     SearchEntry,
     SearchTerm,
 )
@@ -335,6 +336,7 @@ async def search(
         # reads ever gain from it; for this transaction only.
         await session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
     matching, order = _matching(dialect, filters, visibilities)
+    matching = matching.where(entries.c.actor_id.not_in(hidden_authors()))
     paged = matching.where(order < before) if before is not None else matching
     page = (
         paged.with_only_columns(order.label("sort_key"))
@@ -385,6 +387,19 @@ async def search(
     if with_facets:
         await _count(session, result, matching, order, count_cap)
     return result
+
+
+def hidden_authors() -> Select[Any]:
+    """Authors kept out of search by moderation: suspended or silenced actors, and everyone on
+    a silenced host (storage/queries/peers.py: set_policy)."""
+    silenced = select(Peer.host).where(Peer.silenced.is_(True))
+    return select(Actor.id).where(
+        or_(
+            Actor.suspended_at.is_not(None),
+            Actor.silenced_at.is_not(None),
+            Actor.domain.in_(silenced),
+        )
+    )
 
 
 async def _count(

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from compagnon.server.views import activitypub, inbox, media, pages, search, wellknown
+from compagnon.server.views import activitypub, inbox, media, pages, search, social, wellknown
 
 STATIC = Path(__file__).parent / "static"
 
@@ -40,6 +40,22 @@ def add_routes(app: web.Application) -> None:
             web.get("/home", pages.home_page),
             web.get("/search", search.search_page),
             web.post("/compose", pages.compose),
+            # social: timelines, posts of anyone held here, actions, notifications
+            web.get("/centre", social.centre_page),
+            web.get("/network", social.network_page),
+            web.get("/tags/{tag}", social.tag_page),
+            web.get("/view", social.view_page),
+            web.post("/react", social.react),
+            web.post("/reply", social.reply),
+            web.get("/post/edit", social.edit_form),
+            web.post("/post/edit", social.edit),
+            web.post("/post/delete", social.delete_post),
+            web.post("/report", social.report),
+            web.post("/follow", social.follow),
+            web.post("/unfollow", social.unfollow),
+            web.get("/follow-requests", social.requests_page),
+            web.post("/follow-requests", social.answer_request),
+            web.get("/notifications", social.notifications_page),
             web.static("/static", STATIC),
             # uploaded files (content-addressed; the name is only for a nicer download)
             web.post("/media", media.upload),

@@ -128,7 +128,7 @@ class Object(Base):
     name: Mapped[str] = mapped_column(Text, default="")
     language: Mapped[str | None] = mapped_column(String(35), nullable=True)
     url: Mapped[str | None] = mapped_column(String(2048), nullable=True)
-    in_reply_to: Mapped[str | None] = mapped_column(String(2048), nullable=True)
+    in_reply_to: Mapped[str | None] = mapped_column(String(2048), nullable=True, index=True)
     recipients: Mapped[dict[str, Any]] = mapped_column(default=dict)  # {"to": [...], "cc": [...]}
     raw: Mapped[dict[str, Any] | None] = mapped_column(nullable=True)
     published: Mapped[datetime] = mapped_column(default=utcnow, index=True)
@@ -374,3 +374,21 @@ def outside_models(name: str | None, type_: str, parent: str | None = None) -> b
     if type_ == "index":
         return name == FULL_TEXT_INDEX
     return False
+
+
+class Notification(Base):
+    """Something that happened to a local actor: a follow, a reply, a like ... Written by
+    `storage/queries/notifications.py: notify`, read on /notifications."""
+
+    __tablename__ = "notifications"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    recipient_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(32))
+    actor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("actors.id", ondelete="CASCADE"), nullable=True
+    )
+    object_uri: Mapped[str | None] = mapped_column(String(2048), nullable=True)
+    read_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (Index("ix_notifications_recipient_id", "recipient_id", "id"),)

@@ -28,6 +28,7 @@ QUERY_NAMES = [
     "licence",
     "competence",
     "rel",
+    "uri",
     "x",
 ]
 # Numbers scripts' digits and sizes no column holds, broken escapes, an unclosed IPv6 bracket.

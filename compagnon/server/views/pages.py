@@ -24,10 +24,10 @@ from compagnon.server.keys import (
     WORKER,
 )
 from compagnon.server.signin_limit import client_address
+from compagnon.server.views import social
 from compagnon.storage.models import Actor, Object, User
 from compagnon.storage.queries import actors as actor_queries
 from compagnon.storage.queries import deliveries
-from compagnon.storage.queries import objects as object_queries
 
 MAX_POST_CHARS = 5000
 
@@ -66,18 +66,18 @@ async def index(request: web.Request) -> web.StreamResponse:
 
 
 async def profile(request: web.Request, actor: Actor) -> web.StreamResponse:
-    async with request.app[SESSIONS]() as session:
-        posts = await object_queries.by_actor(session, actor.id, limit=20)
-    return aiohttp_jinja2.render_template(
-        "profile.html", request, _base(request, actor=actor, posts=posts)
-    )
+    return await social.profile_page(request, actor)
 
 
 async def profile_by_handle(request: web.Request) -> web.StreamResponse:
+    """`/@name` here, `/@name@host` for a trainer or centre elsewhere."""
+    username = request.match_info["username"]
+    if "@" in username:
+        return await social.remote_profile(request, username)
     async with request.app[SESSIONS]() as session:
-        actor = await actor_queries.local_by_username(session, request.match_info["username"])
+        actor = await actor_queries.local_by_username(session, username)
     if actor is None:
-        raise web.HTTPNotFound(text="no such trainer")
+        raise web.HTTPNotFound(text=_("No such trainer here."))
     return await profile(request, actor)
 
 
@@ -87,9 +87,7 @@ async def object_page(request: web.Request, obj: Object, author: Actor) -> web.S
     if user is not None and user.actor_id == author.id:
         async with request.app[SESSIONS]() as session:
             sent = await deliveries.for_object(session, obj.uri)
-    return aiohttp_jinja2.render_template(
-        "object.html", request, _base(request, obj=obj, author=author, deliveries=sent)
-    )
+    return await social.object_view(request, obj, author, user, sent)
 
 
 async def login_form(request: web.Request) -> web.StreamResponse:
@@ -160,12 +158,13 @@ async def home(
     status: int = 200,
 ) -> web.StreamResponse:
     user = await _require_user(request)
-    async with request.app[SESSIONS]() as session:
-        timeline = await object_queries.home_timeline(session, user.id, limit=20)
-    context = _base(
+    items, older = await social.home_items(request, user)
+    context = await social.page_context(
         request,
-        user=user,
-        timeline=timeline,
+        user,
+        items=items,
+        older=older,
+        reacted=await social.reacted(request, user, items),
         draft=draft,
         chosen_visibility=visibility,
         error=error,

@@ -1,5 +1,6 @@
 """compagnon init | serve | worker | migrate | settings | user | follower | peer | post | follow
-| resource | catalogue | reports | deliveries | media
+| resource | catalogue | reports | deliveries | media | reply | like | unlike | share | unshare
+| unfollow | report | notifications
 
 One module per area registers its commands (`register(sub, parent)`), each with the function
 that runs it. Every setting of config.Settings is also a flag of every command
@@ -15,14 +16,14 @@ import os
 import sys
 from collections.abc import Sequence
 
-from compagnon.cli import catalogue, media, moderation, node, people, resources
+from compagnon.cli import catalogue, media, moderation, node, people, resources, social
 from compagnon.cli.common import settings_from, settings_parent
 from compagnon.config import SettingsError
 from compagnon.federation.accounts import AccountError
 
 __all__ = ["build_parser", "main", "settings_from"]
 
-AREAS = (node, people, resources, catalogue, moderation, media)
+AREAS = (node, people, resources, catalogue, moderation, media, social)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -38,6 +39,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["resource"] and argv[1:2] and argv[1] not in resources.ACTIONS:
         argv.insert(1, "publish")  # `compagnon resource NAME ...`, as before `edit` came
+    if argv[:1] == ["post"] and argv[1:2] and argv[1] in social.POST_ACTIONS and len(argv) > 3:
+        argv[0:2] = [f"post-{argv[1]}"]  # `post edit NAME URL TEXT`, `post delete NAME URL`
     args = build_parser().parse_args(argv)
     logging.basicConfig(
         level=os.environ.get("COMPAGNON_LOG_LEVEL", "INFO").upper(),

@@ -51,6 +51,7 @@ def add_routes(app: web.Application) -> None:
             web.post("/post/edit", social.edit),
             web.post("/post/delete", social.delete_post),
             web.post("/report", social.report),
+            web.get("/find", social.find),
             web.post("/follow", social.follow),
             web.post("/unfollow", social.unfollow),
             web.get("/follow-requests", social.requests_page),

@@ -29,6 +29,7 @@ QUERY_NAMES = [
     "competence",
     "rel",
     "uri",
+    "handle",
     "x",
 ]
 # Numbers scripts' digits and sizes no column holds, broken escapes, an unclosed IPv6 bracket.

@@ -364,6 +364,22 @@ async def remote_profile(request: web.Request, handle: str) -> web.StreamRespons
     return await profile_page(request, known)
 
 
+async def find(request: web.Request) -> web.StreamResponse:
+    """`/find?handle=@name@node` (or an actor's URL): the person's page here, where Follow
+    is; found through the resolver (WebFinger, then a signed fetch, under its limits)."""
+    user = await _require_user(request)
+    target = request.query.get("handle", "").strip().removeprefix("@")[:2048]
+    if not target:
+        raise error_page(request, 400, _("Type a handle such as name@node.example."))
+    try:
+        actor = await request.app[RESOLVER].find(target)
+    except Exception:
+        raise error_page(request, 404, _("No one found at {handle}.", handle=target)) from None
+    if actor.id == user.actor_id:
+        raise web.HTTPSeeOther("/home")
+    raise web.HTTPSeeOther(profile_url(actor))
+
+
 async def follow(request: web.Request) -> web.StreamResponse:
     """Follow by handle (`@name@node`) or actor URL, from the home form or a profile."""
     user, form = await _form(request)

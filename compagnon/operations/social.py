@@ -143,15 +143,15 @@ async def report(
 async def notifications_of(settings: Settings, username: str) -> list[dict[str, Any]]:
     async with database(settings) as sessions, sessions.begin() as session:
         me = await _local_actor(session, username)
-        rows = await notifications.latest(session, me.id, limit=50)
+        rows = [
+            {
+                "when": n.created_at,
+                "kind": n.kind,
+                "actor": a.uri if a is not None else "",
+                "object": n.object_uri or "",
+                "unread": n.read_at is None,
+            }
+            for n, a in await notifications.latest(session, me.id, limit=50)
+        ]
         await notifications.mark_read(session, me.id)
-    return [
-        {
-            "when": n.created_at,
-            "kind": n.kind,
-            "actor": a.uri if a is not None else "",
-            "object": n.object_uri or "",
-            "unread": n.read_at is None,
-        }
-        for n, a in rows
-    ]
+    return rows

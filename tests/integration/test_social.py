@@ -284,3 +284,27 @@ async def test_search_results_open_the_local_view(make_node: NodeFactory) -> Non
         page = (await http.get("/search?q=oxy-fuel")).text
         assert f'href="{view(remote.uri)}"' in page
         assert "Oxy-fuel welding" in (await http.get(view(remote.uri))).text
+
+
+async def test_a_followers_only_post_opens_for_its_readers_only(make_node: NodeFactory) -> None:
+    a, b = await make_node("a"), await make_node("b")
+    await a.create_user("maria")
+    await b.create_user("joao")
+    await b.create_user("rita")
+    await b.follow("joao", f"maria@{a.domain}")
+    await settle(a, b)
+    post = await a.post("maria", "For my followers: the exam dates", visibility="followers")
+    await settle(a, b)
+    async with browser(b) as http:
+        assert (await http.get(view(post.uri))).status_code == 404  # nobody signed in
+        await sign_in(http, "rita")  # not a follower
+        assert (await http.get(view(post.uri))).status_code == 404
+        answer = await http.post(
+            "/react", data={"uri": post.uri, "kind": "like", "csrf": await csrf(http)}
+        )
+        assert answer.status_code == 404
+    async with browser(b) as http:
+        await sign_in(http, "joao")
+        page = await http.get(view(post.uri))
+        assert page.status_code == 200 and "the exam dates" in page.text
+        assert "Share" not in page.text  # a followers-only post is not shared onwards

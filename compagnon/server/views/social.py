@@ -28,7 +28,7 @@ from compagnon.server.params import query_int
 from compagnon.server.templating import profile_href as profile_url
 from compagnon.server.templating import view_url
 from compagnon.server.views import pages
-from compagnon.storage.models import Actor, Follow, Object, User
+from compagnon.storage.models import Actor, Follow, Object, TimelineEntry, User
 from compagnon.storage.queries import actors as actor_queries
 from compagnon.storage.queries import follows as follow_queries
 from compagnon.storage.queries import notifications, timelines
@@ -154,10 +154,21 @@ async def _object_and_author(session: Any, uri: str) -> tuple[Object, Actor]:
     return obj, author
 
 
-def _can_read(obj: Object, user: User | None) -> bool:
+async def _can_read(session: Any, obj: Object, user: User | None) -> bool:
+    """Public and unlisted posts are for anyone; a followers-only or direct one for its
+    author and for the readers it reached (it is in their home timeline)."""
     if obj.visibility in ("public", "unlisted"):
         return True
-    return user is not None and user.actor_id == obj.actor_id
+    if user is None:
+        return False
+    if user.actor_id == obj.actor_id:
+        return True
+    reached = await session.scalar(
+        select(TimelineEntry.id).where(
+            TimelineEntry.user_id == user.id, TimelineEntry.object_id == obj.id
+        )
+    )
+    return reached is not None
 
 
 async def view_page(request: web.Request) -> web.StreamResponse:
@@ -166,7 +177,8 @@ async def view_page(request: web.Request) -> web.StreamResponse:
     user = await auth.current_user(request)
     async with request.app[SESSIONS]() as session:
         obj, author = await _object_and_author(session, uri)
-    if not _can_read(obj, user):
+        readable = await _can_read(session, obj, user)
+    if not readable:
         raise web.HTTPNotFound(text=_("No such post here."))
     return await object_view(request, obj, author, user)
 
@@ -205,7 +217,7 @@ async def react(request: web.Request) -> web.StreamResponse:
     ctx = request.app[FEDERATION]
     async with request.app[SESSIONS].begin() as session:
         obj, author = await _object_and_author(session, form.get("uri", ""))
-        if not _can_read(obj, user):
+        if not await _can_read(session, obj, user):
             raise web.HTTPNotFound(text=_("No such post here."))
         me = await session.get(Actor, user.actor_id)
         assert me is not None
@@ -268,7 +280,8 @@ async def reply(request: web.Request) -> web.StreamResponse:
     user, form = await _form(request)
     async with request.app[SESSIONS]() as session:
         parent = await _object_and_author(session, form.get("uri", ""))
-    if not _can_read(parent[0], user):
+        readable = await _can_read(session, parent[0], user)
+    if not readable:
         raise web.HTTPNotFound(text=_("No such post here."))
     await _publish_text(
         request, user, form.get("content", ""), form.get("visibility", "public"), parent
@@ -323,6 +336,8 @@ async def report(request: web.Request) -> web.StreamResponse:
     ctx = request.app[FEDERATION]
     async with request.app[SESSIONS].begin() as session:
         obj, author = await _object_and_author(session, form.get("uri", ""))
+        if not await _can_read(session, obj, user):
+            raise web.HTTPNotFound(text=_("No such post here."))
         me = await session.get(Actor, user.actor_id)
         assert me is not None
         await social.report(

@@ -308,3 +308,20 @@ async def test_a_followers_only_post_opens_for_its_readers_only(make_node: NodeF
         page = await http.get(view(post.uri))
         assert page.status_code == 200 and "the exam dates" in page.text
         assert "Share" not in page.text  # a followers-only post is not shared onwards
+
+
+async def test_mentions_here_and_from_another_node_are_notified(make_node: NodeFactory) -> None:
+    a, b = await make_node("a"), await make_node("b")
+    await a.create_user("maria")
+    await b.create_user("joao")
+    await b.create_user("rita")
+    await a.post("maria", f"@joao@{b.domain} the welding rubric", mentions=[f"joao@{b.domain}"])
+    await settle(a, b)
+    async with browser(b) as http:
+        await sign_in(http, "rita")
+        await send(http, "/compose", content=f"@joao@{b.domain} see you at 9", visibility="public")
+    async with browser(b) as http:
+        await sign_in(http, "joao")
+        notes = (await http.get("/notifications")).text
+    assert notes.count("mentioned you") == 2
+    assert ">maria<" in notes and ">rita<" in notes

@@ -8,6 +8,7 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from compagnon.federation import accounts
+from compagnon.federation import social as social_actions
 from compagnon.federation.mentions import MentionError, no_recipient_message, resolve_mentions
 from compagnon.federation.outbox import publish
 from compagnon.federation.sanitize import text_to_html
@@ -212,7 +213,7 @@ async def compose(request: web.Request) -> web.StreamResponse:
     async with request.app[SESSIONS].begin() as session:
         author = await session.get(Actor, user.actor_id)
         assert author is not None
-        await publish.publish_note(
+        obj = await publish.publish_note(
             session,
             ctx.urls,
             author,
@@ -221,5 +222,6 @@ async def compose(request: web.Request) -> web.StreamResponse:
             mentions=mentions,
             language=request.app[SETTINGS].language_list[0],
         )
+        await social_actions.notify_local_post(session, obj, author, mentions)
     request.app[WORKER].wake()  # deliver now rather than at the next poll
     raise web.HTTPSeeOther("/home")

@@ -325,3 +325,19 @@ async def test_mentions_here_and_from_another_node_are_notified(make_node: NodeF
         notes = (await http.get("/notifications")).text
     assert notes.count("mentioned you") == 2
     assert ">maria<" in notes and ">rita<" in notes
+
+
+async def test_odd_paging_keys_are_refused_clearly(make_node: NodeFactory) -> None:
+    a = await make_node("a")
+    async with browser(a) as http:
+        for before in ("253402300800000000", "4611686018427387904", "-1", "x"):
+            answer = await http.get("/network", params={"before": before})
+            assert answer.status_code == 400, before
+            assert "before must be a whole number" in answer.text
+        assert (
+            await http.get("/network", params={"before": "253402300799000000"})
+        ).status_code == 200
+        assert (await http.get("/find", params={"handle": "not a handle"})).status_code in (
+            302,
+            303,
+        )

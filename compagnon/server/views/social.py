@@ -35,6 +35,8 @@ from compagnon.storage.queries import notifications, timelines
 from compagnon.storage.queries import objects as object_queries
 
 PAGE = 20
+# 9999-12-31T23:59:59Z, the last moment a datetime holds: a later `before` is a 400, not a 500.
+LATEST_MICROS = 253_402_300_799_000_000
 MAX_REPORT_CHARS = 2000
 
 
@@ -55,7 +57,7 @@ def notification_text(kind: str) -> str:
 
 def _before(request: web.Request) -> datetime | None:
     """The keyset of a timeline page: microseconds since the epoch (the `Older` link)."""
-    micros = query_int(request, "before", maximum=2**62)
+    micros = query_int(request, "before", maximum=LATEST_MICROS)
     return None if micros is None else datetime.fromtimestamp(micros / 1_000_000, UTC)
 
 

@@ -182,6 +182,9 @@ class Reaction(Base):
     activity_uri: Mapped[str] = mapped_column(String(2048), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
+    # Home reads the shares of followed actors newest first (storage/queries/timelines.py).
+    __table_args__ = (Index("ix_reactions_actor_created", "actor_id", "created_at"),)
+
 
 class Delivery(Base):
     """One activity to one inbox: the outbound queue, retried as data."""

@@ -4,8 +4,9 @@ Revision ID: 0014
 Revises: 0007
 Create Date: 2026-12-06 17:45:00
 
-Notifications of local actors (follows, replies, likes, shares, mentions ...) and an index of
-objects by `in_reply_to`, so an object page shows its thread without a scan.
+Notifications of local actors (follows, replies, likes, shares, mentions ...), an index of
+objects by `in_reply_to` (an object page shows its thread without a scan) and one of
+reactions by actor and time (home merges the shares of followed actors).
 """
 
 from collections.abc import Sequence
@@ -51,9 +52,13 @@ def upgrade() -> None:
         batch_op.create_index("ix_notifications_recipient_id", ["recipient_id", "id"])
     with op.batch_alter_table("objects", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_objects_in_reply_to"), ["in_reply_to"], unique=False)
+    with op.batch_alter_table("reactions", schema=None) as batch_op:
+        batch_op.create_index("ix_reactions_actor_created", ["actor_id", "created_at"])
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("reactions", schema=None) as batch_op:
+        batch_op.drop_index("ix_reactions_actor_created")
     with op.batch_alter_table("objects", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_objects_in_reply_to"))
     with op.batch_alter_table("notifications", schema=None) as batch_op:

@@ -1,5 +1,6 @@
 """compagnon init | serve | worker | migrate | settings | user | follower | peer | post | follow
 | resource | catalogue | reports | deliveries | media | quiz | module | journey | event | invite
+| reply | like | unlike | share | unshare | unfollow | report | notifications
 
 One module per area registers its commands (`register(sub, parent)`), each with the function
 that runs it. Every setting of config.Settings is also a flag of every command
@@ -26,6 +27,7 @@ from compagnon.cli import (
     people,
     quiz,
     resources,
+    social,
 )
 from compagnon.cli.common import settings_from, settings_parent
 from compagnon.config import SettingsError
@@ -33,7 +35,19 @@ from compagnon.federation.accounts import AccountError
 
 __all__ = ["build_parser", "main", "settings_from"]
 
-AREAS = (node, people, resources, catalogue, moderation, media, quiz, collections, events, admin)
+AREAS = (
+    node,
+    people,
+    resources,
+    catalogue,
+    moderation,
+    media,
+    quiz,
+    collections,
+    events,
+    admin,
+    social,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -51,6 +65,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         argv.insert(1, "publish")  # `compagnon resource NAME ...`, as before `edit` came
     if argv[:1] == ["deliveries"] and argv[1:2] and argv[1] not in admin.DELIVERY_ACTIONS:
         argv.insert(1, "show")  # `compagnon deliveries OBJECT_URL`, as before `resend` came
+    if argv[:1] == ["post"] and argv[1:2] and argv[1] in social.POST_ACTIONS and len(argv) > 3:
+        argv[0:2] = [f"post-{argv[1]}"]  # `post edit NAME URL TEXT`, `post delete NAME URL`
     args = build_parser().parse_args(argv)
     logging.basicConfig(
         level=os.environ.get("COMPAGNON_LOG_LEVEL", "INFO").upper(),

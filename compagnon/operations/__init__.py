@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from compagnon.config import Settings
 from compagnon.domain.resources import LearningResource, normalised, problems
 from compagnon.federation import accounts, catalogue, sync_limits
+from compagnon.federation import social as social_actions
 from compagnon.federation.context import FederationContext, SigningKey, open_context
 from compagnon.federation.mentions import MentionError, no_recipient_message, resolve_mentions
 from compagnon.federation.outbox import publish
@@ -133,6 +134,7 @@ async def post(settings: Settings, username: str, text: str, visibility: str) ->
                 mentions=mentions,
                 language=settings.language_list[0],
             )
+            await social_actions.notify_local_post(session, obj, author, mentions)
             return obj.uri
 
 

@@ -6,13 +6,38 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable
 
+import aiohttp_jinja2
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
+from compagnon.i18n import _
+from compagnon.server import auth
+from compagnon.server.keys import SETTINGS
 from compagnon.server.negotiation import problem
 from compagnon.server.quiet_errors import short_reason
 
 log = logging.getLogger(__name__)
+
+
+def _browser(request: web.Request) -> bool:
+    return request.method in ("GET", "HEAD") and "text/html" in request.headers.get("Accept", "")
+
+
+async def not_found_page(request: web.Request, text: str | None) -> web.StreamResponse:
+    """A 404 for a person: the site's layout, translated, a way back (the router's own 404
+    and every view's short text alike)."""
+    if not text or text == "404: Not Found":
+        text = _("There is no page at this address.")
+    settings = request.app[SETTINGS]
+    context = {
+        "node_name": settings.node_name,
+        "domain": settings.domain,
+        "status": 404,
+        "message": text,
+        "user": await auth.current_user(request),  # the header a signed-in reader expects
+        "csrf_token": lambda: auth.csrf_token(request),
+    }
+    return aiohttp_jinja2.render_template("error.html", request, context, status=404)
 
 
 @web.middleware
@@ -22,6 +47,10 @@ async def error_middleware(
     try:
         response: web.StreamResponse = await handler(request)
         return response
+    except web.HTTPNotFound as exc:
+        if _browser(request) and exc.content_type == "text/plain":
+            return await not_found_page(request, exc.text)
+        raise
     except web.HTTPException:
         raise  # deliberate answers (404, redirects ...) carry their own short text
     except (HttpProcessingError, web.RequestPayloadError) as exc:

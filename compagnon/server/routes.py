@@ -16,6 +16,7 @@ from compagnon.server.views import (
     quiz,
     resources,
     search,
+    social,
     wellknown,
 )
 
@@ -76,6 +77,23 @@ def add_routes(app: web.Application) -> None:
             web.post("/admin/reports", admin.reports_post),
             web.get("/invite/{token}", admin.invite_form),
             web.post("/invite/{token}", admin.invite_accept),
+            # social: timelines, posts of anyone held here, actions, notifications
+            web.get("/centre", social.centre_page),
+            web.get("/network", social.network_page),
+            web.get("/tags/{tag}", social.tag_page),
+            web.get("/view", social.view_page),
+            web.post("/react", social.react),
+            web.post("/reply", social.reply),
+            web.get("/post/edit", social.edit_form),
+            web.post("/post/edit", social.edit),
+            web.post("/post/delete", social.delete_post),
+            web.post("/report", social.report),
+            web.get("/find", social.find),
+            web.post("/follow", social.follow),
+            web.post("/unfollow", social.unfollow),
+            web.get("/follow-requests", social.requests_page),
+            web.post("/follow-requests", social.answer_request),
+            web.get("/notifications", social.notifications_page),
             web.static("/static", STATIC),
             # uploaded files (content-addressed; the name is only for a nicer download)
             web.post("/media", media.upload),

@@ -8,6 +8,7 @@ it was stored before the rule existed. `content_warning` says what a post is fol
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 import jinja2
 from markupsafe import Markup
@@ -56,7 +57,24 @@ def _is_sensitive(post: Any) -> bool:
     return flag is True
 
 
+def view_url(uri: str) -> str:
+    """The local page of an object this node holds, whoever wrote it (/view?uri=...): search
+    results and timelines open posts here, where the reader can reply, like and share."""
+    return "/view?uri=" + quote(str(uri), safe="")
+
+
+def profile_href(actor: Any) -> str:
+    """The local page of a person or centre: `/@name` here, `/@name@host` for an actor
+    elsewhere (a local view of it, fetched through the resolver)."""
+    name = quote(str(actor.username), safe="")
+    if actor.is_local:
+        return f"/@{name}"
+    return f"/@{name}@{quote(str(actor.domain), safe='')}"
+
+
 def install(env: jinja2.Environment) -> None:
+    env.globals["profile_href"] = profile_href
     env.globals["link"] = link
+    env.globals["view_url"] = view_url
     env.globals["content_warning"] = content_warning
     env.filters["http_url"] = http_url

@@ -161,7 +161,7 @@ class Object(Base):
     name: Mapped[str] = mapped_column(Text, default="")
     language: Mapped[str | None] = mapped_column(String(35), nullable=True)
     url: Mapped[str | None] = mapped_column(String(2048), nullable=True)
-    in_reply_to: Mapped[str | None] = mapped_column(String(2048), nullable=True)
+    in_reply_to: Mapped[str | None] = mapped_column(String(2048), nullable=True, index=True)
     recipients: Mapped[dict[str, Any]] = mapped_column(default=dict)  # {"to": [...], "cc": [...]}
     raw: Mapped[dict[str, Any] | None] = mapped_column(nullable=True)
     published: Mapped[datetime] = mapped_column(default=utcnow, index=True)
@@ -214,6 +214,9 @@ class Reaction(Base):
     object_uri: Mapped[str] = mapped_column(String(2048), index=True)
     activity_uri: Mapped[str] = mapped_column(String(2048), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    # Home reads the shares of followed actors newest first (storage/queries/timelines.py).
+    __table_args__ = (Index("ix_reactions_actor_created", "actor_id", "created_at"),)
 
 
 class Delivery(Base):
@@ -506,3 +509,21 @@ class Attendance(Base):
     answered_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (UniqueConstraint("event_uri", "actor_id"),)
+
+
+class Notification(Base):
+    """Something that happened to a local actor: a follow, a reply, a like ... Written by
+    `storage/queries/notifications.py: notify`, read on /notifications."""
+
+    __tablename__ = "notifications"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    recipient_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(32))
+    actor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("actors.id", ondelete="CASCADE"), nullable=True
+    )
+    object_uri: Mapped[str | None] = mapped_column(String(2048), nullable=True)
+    read_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (Index("ix_notifications_recipient_id", "recipient_id", "id"),)

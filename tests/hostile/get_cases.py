@@ -28,6 +28,8 @@ QUERY_NAMES = [
     "licence",
     "competence",
     "rel",
+    "uri",
+    "handle",
     "x",
 ]
 # Numbers scripts' digits and sizes no column holds, broken escapes, an unclosed IPv6 bracket.

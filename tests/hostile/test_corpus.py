@@ -207,6 +207,30 @@ async def test_every_form_with_bad_bodies(make_node: NodeFactory) -> None:
         ),
     ]
     forms += await admin_forms(node, browser, token)
+    # The social forms (server/views/social.py): odd text in every field, a real post's
+    # URI in half of them so the checks past "no such post" are reached too.
+    post = await node.post("maria", "A post to act on")
+    member_token = await token(member, "/home")
+
+    def social_form(path: str, *names: str) -> FormTarget:
+        def fields(text: str, csrf: str) -> dict[str, str]:
+            values = {name: text for name in names}
+            if "uri" in values and len(text) % 2:
+                values["uri"] = post.uri
+            return {**values, "csrf": csrf}
+
+        return FormTarget(path, fields, member_token, member)
+
+    forms += [
+        social_form("/react", "uri", "kind", "undo"),
+        social_form("/reply", "uri", "content", "visibility"),
+        social_form("/post/edit", "uri", "content"),
+        social_form("/report", "uri", "comment", "forward"),
+        social_form("/follow", "handle"),
+        social_form("/unfollow", "actor"),
+        social_form("/follow-requests", "actor", "answer"),
+        social_form("/post/delete", "uri"),
+    ]
     cases = form_cases.form_cases(forms, random.Random(generator.SEED))
     tally = await run(node, cases, "forms")
     assert tally.tried >= 300

@@ -38,6 +38,7 @@ async def _every_route(node: Node) -> list[tuple[str, str]]:
         "activity_id": activity.rsplit("/", 1)[-1],
         "sha256": "0" * 64,
         "name": "file.pdf",
+        "tag": "welding",
     }
     routes = {
         (route.method, _sample_path(route.resource, values))

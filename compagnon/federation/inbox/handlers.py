@@ -12,7 +12,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from compagnon.domain.safe_urls import http_url, same_origin
-from compagnon.federation import fetch
+from compagnon.federation import fetch, social
 from compagnon.federation.as_types import (
     has_type,
     is_post_like,
@@ -44,6 +44,7 @@ from compagnon.storage.queries import actors as actor_queries
 from compagnon.storage.queries import follows as follow_queries
 from compagnon.storage.queries import objects as object_queries
 from compagnon.storage.queries import sync_jobs
+from compagnon.storage.queries.notifications import notify
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +77,8 @@ async def on_follow(h: Handling, activity: dict[str, Any]) -> None:
         return  # handled before
     state = "pending" if local.manually_approves_followers else "accepted"
     await follow_queries.upsert(h.session, h.sender.id, local.id, activity["id"], state)
+    kind = "follow_request" if state == "pending" else "follow"
+    await notify(h.session, local.id, kind, h.sender, None)
     if state == "accepted":
         await publish.answer_follow(h.session, h.ctx.urls, local, h.sender, activity, accept=True)
 
@@ -196,7 +199,7 @@ async def _create_many(
         else:
             reason = f"{len(refused)} of {len(many)} objects not stored: {refused[0]}"
             outcomes.append((reason, kept_some))
-    await store_remote_objects(session, incoming)
+    await social.notify_created(session, await store_remote_objects(session, incoming))
     return outcomes
 
 
@@ -291,6 +294,10 @@ def _reacted_to(activity: dict[str, Any]) -> str | None:
     return first_id(obj)
 
 
+# Reactions a local author hears of (notifications.py kinds).
+NOTIFIED_REACTIONS = {"like": "like", "announce": "share"}
+
+
 async def _record_reaction(h: Handling, kind: str, target: str, activity_uri: str) -> None:
     if not target:
         raise Ignored(f"{kind} of nothing")
@@ -301,6 +308,8 @@ async def _record_reaction(h: Handling, kind: str, target: str, activity_uri: st
         h.session.add(
             Reaction(kind=kind, actor_id=h.sender.id, object_uri=target, activity_uri=activity_uri)
         )
+        if kind in NOTIFIED_REACTIONS:
+            await social.notify_reaction(h.session, NOTIFIED_REACTIONS[kind], h.sender, target)
 
 
 async def _react(h: Handling, activity: dict[str, Any], kind: str) -> None:

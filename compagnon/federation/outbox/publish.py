@@ -67,6 +67,7 @@ async def publish_note(
     visibility: str = "public",
     mentions: list[Actor] | None = None,
     language: str | None = None,
+    in_reply_to: str | None = None,
 ) -> Object:
     if visibility not in VISIBILITIES:
         raise ValueError(f"visibility must be one of {', '.join(VISIBILITIES)}")
@@ -85,6 +86,7 @@ async def publish_note(
         content=content_html,
         language=language,
         recipients=recipients,
+        in_reply_to=in_reply_to,
         published=utcnow(),
     )
     note = to_note(obj, author)

@@ -8,6 +8,7 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from compagnon.federation import accounts
+from compagnon.federation import social as social_actions
 from compagnon.federation.mentions import MentionError, no_recipient_message, resolve_mentions
 from compagnon.federation.outbox import publish
 from compagnon.federation.sanitize import text_to_html
@@ -24,12 +25,10 @@ from compagnon.server.keys import (
     WORKER,
 )
 from compagnon.server.signin_limit import client_address
-from compagnon.server.views.lineage import lineage_of
+from compagnon.server.views import social
 from compagnon.storage.models import Actor, Object, User
 from compagnon.storage.queries import actors as actor_queries
-from compagnon.storage.queries import collections as collection_queries
 from compagnon.storage.queries import deliveries
-from compagnon.storage.queries import objects as object_queries
 
 MAX_POST_CHARS = 5000
 
@@ -68,21 +67,18 @@ async def index(request: web.Request) -> web.StreamResponse:
 
 
 async def profile(request: web.Request, actor: Actor) -> web.StreamResponse:
-    posts: list[Object] = []
-    if actor.suspended_at is None:  # a suspended account's posts are served to nobody
-        async with request.app[SESSIONS]() as session:
-            posts = await object_queries.by_actor(session, actor.id, limit=20)
-    centre = (actor.raw or {}) if actor.type == "Organization" else {}
-    return aiohttp_jinja2.render_template(
-        "profile.html", request, _base(request, actor=actor, posts=posts, centre=centre)
-    )
+    return await social.profile_page(request, actor)
 
 
 async def profile_by_handle(request: web.Request) -> web.StreamResponse:
+    """`/@name` here, `/@name@host` for a trainer or centre elsewhere."""
+    username = request.match_info["username"]
+    if "@" in username:
+        return await social.remote_profile(request, username)
     async with request.app[SESSIONS]() as session:
-        actor = await actor_queries.local_by_username(session, request.match_info["username"])
+        actor = await actor_queries.local_by_username(session, username)
     if actor is None:
-        raise web.HTTPNotFound(text="no such trainer")
+        raise web.HTTPNotFound(text=_("No such trainer here."))
     return await profile(request, actor)
 
 
@@ -92,12 +88,7 @@ async def object_page(request: web.Request, obj: Object, author: Actor) -> web.S
     async with request.app[SESSIONS]() as session:
         if user is not None and user.actor_id == author.id:
             sent = await deliveries.for_object(session, obj.uri)
-        lineage = await lineage_of(session, obj)  # sources and derivatives (_lineage.html)
-        part_of = await collection_queries.containing(session, obj.uri)  # modules, journeys
-    context = _base(
-        request, obj=obj, author=author, deliveries=sent, lineage=lineage, part_of=part_of
-    )
-    return aiohttp_jinja2.render_template("object.html", request, context)
+    return await social.object_view(request, obj, author, user, sent)
 
 
 async def login_form(request: web.Request) -> web.StreamResponse:
@@ -173,12 +164,13 @@ async def home(
     status: int = 200,
 ) -> web.StreamResponse:
     user = await _require_user(request)
-    async with request.app[SESSIONS]() as session:
-        timeline = await object_queries.home_timeline(session, user.id, limit=20)
-    context = _base(
+    items, older = await social.home_items(request, user)
+    context = await social.page_context(
         request,
-        user=user,
-        timeline=timeline,
+        user,
+        items=items,
+        older=older,
+        reacted=await social.reacted(request, user, items),
         draft=draft,
         chosen_visibility=visibility,
         error=error,
@@ -226,7 +218,7 @@ async def compose(request: web.Request) -> web.StreamResponse:
     async with request.app[SESSIONS].begin() as session:
         author = await session.get(Actor, user.actor_id)
         assert author is not None
-        await publish.publish_note(
+        obj = await publish.publish_note(
             session,
             ctx.urls,
             author,
@@ -235,5 +227,6 @@ async def compose(request: web.Request) -> web.StreamResponse:
             mentions=mentions,
             language=request.app[SETTINGS].language_list[0],
         )
+        await social_actions.notify_local_post(session, obj, author, mentions)
     request.app[WORKER].wake()  # deliver now rather than at the next poll
     raise web.HTTPSeeOther("/home")

@@ -1,0 +1,505 @@
+"""A trainer's social pages and actions: the timelines (home, this centre, the network, a
+hashtag), local views of remote people and posts, like / share / reply / edit / delete /
+report, follow and unfollow by handle or URL, follow requests, notifications.
+
+Every action is a POST with the CSRF field, reads its body with `read_form`, and answers with
+a redirect back to the page it came from (303), or a readable error page (error.html).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import aiohttp_jinja2
+from aiohttp import web
+from sqlalchemy import select
+
+from compagnon.domain.safe_urls import http_url
+from compagnon.federation import social
+from compagnon.federation.mentions import MentionError, resolve_mentions
+from compagnon.federation.outbox import publish
+from compagnon.federation.sanitize import text_to_html
+from compagnon.i18n import _
+from compagnon.server import auth
+from compagnon.server.forms import error_page, read_form
+from compagnon.server.keys import FEDERATION, RESOLVER, SESSIONS, SETTINGS, WORKER
+from compagnon.server.params import query_int
+from compagnon.server.templating import profile_href as profile_url
+from compagnon.server.templating import view_url
+from compagnon.server.views import pages
+from compagnon.server.views.lineage import lineage_of
+from compagnon.storage.models import Actor, Follow, Object, TimelineEntry, User
+from compagnon.storage.queries import actors as actor_queries
+from compagnon.storage.queries import collections as collection_queries
+from compagnon.storage.queries import follows as follow_queries
+from compagnon.storage.queries import notifications, timelines
+from compagnon.storage.queries import objects as object_queries
+
+PAGE = 20
+# 9999-12-31T23:59:59Z, the last moment a datetime holds: a later `before` is a 400, not a 500.
+LATEST_MICROS = 253_402_300_799_000_000
+MAX_REPORT_CHARS = 2000
+
+
+def notification_text(kind: str) -> str:
+    """What a notification says after the name of who did it."""
+    texts = {
+        "follow": _("follows you"),
+        "follow_request": _("asks to follow you"),
+        "reply": _("replied to your post"),
+        "like": _("liked your post"),
+        "share": _("shared your post"),
+        "mention": _("mentioned you"),
+        "attendance": _("answered your event"),
+        "remix": _("remixed your resource"),
+    }
+    return texts.get(kind, kind)
+
+
+def _before(request: web.Request) -> datetime | None:
+    """The keyset of a timeline page: microseconds since the epoch (the `Older` link)."""
+    micros = query_int(request, "before", maximum=LATEST_MICROS)
+    return None if micros is None else datetime.fromtimestamp(micros / 1_000_000, UTC)
+
+
+def _older_link(path: str, items: list[timelines.Item], extra: str = "") -> str | None:
+    if len(items) < PAGE:
+        return None
+    last = items[-1].when
+    micros = int(last.timestamp() * 1_000_000)
+    return f"{path}?{extra}before={micros}"
+
+
+async def page_context(request: web.Request, user: User | None, **extra: Any) -> dict[str, Any]:
+    """Every page's context: the signed-in user and their unread notifications (header)."""
+    unread = 0
+    if user is not None:
+        async with request.app[SESSIONS]() as session:
+            unread = await notifications.unread_count(session, user.actor_id)
+    return pages._base(request, user=user, unread=unread, **extra)
+
+
+async def reacted(
+    request: web.Request, user: User | None, items: list[Any]
+) -> set[tuple[str, str]]:
+    if user is None:
+        return set()
+    async with request.app[SESSIONS]() as session:
+        return await social.my_reactions(session, user.actor_id, [i.obj.uri for i in items])
+
+
+async def _timeline(
+    request: web.Request, template: str, title: str, items: list[timelines.Item], **extra: Any
+) -> web.StreamResponse:
+    user = await auth.current_user(request)
+    context = await page_context(
+        request,
+        user,
+        title=title,
+        items=items,
+        reacted=await reacted(request, user, items),
+        older=_older_link(request.path, items, extra.pop("older_query", "")),
+        **extra,
+    )
+    return aiohttp_jinja2.render_template(template, request, context)
+
+
+async def centre_page(request: web.Request) -> web.StreamResponse:
+    async with request.app[SESSIONS]() as session:
+        items = await timelines.centre(session, before=_before(request), limit=PAGE)
+    return await _timeline(request, "timeline.html", _("This centre"), items)
+
+
+async def network_page(request: web.Request) -> web.StreamResponse:
+    async with request.app[SESSIONS]() as session:
+        items = await timelines.network(session, before=_before(request), limit=PAGE)
+    return await _timeline(request, "timeline.html", _("The network"), items)
+
+
+async def tag_page(request: web.Request) -> web.StreamResponse:
+    tag = request.match_info["tag"]
+    if not tag.replace("_", "").isalnum() or len(tag) > 100:
+        raise web.HTTPNotFound()
+    async with request.app[SESSIONS]() as session:
+        items = await timelines.tagged(session, tag, before=_before(request), limit=PAGE)
+    return await _timeline(request, "timeline.html", "#" + tag, items)
+
+
+async def home_items(request: web.Request, user: User) -> tuple[list[timelines.Item], str | None]:
+    async with request.app[SESSIONS]() as session:
+        items = await timelines.home(
+            session, user.id, user.actor_id, before=_before(request), limit=PAGE
+        )
+    return items, _older_link("/home", items)
+
+
+async def _require_user(request: web.Request) -> User:
+    user = await auth.current_user(request)
+    if user is None:
+        raise web.HTTPSeeOther("/login")
+    return user
+
+
+async def _form(request: web.Request) -> tuple[User, dict[str, Any]]:
+    user = await _require_user(request)
+    form = await read_form(request)
+    if not auth.check_csrf(request, str(form.get("csrf", ""))):
+        raise error_page(request, 403, pages._expired())
+    return user, {k: str(v) for k, v in form.items()}
+
+
+async def _object_and_author(session: Any, uri: str) -> tuple[Object, Actor]:
+    obj = await object_queries.by_uri(session, uri) if uri else None
+    if obj is None or obj.deleted_at is not None:
+        raise web.HTTPNotFound(text=_("No such post here."))
+    author = await session.get(Actor, obj.actor_id)
+    assert author is not None
+    return obj, author
+
+
+async def _can_read(session: Any, obj: Object, user: User | None) -> bool:
+    """Public and unlisted posts are for anyone; a followers-only or direct one for its
+    author and for the readers it reached (it is in their home timeline)."""
+    if obj.visibility in ("public", "unlisted"):
+        return True
+    if user is None:
+        return False
+    if user.actor_id == obj.actor_id:
+        return True
+    reached = await session.scalar(
+        select(TimelineEntry.id).where(
+            TimelineEntry.user_id == user.id, TimelineEntry.object_id == obj.id
+        )
+    )
+    return reached is not None
+
+
+async def view_page(request: web.Request) -> web.StreamResponse:
+    """Any post this node holds, local or remote, with its thread and the actions."""
+    uri = request.query.get("uri", "")
+    user = await auth.current_user(request)
+    async with request.app[SESSIONS]() as session:
+        obj, author = await _object_and_author(session, uri)
+        readable = await _can_read(session, obj, user)
+    if not readable:
+        raise web.HTTPNotFound(text=_("No such post here."))
+    return await object_view(request, obj, author, user)
+
+
+async def object_view(
+    request: web.Request, obj: Object, author: Actor, user: User | None, sent: Any = ()
+) -> web.StreamResponse:
+    async with request.app[SESSIONS]() as session:
+        replies = await timelines.replies(session, obj.uri)
+        parent = await object_queries.by_uri(session, obj.in_reply_to) if obj.in_reply_to else None
+        lineage = await lineage_of(session, obj)  # sources and derivatives (_lineage.html)
+        part_of = await collection_queries.containing(session, obj.uri)  # modules, journeys
+    context = await page_context(
+        request,
+        user,
+        obj=obj,
+        author=author,
+        item=timelines.Item(obj.published, obj, author),
+        parent=parent,
+        replies=replies,
+        reacted=await reacted(request, user, [timelines.Item(obj.published, obj, author)]),
+        deliveries=list(sent),
+        mine=user is not None and user.actor_id == author.id,
+        lineage=lineage,
+        part_of=part_of,
+    )
+    return aiohttp_jinja2.render_template("object.html", request, context)
+
+
+def _back(uri: str) -> web.HTTPSeeOther:
+    return web.HTTPSeeOther(view_url(uri))
+
+
+async def react(request: web.Request) -> web.StreamResponse:
+    """Like / share, and their undo (`undo=1`): /react with `kind` and `uri`."""
+    user, form = await _form(request)
+    kind = form.get("kind", "")
+    if kind not in social.REACTIONS:
+        raise error_page(request, 400, _("Choose like or share."))
+    ctx = request.app[FEDERATION]
+    async with request.app[SESSIONS].begin() as session:
+        obj, author = await _object_and_author(session, form.get("uri", ""))
+        if not await _can_read(session, obj, user):
+            raise web.HTTPNotFound(text=_("No such post here."))
+        me = await session.get(Actor, user.actor_id)
+        assert me is not None
+        if form.get("undo"):
+            await social.undo(session, ctx.urls, me, kind, obj, author)
+        else:
+            await social.react(session, ctx.urls, me, kind, obj, author)
+    request.app[WORKER].wake()
+    raise _back(obj.uri)
+
+
+async def _publish_text(
+    request: web.Request,
+    user: User,
+    text: str,
+    visibility: str,
+    parent: tuple[Object, Actor] | None,
+) -> Object:
+    if not text.strip():
+        raise error_page(request, 400, _("Write something before publishing."))
+    if len(text) > pages.MAX_POST_CHARS:
+        raise error_page(
+            request,
+            400,
+            _(
+                "Posts are at most {max} characters (this one has {n}).",
+                max=pages.MAX_POST_CHARS,
+                n=len(text),
+            ),
+        )
+    if visibility not in publish.VISIBILITIES:
+        raise error_page(request, 400, _("Choose who can see the post."))
+    try:
+        mentions = await resolve_mentions(request.app[RESOLVER], text)
+    except MentionError as exc:
+        raise error_page(request, 400, str(exc)) from None
+    if parent is not None and all(m.id != parent[1].id for m in mentions):
+        mentions.append(parent[1])  # a reply is addressed to the author it answers
+    ctx = request.app[FEDERATION]
+    async with request.app[SESSIONS].begin() as session:
+        author = await session.get(Actor, user.actor_id)
+        assert author is not None
+        mentions = [m for m in mentions if m.id != author.id]
+        obj = await publish.publish_note(
+            session,
+            ctx.urls,
+            author,
+            text_to_html(text),
+            visibility=visibility,
+            mentions=mentions,
+            language=request.app[SETTINGS].language_list[0],
+            in_reply_to=parent[0].uri if parent else None,
+        )
+        await social.notify_local_post(session, obj, author, mentions)
+    request.app[WORKER].wake()
+    return obj
+
+
+async def reply(request: web.Request) -> web.StreamResponse:
+    user, form = await _form(request)
+    async with request.app[SESSIONS]() as session:
+        parent = await _object_and_author(session, form.get("uri", ""))
+        readable = await _can_read(session, parent[0], user)
+    if not readable:
+        raise web.HTTPNotFound(text=_("No such post here."))
+    await _publish_text(
+        request, user, form.get("content", ""), form.get("visibility", "public"), parent
+    )
+    raise _back(parent[0].uri)
+
+
+async def _own_post(session: Any, user: User, uri: str) -> tuple[Object, Actor]:
+    obj, author = await _object_and_author(session, uri)
+    if author.id != user.actor_id or obj.type != "Note":
+        raise web.HTTPForbidden(text=_("You can only change your own posts."))
+    return obj, author
+
+
+async def edit_form(request: web.Request) -> web.StreamResponse:
+    user = await _require_user(request)
+    async with request.app[SESSIONS]() as session:
+        obj, _author = await _own_post(session, user, request.query.get("uri", ""))
+    from markupsafe import Markup
+
+    text = Markup(obj.content).striptags()
+    context = await page_context(request, user, obj=obj, text=text, max_chars=pages.MAX_POST_CHARS)
+    return aiohttp_jinja2.render_template("edit_post.html", request, context)
+
+
+async def edit(request: web.Request) -> web.StreamResponse:
+    user, form = await _form(request)
+    text = form.get("content", "")
+    if not text.strip() or len(text) > pages.MAX_POST_CHARS:
+        raise error_page(request, 400, _("Write something before publishing."))
+    ctx = request.app[FEDERATION]
+    async with request.app[SESSIONS].begin() as session:
+        obj, author = await _own_post(session, user, form.get("uri", ""))
+        await publish.update_note(session, ctx.urls, author, obj, text_to_html(text))
+    request.app[WORKER].wake()
+    raise _back(obj.uri)
+
+
+async def delete_post(request: web.Request) -> web.StreamResponse:
+    user, form = await _form(request)
+    ctx = request.app[FEDERATION]
+    async with request.app[SESSIONS].begin() as session:
+        obj, author = await _own_post(session, user, form.get("uri", ""))
+        await publish.delete_note(session, ctx.urls, author, obj)
+    request.app[WORKER].wake()
+    raise web.HTTPSeeOther("/home")
+
+
+async def report(request: web.Request) -> web.StreamResponse:
+    user, form = await _form(request)
+    comment = form.get("comment", "")[:MAX_REPORT_CHARS]
+    ctx = request.app[FEDERATION]
+    async with request.app[SESSIONS].begin() as session:
+        obj, author = await _object_and_author(session, form.get("uri", ""))
+        if not await _can_read(session, obj, user):
+            raise web.HTTPNotFound(text=_("No such post here."))
+        me = await session.get(Actor, user.actor_id)
+        assert me is not None
+        await social.report(
+            session, ctx.urls, me, obj, author, comment, forward=form.get("forward") == "1"
+        )
+    request.app[WORKER].wake()
+    context = await page_context(request, user, obj=obj)
+    return aiohttp_jinja2.render_template("reported.html", request, context)
+
+
+async def profile_page(request: web.Request, actor: Actor) -> web.StreamResponse:
+    """A trainer's or centre's page, here or elsewhere, with Follow / Unfollow."""
+    user = await auth.current_user(request)
+    follow: Follow | None = None
+    posts: list[Object] = []
+    async with request.app[SESSIONS]() as session:
+        if actor.suspended_at is None:  # a suspended account's posts are served to nobody
+            posts = await object_queries.by_actor(session, actor.id, limit=PAGE)
+        if user is not None and user.actor_id != actor.id:
+            follow = await follow_queries.get(session, user.actor_id, actor.id)
+    handle = f"{actor.username}@{actor.domain}"
+    centre = (actor.raw or {}) if actor.type == "Organization" else {}
+    context = await page_context(
+        request, user, actor=actor, posts=posts, follow=follow, handle=handle, centre=centre
+    )
+    return aiohttp_jinja2.render_template("profile.html", request, context)
+
+
+async def remote_profile(request: web.Request, handle: str) -> web.StreamResponse:
+    """`/@name@host`: the local view of an actor elsewhere, found through the resolver (its
+    cache, then WebFinger and a signed fetch under the fetch limits)."""
+    async with request.app[SESSIONS]() as session:
+        name, _sep, host = handle.partition("@")
+        known = await session.scalar(
+            select(Actor).where(Actor.username == name, Actor.domain == host.lower())
+        )
+    if known is None:
+        try:
+            known = await request.app[RESOLVER].find(handle)
+        except Exception:
+            raise web.HTTPNotFound(text=_("No one found at {handle}.", handle=handle)) from None
+    return await profile_page(request, known)
+
+
+async def find(request: web.Request) -> web.StreamResponse:
+    """`/find?handle=@name@node` (or an actor's URL): the person's page here, where Follow
+    is; found through the resolver (WebFinger, then a signed fetch, under its limits)."""
+    user = await _require_user(request)
+    target = request.query.get("handle", "").strip().removeprefix("@")[:2048]
+    if not target:
+        raise error_page(request, 400, _("Type a handle such as name@node.example."))
+    try:
+        actor = await request.app[RESOLVER].find(target)
+    except Exception:
+        raise error_page(request, 404, _("No one found at {handle}.", handle=target)) from None
+    if actor.id == user.actor_id:
+        raise web.HTTPSeeOther("/home")
+    raise web.HTTPSeeOther(profile_url(actor))
+
+
+async def follow(request: web.Request) -> web.StreamResponse:
+    """Follow by handle (`@name@node`) or actor URL, from the home form or a profile."""
+    user, form = await _form(request)
+    target = form.get("handle", "").strip().removeprefix("@")
+    if not target:
+        raise error_page(request, 400, _("Type a handle such as name@node.example."))
+    try:
+        actor = await request.app[RESOLVER].find(target)
+    except Exception:
+        raise error_page(request, 404, _("No one found at {handle}.", handle=target)) from None
+    if actor.id == user.actor_id:
+        raise error_page(request, 400, _("You cannot follow yourself."))
+    ctx = request.app[FEDERATION]
+    async with request.app[SESSIONS].begin() as session:
+        me = await session.get(Actor, user.actor_id)
+        assert me is not None
+        await publish.follow(session, ctx.urls, me, actor)
+        if actor.is_local:
+            await notifications.notify(session, actor.id, "follow", me, None)
+    request.app[WORKER].wake()
+    raise web.HTTPSeeOther(profile_url(actor))
+
+
+async def unfollow(request: web.Request) -> web.StreamResponse:
+    user, form = await _form(request)
+    ctx = request.app[FEDERATION]
+    async with request.app[SESSIONS].begin() as session:
+        actor = await actor_queries.by_uri(session, form.get("actor", ""))
+        if actor is None:
+            raise error_page(
+                request, 404, _("No one found at {handle}.", handle=form.get("actor", ""))
+            )
+        me = await session.get(Actor, user.actor_id)
+        assert me is not None
+        await publish.unfollow(session, ctx.urls, me, actor)
+    request.app[WORKER].wake()
+    raise web.HTTPSeeOther(profile_url(actor))
+
+
+async def requests_page(request: web.Request) -> web.StreamResponse:
+    user = await _require_user(request)
+    async with request.app[SESSIONS]() as session:
+        rows = await session.execute(
+            select(Actor)
+            .join(Follow, Follow.follower_id == Actor.id)
+            .where(Follow.followee_id == user.actor_id, Follow.state == "pending")
+            .order_by(Follow.id)
+        )
+        waiting = list(rows.scalars())
+    context = await page_context(request, user, waiting=waiting)
+    return aiohttp_jinja2.render_template("follow_requests.html", request, context)
+
+
+async def answer_request(request: web.Request) -> web.StreamResponse:
+    user, form = await _form(request)
+    accept = form.get("answer") == "accept"
+    ctx = request.app[FEDERATION]
+    async with request.app[SESSIONS].begin() as session:
+        follower = await actor_queries.by_uri(session, form.get("actor", ""))
+        row = (
+            await follow_queries.get(session, follower.id, user.actor_id)
+            if follower is not None
+            else None
+        )
+        if follower is None or row is None or row.state != "pending":
+            raise error_page(request, 404, _("That request is no longer waiting."))
+        me = await session.get(Actor, user.actor_id)
+        assert me is not None
+        doc = {"id": row.activity_uri, "type": "Follow", "actor": follower.uri, "object": me.uri}
+        if accept:
+            row.state = "accepted"
+        else:
+            await follow_queries.remove(session, follower.id, me.id)
+        if not follower.is_local:
+            await publish.answer_follow(session, ctx.urls, me, follower, doc, accept=accept)
+    request.app[WORKER].wake()
+    raise web.HTTPSeeOther("/follow-requests")
+
+
+async def notifications_page(request: web.Request) -> web.StreamResponse:
+    user = await _require_user(request)
+    before = query_int(request, "before", minimum=1)
+    async with request.app[SESSIONS].begin() as session:
+        rows = await notifications.latest(session, user.actor_id, limit=30, before_id=before)
+        unread_ids = {n.id for n, _a in rows if n.read_at is None}
+        await notifications.mark_read(session, user.actor_id)
+    older = f"/notifications?before={rows[-1][0].id}" if len(rows) == 30 else None
+    context = await page_context(
+        request,
+        user,
+        rows=rows,
+        unread_ids=unread_ids,
+        text_of=notification_text,
+        older=older,
+        http_url=http_url,
+    )
+    return aiohttp_jinja2.render_template("notifications.html", request, context)

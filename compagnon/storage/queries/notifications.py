@@ -1,0 +1,82 @@
+"""Notifications of local actors: what happened to them, newest first, with an unread count.
+
+`notify` is the one way a notification is written. Other areas call it too (attendance of an
+event, a remix of a resource): `notify(session, recipient_actor_id, kind, actor, object_uri)`
+in the caller's transaction, with `kind` one of KINDS (add a kind there and its sentence in
+server/views/social.py: NOTIFICATION_TEXT).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from compagnon.storage.models import Actor, Notification, utcnow
+
+KINDS = (
+    "follow",
+    "follow_request",
+    "reply",
+    "like",
+    "share",
+    "mention",
+    "attendance",
+    "remix",
+)
+
+
+async def notify(
+    session: AsyncSession,
+    recipient_actor_id: int,
+    kind: str,
+    actor: Actor | int | None,
+    object_uri: str | None = None,
+) -> Notification | None:
+    """Tell a local actor that `actor` did `kind` (about `object_uri`). Nothing is written
+    when someone acts on their own things (liking one's own post is no news)."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown notification kind {kind!r}")
+    actor_id = actor.id if isinstance(actor, Actor) else actor
+    if actor_id == recipient_actor_id:
+        return None
+    row = Notification(
+        recipient_id=recipient_actor_id, kind=kind, actor_id=actor_id, object_uri=object_uri
+    )
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def latest(
+    session: AsyncSession, recipient_actor_id: int, *, limit: int = 30, before_id: int | None = None
+) -> list[tuple[Notification, Actor | None]]:
+    query = (
+        select(Notification, Actor)
+        .outerjoin(Actor, Actor.id == Notification.actor_id)
+        .where(Notification.recipient_id == recipient_actor_id)
+    )
+    if before_id is not None:
+        query = query.where(Notification.id < before_id)
+    query = query.order_by(Notification.id.desc()).limit(limit)
+    return [(n, a) for n, a in await session.execute(query)]
+
+
+async def unread_count(session: AsyncSession, recipient_actor_id: int) -> int:
+    result = await session.execute(
+        select(func.count())
+        .select_from(Notification)
+        .where(Notification.recipient_id == recipient_actor_id, Notification.read_at.is_(None))
+    )
+    return int(result.scalar_one())
+
+
+async def mark_read(
+    session: AsyncSession, recipient_actor_id: int, when: datetime | None = None
+) -> None:
+    await session.execute(
+        update(Notification)
+        .where(Notification.recipient_id == recipient_actor_id, Notification.read_at.is_(None))
+        .values(read_at=when or utcnow())
+    )

@@ -1,0 +1,142 @@
+"""The timelines a trainer reads, newest publication first, paged by a keyset (`before`, a
+publication time): home (what I follow, and what they share), this centre (local public
+posts), the network (every public post this node holds), a hashtag, and a post's replies.
+
+Paging by publication, not arrival: a catalogue imported today still reads newest first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import String, cast, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from compagnon.storage.models import Actor, Follow, Object, Reaction, TimelineEntry
+
+LISTED = ("public",)
+READABLE = ("public", "unlisted")
+
+
+@dataclass(frozen=True)
+class Item:
+    """One line of a timeline: the object and its author, and who shared it (a boost) with
+    when, if that is why it is here."""
+
+    when: datetime
+    obj: Object
+    author: Actor
+    shared_by: Actor | None = None
+
+
+async def home(
+    session: AsyncSession,
+    user_id: int,
+    actor_id: int,
+    *,
+    before: datetime | None = None,
+    limit: int = 20,
+) -> list[Item]:
+    """The user's materialised timeline, with the shares (Announce) of the actors they
+    follow merged in at the time of the share."""
+    posts = (
+        select(Object, Actor)
+        .join(TimelineEntry, TimelineEntry.object_id == Object.id)
+        .join(Actor, Actor.id == Object.actor_id)
+        .where(TimelineEntry.user_id == user_id, Object.deleted_at.is_(None))
+    )
+    if before is not None:
+        posts = posts.where(Object.published < before)
+    posts = posts.order_by(Object.published.desc(), Object.id.desc()).limit(limit)
+    items = [Item(o.published, o, a) for o, a in await session.execute(posts)]
+
+    sharer = aliased(Actor)
+    shares = (
+        select(Reaction.created_at, Object, Actor, sharer)
+        .join(Follow, Follow.followee_id == Reaction.actor_id)
+        .join(sharer, sharer.id == Reaction.actor_id)
+        .join(Object, Object.uri == Reaction.object_uri)
+        .join(Actor, Actor.id == Object.actor_id)
+        .where(
+            Follow.follower_id == actor_id,
+            Follow.state == "accepted",
+            Reaction.kind == "announce",
+            Object.deleted_at.is_(None),
+            Object.visibility.in_(READABLE),
+        )
+    )
+    if before is not None:
+        shares = shares.where(Reaction.created_at < before)
+    shares = shares.order_by(Reaction.created_at.desc(), Reaction.id.desc()).limit(limit)
+    items += [Item(when, o, a, s) for when, o, a, s in await session.execute(shares)]
+    items.sort(key=lambda item: item.when, reverse=True)
+    return items[:limit]
+
+
+async def _public(
+    session: AsyncSession,
+    *,
+    local_only: bool,
+    before: datetime | None,
+    limit: int,
+    where: list[object],
+) -> list[Item]:
+    query = (
+        select(Object, Actor)
+        .join(Actor, Actor.id == Object.actor_id)
+        .where(Object.deleted_at.is_(None), Object.visibility.in_(LISTED), *where)  # type: ignore[arg-type]
+    )
+    if local_only:
+        query = query.where(Object.is_local.is_(True))
+    if before is not None:
+        query = query.where(Object.published < before)
+    query = query.order_by(Object.published.desc(), Object.id.desc()).limit(limit)
+    return [Item(o.published, o, a) for o, a in await session.execute(query)]
+
+
+async def centre(
+    session: AsyncSession, *, before: datetime | None = None, limit: int = 20
+) -> list[Item]:
+    return await _public(session, local_only=True, before=before, limit=limit, where=[])
+
+
+async def network(
+    session: AsyncSession, *, before: datetime | None = None, limit: int = 20
+) -> list[Item]:
+    return await _public(session, local_only=False, before=before, limit=limit, where=[])
+
+
+async def tagged(
+    session: AsyncSession, tag: str, *, before: datetime | None = None, limit: int = 20
+) -> list[Item]:
+    """Public objects, local and remote, carrying the hashtag `tag` (without its #, any case).
+
+    Tags are kept with each object in `recipients["tag"]` (federation/convert.py: tags_of),
+    as `{"type": "Hashtag", "name": "#Welding", ...}`: the query looks for the quoted name in
+    that JSON, walking objects newest first (the published index) until a page is full."""
+    needle = f'%"#{tag.lower()}"%'
+    return await _public(
+        session,
+        local_only=False,
+        before=before,
+        limit=limit,
+        where=[func.lower(cast(Object.recipients, String)).like(needle)],
+    )
+
+
+async def replies(session: AsyncSession, uri: str, *, limit: int = 100) -> list[Item]:
+    """Replies to `uri` that anyone may read, oldest first (a thread reads down)."""
+    query = (
+        select(Object, Actor)
+        .join(Actor, Actor.id == Object.actor_id)
+        .where(
+            Object.in_reply_to == uri,
+            Object.deleted_at.is_(None),
+            Object.visibility.in_(READABLE),
+        )
+        .order_by(Object.published, Object.id)
+        .limit(limit)
+    )
+    return [Item(o.published, o, a) for o, a in await session.execute(query)]

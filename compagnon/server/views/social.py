@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
 import aiohttp_jinja2
 from aiohttp import web
@@ -184,6 +185,14 @@ async def view_page(request: web.Request) -> web.StreamResponse:
         readable = await _can_read(session, obj, user)
     if not readable:
         raise web.HTTPNotFound(text=_("No such post here."))
+    if obj.is_local and obj.type != "Note":  # resources, questions, modules, events: their page
+        raise web.HTTPSeeOther(obj.uri)
+    if obj.type == "LearningResource" and obj.raw:
+        from compagnon.server.views import resources  # here: resources imports pages, pages us
+
+        return await resources.resource_page(request, obj, author)
+    if obj.type == "Question" and obj.raw:
+        raise web.HTTPSeeOther(f"/questions?uri={quote(obj.uri, safe='')}")
     return await object_view(request, obj, author, user)
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from compagnon.storage.models import Actor, Follow, Object, Reaction, TimelineEntry
+from compagnon.storage.queries.search import hidden_authors
 
 LISTED = ("public",)
 READABLE = ("public", "unlisted")
@@ -45,7 +46,11 @@ async def home(
         select(Object, Actor)
         .join(TimelineEntry, TimelineEntry.object_id == Object.id)
         .join(Actor, Actor.id == Object.actor_id)
-        .where(TimelineEntry.user_id == user_id, Object.deleted_at.is_(None))
+        .where(
+            TimelineEntry.user_id == user_id,
+            Object.deleted_at.is_(None),
+            Actor.suspended_at.is_(None),  # a suspended account's posts are shown to nobody
+        )
     )
     if before is not None:
         posts = posts.where(Object.published < before)
@@ -65,6 +70,8 @@ async def home(
             Reaction.kind == "announce",
             Object.deleted_at.is_(None),
             Object.visibility.in_(READABLE),
+            Actor.suspended_at.is_(None),
+            sharer.suspended_at.is_(None),
         )
     )
     if before is not None:
@@ -87,6 +94,9 @@ async def _public(
         select(Object, Actor)
         .join(Actor, Actor.id == Object.actor_id)
         .where(Object.deleted_at.is_(None), Object.visibility.in_(LISTED), *where)  # type: ignore[arg-type]
+        # Moderation: suspended accounts, silenced ones and silenced hosts stay out of public
+        # timelines (as out of search); who follows them still sees them at home.
+        .where(Actor.id.not_in(hidden_authors()))
     )
     if local_only:
         query = query.where(Object.is_local.is_(True))
@@ -135,6 +145,7 @@ async def replies(session: AsyncSession, uri: str, *, limit: int = 100) -> list[
             Object.in_reply_to == uri,
             Object.deleted_at.is_(None),
             Object.visibility.in_(READABLE),
+            Actor.suspended_at.is_(None),
         )
         .order_by(Object.published, Object.id)
         .limit(limit)

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from compagnon.domain.collections import Collection, Module, kind_of
 from compagnon.federation.collection_convert import to_collection_object
 from compagnon.federation.convert import addressing, wrap
-from compagnon.federation.outbox.publish import _refresh_create, send
+from compagnon.federation.outbox.publish import new_local_object, refresh_create, send
 from compagnon.federation.search_index import forget, index_stored
 from compagnon.federation.urls import Urls
 from compagnon.storage.models import Actor, Object, utcnow
@@ -57,16 +57,7 @@ async def publish_collection(
 ) -> Object:
     """A module or journey (valid, normalised): stored, indexed, its Create queued."""
     recipients: dict[str, Any] = addressing(visibility, author.followers_url, [])
-    obj = await object_queries.add(
-        session,
-        uri=urls.new_object(),
-        type=kind_of(value),
-        actor_id=author.id,
-        is_local=True,
-        visibility=visibility,
-        recipients=recipients,
-        published=utcnow(),
-    )
+    obj = await new_local_object(session, urls, author, kind_of(value), visibility, recipients)
     doc = await _store(session, obj, author, value)
     create = wrap("Create", urls.new_activity(), author.uri, doc, recipients)
     await send(session, author, create, addressed=_audience(obj), object_uri=obj.uri)
@@ -81,7 +72,7 @@ async def update_collection(
     the outbox's Create carries the new version."""
     obj.updated = utcnow()
     doc = await _store(session, obj, author, value)
-    await _refresh_create(session, author, obj.uri, doc)
+    await refresh_create(session, author, obj.uri, doc)
     update = wrap("Update", urls.new_activity(), author.uri, doc, obj.recipients)
     received = await deliveries.inboxes_that_received(session, obj.uri)
     await send(
@@ -110,7 +101,7 @@ async def change_item(
     Add/Remove appends or drops the item."""
     obj.updated = utcnow()
     doc = await _store(session, obj, author, module)
-    await _refresh_create(session, author, obj.uri, doc)
+    await refresh_create(session, author, obj.uri, doc)
     target = {
         "id": obj.uri,
         "type": "OrderedCollection",

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from compagnon.domain.events import ANSWER_ACTIVITY, Event
 from compagnon.federation.convert import addressing, wrap
 from compagnon.federation.event_convert import to_event_object
-from compagnon.federation.outbox.publish import _refresh_create, send
+from compagnon.federation.outbox.publish import new_local_object, refresh_create, send
 from compagnon.federation.outbox.recipients import inbox_for
 from compagnon.federation.search_index import index_stored
 from compagnon.federation.urls import Urls
@@ -54,16 +54,7 @@ async def publish_event(
 ) -> Object:
     """`event` is valid and normalised (domain/events.py)."""
     recipients: dict[str, Any] = addressing(visibility, author.followers_url, [])
-    obj = await object_queries.add(
-        session,
-        uri=urls.new_object(),
-        type="Event",
-        actor_id=author.id,
-        is_local=True,
-        visibility=visibility,
-        recipients=recipients,
-        published=utcnow(),
-    )
+    obj = await new_local_object(session, urls, author, "Event", visibility, recipients)
     doc = _store(obj, urls, author, event)
     await index_stored(session, [obj])
     create = wrap("Create", urls.new_activity(), author.uri, doc, recipients)
@@ -82,7 +73,7 @@ async def update_event(
     await index_stored(session, [obj])
     recipients = {"to": obj.recipients.get("to", []), "cc": obj.recipients.get("cc", [])}
     update = wrap("Update", urls.new_activity(), author.uri, doc, recipients)
-    await _refresh_create(session, author, obj.uri, doc)
+    await refresh_create(session, author, obj.uri, doc)
     received = await deliveries.inboxes_that_received(session, obj.uri)
     await send(
         session,

@@ -52,6 +52,29 @@ async def send(
     return activity
 
 
+async def new_local_object(
+    session: AsyncSession,
+    urls: Urls,
+    author: Actor,
+    kind: str,
+    visibility: str,
+    recipients: dict[str, Any],
+    **fields: Any,
+) -> Object:
+    """A new object of ours (a post, a resource, a question, an event, a module ...) at a new
+    URL, published now unless `published` is given; the caller builds its document."""
+    return await object_queries.add(
+        session,
+        uri=urls.new_object(),
+        type=kind,
+        actor_id=author.id,
+        is_local=True,
+        visibility=visibility,
+        recipients=recipients,
+        **{"published": utcnow(), **fields},
+    )
+
+
 def _mention_tags(mentions: list[Actor]) -> list[dict[str, str]]:
     return [
         {"type": "Mention", "href": m.uri, "name": f"@{m.username}@{m.domain}"} for m in mentions
@@ -76,18 +99,16 @@ async def publish_note(
         visibility, author.followers_url, [m.uri for m in mentions]
     )
     recipients["tag"] = _mention_tags(mentions)
-    obj = await object_queries.add(
+    obj = await new_local_object(
         session,
-        uri=urls.new_object(),
-        type="Note",
-        actor_id=author.id,
-        is_local=True,
-        visibility=visibility,
+        urls,
+        author,
+        "Note",
+        visibility,
+        recipients,
         content=content_html,
         language=language,
-        recipients=recipients,
         in_reply_to=in_reply_to,
-        published=utcnow(),
     )
     note = to_note(obj, author)
     obj.raw = note
@@ -110,7 +131,7 @@ async def update_note(
     obj.updated = utcnow()
     note = to_note(obj, author)
     obj.raw = note
-    await _refresh_create(session, author, obj.uri, note)
+    await refresh_create(session, author, obj.uri, note)
     update = wrap("Update", urls.new_activity(), author.uri, note, obj.recipients)
     received = await deliveries.inboxes_that_received(session, obj.uri)
     await send(
@@ -210,16 +231,7 @@ async def publish_resource(
     recipients: dict[str, Any] = addressing(
         visibility, author.followers_url, list(dict.fromkeys(a.uri for a in authors))
     )
-    obj = await object_queries.add(
-        session,
-        uri=urls.new_object(),
-        type="LearningResource",
-        actor_id=author.id,
-        is_local=True,
-        visibility=visibility,
-        recipients=recipients,
-        published=utcnow(),
-    )
+    obj = await new_local_object(session, urls, author, "LearningResource", visibility, recipients)
     doc = _store_resource(obj, urls, author, resource)
     await index_stored(session, [obj])
     await record_lineage(session, [(obj.id, doc)], fresh=True)
@@ -249,7 +261,7 @@ def _store_resource(
     return doc
 
 
-async def _refresh_create(
+async def refresh_create(
     session: AsyncSession, author: Actor, object_uri: str, doc: dict[str, Any]
 ) -> None:
     """An edited object's Create carries the current version, with a fresh proof (the old one
@@ -299,7 +311,7 @@ async def update_resource(
     await record_lineage(session, [(obj.id, doc)])
     recipients = {"to": obj.recipients.get("to", []), "cc": obj.recipients.get("cc", [])}
     update = wrap("Update", urls.new_activity(), author.uri, doc, recipients)
-    await _refresh_create(session, author, obj.uri, doc)
+    await refresh_create(session, author, obj.uri, doc)
     if added:  # they never got the resource: an Update of it would be ignored there
         await _send_create_to(
             session, author, obj, [a for a in sources_authors or [] if a.uri in added]

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from compagnon.domain.quiz import QuestionSpec, QuizError, is_closed, vote_problem
 from compagnon.federation.convert import addressing, poll_of, wrap
-from compagnon.federation.outbox.publish import _refresh_create, send
+from compagnon.federation.outbox.publish import new_local_object, refresh_create, send
 from compagnon.federation.outbox.recipients import inbox_for
 from compagnon.federation.quiz_convert import (
     question_document,
@@ -41,15 +41,14 @@ async def publish_question(
 ) -> Object:
     """`spec` is checked (domain/quiz.py: `checked`) and has its end time."""
     recipients: dict[str, Any] = addressing(visibility, author.followers_url, [])
-    obj = await object_queries.add(
+    obj = await new_local_object(
         session,
-        uri=urls.new_object(),
-        type="Question",
-        actor_id=author.id,
-        is_local=True,
-        visibility=visibility,
+        urls,
+        author,
+        "Question",
+        visibility,
+        {**recipients, "tag": []},
         language=spec.language,
-        recipients={**recipients, "tag": []},
         published=now,
     )
     doc = question_document(
@@ -154,7 +153,7 @@ async def recount(
     doc = with_counts(question.raw or {}, counts, voters, None)
     question.raw = doc
     question.content = readable(doc)
-    await _refresh_create(session, author, question.uri, doc)
+    await refresh_create(session, author, question.uri, doc)
     poll = await session.get(Poll, question.id)
     if poll is None:
         return
@@ -181,7 +180,7 @@ async def send_due_updates(
         question.raw = doc
         question.content = readable(doc)
         question.updated = now
-        await _refresh_create(session, author, question.uri, doc)
+        await refresh_create(session, author, question.uri, doc)
         recipients = {
             "to": question.recipients.get("to", []),
             "cc": question.recipients.get("cc", []),

@@ -152,6 +152,18 @@ class Settings:
         "(for the sign-in limit); empty: the connection's own address is the client.",
     )
     log_level: str = _setting("INFO", "Logging level: DEBUG, INFO, WARNING or ERROR.")
+    log_format: str = _setting(
+        "text", "Log lines as plain text, or json: one JSON object a line, with the request id."
+    )
+    metrics_token: str = _setting(
+        "",
+        "Bearer token that /metrics asks for; empty: /metrics answers loopback clients only.",
+    )
+    ready_max_queue_age: int = _setting(
+        900,
+        "Seconds the oldest pending inbound activity or due delivery may wait before /readyz "
+        "reports the queue stuck (503).",
+    )
 
     # Derived values: computed, never configured.
     @property
@@ -244,6 +256,8 @@ def _validate(settings: Settings) -> None:
         raise SettingsError("scheme must be http or https")
     if settings.node_kind not in {"centre", "aggregator"}:
         raise SettingsError("node_kind must be centre or aggregator")
+    if settings.log_format not in ("text", "json"):
+        raise SettingsError("log_format must be text or json")
     if not settings.domain or "/" in settings.domain:
         raise SettingsError("domain must be host[:port], without a scheme or path")
     for name in (

@@ -11,11 +11,11 @@ COMPAGNON_* environment < flags.
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 from collections.abc import Sequence
 
+from compagnon import logs
 from compagnon.cli import (
     admin,
     catalogue,
@@ -68,10 +68,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     if argv[:1] == ["post"] and argv[1:2] and argv[1] in social.POST_ACTIONS and len(argv) > 3:
         argv[0:2] = [f"post-{argv[1]}"]  # `post edit NAME URL TEXT`, `post delete NAME URL`
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=os.environ.get("COMPAGNON_LOG_LEVEL", "INFO").upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    # Until a command reads its settings (which may ask for JSON lines: cli/common.py).
+    logs.configure(os.environ.get("COMPAGNON_LOG_LEVEL", "INFO"))
     try:
         args.func(args)
     except SettingsError as exc:

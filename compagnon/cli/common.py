@@ -10,7 +10,7 @@ from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
 
-from compagnon import operations
+from compagnon import logs, operations
 from compagnon.config import Settings, flag_name, load_settings, settings_fields
 
 DEFAULT_CONFIG = "node.toml"
@@ -47,7 +47,9 @@ def settings_parent() -> argparse.ArgumentParser:
 def settings_from(args: argparse.Namespace) -> Settings:
     names = [name for name, *_ in settings_fields()]
     overrides = {n: getattr(args, n) for n in names if getattr(args, n, None) is not None}
-    return load_settings(Path(args.config), overrides=overrides)
+    settings = load_settings(Path(args.config), overrides=overrides)
+    logs.configure(settings.log_level, settings.log_format)  # --log-format json, --log-level
+    return settings
 
 
 def run(coro: Coroutine[Any, Any, Any]) -> Any:

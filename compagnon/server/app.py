@@ -39,6 +39,7 @@ from compagnon.server.keys import (
 )
 from compagnon.server.routes import add_routes
 from compagnon.server.signin_limit import SignInLimiter
+from compagnon.server.watch.middleware import watch_middleware
 from compagnon.server.worker import Worker
 from compagnon.storage.db import SQLiteBatchWriter, create_engine, create_sessionmaker, is_sqlite
 from compagnon.storage.migrate import upgrade
@@ -52,7 +53,8 @@ TEMPLATES = Path(__file__).parent / "templates"
 def create_app(settings: Settings, *, worker_name: str | None = None) -> web.Application:
     quiet_errors.install()  # malformed HTTP and lost clients: one INFO line, no trace
     app = web.Application(
-        middlewares=[errors.error_middleware], client_max_size=settings.max_body_bytes + 1
+        middlewares=[watch_middleware, errors.error_middleware],
+        client_max_size=settings.max_body_bytes + 1,
     )
     app[SETTINGS] = settings
     app[STOP] = asyncio.Event()

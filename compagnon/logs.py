@@ -65,3 +65,6 @@ def configure(level: str = "INFO", fmt: str = "text") -> None:
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level.upper())
+    # Alembic says "Context impl SQLiteImpl" and "Will assume non-transactional DDL" at every
+    # start: noise for a person; `compagnon migrate` reports what it changed itself.
+    logging.getLogger("alembic").setLevel(max(logging.WARNING, root.level))

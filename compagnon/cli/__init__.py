@@ -20,6 +20,7 @@ from compagnon.cli import (
     admin,
     catalogue,
     collections,
+    database,
     events,
     media,
     moderation,
@@ -29,7 +30,7 @@ from compagnon.cli import (
     resources,
     social,
 )
-from compagnon.cli.common import settings_from, settings_parent
+from compagnon.cli.common import first_contact_problem, settings_from, settings_parent
 from compagnon.config import SettingsError
 from compagnon.federation.accounts import AccountError
 
@@ -47,6 +48,7 @@ AREAS = (
     events,
     admin,
     social,
+    database,
 )
 
 
@@ -76,3 +78,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         raise SystemExit(f"error in settings: {exc}") from None
     except AccountError as exc:
         raise SystemExit(f"error: {exc}") from None
+    except Exception as exc:
+        problem = first_contact_problem(exc)
+        if problem is None:
+            raise
+        raise SystemExit(problem) from None

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
+import ipaddress
 from pathlib import Path
 
 import tomli_w
@@ -12,6 +14,9 @@ from compagnon import operations
 from compagnon.cli.common import read_password, run, settings_from
 from compagnon.config import Settings, settings_fields
 from compagnon.config import settings_markdown as _settings_markdown
+from compagnon.i18n import _
+from compagnon.storage.db import create_engine
+from compagnon.storage.migrate import current_revision, head_revision
 
 
 def register(
@@ -51,6 +56,11 @@ def cmd_init(args: argparse.Namespace) -> None:
         raise SystemExit(f"error: {config} exists already; edit it, or remove it to start over")
     settings = settings_from(args)
     defaults = Settings()
+    if settings.domain == defaults.domain and settings.port != defaults.port:
+        # A node tried on another port: its ids must name that port, or nothing resolves.
+        host = defaults.domain.split(":")[0]
+        settings = dataclasses.replace(settings, domain=f"{host}:{settings.port}")
+        args.domain = settings.domain
     chosen = {
         name: getattr(settings, name)
         for name, *_ in settings_fields()
@@ -61,11 +71,31 @@ def cmd_init(args: argparse.Namespace) -> None:
     config.write_text(
         "# Compagnon node settings: see docs/configuration.md\n" + tomli_w.dumps(chosen)
     )
-    print(f"Wrote {config}; database at {settings.resolved_database_url}")
-    print(f"Admin account: {admin.username}")
+    print(_("Wrote {config}; database at {url}", config=config, url=settings.resolved_database_url))
+    print(_("Admin account: {name}", name=admin.username))
     if admin.password:
-        print(f"Admin password (shown once): {admin.password}")
-    print(f"Log in at {settings.base_url}/login")
+        print(_("Admin password (shown once): {password}", password=admin.password))
+        print(_("Lost it? compagnon user set-password {name} sets a new one.", name=admin.username))
+    print(_("Log in at {url}", url=f"{settings.base_url}/login"))
+    print(
+        _(
+            "The domain {domain} is part of every id this node publishes: once peers know it, "
+            "it can never change.",
+            domain=settings.domain,
+        )
+    )
+    if settings.scheme == "http" and not is_loopback_domain(settings.domain):
+        print(_('A node on the internet needs scheme = "https" (see docs/operations.md).'))
+
+
+def is_loopback_domain(domain: str) -> bool:
+    host = domain.rsplit(":", 1)[0] if domain.count(":") == 1 else domain
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
@@ -100,12 +130,29 @@ def cmd_worker(args: argparse.Namespace) -> None:
 
 
 def cmd_migrate(args: argparse.Namespace) -> None:
-    async def migrate() -> None:
-        async with operations.database(settings_from(args)):
-            pass
+    settings = settings_from(args)
 
-    run(migrate())
-    print("database is up to date")
+    async def migrate() -> str | None:
+        engine = create_engine(settings.resolved_database_url)
+        try:
+            before = await current_revision(engine)
+        finally:
+            await engine.dispose()
+        async with operations.database(settings):
+            pass
+        return before
+
+    before, head = run(migrate()), head_revision()
+    if before == head:
+        print(_("The database is up to date (schema {revision}).", revision=head))
+    else:
+        print(
+            _(
+                "The database was upgraded from schema {before} to {after}.",
+                before=before or _("none"),
+                after=head,
+            )
+        )
 
 
 def cmd_settings(_args: argparse.Namespace) -> None:

@@ -152,6 +152,10 @@ class Settings:
         "(for the sign-in limit); empty: the connection's own address is the client.",
     )
     log_level: str = _setting("INFO", "Logging level: DEBUG, INFO, WARNING or ERROR.")
+    web_processes: int = _setting(
+        1,
+        "Web server processes sharing the port (gunicorn prefork); more than 1 needs PostgreSQL.",
+    )
     log_format: str = _setting(
         "text", "Log lines as plain text, or json: one JSON object a line, with the request id."
     )
@@ -256,6 +260,8 @@ def _validate(settings: Settings) -> None:
         raise SettingsError("scheme must be http or https")
     if settings.node_kind not in {"centre", "aggregator"}:
         raise SettingsError("node_kind must be centre or aggregator")
+    if settings.web_processes < 1:
+        raise SettingsError("web_processes must be at least 1")
     if settings.log_format not in ("text", "json"):
         raise SettingsError("log_format must be text or json")
     if not settings.domain or "/" in settings.domain:

@@ -6,6 +6,8 @@ import argparse
 import asyncio
 import dataclasses
 import ipaddress
+import os
+import shutil
 from pathlib import Path
 
 import tomli_w
@@ -15,8 +17,9 @@ from compagnon.cli.common import read_password, run, settings_from
 from compagnon.config import Settings, settings_fields
 from compagnon.config import settings_markdown as _settings_markdown
 from compagnon.i18n import _
-from compagnon.storage.db import create_engine
+from compagnon.storage.db import create_engine, is_sqlite
 from compagnon.storage.migrate import current_revision, head_revision
+from compagnon.storage.notify import ChangeListener
 
 
 def register(
@@ -108,6 +111,9 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
     settings = settings_from(args)
     banner = f"Compagnon serving {settings.base_url} on http://{settings.host}:{settings.port}"
+    if settings.web_processes > 1:
+        serve_many(settings, banner)
+        return
     # run_app calls `print` once the socket listens: the banner means "ready".
     web.run_app(
         create_app(settings),
@@ -117,6 +123,31 @@ def cmd_serve(args: argparse.Namespace) -> None:
     )
 
 
+def serve_many(settings: Settings, banner: str) -> None:
+    if is_sqlite(settings.resolved_database_url):
+        raise SystemExit(
+            _(
+                "error: web_processes above 1 needs PostgreSQL (SQLite takes one writing "
+                "process): set database_url, after `compagnon db copy --to URL`."
+            )
+        )
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # Before anything imports prometheus_client: every process writes its figures here.
+        metrics_dir = Path(settings.data_dir) / "metrics"
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+        metrics_dir.mkdir(parents=True)
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir.resolve())
+    run(migrate_only(settings))  # once, before the processes start
+    from compagnon.server import prefork
+
+    prefork.serve(settings, lambda: print(banner, flush=True))
+
+
+async def migrate_only(settings: Settings) -> None:
+    async with operations.database(settings):
+        pass
+
+
 def cmd_worker(args: argparse.Namespace) -> None:
     from compagnon.server.worker import Worker
 
@@ -124,7 +155,19 @@ def cmd_worker(args: argparse.Namespace) -> None:
 
     async def work() -> None:
         async with operations.federation(settings) as ctx:
-            await Worker(ctx).run_forever(asyncio.Event())
+            stop = asyncio.Event()
+            listening = None
+            if not is_sqlite(settings.resolved_database_url):
+                # keys another process forgot (a rotated key) are forgotten here too
+                listener = ChangeListener(settings.resolved_database_url)
+                listener.on("actor-keys", ctx.keys.changed)
+                listening = asyncio.create_task(listener.run(stop))
+            try:
+                await Worker(ctx).run_forever(stop)
+            finally:
+                stop.set()
+                if listening is not None:
+                    await listening
 
     run(work())
 

@@ -20,7 +20,7 @@ from compagnon.federation.context import SigningKey, open_context
 from compagnon.federation.inbox.rate_limit import HostRateLimiter
 from compagnon.federation.inbox.writer import InboxWriter
 from compagnon.federation.resolver import Resolver
-from compagnon.media.store import FilesystemMediaStore
+from compagnon.media.stores import open_media_store
 from compagnon.server import auth, errors, quiet_errors, security_headers, templating
 from compagnon.server.keys import (
     BLOCKED,
@@ -62,11 +62,11 @@ def create_app(settings: Settings, *, worker_name: str | None = None) -> web.App
     app[STOP] = asyncio.Event()
     app[SIGNIN_LIMITER] = SignInLimiter(settings)  # in memory: see signin_limit.py
     app.on_response_prepare.append(auth.set_csrf_cookie)
-    app[MEDIA] = FilesystemMediaStore.from_settings(settings)
     env = aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
     env.globals["_"] = i18n._  # templates translate through the same function as the code
     templating.install(env)  # links through the URL rule, content warnings
     security_headers.install(app)
+    app.cleanup_ctx.append(_media)
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_federation)
     app.cleanup_ctx.append(_inbox_writer)
@@ -74,6 +74,12 @@ def create_app(settings: Settings, *, worker_name: str | None = None) -> web.App
     app.cleanup_ctx.append(_change_listener)
     add_routes(app)
     return app
+
+
+async def _media(app: web.Application) -> AsyncIterator[None]:
+    async with open_media_store(app[SETTINGS]) as store:
+        app[MEDIA] = store
+        yield
 
 
 async def _database(app: web.Application) -> AsyncIterator[None]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.async_api import BrowserContext, Page, expect
 
+from compagnon.server.templating import view_url
 from tests.browser.test_pages import log_in
 from tests.conftest import NodeFactory
 
@@ -116,3 +117,31 @@ async def test_a_sent_draft_is_forgotten_and_logout_forgets_the_pages(
     assert not any(url.endswith("/home") for url in kept), kept
     drafts = await phone.evaluate("Object.keys(localStorage)")
     assert drafts == []
+
+
+async def test_a_refused_form_keeps_its_draft_and_each_post_has_its_own_reply_draft(
+    make_node: NodeFactory, phone: Page
+) -> None:
+    node = await make_node("a")
+    await node.create_user("maria")
+    first = (await node.post("maria", "Exam on Monday")).uri
+    second = (await node.post("maria", "Workshop on Friday")).uri
+    await log_in(phone, node.base, "maria")
+
+    too_long = "x" * 5001  # over the 5,000 characters a post may have
+    await phone.get_by_label("New post").evaluate(
+        "(field, text) => { field.removeAttribute('maxlength'); field.value = text;"
+        " field.dispatchEvent(new Event('input', {bubbles: true})); }",
+        too_long,
+    )
+    await phone.get_by_role("button", name="Publish").click()
+    await expect(phone.get_by_role("alert")).to_contain_text("at most 5000 characters")
+    await phone.goto(f"{node.base}/home")  # the draft was not dropped by the refusal
+    await expect(phone.get_by_label("New post")).to_have_value(too_long)
+
+    await phone.goto(f"{node.base}{view_url(first)}")
+    await phone.get_by_label("Your reply").fill("I will bring the forms")
+    await phone.goto(f"{node.base}{view_url(second)}")
+    await expect(phone.get_by_label("Your reply")).to_have_value("")
+    await phone.goto(f"{node.base}{view_url(first)}")
+    await expect(phone.get_by_label("Your reply")).to_have_value("I will bring the forms")

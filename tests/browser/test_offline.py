@@ -145,3 +145,23 @@ async def test_a_refused_form_keeps_its_draft_and_each_post_has_its_own_reply_dr
     await expect(phone.get_by_label("Your reply")).to_have_value("")
     await phone.goto(f"{node.base}{view_url(first)}")
     await expect(phone.get_by_label("Your reply")).to_have_value("I will bring the forms")
+
+
+async def test_a_form_queued_offline_whose_token_expired_is_sent_with_a_fresh_one(
+    make_node: NodeFactory, phone: Page
+) -> None:
+    node = await make_node("a")
+    await node.create_user("maria")
+    await log_in(phone, node.base, "maria")
+    await wait_for_worker(phone)
+    await phone.reload()
+
+    await phone.context.set_offline(True)
+    await phone.get_by_label("New post").fill("Sent after the browser lost its form cookie")
+    await phone.get_by_role("button", name="Publish").click()
+    await expect(phone.get_by_role("status")).to_contain_text("waiting to be sent")
+    # The browser's CSRF cookie is gone: the queued token no longer matches (403), so the
+    # script reads a fresh one from the form's page and sends again.
+    await phone.context.clear_cookies(name="compagnon_csrf")
+    await phone.context.set_offline(False)
+    await expect(phone.locator("article").first).to_contain_text("lost its form cookie")

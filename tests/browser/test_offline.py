@@ -39,6 +39,9 @@ async def test_manifest_and_service_worker_register(make_node: NodeFactory, phon
     for icon in manifest["icons"]:
         image = await phone.request.get(f"{node.base}{icon['src']}")
         assert image.headers["content-type"] == "image/png"
+    worker = await phone.request.get(f"{node.base}/sw.js")
+    assert worker.headers["service-worker-allowed"] == "/"
+    assert worker.headers["cache-control"] == "no-cache"  # a new version is seen at once
     assert complaints == []  # the CSP lets the worker and the manifest load
 
 

@@ -9,6 +9,7 @@ from aiohttp import web
 from compagnon.server.views import (
     activitypub,
     admin,
+    app_shell,
     events,
     inbox,
     media,
@@ -100,6 +101,10 @@ def add_routes(app: web.Application) -> None:
             web.post("/follow-requests", social.answer_request),
             web.get("/notifications", social.notifications_page),
             web.static("/static", STATIC),
+            # the installable web app: manifest, service worker, the page shown offline
+            web.get("/manifest.webmanifest", app_shell.manifest),
+            web.get("/sw.js", app_shell.service_worker),
+            web.get("/offline", app_shell.offline_page),
             # uploaded files (content-addressed; the name is only for a nicer download)
             web.post("/media", media.upload),
             web.get("/media/{sha256}", media.serve),

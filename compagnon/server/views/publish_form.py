@@ -169,7 +169,7 @@ def _number(form: ResourceForm, name: str, shown_by: str, low: int, high: int) -
     text = str(form.values.get(name, "")).strip()
     if not text:
         return None
-    if not text.isdigit() or not low <= int(text) <= high:
+    if not re.fullmatch(r"[0-9]{1,6}", text) or not low <= int(text) <= high:
         form.error(shown_by, _("Give a whole number from {low} to {high}.", low=low, high=high))
         return None
     return int(text)

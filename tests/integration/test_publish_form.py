@@ -212,3 +212,38 @@ async def test_vocabulary_pickers_answer_in_the_language_asked(make_node: NodeFa
         assert field["code"] == "0715" and "mécanique" in field["label"].lower()
         async with http.get(node.base + "/vocabularies/passwords?q=a") as answer:
             assert answer.status == 404
+
+
+async def test_a_peers_resource_is_remixed_from_its_page_and_its_author_hears_of_it(
+    make_node: NodeFactory,
+) -> None:
+    a, b = await make_node("a"), await make_node("b")
+    await a.create_user("ana")
+    await b.create_user("bruno")
+    await b.follow("bruno", f"ana@{a.domain}")
+    await settle(a, b)
+    original = await publish_resource(a, "ana", replace(QUIZ, license=BY_SA))
+    await settle(a, b)
+    async with Browser(b) as web:
+        await web.log_in("bruno")
+        page = await web.page("/resource?uri=" + original.uri)
+        assert "/resources/new?based_on=" in page and "/resources/edit" not in page
+        form = unescape(await web.page("/resources/new?based_on=" + original.uri))
+        assert f">{original.uri}</textarea>" in form
+        assert QUIZ.title in form  # the source's description, to change
+        status, body, headers = await web.post(
+            "/resources/new",
+            _form(
+                csrf_of(form),
+                based_on=original.uri,
+                derivation="translation",
+                title="Quiz de soudage",
+                language="fr",
+            ),
+        )
+        assert status == 303, body
+    await settle(a, b)
+    translation = await a.object(headers["Location"])
+    assert translation is not None and translation.raw is not None
+    assert original.uri in str(translation.raw["isBasedOn"])
+    assert "translationOfWork" in str(translation.raw)

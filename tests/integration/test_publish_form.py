@@ -247,3 +247,25 @@ async def test_a_peers_resource_is_remixed_from_its_page_and_its_author_hears_of
     assert translation is not None and translation.raw is not None
     assert original.uri in str(translation.raw["isBasedOn"])
     assert "translationOfWork" in str(translation.raw)
+
+
+async def test_a_forged_or_unreadable_form_stores_nothing(make_node: NodeFactory) -> None:
+    node = await make_node("a")
+    await node.create_user("ana")
+    async with Browser(node) as web:
+        await web.log_in("ana")
+        await web.page("/resources/new")
+        forged = aiohttp.FormData()
+        forged.add_field("csrf", "not-the-token")
+        forged.add_field("file", MINIMAL_PDF, filename="x.pdf", content_type="application/pdf")
+        status, body, _ = await web.post("/resources/new", forged)
+        assert status == 403 and "expired" in body
+        latin1 = (
+            b'--b\r\nContent-Disposition: form-data; name="title"\r\n\r\n'
+            + "Soudage à l'arc".encode("latin-1")
+            + b"\r\n--b--\r\n"
+        )
+        headers = {"Content-Type": "multipart/form-data; boundary=b"}
+        status, body, _ = await web.post("/resources/new", latin1, headers=headers)
+        assert status == 400 and "UTF-8" in body
+    assert (await _count(node, Media), await _count(node, Object)) == (0, 0)

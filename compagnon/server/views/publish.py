@@ -102,6 +102,7 @@ async def _read(request: web.Request, user: User) -> tuple[MultiDictProxy[str], 
     if request.content_length is not None and request.content_length > cap:
         raise error_page(request, 413, _("The form is too large."))
     fields: MultiDict[str] = MultiDict()
+    text_bytes = 0
     try:
         reader = await request.multipart()
         while (part := await reader.next()) is not None:
@@ -120,6 +121,13 @@ async def _read(request: web.Request, user: User) -> tuple[MultiDictProxy[str], 
             if "\x00" in value or "\x00" in (part.name or ""):
                 raise error_page(request, 400, _("The form could not be read."))
             fields.add(part.name or "", value)
+            text_bytes += len(value.encode())
+            if text_bytes > settings.form_max_bytes:  # sent in chunks, without a length
+                raise error_page(
+                    request,
+                    413,
+                    _("The form is too large (at most {n} bytes).", n=settings.form_max_bytes),
+                )
     except MALFORMED:
         raise error_page(request, 400, _("The form could not be read: it broke off.")) from None
     return MultiDictProxy(fields), upload

@@ -17,6 +17,9 @@
     return node;
   }
 
+  Array.prototype.forEach.call(form.querySelectorAll("[data-without-script]"), function (hint) { hint.hidden = true; });
+  Array.prototype.forEach.call(form.querySelectorAll("[data-with-script]"), function (hint) { hint.hidden = false; });
+
   // --- steps -----------------------------------------------------------------------------
   var steps = Array.prototype.slice.call(form.querySelectorAll("fieldset.step"));
   var counter = el("p", { "class": "step-count", "aria-live": "polite" });
@@ -51,6 +54,15 @@
     start = steps.length - 1;
   }
   show(start, false);
+
+  // --- the address of other terms, asked only when "other terms" is chosen ------------------
+  var licence = form.querySelector("select[name=license]");
+  var otherTerms = form.querySelector("#license-other");
+  if (licence && otherTerms) {
+    var showTerms = function () { otherTerms.hidden = licence.value !== "other"; };
+    licence.addEventListener("change", showTerms);
+    showTerms();
+  }
 
   // --- translations ----------------------------------------------------------------------
   var add = form.querySelector("[data-add-translation]");

@@ -159,20 +159,38 @@ async def publish_resource(
 ) -> str:
     """Publish a resource of `username`. A remix or translation is checked against its
     sources' licences first (operations/lineage.py) and addressed to their authors too."""
-    resource = _checked(resource)
     async with federation(settings) as ctx:
-        authors = await _lineage_checked(ctx, resource, licence_checked, warn)
-        async with ctx.sessions.begin() as session:
-            author = await _local_actor(session, username)
-            obj = await publish.publish_resource(
-                session,
-                ctx.urls,
-                author,
-                resource,
-                visibility=visibility,
-                sources_authors=authors,
-            )
-            return obj.uri
+        return await publish_resource_in(
+            ctx, username, resource, visibility, licence_checked=licence_checked, warn=warn
+        )
+
+
+async def publish_resource_in(
+    ctx: FederationContext,
+    username: str,
+    resource: LearningResource,
+    visibility: str,
+    *,
+    licence_checked: bool = False,
+    warn: Callable[[str], None] | None = None,
+) -> str:
+    """`publish_resource` with the node's context already open (the web form runs it in the
+    server's own)."""
+    if visibility not in ("public", "unlisted", "followers"):
+        raise OperationError(_("Choose who can see the resource."))
+    resource = _checked(resource)
+    authors = await _lineage_checked(ctx, resource, licence_checked, warn)
+    async with ctx.sessions.begin() as session:
+        author = await _local_actor(session, username)
+        obj = await publish.publish_resource(
+            session,
+            ctx.urls,
+            author,
+            resource,
+            visibility=visibility,
+            sources_authors=authors,
+        )
+        return obj.uri
 
 
 async def _lineage_checked(
@@ -222,26 +240,49 @@ async def edit_resource(
     new one; the Update is queued for everyone who can see it and every host that got it.
     When the edit changes the sources or the licence, the licence rule is checked again."""
     async with federation(settings) as ctx:
-        async with ctx.sessions() as session:
-            _author, obj = await _own_resource(session, username, uri)
-            assert obj.raw is not None
-            before = resource_from_document(obj.raw)
-        resource = _checked(change(before))
-        authors: list[Actor] = []
-        if (resource.sources, resource.license) != (before.sources, before.license):
-            authors = await _lineage_checked(ctx, resource, licence_checked, warn)
-        async with ctx.sessions.begin() as session:
-            author, obj = await _own_resource(session, username, uri)
-            await publish.update_resource(session, ctx.urls, author, obj, resource, authors)
-            return obj.uri
+        return await edit_resource_in(
+            ctx, username, uri, change, licence_checked=licence_checked, warn=warn
+        )
+
+
+async def edit_resource_in(
+    ctx: FederationContext,
+    username: str,
+    uri: str,
+    change: Callable[[LearningResource], Any],
+    *,
+    licence_checked: bool = False,
+    warn: Callable[[str], None] | None = None,
+) -> str:
+    """`edit_resource` with the node's context already open (the web form's)."""
+    async with ctx.sessions() as session:
+        _author, obj = await _own_resource(session, username, uri)
+        assert obj.raw is not None
+        before = resource_from_document(obj.raw)
+    resource = _checked(change(before))
+    authors: list[Actor] = []
+    if (resource.sources, resource.license) != (before.sources, before.license):
+        authors = await _lineage_checked(ctx, resource, licence_checked, warn)
+    async with ctx.sessions.begin() as session:
+        author, obj = await _own_resource(session, username, uri)
+        await publish.update_resource(session, ctx.urls, author, obj, resource, authors)
+        return obj.uri
 
 
 async def delete_resource(settings: Settings, username: str, uri: str) -> str:
     """Delete a resource of `username`: out of search at once, a Delete to every host that
     got it, and whatever was still queued for the others cancelled."""
-    async with database(settings) as sessions, sessions.begin() as session:
+    async with database(settings) as sessions:
+        return await delete_resource_in(sessions, Urls(settings.base_url), username, uri)
+
+
+async def delete_resource_in(
+    sessions: async_sessionmaker[AsyncSession], urls: Urls, username: str, uri: str
+) -> str:
+    """`delete_resource` with the node's database already open (the web page's)."""
+    async with sessions.begin() as session:
         author, obj = await _own_resource(session, username, uri)
-        await publish.delete_note(session, Urls(settings.base_url), author, obj)
+        await publish.delete_note(session, urls, author, obj)
         return obj.uri
 
 

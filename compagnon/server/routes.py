@@ -14,6 +14,7 @@ from compagnon.server.views import (
     inbox,
     media,
     pages,
+    publish,
     quiz,
     resources,
     search,
@@ -50,6 +51,14 @@ def add_routes(app: web.Application) -> None:
             web.get("/resource", resources.remote_page),
             web.get("/resource/amb", resources.remote_amb),
             web.get("/objects/{object_id}/event.ics", events.event_ics),
+            # publishing, editing and deleting resources from the web (views/publish.py)
+            web.get("/resources/new", publish.new_form),
+            web.post("/resources/new", publish.new_post),
+            web.get("/resources/edit", publish.edit_form),
+            web.post("/resources/edit", publish.edit_post),
+            web.get("/resources/delete", publish.delete_form),
+            web.post("/resources/delete", publish.delete_post),
+            web.get("/vocabularies/{name}", publish.vocabulary_search),
             # inboxes
             web.post("/inbox", inbox.post_inbox),
             web.post("/actor/inbox", inbox.post_inbox),

@@ -38,6 +38,7 @@ from compagnon.server.negotiation import json_response, problem
 from compagnon.server.views import previews
 from compagnon.server.views.lineage import lineage_of
 from compagnon.server.views.pages import _base
+from compagnon.server.views.resource_actions import resource_actions
 from compagnon.storage.models import Actor, Object
 from compagnon.storage.queries import actors as actor_queries
 from compagnon.storage.queries import collections as collection_queries
@@ -270,6 +271,7 @@ async def resource_page(request: web.Request, obj: Object, author: Actor) -> web
         part_of=[(u, names.get(u, u)) for u in resource.is_part_of],
         amb_url=record_url(request, obj),
         amb_json=amb.script_json(record),
+        **await resource_actions(request, obj, author),  # edit, delete, remix (publish.py)
     )
     answer = aiohttp_jinja2.render_template("resource.html", request, context)
     answer.headers["Link"] = describedby(record_url(request, obj))

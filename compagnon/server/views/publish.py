@@ -211,7 +211,7 @@ async def _preview(request: web.Request, user: User, resource: LearningResource)
         "languages": resource_views._languages(resource),
         "licence": resource_views._licence(resource),
         "metadata": resource_views._metadata(resource, base, lang),
-        "files": resource_views._files(resource),
+        "files": resource_views._files(resource, {}),  # no previews before publishing
         "lineage": None,
         "containing": [],
         "part_of": [(u, u) for u in resource.is_part_of],

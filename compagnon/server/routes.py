@@ -10,6 +10,7 @@ from compagnon.server.views import (
     activitypub,
     admin,
     events,
+    handover,
     inbox,
     media,
     pages,
@@ -56,6 +57,9 @@ def add_routes(app: web.Application) -> None:
             web.post("/logout", pages.logout),
             web.get("/home", pages.home_page),
             web.get("/search", search.search_page),
+            # handed on to harvesters (compagnon/handover/)
+            web.get("/oai", handover.oai_endpoint),
+            web.post("/oai", handover.oai_endpoint),
             web.post("/compose", pages.compose),
             # questions (quizzes): any held here, and the vote form
             web.get("/questions", quiz.question_page),

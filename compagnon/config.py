@@ -49,6 +49,9 @@ class Settings:
         "Address harvesters write to about the catalogue (OAI-PMH adminEmail); "
         "empty means admin@ the node's domain.",
     )
+    oai_page_size: int = _setting(
+        100, "Records (or headers) per OAI-PMH answer; the rest follows a resumption token."
+    )
     languages: str = _setting("en", "Comma-separated BCP 47 languages of the node, primary first.")
     allow_private_addresses: bool = _setting(
         False, "Federate with peers on loopback or private networks (tests, local federations)."

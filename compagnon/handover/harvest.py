@@ -100,8 +100,8 @@ async def _list(
         cursor, expires = 0, now + oai.TOKEN_LIFETIME
         if total == 0:
             raise oai.OaiError("noRecordsMatch", "No record matches these arguments.")
-    found = await queries.page(session, window, after, queries.PAGE_SIZE + 1)
-    records, more = found[: queries.PAGE_SIZE], len(found) > queries.PAGE_SIZE
+    found = await queries.page(session, window, after, repo.page_size + 1)
+    records, more = found[: repo.page_size], len(found) > repo.page_size
     if not records:
         raise oai.OaiError("noRecordsMatch", "No record matches these arguments.")
     body = oai._sub(root, verb)

@@ -82,6 +82,7 @@ class Repository:
     secret: bytes
     page_url: Callable[[queries.Record], str]  # the human page of a record
     describe: Callable[[Sequence[queries.Record]], Any]  # async: {object id: AMB record}
+    page_size: int = queries.PAGE_SIZE
 
 
 def read_arguments(pairs: Sequence[tuple[str, str]]) -> tuple[str, dict[str, str]]:

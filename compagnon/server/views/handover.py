@@ -78,6 +78,7 @@ def repository(request: web.Request) -> oai.Repository:
         secret=request.app[SECRET],
         page_url=lambda r: page_url(base, r.uri, r.is_local, r.type),
         describe=described,
+        page_size=max(1, min(settings.oai_page_size, 1000)),
     )
 
 

@@ -52,6 +52,11 @@ class Settings:
     oai_page_size: int = _setting(
         100, "Records (or headers) per OAI-PMH answer; the rest follows a resumption token."
     )
+    sitemap_max_urls: int = _setting(
+        50_000,
+        "URLs per sitemap file (at most 50,000, the protocol's limit); past it sitemap.xml "
+        "is an index of several files.",
+    )
     languages: str = _setting("en", "Comma-separated BCP 47 languages of the node, primary first.")
     allow_private_addresses: bool = _setting(
         False, "Federate with peers on loopback or private networks (tests, local federations)."

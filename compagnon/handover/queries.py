@@ -174,6 +174,19 @@ async def set_specs(session: AsyncSession) -> list[str]:
     return [row[0] for row in await session.execute(query)]
 
 
+async def more_than(session: AsyncSession, limit: int) -> bool:
+    """Whether the repository shows more than `limit` records (not deleted): reads at most
+    limit + 1 index entries."""
+    shown = (
+        select(HandoverRecord.object_id)
+        .join(Actor, Actor.id == HandoverRecord.actor_id)
+        .where(HandoverRecord.deleted.is_(False), _visible())
+        .limit(limit + 1)
+        .subquery()
+    )
+    return int(await session.scalar(select(func.count()).select_from(shown)) or 0) > limit
+
+
 async def sitemap_buckets(session: AsyncSession, size: int) -> list[tuple[int, datetime]]:
     """The sitemap files: records (not deleted) grouped by object id into ranges of `size`
     ids (so a file holds at most `size` URLs), each with its newest datestamp."""

@@ -11,6 +11,7 @@ from compagnon.server.views import (
     admin,
     events,
     handover,
+    handover_web,
     inbox,
     media,
     pages,
@@ -60,6 +61,9 @@ def add_routes(app: web.Application) -> None:
             # handed on to harvesters (compagnon/handover/)
             web.get("/oai", handover.oai_endpoint),
             web.post("/oai", handover.oai_endpoint),
+            web.get("/sitemap.xml", handover_web.sitemap_xml),
+            web.get("/sitemaps/{part}.xml", handover_web.sitemap_part),
+            web.get("/robots.txt", handover_web.robots_txt),
             web.post("/compose", pages.compose),
             # questions (quizzes): any held here, and the vote form
             web.get("/questions", quiz.question_page),

@@ -1,0 +1,74 @@
+"""sitemap.xml (https://www.sitemaps.org/protocol.html) and robots.txt.
+
+The sitemap lists the page of every record of the OAI repository (not deleted): pages that
+embed their AMB record as JSON-LD, which is what OER search engines read. Up to
+`max_urls` (50,000, the protocol's limit) it is one file; past that, /sitemap.xml is a
+sitemap index of files that each cover a range of object ids (so a file never holds more
+than `max_urls` URLs and is one index range to read).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from lxml import etree
+
+SITEMAP = "http://www.sitemaps.org/schemas/sitemap/0.9"
+MAX_URLS = 50_000
+
+# Pages of a person or of the staff, and forms: nothing for a search engine.
+PRIVATE = (
+    "/admin",
+    "/settings",
+    "/home",
+    "/notifications",
+    "/follow-requests",
+    "/login",
+    "/logout",
+    "/invite/",
+    "/compose",
+    "/post/",
+    "/react",
+    "/reply",
+    "/report",
+    "/follow",
+    "/unfollow",
+    "/find",
+    "/questions/vote",
+    "/inbox",
+)
+
+
+def lastmod(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _document(root: etree._Element) -> bytes:
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
+
+
+def urlset(entries: Iterable[tuple[str, datetime]]) -> bytes:
+    root = etree.Element(f"{{{SITEMAP}}}urlset", nsmap={None: SITEMAP})
+    for url, moment in entries:
+        item = etree.SubElement(root, f"{{{SITEMAP}}}url")
+        etree.SubElement(item, f"{{{SITEMAP}}}loc").text = url
+        etree.SubElement(item, f"{{{SITEMAP}}}lastmod").text = lastmod(moment)
+    return _document(root)
+
+
+def index(entries: Iterable[tuple[str, datetime]]) -> bytes:
+    root = etree.Element(f"{{{SITEMAP}}}sitemapindex", nsmap={None: SITEMAP})
+    for url, moment in entries:
+        item = etree.SubElement(root, f"{{{SITEMAP}}}sitemap")
+        etree.SubElement(item, f"{{{SITEMAP}}}loc").text = url
+        etree.SubElement(item, f"{{{SITEMAP}}}lastmod").text = lastmod(moment)
+    return _document(root)
+
+
+def robots(base_url: str) -> str:
+    """Public pages open to every crawler; private pages and forms closed; the sitemap."""
+    lines = ["User-agent: *", "Allow: /"]
+    lines += [f"Disallow: {path}" for path in PRIVATE]
+    lines += ["", f"Sitemap: {base_url}/sitemap.xml", ""]
+    return "\n".join(lines)

@@ -21,8 +21,8 @@ from tests.support.oai import NS, ask, error_code, publish_resource, texts, vali
 from tests.support.resources import WELDING
 
 
-async def test_every_verb_answers_a_valid_document(make_node: NodeFactory) -> None:
-    a = await make_node("a")
+async def test_every_verb_answers_a_valid_document(make_node: NodeFactory, backend: str) -> None:
+    a = await make_node("a", backend=backend)
     await a.create_user("ana")
     quiz = await publish_resource(a, "ana", "Licensing quiz")
     welding = await publish_resource(a, "ana", WELDING.title, **_fields_of_welding())
@@ -80,9 +80,9 @@ def _fields_of_welding() -> dict[str, object]:
 
 
 async def test_sickle_harvests_everything_across_tokens_while_records_arrive(
-    make_node: NodeFactory,
+    make_node: NodeFactory, backend: str
 ) -> None:
-    a = await make_node("a", oai_page_size=3)
+    a = await make_node("a", backend=backend, oai_page_size=3)
     await a.create_user("ana")
     before = [(await publish_resource(a, "ana", f"Resource {n}")).uri for n in range(8)]
     sickle = Sickle(f"{a.base}/oai", max_retries=0, timeout=10)
@@ -116,8 +116,8 @@ async def test_sickle_harvests_everything_across_tokens_while_records_arrive(
     assert [h.identifier for h in every] == before + after
 
 
-async def test_deleted_records_stay_as_deleted(make_node: NodeFactory) -> None:
-    a = await make_node("a")
+async def test_deleted_records_stay_as_deleted(make_node: NodeFactory, backend: str) -> None:
+    a = await make_node("a", backend=backend)
     await a.create_user("ana")
     kept = await publish_resource(a, "ana", "Kept")
     gone = await publish_resource(a, "ana", "Gone")
@@ -171,8 +171,8 @@ async def test_received_resources_are_harvested_with_their_country(
         assert error_code(none) == "noRecordsMatch"
 
 
-async def test_from_and_until_at_both_granularities(make_node: NodeFactory) -> None:
-    a = await make_node("a")
+async def test_from_and_until_at_both_granularities(make_node: NodeFactory, backend: str) -> None:
+    a = await make_node("a", backend=backend)
     await a.create_user("ana")
     resource = await publish_resource(a, "ana", "Dated")
     async with httpx.AsyncClient() as http:

@@ -45,8 +45,8 @@ async def test_sitemap_lists_record_pages_that_embed_their_amb(make_node: NodeFa
             assert json.loads(block[0])["name"] == "Shown"
 
 
-async def test_past_the_limit_sitemap_xml_is_an_index(make_node: NodeFactory) -> None:
-    a = await make_node("a", sitemap_max_urls=2)
+async def test_past_the_limit_sitemap_xml_is_an_index(make_node: NodeFactory, backend: str) -> None:
+    a = await make_node("a", backend=backend, sitemap_max_urls=2)
     await a.create_user("ana")
     uris = [(await publish_resource(a, "ana", f"R{n}")).uri for n in range(5)]
     async with httpx.AsyncClient() as http:

@@ -9,10 +9,14 @@ than `max_urls` URLs and is one index range to read).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from datetime import UTC, datetime
+from urllib.parse import quote
 
 from lxml import etree
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from compagnon.handover import queries
 
 SITEMAP = "http://www.sitemaps.org/schemas/sitemap/0.9"
 MAX_URLS = 50_000
@@ -38,6 +42,39 @@ PRIVATE = (
     "/questions/vote",
     "/inbox",
 )
+
+
+HUGE_ID = 2**62
+
+
+def page_url(base: str, uri: str, is_local: bool, kind: str) -> str:
+    """The human page of a listed object: ours at its own address, a peer's here."""
+    if is_local:
+        return uri
+    path = {"LearningResource": "/resource", "Question": "/questions"}.get(kind, "/view")
+    return f"{base}{path}?uri={quote(uri, safe='')}"
+
+
+async def entries(
+    session: AsyncSession, base: str, first_id: int = 0, last_id: int = HUGE_ID
+) -> list[tuple[str, datetime]]:
+    """(page, lastmod) of the records (not deleted) whose object id is in the range."""
+    rows = await queries.sitemap_entries(session, first_id, last_id)
+    return [(page_url(base, uri, local, kind), stamp) for uri, local, kind, stamp in rows]
+
+
+async def files(session: AsyncSession, base: str, size: int) -> AsyncIterator[tuple[str, bytes]]:
+    """The whole sitemap as files (name relative to the site's root, content): sitemap.xml,
+    and past `size` records the parts sitemaps/N.xml it indexes. One part in memory at a
+    time."""
+    if not await queries.more_than(session, size):
+        yield "sitemap.xml", urlset(await entries(session, base))
+        return
+    buckets = await queries.sitemap_buckets(session, size)
+    yield "sitemap.xml", index((f"{base}/sitemaps/{n}.xml", stamp) for n, stamp in buckets)
+    for n, _stamp in buckets:
+        part = await entries(session, base, n * size, (n + 1) * size - 1)
+        yield f"sitemaps/{n}.xml", urlset(part)
 
 
 def lastmod(moment: datetime) -> str:

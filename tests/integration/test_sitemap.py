@@ -4,12 +4,15 @@ pages and points at the sitemap."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+from pathlib import Path
 from urllib.parse import quote
 
 import httpx
 from lxml import etree, html
 
+from compagnon.cli import main
 from tests.conftest import NodeFactory
 from tests.support.nodes import settle
 from tests.support.oai import publish_resource
@@ -79,3 +82,36 @@ async def test_robots_txt_opens_public_pages_and_closes_private_ones(
         assert f"Disallow: {private}" in lines
     assert f"Sitemap: {a.base}/sitemap.xml" in lines
     assert "Disallow: /search" not in lines and "Disallow: /resource" not in lines
+
+
+async def test_the_sitemap_written_as_static_files(tmp_path: Path) -> None:
+    args = ["--config", f"{tmp_path}/node.toml", "--data-dir", f"{tmp_path}/data"]
+    await asyncio.to_thread(main, ["user", "create", "ana", *args])
+    for title in ("First", "Second", "Third"):
+        await asyncio.to_thread(
+            main,
+            [
+                "resource",
+                "ana",
+                "--title",
+                title,
+                "--url",
+                "https://cfp.example.org/x.pdf",
+                "--license",
+                "CC BY 4.0",
+                *args,
+            ],
+        )
+    out = tmp_path / "site"
+    await asyncio.to_thread(
+        main, ["catalogue", "sitemap", "--write", str(out), "--sitemap-max-urls", "2", *args]
+    )
+    root = etree.parse(str(out / "sitemap.xml")).getroot()
+    assert root.tag == "{http://www.sitemaps.org/schemas/sitemap/0.9}sitemapindex"
+    parts = root.xpath("//sm:loc/text()", namespaces=SM)
+    pages = []
+    for part in parts:
+        name = "sitemaps/" + part.rsplit("/", 1)[-1]
+        pages += etree.parse(str(out / name)).getroot().xpath("//sm:loc/text()", namespaces=SM)
+    assert len(pages) == 3 and all("/objects/" in page for page in pages)
+    assert not list(out.rglob("*.part"))

@@ -12,6 +12,7 @@ from aiohttp import web
 
 from compagnon.federation import amb
 from compagnon.handover import harvest, oai, queries
+from compagnon.handover.sitemap import page_url
 from compagnon.server.forms import _read_capped
 from compagnon.server.keys import FEDERATION, SECRET, SESSIONS, SETTINGS
 from compagnon.storage.models import utcnow
@@ -20,14 +21,6 @@ from compagnon.storage.queries import objects as object_queries
 
 XML_TYPE = "text/xml; charset=utf-8"
 MAX_OAI_BODY = 16_384  # six short arguments
-
-
-def page_url(base: str, uri: str, is_local: bool, kind: str) -> str:
-    """The human page of a listed object: ours at its own address, a peer's here."""
-    if is_local:
-        return uri
-    path = {"LearningResource": "/resource", "Question": "/questions"}.get(kind, "/view")
-    return f"{base}{path}?uri={quote(uri, safe='')}"
 
 
 def amb_url(base: str, uri: str, is_local: bool) -> str:

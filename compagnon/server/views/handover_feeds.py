@@ -13,10 +13,10 @@ from compagnon.domain import search_query
 from compagnon.domain.facets import shown_title
 from compagnon.domain.search_query import BadSearch
 from compagnon.handover import feeds
+from compagnon.handover.sitemap import page_url
 from compagnon.i18n import _
 from compagnon.server.keys import FEDERATION, SESSIONS, SETTINGS
 from compagnon.server.negotiation import problem
-from compagnon.server.views.handover import page_url
 from compagnon.storage.models import Actor, Object
 from compagnon.storage.queries import objects as object_queries
 from compagnon.storage.queries import search as search_queries

@@ -8,9 +8,7 @@ from aiohttp import web
 
 from compagnon.handover import queries, sitemap
 from compagnon.server.keys import FEDERATION, SESSIONS, SETTINGS
-from compagnon.server.views.handover import XML_TYPE, page_url
-
-HUGE_ID = 2**62
+from compagnon.server.views.handover import XML_TYPE
 
 
 def _size(request: web.Request) -> int:
@@ -18,10 +16,8 @@ def _size(request: web.Request) -> int:
 
 
 async def _entries(request: web.Request, first: int, last: int) -> list[tuple[str, datetime]]:
-    base = request.app[FEDERATION].urls.base
     async with request.app[SESSIONS]() as session:
-        rows = await queries.sitemap_entries(session, first, last)
-    return [(page_url(base, uri, local, kind), stamp) for uri, local, kind, stamp in rows]
+        return await sitemap.entries(session, request.app[FEDERATION].urls.base, first, last)
 
 
 async def sitemap_xml(request: web.Request) -> web.StreamResponse:
@@ -34,7 +30,7 @@ async def sitemap_xml(request: web.Request) -> web.StreamResponse:
     if split:
         body = sitemap.index((f"{base}/sitemaps/{n}.xml", stamp) for n, stamp in buckets)
     else:
-        body = sitemap.urlset(await _entries(request, 0, HUGE_ID))
+        body = sitemap.urlset(await _entries(request, 0, sitemap.HUGE_ID))
     return web.Response(body=body, headers={"Content-Type": XML_TYPE})
 
 

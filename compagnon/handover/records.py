@@ -89,6 +89,21 @@ async def mark_deleted(
     )
 
 
+async def actor_changed(session: AsyncSession, actor: Actor) -> None:
+    """An actor's document changed: if it now refuses indexing (`indexable: false`), its
+    records become deleted records, so harvesters drop them at their next harvest."""
+    if actor.is_local or not isinstance(actor.raw, dict) or actor.raw.get("indexable") is not False:
+        return
+    ids = (
+        await session.scalars(
+            select(HandoverRecord.object_id).where(
+                HandoverRecord.actor_id == actor.id, HandoverRecord.deleted.is_(False)
+            )
+        )
+    ).all()
+    await mark_deleted(session, list(ids))
+
+
 async def _actors(session: AsyncSession, ids: set[int]) -> dict[int, Actor]:
     found = await session.scalars(select(Actor).where(Actor.id.in_(ids)))
     return {actor.id: actor for actor in found}

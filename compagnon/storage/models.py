@@ -548,7 +548,10 @@ class HandoverRecord(Base):
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
 
     # A harvest pages by (datestamp, object id): one index range per page.
-    __table_args__ = (Index("ix_handover_records_datestamp", "datestamp", "object_id"),)
+    __table_args__ = (
+        Index("ix_handover_records_datestamp", "datestamp", "object_id"),
+        Index("ix_handover_records_actor_id", "actor_id"),  # an actor withdrawing consent
+    )
 
 
 class HandoverSet(Base):

@@ -41,6 +41,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("object_id", name=op.f("pk_handover_records")),
     )
     op.create_index("ix_handover_records_datestamp", "handover_records", ["datestamp", "object_id"])
+    op.create_index("ix_handover_records_actor_id", "handover_records", ["actor_id"])
     op.create_table(
         "handover_sets",
         sa.Column("set_spec", sa.String(length=64), nullable=False),
@@ -140,5 +141,6 @@ def downgrade() -> None:
     op.drop_index("ix_handover_sets_object_id", table_name="handover_sets")
     op.drop_index("ix_handover_sets_spec_datestamp", table_name="handover_sets")
     op.drop_table("handover_sets")
+    op.drop_index("ix_handover_records_actor_id", table_name="handover_records")
     op.drop_index("ix_handover_records_datestamp", table_name="handover_records")
     op.drop_table("handover_records")

@@ -26,6 +26,7 @@ from typing import Any
 
 from lxml import etree
 
+from compagnon.domain.safe_urls import http_url
 from compagnon.handover import queries
 from compagnon.handover.metadata import FORMATS
 from compagnon.handover.sets import PARENTS, SET_SPEC_RE, set_name
@@ -114,8 +115,9 @@ def read_arguments(pairs: Sequence[tuple[str, str]]) -> tuple[str, dict[str, str
         raise OaiError("badArgument", f"{verb} needs the argument {missing[0]}.")
     if "metadataPrefix" in args and not PREFIX_RE.fullmatch(args["metadataPrefix"]):
         raise OaiError("badArgument", "metadataPrefix is not a metadata prefix (oai_dc, lom).")
-    if "identifier" in args and not args["identifier"]:
-        raise OaiError("badArgument", "identifier is empty.")
+    if "identifier" in args and http_url(args["identifier"]) is None:
+        # Every identifier here is a resource's http(s) address (an anyURI of the schema).
+        raise OaiError("badArgument", "identifier is a resource's http(s) address.")
     return verb, args
 
 

@@ -92,6 +92,11 @@ async def test_feeds_of_an_actor_a_tag_a_field_a_level_and_a_search(
         search = await _alternates(http, f"{a.base}/search?q=checklist&eqf=3")
         assert "/feeds/search.atom?q=checklist&eqf=3" in search
         assert "/feeds/search.rss?q=checklist&eqf=3" in search
+        page = html.fromstring((await http.get(f"{a.base}/search?field=0715")).text)
+        assert page.xpath('//p[@class="feeds"]/a/@href') == [
+            "/feeds/search.atom?field=0715",
+            "/feeds/search.rss?field=0715",
+        ]
         assert "/feeds/tags/welding.atom" in await _alternates(http, f"{a.base}/tags/welding")
         assert "/feeds/users/ana.rss" in await _alternates(http, f"{a.base}/@ana")
 

@@ -206,6 +206,8 @@ ERRORS = [
     ("verb=ListRecords&metadataPrefix=oai_dc&resumptionToken=x", "badArgument"),
     ("verb=ListIdentifiers&metadataPrefix=a%20b", "badArgument"),
     ("verb=GetRecord&identifier=x", "badArgument"),
+    ("verb=GetRecord&metadataPrefix=lom&identifier=not%20a%20uri", "badArgument"),
+    ("verb=ListMetadataFormats&identifier=javascript:alert(1)", "badArgument"),
     ("verb=ListRecords&metadataPrefix=%00", "badArgument"),
     ("verb=ListRecords&metadataPrefix=%FF", "badArgument"),
     ("verb=ListRecords&resumptionToken=garbage", "badResumptionToken"),

@@ -17,9 +17,21 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from compagnon.handover.sets import country_of_actor_document, set_specs, shown_in_harvests
-from compagnon.storage.models import Actor, HandoverRecord, HandoverSet, utcnow
+from compagnon.storage.models import Actor, HandoverRecord, HandoverSet, NodeFact, utcnow
 
 Row = tuple[int, int, dict[str, Any]]  # object id, actor id, AS2 document
+# NodeFact key: the `country` setting, written at start-up (server/app.py, operations), so
+# records written where no settings are at hand (the inbox, publishing) know this node's
+# country when the centre's profile names none.
+COUNTRY_FACT = "handover_country"
+
+
+async def remember_country(session: AsyncSession, country: str) -> None:
+    fact = await session.get(NodeFact, COUNTRY_FACT)
+    if fact is None:
+        session.add(NodeFact(key=COUNTRY_FACT, value=country))
+    else:
+        fact.value = country
 
 
 async def note(session: AsyncSession, rows: Sequence[Row], *, fresh: bool = False) -> None:
@@ -123,4 +135,9 @@ async def _countries(session: AsyncSession, actors: Any) -> dict[str, str | None
         )
         for centre in centres:
             found[centre.domain] = found[centre.domain] or country_of_actor_document(centre.raw)
+    local = {actor.domain for actor in actors if actor.is_local and found[actor.domain] is None}
+    if local:
+        fact = await session.get(NodeFact, COUNTRY_FACT)
+        country = country_of_actor_document({"country": fact.value if fact else ""})
+        found.update(dict.fromkeys(local, country))
     return found

@@ -267,3 +267,15 @@ async def test_an_empty_repository_answers_no_records_match(make_node: NodeFacto
     async with httpx.AsyncClient() as http:
         assert "lang" in texts(await ask(http, a, "verb=ListSets"), "//oai:setSpec")
         assert texts(await ask(http, a, "verb=Identify"), "//oai:earliestDatestamp")
+
+
+async def test_the_country_setting_places_our_records_in_their_country_set(
+    make_node: NodeFactory,
+) -> None:
+    a = await make_node("a", country="FR")  # no country in the centre's profile
+    await a.create_user("ana")
+    resource = await publish_resource(a, "ana", "Pâtisserie")
+    async with httpx.AsyncClient() as http:
+        found = await ask(http, a, "verb=ListIdentifiers&metadataPrefix=oai_dc&set=country:FR")
+        assert texts(found, "//oai:identifier") == [resource.uri]
+        assert "country:FR" in texts(await ask(http, a, "verb=ListSets"), "//oai:setSpec")

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from compagnon.handover import oai, queries
 from compagnon.handover.metadata import FORMATS
+from compagnon.i18n import _
 
 
 async def respond(
@@ -44,17 +45,17 @@ async def _answer(
         oai.identify(repo, root, await queries.earliest(session))
     elif verb == "ListMetadataFormats":
         if "identifier" in args and await queries.by_uri(session, args["identifier"]) is None:
-            raise oai.OaiError("idDoesNotExist", "No record has this identifier.")
+            raise oai.OaiError("idDoesNotExist", _("No record has this identifier."))
         oai.list_metadata_formats(root)
     elif verb == "ListSets":
         if "resumptionToken" in args:
-            raise oai.OaiError("badResumptionToken", "ListSets answers in one page.")
+            raise oai.OaiError("badResumptionToken", _("ListSets answers in one page."))
         oai.list_sets(root, await queries.set_specs(session))
     elif verb == "GetRecord":
         prefix = _prefix(args["metadataPrefix"])
         record = await queries.by_uri(session, args["identifier"])
         if record is None:
-            raise oai.OaiError("idDoesNotExist", "No record has this identifier.")
+            raise oai.OaiError("idDoesNotExist", _("No record has this identifier."))
         body = oai._sub(root, "GetRecord")
         described = await repo.describe([record])
         oai.record_element(body, record, prefix, described, repo.page_url(record))
@@ -65,7 +66,8 @@ async def _answer(
 def _prefix(value: str) -> str:
     if value not in FORMATS:
         raise oai.OaiError(
-            "cannotDisseminateFormat", f"Formats: {', '.join(FORMATS)} (ListMetadataFormats)."
+            "cannotDisseminateFormat",
+            _("Formats: {formats} (ListMetadataFormats).", formats=", ".join(FORMATS)),
         )
     return value
 
@@ -92,18 +94,20 @@ async def _list(
             after = (oai._moment(state["d"]), int(state["i"]))
             cursor, total, expires = int(state["c"]), int(state["n"]), oai._moment(state["e"])
         except (KeyError, TypeError, ValueError, OverflowError):
-            raise oai.OaiError("badResumptionToken", "This resumption token is damaged.") from None
+            raise oai.OaiError(
+                "badResumptionToken", _("This resumption token is damaged.")
+            ) from None
     else:
         window = oai.window_of(args, now)
         prefix = _prefix(args["metadataPrefix"])
         total = await queries.count(session, window)
         cursor, expires = 0, now + oai.TOKEN_LIFETIME
         if total == 0:
-            raise oai.OaiError("noRecordsMatch", "No record matches these arguments.")
+            raise oai.OaiError("noRecordsMatch", _("No record matches these arguments."))
     found = await queries.page(session, window, after, repo.page_size + 1)
     records, more = found[: repo.page_size], len(found) > repo.page_size
     if not records:
-        raise oai.OaiError("noRecordsMatch", "No record matches these arguments.")
+        raise oai.OaiError("noRecordsMatch", _("No record matches these arguments."))
     body = oai._sub(root, verb)
     if verb == "ListRecords":
         described = await repo.describe(records)

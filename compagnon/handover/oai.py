@@ -30,6 +30,7 @@ from compagnon.domain.safe_urls import http_url
 from compagnon.handover import queries
 from compagnon.handover.metadata import FORMATS
 from compagnon.handover.sets import PARENTS, SET_SPEC_RE, set_name
+from compagnon.i18n import _
 
 OAI = "http://www.openarchives.org/OAI/2.0/"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
@@ -90,34 +91,40 @@ def read_arguments(pairs: Sequence[tuple[str, str]]) -> tuple[str, dict[str, str
     """The verb and the arguments of a request, checked against the verb's grammar."""
     verbs = [value for key, value in pairs if key == "verb"]
     if len(verbs) != 1:
-        raise OaiError("badVerb", "Give exactly one verb." if verbs else "The verb is missing.")
+        raise OaiError(
+            "badVerb", _("Give exactly one verb.") if verbs else _("The verb is missing.")
+        )
     verb = verbs[0]
     if verb not in VERBS:
-        raise OaiError("badVerb", f"{verb!r} is not an OAI-PMH verb.")
+        raise OaiError("badVerb", _("{verb} is not an OAI-PMH verb.", verb=repr(verb)))
     args: dict[str, str] = {}
     for key, value in pairs:
         if key == "verb":
             continue
         if key in args:
-            raise OaiError("badArgument", f"The argument {key} is given twice.")
+            raise OaiError("badArgument", _("The argument {name} is given twice.", name=key))
         args[key] = value
     required, optional, exclusive = VERBS[verb]
     if exclusive is not None and exclusive in args:
         if len(args) > 1:
-            raise OaiError("badArgument", f"{exclusive} goes alone, with the verb.")
+            raise OaiError("badArgument", _("{name} goes alone, with the verb.", name=exclusive))
         return verb, args
     allowed = required | optional
     unknown = sorted(set(args) - allowed - ({exclusive} if exclusive else set()))
     if unknown:
-        raise OaiError("badArgument", f"{verb} takes no argument {unknown[0]}.")
+        raise OaiError(
+            "badArgument", _("{verb} takes no argument {name}.", verb=verb, name=unknown[0])
+        )
     missing = sorted(required - set(args))
     if missing:
-        raise OaiError("badArgument", f"{verb} needs the argument {missing[0]}.")
+        raise OaiError(
+            "badArgument", _("{verb} needs the argument {name}.", verb=verb, name=missing[0])
+        )
     if "metadataPrefix" in args and not PREFIX_RE.fullmatch(args["metadataPrefix"]):
-        raise OaiError("badArgument", "metadataPrefix is not a metadata prefix (oai_dc, lom).")
+        raise OaiError("badArgument", _("metadataPrefix is not a metadata prefix (oai_dc, lom)."))
     if "identifier" in args and http_url(args["identifier"]) is None:
         # Every identifier here is a resource's http(s) address (an anyURI of the schema).
-        raise OaiError("badArgument", "identifier is a resource's http(s) address.")
+        raise OaiError("badArgument", _("identifier is a resource's http(s) address."))
     return verb, args
 
 
@@ -132,7 +139,10 @@ def parse_datestamp(value: str, name: str) -> tuple[datetime, bool]:
         pass
     raise OaiError(
         "badArgument",
-        f"{name} is a UTC date (YYYY-MM-DD) or moment to the second (YYYY-MM-DDThh:mm:ssZ).",
+        _(
+            "{name} is a UTC date (YYYY-MM-DD) or moment to the second (YYYY-MM-DDThh:mm:ssZ).",
+            name=name,
+        ),
     )
 
 
@@ -145,12 +155,12 @@ def window_of(args: dict[str, str], now: datetime) -> queries.Window:
         until, end_day = parse_datestamp(args["until"], "until")
         end = until + (ONE_DAY if end_day else ONE_SECOND)
     if start_day is not None and end_day is not None and start_day != end_day:
-        raise OaiError("badArgument", "from and until have different granularities.")
+        raise OaiError("badArgument", _("from and until have different granularities."))
     if start is not None and end is not None and start > end:
-        raise OaiError("badArgument", "from is later than until.")
+        raise OaiError("badArgument", _("from is later than until."))
     set_spec = args.get("set")
     if set_spec is not None and (len(set_spec) > 64 or not SET_SPEC_RE.fullmatch(set_spec)):
-        raise OaiError("badArgument", "set is not a setSpec (e.g. isced:0715, eqf:4).")
+        raise OaiError("badArgument", _("set is not a setSpec (e.g. isced:0715, eqf:4)."))
     # Frozen at the harvest's start: what arrives meanwhile waits for the next harvest.
     return queries.Window(set_spec, start, min(end, now) if end is not None else now)
 
@@ -178,8 +188,8 @@ def make_token(secret: bytes, state: dict[str, Any]) -> str:
 
 
 def read_token(secret: bytes, token: str, verb: str, now: datetime) -> dict[str, Any]:
-    bad = OaiError("badResumptionToken", "This resumption token is not one of ours.")
-    text, _, mac = token.partition(".")
+    bad = OaiError("badResumptionToken", _("This resumption token is not one of ours."))
+    text, _dot, mac = token.partition(".")
     if not text or len(token) > 2000 or not hmac.compare_digest(_mac(secret, text), mac):
         raise bad
     try:
@@ -189,7 +199,7 @@ def read_token(secret: bytes, token: str, verb: str, now: datetime) -> dict[str,
     if not isinstance(state, dict) or state.get("v") != verb:
         raise bad
     if state["e"] < _micros(now):
-        raise OaiError("badResumptionToken", "This resumption token has expired.")
+        raise OaiError("badResumptionToken", _("This resumption token has expired."))
     return state
 
 
@@ -249,7 +259,7 @@ def identify(repo: Repository, root: etree._Element, earliest: datetime | None) 
 
 def list_metadata_formats(root: etree._Element) -> None:
     body = _sub(root, "ListMetadataFormats")
-    for prefix, (schema, namespace, _) in FORMATS.items():
+    for prefix, (schema, namespace, _build) in FORMATS.items():
         item = _sub(body, "metadataFormat")
         _sub(item, "metadataPrefix", prefix)
         _sub(item, "schema", schema)

@@ -13,6 +13,7 @@ from aiohttp import web
 from compagnon.federation import amb
 from compagnon.handover import harvest, oai, queries
 from compagnon.handover.sitemap import page_url
+from compagnon.i18n import _
 from compagnon.server.forms import _read_capped
 from compagnon.server.keys import FEDERATION, SECRET, SESSIONS, SETTINGS
 from compagnon.storage.models import utcnow
@@ -113,8 +114,10 @@ async def oai_endpoint(request: web.Request) -> web.StreamResponse:
     if pairs is None:
         error = oai.OaiError(
             "badArgument",
-            "Send the arguments as UTF-8 text, in the query string or an "
-            "application/x-www-form-urlencoded body.",
+            _(
+                "Send the arguments as UTF-8 text, in the query string or an "
+                "application/x-www-form-urlencoded body."
+            ),
         )
         answer = oai.error_document(repo, now, error, None, {})
     else:

@@ -14,7 +14,6 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Select,
-    and_,
     func,
     or_,
     select,
@@ -22,7 +21,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from compagnon.storage.models import Actor, HandoverRecord, HandoverSet, Object
+from compagnon.storage.models import HandoverRecord, HandoverSet, Object
+from compagnon.storage.queries.search import hidden_authors
 
 PAGE_SIZE = 100
 
@@ -53,7 +53,8 @@ class Record:
 
 
 def _visible() -> ColumnElement[bool]:
-    return and_(Actor.suspended_at.is_(None), Actor.silenced_at.is_(None))
+    # Suspended and silenced actors, and everyone on a silenced host: as search hides them.
+    return HandoverRecord.actor_id.not_in(hidden_authors())
 
 
 def _keys(window: Window) -> tuple[Any, Any, Any]:
@@ -78,9 +79,7 @@ def _ids_query(window: Window) -> Select[Any]:
     query = select(object_id, stamp).select_from(source)
     if source is HandoverSet:
         query = query.join(HandoverRecord, HandoverRecord.object_id == HandoverSet.object_id)
-    return query.join(Actor, Actor.id == HandoverRecord.actor_id).where(
-        *_where(window, stamp), _visible()
-    )
+    return query.where(*_where(window, stamp), _visible())
 
 
 async def count(session: AsyncSession, window: Window) -> int:
@@ -100,7 +99,9 @@ async def page(
     stamp, object_id, _ = _keys(window)
     query = _ids_query(window)
     if after is not None:
-        query = query.where(or_(stamp > after[0], and_(stamp == after[0], object_id > after[1])))
+        # The leading `>=` bounds the index range: the OR alone made SQLite read the
+        # window from its start on every page.
+        query = query.where(stamp >= after[0], or_(stamp > after[0], object_id > after[1]))
     keys = (await session.execute(query.order_by(stamp, object_id).limit(size))).all()
     return await _load(session, [row[0] for row in keys])
 
@@ -109,7 +110,6 @@ async def by_uri(session: AsyncSession, uri: str) -> Record | None:
     object_id = await session.scalar(
         select(HandoverRecord.object_id)
         .join(Object, Object.id == HandoverRecord.object_id)
-        .join(Actor, Actor.id == HandoverRecord.actor_id)
         .where(Object.uri == uri, _visible())
     )
     if object_id is None:
@@ -179,7 +179,6 @@ async def more_than(session: AsyncSession, limit: int) -> bool:
     limit + 1 index entries."""
     shown = (
         select(HandoverRecord.object_id)
-        .join(Actor, Actor.id == HandoverRecord.actor_id)
         .where(HandoverRecord.deleted.is_(False), _visible())
         .limit(limit + 1)
         .subquery()
@@ -193,7 +192,6 @@ async def sitemap_buckets(session: AsyncSession, size: int) -> list[tuple[int, d
     bucket = (HandoverRecord.object_id // size).label("bucket")
     rows = await session.execute(
         select(bucket, func.max(HandoverRecord.datestamp))
-        .join(Actor, Actor.id == HandoverRecord.actor_id)
         .where(HandoverRecord.deleted.is_(False), _visible())
         .group_by(bucket)
         .order_by(bucket)
@@ -208,7 +206,6 @@ async def sitemap_entries(
     rows = await session.execute(
         select(Object.uri, Object.is_local, Object.type, HandoverRecord.datestamp)
         .join(Object, Object.id == HandoverRecord.object_id)
-        .join(Actor, Actor.id == HandoverRecord.actor_id)
         .where(
             HandoverRecord.object_id >= first_id,
             HandoverRecord.object_id <= last_id,

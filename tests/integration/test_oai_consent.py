@@ -12,9 +12,10 @@ import aiohttp
 import httpx
 import pytest
 
+from compagnon.operations import admin as admin_ops
 from tests.conftest import NodeFactory
 from tests.support.nodes import settle
-from tests.support.oai import NS, ask, error_code, texts
+from tests.support.oai import NS, ask, error_code, publish_resource, texts
 from tests.support.remote_actor import PUBLIC, RemoteActor
 
 
@@ -85,3 +86,18 @@ async def test_withdrawn_consent_turns_records_into_deleted_records(
             assert error_code(got) == "idDoesNotExist"
             sitemap = (await http.get(f"{node.base}/sitemap.xml")).text
             assert "oer" not in sitemap
+
+
+async def test_a_suspended_trainer_is_not_handed_on(make_node: NodeFactory) -> None:
+    node = await make_node("a")
+    await node.create_user("ana")
+    await node.create_user("rui")
+    kept = await publish_resource(node, "rui", "Kept")
+    await publish_resource(node, "ana", "Hidden while suspended")
+    async with node.sessions.begin() as session:
+        await admin_ops.set_suspended(session, "ana", True)
+    async with httpx.AsyncClient() as http:
+        listed = await ask(http, node, "verb=ListIdentifiers&metadataPrefix=oai_dc")
+        assert texts(listed, "//oai:identifier") == [kept.uri]
+        sitemap = (await http.get(f"{node.base}/sitemap.xml")).text
+        assert kept.uri in sitemap and sitemap.count("<loc>") == 1

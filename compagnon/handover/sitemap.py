@@ -68,7 +68,7 @@ async def files(session: AsyncSession, base: str, size: int) -> AsyncIterator[tu
     and past `size` records the parts sitemaps/N.xml it indexes. One part in memory at a
     time."""
     if not await queries.more_than(session, size):
-        yield "sitemap.xml", urlset(await entries(session, base))
+        yield "sitemap.xml", single(base, await entries(session, base))
         return
     buckets = await queries.sitemap_buckets(session, size)
     yield "sitemap.xml", index((f"{base}/sitemaps/{n}.xml", stamp) for n, stamp in buckets)
@@ -85,13 +85,20 @@ def _document(root: etree._Element) -> bytes:
     return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
 
 
-def urlset(entries: Iterable[tuple[str, datetime]]) -> bytes:
+def urlset(entries: Iterable[tuple[str, datetime | None]]) -> bytes:
     root = etree.Element(f"{{{SITEMAP}}}urlset", nsmap={None: SITEMAP})
     for url, moment in entries:
         item = etree.SubElement(root, f"{{{SITEMAP}}}url")
         etree.SubElement(item, f"{{{SITEMAP}}}loc").text = url
-        etree.SubElement(item, f"{{{SITEMAP}}}lastmod").text = lastmod(moment)
+        if moment is not None:
+            etree.SubElement(item, f"{{{SITEMAP}}}lastmod").text = lastmod(moment)
     return _document(root)
+
+
+def single(base: str, pages: list[tuple[str, datetime]]) -> bytes:
+    """The one-file sitemap: the home page, then every record's page (never empty, as the
+    schema wants at least one URL)."""
+    return urlset([(base + "/", None), *pages])
 
 
 def index(entries: Iterable[tuple[str, datetime]]) -> bytes:

@@ -18,6 +18,15 @@ from tests.support.nodes import settle
 from tests.support.oai import publish_resource
 
 SM = {"sm": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+SCHEMAS = Path(__file__).parent.parent / "fixtures" / "sitemaps"
+
+
+def valid(content: bytes) -> etree._Element:
+    """The sitemap or index parsed, after checking it against the sitemaps.org schema."""
+    root = etree.fromstring(content)
+    name = "siteindex.xsd" if root.tag.endswith("sitemapindex") else "sitemap.xsd"
+    etree.XMLSchema(etree.parse(str(SCHEMAS / name))).assertValid(root)
+    return root
 
 
 async def test_sitemap_lists_record_pages_that_embed_their_amb(make_node: NodeFactory) -> None:
@@ -33,15 +42,15 @@ async def test_sitemap_lists_record_pages_that_embed_their_amb(make_node: NodeFa
     async with httpx.AsyncClient() as http:
         answer = await http.get(f"{a.base}/sitemap.xml")
         assert answer.status_code == 200
-        root = etree.fromstring(answer.content)
+        root = valid(answer.content)
         assert root.tag == "{http://www.sitemaps.org/schemas/sitemap/0.9}urlset"
-        assert root.xpath("//sm:loc/text()", namespaces=SM) == [shown.uri]
+        assert root.xpath("//sm:loc/text()", namespaces=SM) == [f"{a.base}/", shown.uri]
         assert root.xpath("//sm:lastmod/text()", namespaces=SM)[0].endswith("Z")
 
         # The peer lists its own page of the received resource; that page embeds the AMB.
-        there = etree.fromstring((await http.get(f"{b.base}/sitemap.xml")).content)
+        there = valid((await http.get(f"{b.base}/sitemap.xml")).content)
         page = f"{b.base}/resource?uri={quote(shown.uri, safe='')}"
-        assert there.xpath("//sm:loc/text()", namespaces=SM) == [page]
+        assert there.xpath("//sm:loc/text()", namespaces=SM) == [f"{b.base}/", page]
         for url in (page, shown.uri):
             document = html.fromstring((await http.get(url, headers={"Accept": "text/html"})).text)
             block = document.xpath('//script[@type="application/ld+json"]/text()')
@@ -53,7 +62,7 @@ async def test_past_the_limit_sitemap_xml_is_an_index(make_node: NodeFactory, ba
     await a.create_user("ana")
     uris = [(await publish_resource(a, "ana", f"R{n}")).uri for n in range(5)]
     async with httpx.AsyncClient() as http:
-        root = etree.fromstring((await http.get(f"{a.base}/sitemap.xml")).content)
+        root = valid((await http.get(f"{a.base}/sitemap.xml")).content)
         assert root.tag == "{http://www.sitemaps.org/schemas/sitemap/0.9}sitemapindex"
         parts = root.xpath("//sm:sitemap/sm:loc/text()", namespaces=SM)
         assert len(parts) >= 3 and root.xpath("//sm:sitemap/sm:lastmod", namespaces=SM)
@@ -61,7 +70,7 @@ async def test_past_the_limit_sitemap_xml_is_an_index(make_node: NodeFactory, ba
         for part in parts:
             answer = await http.get(part)
             assert answer.status_code == 200
-            urls = etree.fromstring(answer.content).xpath("//sm:loc/text()", namespaces=SM)
+            urls = valid(answer.content).xpath("//sm:loc/text()", namespaces=SM)
             assert 1 <= len(urls) <= 2
             listed += urls
         assert listed == uris
@@ -106,12 +115,19 @@ async def test_the_sitemap_written_as_static_files(tmp_path: Path) -> None:
     await asyncio.to_thread(
         main, ["catalogue", "sitemap", "--write", str(out), "--sitemap-max-urls", "2", *args]
     )
-    root = etree.parse(str(out / "sitemap.xml")).getroot()
+    root = valid((out / "sitemap.xml").read_bytes())
     assert root.tag == "{http://www.sitemaps.org/schemas/sitemap/0.9}sitemapindex"
     parts = root.xpath("//sm:loc/text()", namespaces=SM)
     pages = []
     for part in parts:
         name = "sitemaps/" + part.rsplit("/", 1)[-1]
-        pages += etree.parse(str(out / name)).getroot().xpath("//sm:loc/text()", namespaces=SM)
+        pages += valid((out / name).read_bytes()).xpath("//sm:loc/text()", namespaces=SM)
     assert len(pages) == 3 and all("/objects/" in page for page in pages)
     assert not list(out.rglob("*.part"))
+
+
+async def test_an_empty_catalogue_has_a_valid_sitemap(make_node: NodeFactory) -> None:
+    a = await make_node("a")
+    async with httpx.AsyncClient() as http:
+        root = valid((await http.get(f"{a.base}/sitemap.xml")).content)
+    assert root.xpath("//sm:loc/text()", namespaces=SM) == [f"{a.base}/"]

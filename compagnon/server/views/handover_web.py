@@ -34,7 +34,7 @@ async def sitemap_xml(request: web.Request) -> web.StreamResponse:
     if split:
         body = sitemap.index((f"{base}/sitemaps/{n}.xml", stamp) for n, stamp in buckets)
     else:
-        body = sitemap.urlset(await _entries(request, 0, sitemap.HUGE_ID))
+        body = sitemap.single(base, await _entries(request, 0, sitemap.HUGE_ID))
     return web.Response(body=body, headers={"Content-Type": XML_TYPE, **CACHED})
 
 

@@ -44,6 +44,19 @@ class Settings:
     node_name: str = _setting("Compagnon", "Name of the training centre shown on pages.")
     node_kind: str = _setting("centre", "centre (a training centre) or aggregator (national body).")
     country: str = _setting("", "ISO 3166-1 alpha-2 country code of the centre, e.g. PT.")
+    contact_email: str = _setting(
+        "",
+        "Address harvesters write to about the catalogue (OAI-PMH adminEmail); "
+        "empty means admin@ the node's domain.",
+    )
+    oai_page_size: int = _setting(
+        100, "Records (or headers) per OAI-PMH answer; the rest follows a resumption token."
+    )
+    sitemap_max_urls: int = _setting(
+        50_000,
+        "URLs per sitemap file (at most 50,000, the protocol's limit); past it sitemap.xml "
+        "is an index of several files.",
+    )
     languages: str = _setting("en", "Comma-separated BCP 47 languages of the node, primary first.")
     allow_private_addresses: bool = _setting(
         False, "Federate with peers on loopback or private networks (tests, local federations)."

@@ -30,6 +30,7 @@ from compagnon.federation.resolver import Resolver
 from compagnon.federation.resource_convert import resource_from_document
 from compagnon.federation.sanitize import text_to_html
 from compagnon.federation.urls import Urls
+from compagnon.handover import records as handover_records
 from compagnon.i18n import _
 from compagnon.media import library
 from compagnon.media.store import MediaError, StoredMedia
@@ -55,6 +56,7 @@ async def database(settings: Settings) -> AsyncIterator[async_sessionmaker[Async
         sessions = create_sessionmaker(engine)
         async with sessions.begin() as session:
             await accounts.ensure_node_actors(session, Urls(settings.base_url), settings.node_name)
+            await handover_records.remember_country(session, settings.country)  # OAI sets
         yield sessions
     finally:
         await engine.dispose()

@@ -20,6 +20,7 @@ from compagnon.federation.context import SigningKey, open_context
 from compagnon.federation.inbox.rate_limit import HostRateLimiter
 from compagnon.federation.inbox.writer import InboxWriter
 from compagnon.federation.resolver import Resolver
+from compagnon.handover import records as handover_records
 from compagnon.media.stores import open_media_store
 from compagnon.server import auth, errors, quiet_errors, security_headers, templating
 from compagnon.server.keys import (
@@ -99,6 +100,7 @@ async def _node_secret_and_key(app: web.Application) -> tuple[bytes, SigningKey]
     urls = Urls(settings.base_url)
     async with app[SESSIONS].begin() as session:
         instance = await ensure_node_actors(session, urls, settings.node_name)
+        await handover_records.remember_country(session, settings.country)  # OAI sets
         fact = await session.get(NodeFact, "secret")
         if fact is None:
             fact = NodeFact(key="secret", value=secrets.token_hex(32))

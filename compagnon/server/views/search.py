@@ -19,6 +19,7 @@ from compagnon.server import auth
 from compagnon.server.keys import FEDERATION, SESSIONS, SETTINGS
 from compagnon.server.negotiation import json_response
 from compagnon.server.views import events, previews
+from compagnon.server.views.handover_feeds import feed_links
 from compagnon.server.views.pages import _base
 from compagnon.storage.queries import search as search_queries
 from compagnon.storage.queries.search import COUNT_CAP, SearchPage
@@ -148,5 +149,7 @@ async def search_page(request: web.Request) -> web.StreamResponse:
         cap=COUNT_CAP,
         previews=thumbnails,
         labels=lambda facet, value: label(facet, str(value), lang=lang) if value else "",
+        # This search as a feed (a saved search): views/handover_feeds.py
+        feeds=feed_links("/feeds/search", to_params(wanted)),
     )
     return aiohttp_jinja2.render_template("search.html", request, context)

@@ -29,6 +29,7 @@ from compagnon.server.params import query_int
 from compagnon.server.templating import profile_href as profile_url
 from compagnon.server.templating import view_url
 from compagnon.server.views import pages
+from compagnon.server.views.handover_feeds import feed_links
 from compagnon.server.views.lineage import lineage_of
 from compagnon.storage.models import Actor, Follow, Object, TimelineEntry, User
 from compagnon.storage.queries import actors as actor_queries
@@ -124,7 +125,8 @@ async def tag_page(request: web.Request) -> web.StreamResponse:
         raise web.HTTPNotFound()
     async with request.app[SESSIONS]() as session:
         items = await timelines.tagged(session, tag, before=_before(request), limit=PAGE)
-    return await _timeline(request, "timeline.html", "#" + tag, items)
+    links = feed_links(f"/feeds/tags/{tag}")
+    return await _timeline(request, "timeline.html", "#" + tag, items, feeds=links)
 
 
 async def home_items(request: web.Request, user: User) -> tuple[list[timelines.Item], str | None]:
@@ -377,8 +379,16 @@ async def profile_page(request: web.Request, actor: Actor) -> web.StreamResponse
             follow = await follow_queries.get(session, user.actor_id, actor.id)
     handle = f"{actor.username}@{actor.domain}"
     centre = (actor.raw or {}) if actor.type == "Organization" else {}
+    feed_handle = actor.username if actor.is_local else handle
     context = await page_context(
-        request, user, actor=actor, posts=posts, follow=follow, handle=handle, centre=centre
+        request,
+        user,
+        actor=actor,
+        posts=posts,
+        follow=follow,
+        handle=handle,
+        centre=centre,
+        feeds=feed_links(f"/feeds/users/{quote(feed_handle, safe='@:')}"),
     )
     return aiohttp_jinja2.render_template("profile.html", request, context)
 

@@ -115,8 +115,8 @@ async def login(request: web.Request) -> web.StreamResponse:
     if wait:
         minutes = max(1, round(wait / 60))
         message = ngettext(
-            "Too many failed sign-ins. Try again in {n} minute.",
-            "Too many failed sign-ins. Try again in {n} minutes.",
+            "Too many failed attempts to log in. Try again in {n} minute.",
+            "Too many failed attempts to log in. Try again in {n} minutes.",
             minutes,
         )
         return _login_refused(request, 429, message, username, retry_after=wait)

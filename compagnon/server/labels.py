@@ -69,7 +69,6 @@ def report_action_label(code: str) -> str:
 
 
 GLOBALS: dict[str, Callable[[str], str]] = {
-    "visibility_label": lambda code: visibility_labels().get(code, code),
     "role_label": role_label,
     "invite_state_label": invite_state_label,
     "policy_label": policy_label,

@@ -26,3 +26,20 @@ def test_a_notification_is_one_sentence_with_the_name_linked() -> None:
     shown = notification_text("like", actor)  # type: ignore[arg-type]
     assert shown == ('<a href="/@ana">&lt;img src=x onerror=&#34;1&#34;&gt;</a> liked your post')
     assert notification_text("follow", None) == "Someone follows you"
+
+
+def test_every_stored_code_has_a_label_of_its_own() -> None:
+    from compagnon.federation.outbox.publish import VISIBILITIES
+    from compagnon.server import labels
+    from compagnon.storage.models import ROLES
+    from compagnon.storage.queries import deliveries
+    from compagnon.storage.queries.peers import POLICIES
+
+    assert set(labels.visibility_labels()) == set(VISIBILITIES)
+    assert all(labels.role_label(code) for code in ROLES)
+    assert labels.role_label("admin") == "admin" and labels.role_label("trainer") == "trainer"
+    policies = [labels.policy_label(p) for p in POLICIES]
+    assert policies == ["no policy", "allowed", "silenced", "blocked"]
+    states = (deliveries.PENDING, deliveries.DELIVERED, deliveries.GAVE_UP, deliveries.CANCELLED)
+    shown = [labels.delivery_state_label(s) for s in states]
+    assert shown == ["pending", "delivered", "given up", "cancelled"]

@@ -110,15 +110,15 @@ async def list_users(settings: Settings) -> list[dict[str, Any]]:
 async def _local_actor(session: AsyncSession, username: str) -> Actor:
     actor = await actor_queries.local_by_username(session, username)
     if actor is None or actor.type == "Application":
-        raise OperationError(f"no local account named {username!r}")
+        raise OperationError(_("no local account named {name!r}", name=username))
     return actor
 
 
 async def post(settings: Settings, username: str, text: str, visibility: str) -> str:
     if visibility not in publish.VISIBILITIES:
-        raise OperationError(f"visibility must be one of {', '.join(publish.VISIBILITIES)}")
+        raise OperationError(_("visibility must be one of {v}", v=", ".join(publish.VISIBILITIES)))
     if not text.strip():
-        raise OperationError("the post is empty")
+        raise OperationError(_("the post is empty"))
     async with federation(settings) as ctx:
         try:
             mentions = await resolve_mentions(Resolver(ctx), text)
@@ -297,7 +297,7 @@ async def follow(settings: Settings, username: str, handle_or_url: str) -> str:
         async with ctx.sessions.begin() as session:
             follower = await _local_actor(session, username)
             if target.id == follower.id:
-                raise OperationError("an account cannot follow itself")
+                raise OperationError(_("an account cannot follow itself"))
             row = await publish.follow(session, ctx.urls, follower, target)
             return f"{row.state}: {follower.uri} → {target.uri}"
 
@@ -368,7 +368,7 @@ async def answer_follower(
         follower = await actor_queries.by_uri(session, follower_uri)
         row = await follows.get(session, follower.id, local.id) if follower else None
         if follower is None or row is None or row.state != "pending":
-            raise OperationError(f"no pending follow request from {follower_uri}")
+            raise OperationError(_("no pending follow request from {uri}", uri=follower_uri))
         request = await activities.by_uri(session, row.activity_uri)
         follow_doc: Any = request.raw if request is not None else row.activity_uri
         await publish.answer_follow(

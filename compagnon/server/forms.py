@@ -17,7 +17,7 @@ from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 from multidict import MultiDict, MultiDictProxy
 
-from compagnon.i18n import _
+from compagnon.i18n import _, ngettext
 from compagnon.server.keys import SETTINGS
 
 URLENCODED = "application/x-www-form-urlencoded"
@@ -106,7 +106,15 @@ async def _parse_multipart(request: web.Request, max_fields: int = MAX_FIELDS) -
 
 def _too_large(request: web.Request) -> web.HTTPException:
     cap = request.app[SETTINGS].form_max_bytes
-    return error_page(request, 413, _("The form is too large (at most {n} bytes).", n=cap))
+    return error_page(
+        request,
+        413,
+        ngettext(
+            "The form is too large (at most {n} byte).",
+            "The form is too large (at most {n} bytes).",
+            cap,
+        ),
+    )
 
 
 async def read_form(request: web.Request, max_fields: int = MAX_FIELDS) -> MultiDictProxy[str]:

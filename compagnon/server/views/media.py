@@ -147,7 +147,7 @@ async def upload(request: web.Request) -> web.StreamResponse:
     or a `csrf` field placed before the file), then the `file` field. 201 with JSON."""
     user = await auth.current_user(request)
     if user is None:
-        return _error(401, _("Sign in to upload files."))
+        return _error(401, _("Log in to upload files."))
     limit = request.app[SETTINGS].max_upload_bytes
     if request.content_length is not None and request.content_length > (limit + MULTIPART_OVERHEAD):
         return _error(413, str(TooLarge(limit)))

@@ -15,6 +15,7 @@ from aiohttp import web
 
 from compagnon.domain.safe_urls import http_url
 from compagnon.domain.search_query import BadSearch, SearchRequest, label, parse, to_params
+from compagnon.i18n import _
 from compagnon.server import auth
 from compagnon.server.keys import FEDERATION, SESSIONS, SETTINGS
 from compagnon.server.negotiation import json_response
@@ -24,16 +25,22 @@ from compagnon.server.views.pages import _base
 from compagnon.storage.queries import search as search_queries
 from compagnon.storage.queries.search import COUNT_CAP, SearchPage
 
-# In the order the page shows them; field and competence lists are cut to the most common.
-FACET_NAMES = {
-    "eqf": "Level (EQF)",
-    "field": "Trade or field (ISCED-F)",
-    "occupation": "Occupation (ESCO)",
-    "lang": "Language",
-    "competence": "Competence",
-    "type": "Type of resource",
-    "licence": "Licence",
-}
+
+def facet_names() -> dict[str, tuple[str, str]]:
+    """Each facet's title and the link that removes its filter, in the order the page shows
+    them (field and competence lists are cut to the most common). Built per request: the
+    reader's language."""
+    return {
+        "eqf": (_("Level (EQF)"), _("Any level")),
+        "field": (_("Trade or field (ISCED-F)"), _("Any trade or field")),
+        "occupation": (_("Occupation (ESCO)"), _("Any occupation")),
+        "lang": (_("Language"), _("Any language")),
+        "competence": (_("Competence"), _("Any competence")),
+        "type": (_("Type of resource"), _("Any type of resource")),
+        "licence": (_("Licence"), _("Any licence")),
+    }
+
+
 SHOWN_VALUES = 12
 
 
@@ -53,13 +60,14 @@ def _link(
 
 def _facets(wanted: SearchRequest, found: SearchPage, lang: str) -> list[dict[str, Any]]:
     shown = []
-    for name, title in FACET_NAMES.items():
+    for name, (title, any_value) in facet_names().items():
         chosen = wanted.filters.facet(name)
         values = found.facets.get(name, [])[:SHOWN_VALUES]
         shown.append(
             {
                 "name": name,
                 "title": title,
+                "any": any_value,
                 "chosen": chosen,
                 "chosen_label": label(name, chosen, lang=lang) if chosen else "",
                 "remove": _link(wanted, {name: None}),

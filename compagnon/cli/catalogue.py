@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from compagnon import operations
+from compagnon.cli import handover
 from compagnon.cli.common import run, settings_from
 
 
@@ -31,6 +32,7 @@ def register(
         help="walk the whole outbox, not only until pages bring nothing new",
     )
     catalogue.add_parser("status", parents=[parent], help="list catalogue sync jobs")
+    handover.register_actions(catalogue, parent)  # export, import, stats (cli/handover.py)
 
 
 def _sync_line(row: dict[str, Any]) -> str:

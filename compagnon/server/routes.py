@@ -10,6 +10,7 @@ from compagnon.server.views import (
     activitypub,
     admin,
     events,
+    export,
     inbox,
     media,
     pages,
@@ -17,6 +18,7 @@ from compagnon.server.views import (
     resources,
     search,
     social,
+    statistics,
     wellknown,
 )
 from compagnon.server.watch import views as watch
@@ -49,6 +51,11 @@ def add_routes(app: web.Application) -> None:
             web.get("/resource", resources.remote_page),
             web.get("/resource/amb", resources.remote_amb),
             web.get("/objects/{object_id}/event.ics", events.event_ics),
+            # handing the catalogue on: bulk export (views/export.py), statistics
+            web.get("/export/amb", export.export_amb),
+            web.get("/statistics", statistics.statistics_page),
+            web.get("/statistics.json", statistics.statistics_json),
+            web.get("/statistics/{table}.csv", statistics.statistics_csv),
             # inboxes
             web.post("/inbox", inbox.post_inbox),
             web.post("/actor/inbox", inbox.post_inbox),

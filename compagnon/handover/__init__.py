@@ -1,0 +1,1 @@
+"""Handing the catalogue on: bulk export and import, statistics, harvesting."""

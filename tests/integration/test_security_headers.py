@@ -39,6 +39,7 @@ async def _every_route(node: Node) -> list[tuple[str, str]]:
         "sha256": "0" * 64,
         "name": "file.pdf",
         "tag": "welding",
+        "table": "country",  # /statistics/{table}.csv
     }
     routes = {
         (route.method, _sample_path(route.resource, values))

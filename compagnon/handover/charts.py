@@ -9,19 +9,21 @@ Every text placed in the SVG is escaped.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 from markupsafe import Markup, escape
 
 from compagnon.i18n import _
 
-WIDTH = 640
-ROW = 28
-LABEL_WIDTH = 230
-BAR_WIDTH = 330
-MAX_LABEL = 34
+# Drawn for a phone first: 400 units wide shows at about 1:1 on a 390-pixel screen, so the
+# 14-unit text stays readable; a wider screen scales it up (the page caps the width).
+WIDTH = 400
+ROW = 42  # a label line, then its bar
+BAR_WIDTH = 340
+MAX_LABEL = 46
 MAX_GRAPH_NODES = 40
+GRAPH_ROW = 32
+FONT = 'font-size="14"'
 
 
 def _short(text: str, limit: int = MAX_LABEL) -> str:
@@ -51,17 +53,17 @@ def bar_chart(name: str, title: str, items: Sequence[tuple[str, int]]) -> Markup
         label=top_label,
         count=top_count,
     )
-    height = ROW * len(items) + 8
+    height = ROW * len(items) + 4
     parts = [_open(name, height, title, desc)]
     for row, (label, count) in enumerate(items):
-        y = 4 + row * ROW
+        y = row * ROW
         width = max(1, round(BAR_WIDTH * count / largest)) if count else 0
         parts.append(
-            f'<g class="chart-row"><text x="0" y="{y + 18}" class="chart-label" '
+            f'<g class="chart-row"><text x="0" y="{y + 15}" class="chart-label" {FONT} '
             f'fill="currentColor">{escape(_short(label))}</text>'
-            f'<rect x="{LABEL_WIDTH}" y="{y + 4}" width="{width}" height="{ROW - 8}" '
+            f'<rect x="0" y="{y + 21}" width="{width}" height="16" '
             f'class="chart-bar" fill="#2a6f97"/>'
-            f'<text x="{LABEL_WIDTH + width + 6}" y="{y + 18}" class="chart-value" '
+            f'<text x="{width + 6}" y="{y + 34}" class="chart-value" {FONT} '
             f'fill="currentColor">{count}</text></g>'
         )
     parts.append("</svg>")
@@ -73,7 +75,7 @@ def growth_chart(name: str, title: str, months: Sequence[tuple[str, int]]) -> Ma
     each month's new ones); None when there is no month."""
     if not months:
         return None
-    height, left, bottom, top = 240, 48, 200, 16
+    height, left, bottom, top = 220, 40, 180, 16
     peak = max(total for _month, total in months) or 1
     step = (WIDTH - left - 16) / max(len(months), 1)
     first, last = months[0], months[-1]
@@ -89,8 +91,8 @@ def growth_chart(name: str, title: str, months: Sequence[tuple[str, int]]) -> Ma
     parts.append(
         f'<line x1="{left}" y1="{bottom}" x2="{WIDTH - 8}" y2="{bottom}" class="chart-axis" '
         f'stroke="currentColor"/>'
-        f'<text x="0" y="{top + 4}" class="chart-value" fill="currentColor">{peak}</text>'
-        f'<text x="0" y="{bottom}" class="chart-value" fill="currentColor">0</text>'
+        f'<text x="0" y="{top + 4}" class="chart-value" {FONT} fill="currentColor">{peak}</text>'
+        f'<text x="0" y="{bottom}" class="chart-value" {FONT} fill="currentColor">0</text>'
     )
     points = []
     for index, (_month, total) in enumerate(months):
@@ -105,16 +107,18 @@ def growth_chart(name: str, title: str, months: Sequence[tuple[str, int]]) -> Ma
         x = left + step * index + step / 2
         anchor = "start" if index == 0 else "end"
         parts.append(
-            f'<text x="{x:.1f}" y="{bottom + 20}" text-anchor="{anchor}" class="chart-label" '
-            f'fill="currentColor">{escape(months[index][0])}</text>'
+            f'<text x="{x:.1f}" y="{bottom + 22}" text-anchor="{anchor}" class="chart-label" '
+            f'{FONT} fill="currentColor">{escape(months[index][0])}</text>'
         )
     parts.append("</svg>")
     return Markup("".join(parts))
 
 
 def graph_chart(name: str, title: str, links: Sequence[tuple[str, str, int]]) -> Markup | None:
-    """Nodes (hosts) on a circle, an arrow from each follower's host to the host followed;
-    the most connected `MAX_GRAPH_NODES` hosts when there are more. None without links."""
+    """An arc diagram: hosts one under the other (most connected first), an arc with an
+    arrow from each follower's host to the host it follows, drawn on the left so the names
+    keep the width of a phone. At most `MAX_GRAPH_NODES` hosts (the most connected); None
+    without links."""
     if not links:
         return None
     degree: dict[str, int] = {}
@@ -122,44 +126,39 @@ def graph_chart(name: str, title: str, links: Sequence[tuple[str, str, int]]) ->
         degree[a] = degree.get(a, 0) + n
         degree[b] = degree.get(b, 0) + n
     hosts = sorted(degree, key=lambda h: (-degree[h], h))[:MAX_GRAPH_NODES]
-    shown = set(hosts)
-    drawn = [(a, b, n) for a, b, n in links if a in shown and b in shown]
+    row = {host: i for i, host in enumerate(hosts)}
+    drawn = [(a, b) for a, b, _n in links if a in row and b in row]
     desc = _(
         "Graph of {hosts} nodes and {links} links: an arrow goes from a node to a node its "
         "accounts follow. The table lists every link.",
         hosts=len(degree),
         links=len(links),
     )
-    height = 480
-    cx, cy, radius = WIDTH / 2, height / 2, 170
-    place = {
-        host: (
-            cx + radius * math.cos(2 * math.pi * i / len(hosts) - math.pi / 2),
-            cy + radius * math.sin(2 * math.pi * i / len(hosts) - math.pi / 2),
-        )
-        for i, host in enumerate(hosts)
-    }
+    x, top = 150, 20
+    height = top * 2 + GRAPH_ROW * (len(hosts) - 1)
     marker = f"chart-{name}-arrow"
     parts = [
         _open(name, height, title, desc),
-        f'<defs><marker id="{marker}" viewBox="0 0 10 10" refX="16" refY="5" markerWidth="8" '
-        f'markerHeight="8" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#555"/></marker>'
+        f'<defs><marker id="{marker}" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
+        f'markerHeight="7" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#555"/></marker>'
         f"</defs>",
     ]
-    for a, b, _n in drawn:
-        (x1, y1), (x2, y2) = place[a], place[b]
+    for a, b in drawn:
+        y1, y2 = top + GRAPH_ROW * row[a], top + GRAPH_ROW * row[b]
+        # Wider for far-apart hosts; a link going down bulges more than its return, so
+        # both directions of a pair stay visible.
+        bulge = min(130, 16 + 14 * abs(row[a] - row[b])) + (10 if y2 > y1 else 0)
         parts.append(
-            f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" class="chart-edge" '
-            f'stroke="#555" stroke-width="1.5" marker-end="url(#{marker})"/>'
+            f'<path d="M{x - 7},{y1} C{x - bulge},{y1} {x - bulge},{y2} {x - 8},{y2}" '
+            f'class="chart-edge" fill="none" stroke="#555" stroke-width="1.5" '
+            f'marker-end="url(#{marker})"/>'
         )
     for host in hosts:
-        x, y = place[host]
-        anchor = "start" if x >= cx else "end"
-        offset = 12 if x >= cx else -12
+        y = top + GRAPH_ROW * row[host]
         parts.append(
-            f'<g class="chart-node"><circle cx="{x:.1f}" cy="{y:.1f}" r="8" fill="#2a6f97"/>'
-            f'<text x="{x + offset:.1f}" y="{y + 4:.1f}" text-anchor="{anchor}" '
-            f'class="chart-label" fill="currentColor">{escape(_short(host, 28))}</text></g>'
+            f'<g class="chart-node"><circle cx="{x}" cy="{y}" r="6" fill="#2a6f97"/>'
+            f'<text x="{x + 12}" y="{y + 5}" class="chart-label" {FONT} '
+            f'fill="currentColor">{escape(_short(host, 30))}</text></g>'
         )
     parts.append("</svg>")
     return Markup("".join(parts))

@@ -228,6 +228,21 @@ TABLE_NAMES: tuple[str, ...] = (
 )
 
 
+def every_month(months: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """The months from the first to the last, those with nothing new included (with 0), so
+    the growth chart's time axis is even."""
+    counts = dict(months)
+    if not counts:
+        return []
+    year, month = map(int, min(counts).split("-"))
+    last = max(counts)
+    found = []
+    while (key := f"{year:04d}-{month:02d}") <= last:
+        found.append((key, counts.get(key, 0)))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return found
+
+
 def tables(stats: Statistics, lang: str | None = None) -> list[Table]:
     """Every table, labelled in `lang` (the current language by default)."""
     lang = lang or current_language.get()
@@ -241,7 +256,7 @@ def tables(stats: Statistics, lang: str | None = None) -> list[Table]:
         found.append(Table(name, title, columns, rows, "bars"))
     total = 0
     growth = []
-    for month, n in stats.months:
+    for month, n in every_month(stats.months):
         total += n
         growth.append({"month": month, "new": n, "total": total})
     found.append(

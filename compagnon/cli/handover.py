@@ -113,6 +113,8 @@ def cmd_import(args: argparse.Namespace) -> None:
             lines=report.lines,
         )
     )
+    if report.blocked:
+        print(_("{n} records of blocked hosts left out", n=report.blocked))
     if report.bad_lines:
         raise SystemExit(1)
 

@@ -41,7 +41,7 @@ from compagnon.handover.amb_import import (
     with_provenance,
 )
 from compagnon.i18n import _
-from compagnon.storage.models import Actor, Object, utcnow
+from compagnon.storage.models import Actor, Object, Peer, utcnow
 from compagnon.storage.queries import actors as actor_queries
 
 MAX_LINE_BYTES = 1 << 20  # what the inbox takes for one activity
@@ -54,6 +54,7 @@ class ImportReport:
     imported: int = 0
     updated: int = 0
     held: int = 0  # already held, the same (or this node's own, or deleted here)
+    blocked: int = 0  # from a host this node blocks
     problems: list[tuple[int, str]] = field(default_factory=list)  # (line number, reason)
     bad_lines: int = 0
 
@@ -133,6 +134,16 @@ async def store_batch(
     latest: dict[str, dict[str, Any]] = {}
     for _number, doc in docs:  # a resource twice in a file: the last line counts
         latest[doc["id"]] = doc
+    blocked = set(
+        (await session.execute(select(Peer.host).where(Peer.blocked.is_(True)))).scalars()
+    )
+    for uri in list(latest):
+        if host_of(uri) == own_host:
+            report.held += 1  # this node's own: never replaced from a file
+            del latest[uri]
+        elif host_of(uri) in blocked:
+            report.blocked += 1  # refused both ways, by file too
+            del latest[uri]
     held_rows = await session.execute(select(Object).where(Object.uri.in_(list(latest))))
     held = {obj.uri: obj for obj in held_rows.scalars()}
     senders = await _senders(session, [creator_of_doc(doc) for doc in latest.values()])
@@ -140,9 +151,7 @@ async def store_batch(
     for uri, doc in latest.items():
         sender = senders[doc["attributedTo"]]
         obj = held.get(uri)
-        if host_of(uri) == own_host:
-            report.held += 1  # this node's own: never replaced from a file
-        elif obj is None:
+        if obj is None:
             fresh.append(Incoming(sender, with_provenance(doc, file_name, when)))
         elif obj.deleted_at is not None or obj.is_local or same_resource(obj.raw, doc):
             report.held += 1

@@ -176,6 +176,12 @@ def test_an_interrupted_import_goes_on_and_bad_lines_are_named(
         "Sheet 4",
     ]
 
+    # A node that blocks A's host takes nothing of it from a file either.
+    c = init_node(tmp_path, "c", 8105, capsys)
+    cli(["peer", "block", "127.0.0.1:8103", *c], capsys)
+    out = cli(["catalogue", "import", str(exported), *c], capsys)
+    assert "0 imported" in out and "5 records of blocked hosts left out" in out
+
 
 async def test_export_pages_after_a_cursor_with_edits_and_deletions(
     make_node: NodeFactory, backend: str

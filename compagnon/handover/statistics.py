@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
-from sqlalchemy import ColumnElement, and_, distinct, func, select
+from sqlalchemy import ColumnElement, and_, func, literal_column, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -63,9 +63,11 @@ def _counted(session: AsyncSession) -> list[ColumnElement[bool]]:
 
 
 def _month(session: AsyncSession) -> ColumnElement[str]:
+    # Literal formats: PostgreSQL matches a grouped expression to the selected one only
+    # when they are the same text, and two bound parameters are not.
     if _dialect(session) == "postgresql":
-        return func.to_char(SearchEntry.published, "YYYY-MM")
-    return func.strftime("%Y-%m", SearchEntry.published)
+        return func.to_char(SearchEntry.published, literal_column("'YYYY-MM'"))
+    return func.strftime(literal_column("'%Y-%m'"), SearchEntry.published)
 
 
 def country_of(doc: Any) -> str | None:
@@ -102,54 +104,94 @@ async def _countries(
     return sorted(summed.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
+Counts = dict[str, list[tuple[str, int]]]  # dimension → (key, count)
+ByActor = dict[int, tuple[int, datetime]]  # actor id → (resources, latest publication)
+
+
+async def _grouped_once(session: AsyncSession) -> tuple[Counts, ByActor]:
+    """PostgreSQL: every dimension in one scan (GROUPING SETS); GROUPING() says which set
+    a row belongs to (a bit set for each column not grouped, the first column highest)."""
+    dims = [*FACET_COLUMNS.items(), ("month", _month(session)), ("actor", SearchEntry.actor_id)]
+    columns = [column for _name, column in dims]
+    query = (
+        select(
+            func.grouping(*columns),
+            *columns,
+            func.count(),
+            func.max(SearchEntry.published),
+        )
+        .where(*_counted(session))
+        .group_by(func.grouping_sets(*(tuple_(column) for column in columns)))
+    )
+    every = (1 << len(dims)) - 1
+    which = {every - (1 << (len(dims) - 1 - i)): i for i in range(len(dims))}
+    counts: Counts = {name: [] for name, _column in dims[:-1]}
+    by_actor: ByActor = {}
+    for row in await session.execute(query):
+        i = which[row[0]]
+        key, count, latest = row[1 + i], int(row[-2]), row[-1]
+        if dims[i][0] == "actor":
+            by_actor[int(key)] = (count, latest)
+        else:
+            counts[dims[i][0]].append((UNKNOWN if key is None else str(key), count))
+    return counts, by_actor
+
+
+async def _grouped_each(session: AsyncSession) -> tuple[Counts, ByActor]:
+    """SQLite (no GROUPING SETS): one GROUP BY per dimension."""
+    counted = _counted(session)
+    counts: Counts = {}
+    for name, column in [*FACET_COLUMNS.items(), ("month", _month(session))]:
+        rows = await session.execute(select(column, func.count()).where(*counted).group_by(column))
+        counts[name] = [(UNKNOWN if key is None else str(key), int(n)) for key, n in rows]
+    authors = await session.execute(
+        select(SearchEntry.actor_id, func.count(), func.max(SearchEntry.published))
+        .where(*counted)
+        .group_by(SearchEntry.actor_id)
+    )
+    return counts, {int(actor): (int(n), latest) for actor, n, latest in authors}
+
+
+async def _actors(session: AsyncSession, ids: list[int]) -> dict[int, tuple[str, str]]:
+    """(type, host) of each actor id."""
+    found: dict[int, tuple[str, str]] = {}
+    for start in range(0, len(ids), 1000):
+        rows = await session.execute(
+            select(Actor.id, Actor.type, Actor.domain).where(
+                Actor.id.in_(ids[start : start + 1000])
+            )
+        )
+        found.update({int(i): (str(kind), str(host)) for i, kind, host in rows})
+    return found
+
+
 async def gather(
     session: AsyncSession, *, own_country: str = "", now: datetime | None = None
 ) -> Statistics:
-    """Every number of the page, in a few grouped statements."""
-    now = now or utcnow()
-    counted = _counted(session)
+    """Every number of the page: the resources grouped in the database (one scan on
+    PostgreSQL), then per host and per country from the per-author counts."""
+    since = (now or utcnow()) - timedelta(days=ACTIVE_DAYS)
+    if _dialect(session) == "postgresql":
+        counts, by_actor = await _grouped_once(session)
+    else:
+        counts, by_actor = await _grouped_each(session)
     stats = Statistics()
-    stats.total = int(
-        (
-            await session.execute(select(func.count()).select_from(SearchEntry).where(*counted))
-        ).scalar_one()
-    )
-    for name, column in FACET_COLUMNS.items():
-        rows = await session.execute(select(column, func.count()).where(*counted).group_by(column))
-        found = [(UNKNOWN if key is None else str(key), int(n)) for key, n in rows]
-        stats.by[name] = sorted(found, key=lambda kv: (-kv[1], kv[0]))
-    by_host = await session.execute(
-        select(Actor.domain, func.count())
-        .select_from(SearchEntry)
-        .join(Actor, Actor.id == SearchEntry.actor_id)
-        .where(*counted)
-        .group_by(Actor.domain)
-    )
-    stats.by["country"] = await _countries(
-        session, [(host, int(n)) for host, n in by_host], own_country
-    )
-    month = _month(session)
-    rows = await session.execute(
-        select(month, func.count()).where(*counted).group_by(month).order_by(month)
-    )
-    stats.months = [(str(m), int(n)) for m, n in rows]
-    since = now - timedelta(days=ACTIVE_DAYS)
-    recent = select(SearchEntry.actor_id).where(*counted, SearchEntry.published >= since)
-    stats.active_trainers = int(
-        (
-            await session.execute(
-                select(func.count()).where(Actor.id.in_(recent), Actor.type == "Person")
-            )
-        ).scalar_one()
-    )
-    # A centre is active when anyone of its node published: distinct hosts of those actors.
-    stats.active_centres = int(
-        (
-            await session.execute(
-                select(func.count(distinct(Actor.domain))).where(Actor.id.in_(recent))
-            )
-        ).scalar_one()
-    )
+    for name in FACET_COLUMNS:
+        stats.by[name] = sorted(counts.get(name, []), key=lambda kv: (-kv[1], kv[0]))
+    stats.months = sorted(counts.get("month", []))
+    stats.total = sum(n for n, _latest in by_actor.values())
+    actors = await _actors(session, sorted(by_actor))
+    by_host: dict[str, int] = {}
+    active_hosts: set[str] = set()
+    for actor_id, (n, latest) in by_actor.items():
+        kind, host = actors.get(actor_id, ("", ""))
+        by_host[host] = by_host.get(host, 0) + n
+        if latest is not None and latest >= since:
+            # A centre is active when anyone of its node published.
+            active_hosts.add(host)
+            stats.active_trainers += kind == "Person"
+    stats.active_centres = len(active_hosts)
+    stats.by["country"] = await _countries(session, sorted(by_host.items()), own_country)
     stats.links = await _links(session)
     return stats
 

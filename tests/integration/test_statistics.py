@@ -9,6 +9,7 @@ import asyncio
 import csv
 import io
 import re
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -202,6 +203,12 @@ async def test_statistics_page_csv_json_and_command(
         assert title is not None and title.text and desc is not None and desc.text
         assert drawn.get("aria-labelledby") == f"{title.get('id')} {desc.get('id')}"
 
+    # A resource published since is counted at once (the kept numbers are only reused while
+    # nothing changed).
+    await publish_resource(node, "maria", replace(QUIZ, title="One more"))
+    async with httpx.AsyncClient() as http:
+        assert (await http.get(f"{node.base}/statistics.json")).json()["total"] == 5
+
     # The command prints the same tables.
     settings = node.settings
     await asyncio.to_thread(
@@ -222,7 +229,7 @@ async def test_statistics_page_csv_json_and_command(
         ],
     )
     printed = capsys.readouterr().out
-    assert "4 public resources counted" in printed
+    assert "5 public resources counted" in printed
     for title in ("Resources by country", "Resources by EQF level", "Which centres federate"):
         assert title in printed
     assert "Portugal" in printed and "cfp-lisboa.example" in printed

@@ -197,8 +197,8 @@ async def gather(
 
 
 async def _links(session: AsyncSession) -> list[tuple[str, str, int]]:
-    """Accepted follows between actors of two different hosts, counted by pair of hosts
-    (blocked hosts left out)."""
+    """Accepted follows between counted actors of two different hosts, counted by pair of
+    hosts (blocked hosts left out)."""
     follower, followee = aliased(Actor), aliased(Actor)
     blocked = select(Peer.host).where(Peer.blocked.is_(True))
     rows = await session.execute(
@@ -209,6 +209,9 @@ async def _links(session: AsyncSession) -> list[tuple[str, str, int]]:
         .where(
             Follow.state == "accepted",
             follower.domain != followee.domain,
+            # Actors refusing indexing (or hidden) are not counted here either.
+            follower.id.in_(counted_actors(_dialect(session))),
+            followee.id.in_(counted_actors(_dialect(session))),
             and_(follower.domain.not_in(blocked), followee.domain.not_in(blocked)),
         )
         .group_by(follower.domain, followee.domain)

@@ -134,6 +134,9 @@ async def fill(node: Node) -> None:
         session.add(
             Follow(follower_id=maria.id, followee_id=claire.id, activity_uri="x3", state="pending")
         )
+        session.add(  # claire refuses indexing: her follows are not drawn either
+            Follow(follower_id=joao.id, followee_id=claire.id, activity_uri="x4", state="accepted")
+        )
 
 
 def page_tables(page: Any) -> dict[str, list[list[str]]]:

@@ -8,7 +8,7 @@ import pytest
 from playwright.async_api import Page, expect
 
 from tests.conftest import NodeFactory
-from tests.integration.test_statistics import fill
+from tests.support.statistics import fill
 
 pytestmark = pytest.mark.browser
 

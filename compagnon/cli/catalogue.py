@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from compagnon import operations
+from compagnon.cli import handover
 from compagnon.cli.common import run, settings_from
 from compagnon.operations import handover as handover_ops
 
@@ -42,6 +43,7 @@ def register(
         help="write the sitemap as static files (sitemap.xml, sitemaps/N.xml) into a directory",
     )
     written.add_argument("--write", metavar="DIR", required=True, type=Path)
+    handover.register_actions(catalogue, parent)  # export, import, stats (cli/handover.py)
 
 
 def _sync_line(row: dict[str, Any]) -> str:

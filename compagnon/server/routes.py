@@ -11,6 +11,7 @@ from compagnon.server.views import (
     admin,
     app_shell,
     events,
+    export,
     handover,
     handover_feeds,
     handover_web,
@@ -22,6 +23,7 @@ from compagnon.server.views import (
     resources,
     search,
     social,
+    statistics,
     wellknown,
 )
 from compagnon.server.watch import views as watch
@@ -62,6 +64,11 @@ def add_routes(app: web.Application) -> None:
             web.get("/resources/delete", publish.delete_form),
             web.post("/resources/delete", publish.delete_post),
             web.get("/vocabularies/{name}", publish.vocabulary_search),
+            # handing the catalogue on: bulk export (views/export.py), statistics
+            web.get("/export/amb", export.export_amb),
+            web.get("/statistics", statistics.statistics_page),
+            web.get("/statistics.json", statistics.statistics_json),
+            web.get("/statistics/{table}.csv", statistics.statistics_csv),
             # inboxes
             web.post("/inbox", inbox.post_inbox),
             web.post("/actor/inbox", inbox.post_inbox),

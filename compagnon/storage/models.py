@@ -167,6 +167,15 @@ class Object(Base):
     published: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated: Mapped[datetime | None] = mapped_column(nullable=True)
     deleted_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    # --- Bulk export (compagnon/handover/export.py; migration 0019) ---
+    # When this node last changed the row (stored, edited, deleted): set on every insert and
+    # update, ORM or Core, so the export's (changed_at, id) cursor sees every change, a peer's
+    # resource received today with last year's dates too. Null only before the migration.
+    changed_at: Mapped[datetime | None] = mapped_column(
+        nullable=True, default=utcnow, onupdate=utcnow
+    )
+
+    __table_args__ = (Index("ix_objects_changed_at_id", "changed_at", "id"),)
 
 
 class Activity(Base):

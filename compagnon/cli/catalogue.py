@@ -8,6 +8,8 @@ from typing import Any
 
 from compagnon import operations
 from compagnon.cli.common import run, settings_from
+from compagnon.i18n import ngettext
+from compagnon.operations import aggregate
 
 
 def register(
@@ -31,6 +33,11 @@ def register(
         help="walk the whole outbox, not only until pages bring nothing new",
     )
     catalogue.add_parser("status", parents=[parent], help="list catalogue sync jobs")
+    catalogue.add_parser(
+        "announce",
+        parents=[parent],
+        help="have the centre announce its trainers' public resources it has not announced yet",
+    )
 
 
 def _sync_line(row: dict[str, Any]) -> str:
@@ -43,6 +50,16 @@ def _sync_line(row: dict[str, Any]) -> str:
 
 def cmd_catalogue(args: argparse.Namespace) -> None:
     settings = settings_from(args)
+    if args.action == "announce":
+        count = run(aggregate.announce_catalogue(settings))
+        print(
+            ngettext(
+                "The centre announced {n} resource to its followers.",
+                "The centre announced {n} resources to its followers.",
+                count,
+            )
+        )
+        return
     if args.action == "status":
         rows = run(operations.catalogue_status(settings))
         if not rows:

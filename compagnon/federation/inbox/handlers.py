@@ -26,6 +26,7 @@ from compagnon.federation.convert import (
     is_poll_vote,
     object_fields_from_note,
 )
+from compagnon.federation.inbox import announces
 from compagnon.federation.inbox import quiz as quiz_inbox
 from compagnon.federation.ingest import (
     Incoming,
@@ -321,7 +322,15 @@ async def on_like(h: Handling, activity: dict[str, Any]) -> None:
 
 
 async def on_announce(h: Handling, activity: dict[str, Any]) -> None:
+    """A boost, recorded as a reaction; and, from an actor someone here follows (a centre
+    announcing its trainers' resources), the announced object is stored (inbox/announces.py)."""
     await _react(h, activity, "announce")
+    try:
+        stored = await announces.import_announced(h.session, h.ctx, h.sender, activity)
+    except announces.NotImported as exc:
+        log.info("Announce %s: %s", activity.get("id"), exc)
+        return
+    await social.notify_created(h.session, stored)
 
 
 async def on_emoji_react(h: Handling, activity: dict[str, Any]) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, select, update
+from sqlalchemy import Connection, Table, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -155,6 +155,22 @@ async def outbox_page(
         query = query.where(Activity.id < before_id)
     query = query.order_by(Activity.id.desc()).limit(limit)
     return list((await session.execute(query)).scalars())
+
+
+async def count_announces(session: AsyncSession, actor_uri: str) -> int:
+    """How many objects a local actor announces and still holds (the centre's catalogue)."""
+    result = await session.execute(
+        select(func.count())
+        .select_from(Activity)
+        .join(Object, Object.uri == Activity.object_uri)
+        .where(
+            Activity.actor_uri == actor_uri,
+            Activity.is_local.is_(True),
+            Activity.type == "Announce",
+            Object.deleted_at.is_(None),
+        )
+    )
+    return int(result.scalar_one())
 
 
 async def take_many(session: AsyncSession, activity_ids: Sequence[int]) -> set[int]:

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 
 from compagnon.cli import (
     admin,
+    aggregate,
     catalogue,
     collections,
     events,
@@ -47,6 +48,7 @@ AREAS = (
     events,
     admin,
     social,
+    aggregate,
 )
 
 

@@ -4,9 +4,14 @@ the member list. What the `catalogue` commands and the admin pages share."""
 from __future__ import annotations
 
 from compagnon.config import Settings
+from compagnon.federation import relay_client
 from compagnon.federation.outbox import centre
+from compagnon.federation.resolver import ResolveError, Resolver
 from compagnon.federation.urls import Urls
-from compagnon.operations import database
+from compagnon.i18n import _
+from compagnon.operations import OperationError, database, federation
+from compagnon.storage.models import Actor
+from compagnon.storage.queries import relays
 
 
 async def announce_catalogue(settings: Settings) -> int:
@@ -14,3 +19,49 @@ async def announce_catalogue(settings: Settings) -> int:
     (those published before this node's centre announced anything). Returns how many."""
     async with database(settings) as sessions, sessions.begin() as session:
         return await centre.announce_missing(session, Urls(settings.base_url))
+
+
+# --- relays (FEP-ae0c) ----------------------------------------------------------------------
+
+
+async def relay_subscribe(settings: Settings, url: str, style: str) -> dict[str, str]:
+    """Subscribe this node (its instance actor) to a relay: `litepub` takes the relay actor's
+    URL, `mastodon` the relay's inbox URL. Queued; the relay's Accept turns it on."""
+    if style not in relay_client.STYLES:
+        raise OperationError(_("style must be litepub or mastodon"))
+    async with federation(settings) as ctx:
+        if style == "litepub":
+            try:
+                found = await Resolver(ctx).find(url)
+            except ResolveError as exc:
+                raise OperationError(str(exc)) from None
+            async with ctx.sessions.begin() as session:
+                relay = await session.get(Actor, found.id)
+                assert relay is not None
+                row = await relay_client.subscribe_litepub(session, ctx.urls, relay)
+                return {"relay": row.relay_uri, "style": row.style, "state": row.state}
+        async with ctx.sessions.begin() as session:
+            try:
+                row = await relay_client.subscribe_mastodon(session, ctx.urls, url)
+            except relay_client.RelayError as exc:
+                raise OperationError(str(exc)) from None
+            return {"relay": row.relay_uri, "style": row.style, "state": row.state}
+
+
+async def relay_unsubscribe(settings: Settings, url: str) -> None:
+    async with database(settings) as sessions, sessions.begin() as session:
+        if not await relay_client.unsubscribe(session, Urls(settings.base_url), url):
+            raise OperationError(_("this node is not subscribed to {url}", url=url))
+
+
+async def relay_list(settings: Settings) -> dict[str, list[dict[str, str]]]:
+    """The relays this node subscribed to, and (an aggregator) the nodes subscribed to it."""
+    async with database(settings) as sessions, sessions() as session:
+        subscriptions = [
+            {"relay": r.relay_uri, "style": r.style, "state": r.state}
+            for r in await relays.all_subscriptions(session)
+        ]
+        subscribers = [
+            {"actor": a.uri, "style": s.style} for s, a in await relays.subscribers(session)
+        ]
+    return {"subscriptions": subscriptions, "subscribers": subscribers}

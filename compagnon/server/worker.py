@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from compagnon.federation import catalogue
+from compagnon.federation import catalogue, relay
 from compagnon.federation.context import FederationContext, SigningKey
 from compagnon.federation.inbox.handlers import (
     BATCH_HANDLERS,
@@ -185,6 +185,11 @@ class Worker:
                 else:
                     for item in run:
                         outcomes[item.id] = await self._apply(session, item, attached)
+            if self.ctx.settings.is_aggregator:  # hand on what members sent (relay.py)
+                applied = [
+                    (attached.get(i.actor_uri), i.raw) for i in mine if outcomes.get(i.id) is None
+                ]
+                await relay.hand_on(session, self.ctx.urls, applied)
             await activities.mark_processed_many(session, outcomes)
         return [outcomes.get(item.id, TAKEN) for item in chunk]
 
@@ -239,6 +244,9 @@ class Worker:
                 if not await activities.take(session, item.id):
                     return TAKEN  # another worker has it
                 error = await self._apply(session, item, senders)
+                if error is None and self.ctx.settings.is_aggregator:
+                    sender = await self._sender(session, item, senders)
+                    await relay.hand_on(session, self.ctx.urls, [(sender, item.raw)])
                 await activities.mark_processed(session, item.id, error)
                 return error
         except Exception as exc:

@@ -12,7 +12,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from compagnon.domain.safe_urls import http_url, same_origin
-from compagnon.federation import fetch, social
+from compagnon.federation import fetch, relay, relay_client, social
 from compagnon.federation.as_types import (
     has_type,
     is_post_like,
@@ -44,7 +44,7 @@ from compagnon.storage.models import Actor, Object, Reaction, Report, utcnow
 from compagnon.storage.queries import actors as actor_queries
 from compagnon.storage.queries import follows as follow_queries
 from compagnon.storage.queries import objects as object_queries
-from compagnon.storage.queries import sync_jobs
+from compagnon.storage.queries import relays, sync_jobs
 from compagnon.storage.queries.notifications import notify
 
 log = logging.getLogger(__name__)
@@ -72,6 +72,10 @@ async def _local_actor(h: Handling, uri: str | None) -> Actor:
 
 
 async def on_follow(h: Handling, activity: dict[str, Any]) -> None:
+    if h.ctx.settings.is_aggregator and await relay.answer_subscription(
+        h.session, h.ctx.urls, h.sender, activity
+    ):
+        return  # a node subscribing to our relay (federation/relay.py)
     local = await _local_actor(h, first_id(activity.get("object")))
     existing = await follow_queries.get(h.session, h.sender.id, local.id)
     if existing is not None and existing.activity_uri == activity["id"]:
@@ -99,6 +103,8 @@ async def _our_follow_answered(h: Handling, activity: dict[str, Any]) -> tuple[A
 
 async def on_accept(h: Handling, activity: dict[str, Any]) -> None:
     if await event_answers.answered_event(h, activity):  # going to an event (inbox/events.py)
+        return
+    if await relay_client.accepted(h.session, h.sender, activity):  # a relay we subscribed to
         return
     _, follow = await _our_follow_answered(h, activity)
     if follow is None:
@@ -129,6 +135,12 @@ async def on_undo(h: Handling, activity: dict[str, Any]) -> None:
     ):
         target = first_id(obj.get("object")) if isinstance(obj, dict) else None
         follow = await follow_queries.by_activity(h.session, inner_id)
+        if (
+            follow is None
+            and h.ctx.settings.is_aggregator
+            and await relay.end_subscription(h.session, h.ctx.urls, h.sender)
+        ):
+            return  # a node leaving our relay
         followee_id = follow.followee_id if follow else (await _local_actor(h, target)).id
         await follow_queries.remove(h.session, h.sender.id, followee_id)
         return
@@ -325,8 +337,15 @@ async def on_announce(h: Handling, activity: dict[str, Any]) -> None:
     """A boost, recorded as a reaction; and, from an actor someone here follows (a centre
     announcing its trainers' resources), the announced object is stored (inbox/announces.py)."""
     await _react(h, activity, "announce")
+    # Through a relay: its own Announce, or (Mastodon style) a member's Announce it forwarded
+    # with its signature, which a node subscribed that way takes like any relayed post.
+    relayed = await relays.is_relay_we_follow(h.session, h.sender.uri) or await relays.any_accepted(
+        h.session, "mastodon"
+    )
     try:
-        stored = await announces.import_announced(h.session, h.ctx, h.sender, activity)
+        stored = await announces.import_announced(
+            h.session, h.ctx, h.sender, activity, relayed=relayed
+        )
     except announces.NotImported as exc:
         log.info("Announce %s: %s", activity.get("id"), exc)
         return

@@ -1,0 +1,52 @@
+"""Relays (FEP-ae0c): subscribe this node to one, leave it, list subscriptions and (on an
+aggregator) subscribers."""
+
+from __future__ import annotations
+
+import argparse
+
+from compagnon.cli.common import run, settings_from
+from compagnon.i18n import _
+from compagnon.operations import aggregate
+
+
+def register(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], parent: argparse.ArgumentParser
+) -> None:
+    top = sub.add_parser("relay", help="subscribe to relays; list who subscribes to ours")
+    top.set_defaults(func=cmd_relay)
+    relay = top.add_subparsers(dest="action", required=True)
+    subscribe = relay.add_parser(
+        "subscribe", parents=[parent], help="subscribe this node to a relay (queued)"
+    )
+    subscribe.add_argument(
+        "url", metavar="URL", help="the relay actor (litepub) or the relay's inbox (mastodon)"
+    )
+    subscribe.add_argument("--style", choices=("litepub", "mastodon"), default="litepub")
+    leave = relay.add_parser("unsubscribe", parents=[parent], help="leave a relay")
+    leave.add_argument("url", metavar="URL")
+    relay.add_parser("list", parents=[parent], help="relays subscribed to, and subscribers")
+
+
+def cmd_relay(args: argparse.Namespace) -> None:
+    settings = settings_from(args)
+    if args.action == "subscribe":
+        row = run(aggregate.relay_subscribe(settings, args.url, args.style))
+        print(
+            _(
+                "subscription to {relay} ({style}) queued: it starts when the relay accepts",
+                relay=row["relay"],
+                style=row["style"],
+            )
+        )
+    elif args.action == "unsubscribe":
+        run(aggregate.relay_unsubscribe(settings, args.url))
+        print(_("left {relay}", relay=args.url))
+    else:
+        found = run(aggregate.relay_list(settings))
+        if not found["subscriptions"] and not found["subscribers"]:
+            print(_("no relay subscriptions and no subscribers"))
+        for row in found["subscriptions"]:
+            print(_("subscribed\t{state}\t{style}\t{relay}", **row))
+        for row in found["subscribers"]:
+            print(_("subscriber\t{style}\t{actor}", **row))

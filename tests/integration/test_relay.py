@@ -1,0 +1,88 @@
+"""An aggregator follows a centre and relays its catalogue (FEP-ae0c) to nodes subscribed to
+its relay, in both styles: LitePub (Follow of the relay actor, Announces) and Mastodon (Follow
+of as:Public, signed originals forwarded). Three nodes over real HTTP, real signatures."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from compagnon.federation import relay_client
+from compagnon.server.keys import FEDERATION
+from compagnon.storage.models import Object
+from compagnon.storage.queries import relays
+from tests.conftest import NodeFactory
+from tests.integration.test_centre_catalogue import edit_title, held_titles, publish_titled
+from tests.support.nodes import Node, settle
+
+AP = "application/activity+json"
+
+
+async def subscribe(node: Node, aggregator: Node, style: str) -> None:
+    assert node.app is not None
+    urls = node.app[FEDERATION].urls
+    if style == "litepub":
+        relay = await node.resolve(f"{aggregator.base}/relay")
+        async with node.sessions.begin() as session:
+            await relay_client.subscribe_litepub(session, urls, relay)
+    else:
+        async with node.sessions.begin() as session:
+            await relay_client.subscribe_mastodon(session, urls, f"{aggregator.base}/inbox")
+
+
+@pytest.mark.parametrize("style", ["litepub", "mastodon"])
+async def test_a_relay_subscriber_receives_what_the_aggregator_relays(
+    make_node: NodeFactory, backend: str, style: str
+) -> None:
+    a = await make_node("a", backend=backend)
+    b = await make_node("b", backend=backend, node_kind="aggregator")
+    c = await make_node("c", backend=backend)
+    await a.create_user("ana")
+
+    async with httpx.AsyncClient(headers={"Accept": AP}) as http:
+        relay_doc = (await http.get(f"{b.base}/relay")).json()
+        assert (await http.get(f"{a.base}/relay")).status_code == 404  # a centre runs none
+    assert relay_doc["type"] == "Application" and relay_doc["inbox"] == f"{b.base}/inbox"
+
+    await b.create_user("national")
+    await b.follow("national", f"centre@{a.domain}")
+    await subscribe(c, b, style)
+    await settle(a, b, c)
+    async with c.sessions() as session:
+        (subscription,) = await relays.all_subscriptions(session)
+    assert (subscription.state, subscription.relay_actor_uri) == ("accepted", f"{b.base}/relay")
+    async with b.sessions() as session:
+        ((subscriber, actor),) = await relays.subscribers(session)
+    assert subscriber.style == style and actor.domain == c.domain
+
+    # A resource published on the centre reaches B (the centre's Announce) and C (the relay).
+    uri = await publish_titled(a, "ana", "Tiling a wet room")
+    await settle(a, b, c)
+    assert (await held_titles(b, a.domain))[uri] == "Tiling a wet room"
+    assert (await held_titles(c, a.domain))[uri] == "Tiling a wet room"
+
+    # Its edit and its deletion are relayed too.
+    await edit_title(a, uri, "Tiling a wet room, second edition")
+    await settle(a, b, c)
+    assert (await held_titles(c, a.domain))[uri] == "Tiling a wet room, second edition"
+    await a.delete(uri)
+    await settle(a, b, c)
+    assert uri not in await held_titles(c, a.domain)
+    async with c.sessions() as session:
+        tombstone = await session.scalar(select(Object).where(Object.uri == uri))
+    assert tombstone is not None and tombstone.deleted_at is not None
+
+    # Leaving the relay: nothing more is handed on to C.
+    assert c.app is not None
+    async with c.sessions.begin() as session:
+        assert await relay_client.unsubscribe(
+            session, c.app[FEDERATION].urls, subscription.relay_uri
+        )
+    await settle(a, b, c)
+    async with b.sessions() as session:
+        assert await relays.subscribers(session) == []
+    later = await publish_titled(a, "ana", "Grouting")
+    await settle(a, b, c)
+    assert later in await held_titles(b, a.domain)
+    assert later not in await held_titles(c, a.domain)

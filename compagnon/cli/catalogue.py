@@ -8,7 +8,7 @@ from typing import Any
 
 from compagnon import operations
 from compagnon.cli.common import run, settings_from
-from compagnon.i18n import ngettext
+from compagnon.i18n import _, ngettext
 from compagnon.operations import aggregate
 
 
@@ -33,6 +33,13 @@ def register(
         help="walk the whole outbox, not only until pages bring nothing new",
     )
     catalogue.add_parser("status", parents=[parent], help="list catalogue sync jobs")
+    origin = catalogue.add_parser(
+        "provenance",
+        parents=[parent],
+        help="where a held record came from (route, origin, first and last seen); "
+        "without URI, records per origin and route",
+    )
+    origin.add_argument("uri", metavar="URI", nargs="?")
     catalogue.add_parser(
         "announce",
         parents=[parent],
@@ -50,6 +57,19 @@ def _sync_line(row: dict[str, Any]) -> str:
 
 def cmd_catalogue(args: argparse.Namespace) -> None:
     settings = settings_from(args)
+    if args.action == "provenance":
+        if args.uri:
+            row = run(aggregate.provenance_of(settings, args.uri))
+            print(row["sentence"])
+            if row.get("via"):
+                print(_("through {via}", via=row["via"]))
+            return
+        rows = run(aggregate.provenance_summary(settings))
+        if not rows:
+            print(_("no records received yet"))
+        for host, route, count in rows:
+            print(f"{host}\t{route}\t{count}")
+        return
     if args.action == "announce":
         count = run(aggregate.announce_catalogue(settings))
         print(

@@ -345,8 +345,9 @@ class JobRunner:
                     author = await session.get(Actor, authors[owner])
                 if author is None:
                     picked.skipped["author not found"] += 1
-                else:
-                    incoming.append(Incoming(author, obj))
+                else:  # a centre's Announce: through the centre
+                    via = actor.uri if author.id != actor.id else None
+                    incoming.append(Incoming(author, obj, "catalogue", via))
             stored = await store_remote_objects(session, incoming)
             imported = len(stored)
             known = len({i.doc["id"] for i in incoming}) - imported

@@ -10,8 +10,9 @@ from compagnon.federation.resolver import ResolveError, Resolver
 from compagnon.federation.urls import Urls
 from compagnon.i18n import _
 from compagnon.operations import OperationError, database, federation
+from compagnon.operations.provenance_text import received_via
 from compagnon.storage.models import Actor
-from compagnon.storage.queries import relays
+from compagnon.storage.queries import provenance, relays
 
 
 async def announce_catalogue(settings: Settings) -> int:
@@ -65,3 +66,32 @@ async def relay_list(settings: Settings) -> dict[str, list[dict[str, str]]]:
             {"actor": a.uri, "style": s.style} for s, a in await relays.subscribers(session)
         ]
     return {"subscriptions": subscriptions, "subscribers": subscribers}
+
+
+# --- provenance -----------------------------------------------------------------------------
+
+
+async def provenance_of(settings: Settings, uri: str) -> dict[str, str]:
+    """Where a held record came from: origin host, route, through whom, first and last seen."""
+    async with database(settings) as sessions, sessions() as session:
+        found = await provenance.of_object(session, uri)
+    if found is None:
+        raise OperationError(_("no record {uri} is held here", uri=uri))
+    obj, seen = found
+    if obj.is_local:
+        return {"uri": uri, "sentence": _("Published on this node.")}
+    if seen is None:
+        return {"uri": uri, "sentence": _("Received before provenance was kept.")}
+    return {
+        "uri": uri,
+        "sentence": received_via(seen),
+        "route": seen.route,
+        "origin": seen.origin_host,
+        "via": seen.via or "",
+    }
+
+
+async def provenance_summary(settings: Settings) -> list[tuple[str, str, int]]:
+    """(origin host, route, records) over everything held."""
+    async with database(settings) as sessions, sessions() as session:
+        return await provenance.summary(session)

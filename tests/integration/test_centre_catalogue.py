@@ -17,6 +17,7 @@ from compagnon.federation.outbox import publish
 from compagnon.server.keys import FEDERATION
 from compagnon.storage.models import Activity, Actor, Object
 from compagnon.storage.queries import actors as actor_queries
+from compagnon.storage.queries import provenance
 from tests.conftest import NodeFactory
 from tests.support.nodes import Node, settle
 from tests.support.resources import QUIZ
@@ -47,6 +48,13 @@ async def edit_title(node: Node, uri: str, title: str) -> None:
         await publish.update_resource(session, node.app[FEDERATION].urls, author, obj, resource)
 
 
+async def route_of(node: Node, uri: str) -> tuple[str, str, str | None]:
+    async with node.sessions() as session:
+        found = await provenance.of_object(session, uri)
+    assert found is not None and found[1] is not None
+    return found[1].route, found[1].origin_host, found[1].via
+
+
 async def held_titles(node: Node, domain: str) -> dict[str, str]:
     async with node.sessions() as session:
         rows = await session.execute(
@@ -60,8 +68,15 @@ async def held_titles(node: Node, domain: str) -> dict[str, str]:
     return {uri: name or "" for uri, name in rows}
 
 
+def cli_args(node: Node) -> list[str]:
+    return [
+        "--data-dir", node.settings.data_dir, "--database-url", node.settings.database_url,
+        "--domain", node.domain, "--scheme", "http",
+    ]  # fmt: skip
+
+
 async def test_following_a_centre_imports_every_trainers_resources_and_keeps_them_current(
-    make_node: NodeFactory, backend: str
+    make_node: NodeFactory, backend: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     a = await make_node("a", backend=backend, outbox_page_size=3)
     b = await make_node("b", backend=backend)
@@ -108,6 +123,20 @@ async def test_following_a_centre_imports_every_trainers_resources_and_keeps_the
     await settle(a, b)
     assert (await held_titles(b, a.domain))[fresh] == "Plastering basics"
 
+    # B keeps where each record came from, and shows it on the record's page.
+    assert await route_of(b, earlier[0]) == ("catalogue", a.domain, f"{a.base}/users/centre")
+    assert await route_of(b, fresh) == ("centre", a.domain, f"{a.base}/users/centre")
+    async with httpx.AsyncClient(base_url=b.base) as http:
+        page = await http.get("/resource", params={"uri": fresh})
+    assert f"Received via the centre&#39;s announce from {a.domain}" in page.text
+    await asyncio.to_thread(main, ["catalogue", "provenance", earlier[0], *cli_args(b)])
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith(f"Received via catalogue sync from {a.domain}; first seen ")
+    assert out[1] == f"through {a.base}/users/centre"
+    await asyncio.to_thread(main, ["catalogue", "provenance", *cli_args(b)])
+    summary = capsys.readouterr().out.splitlines()
+    assert f"{a.domain}\tcatalogue\t6" in summary and f"{a.domain}\tcentre\t1" in summary
+
     # Edits and deletions reach them too (B follows none of the trainers).
     await edit_title(a, earlier[0], "Bricklaying, revised")
     await a.delete(earlier[1])
@@ -132,10 +161,7 @@ async def test_the_announce_command_hands_on_what_was_published_before(
     before = await publish_titled(a, "ana", "Published before the centre announced")
     async with a.sessions.begin() as session:  # as on a node upgraded from before
         await session.execute(delete(Activity).where(Activity.type == "Announce"))
-    args = [
-        "--data-dir", a.settings.data_dir, "--database-url", a.settings.database_url,
-        "--domain", a.domain, "--scheme", "http",
-    ]  # fmt: skip
+    args = cli_args(a)
     await asyncio.to_thread(main, ["catalogue", "announce", *args])
     assert capsys.readouterr().out == "The centre announced 1 resource to its followers.\n"
     await asyncio.to_thread(main, ["catalogue", "announce", *args])

@@ -13,7 +13,12 @@ from compagnon.server.keys import FEDERATION
 from compagnon.storage.models import Object
 from compagnon.storage.queries import relays
 from tests.conftest import NodeFactory
-from tests.integration.test_centre_catalogue import edit_title, held_titles, publish_titled
+from tests.integration.test_centre_catalogue import (
+    edit_title,
+    held_titles,
+    publish_titled,
+    route_of,
+)
 from tests.support.nodes import Node, settle
 
 AP = "application/activity+json"
@@ -61,6 +66,7 @@ async def test_a_relay_subscriber_receives_what_the_aggregator_relays(
     await settle(a, b, c)
     assert (await held_titles(b, a.domain))[uri] == "Tiling a wet room"
     assert (await held_titles(c, a.domain))[uri] == "Tiling a wet room"
+    assert (await route_of(c, uri))[:2] == ("relay", a.domain)
 
     # Its edit and its deletion are relayed too.
     await edit_title(a, uri, "Tiling a wet room, second edition")

@@ -34,11 +34,21 @@ class NotImported(Exception):
 
 
 async def import_announced(
-    session: Any, ctx: Any, sender: Actor, activity: dict[str, Any], *, relayed: bool = False
+    session: Any,
+    ctx: Any,
+    sender: Actor,
+    activity: dict[str, Any],
+    *,
+    from_relay: bool = False,
+    relayed: bool = False,
 ) -> list[Stored]:
-    """Store the object an Announce hands on, when someone here follows the announcer (or
-    `relayed`: the node subscribed to it as a relay). Returns what was stored."""
-    if not relayed and not await follow_queries.local_followers_of(session, sender.id):
+    """Store the object an Announce hands on, when someone here follows the announcer, or it
+    comes through a relay: `from_relay`, the sender is a relay this node subscribed to;
+    `relayed`, a member's Announce a Mastodon-style relay forwarded. Returns what was
+    stored."""
+    relayed = relayed or from_relay
+    followed = bool(await follow_queries.local_followers_of(session, sender.id))
+    if not relayed and not followed:
         return []
     obj = activity.get("object")
     if isinstance(obj, dict) and has_type(obj, "Create", "Update", "Announce"):
@@ -65,7 +75,8 @@ async def import_announced(
     author = await _author(session, ctx, owner)
     if visibility_of(doc, author.followers_url) not in ("public", "unlisted"):
         raise NotImported("the announced object is not public")
-    return await store_remote_objects(session, [Incoming(author, doc)])
+    route = "relay" if from_relay or not followed else "centre"  # provenance
+    return await store_remote_objects(session, [Incoming(author, doc, route, sender.uri)])
 
 
 async def _author(session: Any, ctx: Any, uri: str) -> Actor:

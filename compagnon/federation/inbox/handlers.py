@@ -44,7 +44,7 @@ from compagnon.storage.models import Actor, Object, Reaction, Report, utcnow
 from compagnon.storage.queries import actors as actor_queries
 from compagnon.storage.queries import follows as follow_queries
 from compagnon.storage.queries import objects as object_queries
-from compagnon.storage.queries import relays, sync_jobs
+from compagnon.storage.queries import provenance, relays, sync_jobs
 from compagnon.storage.queries.notifications import notify
 
 log = logging.getLogger(__name__)
@@ -192,8 +192,15 @@ async def _create_many(
     """(why not everything was stored or None, whether anything was kept) per activity."""
     outcomes: list[tuple[str | None, bool]] = []
     incoming: list[Incoming] = []
+    # Provenance: on a node subscribed to a Mastodon-style relay, a Create from an actor
+    # nobody here follows came through the relay (the inbox keeps no trace of who delivered).
+    relay_on = await relays.any_accepted(session, "mastodon")
+    routes: dict[int, str] = {}
     for sender, activity in received:
         h = Handling(ctx, session, sender)
+        if relay_on and sender.id not in routes:
+            followed = await follow_queries.local_followers_of(session, sender.id)
+            routes[sender.id] = "direct" if followed else "relay"
         objects = activity.get("object")
         # A Create may bring several objects (AS2 allows a list): each is checked as a single
         # one would be, the good ones stored, the others counted with the first reason.
@@ -201,7 +208,7 @@ async def _create_many(
         refused: list[str] = []
         for obj in many:
             try:
-                await _created(h, activity, obj, incoming)
+                await _created(h, activity, obj, incoming, routes.get(sender.id, "direct"))
             except Ignored as exc:
                 refused.append(str(exc))
         kept_some = len(refused) < len(many)
@@ -217,7 +224,7 @@ async def _create_many(
 
 
 async def _created(
-    h: Handling, activity: dict[str, Any], obj: Any, incoming: list[Incoming]
+    h: Handling, activity: dict[str, Any], obj: Any, incoming: list[Incoming], route: str
 ) -> None:
     """One object of a Create: a post to store (added to `incoming`), a poll vote, or
     Ignored with the reason."""
@@ -232,7 +239,7 @@ async def _created(
         if refused:
             raise Ignored(refused)
     else:
-        incoming.append(Incoming(h.sender, doc))
+        incoming.append(Incoming(h.sender, doc, route))
 
 
 async def on_update(h: Handling, activity: dict[str, Any]) -> None:
@@ -257,6 +264,7 @@ async def on_update(h: Handling, activity: dict[str, Any]) -> None:
     stored.recipients = {**(stored.recipients or {}), "tag": fields["recipients"]["tag"]}
     stored.updated = fields["updated"] or utcnow()
     stored.raw = doc
+    await provenance.seen_again(h.session, [stored.uri])
     await index_stored(h.session, [stored])  # the new description and facets replace the old
     await record_lineage(h.session, [(stored.id, doc)])  # and the sources it names now
     await store_collection_items(h.session, [Stored(stored.id, stored.uri, h.sender.id, doc)])
@@ -339,12 +347,11 @@ async def on_announce(h: Handling, activity: dict[str, Any]) -> None:
     await _react(h, activity, "announce")
     # Through a relay: its own Announce, or (Mastodon style) a member's Announce it forwarded
     # with its signature, which a node subscribed that way takes like any relayed post.
-    relayed = await relays.is_relay_we_follow(h.session, h.sender.uri) or await relays.any_accepted(
-        h.session, "mastodon"
-    )
+    from_relay = await relays.is_relay_we_follow(h.session, h.sender.uri)
+    relayed = await relays.any_accepted(h.session, "mastodon")
     try:
         stored = await announces.import_announced(
-            h.session, h.ctx, h.sender, activity, relayed=relayed
+            h.session, h.ctx, h.sender, activity, from_relay=from_relay, relayed=relayed
         )
     except announces.NotImported as exc:
         log.info("Announce %s: %s", activity.get("id"), exc)

@@ -17,7 +17,7 @@ from compagnon.federation.outbox import publish
 from compagnon.server.keys import FEDERATION
 from compagnon.storage.models import Activity, Actor, Object
 from compagnon.storage.queries import actors as actor_queries
-from compagnon.storage.queries import provenance
+from compagnon.storage.queries import consent, provenance
 from tests.conftest import NodeFactory
 from tests.support.nodes import Node, settle
 from tests.support.resources import QUIZ
@@ -171,3 +171,39 @@ async def test_the_announce_command_hands_on_what_was_published_before(
         first = (await http.get(outbox["first"])).json()
     assert outbox["totalItems"] == 1
     assert first["orderedItems"][0]["object"]["id"] == before
+
+
+async def test_an_actor_who_does_not_consent_to_indexing_is_held_but_never_listed(
+    make_node: NodeFactory, backend: str
+) -> None:
+    a = await make_node("a", backend=backend)
+    b = await make_node("b", backend=backend)
+    await a.create_user("ana")
+    nina = await a.create_user("nina")
+    async with a.sessions.begin() as session:  # nina opted out: her actor says indexable false
+        found = await session.get(Actor, nina.id)
+        assert found is not None
+        found.indexable = False
+    listed = await publish_titled(a, "ana", "Masonry arches")
+    private = await publish_titled(a, "nina", "Masonry vaults")
+    async with httpx.AsyncClient(headers={"Accept": AP}) as http:
+        nina_doc = (await http.get(f"{a.base}/users/nina")).json()
+    assert nina_doc["indexable"] is False and nina_doc["discoverable"] is True
+
+    await b.create_user("national")
+    await b.follow("national", f"centre@{a.domain}")
+    await settle(a, b)
+    assert set(await held_titles(b, a.domain)) == {listed, private}  # held: she is followed
+    async with httpx.AsyncClient(base_url=b.base) as http:
+        found_json = (
+            await http.get(
+                "/search", params={"q": "masonry"}, headers={"Accept": "application/json"}
+            )
+        ).json()
+    assert [hit["id"] for hit in found_json["results"]] == [listed]
+    async with b.sessions() as session:
+        assert await consent.may_list_object(session, listed)
+        assert not await consent.may_list_object(session, private)
+        opted = set((await session.execute(consent.non_consenting_actors())).scalars())
+        nina_here = await actor_queries.by_uri(session, f"{a.base}/users/nina")
+    assert nina_here is not None and opted == {nina_here.id}

@@ -27,6 +27,18 @@ def register(
     leave.add_argument("url", metavar="URL")
     relay.add_parser("list", parents=[parent], help="relays subscribed to, and subscribers")
 
+    members = sub.add_parser(
+        "members", help="the member list: published (aggregator) or followed (member_list_url)"
+    )
+    members.set_defaults(func=cmd_members)
+    member_actions = members.add_subparsers(dest="action", required=True)
+    member_actions.add_parser(
+        "show", parents=[parent], help="centres published, or hosts the list allows here"
+    )
+    member_actions.add_parser(
+        "refresh", parents=[parent], help="read member_list_url now and apply it"
+    )
+
 
 def cmd_relay(args: argparse.Namespace) -> None:
     settings = settings_from(args)
@@ -50,3 +62,26 @@ def cmd_relay(args: argparse.Namespace) -> None:
             print(_("subscribed\t{state}\t{style}\t{relay}", **row))
         for row in found["subscribers"]:
             print(_("subscriber\t{style}\t{actor}", **row))
+
+
+def cmd_members(args: argparse.Namespace) -> None:
+    settings = settings_from(args)
+    if args.action == "refresh":
+        found = run(aggregate.members_refresh(settings))
+        print(_("the member list names {n} hosts", n=found["hosts"]))
+        for host in found["allowed"]:
+            print(_("allowed\t{host}", host=host))
+        for host in found["removed"]:
+            print(_("no longer allowed\t{host}", host=host))
+        return
+    found = run(aggregate.members_show(settings))
+    for item in found["published"]:
+        print(_("member\t{host}\t{id}", host=item["host"], id=item["id"]))
+    if found["url"]:
+        print(_("following the member list {url}", url=found["url"]))
+        for host in found["hosts"]:
+            print(_("allowed by the list\t{host}", host=host))
+        if found["error"]:
+            print(_("last error: {reason}", reason=found["error"]))
+    elif not found["published"]:
+        print(_("no member list published or followed"))

@@ -3,8 +3,10 @@ the member list. What the `catalogue` commands and the admin pages share."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from compagnon.config import Settings
-from compagnon.federation import relay_client
+from compagnon.federation import member_list, relay_client
 from compagnon.federation.outbox import centre
 from compagnon.federation.resolver import ResolveError, Resolver
 from compagnon.federation.urls import Urls
@@ -95,3 +97,36 @@ async def provenance_summary(settings: Settings) -> list[tuple[str, str, int]]:
     """(origin host, route, records) over everything held."""
     async with database(settings) as sessions, sessions() as session:
         return await provenance.summary(session)
+
+
+# --- the member list ------------------------------------------------------------------------
+
+
+async def members_refresh(settings: Settings) -> dict[str, Any]:
+    """Read the member list (member_list_url) now and apply it to the allowed peers."""
+    if not settings.member_list_url:
+        raise OperationError(_("set member_list_url first (the aggregator's /members URL)"))
+    async with federation(settings) as ctx:
+        try:
+            applied = await member_list.refresh(ctx, force=True)
+        except member_list.MemberListError as exc:
+            raise OperationError(
+                _("the member list could not be read: {reason}", reason=str(exc))
+            ) from None
+    assert applied is not None
+    return {"hosts": applied.hosts, "allowed": applied.allowed, "removed": applied.removed}
+
+
+async def members_show(settings: Settings) -> dict[str, Any]:
+    """This node's members: as an aggregator, the centres it publishes at /members; as a
+    subscriber, the hosts its member list allows and when it was last read."""
+    async with database(settings) as sessions, sessions() as session:
+        published = await member_list.member_document(
+            session, Urls(settings.base_url), settings.node_name
+        )
+        state = await member_list.status(session)
+    return {
+        "published": published["items"] if settings.is_aggregator else [],
+        "url": settings.member_list_url,
+        **state,
+    }

@@ -37,6 +37,7 @@ def add_routes(app: web.Application) -> None:
             # aggregator mode: the relay actor (FEP-ae0c)
             web.get("/relay", aggregate.relay_actor),
             web.get("/relay/followers", aggregate.relay_followers),
+            web.get("/members", aggregate.members),
             web.get("/users/{username}", activitypub.actor),
             web.get("/users/{username}/outbox", activitypub.outbox),
             web.get("/users/{username}/followers", activitypub.followers),

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import socket
@@ -18,7 +19,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from compagnon.federation import catalogue, relay
+from compagnon.federation import catalogue, member_list, relay
 from compagnon.federation.context import FederationContext, SigningKey
 from compagnon.federation.inbox.handlers import (
     BATCH_HANDLERS,
@@ -109,8 +110,17 @@ class Worker:
         await self.process_inbound(report)
         await self.sync_catalogues(report, now)
         await self.update_polls(report, now)
+        await self.refresh_member_list(now)
         await self.deliver_due(report, max_deliveries, now)
         return report
+
+    async def refresh_member_list(self, now: datetime | None = None) -> None:
+        """Keep the allowed peers in sync with an aggregator's member list, when due
+        (member_list_url, federation/member_list.py). A failure is kept, not raised."""
+        if not self.ctx.settings.member_list_url:
+            return
+        with contextlib.suppress(member_list.MemberListError):
+            await member_list.refresh(self.ctx, now)
 
     async def update_polls(self, report: Report, now: datetime | None = None) -> None:
         """Queue the Updates of our Questions whose new counts (or closing) are due."""

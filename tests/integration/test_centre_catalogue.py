@@ -71,7 +71,8 @@ async def held_titles(node: Node, domain: str) -> dict[str, str]:
 def cli_args(node: Node) -> list[str]:
     return [
         "--data-dir", node.settings.data_dir, "--database-url", node.settings.database_url,
-        "--domain", node.domain, "--scheme", "http",
+        "--domain", node.domain, "--scheme", "http", "--node-kind", node.settings.node_kind,
+        "--member-list-url", node.settings.member_list_url, "--allow-private-addresses",
     ]  # fmt: skip
 
 

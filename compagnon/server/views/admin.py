@@ -15,7 +15,7 @@ import aiohttp_jinja2
 from aiohttp import BodyPartReader, web
 from aiohttp.http_exceptions import HttpProcessingError
 
-from compagnon.federation import accounts
+from compagnon.federation import accounts, member_list
 from compagnon.i18n import _
 from compagnon.media import library
 from compagnon.media.store import MediaError
@@ -313,6 +313,7 @@ async def peers_page(
     async with request.app[SESSIONS]() as session:
         health = await ops.peer_health(session)
         only = await peer_queries.allowlist_only(session)
+        members = await member_list.status(session)
     return _render(
         request,
         "admin/peers.html",
@@ -320,6 +321,8 @@ async def peers_page(
         status=status,
         peers=health,
         allowlist_only=only,
+        member_list_url=request.app[SETTINGS].member_list_url,
+        members=members,
         policies=peer_queries.POLICIES,
         error=error,
         notice=notice,
@@ -329,6 +332,17 @@ async def peers_page(
 async def peers_post(request: web.Request) -> web.StreamResponse:
     _user, form = await _posted(request, ADMIN)
     action = form.get("action", "")
+    if action == "members":  # fetch the member list now (federation/member_list.py)
+        try:
+            await member_list.refresh(request.app[FEDERATION], force=True)
+        except member_list.MemberListError as exc:
+            return await peers_page(
+                request,
+                _("The member list could not be read: {reason}", reason=str(exc)),
+                status=502,
+            )
+        await request.app[BLOCKED].refresh()
+        raise web.HTTPSeeOther("/admin/peers")
     try:
         async with request.app[SESSIONS].begin() as session:
             if action == "policy":

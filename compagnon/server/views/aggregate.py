@@ -1,4 +1,5 @@
-"""An aggregator's documents: the relay actor (`/relay`, FEP-ae0c) and its followers.
+"""An aggregator's documents: the relay actor (`/relay`, FEP-ae0c) and its followers, and the
+member list (`/members`, federation/member_list.py).
 
 Served only by a node in aggregator mode (`node_kind = "aggregator"`); a centre answers 404.
 """
@@ -9,7 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
-from compagnon.federation import relay
+from compagnon.federation import member_list, relay
 from compagnon.federation.convert import to_actor_document
 from compagnon.federation.integrity import with_assertion_method
 from compagnon.federation.jsonld import OUR_CONTEXT
@@ -51,3 +52,15 @@ async def relay_followers(request: web.Request) -> web.StreamResponse:
             "totalItems": total,
         }
     )
+
+
+async def members(request: web.Request) -> web.StreamResponse:
+    """The centres this aggregator keeps (those its accounts follow), with their nodes' hosts:
+    a document other nodes subscribe to as an allowlist (member_list_url)."""
+    _aggregator(request)
+    settings = request.app[SETTINGS]
+    async with request.app[SESSIONS]() as session:
+        doc = await member_list.member_document(
+            session, request.app[FEDERATION].urls, settings.node_name
+        )
+    return activity_json(doc)

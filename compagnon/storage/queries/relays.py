@@ -122,3 +122,25 @@ async def any_accepted(session: AsyncSession, style: str) -> bool:
         .limit(1)
     )
     return found is not None
+
+
+async def member_centres(session: AsyncSession) -> list[Actor]:
+    """An aggregator's members: the remote centres (Organization actors) its accounts follow,
+    accepted, not gone; oldest first."""
+    follower = select(Actor.id).where(Actor.is_local.is_(True))
+    followed = (
+        select(Follow.followee_id)
+        .where(Follow.follower_id.in_(follower), Follow.state == "accepted")
+        .distinct()
+    )
+    result = await session.execute(
+        select(Actor)
+        .where(
+            Actor.id.in_(followed),
+            Actor.is_local.is_(False),
+            Actor.type == "Organization",
+            Actor.gone_at.is_(None),
+        )
+        .order_by(Actor.id)
+    )
+    return list(result.scalars())

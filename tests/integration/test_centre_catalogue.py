@@ -15,7 +15,7 @@ from sqlalchemy import delete, select
 from compagnon.cli import main
 from compagnon.federation.outbox import publish
 from compagnon.server.keys import FEDERATION
-from compagnon.storage.models import Activity, Actor, Object
+from compagnon.storage.models import Activity, Actor, Object, utcnow
 from compagnon.storage.queries import actors as actor_queries
 from compagnon.storage.queries import consent, provenance
 from tests.conftest import NodeFactory
@@ -152,6 +152,20 @@ async def test_following_a_centre_imports_every_trainers_resources_and_keeps_the
         assert outbox["totalItems"] == 6
         items = (await http.get(outbox["first"])).json()["orderedItems"]
     assert fresh == items[0]["object"]["id"]
+
+    # A suspended trainer's resources leave the centre's catalogue.
+    async with a.sessions.begin() as session:
+        carla = await actor_queries.local_by_username(session, "carla")
+        assert carla is not None
+        carla.suspended_at = utcnow()
+    async with httpx.AsyncClient(base_url=a.base, headers={"Accept": AP}) as http:
+        outbox = (await http.get("/users/centre/outbox")).json()
+        items = (await http.get(outbox["first"])).json()["orderedItems"]
+    assert outbox["totalItems"] == 3
+    assert {i["object"]["attributedTo"] for i in items} == {
+        f"{a.base}/users/ana",
+        f"{a.base}/users/dario",
+    }
 
 
 async def test_the_announce_command_hands_on_what_was_published_before(

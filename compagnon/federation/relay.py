@@ -168,11 +168,15 @@ async def _relay_one(
             if _signed(raw) and (style == "mastodon" or kind in ("Update", "Delete"))
         }
     )
+    # Mastodon checks only LD signatures on what a relay forwards: without one, a Mastodon
+    # subscriber gets the relay's Announce as well (a Compagnon one takes the proof, and the
+    # Announce then finds the object held).
+    ld_signed = isinstance(raw.get("signature"), dict)
     announce_to = sorted(
         {
             inbox
             for style, inbox in targets
-            if kind in ("Create", "Announce") and inbox not in forward_to
+            if kind in ("Create", "Announce") and (inbox not in forward_to or not ld_signed)
         }
     )
     relayed = False

@@ -27,6 +27,15 @@ def register(
     leave.add_argument("url", metavar="URL")
     relay.add_parser("list", parents=[parent], help="relays subscribed to, and subscribers")
 
+    indexing = sub.add_parser(
+        "indexing",
+        parents=[parent],
+        help="whether a trainer consents to being indexed (search, harvesting, statistics)",
+    )
+    indexing.add_argument("name")
+    indexing.add_argument("consent", choices=("on", "off"))
+    indexing.set_defaults(func=cmd_indexing)
+
     members = sub.add_parser(
         "members", help="the member list: published (aggregator) or followed (member_list_url)"
     )
@@ -85,3 +94,12 @@ def cmd_members(args: argparse.Namespace) -> None:
             print(_("last error: {reason}", reason=found["error"]))
     elif not found["published"]:
         print(_("no member list published or followed"))
+
+
+def cmd_indexing(args: argparse.Namespace) -> None:
+    settings = settings_from(args)
+    run(aggregate.set_indexable(settings, args.name, args.consent == "on"))
+    if args.consent == "on":
+        print(_("{name} may be listed, harvested and counted by name", name=args.name))
+    else:
+        print(_("{name} is no longer listed, harvested or counted by name", name=args.name))

@@ -7,13 +7,17 @@ from typing import Any
 
 from compagnon.config import Settings
 from compagnon.federation import member_list, relay_client
-from compagnon.federation.outbox import centre
+from compagnon.federation.convert import to_actor_document, wrap
+from compagnon.federation.integrity import with_assertion_method
+from compagnon.federation.jsonld import AS_PUBLIC
+from compagnon.federation.outbox import centre, publish
 from compagnon.federation.resolver import ResolveError, Resolver
 from compagnon.federation.urls import Urls
 from compagnon.i18n import _
 from compagnon.operations import OperationError, database, federation
 from compagnon.operations.provenance_text import received_via
 from compagnon.storage.models import Actor
+from compagnon.storage.queries import actors as actor_queries
 from compagnon.storage.queries import provenance, relays
 
 
@@ -130,3 +134,22 @@ async def members_show(settings: Settings) -> dict[str, Any]:
         "url": settings.member_list_url,
         **state,
     }
+
+
+# --- consent ----------------------------------------------------------------------------------
+
+
+async def set_indexable(settings: Settings, username: str, indexable: bool) -> None:
+    """A trainer consents (or not) to being indexed: their actor says `indexable` and
+    `discoverable` accordingly, and an Update of it goes to their followers (queued)."""
+    urls = Urls(settings.base_url)
+    async with database(settings) as sessions, sessions.begin() as session:
+        actor = await actor_queries.local_by_username(session, username)
+        if actor is None or actor.type != "Person":
+            raise OperationError(_("no trainer named {name}", name=username))
+        actor.indexable = None if indexable else False
+        actor.discoverable = None if indexable else False
+        doc = with_assertion_method(to_actor_document(actor, urls), actor)
+        recipients = {"to": [AS_PUBLIC], "cc": [actor.followers_url]}
+        update = wrap("Update", urls.new_activity(), actor.uri, doc, recipients)
+        await publish.send(session, actor, update, addressed=[AS_PUBLIC, actor.followers_url])

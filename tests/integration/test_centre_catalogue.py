@@ -189,21 +189,19 @@ async def test_the_announce_command_hands_on_what_was_published_before(
 
 
 async def test_an_actor_who_does_not_consent_to_indexing_is_held_but_never_listed(
-    make_node: NodeFactory, backend: str
+    make_node: NodeFactory, backend: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     a = await make_node("a", backend=backend)
     b = await make_node("b", backend=backend)
     await a.create_user("ana")
-    nina = await a.create_user("nina")
-    async with a.sessions.begin() as session:  # nina opted out: her actor says indexable false
-        found = await session.get(Actor, nina.id)
-        assert found is not None
-        found.indexable = False
+    await a.create_user("nina")
+    await asyncio.to_thread(main, ["indexing", "nina", "off", *cli_args(a)])  # nina opts out
+    assert capsys.readouterr().out == "nina is no longer listed, harvested or counted by name\n"
     listed = await publish_titled(a, "ana", "Masonry arches")
     private = await publish_titled(a, "nina", "Masonry vaults")
     async with httpx.AsyncClient(headers={"Accept": AP}) as http:
         nina_doc = (await http.get(f"{a.base}/users/nina")).json()
-    assert nina_doc["indexable"] is False and nina_doc["discoverable"] is True
+    assert nina_doc["indexable"] is False and nina_doc["discoverable"] is False
 
     await b.create_user("national")
     await b.follow("national", f"centre@{a.domain}")

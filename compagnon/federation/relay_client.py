@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from compagnon.domain.safe_urls import http_url
+from compagnon.federation.context import FederationContext
 from compagnon.federation.convert import wrap
 from compagnon.federation.jsonld import AS_PUBLIC, first_id
 from compagnon.federation.outbox import publish
@@ -81,6 +82,25 @@ async def accepted(session: AsyncSession, sender: Actor, activity: dict[str, Any
     found.state = "accepted"
     found.relay_actor_uri = sender.uri
     return found.style == "mastodon"  # a LitePub one goes on as an ordinary follow
+
+
+async def subscribe(ctx: FederationContext, url: str, style: str) -> RelaySubscription:
+    """Subscribe in either style (the relay actor is fetched for LitePub); one transaction."""
+    from compagnon.federation.resolver import ResolveError, Resolver
+
+    if style not in STYLES:
+        raise RelayError("style must be litepub or mastodon")
+    if style == "mastodon":
+        async with ctx.sessions.begin() as session:
+            return await subscribe_mastodon(session, ctx.urls, url)
+    try:
+        found = await Resolver(ctx).find(url)
+    except ResolveError as exc:
+        raise RelayError(str(exc)) from None
+    async with ctx.sessions.begin() as session:
+        relay = await session.get(Actor, found.id)
+        assert relay is not None
+        return await subscribe_litepub(session, ctx.urls, relay)
 
 
 async def _instance(session: AsyncSession, urls: Urls) -> Actor:

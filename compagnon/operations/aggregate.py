@@ -11,12 +11,10 @@ from compagnon.federation.convert import to_actor_document, wrap
 from compagnon.federation.integrity import with_assertion_method
 from compagnon.federation.jsonld import AS_PUBLIC
 from compagnon.federation.outbox import centre, publish
-from compagnon.federation.resolver import ResolveError, Resolver
 from compagnon.federation.urls import Urls
 from compagnon.i18n import _
 from compagnon.operations import OperationError, database, federation
 from compagnon.operations.provenance_text import received_via
-from compagnon.storage.models import Actor
 from compagnon.storage.queries import actors as actor_queries
 from compagnon.storage.queries import provenance, relays
 
@@ -34,25 +32,12 @@ async def announce_catalogue(settings: Settings) -> int:
 async def relay_subscribe(settings: Settings, url: str, style: str) -> dict[str, str]:
     """Subscribe this node (its instance actor) to a relay: `litepub` takes the relay actor's
     URL, `mastodon` the relay's inbox URL. Queued; the relay's Accept turns it on."""
-    if style not in relay_client.STYLES:
-        raise OperationError(_("style must be litepub or mastodon"))
     async with federation(settings) as ctx:
-        if style == "litepub":
-            try:
-                found = await Resolver(ctx).find(url)
-            except ResolveError as exc:
-                raise OperationError(str(exc)) from None
-            async with ctx.sessions.begin() as session:
-                relay = await session.get(Actor, found.id)
-                assert relay is not None
-                row = await relay_client.subscribe_litepub(session, ctx.urls, relay)
-                return {"relay": row.relay_uri, "style": row.style, "state": row.state}
-        async with ctx.sessions.begin() as session:
-            try:
-                row = await relay_client.subscribe_mastodon(session, ctx.urls, url)
-            except relay_client.RelayError as exc:
-                raise OperationError(str(exc)) from None
-            return {"relay": row.relay_uri, "style": row.style, "state": row.state}
+        try:
+            row = await relay_client.subscribe(ctx, url, style)
+        except relay_client.RelayError as exc:
+            raise OperationError(str(exc)) from None
+        return {"relay": row.relay_uri, "style": row.style, "state": row.state}
 
 
 async def relay_unsubscribe(settings: Settings, url: str) -> None:

@@ -13,6 +13,7 @@ from compagnon.server.keys import FEDERATION
 from compagnon.storage.models import Object
 from compagnon.storage.queries import relays
 from tests.conftest import NodeFactory
+from tests.integration.test_admin import admin_browser
 from tests.integration.test_centre_catalogue import (
     edit_title,
     held_titles,
@@ -20,6 +21,7 @@ from tests.integration.test_centre_catalogue import (
     route_of,
 )
 from tests.support.nodes import Node, settle
+from tests.support.web import csrf_of
 
 AP = "application/activity+json"
 
@@ -92,3 +94,32 @@ async def test_a_relay_subscriber_receives_what_the_aggregator_relays(
     await settle(a, b, c)
     assert later in await held_titles(b, a.domain)
     assert later not in await held_titles(c, a.domain)
+
+
+async def test_an_admin_subscribes_to_a_relay_from_the_peers_page(make_node: NodeFactory) -> None:
+    b = await make_node("b", node_kind="aggregator")
+    c = await make_node("c")
+    async with await admin_browser(c) as boss:
+        page = await boss.page("/admin/peers")
+        assert "This node subscribes to no relay." in page
+        token = csrf_of(page)
+        status, body, _ = await boss.post(
+            "/admin/peers",
+            {"csrf": token, "action": "relay_subscribe", "url": b.base, "style": "gopher"},
+        )
+        assert status == 400 and "Relay address: style must be litepub or mastodon" in body
+        status, _, _ = await boss.post(
+            "/admin/peers",
+            {
+                "csrf": token,
+                "action": "relay_subscribe",
+                "url": f"{b.base}/relay",
+                "style": "litepub",
+            },
+        )
+        assert status == 303
+        await settle(b, c)
+        page = await boss.page("/admin/peers")
+        assert f"{b.base}/relay</a> · litepub · accepted" in page
+    async with await admin_browser(b) as boss:
+        assert "1 node subscribes to this node&#39;s relay:" in await boss.page("/admin/peers")

@@ -4,10 +4,13 @@ of as:Public, signed originals forwarded). Three nodes over real HTTP, real sign
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
 from sqlalchemy import select
 
+from compagnon.cli import main
 from compagnon.federation import relay_client
 from compagnon.server.keys import FEDERATION
 from compagnon.storage.models import Object
@@ -15,6 +18,7 @@ from compagnon.storage.queries import relays
 from tests.conftest import NodeFactory
 from tests.integration.test_admin import admin_browser
 from tests.integration.test_centre_catalogue import (
+    cli_args,
     edit_title,
     held_titles,
     publish_titled,
@@ -40,7 +44,7 @@ async def subscribe(node: Node, aggregator: Node, style: str) -> None:
 
 @pytest.mark.parametrize("style", ["litepub", "mastodon"])
 async def test_a_relay_subscriber_receives_what_the_aggregator_relays(
-    make_node: NodeFactory, backend: str, style: str
+    make_node: NodeFactory, backend: str, style: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     a = await make_node("a", backend=backend)
     b = await make_node("b", backend=backend, node_kind="aggregator")
@@ -62,6 +66,10 @@ async def test_a_relay_subscriber_receives_what_the_aggregator_relays(
     async with b.sessions() as session:
         ((subscriber, actor),) = await relays.subscribers(session)
     assert subscriber.style == style and actor.domain == c.domain
+    await asyncio.to_thread(main, ["relay", "list", *cli_args(b)])
+    assert capsys.readouterr().out == f"subscriber\t{style}\t{c.base}/actor\n"
+    await asyncio.to_thread(main, ["relay", "list", *cli_args(c)])
+    assert capsys.readouterr().out == f"subscribed\taccepted\t{style}\t{subscription.relay_uri}\n"
 
     # A resource published on the centre reaches B (the centre's Announce) and C (the relay).
     uri = await publish_titled(a, "ana", "Tiling a wet room")

@@ -9,6 +9,7 @@ from aiohttp import web
 from compagnon.server.views import (
     activitypub,
     admin,
+    aggregate,
     app_shell,
     events,
     export,
@@ -45,6 +46,10 @@ def add_routes(app: web.Application) -> None:
             web.get("/metrics", watch.metrics),
             # ActivityPub documents (HTML for browsers on the same URLs)
             web.get("/actor", activitypub.instance_actor),
+            # aggregator mode: the relay actor (FEP-ae0c)
+            web.get("/relay", aggregate.relay_actor),
+            web.get("/relay/followers", aggregate.relay_followers),
+            web.get("/members", aggregate.members),
             web.get("/users/{username}", activitypub.actor),
             web.get("/users/{username}/outbox", activitypub.outbox),
             web.get("/users/{username}/followers", activitypub.followers),

@@ -9,9 +9,11 @@ from aiohttp import web
 from compagnon.server.views import (
     activitypub,
     admin,
+    event_forms,
     events,
     inbox,
     media,
+    module_forms,
     pages,
     quiz,
     resources,
@@ -99,5 +101,7 @@ def add_routes(app: web.Application) -> None:
             web.post("/media", media.upload),
             web.get("/media/{sha256}", media.serve),
             web.get("/media/{sha256}/{name}", media.serve),
+            *module_forms.ROUTES,  # building modules and journeys
+            *event_forms.ROUTES,  # creating events, answering them
         ]
     )

@@ -26,15 +26,16 @@ from compagnon.domain.safe_urls import http_url
 from compagnon.domain.vocabularies import vocabulary
 from compagnon.federation import amb
 from compagnon.federation.resource_convert import (
-    FILE_KINDS,
     competence_uri,
     duration_text,
+    file_kind,
     resource_from_document,
     size_text,
 )
 from compagnon.i18n import _
 from compagnon.server.keys import FEDERATION, SESSIONS, SETTINGS
 from compagnon.server.negotiation import json_response, problem
+from compagnon.server.views import module_forms
 from compagnon.server.views.lineage import lineage_of
 from compagnon.server.views.pages import _base
 from compagnon.storage.models import Actor, Object
@@ -233,7 +234,7 @@ def _files(resource: LearningResource) -> list[dict[str, Any]]:
         {
             "url": a.url,
             "name": a.name or a.url.rsplit("/", 1)[-1],
-            "kind": FILE_KINDS.get(a.media_type or "", a.media_type or ""),
+            "kind": file_kind(a.media_type) or a.media_type or "",
             "media_type": a.media_type or "",
             "size": size_text(a.size) if a.size is not None else "",
         }
@@ -267,6 +268,7 @@ async def resource_page(request: web.Request, obj: Object, author: Actor) -> web
         part_of=[(u, names.get(u, u)) for u in resource.is_part_of],
         amb_url=record_url(request, obj),
         amb_json=amb.script_json(record),
+        add_to=await module_forms.choices_for(request, obj.uri),  # "Add to module"
     )
     answer = aiohttp_jinja2.render_template("resource.html", request, context)
     answer.headers["Link"] = describedby(record_url(request, obj))

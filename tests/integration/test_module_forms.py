@@ -6,10 +6,13 @@ received on a readable page of its own."""
 
 from __future__ import annotations
 
+import asyncio
 import html
 import re
+from pathlib import Path
 from urllib.parse import quote
 
+import pytest
 from sqlalchemy import select
 
 from compagnon.operations import collections as ops
@@ -19,6 +22,9 @@ from tests.support.nodes import Node, settle
 from tests.support.resources import QUIZ, WELDING, publish_resource
 from tests.support.web import Browser, csrf_of
 
+JOURNEY_FILE = (
+    Path(__file__).parent.parent / "fixtures" / "reference" / "learning-journey.example.json"
+)
 ERROR = re.compile(r'<span class="error" id="error-([a-z-]*)-\d+">([^<]*)</span>')
 
 
@@ -282,3 +288,44 @@ async def test_a_journey_built_from_the_pages_is_shown_by_phase_on_the_peer(
     assert "Learning journey" in page and "Welding mobility to Setúbal" in page
     assert page.index("Prepare at home") < page.index("During") < page.index("After")
     assert WELDING.title in page and badge in page
+
+
+async def test_the_cli_moves_items_and_changes_a_journey_phase_as_the_pages_do(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from compagnon.cli import main
+
+    def run(*argv: str) -> str:
+        main([*argv, "--config", f"{tmp_path}/node.toml", "--data-dir", f"{tmp_path}/data"])
+        return capsys.readouterr().out.strip()
+
+    async def fails(*argv: str) -> str:
+        with pytest.raises(SystemExit) as failed:
+            await asyncio.to_thread(run, *argv)
+        return str(failed.value)
+
+    await asyncio.to_thread(run, "user", "create", "ana")
+    one, two = "https://x.example/oer/1", "https://x.example/oer/2"
+    uri = await asyncio.to_thread(
+        run, "module", "create", "ana", "--title", "Kitchen safety", "--item", one, "--item", two
+    )
+    out = await asyncio.to_thread(run, "module", "move", "ana", uri, two, "up")
+    assert out.splitlines() == [f"1. {two}", f"2. {one}"]
+    assert "is not in the list" in await fails("module", "move", "ana", uri, "https://n/o", "up")
+    out = await asyncio.to_thread(
+        run, "module", "edit", "ana", uri, "--translation", "pt", "Segurança na cozinha",
+        "--license", "CC BY 4.0",
+    )  # fmt: skip
+    assert out == f"updated: {uri}"
+
+    journey = await asyncio.to_thread(run, "journey", "create", "ana", str(JOURNEY_FILE))
+    extra = "https://x.example/oer/phrasebook"
+    out = await asyncio.to_thread(run, "journey", "add", "ana", journey, "during", extra)
+    assert out.splitlines()[-1].endswith(extra)
+    out = await asyncio.to_thread(run, "journey", "move", "ana", journey, "during", extra, "up")
+    assert out.splitlines()[-2].endswith(extra)
+    out = await asyncio.to_thread(run, "journey", "remove", "ana", journey, "during", extra)
+    assert extra not in out
+    assert "is not in the phase" in await fails(
+        "journey", "remove", "ana", journey, "during", extra
+    )

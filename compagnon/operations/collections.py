@@ -20,12 +20,12 @@ from compagnon.domain.collections import (
     Journey,
     Module,
     Phase,
-    item_problems,
     kind_of,
     normalised,
     phase_key,
     problems,
 )
+from compagnon.domain.safe_urls import http_url
 from compagnon.federation.collection_convert import (
     CollectionDocumentError,
     collection_from_document,
@@ -175,10 +175,7 @@ async def change_item_in(
     position: int | None = None,
 ) -> list[str]:
     """`change_item` in an open transaction: an Add or Remove to the module's audience."""
-    item = item.strip()
-    mistakes = item_problems((item,), _("the command"))
-    if mistakes:
-        raise OperationError("\n".join(mistakes))
+    item = _item_url(item)
     author, obj = await _own(session, username, module_uri, MODULE)
     assert obj.raw is not None
     module = collection_from_document(obj.raw)
@@ -200,6 +197,13 @@ async def change_item_in(
     assert isinstance(changed, Module)
     await outbox.change_item(session, urls, author, obj, changed, "Add" if add else "Remove", item)
     return list(changed.items)
+
+
+def _item_url(item: str) -> str:
+    item = item.strip()
+    if http_url(item) is None:
+        raise OperationError(_("{url!r} is not an http(s) URL.", url=item[:200]))
+    return item
 
 
 def _phase_items(value: Collection, phase: str) -> list[str]:
@@ -260,10 +264,7 @@ async def change_phase_item_in(
     add: bool,
 ) -> list[str]:
     """Add an item to the end of a journey's phase, or remove it: an Update of the journey."""
-    item = item.strip()
-    mistakes = item_problems((item,), _("the phase {key}", key=phase))
-    if mistakes:
-        raise OperationError("\n".join(mistakes))
+    item = _item_url(item)
     value = await current(session, username, uri, JOURNEY)
     assert isinstance(value, Journey)
     if add and phase not in {p.key for p in value.phases}:

@@ -122,10 +122,12 @@ def _event_from(values: dict[str, Any]) -> tuple[Event | None, list[tuple[str, s
     for name in ("start", "end"):
         parsed = parse_local_time(values[name]) if values[name].strip() else None
         if parsed is None:
-            label = _("The start") if name == "start" else _("The end")
-            mistakes.append(
-                (name, _("{what} needs a date and a time such as 2027-03-01 09:00.", what=label))
+            sentence = (
+                _("The start needs a date and a time such as 2027-03-01 09:00.")
+                if name == "start"
+                else _("The end needs a date and a time such as 2027-03-01 09:00.")
             )
+            mistakes.append((name, sentence))
         else:
             times[name] = parsed
     capacity: int | None = None

@@ -277,16 +277,35 @@ async def test_a_journey_built_from_the_pages_is_shown_by_phase_on_the_peer(
         assert status == 303
         status, _, _ = await item_action(browser, journey, "up", extra, phase="before")
         assert status == 303
+
+        # The edit form shows the three phases as saved; a change of one reaches the peer.
+        page = await browser.page(f"/modules/edit?uri={quote(journey, safe='')}")
+        assert "Prepare at home" in page and badge in page
+        assert f"{extra}\n{prepare.uri}" in html.unescape(page)
+        form = {
+            "csrf": csrf_of(page),
+            "uri": journey,
+            "title": "Welding mobility to Setúbal",
+            "language": "en",
+            "name_before": "Prepare at home",
+            "items_before": f"{extra}\n{prepare.uri}",
+            "items_during": abroad.uri,
+            "name_after": "Back home: the badge",
+            "outcome_after": badge,
+        }
+        status, page, _ = await browser.post("/modules/edit", form)
+        assert status == 303, page
     await settle(a, b)
     shown = await ops.show(b.settings, journey)
     assert items_of(shown, "before") == [extra, prepare.uri]
     assert items_of(shown, "during") == [abroad.uri]
     assert shown["phases"]["after"]["outcome"] == badge
+    assert shown["phases"]["after"]["name"] == "Back home: the badge"
 
     async with Browser(b) as reader:
         page = await reader.page(f"/view?uri={quote(journey, safe='')}")
     assert "Learning journey" in page and "Welding mobility to Setúbal" in page
-    assert page.index("Prepare at home") < page.index("During") < page.index("After")
+    assert page.index("Prepare at home") < page.index("During") < page.index("Back home: the badge")
     assert WELDING.title in page and badge in page
 
 

@@ -348,3 +348,15 @@ async def test_the_cli_moves_items_and_changes_a_journey_phase_as_the_pages_do(
     assert "is not in the phase" in await fails(
         "journey", "remove", "ana", journey, "during", extra
     )
+
+
+def test_translations_past_the_form_s_rows_are_kept_on_saving() -> None:
+    from compagnon.domain.collections import Module
+    from compagnon.domain.resources import Translation
+    from compagnon.server.views.module_forms import MAX_TRANSLATION_ROWS, with_unshown_translations
+
+    many = tuple(Translation(f"x-l{n}", f"Title {n}") for n in range(MAX_TRANSLATION_ROWS + 2))
+    saved = Module("Kit", "en", translations=many)
+    posted = Module("Kit, edited", "en", translations=many[:MAX_TRANSLATION_ROWS])
+    kept = with_unshown_translations(posted, saved)
+    assert kept.translations == many and kept.title == "Kit, edited"

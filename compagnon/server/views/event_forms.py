@@ -11,6 +11,7 @@ operations/events.py.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
@@ -43,6 +44,7 @@ from compagnon.storage.models import Actor, Object, User
 from compagnon.storage.queries import objects as object_queries
 
 TRANSLATION_SLOTS = 2
+MAX_TRANSLATION_ROWS = 7  # read_form takes 50 fields; the ones past it are kept on saving
 ANSWERS = (GOING, MAYBE, NOT_GOING)
 DEFAULT_ZONE = "Europe/Lisbon"
 
@@ -165,8 +167,17 @@ def _event_from(values: dict[str, Any]) -> tuple[Event | None, list[tuple[str, s
 
 
 def _replacing(event: Event) -> Callable[[Event], Event]:
-    """The form gives the whole event: it replaces the current one."""
-    return lambda _current: event
+    """The form gives the whole event: it replaces the current one, but for the
+    translations past the form's rows (made with the CLI), kept as they are."""
+
+    def change(current: Event) -> Event:
+        given = {t.language for t in event.translations}
+        kept = tuple(
+            t for t in current.translations[MAX_TRANSLATION_ROWS:] if t.language not in given
+        )
+        return replace(event, translations=event.translations + kept)
+
+    return change
 
 
 def _errors_by_field(found: list[tuple[str, str]]) -> dict[str, list[str]]:
@@ -193,7 +204,9 @@ async def _render_form(
         uri=uri,
         form=values,
         zones=zone_names(),
-        translation_rows=shown + [blank] * max(TRANSLATION_SLOTS - len(shown), 1),
+        translation_rows=(shown + [blank] * max(TRANSLATION_SLOTS - len(shown), 1))[
+            :MAX_TRANSLATION_ROWS
+        ],
         errors=errors or {},
     )
     return aiohttp_jinja2.render_template("events/form.html", request, context, status=status)

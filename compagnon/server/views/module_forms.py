@@ -11,6 +11,7 @@ Update, Add or Remove (the worker delivers).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -48,6 +49,9 @@ from compagnon.storage.queries import objects as object_queries
 
 VISIBILITIES = ("public", "unlisted", "followers")
 TRANSLATION_SLOTS = 3  # empty rows for new translations; more after saving
+# Rows of translations a form shows (read_form takes at most 50 fields); the ones past it,
+# made with the CLI, are kept as they are when the form is saved.
+MAX_TRANSLATION_ROWS = 7
 MAX_LINES = 500  # items typed one per line
 
 
@@ -181,7 +185,7 @@ async def _render_form(
         kind_label=_kind_label(kind),
         uri=uri,
         form=values,
-        translation_rows=slots[: max(len(shown) + 1, TRANSLATION_SLOTS)],
+        translation_rows=slots[: min(max(len(shown) + 1, TRANSLATION_SLOTS), MAX_TRANSLATION_ROWS)],
         phases=[(key, phase_label(key)) for key in PHASES],
         visibilities=VISIBILITIES,
         errors=errors or {},
@@ -286,6 +290,8 @@ async def edit(request: web.Request) -> web.StreamResponse:
     if not mistakes:
         try:
             async with request.app[SESSIONS].begin() as session:
+                saved = await ops.current(session, actor.username, obj.uri, obj.type)
+                value = with_unshown_translations(value, saved)
                 await ops.replace_in(
                     session, request.app[FEDERATION].urls, actor.username, obj.uri, value
                 )
@@ -298,6 +304,13 @@ async def edit(request: web.Request) -> web.StreamResponse:
         )  # fmt: skip
     request.app[WORKER].wake()
     raise web.HTTPSeeOther(obj.uri)
+
+
+def with_unshown_translations(value: Collection, saved: Collection) -> Collection:
+    """The translations past the form's rows, kept (the form could not show them)."""
+    given = {t.language for t in value.translations}
+    kept = tuple(t for t in saved.translations[MAX_TRANSLATION_ROWS:] if t.language not in given)
+    return replace(value, translations=value.translations + kept) if kept else value
 
 
 async def delete(request: web.Request) -> web.StreamResponse:

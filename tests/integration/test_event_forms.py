@@ -96,9 +96,9 @@ async def answers_sent(node: Node, event_uri: str) -> list[str]:
 
 
 async def test_an_event_made_on_the_page_is_answered_from_the_peer(
-    make_node: NodeFactory,
+    make_node: NodeFactory, backend: str
 ) -> None:
-    a, b = await make_node("a"), await make_node("b")
+    a, b = await make_node("a", backend=backend), await make_node("b", backend=backend)
     await a.create_user("ana")
     await a.create_user("alice")
     await b.create_user("bruno")

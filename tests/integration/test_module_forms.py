@@ -64,8 +64,8 @@ async def new_module(browser: Browser, **fields: str) -> tuple[int, str, dict[st
     return await browser.post("/modules/new", form)
 
 
-async def two_nodes(make_node: NodeFactory) -> tuple[Node, Node]:
-    a, b = await make_node("a"), await make_node("b")
+async def two_nodes(make_node: NodeFactory, backend: str = "sqlite") -> tuple[Node, Node]:
+    a, b = await make_node("a", backend=backend), await make_node("b", backend=backend)
     await a.create_user("ana")
     await b.create_user("bruno")
     await b.follow("bruno", f"ana@{a.domain}")
@@ -111,9 +111,9 @@ async def test_the_module_form_names_each_mistake_and_keeps_what_was_typed(
 
 
 async def test_a_module_built_from_the_pages_reaches_the_peer_in_order(
-    make_node: NodeFactory,
+    make_node: NodeFactory, backend: str
 ) -> None:
-    a, b = await two_nodes(make_node)
+    a, b = await two_nodes(make_node, backend)
     remote = await publish_resource(b, "bruno", WELDING)
     local = await publish_resource(a, "ana", QUIZ)
     await settle(a, b)

@@ -59,6 +59,20 @@ class Settings:
         "Largest file a trainer may upload (PDF, image, audio, video, office document, H5P, "
         "zip), in bytes; a larger one is refused with 413 before it is stored.",
     )
+    media_store: str = _setting(
+        "filesystem", "Where uploaded files live: filesystem (data_dir/media) or s3."
+    )
+    s3_endpoint_url: str = _setting(
+        "", "S3-compatible endpoint (e.g. https://s3.eu-west-3.amazonaws.com, or MinIO's)."
+    )
+    s3_bucket: str = _setting("", "Bucket for media when media_store is s3.")
+    s3_region: str = _setting("", "Region of the bucket (empty: the endpoint's default).")
+    s3_access_key: str = _setting("", "Access key id for the bucket.")
+    s3_secret_key: str = _setting("", "Secret access key for the bucket.")
+    s3_redirect_downloads: bool = _setting(
+        False, "Send browsers to short-lived presigned bucket URLs instead of relaying files."
+    )
+    s3_url_seconds: int = _setting(300, "Lifetime of a presigned download URL, in seconds.")
     signature_max_age: int = _setting(3600, "Seconds a signed Date may be off either way.")
     max_json_depth: int = _setting(
         64,
@@ -152,6 +166,22 @@ class Settings:
         "(for the sign-in limit); empty: the connection's own address is the client.",
     )
     log_level: str = _setting("INFO", "Logging level: DEBUG, INFO, WARNING or ERROR.")
+    web_processes: int = _setting(
+        1,
+        "Web server processes sharing the port (gunicorn prefork); more than 1 needs PostgreSQL.",
+    )
+    log_format: str = _setting(
+        "text", "Log lines as plain text, or json: one JSON object a line, with the request id."
+    )
+    metrics_token: str = _setting(
+        "",
+        "Bearer token that /metrics asks for; empty: /metrics answers loopback clients only.",
+    )
+    ready_max_queue_age: int = _setting(
+        900,
+        "Seconds the oldest pending inbound activity or due delivery may wait before /readyz "
+        "reports the queue stuck (503).",
+    )
 
     # Derived values: computed, never configured.
     @property
@@ -244,6 +274,14 @@ def _validate(settings: Settings) -> None:
         raise SettingsError("scheme must be http or https")
     if settings.node_kind not in {"centre", "aggregator"}:
         raise SettingsError("node_kind must be centre or aggregator")
+    if settings.media_store not in ("filesystem", "s3"):
+        raise SettingsError("media_store must be filesystem or s3")
+    if settings.media_store == "s3" and not settings.s3_bucket:
+        raise SettingsError("media_store = s3 needs s3_bucket")
+    if settings.web_processes < 1:
+        raise SettingsError("web_processes must be at least 1")
+    if settings.log_format not in ("text", "json"):
+        raise SettingsError("log_format must be text or json")
     if not settings.domain or "/" in settings.domain:
         raise SettingsError("domain must be host[:port], without a scheme or path")
     for name in (

@@ -32,7 +32,8 @@ from compagnon.federation.sanitize import text_to_html
 from compagnon.federation.urls import Urls
 from compagnon.i18n import _
 from compagnon.media import library
-from compagnon.media.store import FilesystemMediaStore, MediaError, StoredMedia
+from compagnon.media.store import MediaError, StoredMedia
+from compagnon.media.stores import open_media_store
 from compagnon.storage.db import create_engine, create_sessionmaker
 from compagnon.storage.migrate import upgrade
 from compagnon.storage.models import Actor, Object, Report, SyncJob, utcnow
@@ -434,13 +435,13 @@ def _media_row(settings: Settings, media: StoredMedia, uploader: str | None) -> 
 
 async def media_add(settings: Settings, username: str, path: Path) -> dict[str, Any]:
     """Store a file as if USER had uploaded it (same checks, same size limit)."""
-    async with database(settings) as sessions:
+    async with database(settings) as sessions, open_media_store(settings) as store:
         async with sessions() as session:
             actor = await _local_actor(session, username)
         try:
             media, is_new = await library.add(
                 sessions,
-                FilesystemMediaStore.from_settings(settings),
+                store,
                 _file_chunks(path),
                 name=path.name,
                 uploader_id=actor.id,

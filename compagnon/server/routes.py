@@ -9,6 +9,7 @@ from aiohttp import web
 from compagnon.server.views import (
     activitypub,
     admin,
+    app_shell,
     event_forms,
     events,
     inbox,
@@ -21,6 +22,7 @@ from compagnon.server.views import (
     social,
     wellknown,
 )
+from compagnon.server.watch import views as watch
 
 STATIC = Path(__file__).parent / "static"
 
@@ -33,6 +35,10 @@ def add_routes(app: web.Application) -> None:
             web.get("/.well-known/host-meta", wellknown.host_meta),
             web.get("/.well-known/nodeinfo", wellknown.nodeinfo_links),
             web.get("/nodeinfo/2.1", wellknown.nodeinfo),
+            # for the operator: liveness, readiness, Prometheus metrics (server/watch/)
+            web.get("/healthz", watch.healthz),
+            web.get("/readyz", watch.readyz),
+            web.get("/metrics", watch.metrics),
             # ActivityPub documents (HTML for browsers on the same URLs)
             web.get("/actor", activitypub.instance_actor),
             web.get("/users/{username}", activitypub.actor),
@@ -97,6 +103,10 @@ def add_routes(app: web.Application) -> None:
             web.post("/follow-requests", social.answer_request),
             web.get("/notifications", social.notifications_page),
             web.static("/static", STATIC),
+            # the installable web app: manifest, service worker, the page shown offline
+            web.get("/manifest.webmanifest", app_shell.manifest),
+            web.get("/sw.js", app_shell.service_worker),
+            web.get("/offline", app_shell.offline_page),
             # uploaded files (content-addressed; the name is only for a nicer download)
             web.post("/media", media.upload),
             web.get("/media/{sha256}", media.serve),

@@ -297,7 +297,8 @@ async def centre_logo(request: web.Request) -> web.StreamResponse:
             summary=profile.summary,
             country=profile.country,
             languages=profile.languages,
-            icon_url=settings.base_url + media.url_path,
+            # The 480 px preview when there is one: a logo is shown at 96 px, here and on peers.
+            icon_url=settings.base_url + (media.thumbnail_url_path or media.url_path),
         )
     request.app[WORKER].wake()
     raise web.HTTPSeeOther("/admin/centre")

@@ -35,7 +35,7 @@ from compagnon.federation.resource_convert import (
 from compagnon.i18n import _
 from compagnon.server.keys import FEDERATION, SESSIONS, SETTINGS
 from compagnon.server.negotiation import json_response, problem
-from compagnon.server.views import module_forms
+from compagnon.server.views import module_forms, previews
 from compagnon.server.views.lineage import lineage_of
 from compagnon.server.views.pages import _base
 from compagnon.storage.models import Actor, Object
@@ -229,10 +229,11 @@ def _metadata(resource: LearningResource, base: str, lang: str) -> list[tuple[st
     return rows
 
 
-def _files(resource: LearningResource) -> list[dict[str, Any]]:
+def _files(resource: LearningResource, previews: dict[str, str]) -> list[dict[str, Any]]:
     return [
         {
             "url": a.url,
+            "preview": previews.get(a.url),
             "name": a.name or a.url.rsplit("/", 1)[-1],
             "kind": file_kind(a.media_type) or a.media_type or "",
             "media_type": a.media_type or "",
@@ -254,6 +255,7 @@ async def resource_page(request: web.Request, obj: Object, author: Actor) -> web
         names = await object_queries.names_by_uris(session, set(resource.is_part_of))
         lineage = await lineage_of(session, obj)  # sources and derivatives (_lineage.html)
         containing = await collection_queries.containing(session, obj.uri)  # _part_of.html
+        file_previews = await previews.of_files(session, base, resource.attachments)
     context = _base(
         request,
         obj=obj,
@@ -262,7 +264,7 @@ async def resource_page(request: web.Request, obj: Object, author: Actor) -> web
         languages=_languages(resource),
         licence=_licence(resource),
         metadata=_metadata(resource, base, lang),
-        files=_files(resource),
+        files=_files(resource, file_previews),
         lineage=lineage,
         containing=containing,
         part_of=[(u, names.get(u, u)) for u in resource.is_part_of],

@@ -16,9 +16,9 @@ from aiohttp import web
 from compagnon.domain.safe_urls import http_url
 from compagnon.domain.search_query import BadSearch, SearchRequest, label, parse, to_params
 from compagnon.server import auth
-from compagnon.server.keys import SESSIONS, SETTINGS
+from compagnon.server.keys import FEDERATION, SESSIONS, SETTINGS
 from compagnon.server.negotiation import json_response
-from compagnon.server.views import events
+from compagnon.server.views import events, previews
 from compagnon.server.views.pages import _base
 from compagnon.storage.queries import search as search_queries
 from compagnon.storage.queries.search import COUNT_CAP, SearchPage
@@ -128,9 +128,11 @@ async def search_page(request: web.Request) -> web.StreamResponse:
         found = await search_queries.search(
             session, wanted.filters, before=wanted.before, visibilities=visibilities
         )
-    lang = request.app[SETTINGS].language_list[0]
-    if _wants_json(request):
-        return json_response(_as_json(wanted, found, lang))
+        lang = request.app[SETTINGS].language_list[0]
+        if _wants_json(request):
+            return json_response(_as_json(wanted, found, lang))
+        base = request.app[FEDERATION].urls.base
+        thumbnails = await previews.of_resources(session, base, {h.uri for h in found.hits})
     hidden = {k: v for k, v in to_params(wanted).items() if k != "q"}
     context = _base(
         request,
@@ -144,6 +146,7 @@ async def search_page(request: web.Request) -> web.StreamResponse:
         older=_link(wanted, before=found.next_before) if found.next_before else None,
         newest=_link(wanted) if wanted.before else None,
         cap=COUNT_CAP,
+        previews=thumbnails,
         labels=lambda facet, value: label(facet, str(value), lang=lang) if value else "",
     )
     return aiohttp_jinja2.render_template("search.html", request, context)

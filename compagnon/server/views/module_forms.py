@@ -368,7 +368,13 @@ async def items(request: web.Request) -> web.StreamResponse:
             fresh = await object_queries.by_uri(session, obj.uri)
         assert author is not None and fresh is not None
         return await collection_views.collection_page(
-            request, fresh, author, error=str(exc), typed=item, typed_phase=phase, status=400
+            request,
+            fresh,
+            author,
+            error=str(exc),
+            typed=item if action == "add" else "",  # kept in the add form, to correct
+            typed_phase=phase,
+            status=400,
         )
     request.app[WORKER].wake()
     if back is not None and back != obj.uri:

@@ -364,3 +364,48 @@ def test_translations_past_the_form_s_rows_are_kept_on_saving() -> None:
     posted = Module("Kit, edited", "en", translations=many[:MAX_TRANSLATION_ROWS])
     kept = with_unshown_translations(posted, saved)
     assert kept.translations == many and kept.title == "Kit, edited"
+
+
+async def test_an_earlier_edit_arriving_last_does_not_undo_a_later_one(
+    make_node: NodeFactory,
+) -> None:
+    """Deliveries run side by side and are retried: a peer's module edited twice may reach
+    us newest first. The older Update (by the sender's `updated`) is ignored."""
+    import aiohttp
+
+    from tests.support.remote_actor import PUBLIC, RemoteActor
+
+    node = await make_node("b")
+    peer = await RemoteActor().start()
+    try:
+        module = {
+            "id": f"{peer.base}/modules/1",
+            "type": "OrderedCollection",
+            "attributedTo": peer.uri,
+            "name": "Kitchen hygiene",
+            "to": [PUBLIC],
+            "published": "2026-01-01T10:00:00Z",
+            "orderedItems": [f"{peer.base}/oer/1"],
+        }
+
+        def activity(n: int, kind: str, obj: dict[str, object]) -> dict[str, object]:
+            return {
+                "@context": "https://www.w3.org/ns/activitystreams",
+                "id": f"{peer.base}/activities/{n}",
+                "type": kind,
+                "actor": peer.uri,
+                "to": [PUBLIC],
+                "object": obj,
+            }
+
+        newer = module | {"name": "Kitchen hygiene, v3", "updated": "2026-01-03T10:00:00Z"}
+        older = module | {"name": "Kitchen hygiene, v2", "updated": "2026-01-02T10:00:00Z"}
+        async with aiohttp.ClientSession() as http:
+            for n, (kind, obj) in enumerate(
+                (("Create", module), ("Update", newer), ("Update", older))
+            ):
+                assert await peer.post(http, f"{node.base}/inbox", activity(n, kind, obj)) == 202
+                await settle(node)
+    finally:
+        await peer.stop()
+    assert (await ops.show(node.settings, module["id"]))["title"] == "Kitchen hygiene, v3"

@@ -269,3 +269,39 @@ async def test_a_forged_or_unreadable_form_stores_nothing(make_node: NodeFactory
         status, body, _ = await web.post("/resources/new", latin1, headers=headers)
         assert status == 400 and "UTF-8" in body
     assert (await _count(node, Media), await _count(node, Object)) == (0, 0)
+
+
+async def test_a_picture_is_published_only_with_its_description(make_node: NodeFactory) -> None:
+    from tests.unit.test_media_sniff import image_bytes
+
+    a, b = await make_node("a"), await make_node("b")
+    await a.create_user("ana")
+    await b.create_user("bruno")
+    await b.follow("bruno", f"ana@{a.domain}")
+    await settle(a, b)
+    async with Browser(a) as web:
+        await web.log_in("ana")
+        token = csrf_of(await web.page("/resources/new"))
+        data = aiohttp.FormData()
+        for name, value in _form(token, url="").items():
+            data.add_field(name, value)
+        data.add_field("file", image_bytes("PNG"), filename="torche.png", content_type="image/png")
+        held = await _count(a, Object)
+        status, page, _ = await web.post("/resources/new", data)
+        assert status == 400
+        assert "for people who cannot see it" in _error_beside(page, "file")
+        assert await _count(a, Object) == held  # nothing published
+        sha = re.search(r'name="alt_([0-9a-f]{64})"', page)
+        assert sha is not None, "the page asks for the picture's description"
+
+        fields = _form(csrf_of(page), url="")
+        fields["file_sha256"] = sha.group(1)
+        fields[f"alt_{sha.group(1)}"] = "Une torche MIG tenue à 15° de la verticale"
+        status, body, headers = await web.post("/resources/new", fields)
+        assert status == 303, body
+        await settle(a, b)
+        copy = await b.object(headers["Location"])
+        assert copy is not None and copy.raw is not None
+        picture = copy.raw["attachment"][0]
+        assert picture["mediaType"] == "image/png"
+        assert picture["name"] == "Une torche MIG tenue à 15° de la verticale"

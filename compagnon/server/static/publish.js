@@ -173,6 +173,12 @@
           box.checked = true;
           line.append(box, " " + answer.name);
           kept.appendChild(line);
+          if ((answer.type || "").indexOf("image/") === 0) {
+            // a picture is described for people who cannot see it (its alt text)
+            var id = "alt-" + answer.sha256;
+            kept.appendChild(el("label", { "for": id }, labels.labelDescribePicture));
+            kept.appendChild(el("input", { id: id, name: "alt_" + answer.sha256, maxlength: "1500" }));
+          }
           file.value = "";
           status.textContent = labels.labelUploaded.replace("{name}", answer.name);
         } else {

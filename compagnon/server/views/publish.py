@@ -184,9 +184,11 @@ async def _files(
         for sha256 in values["file_sha256"]:
             media = await library.find(session, sha256) if is_sha256(sha256) else None
             if media is not None:
-                found.append(
-                    Attachment(base + media.url_path, media.media_type, media.name, media.size)
-                )
+                # A picture is named by its description (alt text, as Mastodon reads `name`);
+                # any other file by its file name.
+                alt = values.get("alts", {}).get(sha256, "")
+                name = alt if media.media_type.startswith("image/") else media.name
+                found.append(Attachment(base + media.url_path, media.media_type, name, media.size))
     had = {a.url: a for a in before.attachments} if before else {}
     found += [had[url] for url in values["attachment"] if url in had]
     return list({a.url: a for a in found}.values())
@@ -291,6 +293,16 @@ async def _submitted(request: web.Request, user: User, *, edit: bool) -> web.Str
         form.error("file", upload.error)
     files = await _files(request, form.values, before)
     action = fields.get("action", "preview")
+    if action != "add_translation" and any(
+        (f.media_type or "").startswith("image/") and not f.name for f in files
+    ):
+        form.error(
+            "file",
+            _(
+                "Describe each picture in a few words for people who cannot see it "
+                "(the box under it)."
+            ),
+        )
     if action == "add_translation":
         return await _render(request, user, form, editing=editing, files=files)
     language = request.app[SETTINGS].language_list[0]

@@ -93,6 +93,9 @@ def _items(text: str) -> tuple[str, ...]:
     return tuple(c.strip() for c in LINES.split(text) if c.strip())
 
 
+MAX_ALT = 1500  # characters of a picture's description (Mastodon allows 1,500)
+
+
 def values_from(form: MultiDictProxy[str]) -> dict[str, Any]:
     """The fields of a POSTed form, as the template renders them back."""
     values: dict[str, Any] = {name: str(form.get(name, "")) for name in SINGLE}
@@ -110,6 +113,10 @@ def values_from(form: MultiDictProxy[str]) -> dict[str, Any]:
     values["audience"] = list(form.getall("audience", []))
     values["file_sha256"] = list(dict.fromkeys(form.getall("file_sha256", [])))
     values["attachment"] = list(dict.fromkeys(form.getall("attachment", [])))
+    # A picture's description for people who cannot see it (its alt text; AS2 `name`).
+    values["alts"] = {
+        sha: str(form.get(f"alt_{sha}", "")).strip()[:MAX_ALT] for sha in values["file_sha256"]
+    }
     return values
 
 
@@ -146,6 +153,7 @@ def values_of(resource: LearningResource) -> dict[str, Any]:
         ],
         "audience": list(resource.audiences),
         "file_sha256": [],
+        "alts": {},
         "attachment": [a.url for a in resource.attachments],
     }
     for name in CODE_LISTS:

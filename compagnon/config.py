@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 ENV_PREFIX = "COMPAGNON_"
+# The interface languages (i18n.LANGUAGES; config imports nothing of ours).
+INTERFACE_LANGUAGES = ("en", "fr", "pt", "it", "ro", "es", "ar")
 
 
 class SettingsError(ValueError):
@@ -45,6 +47,12 @@ class Settings:
     node_kind: str = _setting("centre", "centre (a training centre) or aggregator (national body).")
     country: str = _setting("", "ISO 3166-1 alpha-2 country code of the centre, e.g. PT.")
     languages: str = _setting("en", "Comma-separated BCP 47 languages of the node, primary first.")
+    language: str = _setting(
+        "en",
+        "Default language of the interface (en fr pt it ro es ar): pages for a visitor who "
+        "chose none and whose browser asks for none we have, and the commands' output "
+        "(`compagnon --language fr ...`).",
+    )
     allow_private_addresses: bool = _setting(
         False, "Federate with peers on loopback or private networks (tests, local federations)."
     )
@@ -244,6 +252,8 @@ def _validate(settings: Settings) -> None:
         raise SettingsError("scheme must be http or https")
     if settings.node_kind not in {"centre", "aggregator"}:
         raise SettingsError("node_kind must be centre or aggregator")
+    if settings.language.strip().lower() not in INTERFACE_LANGUAGES:
+        raise SettingsError(f"language must be one of {', '.join(INTERFACE_LANGUAGES)}")
     if not settings.domain or "/" in settings.domain:
         raise SettingsError("domain must be host[:port], without a scheme or path")
     for name in (

@@ -29,7 +29,7 @@ from compagnon.cli import (
     resources,
     social,
 )
-from compagnon.cli.common import settings_from, settings_parent
+from compagnon.cli.common import add_global_options, settings_from, settings_parent
 from compagnon.config import SettingsError
 from compagnon.federation.accounts import AccountError
 
@@ -53,6 +53,7 @@ AREAS = (
 def build_parser() -> argparse.ArgumentParser:
     parent = settings_parent()
     parser = argparse.ArgumentParser(prog="compagnon", description="A Compagnon node.")
+    add_global_options(parser)
     sub = parser.add_subparsers(dest="command", required=True)
     for area in AREAS:
         area.register(sub, parent)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from compagnon import operations
-from compagnon.cli import admin
+from compagnon.cli import admin, profile
 from compagnon.cli.common import read_password, run, settings_from
 
 
@@ -27,6 +27,7 @@ def register(
         p = user_actions.add_parser(action, parents=[parent], help=text)
         p.add_argument("name")
     admin.add_user_actions(user_actions, parent)
+    profile.add_user_actions(user_actions, parent)  # set-profile, set-password, ... (/settings)
     follower = sub.add_parser("follower", help="see and answer follow requests")
     follower.set_defaults(func=cmd_follower)
     follower_actions = follower.add_subparsers(dest="action", required=True)
@@ -62,6 +63,9 @@ def register(
 def cmd_user(args: argparse.Namespace) -> None:
     if args.action in ("suspend", "unsuspend", "role"):
         admin.cmd_user_admin(args)
+        return
+    if args.action in profile.ACTIONS:
+        profile.cmd_user_settings(args)
         return
     settings = settings_from(args)
     if args.action == "list":

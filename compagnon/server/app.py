@@ -21,7 +21,7 @@ from compagnon.federation.inbox.rate_limit import HostRateLimiter
 from compagnon.federation.inbox.writer import InboxWriter
 from compagnon.federation.resolver import Resolver
 from compagnon.media.store import FilesystemMediaStore
-from compagnon.server import auth, errors, quiet_errors, security_headers, templating
+from compagnon.server import auth, errors, language, quiet_errors, security_headers, templating
 from compagnon.server.keys import (
     BLOCKED,
     ENGINE,
@@ -52,7 +52,9 @@ TEMPLATES = Path(__file__).parent / "templates"
 def create_app(settings: Settings, *, worker_name: str | None = None) -> web.Application:
     quiet_errors.install()  # malformed HTTP and lost clients: one INFO line, no trace
     app = web.Application(
-        middlewares=[errors.error_middleware], client_max_size=settings.max_body_bytes + 1
+        # The language first: error pages are in the reader's language too.
+        middlewares=[language.language_middleware, errors.error_middleware],
+        client_max_size=settings.max_body_bytes + 1
     )
     app[SETTINGS] = settings
     app[STOP] = asyncio.Event()

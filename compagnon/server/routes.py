@@ -6,6 +6,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from compagnon.server import language
 from compagnon.server.views import (
     activitypub,
     admin,
@@ -16,6 +17,7 @@ from compagnon.server.views import (
     quiz,
     resources,
     search,
+    settings,
     social,
     wellknown,
 )
@@ -54,6 +56,11 @@ def add_routes(app: web.Application) -> None:
             web.get("/login", pages.login_form),
             web.post("/login", pages.login),
             web.post("/logout", pages.logout),
+            # interface language (the footer's switcher) and "My settings"
+            web.post("/language", language.choose),
+            web.get("/settings", settings.settings_page),
+            web.post("/settings", settings.settings_post),
+            web.post("/settings/avatar", settings.avatar_post),
             web.get("/home", pages.home_page),
             web.get("/search", search.search_page),
             web.post("/compose", pages.compose),

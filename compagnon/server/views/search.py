@@ -15,8 +15,9 @@ from aiohttp import web
 
 from compagnon.domain.safe_urls import http_url
 from compagnon.domain.search_query import BadSearch, SearchRequest, label, parse, to_params
+from compagnon.i18n import current_language
 from compagnon.server import auth
-from compagnon.server.keys import SESSIONS, SETTINGS
+from compagnon.server.keys import SESSIONS
 from compagnon.server.negotiation import json_response
 from compagnon.server.views import events
 from compagnon.server.views.pages import _base
@@ -128,7 +129,7 @@ async def search_page(request: web.Request) -> web.StreamResponse:
         found = await search_queries.search(
             session, wanted.filters, before=wanted.before, visibilities=visibilities
         )
-    lang = request.app[SETTINGS].language_list[0]
+    lang = current_language.get()  # vocabulary labels in the reader's language, else English
     if _wants_json(request):
         return json_response(_as_json(wanted, found, lang))
     hidden = {k: v for k, v in to_params(wanted).items() if k != "q"}

@@ -64,6 +64,7 @@ def create_app(settings: Settings, *, worker_name: str | None = None) -> web.App
     env = aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
     env.globals["_"] = i18n._  # templates translate through the same function as the code
     templating.install(env)  # links through the URL rule, content warnings
+    language.install(env)  # the footer's language switcher on every page
     security_headers.install(app)
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_federation)

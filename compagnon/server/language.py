@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from typing import Any
 
+import jinja2
 from aiohttp import web
-from aiohttp_jinja2 import REQUEST_CONTEXT_KEY
 from sqlalchemy.exc import SQLAlchemyError
 
 from compagnon import i18n
@@ -84,6 +85,29 @@ async def _signed_in(request: web.Request) -> User | None:
         return None  # the view meets the same failure and answers it (errors.py)
 
 
+# The request being answered, for what base.html needs on every page whatever the view gave
+# (a view's own `csrf_token` in the context comes first).
+current_request: ContextVar[web.Request | None] = ContextVar("current_request", default=None)
+
+
+def _csrf_token() -> str:
+    request = current_request.get()
+    return auth.csrf_token(request) if request is not None else ""
+
+
+def _here() -> str:
+    """Where the switcher brings the reader back: this page, if it is a plain local path."""
+    request = current_request.get()
+    path = request.path_qs if request is not None else "/"
+    return path if _LOCAL_PATH.fullmatch(path) else "/"
+
+
+def install(env: jinja2.Environment) -> None:
+    env.globals["csrf_token"] = _csrf_token
+    env.globals["language_choices"] = choices
+    env.globals["here"] = _here
+
+
 def choices() -> list[dict[str, Any]]:
     """The switcher's options: each available language named in itself."""
     current = i18n.current_language.get()
@@ -106,13 +130,7 @@ async def language_middleware(
         available=i18n.available_languages(),
     )
     token = i18n.current_language.set(language)
-    # What every page's base.html needs, under whatever the view gives (the view wins).
-    request[REQUEST_CONTEXT_KEY] = {
-        **request.get(REQUEST_CONTEXT_KEY, {}),
-        "csrf_token": lambda: auth.csrf_token(request),
-        "language_choices": choices,
-        "here": request.path_qs if _LOCAL_PATH.fullmatch(request.path_qs) else "/",
-    }
+    page_token = current_request.set(request)  # for the footer's form (install, below)
     try:
         response = await handler(request)
     except web.HTTPException as exc:
@@ -120,6 +138,7 @@ async def language_middleware(
         raise
     finally:
         i18n.current_language.reset(token)
+        current_request.reset(page_token)
     _vary(response)
     return response
 

@@ -132,9 +132,10 @@ def _(message: str, **fields: Any) -> str:
 
 
 def ngettext(singular: str, plural: str, n: int, **fields: Any) -> str:
-    """The singular or plural form that the current language uses for `n`."""
+    """The singular or plural form that the current language uses for `n`; `{n}` is written
+    with the language's digit grouping (1,000 / 1 000 / 1.000)."""
     text = _catalogue(current_language.get()).ngettext(singular, plural, n)
-    return text.format(n=n, **fields)
+    return text.format(n=format_number(n), **fields)
 
 
 # ---- dates and numbers, the way the reader's language writes them (Babel's CLDR data) -----

@@ -48,3 +48,31 @@ def use_tiny_catalogues(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path
     write_catalogue(locale_dir, "pt", {})
     monkeypatch.setattr(i18n, "LOCALE_DIR", locale_dir)
     return locale_dir
+
+
+# ---- what the source asks translators for (as `make i18n` / pybabel extract sees it) ------
+
+ROOT = Path(__file__).resolve().parents[2]
+KEYWORDS = {"_": None, "ngettext": (1, 2)}  # `-k _ -k ngettext:1,2`, beside Babel's defaults
+
+
+def extracted() -> Catalog:
+    """Every message of the source, extracted with Babel's API over babel.cfg."""
+    from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+    from babel.messages.frontend import parse_mapping_cfg
+
+    with (ROOT / "babel.cfg").open() as fh:
+        method_map, options_map = parse_mapping_cfg(fh)
+    catalog = Catalog(domain=i18n.DOMAIN)
+    for filename, lineno, message, comments, context in extract_from_dir(
+        ROOT,
+        method_map,
+        options_map,
+        keywords={**DEFAULT_KEYWORDS, **KEYWORDS},
+        comment_tags=(),
+        strip_comment_tags=True,
+        # babel.cfg maps only compagnon/: do not walk .venv, node_modules and the rest.
+        directory_filter=lambda d: Path(d).resolve().is_relative_to(ROOT / "compagnon"),
+    ):
+        catalog.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
+    return catalog

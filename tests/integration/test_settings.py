@@ -17,6 +17,7 @@ from compagnon.storage.models import Activity, Actor, User
 from compagnon.storage.queries import actors as actor_queries
 from tests.conftest import NodeFactory
 from tests.integration.test_cli import node_args, run_cli  # noqa: F401 (a fixture)
+from tests.support.catalogues import use_tiny_catalogues
 from tests.support.nodes import Node, settle
 from tests.support.web import PASSWORD, Browser, csrf_of
 
@@ -212,3 +213,22 @@ def test_the_commands_do_the_same(
     assert "as the browser asks" in out
     with pytest.raises(SystemExit):
         run_cli(["user", "set-language", "nobody", "fr", *node_args], capsys)
+
+
+def test_the_commands_speak_the_chosen_language(
+    node_args: list[str],  # noqa: F811
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    use_tiny_catalogues(monkeypatch, tmp_path)
+    run_cli(["init", *node_args, "--admin-password-stdin"], capsys, "s3cret-admin", monkeypatch)
+    out = run_cli(["--language", "fr", "user", "set-language", "admin", "ar", *node_args], capsys)
+    assert out == "admin : langue de l'interface ar\n"
+    monkeypatch.setenv("COMPAGNON_LANGUAGE", "fr")
+    out = run_cli(["user", "set-language", "admin", "pt", *node_args], capsys)
+    assert out == "admin : langue de l'interface pt\n"
+    out = run_cli(["--language", "en", "user", "set-language", "admin", "pt", *node_args], capsys)
+    assert out == "admin: interface language pt\n"
+    with pytest.raises(SystemExit, match="language must be one of"):
+        run_cli(["--language", "tlh", "user", "list", *node_args], capsys)

@@ -17,6 +17,7 @@ FRENCH = {
     "Change": "Changer",
     "My settings": "Mes réglages",
     "Log in": "Se connecter",
+    "{name}: interface language {language}": "{name} : langue de l'interface {language}",
 }
 ARABIC = {
     "Search": "بحث",

@@ -4,12 +4,15 @@ footer's switcher (a cookie), the account's choice, and what each page then says
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import quote
 
 import aiohttp
 import pytest
+from babel.dates import format_date
 
 from tests.conftest import NodeFactory
 from tests.support.catalogues import use_tiny_catalogues
+from tests.support.resources import publish_quiz
 from tests.support.web import Browser, csrf_of
 
 
@@ -88,3 +91,18 @@ async def test_the_account_s_language_wins(make_node: NodeFactory) -> None:
             "/settings", {**form, "csrf": csrf_of(page), "language": "klingon"}
         )
         assert status == 400 and "Language: choose one of the languages in the list." in body
+
+
+async def test_vocabulary_labels_and_dates_follow_the_reader(make_node: NodeFactory) -> None:
+    node = await make_node("a")
+    await node.create_user("maria")
+    quiz = await publish_quiz(node, "maria")
+    english, _ = await _get(node.base, "/search")
+    french, _ = await _get(node.base, "/search", **{"Accept-Language": "fr"})
+    # ISCED-F 0611 has a French label (a filter of the search page).
+    assert "Computer use" in english and "Utilisation d\u2019un ordinateur" in french
+    assert "1 resource" in english
+    page, _ = await _get(
+        node.base, "/view?uri=" + quote(quiz.uri, safe=""), **{"Accept-Language": "fr"}
+    )
+    assert format_date(quiz.published, "medium", locale="fr") in page  # "6 déc. 2026"

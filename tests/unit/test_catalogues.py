@@ -124,3 +124,25 @@ def test_the_check_names_what_is_wrong() -> None:
         "missing: 'Log in'",
         "not translated: '{n} voter'",
     ]
+
+
+def test_values_shown_through_a_variable_are_spelled_out_for_the_translators() -> None:
+    from compagnon import terms
+    from compagnon.cli.events import STATE_LABELS
+    from compagnon.server.views.pages import VISIBILITY_LABELS
+    from compagnon.storage.models import ROLES
+    from compagnon.storage.queries.peers import POLICIES
+
+    shown = terms.shown_values()
+    values = {
+        *ROLES,
+        *("open", "used", "expired", "revoked"),
+        *POLICIES,
+        *("pending", "delivered", "gave_up"),
+        *("removed", "silence", "suspend", "resolved"),
+        *VISIBILITY_LABELS.values(),
+        *STATE_LABELS.values(),
+    }
+    assert sorted(values - shown.keys()) == []
+    extracted_ids = {m.id for m in source() if isinstance(m.id, str)}
+    assert sorted(values - extracted_ids) == []

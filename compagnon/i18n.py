@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import gettext
 import io
+import time
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC
@@ -99,10 +100,22 @@ def _catalogue(language: str) -> gettext.NullTranslations:
 _ENGLISH = gettext.NullTranslations()
 
 
+_available: tuple[float, Path, list[str]] | None = None
+AVAILABLE_TTL = 5.0  # seconds: every request asks (the middleware); a new catalogue shows soon
+
+
 def available_languages() -> list[str]:
     """The interface languages a reader may choose: English (the source) first, then each
     language whose catalogue translates at least one message. An empty catalogue (a
     translation not started) is not offered: the reader would get English anyway."""
+    global _available
+    now = time.monotonic()
+    if (
+        _available is not None
+        and _available[1] == LOCALE_DIR
+        and now - _available[0] < AVAILABLE_TTL
+    ):
+        return list(_available[2])
     found = []
     for code in LANGUAGES:
         if code == DEFAULT_LANGUAGE:
@@ -110,7 +123,8 @@ def available_languages() -> list[str]:
         path = catalogue_path(code)
         if _compiled(path, _stamp(path))[1] > 0:
             found.append(code)
-    return [DEFAULT_LANGUAGE, *found]
+    _available = (now, LOCALE_DIR, [DEFAULT_LANGUAGE, *found])
+    return list(_available[2])
 
 
 def supported(code: str) -> str | None:
@@ -125,17 +139,28 @@ def direction(language: str | None = None) -> str:
     return found.direction if found else "ltr"
 
 
+def _fill(text: str, source: str, fields: dict[str, Any]) -> str:
+    """`text` with its fields filled; a translation whose fields do not match the message
+    (the catalogue tests refuse it, but a catalogue may be edited on a running node) falls
+    back to the English rather than failing the page."""
+    try:
+        return text.format(**fields)
+    except (KeyError, IndexError, ValueError, AttributeError):
+        return source.format(**fields)
+
+
 def _(message: str, **fields: Any) -> str:
     """The message in the current language, with `{name}` fields filled in."""
     text = _catalogue(current_language.get()).gettext(message)
-    return text.format(**fields) if fields else text
+    return _fill(text, message, fields) if fields else text
 
 
 def ngettext(singular: str, plural: str, n: int, **fields: Any) -> str:
     """The singular or plural form that the current language uses for `n`; `{n}` is written
     with the language's digit grouping (1,000 / 1 000 / 1.000)."""
     text = _catalogue(current_language.get()).ngettext(singular, plural, n)
-    return text.format(n=format_number(n), **fields)
+    source = singular if n == 1 else plural
+    return _fill(text, source, {"n": format_number(n), **fields})
 
 
 # ---- dates and numbers, the way the reader's language writes them (Babel's CLDR data) -----

@@ -106,3 +106,14 @@ def test_dates_and_numbers_follow_the_language() -> None:
     assert shown["en"] == ("Dec 6, 2026, 7:12 PM", "1,234,567")
     assert shown["fr"][0] == "6 déc. 2026, 19:12" and shown["fr"][1] == "1 234 567"
     assert shown["pt"][1] == "1.234.567"
+
+
+def test_a_translation_with_wrong_fields_falls_back_to_english(tiny: Path) -> None:
+    write_catalogue(tiny, "fr", {"{n} voters": "{nombre} votants", "Hello, {name}": "Salut {name}"})
+    token = i18n.current_language.set("fr")
+    try:
+        assert i18n._("{n} voters", n=3) == "3 voters"  # not a KeyError on the page
+        assert i18n._("Hello, {name}", name="Lea") == "Salut Lea"
+        assert i18n.ngettext("{n} resource", "{n} resources", 1200) == "1\u202f200 resources"
+    finally:
+        i18n.current_language.reset(token)

@@ -32,6 +32,7 @@ from compagnon.cli import (
 from compagnon.cli.common import add_global_options, settings_from, settings_parent
 from compagnon.config import SettingsError
 from compagnon.federation.accounts import AccountError
+from compagnon.i18n import _
 
 __all__ = ["build_parser", "main", "settings_from"]
 
@@ -76,6 +77,6 @@ def main(argv: Sequence[str] | None = None) -> None:
     try:
         args.func(args)
     except SettingsError as exc:
-        raise SystemExit(f"error in settings: {exc}") from None
+        raise SystemExit(_("error in settings: {problem}", problem=exc)) from None
     except AccountError as exc:
-        raise SystemExit(f"error: {exc}") from None
+        raise SystemExit(_("error: {problem}", problem=exc)) from None

@@ -8,6 +8,7 @@ from typing import Any
 
 from compagnon import operations
 from compagnon.cli.common import run, settings_from
+from compagnon.i18n import _
 
 
 def register(
@@ -46,7 +47,7 @@ def cmd_catalogue(args: argparse.Namespace) -> None:
     if args.action == "status":
         rows = run(operations.catalogue_status(settings))
         if not rows:
-            print("no catalogue sync jobs")
+            print(_("no catalogue sync jobs"))
         for row in rows:
             print(_sync_line(row))
         return
@@ -78,6 +79,11 @@ def cmd_catalogue(args: argparse.Namespace) -> None:
         print(row["go_on"])
         return
     if not args.now:
-        print(f"queued: {row['actor']} (the worker imports it; see `compagnon catalogue status`)")
+        print(
+            _(
+                "queued: {actor} (the worker imports it; see `compagnon catalogue status`)",
+                actor=row["actor"],
+            )
+        )
         return
     print(_sync_line(row))

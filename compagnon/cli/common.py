@@ -12,6 +12,7 @@ from typing import Any
 
 from compagnon import i18n, operations
 from compagnon.config import Settings, flag_name, load_settings, settings_fields
+from compagnon.i18n import _
 
 DEFAULT_CONFIG = "node.toml"
 # Settings given before the command (`compagnon --language fr user list`), not after it:
@@ -76,11 +77,11 @@ def run(coro: Coroutine[Any, Any, Any]) -> Any:
     try:
         return asyncio.run(coro)
     except operations.OperationError as exc:
-        raise SystemExit(f"error: {exc}") from None
+        raise SystemExit(_("error: {problem}", problem=exc)) from None
 
 
 def read_password() -> str:
     password = sys.stdin.readline().rstrip("\n")
     if not password:
-        raise SystemExit("error: no password on standard input")
+        raise SystemExit(_("error: no password on standard input"))
     return password

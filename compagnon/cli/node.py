@@ -12,6 +12,7 @@ from compagnon import operations
 from compagnon.cli.common import read_password, run, settings_from
 from compagnon.config import Settings, settings_fields
 from compagnon.config import settings_markdown as _settings_markdown
+from compagnon.i18n import _
 
 
 def register(
@@ -48,7 +49,9 @@ def register(
 def cmd_init(args: argparse.Namespace) -> None:
     config = Path(args.config)
     if config.exists():
-        raise SystemExit(f"error: {config} exists already; edit it, or remove it to start over")
+        raise SystemExit(
+            _("error: {path} exists already; edit it, or remove it to start over", path=config)
+        )
     settings = settings_from(args)
     defaults = Settings()
     chosen = {
@@ -61,11 +64,11 @@ def cmd_init(args: argparse.Namespace) -> None:
     config.write_text(
         "# Compagnon node settings: see docs/configuration.md\n" + tomli_w.dumps(chosen)
     )
-    print(f"Wrote {config}; database at {settings.resolved_database_url}")
-    print(f"Admin account: {admin.username}")
+    print(_("Wrote {path}; database at {url}", path=config, url=settings.resolved_database_url))
+    print(_("Admin account: {name}", name=admin.username))
     if admin.password:
-        print(f"Admin password (shown once): {admin.password}")
-    print(f"Log in at {settings.base_url}/login")
+        print(_("Admin password (shown once): {password}", password=admin.password))
+    print(_("Log in at {url}", url=f"{settings.base_url}/login"))
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
@@ -105,7 +108,7 @@ def cmd_migrate(args: argparse.Namespace) -> None:
             pass
 
     run(migrate())
-    print("database is up to date")
+    print(_("database is up to date"))
 
 
 def cmd_settings(_args: argparse.Namespace) -> None:

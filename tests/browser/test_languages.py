@@ -53,6 +53,14 @@ async def test_a_visitor_switches_to_arabic_and_the_page_reads_right_to_left(
     assert nav_rtl["x"] < brand_rtl["x"]
     assert await phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
+    # What people write keeps its own direction: an English post reads left to right.
+    await node.create_user("maria")
+    await node.post("maria", "Welding safety checklist for EQF level 3")
+    await phone.goto(f"{node.base}/centre")
+    post = phone.locator(".post .content").first
+    await expect(post).to_contain_text("Welding safety checklist")
+    assert await post.evaluate("e => getComputedStyle(e).direction") == "ltr"
+
     # The choice is kept (a cookie) on the next page, and can be undone.
     await phone.goto(f"{node.base}/login")
     await expect(phone.locator("html")).to_have_attribute("dir", "rtl")

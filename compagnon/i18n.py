@@ -182,6 +182,24 @@ def format_moment(moment: Any) -> str:
     return pattern.replace("{1}", day).replace("{0}", time)
 
 
+EN_DASH = " \u2013 "  # between the two ends of a span
+
+
+def format_span(start: Any, end: Any) -> str:
+    """From `start` to `end` (naive wall-clock times, written as they are), in the current
+    language: "1 mars 2027, 09:00 - 13:30" (an en dash), or both dates over several days."""
+    from babel import Locale
+    from babel.dates import format_date, format_time
+
+    lang = current_language.get()
+    if start.date() != end.date():
+        return f"{format_moment(start)}{EN_DASH}{format_moment(end)}"
+    day = format_date(start, "medium", locale=lang)
+    times = EN_DASH.join(format_time(t, "short", tzinfo=UTC, locale=lang) for t in (start, end))
+    pattern = str(Locale.parse(lang).datetime_formats["medium"])
+    return pattern.replace("{1}", day).replace("{0}", times)
+
+
 def format_day(moment: Any, format: str = "medium") -> str:
     """A date alone in the current language: "6 déc. 2026"."""
     from babel.dates import format_date

@@ -6,11 +6,18 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test install clean chromium i18n i18n-extract
 
+TEST_STAMP := $(VENV)/.installed-test
+
+# A node needs only the package; the tests add their tools (pytest, playwright, ruff, mypy).
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip==25.3
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e .
 	touch $(STAMP)
+
+$(TEST_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(TEST_STAMP)
 
 install: $(STAMP)
 
@@ -24,7 +31,7 @@ chromium:
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 ## Lint, type-check and run the whole test suite (PostgreSQL too when TEST_DATABASE_URL is set).
-test: $(STAMP) chromium
+test: $(TEST_STAMP) chromium
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/pytest -q
@@ -34,7 +41,7 @@ clean:
 
 ## Benchmarks (bench/README.md): `make bench`, `make bench SCENARIO=inbox`, `make bench QUICK=1`.
 BENCH_STAMP := $(VENV)/.bench-installed
-$(BENCH_STAMP): bench/requirements.txt $(STAMP)
+$(BENCH_STAMP): bench/requirements.txt $(TEST_STAMP)
 	$(BIN)/pip install --quiet -r bench/requirements.txt
 	touch $(BENCH_STAMP)
 

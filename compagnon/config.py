@@ -160,6 +160,22 @@ class Settings:
         "(for the sign-in limit); empty: the connection's own address is the client.",
     )
     log_level: str = _setting("INFO", "Logging level: DEBUG, INFO, WARNING or ERROR.")
+    web_processes: int = _setting(
+        1,
+        "Web server processes sharing the port (gunicorn prefork); more than 1 needs PostgreSQL.",
+    )
+    log_format: str = _setting(
+        "text", "Log lines as plain text, or json: one JSON object a line, with the request id."
+    )
+    metrics_token: str = _setting(
+        "",
+        "Bearer token that /metrics asks for; empty: /metrics answers loopback clients only.",
+    )
+    ready_max_queue_age: int = _setting(
+        900,
+        "Seconds the oldest pending inbound activity or due delivery may wait before /readyz "
+        "reports the queue stuck (503).",
+    )
 
     # Derived values: computed, never configured.
     @property
@@ -254,6 +270,10 @@ def _validate(settings: Settings) -> None:
         raise SettingsError("node_kind must be centre or aggregator")
     if settings.language.strip().lower() not in INTERFACE_LANGUAGES:
         raise SettingsError(f"language must be one of {', '.join(INTERFACE_LANGUAGES)}")
+    if settings.web_processes < 1:
+        raise SettingsError("web_processes must be at least 1")
+    if settings.log_format not in ("text", "json"):
+        raise SettingsError("log_format must be text or json")
     if not settings.domain or "/" in settings.domain:
         raise SettingsError("domain must be host[:port], without a scheme or path")
     for name in (

@@ -11,15 +11,16 @@ COMPAGNON_* environment < flags.
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 from collections.abc import Sequence
 
+from compagnon import logs
 from compagnon.cli import (
     admin,
     catalogue,
     collections,
+    database,
     events,
     media,
     moderation,
@@ -29,7 +30,12 @@ from compagnon.cli import (
     resources,
     social,
 )
-from compagnon.cli.common import add_global_options, settings_from, settings_parent
+from compagnon.cli.common import (
+    add_global_options,
+    first_contact_problem,
+    settings_from,
+    settings_parent,
+)
 from compagnon.config import SettingsError
 from compagnon.federation.accounts import AccountError
 from compagnon.i18n import _
@@ -48,6 +54,7 @@ AREAS = (
     events,
     admin,
     social,
+    database,
 )
 
 
@@ -70,13 +77,16 @@ def main(argv: Sequence[str] | None = None) -> None:
     if argv[:1] == ["post"] and argv[1:2] and argv[1] in social.POST_ACTIONS and len(argv) > 3:
         argv[0:2] = [f"post-{argv[1]}"]  # `post edit NAME URL TEXT`, `post delete NAME URL`
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=os.environ.get("COMPAGNON_LOG_LEVEL", "INFO").upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    # Until a command reads its settings (which may ask for JSON lines: cli/common.py).
+    logs.configure(os.environ.get("COMPAGNON_LOG_LEVEL", "INFO"))
     try:
         args.func(args)
     except SettingsError as exc:
         raise SystemExit(_("error in settings: {problem}", problem=exc)) from None
     except AccountError as exc:
         raise SystemExit(_("error: {problem}", problem=exc)) from None
+    except Exception as exc:
+        problem = first_contact_problem(exc)
+        if problem is None:
+            raise
+        raise SystemExit(problem) from None

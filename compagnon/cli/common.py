@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import os
 import sys
 from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
 
-from compagnon import i18n, operations
+from sqlalchemy.exc import DBAPIError
+
+from compagnon import i18n, logs, operations
 from compagnon.config import Settings, flag_name, load_settings, settings_fields
 from compagnon.i18n import _
 
@@ -70,6 +73,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
     settings = load_settings(Path(args.config), overrides=overrides)
     # Every command reads its settings first: from here on its output is in that language.
     i18n.current_language.set(i18n.supported(settings.language) or i18n.DEFAULT_LANGUAGE)
+    logs.configure(settings.log_level, settings.log_format)  # --log-format json, --log-level
     return settings
 
 
@@ -85,3 +89,30 @@ def read_password() -> str:
     if not password:
         raise SystemExit(_("error: no password on standard input"))
     return password
+
+
+def first_contact_problem(exc: BaseException) -> str | None:
+    """One line a person can act on, for what a first run meets (a port already taken, a
+    database that does not exist or does not answer); None for anything else."""
+    if isinstance(exc, OSError) and exc.errno == errno.EADDRINUSE:
+        return _(
+            "error: the address and port are already in use: is another node running? "
+            "Stop it, or choose another port with --port."
+        )
+    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    first = reason[0] if reason else type(exc).__name__
+    if "does not exist" in first and isinstance(exc, DBAPIError):
+        return _(
+            "error: {reason}. Create the database first (for PostgreSQL: createdb NAME), "
+            "then run the command again.",
+            reason=first,
+        )
+    if isinstance(exc, (DBAPIError, ConnectionError, TimeoutError)) or (
+        isinstance(exc, OSError) and exc.errno in (errno.ECONNREFUSED, errno.EHOSTUNREACH)
+    ):
+        return _(
+            "error: cannot open the database ({reason}). Is the database server running, and "
+            "is database_url right?",
+            reason=first,
+        )
+    return None

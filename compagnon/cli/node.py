@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
+import ipaddress
+import os
+import shutil
 from pathlib import Path
 
 import tomli_w
@@ -13,6 +17,9 @@ from compagnon.cli.common import read_password, run, settings_from
 from compagnon.config import Settings, settings_fields
 from compagnon.config import settings_markdown as _settings_markdown
 from compagnon.i18n import _
+from compagnon.storage.db import create_engine, is_sqlite
+from compagnon.storage.migrate import current_revision, head_revision
+from compagnon.storage.notify import ChangeListener
 
 
 def register(
@@ -54,6 +61,11 @@ def cmd_init(args: argparse.Namespace) -> None:
         )
     settings = settings_from(args)
     defaults = Settings()
+    if settings.domain == defaults.domain and settings.port != defaults.port:
+        # A node tried on another port: its ids must name that port, or nothing resolves.
+        host = defaults.domain.split(":")[0]
+        settings = dataclasses.replace(settings, domain=f"{host}:{settings.port}")
+        args.domain = settings.domain
     chosen = {
         name: getattr(settings, name)
         for name, *_ in settings_fields()
@@ -64,11 +76,31 @@ def cmd_init(args: argparse.Namespace) -> None:
     config.write_text(
         "# Compagnon node settings: see docs/configuration.md\n" + tomli_w.dumps(chosen)
     )
-    print(_("Wrote {path}; database at {url}", path=config, url=settings.resolved_database_url))
+    print(_("Wrote {config}; database at {url}", config=config, url=settings.resolved_database_url))
     print(_("Admin account: {name}", name=admin.username))
     if admin.password:
         print(_("Admin password (shown once): {password}", password=admin.password))
+        print(_("Lost it? compagnon user set-password {name} sets a new one.", name=admin.username))
     print(_("Log in at {url}", url=f"{settings.base_url}/login"))
+    print(
+        _(
+            "The domain {domain} is part of every id this node publishes: once peers know it, "
+            "it can never change.",
+            domain=settings.domain,
+        )
+    )
+    if settings.scheme == "http" and not is_loopback_domain(settings.domain):
+        print(_('A node on the internet needs scheme = "https" (see docs/operations.md).'))
+
+
+def is_loopback_domain(domain: str) -> bool:
+    host = domain.rsplit(":", 1)[0] if domain.count(":") == 1 else domain
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
@@ -81,6 +113,9 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
     settings = settings_from(args)
     banner = f"Compagnon serving {settings.base_url} on http://{settings.host}:{settings.port}"
+    if settings.web_processes > 1:
+        serve_many(settings, banner)
+        return
     # run_app calls `print` once the socket listens: the banner means "ready".
     web.run_app(
         create_app(settings),
@@ -90,6 +125,31 @@ def cmd_serve(args: argparse.Namespace) -> None:
     )
 
 
+def serve_many(settings: Settings, banner: str) -> None:
+    if is_sqlite(settings.resolved_database_url):
+        raise SystemExit(
+            _(
+                "error: web_processes above 1 needs PostgreSQL (SQLite takes one writing "
+                "process): set database_url, after `compagnon db copy --to URL`."
+            )
+        )
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # Before anything imports prometheus_client: every process writes its figures here.
+        metrics_dir = Path(settings.data_dir) / "metrics"
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+        metrics_dir.mkdir(parents=True)
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir.resolve())
+    run(migrate_only(settings))  # once, before the processes start
+    from compagnon.server import prefork
+
+    prefork.serve(settings, lambda: print(banner, flush=True))
+
+
+async def migrate_only(settings: Settings) -> None:
+    async with operations.database(settings):
+        pass
+
+
 def cmd_worker(args: argparse.Namespace) -> None:
     from compagnon.server.worker import Worker
 
@@ -97,18 +157,47 @@ def cmd_worker(args: argparse.Namespace) -> None:
 
     async def work() -> None:
         async with operations.federation(settings) as ctx:
-            await Worker(ctx).run_forever(asyncio.Event())
+            stop = asyncio.Event()
+            listening = None
+            if not is_sqlite(settings.resolved_database_url):
+                # keys another process forgot (a rotated key) are forgotten here too
+                listener = ChangeListener(settings.resolved_database_url)
+                listener.on("actor-keys", ctx.keys.changed)
+                listening = asyncio.create_task(listener.run(stop))
+            try:
+                await Worker(ctx).run_forever(stop)
+            finally:
+                stop.set()
+                if listening is not None:
+                    await listening
 
     run(work())
 
 
 def cmd_migrate(args: argparse.Namespace) -> None:
-    async def migrate() -> None:
-        async with operations.database(settings_from(args)):
-            pass
+    settings = settings_from(args)
 
-    run(migrate())
-    print(_("database is up to date"))
+    async def migrate() -> str | None:
+        engine = create_engine(settings.resolved_database_url)
+        try:
+            before = await current_revision(engine)
+        finally:
+            await engine.dispose()
+        async with operations.database(settings):
+            pass
+        return before
+
+    before, head = run(migrate()), head_revision()
+    if before == head:
+        print(_("The database is up to date (schema {revision}).", revision=head))
+    else:
+        print(
+            _(
+                "The database was upgraded from schema {before} to {after}.",
+                before=before or _("none"),
+                after=head,
+            )
+        )
 
 
 def cmd_settings(_args: argparse.Namespace) -> None:

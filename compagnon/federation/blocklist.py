@@ -30,6 +30,10 @@ class BlockList:
             await self.refresh()
         return self._allowed
 
+    async def changed(self, _detail: str = "") -> None:
+        """Another process changed a policy (storage/notify.py): re-read now."""
+        await self.refresh()
+
     async def refresh(self) -> None:
         async with self._sessions() as session:
             self._hosts = frozenset(await peers.blocked_hosts(session))

@@ -50,6 +50,17 @@ class KeyCache:
     def drop(self, key_id: str) -> None:
         self._entries.pop(key_id, None)
 
+    def clear(self) -> None:
+        self._entries.clear()
+
+    async def changed(self, owner_uri: str) -> None:
+        """A notification from another process (storage/notify.py): `*` means anything may
+        have changed while we were not listening."""
+        if owner_uri == "*":
+            self.clear()
+        else:
+            self.forget_owner(owner_uri)
+
     def forget_owner(self, owner_uri: str) -> int:
         """Drop every key of one actor (rare: an Update or Delete of the actor)."""
         stale = [k for k, (info, _) in self._entries.items() if info.owner == owner_uri]

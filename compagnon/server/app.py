@@ -24,6 +24,7 @@ from compagnon.media.store import FilesystemMediaStore
 from compagnon.server import auth, errors, language, quiet_errors, security_headers, templating
 from compagnon.server.keys import (
     BLOCKED,
+    CHANGES,
     ENGINE,
     FEDERATION,
     INBOX_RATE,
@@ -39,10 +40,12 @@ from compagnon.server.keys import (
 )
 from compagnon.server.routes import add_routes
 from compagnon.server.signin_limit import SignInLimiter
+from compagnon.server.watch.middleware import watch_middleware
 from compagnon.server.worker import Worker
 from compagnon.storage.db import SQLiteBatchWriter, create_engine, create_sessionmaker, is_sqlite
 from compagnon.storage.migrate import upgrade
 from compagnon.storage.models import NodeFact
+from compagnon.storage.notify import ChangeListener
 from compagnon.storage.queries import peers
 
 log = logging.getLogger(__name__)
@@ -52,9 +55,9 @@ TEMPLATES = Path(__file__).parent / "templates"
 def create_app(settings: Settings, *, worker_name: str | None = None) -> web.Application:
     quiet_errors.install()  # malformed HTTP and lost clients: one INFO line, no trace
     app = web.Application(
-        # The language first: error pages are in the reader's language too.
-        middlewares=[language.language_middleware, errors.error_middleware],
-        client_max_size=settings.max_body_bytes + 1
+        # Metrics see every request; then the language, so error pages are translated too.
+        middlewares=[watch_middleware, language.language_middleware, errors.error_middleware],
+        client_max_size=settings.max_body_bytes + 1,
     )
     app[SETTINGS] = settings
     app[STOP] = asyncio.Event()
@@ -70,6 +73,7 @@ def create_app(settings: Settings, *, worker_name: str | None = None) -> web.App
     app.cleanup_ctx.append(_federation)
     app.cleanup_ctx.append(_inbox_writer)
     app.cleanup_ctx.append(lambda a: _worker(a, worker_name))
+    app.cleanup_ctx.append(_change_listener)
     add_routes(app)
     return app
 
@@ -125,6 +129,24 @@ async def _inbox_writer(app: web.Application) -> AsyncIterator[None]:
     await writer.stop()
     if sqlite_writer is not None:
         sqlite_writer.close()
+
+
+async def _change_listener(app: web.Application) -> AsyncIterator[None]:
+    """With PostgreSQL other processes may share the database: hear what they change."""
+    url = app[SETTINGS].resolved_database_url
+    if is_sqlite(url):
+        yield
+        return
+    listener = ChangeListener(url)
+    listener.on("peers", app[BLOCKED].changed)
+    listener.on("peers", app[INBOX_WRITER].peers_changed)
+    listener.on("actor-keys", app[FEDERATION].keys.changed)
+    app[CHANGES] = listener
+    stop = asyncio.Event()
+    task = asyncio.create_task(listener.run(stop), name="change-listener")
+    yield
+    stop.set()
+    await task
 
 
 async def _worker(app: web.Application, name: str | None) -> AsyncIterator[None]:

@@ -16,6 +16,7 @@ from compagnon.federation.resolver import Resolver
 from compagnon.media.store import MediaStore
 from compagnon.server.signin_limit import SignInLimiter
 from compagnon.server.worker import Worker
+from compagnon.storage.notify import ChangeListener
 
 SETTINGS = web.AppKey("settings", Settings)
 ENGINE = web.AppKey("engine", AsyncEngine)
@@ -30,3 +31,5 @@ SECRET = web.AppKey("secret", bytes)
 BLOCKED = web.AppKey("blocked", BlockList)
 SIGNIN_LIMITER = web.AppKey("signin_limiter", SignInLimiter)
 MEDIA = web.AppKey("media", MediaStore)  # type: ignore[type-abstract]
+# Hears what other processes sharing the PostgreSQL database change (absent on SQLite).
+CHANGES = web.AppKey("changes", ChangeListener)

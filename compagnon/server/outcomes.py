@@ -32,6 +32,7 @@ from compagnon.federation.outbox.retry import (
     next_attempt,
     retry_after_seconds,
 )
+from compagnon.server.watch.metrics import DELIVERIES
 from compagnon.storage.models import utcnow
 from compagnon.storage.queries import deliveries, peers
 
@@ -130,6 +131,9 @@ class OutcomeRecorder:
             self.report.delivered += delivered
             self.report.retried += retried
             self.report.gave_up += gave_up
+            DELIVERIES.labels("delivered").inc(delivered)
+            DELIVERIES.labels("retry").inc(retried)
+            DELIVERIES.labels("gave_up").inc(gave_up)
             for host in unreachable:
                 for notify in self.on_unreachable:
                     notify(host)

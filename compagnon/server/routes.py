@@ -21,6 +21,7 @@ from compagnon.server.views import (
     social,
     wellknown,
 )
+from compagnon.server.watch import views as watch
 
 STATIC = Path(__file__).parent / "static"
 
@@ -33,6 +34,10 @@ def add_routes(app: web.Application) -> None:
             web.get("/.well-known/host-meta", wellknown.host_meta),
             web.get("/.well-known/nodeinfo", wellknown.nodeinfo_links),
             web.get("/nodeinfo/2.1", wellknown.nodeinfo),
+            # for the operator: liveness, readiness, Prometheus metrics (server/watch/)
+            web.get("/healthz", watch.healthz),
+            web.get("/readyz", watch.readyz),
+            web.get("/metrics", watch.metrics),
             # ActivityPub documents (HTML for browsers on the same URLs)
             web.get("/actor", activitypub.instance_actor),
             web.get("/users/{username}", activitypub.actor),

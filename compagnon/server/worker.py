@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from compagnon import logs
 from compagnon.federation import catalogue
 from compagnon.federation.context import FederationContext, SigningKey
 from compagnon.federation.inbox.handlers import (
@@ -32,6 +33,7 @@ from compagnon.federation.outbox.deliver import Attempt, deliver, unsendable
 from compagnon.federation.outbox.retry import Verdict
 from compagnon.federation.resolver import Resolver
 from compagnon.server.outcomes import OutcomeRecorder
+from compagnon.server.watch.metrics import APPLIED
 from compagnon.storage.models import Actor, utcnow
 from compagnon.storage.queries import activities, deliveries, peers
 from compagnon.storage.queries.deliveries import Claimed
@@ -52,6 +54,7 @@ class Pending:
     actor_uri: str
     type: str
     raw: dict[str, Any]
+    request_id: str | None = None  # of the inbox request that brought it (compagnon/logs.py)
 
 
 def default_worker_name() -> str:
@@ -151,7 +154,7 @@ class Worker:
         per activity capped processing near 40/s)."""
         async with self.ctx.sessions() as session:
             pending = await activities.claim_pending(session, self.batch)
-            items = [Pending(a.id, a.actor_uri, a.type, a.raw) for a in pending]
+            items = [Pending(a.id, a.actor_uri, a.type, a.raw, a.request_id) for a in pending]
         if not items:
             return
         senders = await self.resolver.actors({i.actor_uri for i in items})
@@ -165,8 +168,10 @@ class Worker:
             for error in errors:
                 if error and not error.startswith("ignored"):
                     report.failed += 1
+                    APPLIED.labels("failed").inc()
                 elif error != TAKEN:
                     report.processed += 1
+                    APPLIED.labels("ignored" if error else "done").inc()
 
     async def _apply_chunk(
         self, chunk: list[Pending], senders: dict[str, Actor | None]
@@ -252,6 +257,15 @@ class Worker:
     ) -> str | None:
         """Run one activity's handler in a savepoint; returns the error to record, if any.
         The caller has taken the activity and records the outcome."""
+        token = logs.request_id.set(item.request_id)  # this activity's log lines carry its id
+        try:
+            return await self._apply_handler(session, item, senders)
+        finally:
+            logs.request_id.reset(token)
+
+    async def _apply_handler(
+        self, session: AsyncSession, item: Pending, senders: dict[str, Actor | None]
+    ) -> str | None:
         handler = HANDLERS.get(item.type)
         sender = await self._sender(session, item, senders)
         if handler is None:
@@ -262,10 +276,12 @@ class Worker:
             async with session.begin_nested():
                 await handler(Handling(self.ctx, session, sender), item.raw)
         except Ignored as exc:
+            log.debug("activity %s (%s) ignored: %s", item.id, item.type, exc)
             return f"ignored: {exc}"
         except Exception as exc:  # recorded on the activity; the others go on
             log.exception("activity %s failed", item.id)
             return f"{type(exc).__name__}: {exc}"
+        log.debug("activity %s (%s) applied", item.id, item.type)
         return None
 
     # --- catalogue sync --------------------------------------------------------------------

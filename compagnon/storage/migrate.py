@@ -28,3 +28,21 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
 
     async with engine.begin() as connection:
         await connection.run_sync(run)
+
+
+def head_revision() -> str | None:
+    """The newest migration this code ships."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+
+
+async def current_revision(engine: AsyncEngine) -> str | None:
+    """The migration the database is at (None: never migrated)."""
+    from alembic.runtime.migration import MigrationContext
+
+    def read(sync_connection: object) -> str | None:
+        return MigrationContext.configure(sync_connection).get_current_revision()  # type: ignore[arg-type]
+
+    async with engine.connect() as connection:
+        return await connection.run_sync(read)

@@ -188,6 +188,8 @@ class Activity(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     processed_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    # The id of the HTTP request that brought it (compagnon/logs.py), for the worker's logs.
+    request_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
     __table_args__ = (Index("ix_activities_state_id", "state", "id"),)
 

@@ -48,6 +48,7 @@ class InboundRequest:
     url: str  # as addressed: scheme://host/path?query
     headers: Mapping[str, str]
     body: bytes
+    request_id: str | None = None  # kept with the activity, so the worker's logs carry it
 
 
 @dataclass(frozen=True)
@@ -191,9 +192,10 @@ def check_rate(doc: dict[str, Any], policy: InboxPolicy) -> Outcome | None:
     return TooMany(f"too many activities from {actor_host(doc)}; retry later", retry_after=wait)
 
 
-def row_for(doc: dict[str, Any]) -> dict[str, Any]:
+def row_for(doc: dict[str, Any], request_id: str | None = None) -> dict[str, Any]:
     actor = first_id(doc.get("actor")) or ""
     return {
+        "request_id": request_id,
         "uri": doc["id"],
         "type": (activity_type(doc) or "")[:64],
         "actor_uri": actor,
@@ -247,7 +249,7 @@ async def _verified_and_stored(
     if refused:
         return refused, False
     try:
-        await store(row_for(doc))
+        await store(row_for(doc, request.request_id))
     except UnstorableActivity as exc:
         return Malformed(f"activity cannot be stored: {exc}"), True
     return Accepted("stored"), True

@@ -162,6 +162,11 @@ class InboxWriter:
         request without waiting for the re-read."""
         self._unreachable.add(host)
 
+    async def peers_changed(self, _detail: str = "") -> None:
+        """Another process changed a peer's reachability (storage/notify.py): re-read the set
+        before the next batch instead of up to UNREACHABLE_REFRESH_SECONDS later."""
+        self._unreachable_read_at = float("-inf")
+
     async def _unreachable_hosts(self) -> set[str]:
         """Hosts marked unreachable, re-read every few seconds: reviving them is the rare case,
         so the batch only pays for the UPDATE when one of them is in it (bench: +25 %)."""

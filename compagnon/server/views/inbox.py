@@ -8,6 +8,7 @@ import logging
 from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 
+from compagnon import logs
 from compagnon.federation.inbox.outcomes import (
     Accepted,
     BadSignature,
@@ -27,6 +28,7 @@ from compagnon.server.keys import (
     SETTINGS,
 )
 from compagnon.server.negotiation import json_response, problem
+from compagnon.server.watch.metrics import INBOX
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +39,15 @@ STATUS: dict[type[Outcome], int] = {
     NotAllowed: 403,
     TooLarge: 413,
     TooMany: 429,
+}
+# The outcome's name in /metrics (compagnon_inbox_requests_total{outcome=...}).
+METRIC: dict[type[Outcome], str] = {
+    Accepted: "accepted",
+    Malformed: "malformed",
+    BadSignature: "bad_signature",
+    NotAllowed: "not_allowed",
+    TooLarge: "too_large",
+    TooMany: "too_many",
 }
 
 
@@ -75,8 +86,11 @@ async def post_inbox(request: web.Request) -> web.Response:
     )
     body = await read_capped(request, settings.max_body_bytes)
     if body is None:
+        INBOX.labels("too_large").inc()
         return problem(413, f"body over {settings.max_body_bytes} bytes")
-    inbound = InboundRequest(request.method, public_url(request), request.headers, body)
+    inbound = InboundRequest(
+        request.method, public_url(request), request.headers, body, logs.request_id.get()
+    )
     resolver = request.app[RESOLVER]
     keys = KeyLookups(resolver.key_lookup, resolver.proof_key_lookup)
     try:
@@ -84,8 +98,10 @@ async def post_inbox(request: web.Request) -> web.Response:
     except (SQLAlchemyError, OSError, TimeoutError):
         # The database is unavailable: say so, and the peer retries later (5xx is retried).
         log.exception("inbox could not store an activity")
+        INBOX.labels("unavailable").inc()
         return problem(503, "this node cannot store activities right now; try again later")
     status = STATUS[type(outcome)]
+    INBOX.labels(METRIC[type(outcome)]).inc()
     if status != 202:
         log.info("inbox refused (%s): %s", status, outcome.reason)
         answer = problem(status, outcome.reason)

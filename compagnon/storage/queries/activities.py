@@ -31,6 +31,7 @@ def _inbound_values(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
             "state": "pending",
             "attempts": 0,
             "received_at": now,
+            "request_id": r.get("request_id"),
         }
         for r in rows
     ]

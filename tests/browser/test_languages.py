@@ -18,9 +18,11 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(autouse=True)
-def tiny(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    # The translators' catalogues are not needed: a few messages in French and Arabic.
-    return use_tiny_catalogues(monkeypatch, tmp_path)
+def tiny(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # A few messages in French and Arabic, whatever the translators' catalogues hold (except
+    # for the test of the shipped catalogue).
+    if "shipped" not in request.node.name:
+        use_tiny_catalogues(monkeypatch, tmp_path)
 
 
 async def _box(page: Page, selector: str) -> dict[str, float]:
@@ -81,3 +83,25 @@ async def test_a_trainer_chooses_french_in_my_settings(make_node: NodeFactory, p
     await phone.context.clear_cookies()
     await log_in(phone, node.base, "maria")
     await expect(phone.locator(".bar nav").get_by_role("link", name="Recherche")).to_be_visible()
+
+
+async def test_the_shipped_arabic_catalogue_on_a_phone(make_node: NodeFactory, phone: Page) -> None:
+    """The same with the translators' own catalogue, not the tiny one of the other tests."""
+    from compagnon import i18n
+
+    if "ar" not in i18n.available_languages():
+        pytest.skip("the Arabic catalogue translates nothing yet")
+    token = i18n.current_language.set("ar")
+    try:
+        search, log_in_label = i18n._("Search"), i18n._("Log in")
+    finally:
+        i18n.current_language.reset(token)
+    node = await make_node("a")
+    await phone.goto(f"{node.base}/search", wait_until="domcontentloaded")
+    await phone.get_by_label("Language").select_option("ar")
+    await phone.get_by_role("button", name="Change").click()
+    await expect(phone.locator("html")).to_have_attribute("dir", "rtl")
+    nav = phone.locator(".bar nav")
+    await expect(nav.get_by_role("link", name=search, exact=True)).to_be_visible()
+    await expect(nav.get_by_role("link", name=log_in_label, exact=True)).to_be_visible()
+    assert await phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]

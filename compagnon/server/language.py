@@ -176,7 +176,16 @@ async def choose(request: web.Request) -> web.StreamResponse:
             row = await session.get(User, user.id)
             if row is not None:
                 row.language = code
-    redirect.set_cookie(
+    remember(request, redirect, code)
+    raise redirect
+
+
+def remember(request: web.Request, response: web.StreamResponse, code: str | None) -> None:
+    """Keep the choice in the browser (the switcher's cookie), or forget it (None)."""
+    if code is None:
+        response.del_cookie(COOKIE, path="/")
+        return
+    response.set_cookie(
         COOKIE,
         code,
         max_age=COOKIE_MAX_AGE,
@@ -185,4 +194,3 @@ async def choose(request: web.Request) -> web.StreamResponse:
         secure=request.app[SETTINGS].scheme == "https",
         path="/",
     )
-    raise redirect

@@ -17,7 +17,7 @@ from compagnon.i18n import _
 from compagnon.media import library
 from compagnon.media.store import MediaError
 from compagnon.operations import profile as ops
-from compagnon.server import auth
+from compagnon.server import auth, language
 from compagnon.server.forms import error_page, read_form
 from compagnon.server.keys import FEDERATION, MEDIA, SESSIONS, SETTINGS, WORKER
 from compagnon.server.views.admin import _multipart_file
@@ -115,19 +115,7 @@ async def settings_post(request: web.Request) -> web.StreamResponse:
         request.app[WORKER].wake()  # the Update goes out now rather than at the next poll
     redirect = web.HTTPSeeOther(f"/settings?saved={action}")
     if action == "language":  # the switcher's cookie follows, so signing out keeps it
-        from compagnon.server.language import COOKIE, COOKIE_MAX_AGE
-
-        if row.language:
-            redirect.set_cookie(
-                COOKIE,
-                row.language,
-                max_age=COOKIE_MAX_AGE,
-                httponly=True,
-                samesite="Lax",
-                path="/",
-            )
-        else:
-            redirect.del_cookie(COOKIE, path="/")
+        language.remember(request, redirect, row.language)
     raise redirect
 
 

@@ -46,6 +46,19 @@ class Settings:
     node_name: str = _setting("Compagnon", "Name of the training centre shown on pages.")
     node_kind: str = _setting("centre", "centre (a training centre) or aggregator (national body).")
     country: str = _setting("", "ISO 3166-1 alpha-2 country code of the centre, e.g. PT.")
+    contact_email: str = _setting(
+        "",
+        "Address harvesters write to about the catalogue (OAI-PMH adminEmail); "
+        "empty means admin@ the node's domain.",
+    )
+    oai_page_size: int = _setting(
+        100, "Records (or headers) per OAI-PMH answer; the rest follows a resumption token."
+    )
+    sitemap_max_urls: int = _setting(
+        50_000,
+        "URLs per sitemap file (at most 50,000, the protocol's limit); past it sitemap.xml "
+        "is an index of several files.",
+    )
     languages: str = _setting("en", "Comma-separated BCP 47 languages of the node, primary first.")
     language: str = _setting(
         "en",
@@ -67,6 +80,20 @@ class Settings:
         "Largest file a trainer may upload (PDF, image, audio, video, office document, H5P, "
         "zip), in bytes; a larger one is refused with 413 before it is stored.",
     )
+    media_store: str = _setting(
+        "filesystem", "Where uploaded files live: filesystem (data_dir/media) or s3."
+    )
+    s3_endpoint_url: str = _setting(
+        "", "S3-compatible endpoint (e.g. https://s3.eu-west-3.amazonaws.com, or MinIO's)."
+    )
+    s3_bucket: str = _setting("", "Bucket for media when media_store is s3.")
+    s3_region: str = _setting("", "Region of the bucket (empty: the endpoint's default).")
+    s3_access_key: str = _setting("", "Access key id for the bucket.")
+    s3_secret_key: str = _setting("", "Secret access key for the bucket.")
+    s3_redirect_downloads: bool = _setting(
+        False, "Send browsers to short-lived presigned bucket URLs instead of relaying files."
+    )
+    s3_url_seconds: int = _setting(300, "Lifetime of a presigned download URL, in seconds.")
     signature_max_age: int = _setting(3600, "Seconds a signed Date may be off either way.")
     max_json_depth: int = _setting(
         64,
@@ -270,6 +297,10 @@ def _validate(settings: Settings) -> None:
         raise SettingsError("node_kind must be centre or aggregator")
     if settings.language.strip().lower() not in INTERFACE_LANGUAGES:
         raise SettingsError(f"language must be one of {', '.join(INTERFACE_LANGUAGES)}")
+    if settings.media_store not in ("filesystem", "s3"):
+        raise SettingsError("media_store must be filesystem or s3")
+    if settings.media_store == "s3" and not settings.s3_bucket:
+        raise SettingsError("media_store = s3 needs s3_bucket")
     if settings.web_processes < 1:
         raise SettingsError("web_processes must be at least 1")
     if settings.log_format not in ("text", "json"):

@@ -157,10 +157,20 @@ def _(message: str, **fields: Any) -> str:
 
 def ngettext(singular: str, plural: str, n: int, **fields: Any) -> str:
     """The singular or plural form that the current language uses for `n`; `{n}` is written
-    with the language's digit grouping (1,000 / 1 000 / 1.000)."""
+    with the language's digit grouping (1,000 / 1 000 / 1.000, see _Count)."""
     text = _catalogue(current_language.get()).ngettext(singular, plural, n)
     source = singular if n == 1 else plural
-    return _fill(text, source, {"n": format_number(n), **fields})
+    return _fill(text, source, {"n": _Count(n), **fields})
+
+
+class _Count(int):
+    """The `n` of a plural message: `{n}` and `{n:,}` are written with the language's digit
+    grouping (1,000 / 1 000 / 1.000); any other format spec is int's own."""
+
+    def __format__(self, spec: str) -> str:
+        if spec in ("", ","):
+            return format_number(int(self))
+        return int.__format__(self, spec)
 
 
 # ---- dates and numbers, the way the reader's language writes them (Babel's CLDR data) -----

@@ -8,7 +8,7 @@ import argparse
 from pathlib import Path
 
 from compagnon.cli.common import run, settings_from
-from compagnon.i18n import _
+from compagnon.i18n import _, ngettext
 from compagnon.operations import admin as ops
 from compagnon.storage.models import ROLES
 from compagnon.storage.queries import deliveries as delivery_queries
@@ -146,7 +146,7 @@ def cmd_peer_admin(args: argparse.Namespace) -> None:
             print(_("skipped {line}", line=line))
         print(
             _(
-                "Imported: {b} blocked, {s} silenced, {k} lines skipped.",
+                "Imported. Domains blocked: {b}; domains silenced: {s}; lines skipped: {k}.",
                 b=report.blocked,
                 s=report.silenced,
                 k=len(report.skipped or []),
@@ -167,7 +167,7 @@ def cmd_deliveries_admin(args: argparse.Namespace) -> None:
                 lambda s: ops.resend(s, delivery_id=args.delivery_id, object_uri=args.object_url),
             )
         )
-        print(_("{n} deliveries queued again", n=n))
+        print(ngettext("{n} delivery queued again", "{n} deliveries queued again", n))
         return
     rows = run(ops.in_transaction(settings, lambda s: ops.deliveries_of_host(s, args.host)))
     if not rows:

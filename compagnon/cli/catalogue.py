@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
 
 from compagnon import operations
 from compagnon.cli.common import run, settings_from
 from compagnon.i18n import _
+from compagnon.operations import handover as handover_ops
 
 
 def register(
     sub: argparse._SubParsersAction[argparse.ArgumentParser], parent: argparse.ArgumentParser
 ) -> None:
-    top = sub.add_parser("catalogue", help="import the catalogue (outbox) of a followed centre")
+    top = sub.add_parser(
+        "catalogue",
+        help="import a followed centre's catalogue (outbox); write the sitemap as files",
+    )
     top.set_defaults(func=cmd_catalogue)
     catalogue = top.add_subparsers(dest="action", required=True)
     sync = catalogue.add_parser(
@@ -32,6 +37,12 @@ def register(
         help="walk the whole outbox, not only until pages bring nothing new",
     )
     catalogue.add_parser("status", parents=[parent], help="list catalogue sync jobs")
+    written = catalogue.add_parser(
+        "sitemap",
+        parents=[parent],
+        help="write the sitemap as static files (sitemap.xml, sitemaps/N.xml) into a directory",
+    )
+    written.add_argument("--write", metavar="DIR", required=True, type=Path)
 
 
 def _sync_line(row: dict[str, Any]) -> str:
@@ -44,6 +55,10 @@ def _sync_line(row: dict[str, Any]) -> str:
 
 def cmd_catalogue(args: argparse.Namespace) -> None:
     settings = settings_from(args)
+    if args.action == "sitemap":
+        for path in run(handover_ops.write_sitemap(settings, args.write)):
+            print(path)
+        return
     if args.action == "status":
         rows = run(operations.catalogue_status(settings))
         if not rows:

@@ -9,7 +9,7 @@ from typing import Any
 from compagnon.cli.common import run, settings_from
 from compagnon.domain.collections import JOURNEY, MODULE, Module
 from compagnon.domain.resources import Translation
-from compagnon.i18n import _
+from compagnon.i18n import _, ngettext
 from compagnon.operations import collections as ops
 
 VISIBILITIES = ["public", "unlisted", "followers"]
@@ -101,7 +101,15 @@ def _translations(values: list[list[str]] | None) -> tuple[Translation, ...]:
 
 def _print_listing(rows: list[dict[str, Any]]) -> None:
     for row in rows:
-        print(_("{uri}  {title} ({n} items)", uri=row["uri"], title=row["title"], n=row["items"]))
+        print(
+            ngettext(
+                "{uri}  {title} ({n} item)",
+                "{uri}  {title} ({n} items)",
+                row["items"],
+                uri=row["uri"],
+                title=row["title"],
+            )
+        )
 
 
 def _print_shown(shown: dict[str, Any]) -> None:

@@ -12,7 +12,27 @@ from compagnon.domain.events import CLI_ANSWERS, Event, EventTranslation, parse_
 from compagnon.i18n import _
 from compagnon.operations import events as ops
 
-STATE_LABELS = {"going": "going", "maybe": "maybe", "not_going": "not going", "refused": "full"}
+
+def _state_label(state: str) -> str:
+    """An answer's stored code as a word (built per call: the current language)."""
+    labels = {
+        "going": _("going"),
+        "maybe": _("maybe"),
+        "not_going": _("not going"),
+        "refused": _("full"),
+    }
+    return labels.get(state, state)
+
+
+def _answered(name: str, state: str) -> str:
+    """What `attend` prints: one whole message per answer."""
+    messages = {
+        "going": _("{name}: going", name=name),
+        "maybe": _("{name}: maybe", name=name),
+        "not_going": _("{name}: not going", name=name),
+        "refused": _("{name}: no place, the event is full", name=name),
+    }
+    return messages.get(state, f"{name}: {state}")
 
 
 def _fields(parser: argparse.ArgumentParser, *, editing: bool) -> None:
@@ -134,7 +154,7 @@ def cmd_event(args: argparse.Namespace) -> None:
         print(run(ops.delete_event(settings, args.name, args.uri)))
     elif args.action == "attend":
         state = run(ops.attend(settings, args.name, args.uri, CLI_ANSWERS[args.answer]))
-        print(_("{name}: {state}", name=args.name, state=_(STATE_LABELS[state])))
+        print(_answered(args.name, state))
     elif args.action == "list":
         rows = run(ops.list_events(settings))
         if not rows:
@@ -151,4 +171,4 @@ def cmd_event(args: argparse.Namespace) -> None:
         if not rows:
             print(_("nobody has answered yet"))
         for row in rows:
-            print(f"{_(STATE_LABELS[row['state']])}\t{row['handle']}\t{row['actor']}")
+            print(f"{_state_label(row['state'])}\t{row['handle']}\t{row['actor']}")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from compagnon import operations
 from compagnon.cli.common import run, settings_from
-from compagnon.i18n import _
+from compagnon.i18n import _, ngettext
 
 
 def register(
@@ -32,13 +32,18 @@ def cmd_media(args: argparse.Namespace) -> None:
         row = run(operations.media_add(settings, args.name, args.file))
         print(row["url"])
         print(
-            _(
-                "{type}, {size} bytes, {state}",
+            ngettext(
+                "{type}, {n} byte, stored",
+                "{type}, {n} bytes, stored",
+                row["size"],
                 type=row["type"],
-                size=row["size"],
-                state=(
-                    _("stored") if row["new"] else _("already stored: the same file, kept once")
-                ),
+            )
+            if row["new"]
+            else ngettext(
+                "{type}, {n} byte, already stored: the same file, kept once",
+                "{type}, {n} bytes, already stored: the same file, kept once",
+                row["size"],
+                type=row["type"],
             )
         )
         if row["thumbnail"]:

@@ -7,7 +7,7 @@ from typing import Any
 
 from compagnon.cli.common import run, settings_from
 from compagnon.federation.sanitize import html_to_text
-from compagnon.i18n import _
+from compagnon.i18n import _, ngettext
 from compagnon.operations import quiz as quiz_ops
 
 
@@ -90,7 +90,7 @@ def cmd_results(args: argparse.Namespace) -> None:
         mark = " *" if option["name"] in found["mine"] else ""
         print(f"  {option['votes']:>5}  {option['name']}{mark}")
     if found["voters"] is not None:
-        print(_("{n} voters", n=found["voters"]))
+        print(ngettext("{n} voter", "{n} voters", found["voters"]))
     if found["ends_at"] is not None:
         moment = found["ends_at"].strftime("%Y-%m-%d %H:%M")
         if found["closed"]:

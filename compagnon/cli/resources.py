@@ -17,10 +17,11 @@ from compagnon.domain.resources import (
     normalised,
     problems,
 )
+from compagnon.domain.vocabulary_pickers import PICKERS, search
 from compagnon.i18n import _
 from compagnon.operations.resource_files import store_files
 
-ACTIONS = ("publish", "edit", "delete", "-h", "--help")
+ACTIONS = ("publish", "edit", "delete", "codes", "-h", "--help")
 
 # `--clear` names → the LearningResource field each empties (and its empty value).
 CLEARABLE: dict[str, tuple[str, Any]] = {
@@ -191,6 +192,14 @@ def register(
     delete = resource.add_parser("delete", parents=[parent], help="delete a resource of NAME")
     delete.add_argument("name")
     delete.add_argument("uri", metavar="RESOURCE_URL")
+    codes = resource.add_parser(
+        "codes",
+        help="find the codes to give --teaches, --occupation, --isced ... by words "
+        "(what the web form's pickers search)",
+    )
+    codes.add_argument("vocabulary", choices=PICKERS)
+    codes.add_argument("words", nargs="*")
+    codes.add_argument("--lang", default=None, help="language of the labels (default: en)")
 
 
 def _translations(values: list[list[str]] | None) -> tuple[Translation, ...] | None:
@@ -254,6 +263,10 @@ def _warn(line: str) -> None:
 
 
 def cmd_resource(args: argparse.Namespace) -> None:
+    if args.action == "codes":
+        for choice in search(args.vocabulary, " ".join(args.words), args.lang or "en"):
+            print(f"{choice.code}\t{choice.label}")
+        return
     settings = settings_from(args)
     if args.action == "delete":
         uri = run(operations.delete_resource(settings, args.name, args.uri))

@@ -24,7 +24,7 @@ from compagnon.domain.resources import (
     licence_uri,
 )
 from compagnon.domain.safe_urls import http_url
-from compagnon.i18n import _
+from compagnon.i18n import _, ngettext
 
 MODULE = "Module"
 JOURNEY = "Journey"
@@ -109,9 +109,21 @@ def _common_problems(value: Collection) -> list[str]:
     if not value.title.strip():
         found.append(_("A title is needed."))
     elif len(value.title) > MAX_TITLE:
-        found.append(_("The title is at most {n} characters.", n=MAX_TITLE))
+        found.append(
+            ngettext(
+                "The title is at most {n} character.",
+                "The title is at most {n} characters.",
+                MAX_TITLE,
+            )
+        )
     if len(value.description) > MAX_DESCRIPTION:
-        found.append(_("The description is at most {n} characters.", n=MAX_DESCRIPTION))
+        found.append(
+            ngettext(
+                "The description is at most {n} character.",
+                "The description is at most {n} characters.",
+                MAX_DESCRIPTION,
+            )
+        )
     if language_tag(value.language) is None:
         found.append(_("The language must be a BCP 47 code such as en, pt or pt-PT."))
     for translation in value.translations:
@@ -133,24 +145,57 @@ def _common_problems(value: Collection) -> list[str]:
     return found
 
 
-def item_problems(items: tuple[str, ...], where: str) -> list[str]:
-    """Every item is an http(s) URL, listed once."""
+def item_problems(items: tuple[str, ...]) -> list[str]:
+    """Every item of a module is an http(s) URL, listed once."""
     found: list[str] = []
     for position, item in enumerate(items, start=1):
         if http_url(item) is None:
             found.append(
                 _(
-                    "Item {n} of {where} is not an http(s) URL: {item!r}.",
+                    "Item {n} of the module is not an http(s) URL: {item!r}.",
                     n=position,
-                    where=where,
                     item=item[:200],
                 )
             )
     repeated = sorted({item for item in items if items.count(item) > 1})
     for item in repeated:
-        found.append(_("{item} is listed twice in {where}.", item=item, where=where))
+        found.append(_("{item} is listed twice in the module.", item=item))
     if len(items) > MAX_ITEMS:
-        found.append(_("{where} holds at most {n} items.", where=where, n=MAX_ITEMS))
+        found.append(
+            ngettext(
+                "The module holds at most {n} item.",
+                "The module holds at most {n} items.",
+                MAX_ITEMS,
+            )
+        )
+    return found
+
+
+def phase_item_problems(items: tuple[str, ...], key: str) -> list[str]:
+    """As `item_problems`, for the items of the phase `key` of a journey."""
+    found: list[str] = []
+    for position, item in enumerate(items, start=1):
+        if http_url(item) is None:
+            found.append(
+                _(
+                    "Item {n} of the phase {key} is not an http(s) URL: {item!r}.",
+                    n=position,
+                    key=key,
+                    item=item[:200],
+                )
+            )
+    repeated = sorted({item for item in items if items.count(item) > 1})
+    for item in repeated:
+        found.append(_("{item} is listed twice in the phase {key}.", item=item, key=key))
+    if len(items) > MAX_ITEMS:
+        found.append(
+            ngettext(
+                "The phase {key} holds at most {n} item.",
+                "The phase {key} holds at most {n} items.",
+                MAX_ITEMS,
+                key=key,
+            )
+        )
     return found
 
 
@@ -158,7 +203,7 @@ def problems(value: Collection) -> list[str]:
     """One sentence per mistake; empty when the module or journey can be published."""
     found = _common_problems(value)
     if isinstance(value, Module):
-        return found + item_problems(value.items, _("the module"))
+        return found + item_problems(value.items)
     keys = [phase.key for phase in value.phases]
     for key in keys:
         if key not in PHASES:
@@ -168,16 +213,24 @@ def problems(value: Collection) -> list[str]:
     if not any(phase.items for phase in value.phases):
         found.append(_("A journey needs at least one item in one of its phases."))
     for phase in value.phases:
-        where = _("the phase {key}", key=phase.key)
-        found += item_problems(phase.items, where)
+        found += phase_item_problems(phase.items, phase.key)
         if phase.outcome is not None and http_url(phase.outcome) is None:
             found.append(
-                _("The outcome of {where} is not an http(s) URL: {url!r}.", where=where,
-                  url=phase.outcome[:200])
-            )  # fmt: skip
+                _(
+                    "The outcome of the phase {key} is not an http(s) URL: {url!r}.",
+                    key=phase.key,
+                    url=phase.outcome[:200],
+                )
+            )
         if len(phase.name) > MAX_TITLE:
-            found.append(_("The name of {where} is at most {n} characters.", where=where,
-                           n=MAX_TITLE))  # fmt: skip
+            found.append(
+                ngettext(
+                    "The name of the phase {key} is at most {n} character.",
+                    "The name of the phase {key} is at most {n} characters.",
+                    MAX_TITLE,
+                    key=phase.key,
+                )
+            )
     return found
 
 

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from compagnon.domain.resources import language_tag
 from compagnon.domain.safe_urls import http_url
-from compagnon.i18n import _
+from compagnon.i18n import _, ngettext
 
 MAX_TITLE = 300
 MAX_DESCRIPTION = 20_000
@@ -130,9 +130,21 @@ def problems(event: Event) -> list[str]:
     if not event.title.strip():
         found.append(_("An event needs a title."))
     elif len(event.title) > MAX_TITLE:
-        found.append(_("The title is longer than {n} characters.", n=MAX_TITLE))
+        found.append(
+            ngettext(
+                "The title is longer than {n} character.",
+                "The title is longer than {n} characters.",
+                MAX_TITLE,
+            )
+        )
     if len(event.description) > MAX_DESCRIPTION:
-        found.append(_("The description is longer than {n} characters.", n=MAX_DESCRIPTION))
+        found.append(
+            ngettext(
+                "The description is longer than {n} character.",
+                "The description is longer than {n} characters.",
+                MAX_DESCRIPTION,
+            )
+        )
     zone_ok = zone_exists(event.timezone)
     if not zone_ok:
         found.append(
@@ -150,7 +162,13 @@ def problems(event: Event) -> list[str]:
     if event.place and event.online:
         found.append(_("An event takes place either at a place or online, not both."))
     if len(event.place) > MAX_PLACE or len(event.address) > MAX_PLACE:
-        found.append(_("The place and its address are at most {n} characters.", n=MAX_PLACE))
+        found.append(
+            ngettext(
+                "The place and its address are at most {n} character.",
+                "The place and its address are at most {n} characters.",
+                MAX_PLACE,
+            )
+        )
     if event.address and not event.place:
         found.append(_("An address needs the place's name (--place)."))
     if event.online and http_url(event.online) is None:

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from compagnon.i18n import _
+from compagnon.i18n import _, ngettext
 
 MIN_OPTIONS = 2
 MAX_OPTIONS = 10  # Mastodon's default is 4, its hard limit 10 or so: more are not shown there
@@ -88,16 +88,34 @@ def problems(spec: QuestionSpec) -> list[str]:
     if not spec.text.strip():
         found.append(_("Write the question."))
     elif len(spec.text) > MAX_QUESTION_CHARS:
-        found.append(_("The question is at most {n} characters.", n=MAX_QUESTION_CHARS))
+        found.append(
+            ngettext(
+                "The question is at most {n} character.",
+                "The question is at most {n} characters.",
+                MAX_QUESTION_CHARS,
+            )
+        )
     options = [o.strip() for o in spec.options]
     if len(options) < MIN_OPTIONS:
         found.append(_("A question needs at least 2 options (--option A --option B)."))
     if len(options) > MAX_OPTIONS:
-        found.append(_("A question has at most {n} options.", n=MAX_OPTIONS))
+        found.append(
+            ngettext(
+                "A question has at most {n} option.",
+                "A question has at most {n} options.",
+                MAX_OPTIONS,
+            )
+        )
     if any(not o for o in options):
         found.append(_("An option is empty."))
     if any(len(o) > MAX_OPTION_CHARS for o in options):
-        found.append(_("An option is at most {n} characters.", n=MAX_OPTION_CHARS))
+        found.append(
+            ngettext(
+                "An option is at most {n} character.",
+                "An option is at most {n} characters.",
+                MAX_OPTION_CHARS,
+            )
+        )
     folded = [o.casefold() for o in options]
     twice = [o for i, o in enumerate(options) if folded[i] in folded[:i]]
     if twice:

@@ -17,7 +17,7 @@ from compagnon.domain.collections import search_type_label
 from compagnon.domain.facets import DIGCOMP, PREFIX_LENGTHS, QUESTION_KIND, words
 from compagnon.domain.resources import ESCO_OCCUPATION, ISCO
 from compagnon.domain.vocabularies import vocabulary
-from compagnon.i18n import _
+from compagnon.i18n import _, ngettext
 
 MAX_QUERY_CHARS = 200
 MAX_WORDS = 8
@@ -57,7 +57,9 @@ class SearchRequest:
 def query_words(text: str) -> tuple[str, ...]:
     found = tuple(w[:MAX_WORD_CHARS] for w in words(text))
     if len(found) > MAX_WORDS:
-        raise BadSearch(f"Search with at most {MAX_WORDS} words.")
+        raise BadSearch(
+            ngettext("Search with at most {n} word.", "Search with at most {n} words.", MAX_WORDS)
+        )
     return found
 
 
@@ -75,22 +77,28 @@ def parse(params: Mapping[str, str]) -> SearchRequest:
     """The search a query string asks for; BadSearch names the first unusable parameter."""
     text = params.get("q") or ""
     if len(text) > MAX_QUERY_CHARS:
-        raise BadSearch(f"Search text is at most {MAX_QUERY_CHARS} characters.")
-    eqf = _param(params, "eqf", r"[1-8]", "EQF levels go from 1 to 8.")
-    before = _param(params, "before", r"\d{1,19}", "That page link is broken; search again.")
+        raise BadSearch(
+            ngettext(
+                "Search text is at most {n} character.",
+                "Search text is at most {n} characters.",
+                MAX_QUERY_CHARS,
+            )
+        )
+    eqf = _param(params, "eqf", r"[1-8]", _("EQF levels go from 1 to 8."))
+    before = _param(params, "before", r"\d{1,19}", _("That page link is broken; search again."))
     if before is not None and int(before) > MAX_CURSOR:
-        raise BadSearch("That page link is broken; search again.")
+        raise BadSearch(_("That page link is broken; search again."))
     filters = SearchFilters(
         words=query_words(text),
-        lang=_param(params, "lang", r"[a-z]{2,3}", "A language is a code such as en or pt."),
+        lang=_param(params, "lang", r"[a-z]{2,3}", _("A language is a code such as en or pt.")),
         eqf=int(eqf) if eqf else None,
-        field=_param(params, "field", r"\d{4}", "A field of education is a 4-digit code."),
-        type=_param(params, "type", r"[a-z_]{1,64}", "Unknown resource type."),
-        licence=_param(params, "licence", r"https?://\S+", "Unknown licence."),
+        field=_param(params, "field", r"\d{4}", _("A field of education is a 4-digit code.")),
+        type=_param(params, "type", r"[a-z_]{1,64}", _("Unknown resource type.")),
+        licence=_param(params, "licence", r"https?://\S+", _("Unknown licence.")),
         competence=_param(
-            params, "competence", r"(https?://\S+|digcompedu:\d\.\d)", "Unknown competence."
+            params, "competence", r"(https?://\S+|digcompedu:\d\.\d)", _("Unknown competence.")
         ),
-        occupation=_param(params, "occupation", r"https?://\S+", "Unknown occupation."),
+        occupation=_param(params, "occupation", r"https?://\S+", _("Unknown occupation.")),
     )
     return SearchRequest(text=text.strip(), filters=filters, before=int(before) if before else None)
 

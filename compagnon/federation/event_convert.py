@@ -27,7 +27,7 @@ from compagnon.domain.events import MAX_CAPACITY, Event, EventTranslation, zone_
 from compagnon.domain.safe_urls import http_url
 from compagnon.federation.convert import iso, parse_time
 from compagnon.federation.resource_convert import written_in
-from compagnon.i18n import _
+from compagnon.i18n import _, ngettext
 from compagnon.storage.models import Actor, Object
 
 MAX_TEXT = 20_000
@@ -63,7 +63,7 @@ def facts(event: Event, lang: str) -> list[str]:
         if where:
             lines.append(where if event.online else _("Where: {place}", place=where))
         if event.capacity is not None:
-            lines.append(_("{n} places", n=event.capacity))
+            lines.append(ngettext("{n} place", "{n} places", event.capacity))
     return lines
 
 

@@ -10,7 +10,7 @@ says which one and why.
 from __future__ import annotations
 
 from compagnon.federation.resolver import HANDLE_RE, ResolveError, Resolver
-from compagnon.i18n import _
+from compagnon.i18n import _, ngettext
 from compagnon.storage.models import Actor
 from compagnon.storage.queries import actors as actor_queries
 
@@ -41,7 +41,13 @@ async def resolve_mentions(resolver: Resolver, text: str) -> list[Actor]:
     """The actors mentioned in `text`; MentionError names the first that cannot be found."""
     handles = mentioned_handles(text)
     if len(handles) > MAX_MENTIONS:
-        raise MentionError(_("Mention at most {n} people in one post.", n=MAX_MENTIONS))
+        raise MentionError(
+            ngettext(
+                "Mention at most {n} person in one post.",
+                "Mention at most {n} people in one post.",
+                MAX_MENTIONS,
+            )
+        )
     ctx = resolver.ctx
     actors: list[Actor] = []
     for handle in handles:

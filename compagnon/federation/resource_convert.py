@@ -191,7 +191,7 @@ def lineage_lines(resource: LearningResource) -> list[str]:
 def size_text(size: int) -> str:
     """A file size a person reads: 48 KB, 10.5 MB (decimal units, as file managers show)."""
     if size < 1000:
-        return _("{n} bytes", n=size)
+        return ngettext("{n} byte", "{n} bytes", size)
     for unit in ("KB", "MB", "GB"):
         size_in = size / 1000
         if size_in < 1000 or unit == "GB":

@@ -18,6 +18,7 @@ from compagnon.domain.collections import KINDS
 from compagnon.domain.facets import is_listed
 from compagnon.federation.as_types import has_type
 from compagnon.federation.event_convert import times_of
+from compagnon.handover import records as handover_records
 from compagnon.storage.models import Object
 from compagnon.storage.queries import events, search
 
@@ -36,6 +37,8 @@ async def index_stored(session: AsyncSession, objects: Sequence[Object]) -> None
     ]
     if rows:
         await search.index_objects(session, rows)
+        # The OAI repository's records follow the index (compagnon/handover/records.py).
+        await handover_records.note(session, [(oid, aid, doc) for oid, _, aid, doc in rows])
     events_stored = [(obj.id, obj.raw) for obj in objects if obj.raw and _is_event(obj.raw)]
     await _index_events(session, events_stored)
 
@@ -49,6 +52,9 @@ async def index_received(
     wanted = [row for row in rows if is_listed(row[3])]
     if wanted:
         await search.index_objects(session, wanted, fresh=True)  # inserted just now
+        await handover_records.note(
+            session, [(oid, aid, doc) for oid, _, aid, doc in wanted], fresh=True
+        )
     await _index_events(session, [(row[0], row[3]) for row in rows if _is_event(row[3])])
 
 
@@ -57,6 +63,7 @@ async def forget(session: AsyncSession, objects: Sequence[Object]) -> None:
     ids = [obj.id for obj in objects if obj.type in LISTED_TYPES]
     if ids:
         await search.unindex(session, ids)
+        await handover_records.mark_deleted(session, ids)  # kept as deleted records
     await events.forget(session, [obj.id for obj in objects if obj.type == "Event"])
 
 

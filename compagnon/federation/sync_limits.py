@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from compagnon.i18n import _
+from compagnon.i18n import _, ngettext
 from compagnon.storage.models import SyncJob
 from compagnon.storage.queries.sync_jobs import (
     MAX_BYTES,
@@ -83,30 +83,34 @@ def stop_reason(job: SyncJob) -> str | None:
     """Why a stopped job stopped, for the admin (`compagnon catalogue status`)."""
     limit = f"{job.stop_limit or 0:,}"
     if job.stopped_by == MAX_ITEMS:
-        return _(
-            "stopped after {n} items: the limit per actor is {limit} ({setting})",
-            n=f"{job.items:,}",
+        return ngettext(
+            "stopped after {n:,} item: the limit per actor is {limit} ({setting})",
+            "stopped after {n:,} items: the limit per actor is {limit} ({setting})",
+            job.items,
             limit=limit,
             setting=MAX_ITEMS,
         )
     if job.stopped_by == MAX_PAGES:
-        return _(
-            "stopped after {n} pages: the limit per actor is {limit} ({setting})",
-            n=f"{job.pages:,}",
+        return ngettext(
+            "stopped after {n:,} page: the limit per actor is {limit} ({setting})",
+            "stopped after {n:,} pages: the limit per actor is {limit} ({setting})",
+            job.pages,
             limit=limit,
             setting=MAX_PAGES,
         )
     if job.stopped_by == MAX_BYTES:
-        return _(
-            "stopped after {n} bytes: the limit per actor is {limit} ({setting})",
-            n=f"{job.bytes_read:,}",
+        return ngettext(
+            "stopped after {n:,} byte: the limit per actor is {limit} ({setting})",
+            "stopped after {n:,} bytes: the limit per actor is {limit} ({setting})",
+            job.bytes_read,
             limit=limit,
             setting=MAX_BYTES,
         )
     if job.stopped_by == MAX_EMPTY_PAGES:
-        return _(
-            "stopped after {n} pages in a row with nothing to import ({setting})",
-            n=f"{job.empty_pages:,}",
+        return ngettext(
+            "stopped after {n:,} page in a row with nothing to import ({setting})",
+            "stopped after {n:,} pages in a row with nothing to import ({setting})",
+            job.empty_pages,
             setting=MAX_EMPTY_PAGES,
         )
     if job.stopped_by == REPEATED_PAGE:

@@ -19,7 +19,7 @@ from pathlib import Path
 import filetype
 from PIL import Image, UnidentifiedImageError
 
-from compagnon.i18n import _
+from compagnon.i18n import _, ngettext
 
 HEAD_BYTES = 8192  # what filetype reads
 
@@ -209,7 +209,13 @@ def _zip_kind(path: Path) -> str:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
             if len(members) > MAX_ZIP_MEMBERS:
-                raise RefusedType(_("The archive holds more than {n} files.", n=MAX_ZIP_MEMBERS))
+                raise RefusedType(
+                    ngettext(
+                        "The archive holds more than {n} file.",
+                        "The archive holds more than {n} files.",
+                        MAX_ZIP_MEMBERS,
+                    )
+                )
             _check_unpacked_size(members)
             names = {m.filename for m in members}
             if "h5p.json" in names:

@@ -30,9 +30,11 @@ from compagnon.federation.resolver import Resolver
 from compagnon.federation.resource_convert import resource_from_document
 from compagnon.federation.sanitize import text_to_html
 from compagnon.federation.urls import Urls
+from compagnon.handover import records as handover_records
 from compagnon.i18n import _
 from compagnon.media import library
-from compagnon.media.store import FilesystemMediaStore, MediaError, StoredMedia
+from compagnon.media.store import MediaError, StoredMedia
+from compagnon.media.stores import open_media_store
 from compagnon.storage.db import create_engine, create_sessionmaker
 from compagnon.storage.migrate import upgrade
 from compagnon.storage.models import Actor, Object, Report, SyncJob, utcnow
@@ -54,6 +56,7 @@ async def database(settings: Settings) -> AsyncIterator[async_sessionmaker[Async
         sessions = create_sessionmaker(engine)
         async with sessions.begin() as session:
             await accounts.ensure_node_actors(session, Urls(settings.base_url), settings.node_name)
+            await handover_records.remember_country(session, settings.country)  # OAI sets
         yield sessions
     finally:
         await engine.dispose()
@@ -107,15 +110,15 @@ async def list_users(settings: Settings) -> list[dict[str, Any]]:
 async def _local_actor(session: AsyncSession, username: str) -> Actor:
     actor = await actor_queries.local_by_username(session, username)
     if actor is None or actor.type == "Application":
-        raise OperationError(f"no local account named {username!r}")
+        raise OperationError(_("no local account named {name!r}", name=username))
     return actor
 
 
 async def post(settings: Settings, username: str, text: str, visibility: str) -> str:
     if visibility not in publish.VISIBILITIES:
-        raise OperationError(f"visibility must be one of {', '.join(publish.VISIBILITIES)}")
+        raise OperationError(_("visibility must be one of {v}", v=", ".join(publish.VISIBILITIES)))
     if not text.strip():
-        raise OperationError("the post is empty")
+        raise OperationError(_("the post is empty"))
     async with federation(settings) as ctx:
         try:
             mentions = await resolve_mentions(Resolver(ctx), text)
@@ -158,20 +161,38 @@ async def publish_resource(
 ) -> str:
     """Publish a resource of `username`. A remix or translation is checked against its
     sources' licences first (operations/lineage.py) and addressed to their authors too."""
-    resource = _checked(resource)
     async with federation(settings) as ctx:
-        authors = await _lineage_checked(ctx, resource, licence_checked, warn)
-        async with ctx.sessions.begin() as session:
-            author = await _local_actor(session, username)
-            obj = await publish.publish_resource(
-                session,
-                ctx.urls,
-                author,
-                resource,
-                visibility=visibility,
-                sources_authors=authors,
-            )
-            return obj.uri
+        return await publish_resource_in(
+            ctx, username, resource, visibility, licence_checked=licence_checked, warn=warn
+        )
+
+
+async def publish_resource_in(
+    ctx: FederationContext,
+    username: str,
+    resource: LearningResource,
+    visibility: str,
+    *,
+    licence_checked: bool = False,
+    warn: Callable[[str], None] | None = None,
+) -> str:
+    """`publish_resource` with the node's context already open (the web form runs it in the
+    server's own)."""
+    if visibility not in ("public", "unlisted", "followers"):
+        raise OperationError(_("Choose who can see the resource."))
+    resource = _checked(resource)
+    authors = await _lineage_checked(ctx, resource, licence_checked, warn)
+    async with ctx.sessions.begin() as session:
+        author = await _local_actor(session, username)
+        obj = await publish.publish_resource(
+            session,
+            ctx.urls,
+            author,
+            resource,
+            visibility=visibility,
+            sources_authors=authors,
+        )
+        return obj.uri
 
 
 async def _lineage_checked(
@@ -221,26 +242,49 @@ async def edit_resource(
     new one; the Update is queued for everyone who can see it and every host that got it.
     When the edit changes the sources or the licence, the licence rule is checked again."""
     async with federation(settings) as ctx:
-        async with ctx.sessions() as session:
-            _author, obj = await _own_resource(session, username, uri)
-            assert obj.raw is not None
-            before = resource_from_document(obj.raw)
-        resource = _checked(change(before))
-        authors: list[Actor] = []
-        if (resource.sources, resource.license) != (before.sources, before.license):
-            authors = await _lineage_checked(ctx, resource, licence_checked, warn)
-        async with ctx.sessions.begin() as session:
-            author, obj = await _own_resource(session, username, uri)
-            await publish.update_resource(session, ctx.urls, author, obj, resource, authors)
-            return obj.uri
+        return await edit_resource_in(
+            ctx, username, uri, change, licence_checked=licence_checked, warn=warn
+        )
+
+
+async def edit_resource_in(
+    ctx: FederationContext,
+    username: str,
+    uri: str,
+    change: Callable[[LearningResource], Any],
+    *,
+    licence_checked: bool = False,
+    warn: Callable[[str], None] | None = None,
+) -> str:
+    """`edit_resource` with the node's context already open (the web form's)."""
+    async with ctx.sessions() as session:
+        _author, obj = await _own_resource(session, username, uri)
+        assert obj.raw is not None
+        before = resource_from_document(obj.raw)
+    resource = _checked(change(before))
+    authors: list[Actor] = []
+    if (resource.sources, resource.license) != (before.sources, before.license):
+        authors = await _lineage_checked(ctx, resource, licence_checked, warn)
+    async with ctx.sessions.begin() as session:
+        author, obj = await _own_resource(session, username, uri)
+        await publish.update_resource(session, ctx.urls, author, obj, resource, authors)
+        return obj.uri
 
 
 async def delete_resource(settings: Settings, username: str, uri: str) -> str:
     """Delete a resource of `username`: out of search at once, a Delete to every host that
     got it, and whatever was still queued for the others cancelled."""
-    async with database(settings) as sessions, sessions.begin() as session:
+    async with database(settings) as sessions:
+        return await delete_resource_in(sessions, Urls(settings.base_url), username, uri)
+
+
+async def delete_resource_in(
+    sessions: async_sessionmaker[AsyncSession], urls: Urls, username: str, uri: str
+) -> str:
+    """`delete_resource` with the node's database already open (the web page's)."""
+    async with sessions.begin() as session:
         author, obj = await _own_resource(session, username, uri)
-        await publish.delete_note(session, Urls(settings.base_url), author, obj)
+        await publish.delete_note(session, urls, author, obj)
         return obj.uri
 
 
@@ -253,7 +297,7 @@ async def follow(settings: Settings, username: str, handle_or_url: str) -> str:
         async with ctx.sessions.begin() as session:
             follower = await _local_actor(session, username)
             if target.id == follower.id:
-                raise OperationError("an account cannot follow itself")
+                raise OperationError(_("an account cannot follow itself"))
             row = await publish.follow(session, ctx.urls, follower, target)
             return f"{row.state}: {follower.uri} → {target.uri}"
 
@@ -324,7 +368,7 @@ async def answer_follower(
         follower = await actor_queries.by_uri(session, follower_uri)
         row = await follows.get(session, follower.id, local.id) if follower else None
         if follower is None or row is None or row.state != "pending":
-            raise OperationError(f"no pending follow request from {follower_uri}")
+            raise OperationError(_("no pending follow request from {uri}", uri=follower_uri))
         request = await activities.by_uri(session, row.activity_uri)
         follow_doc: Any = request.raw if request is not None else row.activity_uri
         await publish.answer_follow(
@@ -434,13 +478,13 @@ def _media_row(settings: Settings, media: StoredMedia, uploader: str | None) -> 
 
 async def media_add(settings: Settings, username: str, path: Path) -> dict[str, Any]:
     """Store a file as if USER had uploaded it (same checks, same size limit)."""
-    async with database(settings) as sessions:
+    async with database(settings) as sessions, open_media_store(settings) as store:
         async with sessions() as session:
             actor = await _local_actor(session, username)
         try:
             media, is_new = await library.add(
                 sessions,
-                FilesystemMediaStore.from_settings(settings),
+                store,
                 _file_chunks(path),
                 name=path.name,
                 uploader_id=actor.id,

@@ -30,7 +30,7 @@ from compagnon.federation.outbox import publish
 from compagnon.federation.sanitize import text_to_html
 from compagnon.federation.search_index import forget
 from compagnon.federation.urls import Urls
-from compagnon.i18n import _
+from compagnon.i18n import _, ngettext
 from compagnon.storage.models import (
     ROLES,
     Activity,
@@ -63,7 +63,13 @@ def parse_duration(text: str) -> timedelta:
     days, hours, minutes = (int(g or 0) for g in found.groups())
     length = timedelta(days=days, hours=hours, minutes=minutes)
     if length <= timedelta(0) or length > timedelta(days=MAX_INVITE_DAYS):
-        raise AdminError(_("An invite lasts between one minute and {n} days.", n=MAX_INVITE_DAYS))
+        raise AdminError(
+            ngettext(
+                "An invite lasts between one minute and {n} day.",
+                "An invite lasts between one minute and {n} days.",
+                MAX_INVITE_DAYS,
+            )
+        )
     return length
 
 
@@ -522,7 +528,13 @@ async def update_centre(
     if not name or len(name) > 200:
         raise AdminError(_("The centre's name has 1 to 200 characters."))
     if len(summary) > 5000:
-        raise AdminError(_("The summary has at most 5000 characters."))
+        raise AdminError(
+            ngettext(
+                "The summary has at most {n} character.",
+                "The summary has at most {n} characters.",
+                5000,
+            )
+        )
     if country and not COUNTRY.fullmatch(country):
         raise AdminError(_("The country is a two-letter code (FR, PT, IT...)."))
     wrong = [code for code in languages if not LANGUAGE.fullmatch(code)]

@@ -17,11 +17,11 @@ from compagnon.domain.collections import (
     MODULE,
     Collection,
     Module,
-    item_problems,
     normalised,
     phase_key,
     problems,
 )
+from compagnon.domain.safe_urls import http_url
 from compagnon.federation.collection_convert import (
     CollectionDocumentError,
     collection_from_document,
@@ -44,10 +44,6 @@ def _checked(value: Collection) -> Collection:
     if mistakes:
         raise OperationError("\n".join(mistakes))  # one line per mistake
     return value
-
-
-def _label(kind: str) -> str:
-    return _("journey") if kind == JOURNEY else _("module")
 
 
 async def publish(settings: Settings, username: str, value: Collection, visibility: str) -> str:
@@ -91,11 +87,13 @@ async def _own(session: AsyncSession, username: str, uri: str, kind: str) -> tup
     author = await _local_actor(session, username)
     obj = await object_queries.by_uri(session, uri.strip())
     if obj is None or obj.deleted_at is not None or obj.type != kind:
-        raise OperationError(_("There is no {kind} at {uri}.", kind=_label(kind), uri=uri))
+        if kind == JOURNEY:
+            raise OperationError(_("There is no journey at {uri}.", uri=uri))
+        raise OperationError(_("There is no module at {uri}.", uri=uri))
     if obj.actor_id != author.id or not obj.is_local or obj.raw is None:
-        raise OperationError(
-            _("{uri} is not a {kind} of {name}.", uri=uri, kind=_label(kind), name=username)
-        )
+        if kind == JOURNEY:
+            raise OperationError(_("{uri} is not a journey of {name}.", uri=uri, name=username))
+        raise OperationError(_("{uri} is not a module of {name}.", uri=uri, name=username))
     return author, obj
 
 
@@ -130,9 +128,8 @@ async def change_item(
     """Add ITEM to a module (at `position`, 1 = first; the end by default) or remove it;
     returns the module's items after the change."""
     item = item.strip()
-    mistakes = item_problems((item,), _("the command"))
-    if mistakes:
-        raise OperationError("\n".join(mistakes))
+    if http_url(item) is None:
+        raise OperationError(_("The item is not an http(s) URL: {item!r}.", item=item[:200]))
     async with database(settings) as sessions, sessions.begin() as session:
         author, obj = await _own(session, username, module_uri, MODULE)
         assert obj.raw is not None

@@ -19,7 +19,7 @@ from compagnon.federation.outbox import events as event_outbox
 from compagnon.federation.outbox import publish
 from compagnon.federation.resolver import Resolver
 from compagnon.federation.urls import Urls
-from compagnon.i18n import _
+from compagnon.i18n import _, ngettext
 from compagnon.operations import OperationError, _local_actor, database, federation
 from compagnon.storage.models import Actor, Object, utcnow
 from compagnon.storage.queries import events as event_queries
@@ -111,7 +111,13 @@ async def _attend_here(ctx: FederationContext, username: str, event: Object, sta
         if state == GOING and capacity is not None:
             going = await event_queries.going_count(session, event.uri, except_actor=trainer.id)
             if going >= capacity:
-                raise OperationError(_("The event is full: all {n} places are taken.", n=capacity))
+                raise OperationError(
+                    ngettext(
+                        "The event is full: its {n} place is taken.",
+                        "The event is full: all {n} places are taken.",
+                        capacity,
+                    )
+                )
         # No activity travels; the row still names one, so every answer has an id.
         await event_queries.answer(session, event.uri, trainer.id, state, ctx.urls.new_activity())
 

@@ -35,12 +35,42 @@ class Source:
     uri: str
     licence: str | None  # None: no licence could be read; `problem` says why
     author: Actor | None
-    problem: str = ""
+    problem: str = ""  # the whole sentence shown when the licence cannot be checked
 
 
 def _licence_of(doc: dict[str, Any] | None) -> str | None:
     found = ids(doc.get("license")) if isinstance(doc, dict) else []
     return licence_uri(found[0]) if found else None
+
+
+# Why a source's licence cannot be checked: one whole sentence per case.
+def _deleted() -> str:
+    return _(
+        "its licence is unknown (it has been deleted): read its terms, and publish with "
+        "--licence-checked if they allow a remix or translation."
+    )
+
+
+def _no_licence() -> str:
+    return _(
+        "its licence is unknown (it names no licence): read its terms, and publish with "
+        "--licence-checked if they allow a remix or translation."
+    )
+
+
+def _not_a_resource() -> str:
+    return _(
+        "its licence is unknown (there is no resource at this address): read its terms, and "
+        "publish with --licence-checked if they allow a remix or translation."
+    )
+
+
+def _unfetchable(reason: str) -> str:
+    return _(
+        "its licence is unknown (it could not be fetched: {reason}): read its terms, and "
+        "publish with --licence-checked if they allow a remix or translation.",
+        reason=reason,
+    )
 
 
 async def find_source(ctx: FederationContext, uri: str) -> Source:
@@ -50,35 +80,31 @@ async def find_source(ctx: FederationContext, uri: str) -> Source:
         author = await session.get(Actor, held.actor_id) if held is not None else None
     if held is not None:
         if held.deleted_at is not None:
-            return Source(uri, None, author, _("it has been deleted"))
+            return Source(uri, None, author, _deleted())
         licence = _licence_of(held.raw)
-        return Source(uri, licence, author, "" if licence else _("it names no licence"))
+        return Source(uri, licence, author, "" if licence else _no_licence())
     if ctx.urls.is_ours(uri):
-        return Source(uri, None, None, _("there is no resource at this address"))
+        return Source(uri, None, None, _not_a_resource())
     try:
         doc = await ctx.fetch_signed(uri)
     except FetchError as exc:
-        return Source(uri, None, None, _("it could not be fetched ({reason})", reason=exc.reason))
+        return Source(uri, None, None, _unfetchable(exc.reason))
     owner = first_id(doc.get("attributedTo"))
     if not is_post_like(doc) or owner is None or not same_origin(owner, uri):
-        return Source(uri, None, None, _("there is no resource at this address"))
+        return Source(uri, None, None, _not_a_resource())
     author = await Resolver(ctx).actor(owner)
     if author is not None and not author.is_local:
         async with ctx.sessions.begin() as session:
             await store_remote_objects(session, [Incoming(author, doc)])
     licence = _licence_of(doc)
-    return Source(uri, licence, author, "" if licence else _("it names no licence"))
+    return Source(uri, licence, author, "" if licence else _no_licence())
 
 
 def decide(source: Source, licence: str) -> Decision:
     if source.licence is None:
         return Decision(
             Verdict.UNCHECKED,
-            _(
-                "its licence is unknown ({problem}): read its terms, and publish with "
-                "--licence-checked if they allow a remix or translation.",
-                problem=source.problem,
-            ),
+            source.problem,
         )
     return may_derive(source.licence, licence)
 

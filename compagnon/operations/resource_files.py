@@ -10,7 +10,8 @@ from compagnon.config import Settings
 from compagnon.domain.resources import Attachment
 from compagnon.i18n import _
 from compagnon.media import library
-from compagnon.media.store import FilesystemMediaStore, MediaError
+from compagnon.media.store import MediaError
+from compagnon.media.stores import open_media_store
 from compagnon.operations import OperationError, _file_chunks, _local_actor, database
 
 
@@ -22,10 +23,9 @@ async def store_files(settings: Settings, username: str, paths: list[Path]) -> l
         if not path.is_file():
             raise OperationError(_("There is no file at {path}.", path=path))
     found = []
-    async with database(settings) as sessions:
+    async with database(settings) as sessions, open_media_store(settings) as store:
         async with sessions() as session:
             uploader = await _local_actor(session, username)
-        store = FilesystemMediaStore.from_settings(settings)
         for path in paths:
             try:
                 media, _new = await library.add(

@@ -15,7 +15,7 @@ from compagnon.federation.mentions import MentionError, resolve_mentions
 from compagnon.federation.outbox import publish
 from compagnon.federation.resolver import Resolver
 from compagnon.federation.sanitize import text_to_html
-from compagnon.i18n import _
+from compagnon.i18n import _, ngettext
 from compagnon.operations import OperationError, _local_actor, database, federation
 from compagnon.storage.models import Actor, Object
 from compagnon.storage.queries import actors as actor_queries
@@ -46,7 +46,13 @@ def _text(text: str) -> str:
     if not text.strip():
         raise OperationError(_("the post is empty"))
     if len(text) > MAX_POST_CHARS:
-        raise OperationError(_("posts are at most {max} characters", max=MAX_POST_CHARS))
+        raise OperationError(
+            ngettext(
+                "posts are at most {n} character",
+                "posts are at most {n} characters",
+                MAX_POST_CHARS,
+            )
+        )
     return text_to_html(text)
 
 
@@ -106,9 +112,16 @@ async def react(settings: Settings, username: str, kind: str, uri: str, *, undo:
             done = await social.react(session, ctx.urls, me, kind, obj, author)
         if not done:
             return _("nothing to do: {uri}", uri=uri)
-        return _(
-            "{kind} {undone}: {uri}", kind=kind, undone=_("undone") if undo else _("sent"), uri=uri
-        )
+        return _reacted(kind, uri, undo=undo)
+
+
+def _reacted(kind: str, uri: str, *, undo: bool) -> str:
+    """What `like`/`share` (and their undo) print: one whole message per case."""
+    if kind == "like":
+        return _("like withdrawn: {uri}", uri=uri) if undo else _("liked: {uri}", uri=uri)
+    if kind == "share":
+        return _("share withdrawn: {uri}", uri=uri) if undo else _("shared: {uri}", uri=uri)
+    return f"{kind}: {uri}"
 
 
 async def unfollow(settings: Settings, username: str, handle_or_url: str) -> str:

@@ -20,7 +20,8 @@ from compagnon.federation.context import SigningKey, open_context
 from compagnon.federation.inbox.rate_limit import HostRateLimiter
 from compagnon.federation.inbox.writer import InboxWriter
 from compagnon.federation.resolver import Resolver
-from compagnon.media.store import FilesystemMediaStore
+from compagnon.handover import records as handover_records
+from compagnon.media.stores import open_media_store
 from compagnon.server import auth, errors, language, quiet_errors, security_headers, templating
 from compagnon.server.keys import (
     BLOCKED,
@@ -63,12 +64,12 @@ def create_app(settings: Settings, *, worker_name: str | None = None) -> web.App
     app[STOP] = asyncio.Event()
     app[SIGNIN_LIMITER] = SignInLimiter(settings)  # in memory: see signin_limit.py
     app.on_response_prepare.append(auth.set_csrf_cookie)
-    app[MEDIA] = FilesystemMediaStore.from_settings(settings)
     env = aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
     env.globals["_"] = i18n._  # templates translate through the same function as the code
     templating.install(env)  # links through the URL rule, content warnings
     language.install(env)  # the footer's language switcher on every page
     security_headers.install(app)
+    app.cleanup_ctx.append(_media)
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_federation)
     app.cleanup_ctx.append(_inbox_writer)
@@ -76,6 +77,12 @@ def create_app(settings: Settings, *, worker_name: str | None = None) -> web.App
     app.cleanup_ctx.append(_change_listener)
     add_routes(app)
     return app
+
+
+async def _media(app: web.Application) -> AsyncIterator[None]:
+    async with open_media_store(app[SETTINGS]) as store:
+        app[MEDIA] = store
+        yield
 
 
 async def _database(app: web.Application) -> AsyncIterator[None]:
@@ -95,6 +102,7 @@ async def _node_secret_and_key(app: web.Application) -> tuple[bytes, SigningKey]
     urls = Urls(settings.base_url)
     async with app[SESSIONS].begin() as session:
         instance = await ensure_node_actors(session, urls, settings.node_name)
+        await handover_records.remember_country(session, settings.country)  # OAI sets
         fact = await session.get(NodeFact, "secret")
         if fact is None:
             fact = NodeFact(key="secret", value=secrets.token_hex(32))

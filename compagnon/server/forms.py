@@ -17,7 +17,7 @@ from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 from multidict import MultiDict, MultiDictProxy
 
-from compagnon.i18n import _
+from compagnon.i18n import _, ngettext
 from compagnon.server.keys import SETTINGS
 
 URLENCODED = "application/x-www-form-urlencoded"
@@ -64,21 +64,23 @@ def _unreadable(request: web.Request) -> web.HTTPException:
     )
 
 
-def _parse_urlencoded(request: web.Request, body: bytes) -> MultiDict[str]:
+def _parse_urlencoded(
+    request: web.Request, body: bytes, max_fields: int = MAX_FIELDS
+) -> MultiDict[str]:
     try:
         pairs = parse_qsl(
             body.decode("utf-8"),
             keep_blank_values=True,
             encoding="utf-8",
             errors="strict",
-            max_num_fields=MAX_FIELDS,
+            max_num_fields=max_fields,
         )
     except ValueError:  # bytes or %-escapes that are not UTF-8, or too many fields
         raise _unreadable(request) from None
     return MultiDict(pairs)
 
 
-async def _parse_multipart(request: web.Request) -> MultiDict[str]:
+async def _parse_multipart(request: web.Request, max_fields: int = MAX_FIELDS) -> MultiDict[str]:
     try:
         form = await request.post()
     except (ValueError, LookupError, HttpProcessingError):
@@ -95,7 +97,7 @@ async def _parse_multipart(request: web.Request) -> MultiDict[str]:
         if not isinstance(value, str):
             raise error_page(request, 400, _("This form takes no files."))
         fields.add(name, value)
-    if len(fields) > MAX_FIELDS:
+    if len(fields) > max_fields:
         raise _unreadable(request)
     if sum(len(v.encode()) for v in fields.values()) > request.app[SETTINGS].form_max_bytes:
         raise _too_large(request)  # sent without a length, in chunks
@@ -104,17 +106,26 @@ async def _parse_multipart(request: web.Request) -> MultiDict[str]:
 
 def _too_large(request: web.Request) -> web.HTTPException:
     cap = request.app[SETTINGS].form_max_bytes
-    return error_page(request, 413, _("The form is too large (at most {n} bytes).", n=cap))
+    return error_page(
+        request,
+        413,
+        ngettext(
+            "The form is too large (at most {n} byte).",
+            "The form is too large (at most {n} bytes).",
+            cap,
+        ),
+    )
 
 
-async def read_form(request: web.Request) -> MultiDictProxy[str]:
-    """The fields of the form POSTed to `request`; raises a readable 400/413/415 page."""
+async def read_form(request: web.Request, max_fields: int = MAX_FIELDS) -> MultiDictProxy[str]:
+    """The fields of the form POSTed to `request`; raises a readable 400/413/415 page. A form
+    with lists (the resource form) may allow more than `MAX_FIELDS` fields."""
     cap = request.app[SETTINGS].form_max_bytes
     kind = request.content_type
     if kind == MULTIPART:
         if request.content_length is not None and request.content_length > cap:
             raise _too_large(request)
-        fields = await _parse_multipart(request)
+        fields = await _parse_multipart(request, max_fields)
         return MultiDictProxy(_without_nul(request, fields))
     if kind != URLENCODED:
         raise error_page(
@@ -126,7 +137,7 @@ async def read_form(request: web.Request) -> MultiDictProxy[str]:
     body = await _read_capped(request, cap)
     if body is None:
         raise _too_large(request)
-    return MultiDictProxy(_without_nul(request, _parse_urlencoded(request, body)))
+    return MultiDictProxy(_without_nul(request, _parse_urlencoded(request, body, max_fields)))
 
 
 def _without_nul(request: web.Request, fields: MultiDict[str]) -> MultiDict[str]:

@@ -7,8 +7,9 @@ router's 404 and 405, static files), so no route can forget them.
 - Every answer: `X-Content-Type-Options: nosniff` (a JSON or CSS answer is never run as a
   page or a script) and `Referrer-Policy` (our page URLs, search words included, stay here).
 - HTML answers: a Content-Security-Policy without `'unsafe-inline'` (pages load their one
-  stylesheet from /static and run no script at all: an injected `<script>`, `style=` or
-  `on*=` attribute does nothing), and no framing (`frame-ancestors 'none'`, plus
+  stylesheet and their two small scripts from /static, the service worker from /sw.js and
+  the manifest from /manifest.webmanifest, all this origin; an injected `<script>` body,
+  `style=` or `on*=` attribute does nothing), and no framing (`frame-ancestors 'none'`, plus
   `X-Frame-Options` for older browsers), so no form can be framed and clicked blind.
 - Discovery documents (WebFinger, host-meta, NodeInfo): `Access-Control-Allow-Origin: *`, so
   browser clients can look up handles (RFC 7033 §5 makes it a MUST for WebFinger).
@@ -25,6 +26,9 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "form-action 'self'",
         "frame-ancestors 'none'",
         "object-src 'none'",
+        # Said outright, though default-src already covers them: the app's worker and manifest.
+        "worker-src 'self'",
+        "manifest-src 'self'",
     ]
 )
 EVERY_ANSWER = {

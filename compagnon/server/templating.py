@@ -15,7 +15,8 @@ from markupsafe import Markup
 
 from compagnon import i18n
 from compagnon.domain.safe_urls import http_url
-from compagnon.i18n import _
+from compagnon.i18n import _, ngettext
+from compagnon.server.labels import GLOBALS as LABELS
 
 # Types whose `summary` is part of their body (an article's abstract, a resource's
 # description: federation/convert.py shows it in the content), not a content warning.
@@ -32,6 +33,14 @@ def link(url: object, text: object, **attributes: str) -> Markup:
         return Markup("{}").format(text)
     extra = Markup("").join(Markup(' {}="{}"').format(k, v) for k, v in attributes.items())
     return Markup('<a href="{}"{}>{}</a>').format(href, extra, text)
+
+
+def with_links(message: str, **fields: object) -> Markup:
+    """A translated message whose fields are links: `with_links(_("Organised by {name}"),
+    name=link(...))`. The message stays one sentence for translators (the link goes where
+    each language wants it); the message is escaped, and so is every field that is not
+    already markup."""
+    return Markup.escape(message).format(**fields)
 
 
 def content_warning(post: Any) -> str | None:
@@ -85,4 +94,7 @@ def install(env: jinja2.Environment) -> None:
     env.globals["link"] = link
     env.globals["view_url"] = view_url
     env.globals["content_warning"] = content_warning
+    env.globals["with_links"] = with_links
+    env.globals["ngettext"] = ngettext  # counts: the plural form each language needs
+    env.globals.update(LABELS)  # codes shown as words (labels.py)
     env.filters["http_url"] = http_url

@@ -531,3 +531,46 @@ class Notification(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (Index("ix_notifications_recipient_id", "recipient_id", "id"),)
+
+
+# --- What the catalogue hands on to harvesters (compagnon/handover/; migration 0017) --------
+
+
+class HandoverRecord(Base):
+    """One record of the OAI-PMH repository: a listed public object (ours or a peer's) as
+    harvesters see it. `datestamp` is when this node last changed the record (published
+    here, received, edited, deleted), not the object's own date, so incremental harvests
+    (`from`) see every change. A deleted object keeps its row with `deleted` set: the
+    repository's deleted records are `persistent`."""
+
+    __tablename__ = "handover_records"
+    object_id: Mapped[int] = mapped_column(
+        ForeignKey("objects.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    actor_id: Mapped[int] = mapped_column(BigId)
+    datestamp: Mapped[datetime] = mapped_column()
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    # A harvest pages by (datestamp, object id): one index range per page.
+    __table_args__ = (
+        Index("ix_handover_records_datestamp", "datestamp", "object_id"),
+        Index("ix_handover_records_actor_id", "actor_id"),  # an actor withdrawing consent
+    )
+
+
+class HandoverSet(Base):
+    """A record's membership of one OAI set (`country:PT`, `isced:0715`, `eqf:4`, `lang:fr`,
+    and their parents `country`, `isced`, `eqf`, `lang`), with the record's datestamp
+    copied, so a harvest of one set is one index range too."""
+
+    __tablename__ = "handover_sets"
+    set_spec: Mapped[str] = mapped_column(String(64), primary_key=True)
+    object_id: Mapped[int] = mapped_column(
+        ForeignKey("handover_records.object_id", ondelete="CASCADE"), primary_key=True
+    )
+    datestamp: Mapped[datetime] = mapped_column()
+
+    __table_args__ = (
+        Index("ix_handover_sets_spec_datestamp", "set_spec", "datestamp", "object_id"),
+        Index("ix_handover_sets_object_id", "object_id"),
+    )

@@ -230,6 +230,33 @@ async def test_every_form_with_bad_bodies(make_node: NodeFactory) -> None:
         social_form("/unfollow", "actor"),
         social_form("/follow-requests", "actor", "answer"),
         social_form("/post/delete", "uri"),
+        # the resource form (server/views/publish.py): odd text in every field, previewed
+        # or published; the edit and delete forms with odd addresses
+        social_form(
+            "/resources/new",
+            "action",
+            "title",
+            "description",
+            "language",
+            "url",
+            "eqf",
+            "isced",
+            "type",
+            "occupations",
+            "audience",
+            "teaches",
+            "time_hours",
+            "license",
+            "keywords",
+            "based_on",
+            "visibility",
+            "tr_lang",
+            "tr_title",
+            "file_sha256",
+            "attachment",
+        ),
+        social_form("/resources/edit", "uri", "title", "license"),
+        social_form("/resources/delete", "uri"),
     ]
     # The language switcher (anyone) and "My settings" (server/views/settings.py), each of
     # its three forms in turn.

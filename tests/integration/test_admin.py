@@ -234,7 +234,7 @@ async def test_a_mastodon_blocklist_csv_is_imported_from_the_page(make_node: Nod
         form.add_field("csv", sample, filename="blocklist.csv", content_type="text/csv")
         status, body, _ = await boss.post("/admin/peers/import", form)
         assert status == 200
-        assert "Imported: 2 blocked, 1 silenced, 2 lines skipped." in body
+        assert "Imported. Domains blocked: 2; domains silenced: 1; lines skipped: 2." in body
     async with node.sessions() as session:
         rows = {p.host: p for p in (await session.scalars(select(Peer))).all()}
     assert rows["spam.example"].blocked and rows["harass.example"].blocked
@@ -267,7 +267,7 @@ async def test_the_ledger_shows_pending_then_delivered_and_resend_requeues(
             row.state, row.finished_at = "gave_up", utcnow()
             row_id = row.id
         page = await boss.page(f"/admin/deliveries?object={post.uri}")
-        assert "gave_up: 1" in page and "Resend" in page
+        assert "given up: 1" in page and "Resend" in page
         status, _, headers = await boss.post(
             "/admin/deliveries", {"csrf": csrf_of(page), "id": str(row_id), "back": "/x"}
         )

@@ -50,7 +50,7 @@ def test_admin_commands(
         main(["user", "suspend", "nobody", *node_args])
 
     out = run_cli(["peer", "import", str(FIXTURES / "blocklist.csv"), *node_args], capsys)
-    assert "Imported: 2 blocked, 1 silenced, 2 lines skipped." in out
+    assert "Imported. Domains blocked: 2; domains silenced: 1; lines skipped: 2." in out
     run_cli(["peer", "silence", "loud.example", *node_args], capsys)
     peers = run_cli(["peer", "list", *node_args], capsys)
     assert "spam.example\tblocked" in peers and "loud.example\tsilenced" in peers

@@ -186,7 +186,7 @@ async def test_password_guessing_is_stopped_per_account(make_node: NodeFactory) 
         status, html, headers = await browser.post("/login", form)
         assert status == 429  # the right password does not get in yet
         assert headers["Retry-After"] == "540"
-        assert "Too many failed sign-ins" in html and "9 minutes" in html
+        assert "Too many failed attempts to log in" in html and "9 minutes" in html
         clock.now += 539
         assert await browser.log_in("maria") == 429
         clock.now += 1

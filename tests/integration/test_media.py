@@ -237,7 +237,7 @@ async def test_only_a_signed_in_user_with_the_form_token_can_upload(
     async with httpx.AsyncClient(base_url=node.base) as anonymous:
         answer = await upload(anonymous, None, "a.pdf", MINIMAL_PDF)
     assert answer.status_code == 401
-    assert answer.json()["error"] == "Sign in to upload files."
+    assert answer.json()["error"] == "Log in to upload files."
     http, csrf = trainer
     assert (await upload(http, None, "a.pdf", MINIMAL_PDF)).status_code == 403
     assert (await upload(http, "forged", "a.pdf", MINIMAL_PDF)).status_code == 403

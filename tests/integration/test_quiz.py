@@ -382,7 +382,7 @@ async def test_cli_names_every_mistake(tmp_path: Path, capsys: pytest.CaptureFix
     assert "vote counted: Yes" in capsys.readouterr().out
     await asyncio.to_thread(main, ["quiz", "results", uri, "--as", "ana", *args])
     out = capsys.readouterr().out
-    assert "Ready?" in out and "1  Yes *" in out and "0  No" in out and "1 voters" in out
+    assert "Ready?" in out and "1  Yes *" in out and "0  No" in out and "1 voter\n" in out
     with pytest.raises(SystemExit, match="There is no question"):
         await asyncio.to_thread(main, ["quiz", "results", uri + "x", *args])
     await asyncio.to_thread(main, ["quiz", "delete", "ana", uri, *args])

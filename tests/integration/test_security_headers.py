@@ -39,6 +39,12 @@ async def _every_route(node: Node) -> list[tuple[str, str]]:
         "sha256": "0" * 64,
         "name": "file.pdf",
         "tag": "welding",
+        # feeds, sitemap parts (server/views/handover_*.py)
+        "fmt": "atom",
+        "part": "0",
+        "code": "0715",
+        "level": "3",
+        "handle": "maria",
     }
     routes = {
         (route.method, _sample_path(route.resource, values))

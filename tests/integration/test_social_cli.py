@@ -46,7 +46,7 @@ async def test_social_commands_reach_the_other_node(
     post = await a.post("maria", "Bricklaying: the mortar table")
     await settle(a, b)
 
-    assert "sent" in await cli(b, capsys, "like", "joao", post.uri)
+    assert f"liked: {post.uri}" in await cli(b, capsys, "like", "joao", post.uri)
     assert "nothing to do" in await cli(b, capsys, "like", "joao", post.uri)  # once
     await cli(b, capsys, "share", "joao", post.uri)
     reply_uri = (await cli(b, capsys, "reply", "joao", post.uri, "Thanks!")).strip()

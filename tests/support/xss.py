@@ -4,6 +4,7 @@ database (what an older version, without the URL rule, would have stored)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from html.parser import HTMLParser
@@ -141,9 +142,12 @@ def urls_in_page(html: str) -> list[tuple[str, str, str]]:
 
 
 def is_harmless(url: str) -> bool:
-    """An http(s) URL, or a path of our own (`/search?...`): nothing a browser runs."""
-    return url.startswith(("http://", "https://")) or (
-        url.startswith("/") and not url.startswith("//")
+    """An http(s) URL, a path of our own (`/search?...`) or a place on the same page (the
+    skip link's `#main`): nothing a browser runs."""
+    return (
+        url.startswith(("http://", "https://"))
+        or (url.startswith("/") and not url.startswith("//"))
+        or re.fullmatch(r"#[A-Za-z][\w-]*", url) is not None
     )
 
 

@@ -8,8 +8,11 @@ by name; the moment its first translation lands, every message is required.
 
 from __future__ import annotations
 
+import re
 import string
+from collections.abc import Iterator
 from functools import cache
+from pathlib import Path
 
 import pytest
 from babel.messages.catalog import Catalog, Message
@@ -126,23 +129,46 @@ def test_the_check_names_what_is_wrong() -> None:
     ]
 
 
-def test_values_shown_through_a_variable_are_spelled_out_for_the_translators() -> None:
-    from compagnon import terms
-    from compagnon.cli.events import STATE_LABELS
-    from compagnon.server.views.pages import VISIBILITY_LABELS
-    from compagnon.storage.models import ROLES
-    from compagnon.storage.queries.peers import POLICIES
+# ---- every entry of each catalogue, as the translators' branch checked them (fields spelled
+# exactly, `{n:,}` included; every plural form the language has) -------------------------
 
-    shown = terms.shown_values()
-    values = {
-        *ROLES,
-        *("open", "used", "expired", "revoked"),
-        *POLICIES,
-        *("pending", "delivered", "gave_up"),
-        *("removed", "silence", "suspend", "resolved"),
-        *VISIBILITY_LABELS.values(),
-        *STATE_LABELS.values(),
-    }
-    assert sorted(values - shown.keys()) == []
-    extracted_ids = {m.id for m in source() if isinstance(m.id, str)}
-    assert sorted(values - extracted_ids) == []
+FIELD = re.compile(r"(?<!\{)\{[^{}]*\}(?!\})")
+CATALOGUES = sorted(i18n.LOCALE_DIR.glob("*/LC_MESSAGES/compagnon.po"))
+
+
+def _read(path: Path) -> Catalog:
+    with path.open("rb") as f:
+        return read_po(f)
+
+
+def _messages(path: Path) -> Iterator[Message]:
+    return (m for m in _read(path) if m.id)
+
+
+def _spelled_fields(text: str) -> set[str]:
+    return set(FIELD.findall(text))
+
+
+def test_every_language_has_a_catalogue() -> None:
+    assert {p.parent.parent.name for p in CATALOGUES} >= {"fr", "es", "it", "pt", "ro", "ar"}
+
+
+@pytest.mark.parametrize("path", CATALOGUES, ids=lambda p: p.parent.parent.name)
+def test_every_message_is_translated_with_the_same_fields(path: Path) -> None:
+    wrong = []
+    plurals = _read(path).num_plurals
+    for m in _messages(path):
+        if isinstance(m.id, str):
+            forms, wanted = [m.string], _spelled_fields(m.id)
+        else:
+            forms, wanted = list(m.string), _spelled_fields(m.id[0]) | _spelled_fields(m.id[1])
+            if len(forms) != plurals:
+                wrong.append(f"{m.id!r}: {len(forms)} forms, not {plurals}")
+        if m.fuzzy:
+            wrong.append(f"{m.id!r}: fuzzy")
+        for form in forms:
+            if not form:
+                wrong.append(f"{m.id!r}: not translated")
+            elif _spelled_fields(form) != wanted:
+                wrong.append(f"{m.id!r}: {form!r} has other fields")
+    assert not wrong, "\n".join(wrong)

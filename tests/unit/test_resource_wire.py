@@ -209,7 +209,7 @@ def test_the_usual_spellings_are_accepted() -> None:
     [
         ({"title": " "}, "Give the resource a title."),
         ({"title": "x" * 201}, "Titles are at most 200 characters."),
-        ({"description": "x" * 5001}, "Descriptions are at most 5,000 characters."),
+        ({"description": "x" * 5001}, "Descriptions are at most 5000 characters."),
         ({"url": "javascript:alert(1)"}, "The link must be a full web address"),
         ({"url": ""}, "Give the resource a link or a file."),
         ({"license": "all rights reserved"}, "Choose a Creative Commons licence"),
@@ -217,7 +217,7 @@ def test_the_usual_spellings_are_accepted() -> None:
         ({"languages": ("english",)}, "Languages are BCP 47 codes"),
         ({"translations": (Translation("xx-", "T"),)}, "The language of a translation"),
         ({"translations": (Translation("en", "T"),)}, "The title and description in en are"),
-        ({"translations": (Translation("pt", ""),)}, "Give the resource a title (in pt)."),
+        ({"translations": (Translation("pt", ""),)}, "Give the resource a title in pt."),
         ({"eqf_level": 9}, "EQF levels go from 1 to 8."),
         ({"isced_field": "9999"}, "'9999' is not one"),  # found on main: accepted
         ({"isced_field": "0710"}, "'0710' is not one"),  # "not further defined"

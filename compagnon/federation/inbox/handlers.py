@@ -39,6 +39,7 @@ from compagnon.federation.outbox import publish
 from compagnon.federation.sanitize import html_to_text, sanitize_html
 from compagnon.federation.search_index import forget, index_stored
 from compagnon.federation.urls import host_of
+from compagnon.handover import records as handover_records
 from compagnon.storage.models import Actor, Object, Reaction, Report, utcnow
 from compagnon.storage.queries import actors as actor_queries
 from compagnon.storage.queries import follows as follow_queries
@@ -227,8 +228,9 @@ async def on_update(h: Handling, activity: dict[str, Any]) -> None:
     if isinstance(obj, dict) and obj.get("id") == h.sender.uri:
         fields = actor_fields_from_document(obj)
         fields["summary"] = sanitize_html(fields["summary"])
-        await actor_queries.upsert_remote(h.session, fields)
+        updated = await actor_queries.upsert_remote(h.session, fields)
         h.ctx.keys.forget_owner(h.sender.uri)  # a rotated key stops verifying now
+        await handover_records.actor_changed(h.session, updated)  # indexable: false
         return
     doc = await _object_doc(h, activity)
     stored = await object_queries.by_uri(h.session, doc["id"])

@@ -16,7 +16,7 @@ from aiohttp import BodyPartReader, web
 from aiohttp.http_exceptions import HttpProcessingError
 
 from compagnon.federation import accounts
-from compagnon.i18n import _
+from compagnon.i18n import _, ngettext
 from compagnon.media import library
 from compagnon.media.store import MediaError
 from compagnon.operations import admin as ops
@@ -254,7 +254,13 @@ async def _multipart_file(
                     data += chunk
                     if len(data) > cap:
                         raise error_page(
-                            request, 413, _("The file is too large (at most {n} bytes).", n=cap)
+                            request,
+                            413,
+                            ngettext(
+                                "The file is too large (at most {n} byte).",
+                                "The file is too large (at most {n} bytes).",
+                                cap,
+                            ),
                         )
                 return part.filename or "file", bytes(data)
     except (ValueError, AssertionError, KeyError, HttpProcessingError):
@@ -297,7 +303,8 @@ async def centre_logo(request: web.Request) -> web.StreamResponse:
             summary=profile.summary,
             country=profile.country,
             languages=profile.languages,
-            icon_url=settings.base_url + media.url_path,
+            # The 480 px preview when there is one: a logo is shown at 96 px, here and on peers.
+            icon_url=settings.base_url + (media.thumbnail_url_path or media.url_path),
         )
     request.app[WORKER].wake()
     raise web.HTTPSeeOther("/admin/centre")
@@ -360,7 +367,7 @@ async def peers_import(request: web.Request) -> web.StreamResponse:
         report = await ops.import_blocklist(session, text)
     await request.app[BLOCKED].refresh()
     notice = _(
-        "Imported: {b} blocked, {s} silenced, {k} lines skipped.",
+        "Imported. Domains blocked: {b}; domains silenced: {s}; lines skipped: {k}.",
         b=report.blocked,
         s=report.silenced,
         k=len(report.skipped or []),

@@ -27,6 +27,7 @@ from compagnon.server.keys import MEDIA, SESSIONS, SETTINGS
 SANDBOX = "sandbox; default-src 'none'"
 IMMUTABLE = "public, max-age=31536000, immutable"
 CSRF_HEADER = "X-CSRF-Token"
+RELAY_CHUNK = 1024 * 1024  # bytes read from object storage per write, relaying a whole file
 FILE_FIELD = "file"
 MULTIPART_OVERHEAD = 64 * 1024  # boundaries and part headers beyond the file itself
 # What a malformed or broken-off multipart body raises while it is read.
@@ -90,8 +91,9 @@ async def serve(request: web.Request) -> web.StreamResponse:
         raise web.HTTPNotFound(text=_("No such file."))
     async with request.app[SESSIONS]() as session:
         media = await library.find(session, sha256)
-    path = request.app[MEDIA].local_path(sha256) if media is not None else None
-    if media is None or path is None:
+    store = request.app[MEDIA]
+    path = store.local_path(sha256) if media is not None else None
+    if media is None or (path is None and not await store.exists(sha256)):
         raise web.HTTPNotFound(text=_("No such file."))
     if request.headers.get("If-Match") and not _matches(request.if_match, sha256):
         raise web.HTTPPreconditionFailed()
@@ -101,7 +103,43 @@ async def serve(request: web.Request) -> web.StreamResponse:
         headers = _headers(media)
         del headers["Content-Type"], headers["Content-Disposition"]
         return web.Response(status=304, headers=headers)
+    if path is None:
+        return await _from_object_store(request, media)
     return _StoredFile(path, media)
+
+
+async def _from_object_store(request: web.Request, media: StoredMedia) -> web.StreamResponse:
+    """A file kept in object storage (media/s3.py): a redirect to a presigned URL when the
+    settings ask for one, else the bytes relayed, ranges included."""
+    settings, store = request.app[SETTINGS], request.app[MEDIA]
+    presign = getattr(store, "presigned_url", None)
+    if settings.s3_redirect_downloads and presign is not None:
+        url = await presign(media, settings.s3_url_seconds)
+        raise web.HTTPTemporaryRedirect(url, headers={"Cache-Control": "private, no-store"})
+    headers = _headers(media) | {"Accept-Ranges": "bytes"}
+    try:
+        wanted = request.http_range
+    except ValueError:
+        wanted = slice(None, None)
+    start, stop = wanted.start, wanted.stop
+    if start is None and stop is None:
+        response = web.StreamResponse(status=200, headers=headers)
+        response.content_length = media.size
+        await response.prepare(request)
+        for offset in range(0, media.size, RELAY_CHUNK):
+            await response.write(await store.read_range(media.sha256, offset, offset + RELAY_CHUNK))
+        await response.write_eof()
+        return response
+    if start is None:
+        start = 0
+    elif start < 0:  # the last bytes (bytes=-500): aiohttp gives slice(-500, None)
+        start, stop = max(media.size + start, 0), None
+    stop = media.size if stop is None else min(stop, media.size)
+    if start >= media.size or start >= stop:
+        raise web.HTTPRequestRangeNotSatisfiable(headers={"Content-Range": f"bytes */{media.size}"})
+    body = await store.read_range(media.sha256, start, stop)
+    headers["Content-Range"] = f"bytes {start}-{stop - 1}/{media.size}"
+    return web.Response(status=206, body=body, headers=headers)
 
 
 async def upload(request: web.Request) -> web.StreamResponse:
@@ -109,7 +147,7 @@ async def upload(request: web.Request) -> web.StreamResponse:
     or a `csrf` field placed before the file), then the `file` field. 201 with JSON."""
     user = await auth.current_user(request)
     if user is None:
-        return _error(401, _("Sign in to upload files."))
+        return _error(401, _("Log in to upload files."))
     limit = request.app[SETTINGS].max_upload_bytes
     if request.content_length is not None and request.content_length > (limit + MULTIPART_OVERHEAD):
         return _error(413, str(TooLarge(limit)))

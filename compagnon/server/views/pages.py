@@ -12,7 +12,7 @@ from compagnon.federation import social as social_actions
 from compagnon.federation.mentions import MentionError, no_recipient_message, resolve_mentions
 from compagnon.federation.outbox import publish
 from compagnon.federation.sanitize import text_to_html
-from compagnon.i18n import _
+from compagnon.i18n import _, ngettext
 from compagnon.server import auth
 from compagnon.server.forms import error_page, read_form
 from compagnon.server.keys import (
@@ -24,6 +24,7 @@ from compagnon.server.keys import (
     SIGNIN_LIMITER,
     WORKER,
 )
+from compagnon.server.labels import visibility_labels
 from compagnon.server.signin_limit import client_address
 from compagnon.server.views import social
 from compagnon.storage.models import Actor, Object, User
@@ -37,20 +38,12 @@ def _expired() -> str:
     return _("The form expired or came from another site. Reload the page and send it again.")
 
 
-VISIBILITY_LABELS = {
-    "public": "Everyone",
-    "unlisted": "Everyone, not in public lists",
-    "followers": "Followers only",
-    "direct": "Only people mentioned",
-}
-
-
 def _base(request: web.Request, **extra: Any) -> dict[str, Any]:
     settings = request.app[SETTINGS]
     return {
         "node_name": settings.node_name,
         "domain": settings.domain,
-        "visibility_labels": VISIBILITY_LABELS,
+        "visibility_labels": visibility_labels(),
         # Called by templates that hold a form (the CSRF cookie is set only then).
         "csrf_token": lambda: auth.csrf_token(request),
         **extra,
@@ -121,7 +114,11 @@ async def login(request: web.Request) -> web.StreamResponse:
     wait = limiter.retry_after(username, address)
     if wait:
         minutes = max(1, round(wait / 60))
-        message = _("Too many failed sign-ins. Try again in {minutes} minutes.", minutes=minutes)
+        message = ngettext(
+            "Too many failed attempts to log in. Try again in {n} minute.",
+            "Too many failed attempts to log in. Try again in {n} minutes.",
+            minutes,
+        )
         return _login_refused(request, 429, message, username, retry_after=wait)
     async with request.app[SESSIONS]() as session:
         user = await actor_queries.user_by_username(session, username)
@@ -200,10 +197,11 @@ async def compose(request: web.Request) -> web.StreamResponse:
         return await refused(_("Write something before publishing."))
     if len(text) > MAX_POST_CHARS:
         return await refused(
-            _(
-                "Posts are at most {max} characters (this one has {n}).",
-                max=MAX_POST_CHARS,
-                n=len(text),
+            ngettext(
+                "Posts are at most {n} character (this one has {length}).",
+                "Posts are at most {n} characters (this one has {length}).",
+                MAX_POST_CHARS,
+                length=len(text),
             )
         )
     if visibility not in publish.VISIBILITIES:

@@ -35,8 +35,10 @@ from compagnon.federation.resource_convert import (
 from compagnon.i18n import _, current_language
 from compagnon.server.keys import FEDERATION, SESSIONS, SETTINGS
 from compagnon.server.negotiation import json_response, problem
+from compagnon.server.views import previews
 from compagnon.server.views.lineage import lineage_of
 from compagnon.server.views.pages import _base
+from compagnon.server.views.resource_actions import resource_actions
 from compagnon.storage.models import Actor, Object
 from compagnon.storage.queries import actors as actor_queries
 from compagnon.storage.queries import collections as collection_queries
@@ -228,10 +230,11 @@ def _metadata(resource: LearningResource, base: str, lang: str) -> list[tuple[st
     return rows
 
 
-def _files(resource: LearningResource) -> list[dict[str, Any]]:
+def _files(resource: LearningResource, previews: dict[str, str]) -> list[dict[str, Any]]:
     return [
         {
             "url": a.url,
+            "preview": previews.get(a.url),
             "name": a.name or a.url.rsplit("/", 1)[-1],
             "kind": FILE_KINDS.get(a.media_type or "", a.media_type or ""),
             "media_type": a.media_type or "",
@@ -253,6 +256,7 @@ async def resource_page(request: web.Request, obj: Object, author: Actor) -> web
         names = await object_queries.names_by_uris(session, set(resource.is_part_of))
         lineage = await lineage_of(session, obj)  # sources and derivatives (_lineage.html)
         containing = await collection_queries.containing(session, obj.uri)  # _part_of.html
+        file_previews = await previews.of_files(session, base, resource.attachments)
     context = _base(
         request,
         obj=obj,
@@ -261,12 +265,13 @@ async def resource_page(request: web.Request, obj: Object, author: Actor) -> web
         languages=_languages(resource),
         licence=_licence(resource),
         metadata=_metadata(resource, base, lang),
-        files=_files(resource),
+        files=_files(resource, file_previews),
         lineage=lineage,
         containing=containing,
         part_of=[(u, names.get(u, u)) for u in resource.is_part_of],
         amb_url=record_url(request, obj),
         amb_json=amb.script_json(record),
+        **await resource_actions(request, obj, author),  # edit, delete, remix (publish.py)
     )
     answer = aiohttp_jinja2.render_template("resource.html", request, context)
     answer.headers["Link"] = describedby(record_url(request, obj))

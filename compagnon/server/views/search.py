@@ -15,25 +15,32 @@ from aiohttp import web
 
 from compagnon.domain.safe_urls import http_url
 from compagnon.domain.search_query import BadSearch, SearchRequest, label, parse, to_params
-from compagnon.i18n import current_language
+from compagnon.i18n import _, current_language
 from compagnon.server import auth
-from compagnon.server.keys import SESSIONS
+from compagnon.server.keys import FEDERATION, SESSIONS
 from compagnon.server.negotiation import json_response
-from compagnon.server.views import events
+from compagnon.server.views import events, previews
+from compagnon.server.views.handover_feeds import feed_links
 from compagnon.server.views.pages import _base
 from compagnon.storage.queries import search as search_queries
 from compagnon.storage.queries.search import COUNT_CAP, SearchPage
 
-# In the order the page shows them; field and competence lists are cut to the most common.
-FACET_NAMES = {
-    "eqf": "Level (EQF)",
-    "field": "Trade or field (ISCED-F)",
-    "occupation": "Occupation (ESCO)",
-    "lang": "Language",
-    "competence": "Competence",
-    "type": "Type of resource",
-    "licence": "Licence",
-}
+
+def facet_names() -> dict[str, tuple[str, str]]:
+    """Each facet's title and the link that removes its filter, in the order the page shows
+    them (field and competence lists are cut to the most common). Built per request: the
+    reader's language."""
+    return {
+        "eqf": (_("Level (EQF)"), _("Any level")),
+        "field": (_("Trade or field (ISCED-F)"), _("Any trade or field")),
+        "occupation": (_("Occupation (ESCO)"), _("Any occupation")),
+        "lang": (_("Language"), _("Any language")),
+        "competence": (_("Competence"), _("Any competence")),
+        "type": (_("Type of resource"), _("Any type of resource")),
+        "licence": (_("Licence"), _("Any licence")),
+    }
+
+
 SHOWN_VALUES = 12
 
 
@@ -53,13 +60,14 @@ def _link(
 
 def _facets(wanted: SearchRequest, found: SearchPage, lang: str) -> list[dict[str, Any]]:
     shown = []
-    for name, title in FACET_NAMES.items():
+    for name, (title, any_value) in facet_names().items():
         chosen = wanted.filters.facet(name)
         values = found.facets.get(name, [])[:SHOWN_VALUES]
         shown.append(
             {
                 "name": name,
                 "title": title,
+                "any": any_value,
                 "chosen": chosen,
                 "chosen_label": label(name, chosen, lang=lang) if chosen else "",
                 "remove": _link(wanted, {name: None}),
@@ -129,9 +137,11 @@ async def search_page(request: web.Request) -> web.StreamResponse:
         found = await search_queries.search(
             session, wanted.filters, before=wanted.before, visibilities=visibilities
         )
-    lang = current_language.get()  # vocabulary labels in the reader's language, else English
-    if _wants_json(request):
-        return json_response(_as_json(wanted, found, lang))
+        lang = current_language.get()  # vocabulary labels in the reader's language
+        if _wants_json(request):
+            return json_response(_as_json(wanted, found, lang))
+        base = request.app[FEDERATION].urls.base
+        thumbnails = await previews.of_resources(session, base, {h.uri for h in found.hits})
     hidden = {k: v for k, v in to_params(wanted).items() if k != "q"}
     context = _base(
         request,
@@ -145,6 +155,9 @@ async def search_page(request: web.Request) -> web.StreamResponse:
         older=_link(wanted, before=found.next_before) if found.next_before else None,
         newest=_link(wanted) if wanted.before else None,
         cap=COUNT_CAP,
+        previews=thumbnails,
         labels=lambda facet, value: label(facet, str(value), lang=lang) if value else "",
+        # This search as a feed (a saved search): views/handover_feeds.py
+        feeds=feed_links("/feeds/search", to_params(wanted)),
     )
     return aiohttp_jinja2.render_template("search.html", request, context)

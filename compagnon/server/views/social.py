@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 import aiohttp_jinja2
 from aiohttp import web
+from markupsafe import Markup
 from sqlalchemy import select
 
 from compagnon.domain.safe_urls import http_url
@@ -21,7 +22,7 @@ from compagnon.federation import social
 from compagnon.federation.mentions import MentionError, resolve_mentions
 from compagnon.federation.outbox import publish
 from compagnon.federation.sanitize import text_to_html
-from compagnon.i18n import _
+from compagnon.i18n import _, ngettext
 from compagnon.server import auth
 from compagnon.server.forms import error_page, read_form
 from compagnon.server.keys import FEDERATION, RESOLVER, SESSIONS, SETTINGS, WORKER
@@ -29,6 +30,7 @@ from compagnon.server.params import query_int
 from compagnon.server.templating import profile_href as profile_url
 from compagnon.server.templating import view_url
 from compagnon.server.views import pages
+from compagnon.server.views.handover_feeds import feed_links
 from compagnon.server.views.lineage import lineage_of
 from compagnon.storage.models import Actor, Follow, Object, TimelineEntry, User
 from compagnon.storage.queries import actors as actor_queries
@@ -43,19 +45,36 @@ LATEST_MICROS = 253_402_300_799_000_000
 MAX_REPORT_CHARS = 2000
 
 
-def notification_text(kind: str) -> str:
-    """What a notification says after the name of who did it."""
+def notification_text(kind: str, actor: Actor | None) -> Markup:
+    """What a notification says, as one sentence: the name of who did it (a link to their
+    page) inside the message, so each language puts it where its grammar wants it."""
+    if actor is None:
+        anonymous = {
+            "follow": _("Someone follows you"),
+            "follow_request": _("Someone asks to follow you"),
+            "reply": _("Someone replied to your post"),
+            "like": _("Someone liked your post"),
+            "share": _("Someone shared your post"),
+            "mention": _("Someone mentioned you"),
+            "attendance": _("Someone answered your event"),
+            "remix": _("Someone remixed your resource"),
+        }
+        return Markup.escape(anonymous.get(kind, kind))
     texts = {
-        "follow": _("follows you"),
-        "follow_request": _("asks to follow you"),
-        "reply": _("replied to your post"),
-        "like": _("liked your post"),
-        "share": _("shared your post"),
-        "mention": _("mentioned you"),
-        "attendance": _("answered your event"),
-        "remix": _("remixed your resource"),
+        "follow": _("{name} follows you"),
+        "follow_request": _("{name} asks to follow you"),
+        "reply": _("{name} replied to your post"),
+        "like": _("{name} liked your post"),
+        "share": _("{name} shared your post"),
+        "mention": _("{name} mentioned you"),
+        "attendance": _("{name} answered your event"),
+        "remix": _("{name} remixed your resource"),
     }
-    return texts.get(kind, kind)
+    name = Markup('<a href="{}">{}</a>').format(profile_url(actor), actor.name or actor.username)
+    if kind not in texts:
+        return Markup("{} {}").format(name, kind)
+    # The translation is escaped, then the (escaped) link put into it.
+    return Markup.escape(texts[kind]).format(name=name)
 
 
 def _before(request: web.Request) -> datetime | None:
@@ -124,7 +143,8 @@ async def tag_page(request: web.Request) -> web.StreamResponse:
         raise web.HTTPNotFound()
     async with request.app[SESSIONS]() as session:
         items = await timelines.tagged(session, tag, before=_before(request), limit=PAGE)
-    return await _timeline(request, "timeline.html", "#" + tag, items)
+    links = feed_links(f"/feeds/tags/{tag}")
+    return await _timeline(request, "timeline.html", "#" + tag, items, feeds=links)
 
 
 async def home_items(request: web.Request, user: User) -> tuple[list[timelines.Item], str | None]:
@@ -259,10 +279,11 @@ async def _publish_text(
         raise error_page(
             request,
             400,
-            _(
-                "Posts are at most {max} characters (this one has {n}).",
-                max=pages.MAX_POST_CHARS,
-                n=len(text),
+            ngettext(
+                "Posts are at most {n} character (this one has {length}).",
+                "Posts are at most {n} characters (this one has {length}).",
+                pages.MAX_POST_CHARS,
+                length=len(text),
             ),
         )
     if visibility not in publish.VISIBILITIES:
@@ -377,8 +398,16 @@ async def profile_page(request: web.Request, actor: Actor) -> web.StreamResponse
             follow = await follow_queries.get(session, user.actor_id, actor.id)
     handle = f"{actor.username}@{actor.domain}"
     centre = (actor.raw or {}) if actor.type == "Organization" else {}
+    feed_handle = actor.username if actor.is_local else handle
     context = await page_context(
-        request, user, actor=actor, posts=posts, follow=follow, handle=handle, centre=centre
+        request,
+        user,
+        actor=actor,
+        posts=posts,
+        follow=follow,
+        handle=handle,
+        centre=centre,
+        feeds=feed_links(f"/feeds/users/{quote(feed_handle, safe='@:')}"),
     )
     return aiohttp_jinja2.render_template("profile.html", request, context)
 

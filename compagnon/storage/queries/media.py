@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from compagnon.storage.models import Actor, Media
+from compagnon.storage.models import Actor, Media, Object
 
 
 async def by_sha256(session: AsyncSession, sha256: str) -> Media | None:
@@ -61,3 +63,28 @@ async def recent(session: AsyncSession, limit: int = 100) -> list[tuple[Media, s
         .limit(limit)
     )
     return [(media, username) for media, username in result]
+
+
+# --- previews for pages (server/views/previews.py) -----------------------------------------
+
+
+async def thumbnails_of(session: AsyncSession, sha256s: set[str]) -> dict[str, str]:
+    """sha256 of a stored file → sha256 of its preview, for the files that have one."""
+    if not sha256s:
+        return {}
+    rows = await session.execute(
+        select(Media.sha256, Media.thumbnail_sha256).where(
+            Media.sha256.in_(sha256s), Media.thumbnail_sha256.is_not(None)
+        )
+    )
+    return {sha: thumb for sha, thumb in rows if thumb}
+
+
+async def documents_of(session: AsyncSession, uris: set[str]) -> dict[str, dict[str, Any]]:
+    """The stored JSON of each object in `uris` that has one (one SELECT for a whole list)."""
+    if not uris:
+        return {}
+    rows = await session.execute(
+        select(Object.uri, Object.raw).where(Object.uri.in_(uris), Object.raw.is_not(None))
+    )
+    return {uri: raw for uri, raw in rows if isinstance(raw, dict)}

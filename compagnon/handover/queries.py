@@ -1,0 +1,217 @@
+"""Reading the OAI repository's records a page at a time (never all rows): keyset pages on
+(datestamp, object id), one index range each, for the whole repository or one set.
+
+Records of suspended or silenced actors are left out when read (moderation can change after
+a record was written).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    func,
+    or_,
+    select,
+    text,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from compagnon.storage.models import HandoverRecord, HandoverSet, Object
+from compagnon.storage.queries.search import hidden_authors
+
+PAGE_SIZE = 100
+
+
+@dataclass(frozen=True)
+class Window:
+    """What one harvest asks for: a set (or all), and datestamps from..until (inclusive,
+    full precision; until is frozen at the harvest's start)."""
+
+    set_spec: str | None
+    start: datetime | None
+    end: datetime
+
+
+@dataclass(frozen=True)
+class Record:
+    object_id: int
+    datestamp: datetime
+    deleted: bool
+    uri: str
+    is_local: bool
+    type: str
+    actor_id: int
+    raw: dict[str, Any] | None
+    published: datetime
+    updated: datetime | None
+    set_specs: tuple[str, ...]
+
+
+def _visible() -> ColumnElement[bool]:
+    # Suspended and silenced actors, and everyone on a silenced host: as search hides them.
+    return HandoverRecord.actor_id.not_in(hidden_authors())
+
+
+def _keys(window: Window) -> tuple[Any, Any, Any]:
+    """(datestamp column, object id column, source) for the window: the sets table when a
+    set is asked (its own index), the records otherwise."""
+    if window.set_spec is not None:
+        return HandoverSet.datestamp, HandoverSet.object_id, HandoverSet
+    return HandoverRecord.datestamp, HandoverRecord.object_id, HandoverRecord
+
+
+def _where(window: Window, stamp: Any) -> list[ColumnElement[bool]]:
+    found: list[ColumnElement[bool]] = [stamp <= window.end]
+    if window.start is not None:
+        found.append(stamp >= window.start)
+    if window.set_spec is not None:
+        found.append(HandoverSet.set_spec == window.set_spec)
+    return found
+
+
+def _ids_query(window: Window) -> Select[Any]:
+    stamp, object_id, source = _keys(window)
+    query = select(object_id, stamp).select_from(source)
+    if source is HandoverSet:
+        query = query.join(HandoverRecord, HandoverRecord.object_id == HandoverSet.object_id)
+    return query.where(*_where(window, stamp), _visible())
+
+
+async def count(session: AsyncSession, window: Window) -> int:
+    """How many records the window holds (asked once, when a harvest starts)."""
+    query = _ids_query(window).with_only_columns(func.count())
+    return int(await session.scalar(query) or 0)
+
+
+async def page(
+    session: AsyncSession,
+    window: Window,
+    after: tuple[datetime, int] | None,
+    size: int = PAGE_SIZE,
+) -> list[Record]:
+    """The next `size` records of the window after the keyset position `after`, oldest
+    datestamp first, with their documents and sets (three statements)."""
+    stamp, object_id, _ = _keys(window)
+    query = _ids_query(window)
+    if after is not None:
+        # The leading `>=` bounds the index range: the OR alone made SQLite read the
+        # window from its start on every page.
+        query = query.where(stamp >= after[0], or_(stamp > after[0], object_id > after[1]))
+    keys = (await session.execute(query.order_by(stamp, object_id).limit(size))).all()
+    return await _load(session, [row[0] for row in keys])
+
+
+async def by_uri(session: AsyncSession, uri: str) -> Record | None:
+    object_id = await session.scalar(
+        select(HandoverRecord.object_id)
+        .join(Object, Object.id == HandoverRecord.object_id)
+        .where(Object.uri == uri, _visible())
+    )
+    if object_id is None:
+        return None
+    found = await _load(session, [object_id])
+    return found[0] if found else None
+
+
+async def _load(session: AsyncSession, ids: list[int]) -> list[Record]:
+    if not ids:
+        return []
+    rows = (
+        await session.execute(
+            select(
+                HandoverRecord.object_id,
+                HandoverRecord.datestamp,
+                HandoverRecord.deleted,
+                Object.uri,
+                Object.is_local,
+                Object.type,
+                Object.actor_id,
+                Object.raw,
+                Object.published,
+                Object.updated,
+            )
+            .join(Object, Object.id == HandoverRecord.object_id)
+            .where(HandoverRecord.object_id.in_(ids))
+        )
+    ).all()
+    specs: dict[int, list[str]] = {}
+    for oid, spec in await session.execute(
+        select(HandoverSet.object_id, HandoverSet.set_spec)
+        .where(HandoverSet.object_id.in_(ids))
+        .order_by(HandoverSet.set_spec)
+    ):
+        specs.setdefault(oid, []).append(spec)
+    by_id = {
+        row[0]: Record(*row, set_specs=tuple(specs.get(row[0], ())))  # type: ignore[misc]
+        for row in rows
+    }
+    return [by_id[i] for i in ids if i in by_id]
+
+
+async def earliest(session: AsyncSession) -> datetime | None:
+    return await session.scalar(select(func.min(HandoverRecord.datestamp)))
+
+
+async def set_specs(session: AsyncSession) -> list[str]:
+    """Every set that has a record, each found by one index seek (a loose index scan of the
+    sets' primary key), however many records each holds."""
+    query = text(
+        """
+        WITH RECURSIVE specs(spec) AS (
+            SELECT min(set_spec) FROM handover_sets
+            UNION ALL
+            SELECT (SELECT min(set_spec) FROM handover_sets WHERE set_spec > specs.spec)
+            FROM specs WHERE specs.spec IS NOT NULL
+        )
+        SELECT spec FROM specs WHERE spec IS NOT NULL
+        """
+    )
+    return [row[0] for row in await session.execute(query)]
+
+
+async def more_than(session: AsyncSession, limit: int) -> bool:
+    """Whether the repository shows more than `limit` records (not deleted): reads at most
+    limit + 1 index entries."""
+    shown = (
+        select(HandoverRecord.object_id)
+        .where(HandoverRecord.deleted.is_(False), _visible())
+        .limit(limit + 1)
+        .subquery()
+    )
+    return int(await session.scalar(select(func.count()).select_from(shown)) or 0) > limit
+
+
+async def sitemap_buckets(session: AsyncSession, size: int) -> list[tuple[int, datetime]]:
+    """The sitemap files: records (not deleted) grouped by object id into ranges of `size`
+    ids (so a file holds at most `size` URLs), each with its newest datestamp."""
+    bucket = (HandoverRecord.object_id // size).label("bucket")
+    rows = await session.execute(
+        select(bucket, func.max(HandoverRecord.datestamp))
+        .where(HandoverRecord.deleted.is_(False), _visible())
+        .group_by(bucket)
+        .order_by(bucket)
+    )
+    return [(int(b), stamp) for b, stamp in rows]
+
+
+async def sitemap_entries(
+    session: AsyncSession, first_id: int, last_id: int
+) -> list[tuple[str, bool, str, datetime]]:
+    """(uri, is_local, type, datestamp) of the records whose object id is in the range."""
+    rows = await session.execute(
+        select(Object.uri, Object.is_local, Object.type, HandoverRecord.datestamp)
+        .join(Object, Object.id == HandoverRecord.object_id)
+        .where(
+            HandoverRecord.object_id >= first_id,
+            HandoverRecord.object_id <= last_id,
+            HandoverRecord.deleted.is_(False),
+            _visible(),
+        )
+        .order_by(HandoverRecord.object_id)
+    )
+    return [(uri, local, kind, stamp) for uri, local, kind, stamp in rows]

@@ -1,0 +1,143 @@
+"""Keeping the OAI repository's records current (tables `handover_records`, `handover_sets`):
+called where the search index is kept (federation/search_index.py), so publishing, the
+inbox's Create/Update/Delete and catalogue sync need no hook of their own.
+
+A record's datestamp is the moment this node changed it. An object that stops being a
+record (deleted, or edited to unlisted) keeps its row, marked deleted, with a new datestamp:
+harvesters learn of it at their next incremental harvest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from compagnon.handover.sets import country_of_actor_document, set_specs, shown_in_harvests
+from compagnon.storage.models import Actor, HandoverRecord, HandoverSet, NodeFact, utcnow
+
+Row = tuple[int, int, dict[str, Any]]  # object id, actor id, AS2 document
+# NodeFact key: the `country` setting, written at start-up (server/app.py, operations), so
+# records written where no settings are at hand (the inbox, publishing) know this node's
+# country when the centre's profile names none.
+COUNTRY_FACT = "handover_country"
+
+
+async def remember_country(session: AsyncSession, country: str) -> None:
+    fact = await session.get(NodeFact, COUNTRY_FACT)
+    if fact is None:
+        session.add(NodeFact(key=COUNTRY_FACT, value=country))
+    else:
+        fact.value = country
+
+
+async def note(session: AsyncSession, rows: Sequence[Row], *, fresh: bool = False) -> None:
+    """Record (or re-record) objects just stored or edited. `fresh`: inserted just now, so
+    none has a record yet (one statement fewer)."""
+    if not rows:
+        return
+    now = utcnow()
+    actors = await _actors(session, {actor_id for _, actor_id, _ in rows})
+    countries = await _countries(session, actors.values())
+    shown: list[tuple[int, int, list[str]]] = []
+    hidden: list[int] = []
+    for object_id, actor_id, doc in rows:
+        actor = actors.get(actor_id)
+        actor_doc = actor.raw if actor is not None and not actor.is_local else None
+        if actor is not None and shown_in_harvests(doc, actor_doc):
+            country = countries.get(actor.domain)
+            shown.append((object_id, actor_id, set_specs(doc, country)))
+        else:
+            hidden.append(object_id)
+    ids = [object_id for object_id, _, _ in shown]
+    if not fresh and ids:
+        await session.execute(delete(HandoverSet).where(HandoverSet.object_id.in_(ids)))
+        await session.execute(delete(HandoverRecord).where(HandoverRecord.object_id.in_(ids)))
+    if shown:
+        await session.execute(
+            insert(HandoverRecord),
+            [
+                {"object_id": oid, "actor_id": aid, "datestamp": now, "deleted": False}
+                for oid, aid, _ in shown
+            ],
+        )
+        members = [
+            {"set_spec": spec, "object_id": oid, "datestamp": now}
+            for oid, _, specs in shown
+            for spec in specs
+        ]
+        if members:
+            await session.execute(insert(HandoverSet), members)
+    if hidden and not fresh:
+        await mark_deleted(session, hidden, now)
+
+
+async def mark_deleted(
+    session: AsyncSession, object_ids: Sequence[int], now: datetime | None = None
+) -> None:
+    """The objects are no longer records: their rows stay, marked deleted (persistent)."""
+    if not object_ids:
+        return
+    now = now or utcnow()
+    held = (
+        await session.scalars(
+            select(HandoverRecord.object_id).where(
+                HandoverRecord.object_id.in_(object_ids), HandoverRecord.deleted.is_(False)
+            )
+        )
+    ).all()
+    if not held:
+        return
+    await session.execute(
+        update(HandoverRecord)
+        .where(HandoverRecord.object_id.in_(held))
+        .values(deleted=True, datestamp=now)
+    )
+    await session.execute(
+        update(HandoverSet).where(HandoverSet.object_id.in_(held)).values(datestamp=now)
+    )
+
+
+async def actor_changed(session: AsyncSession, actor: Actor) -> None:
+    """An actor's document changed: if it now refuses indexing (`indexable: false`), its
+    records become deleted records, so harvesters drop them at their next harvest."""
+    if actor.is_local or not isinstance(actor.raw, dict) or actor.raw.get("indexable") is not False:
+        return
+    ids = (
+        await session.scalars(
+            select(HandoverRecord.object_id).where(
+                HandoverRecord.actor_id == actor.id, HandoverRecord.deleted.is_(False)
+            )
+        )
+    ).all()
+    await mark_deleted(session, list(ids))
+
+
+async def _actors(session: AsyncSession, ids: set[int]) -> dict[int, Actor]:
+    found = await session.scalars(select(Actor).where(Actor.id.in_(ids)))
+    return {actor.id: actor for actor in found}
+
+
+async def _countries(session: AsyncSession, actors: Any) -> dict[str, str | None]:
+    """The country of each actor's node: an Organization of that host (a centre) that names
+    one; for this node, the centre's profile (/admin/centre)."""
+    domains = {actor.domain for actor in actors}
+    found: dict[str, str | None] = dict.fromkeys(domains)
+    for actor in actors:
+        found[actor.domain] = found[actor.domain] or country_of_actor_document(actor.raw)
+    missing = [domain for domain, country in found.items() if country is None]
+    if missing:
+        centres = await session.scalars(
+            select(Actor).where(Actor.domain.in_(missing), Actor.type == "Organization")
+        )
+        for centre in centres:
+            found[centre.domain] = found[centre.domain] or country_of_actor_document(centre.raw)
+    local = {actor.domain for actor in actors if actor.is_local and found[actor.domain] is None}
+    if local:
+        fact = await session.get(NodeFact, COUNTRY_FACT)
+        country = country_of_actor_document({"country": fact.value if fact else ""})
+        found.update(dict.fromkeys(local, country))
+    return found

@@ -1,0 +1,119 @@
+"""A trainer on a phone publishes a resource from the web, step by step, with a PDF and a
+French title and description; a trainer on another node finds it by search. The same form
+works without JavaScript."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.async_api import Browser, Page, expect
+
+from tests.browser.conftest import PHONE
+from tests.browser.test_pages import log_in
+from tests.conftest import NodeFactory
+from tests.support.nodes import settle
+from tests.unit.test_media_sniff import MINIMAL_PDF
+
+pytestmark = pytest.mark.browser
+
+TITLE = "Soudage MIG : fiche de sécurité"
+PDF = {"name": "fiche-securite.pdf", "mimeType": "application/pdf", "buffer": MINIMAL_PDF}
+
+
+async def test_publish_in_steps_then_found_on_another_node(
+    make_node: NodeFactory, phone: Page, browser: Browser
+) -> None:
+    a, b = await make_node("a"), await make_node("b")
+    await a.create_user("maria")
+    await b.create_user("joao")
+    await b.follow("joao", f"maria@{a.domain}")
+    await settle(a, b)
+
+    await log_in(phone, a.base, "maria")
+    await phone.locator("header").get_by_role("link", name="Publish a resource").click()
+    await expect(phone.get_by_text("Step 1 of 5")).to_be_visible()
+    await phone.get_by_label("Title", exact=True).fill(TITLE)
+    await phone.get_by_label("Description", exact=True).fill(
+        "Les règles à suivre avant de souder, en une page."
+    )
+    await phone.get_by_label("Language of the title and description").fill("fr")
+    await phone.get_by_label("Add a file").set_input_files(PDF)
+    await expect(
+        phone.get_by_text("fiche-securite.pdf is stored and will be attached.")
+    ).to_be_visible()
+    await expect(phone.locator(".upload-progress")).to_have_attribute("value", "100")
+    await expect(phone.get_by_label("fiche-securite.pdf")).to_be_checked()
+    await phone.get_by_role("button", name="Next").click()
+
+    await expect(phone.get_by_text("Step 2 of 5")).to_be_visible()
+    await phone.get_by_label("Level (EQF)").select_option("3")
+    await phone.get_by_label("Occupations").fill("welder")
+    await phone.get_by_role("button", name="welder", exact=True).click()
+    await expect(phone.locator("ul.chosen li", has_text="welder")).to_be_visible()
+    await phone.get_by_label("teacher").check()
+    await phone.locator("#step-whom").get_by_role("button", name="Next").click()
+
+    await phone.get_by_label("Taught").fill("browsing")
+    await phone.get_by_role("button", name="DigComp 1.1 · Browsing").click()
+    await phone.locator("#step-competences").get_by_role("button", name="Next").click()
+
+    await phone.get_by_label("Licence", exact=True).select_option(
+        "https://creativecommons.org/licenses/by-sa/4.0/"
+    )
+    await phone.get_by_label("Keywords").fill("soudage, sécurité")
+    await phone.locator("#step-licence").get_by_role("button", name="Next").click()
+
+    await phone.get_by_role("button", name="Preview").click()
+    await expect(phone.get_by_role("status").first).to_contain_text("Nothing is published yet")
+    await expect(phone.get_by_role("heading", name=TITLE, level=1)).to_be_visible()
+    await expect(phone.locator(".preview .facts")).to_contain_text("EQF level 3")
+    width = await phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], "the page must not scroll sideways on a phone"
+    await phone.get_by_role("button", name="Publish", exact=True).click()
+
+    await expect(phone.get_by_role("heading", name=TITLE, level=1)).to_be_visible()
+    await expect(phone.get_by_role("link", name="fiche-securite.pdf")).to_be_visible()
+    await expect(phone.get_by_role("link", name="Edit")).to_be_visible()
+    await settle(a, b)
+
+    context = await browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    other = await context.new_page()
+    try:
+        await log_in(other, b.base, "joao")
+        await other.goto(f"{b.base}/search")
+        await other.get_by_label("Words").fill("soudage")
+        await other.get_by_role("button", name="Search").click()
+        await expect(other.locator("article.result h2")).to_have_text([TITLE])
+    finally:
+        await context.close()
+
+
+async def test_the_form_publishes_without_javascript(
+    make_node: NodeFactory, browser: Browser
+) -> None:
+    node = await make_node("a")
+    await node.create_user("maria")
+    context = await browser.new_context(
+        viewport=PHONE, is_mobile=True, has_touch=True, java_script_enabled=False
+    )
+    page = await context.new_page()
+    try:
+        await log_in(page, node.base, "maria")
+        await page.goto(f"{node.base}/resources/new")
+        await page.get_by_label("Title", exact=True).fill(TITLE)
+        await page.get_by_label("Add a file").set_input_files(PDF)
+        await page.get_by_label("Level (EQF)").select_option("4")
+        await page.get_by_label("Taught").fill("digcomp:1.1")
+        await page.get_by_role("button", name="Publish", exact=True).click()
+        # no licence chosen: the mistake is beside the field, the rest (the file too) kept
+        await expect(page.locator("#license-error")).to_contain_text("Creative Commons")
+        await expect(page.get_by_label("Title", exact=True)).to_have_value(TITLE)
+        await expect(page.get_by_label("fiche-securite.pdf")).to_be_checked()
+        await expect(page.locator("ul.chosen")).to_contain_text("Browsing, searching")
+        await page.get_by_label("Licence", exact=True).select_option(
+            "https://creativecommons.org/licenses/by/4.0/"
+        )
+        await page.get_by_role("button", name="Publish", exact=True).click()
+        await expect(page.get_by_role("heading", name=TITLE, level=1)).to_be_visible()
+        await expect(page.get_by_role("link", name="fiche-securite.pdf")).to_be_visible()
+    finally:
+        await context.close()

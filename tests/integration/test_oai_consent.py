@@ -1,0 +1,103 @@
+"""Actors that do not consent to indexing (`indexable: false`) are not harvested: their
+resources never become OAI records, and when an actor withdraws consent its records turn
+into deleted records, so harvesters drop them."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+from urllib.parse import quote
+
+import aiohttp
+import httpx
+import pytest
+
+from compagnon.operations import admin as admin_ops
+from tests.conftest import NodeFactory
+from tests.support.nodes import settle
+from tests.support.oai import NS, ask, error_code, publish_resource, texts
+from tests.support.remote_actor import PUBLIC, RemoteActor
+
+
+class Peer(RemoteActor):
+    """A remote trainer whose actor document says whether it may be indexed."""
+
+    indexable = True
+
+    def document(self) -> dict[str, Any]:
+        return {**super().document(), "indexable": self.indexable}
+
+
+@pytest.fixture
+async def peer() -> AsyncIterator[Peer]:
+    actor = await Peer().start()
+    yield actor
+    await actor.stop()
+
+
+def _resource(peer: Peer, n: int) -> dict[str, Any]:
+    return {
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": f"{peer.base}/activities/create-{n}",
+        "type": "Create",
+        "actor": peer.uri,
+        "to": [PUBLIC],
+        "object": {
+            "id": f"{peer.base}/oer/{n}",
+            "type": ["Note", "LearningResource"],
+            "attributedTo": peer.uri,
+            "name": f"Peer resource {n}",
+            "content": "<p>A worksheet</p>",
+            "to": [PUBLIC],
+        },
+    }
+
+
+async def test_withdrawn_consent_turns_records_into_deleted_records(
+    make_node: NodeFactory, peer: Peer
+) -> None:
+    node = await make_node("b")
+    async with aiohttp.ClientSession() as client:
+        assert await peer.post(client, f"{node.base}/inbox", _resource(peer, 1)) == 202
+        await settle(node)
+        async with httpx.AsyncClient() as http:
+            listed = await ask(http, node, "verb=ListIdentifiers&metadataPrefix=oai_dc")
+            assert texts(listed, "//oai:identifier") == [f"{peer.base}/oer/1"]
+
+            peer.indexable = False
+            update = {
+                "@context": "https://www.w3.org/ns/activitystreams",
+                "id": f"{peer.base}/activities/update-1",
+                "type": "Update",
+                "actor": peer.uri,
+                "to": [PUBLIC],
+                "object": peer.document(),
+            }
+            assert await peer.post(client, f"{node.base}/inbox", update) == 202
+            await settle(node)
+            after = await ask(http, node, "verb=ListIdentifiers&metadataPrefix=oai_dc")
+            assert after.xpath("//oai:header/@status", namespaces=NS) == ["deleted"]
+
+            # What it publishes from now on is never a record.
+            assert await peer.post(client, f"{node.base}/inbox", _resource(peer, 2)) == 202
+            await settle(node)
+            uri = quote(f"{peer.base}/oer/2")
+            got = await ask(http, node, f"verb=GetRecord&metadataPrefix=oai_dc&identifier={uri}")
+            assert error_code(got) == "idDoesNotExist"
+            sitemap = (await http.get(f"{node.base}/sitemap.xml")).text
+            assert "oer" not in sitemap
+
+
+async def test_a_suspended_trainer_is_not_handed_on(make_node: NodeFactory) -> None:
+    node = await make_node("a")
+    await node.create_user("ana")
+    await node.create_user("rui")
+    kept = await publish_resource(node, "rui", "Kept")
+    await publish_resource(node, "ana", "Hidden while suspended")
+    async with node.sessions.begin() as session:
+        await admin_ops.set_suspended(session, "ana", True)
+    async with httpx.AsyncClient() as http:
+        listed = await ask(http, node, "verb=ListIdentifiers&metadataPrefix=oai_dc")
+        assert texts(listed, "//oai:identifier") == [kept.uri]
+        sitemap = (await http.get(f"{node.base}/sitemap.xml")).text
+        assert kept.uri in sitemap and sitemap.count("<loc>") == 2  # the home page and it

@@ -44,7 +44,11 @@ class Settings:
         "(postgresql+asyncpg://user@host/db to scale).",
     )
     node_name: str = _setting("Compagnon", "Name of the training centre shown on pages.")
-    node_kind: str = _setting("centre", "centre (a training centre) or aggregator (national body).")
+    node_kind: str = _setting(
+        "centre",
+        "centre (a training centre) or aggregator (national body: follows centres, serves a "
+        "relay actor at /relay in both FEP-ae0c styles and the member list at /members).",
+    )
     country: str = _setting("", "ISO 3166-1 alpha-2 country code of the centre, e.g. PT.")
     contact_email: str = _setting(
         "",
@@ -186,6 +190,16 @@ class Settings:
         "Comma-separated addresses of reverse proxies whose X-Forwarded-For names the client "
         "(for the sign-in limit); empty: the connection's own address is the client.",
     )
+    # Aggregation (federation/relay.py, federation/member_list.py)
+    member_list_url: str = _setting(
+        "",
+        "URL of an aggregator's member list (/members) this node keeps its allowed peers in "
+        "sync with: the hosts it lists are allowed, and in allowlist-only mode a host removed "
+        "from it stops being allowed. Empty: no list.",
+    )
+    member_list_refresh_seconds: int = _setting(
+        3600, "Seconds between two fetches of member_list_url by the worker."
+    )
     log_level: str = _setting("INFO", "Logging level: DEBUG, INFO, WARNING or ERROR.")
     web_processes: int = _setting(
         1,
@@ -214,6 +228,10 @@ class Settings:
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{Path(self.data_dir).resolve() / 'compagnon.sqlite3'}"
+
+    @property
+    def is_aggregator(self) -> bool:
+        return self.node_kind == "aggregator"
 
     @property
     def language_list(self) -> list[str]:
@@ -293,6 +311,12 @@ def load_settings(
 def _validate(settings: Settings) -> None:
     if settings.scheme not in {"http", "https"}:
         raise SettingsError("scheme must be http or https")
+    if settings.member_list_url and not settings.member_list_url.startswith(
+        ("http://", "https://")
+    ):
+        raise SettingsError("member_list_url must be an http(s) URL")
+    if settings.member_list_refresh_seconds < 60:
+        raise SettingsError("member_list_refresh_seconds must be at least 60")
     if settings.node_kind not in {"centre", "aggregator"}:
         raise SettingsError("node_kind must be centre or aggregator")
     if settings.language.strip().lower() not in INTERFACE_LANGUAGES:

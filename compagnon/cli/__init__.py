@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from compagnon import logs
 from compagnon.cli import (
     admin,
+    aggregate,
     catalogue,
     collections,
     database,
@@ -55,6 +56,7 @@ AREAS = (
     admin,
     social,
     database,
+    aggregate,
 )
 
 

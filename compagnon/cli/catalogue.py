@@ -8,8 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from compagnon import operations
+from compagnon.cli import handover
 from compagnon.cli.common import run, settings_from
-from compagnon.i18n import _
+from compagnon.i18n import _, ngettext
+from compagnon.operations import aggregate
 from compagnon.operations import handover as handover_ops
 
 
@@ -43,6 +45,19 @@ def register(
         help="write the sitemap as static files (sitemap.xml, sitemaps/N.xml) into a directory",
     )
     written.add_argument("--write", metavar="DIR", required=True, type=Path)
+    handover.register_actions(catalogue, parent)  # export, import, stats (cli/handover.py)
+    origin = catalogue.add_parser(
+        "provenance",
+        parents=[parent],
+        help="where a held record came from (route, origin, first and last seen); "
+        "without URI, records per origin and route",
+    )
+    origin.add_argument("uri", metavar="URI", nargs="?")
+    catalogue.add_parser(
+        "announce",
+        parents=[parent],
+        help="have the centre announce its trainers' public resources it has not announced yet",
+    )
 
 
 def _sync_line(row: dict[str, Any]) -> str:
@@ -58,6 +73,29 @@ def cmd_catalogue(args: argparse.Namespace) -> None:
     if args.action == "sitemap":
         for path in run(handover_ops.write_sitemap(settings, args.write)):
             print(path)
+        return
+    if args.action == "provenance":
+        if args.uri:
+            row = run(aggregate.provenance_of(settings, args.uri))
+            print(row["sentence"])
+            if row.get("via"):
+                print(_("through {via}", via=row["via"]))
+            return
+        rows = run(aggregate.provenance_summary(settings))
+        if not rows:
+            print(_("no records received yet"))
+        for host, route, count in rows:
+            print(f"{host}\t{route}\t{count}")
+        return
+    if args.action == "announce":
+        count = run(aggregate.announce_catalogue(settings))
+        print(
+            ngettext(
+                "The centre announced {n} resource to its followers.",
+                "The centre announced {n} resources to its followers.",
+                count,
+            )
+        )
         return
     if args.action == "status":
         rows = run(operations.catalogue_status(settings))

@@ -15,7 +15,7 @@ from compagnon.storage.models import Actor, NodeFact, User
 from compagnon.storage.queries import actors as actor_queries
 
 USERNAME_RE = re.compile(r"^[a-z0-9_][a-z0-9_.-]{0,29}$")
-RESERVED = frozenset({INSTANCE_USERNAME, "centre", "inbox", "actor", "nodeinfo"})
+RESERVED = frozenset({INSTANCE_USERNAME, "centre", "relay", "inbox", "actor", "nodeinfo"})
 _hasher = PasswordHasher()
 
 

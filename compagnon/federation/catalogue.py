@@ -157,56 +157,65 @@ def _checked(page: Page, doc: dict[str, Any], actor_uri: str) -> Page:
 @dataclass
 class Picked:
     objects: list[dict[str, Any]] = field(default_factory=list)
+    # Who each object is by: the actor itself (a Create), or, for a centre's Announce, the
+    # trainer on the centre's host it is attributed to.
+    owners: list[str] = field(default_factory=list)
     skipped: Counter[str] = field(default_factory=Counter)
 
 
 def pick_objects(items: list[Any], actor_uri: str, followers_url: str) -> Picked:
     """The objects of an outbox page we may import: embedded in a Create by the actor, on the
-    actor's host, attributed to the actor, not a direct message nor a poll vote. Everything
-    else is counted, by reason."""
+    actor's host, attributed to the actor; or embedded in an Announce by the actor (a centre
+    handing on its trainers' resources), on the actor's host, attributed to an actor of that
+    host. Never a direct message nor a poll vote. Everything else is counted, by reason."""
     picked = Picked()
-    host = host_of(actor_uri)
     for item in items:
-        reason = _refusal(item, actor_uri, host, followers_url)
+        reason, owner = _refusal(item, actor_uri, followers_url)
         if reason:
             picked.skipped[reason] += 1
         else:
             picked.objects.append(item["object"])
+            picked.owners.append(owner)
     return picked
 
 
-def _refusal(item: Any, actor_uri: str, host: str, followers_url: str) -> str | None:
+def _refusal(item: Any, actor_uri: str, followers_url: str) -> tuple[str | None, str]:
+    """(why the item is not imported, or None; who its object is by)."""
     if isinstance(item, str):
-        return "activity not embedded"
+        return "activity not embedded", ""
     if not isinstance(item, dict):
-        return "not an activity"
-    if not has_type(item, "Create"):  # a type list holding Create is one (AS2)
-        return f"{str(item.get('type'))[:40]} is not a Create"
+        return "not an activity", ""
+    announce = has_type(item, "Announce")
+    if not has_type(item, "Create") and not announce:  # a type list holding Create is one
+        return f"{str(item.get('type'))[:40]} is not a Create", ""
     if first_id(item.get("actor")) != actor_uri:
-        return "activity by another actor"
+        return "activity by another actor", ""
     obj = item.get("object")
     if isinstance(obj, str):
-        return "object not embedded"
+        return "object not embedded", ""
     if not isinstance(obj, dict) or not isinstance(obj.get("id"), str):
-        return "object without an id"
+        return "object without an id", ""
     if len(obj["id"]) > MAX_ID_LENGTH:
-        return "object id too long"
+        return "object id too long", ""
     if http_url(obj["id"]) is None:
-        return "object id not an http(s) URL"
+        return "object id not an http(s) URL", ""
     if not same_origin(obj["id"], actor_uri):
-        return "object on another host"
+        return "object on another host", ""
     owner = first_id(obj.get("attributedTo")) or first_id(obj.get("actor"))
-    if owner is not None and owner != actor_uri:
-        return "object attributed to someone else"
+    if announce:
+        if owner is None or len(owner) > MAX_ID_LENGTH or not same_origin(owner, actor_uri):
+            return "announced object not by an actor of the host", ""
+    elif owner is not None and owner != actor_uri:
+        return "object attributed to someone else", ""
     if not is_post_like(obj) and not is_stored_collection(
         obj
     ):  # as the inbox: a Tombstone, Place, actor ... is no post
-        return f"{shown_type(obj)[:40]} is not a post"
+        return f"{shown_type(obj)[:40]} is not a post", ""
     if is_poll_vote(obj):
-        return "poll vote"
+        return "poll vote", ""
     if visibility_of(obj, followers_url) == "direct":
-        return "direct message"
-    return None
+        return "direct message", ""
+    return None, owner or actor_uri
 
 
 def _size_of(doc: dict[str, Any]) -> int:
@@ -323,16 +332,25 @@ class JobRunner:
         """The page's objects (as far as the limits allow) and the job's progress, in one
         transaction."""
         next_url = step.next_url
+        picked = pick_objects(step.items, job.actor_uri, job.followers_url)
+        authors = await self._authors(picked, job.actor_uri)
         async with self.ctx.sessions.begin() as session:
             actor = await session.get(Actor, job.actor_id)
             if actor is None:
                 raise PageError("the actor is no longer known")
-            picked = pick_objects(step.items, actor.uri, actor.followers_url)
-            stored = await store_remote_objects(
-                session, [Incoming(actor, obj) for obj in picked.objects]
-            )
+            incoming: list[Incoming] = []
+            for obj, owner in zip(picked.objects, picked.owners, strict=True):
+                author = actor if owner == actor.uri else None
+                if owner in authors:
+                    author = await session.get(Actor, authors[owner])
+                if author is None:
+                    picked.skipped["author not found"] += 1
+                else:  # a centre's Announce: through the centre
+                    via = actor.uri if author.id != actor.id else None
+                    incoming.append(Incoming(author, obj, "catalogue", via))
+            stored = await store_remote_objects(session, incoming)
             imported = len(stored)
-            known = len({o["id"] for o in picked.objects}) - imported
+            known = len({i.doc["id"] for i in incoming}) - imported
             skipped = sum(picked.skipped.values())
             quiet = job.quiet_pages + 1 if (known and not imported) else 0
             depth = self.ctx.settings.catalogue_resync_depth
@@ -368,6 +386,17 @@ class JobRunner:
             attempts=0,
             walked=step.walked,
         )
+
+    async def _authors(self, picked: Picked, actor_uri: str) -> dict[str, int]:
+        """The trainers a centre's Announces name, fetched (signed, cached a day) before the
+        page's transaction: an actor fetch never holds the database."""
+        from compagnon.federation.resolver import Resolver
+
+        others = {owner for owner in picked.owners if owner != actor_uri}
+        if not others:
+            return {}
+        found = await Resolver(self.ctx).actors(others)
+        return {uri: actor.id for uri, actor in found.items() if actor is not None}
 
     async def _failed(
         self, job: ClaimedJob, exc: Exception, now: datetime, report: SyncReport

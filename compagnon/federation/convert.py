@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from compagnon.domain.collections import collection_kind
+from compagnon.domain.consent import flags_of
 from compagnon.domain.safe_urls import http_url
 from compagnon.federation.as_types import types_of
 from compagnon.federation.jsonld import AS_PUBLIC, OUR_CONTEXT, first_id, ids, is_public
@@ -56,8 +57,10 @@ def to_actor_document(
         "following": actor.following_url,
         "endpoints": {"sharedInbox": urls.shared_inbox},
         "manuallyApprovesFollowers": actor.manually_approves_followers,
-        "discoverable": actor.type != "Application",
-        "indexable": actor.type != "Application",
+        # An Application (the instance actor, a relay) is not indexed; a trainer who opted
+        # out (actors.indexable / discoverable False) says so to peers.
+        "discoverable": actor.type != "Application" and actor.discoverable is not False,
+        "indexable": actor.type != "Application" and actor.indexable is not False,
         "published": iso(actor.created_at),
         "publicKey": {
             "id": actor.public_key_id,
@@ -124,6 +127,9 @@ def actor_fields_from_document(doc: dict[str, Any]) -> dict[str, Any]:
         if isinstance(key.get("publicKeyPem"), str)
         else "",
         "raw": doc,
+        # consent to indexing (domain/consent.py): None when the document says nothing
+        "indexable": flags_of(doc)[0],
+        "discoverable": flags_of(doc)[1],
     }
 
 

@@ -26,8 +26,9 @@ from compagnon.federation.jsonld import ids
 from compagnon.federation.lineage import record as record_lineage
 from compagnon.federation.sanitize import sanitize_html
 from compagnon.federation.search_index import index_received
+from compagnon.federation.urls import host_of
 from compagnon.storage.models import Actor, Follow, Object, TimelineEntry, User
-from compagnon.storage.queries import collections
+from compagnon.storage.queries import collections, provenance
 
 OBJECTS = cast(Table, Object.__table__)
 # Bound parameters per IN (...) list: well under SQLite's 32,766 and PostgreSQL's 65,535.
@@ -40,6 +41,9 @@ class Incoming:
 
     sender: Actor
     doc: dict[str, Any]
+    # How it reached us (storage/queries/provenance.py ROUTES), and through whom.
+    route: str = "direct"
+    via: str | None = None
 
 
 @dataclass(frozen=True)
@@ -68,8 +72,10 @@ async def store_remote_objects(session: AsyncSession, items: Sequence[Incoming])
         if http_url(item.doc.get("id")) is None:
             continue  # callers refuse these with a reason; never stored, whoever calls
         fresh.setdefault(item.doc["id"], item)  # the same object twice in one batch: once
-    for known in await _held(session, list(fresh)):
+    held = await _held(session, list(fresh))
+    for known in held:
         del fresh[known]
+    await provenance.seen_again(session, held)
     if not fresh:
         return []
     rows = [prepare(item) for item in fresh.values()]
@@ -89,6 +95,14 @@ async def store_remote_objects(session: AsyncSession, items: Sequence[Incoming])
         for uri, item in fresh.items()
         if uri in new_ids
     ]
+    await provenance.record_new(
+        session,
+        [
+            provenance.Seen(new_ids[uri], host_of(uri), item.route, item.via)
+            for uri, item in fresh.items()
+            if uri in new_ids
+        ],
+    )
     by_uri = {row["uri"]: row for row in rows}
     await index_received(
         session, [(s.id, by_uri[s.uri]["published"], s.sender_id, s.doc) for s in stored]

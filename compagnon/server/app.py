@@ -66,6 +66,7 @@ def create_app(settings: Settings, *, worker_name: str | None = None) -> web.App
     app.on_response_prepare.append(auth.set_csrf_cookie)
     env = aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
     env.globals["_"] = i18n._  # templates translate through the same function as the code
+    env.globals["ngettext"] = i18n.ngettext
     templating.install(env)  # links through the URL rule, content warnings
     language.install(env)  # the footer's language switcher on every page
     security_headers.install(app)

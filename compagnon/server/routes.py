@@ -10,8 +10,10 @@ from compagnon.server import language
 from compagnon.server.views import (
     activitypub,
     admin,
+    aggregate,
     app_shell,
     events,
+    export,
     handover,
     handover_feeds,
     handover_web,
@@ -24,6 +26,7 @@ from compagnon.server.views import (
     search,
     settings,
     social,
+    statistics,
     wellknown,
 )
 from compagnon.server.watch import views as watch
@@ -45,6 +48,10 @@ def add_routes(app: web.Application) -> None:
             web.get("/metrics", watch.metrics),
             # ActivityPub documents (HTML for browsers on the same URLs)
             web.get("/actor", activitypub.instance_actor),
+            # aggregator mode: the relay actor (FEP-ae0c)
+            web.get("/relay", aggregate.relay_actor),
+            web.get("/relay/followers", aggregate.relay_followers),
+            web.get("/members", aggregate.members),
             web.get("/users/{username}", activitypub.actor),
             web.get("/users/{username}/outbox", activitypub.outbox),
             web.get("/users/{username}/followers", activitypub.followers),
@@ -64,6 +71,11 @@ def add_routes(app: web.Application) -> None:
             web.get("/resources/delete", publish.delete_form),
             web.post("/resources/delete", publish.delete_post),
             web.get("/vocabularies/{name}", publish.vocabulary_search),
+            # handing the catalogue on: bulk export (views/export.py), statistics
+            web.get("/export/amb", export.export_amb),
+            web.get("/statistics", statistics.statistics_page),
+            web.get("/statistics.json", statistics.statistics_json),
+            web.get("/statistics/{table}.csv", statistics.statistics_csv),
             # inboxes
             web.post("/inbox", inbox.post_inbox),
             web.post("/actor/inbox", inbox.post_inbox),

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import socket
@@ -19,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from compagnon import logs
-from compagnon.federation import catalogue
+from compagnon.federation import catalogue, member_list, relay
 from compagnon.federation.context import FederationContext, SigningKey
 from compagnon.federation.inbox.handlers import (
     BATCH_HANDLERS,
@@ -112,8 +113,17 @@ class Worker:
         await self.process_inbound(report)
         await self.sync_catalogues(report, now)
         await self.update_polls(report, now)
+        await self.refresh_member_list(now)
         await self.deliver_due(report, max_deliveries, now)
         return report
+
+    async def refresh_member_list(self, now: datetime | None = None) -> None:
+        """Keep the allowed peers in sync with an aggregator's member list, when due
+        (member_list_url, federation/member_list.py). A failure is kept, not raised."""
+        if not self.ctx.settings.member_list_url:
+            return
+        with contextlib.suppress(member_list.MemberListError):
+            await member_list.refresh(self.ctx, now)
 
     async def update_polls(self, report: Report, now: datetime | None = None) -> None:
         """Queue the Updates of our Questions whose new counts (or closing) are due."""
@@ -190,6 +200,11 @@ class Worker:
                 else:
                     for item in run:
                         outcomes[item.id] = await self._apply(session, item, attached)
+            if self.ctx.settings.is_aggregator:  # hand on what members sent (relay.py)
+                applied = [
+                    (attached.get(i.actor_uri), i.raw) for i in mine if outcomes.get(i.id) is None
+                ]
+                await relay.hand_on(session, self.ctx.urls, applied)
             await activities.mark_processed_many(session, outcomes)
         return [outcomes.get(item.id, TAKEN) for item in chunk]
 
@@ -244,6 +259,9 @@ class Worker:
                 if not await activities.take(session, item.id):
                     return TAKEN  # another worker has it
                 error = await self._apply(session, item, senders)
+                if error is None and self.ctx.settings.is_aggregator:
+                    sender = await self._sender(session, item, senders)
+                    await relay.hand_on(session, self.ctx.urls, [(sender, item.raw)])
                 await activities.mark_processed(session, item.id, error)
                 return error
         except Exception as exc:

@@ -100,6 +100,11 @@ class Actor(Base):
     # posts are served to nobody; a silenced one is kept out of public lists and search.
     suspended_at: Mapped[datetime | None] = mapped_column(nullable=True)
     silenced_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    # Consent (Mastodon's toot:indexable / toot:discoverable, migration 0016): False when the
+    # actor's document says so; such an actor is not listed, harvested nor counted by name
+    # (domain/consent.py). None: the document says nothing.
+    indexable: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    discoverable: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (Index("ix_actors_local_username", "is_local", "username"),)
@@ -169,6 +174,15 @@ class Object(Base):
     published: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated: Mapped[datetime | None] = mapped_column(nullable=True)
     deleted_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    # --- Bulk export (compagnon/handover/export.py; migration 0019) ---
+    # When this node last changed the row (stored, edited, deleted): set on every insert and
+    # update, ORM or Core, so the export's (changed_at, id) cursor sees every change, a peer's
+    # resource received today with last year's dates too. Null only before the migration.
+    changed_at: Mapped[datetime | None] = mapped_column(
+        nullable=True, default=utcnow, onupdate=utcnow
+    )
+
+    __table_args__ = (Index("ix_objects_changed_at_id", "changed_at", "id"),)
 
 
 class Activity(Base):
@@ -574,3 +588,45 @@ class HandoverSet(Base):
         Index("ix_handover_sets_spec_datestamp", "set_spec", "datestamp", "object_id"),
         Index("ix_handover_sets_object_id", "object_id"),
     )
+# --- Aggregation (migration 0016): relays, provenance ---------------------------------------
+
+
+class RelaySubscriber(Base):
+    """A node subscribed to our relay actor (aggregator mode, FEP-ae0c): `litepub` (it
+    followed the relay actor or its followers collection: it gets Announces) or `mastodon`
+    (it followed as:Public: it gets signed originals forwarded)."""
+
+    __tablename__ = "relay_subscribers"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"), unique=True)
+    style: Mapped[str] = mapped_column(String(16))  # litepub | mastodon
+    follow_activity_uri: Mapped[str] = mapped_column(String(2048))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RelaySubscription(Base):
+    """A relay this node subscribed to (`compagnon relay subscribe`), in either style."""
+
+    __tablename__ = "relay_subscriptions"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    relay_uri: Mapped[str] = mapped_column(String(2048), unique=True)  # actor or inbox URL
+    relay_actor_uri: Mapped[str | None] = mapped_column(String(2048), nullable=True)
+    style: Mapped[str] = mapped_column(String(16))  # litepub | mastodon
+    follow_activity_uri: Mapped[str] = mapped_column(String(2048), unique=True)
+    state: Mapped[str] = mapped_column(String(16), default="pending")  # pending | accepted
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Provenance(Base):
+    """Where a received object came from: its origin host, when it was first and last seen,
+    and by which route (`direct` delivery, `catalogue` sync, `relay`, `centre` announce)."""
+
+    __tablename__ = "provenance"
+    object_id: Mapped[int] = mapped_column(
+        ForeignKey("objects.id", ondelete="CASCADE"), primary_key=True
+    )
+    origin_host: Mapped[str] = mapped_column(String(255), index=True)
+    route: Mapped[str] = mapped_column(String(16))
+    via: Mapped[str | None] = mapped_column(String(2048), nullable=True)  # relay or centre
+    first_seen: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen: Mapped[datetime] = mapped_column(default=utcnow)

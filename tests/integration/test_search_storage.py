@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import insert
+from sqlalchemy import JSON, column, insert, table
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from compagnon.domain.search_query import parse
@@ -18,7 +18,7 @@ from compagnon.federation.accounts import ensure_node_actors
 from compagnon.federation.urls import Urls
 from compagnon.storage.db import create_engine, create_sessionmaker
 from compagnon.storage.migrate import upgrade
-from compagnon.storage.models import Actor, Object
+from compagnon.storage.models import Actor, Object, UTCDateTime
 from compagnon.storage.queries import objects as object_queries
 from compagnon.storage.queries import search as search_queries
 
@@ -238,15 +238,41 @@ async def test_resources_stored_before_the_index_are_indexed_by_the_migration(
             ).scalar_one()
             uri = "https://cfp.example/resources/old"
             doc = resource_doc(uri, "Old bricklaying worksheet", eqf=2)
-            await object_queries.add(
-                session,
-                uri=uri,
-                type="LearningResource",
-                actor_id=author_id,
-                name="Old bricklaying worksheet",
-                recipients={},
-                raw=doc,
-                published=START,
+            # Core again, on a table naming only columns 0003 has: the model's defaults
+            # would name later ones (migration 0019's changed_at).
+            old_objects = table(
+                "objects",
+                *(
+                    column(name)
+                    for name in (
+                        "uri",
+                        "type",
+                        "actor_id",
+                        "is_local",
+                        "visibility",
+                        "content",
+                        "summary",
+                        "name",
+                    )
+                ),
+                column("recipients", JSON),
+                column("raw", JSON),
+                column("published", UTCDateTime()),
+            )
+            await session.execute(
+                insert(old_objects).values(
+                    uri=uri,
+                    type="LearningResource",
+                    actor_id=author_id,
+                    is_local=False,
+                    visibility="public",
+                    content="",
+                    summary="",
+                    name="Old bricklaying worksheet",
+                    recipients={},
+                    raw=doc,
+                    published=START,
+                )
             )
         await upgrade(engine)
         async with sessions() as session:

@@ -45,6 +45,7 @@ async def _every_route(node: Node) -> list[tuple[str, str]]:
         "code": "0715",
         "level": "3",
         "handle": "maria",
+        "table": "country",  # /statistics/{table}.csv
     }
     routes = {
         (route.method, _sample_path(route.resource, values))

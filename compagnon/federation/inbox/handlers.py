@@ -12,7 +12,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from compagnon.domain.safe_urls import http_url, same_origin
-from compagnon.federation import fetch, social
+from compagnon.federation import fetch, relay, relay_client, social
 from compagnon.federation.as_types import (
     has_type,
     is_post_like,
@@ -26,6 +26,7 @@ from compagnon.federation.convert import (
     is_poll_vote,
     object_fields_from_note,
 )
+from compagnon.federation.inbox import announces
 from compagnon.federation.inbox import quiz as quiz_inbox
 from compagnon.federation.ingest import (
     Incoming,
@@ -44,7 +45,7 @@ from compagnon.storage.models import Actor, Object, Reaction, Report, utcnow
 from compagnon.storage.queries import actors as actor_queries
 from compagnon.storage.queries import follows as follow_queries
 from compagnon.storage.queries import objects as object_queries
-from compagnon.storage.queries import sync_jobs
+from compagnon.storage.queries import provenance, relays, sync_jobs
 from compagnon.storage.queries.notifications import notify
 
 log = logging.getLogger(__name__)
@@ -72,6 +73,10 @@ async def _local_actor(h: Handling, uri: str | None) -> Actor:
 
 
 async def on_follow(h: Handling, activity: dict[str, Any]) -> None:
+    if h.ctx.settings.is_aggregator and await relay.answer_subscription(
+        h.session, h.ctx.urls, h.sender, activity
+    ):
+        return  # a node subscribing to our relay (federation/relay.py)
     local = await _local_actor(h, first_id(activity.get("object")))
     existing = await follow_queries.get(h.session, h.sender.id, local.id)
     if existing is not None and existing.activity_uri == activity["id"]:
@@ -99,6 +104,8 @@ async def _our_follow_answered(h: Handling, activity: dict[str, Any]) -> tuple[A
 
 async def on_accept(h: Handling, activity: dict[str, Any]) -> None:
     if await event_answers.answered_event(h, activity):  # going to an event (inbox/events.py)
+        return
+    if await relay_client.accepted(h.session, h.sender, activity):  # a relay we subscribed to
         return
     _, follow = await _our_follow_answered(h, activity)
     if follow is None:
@@ -129,6 +136,12 @@ async def on_undo(h: Handling, activity: dict[str, Any]) -> None:
     ):
         target = first_id(obj.get("object")) if isinstance(obj, dict) else None
         follow = await follow_queries.by_activity(h.session, inner_id)
+        if (
+            follow is None
+            and h.ctx.settings.is_aggregator
+            and await relay.end_subscription(h.session, h.ctx.urls, h.sender)
+        ):
+            return  # a node leaving our relay
         followee_id = follow.followee_id if follow else (await _local_actor(h, target)).id
         await follow_queries.remove(h.session, h.sender.id, followee_id)
         return
@@ -180,8 +193,15 @@ async def _create_many(
     """(why not everything was stored or None, whether anything was kept) per activity."""
     outcomes: list[tuple[str | None, bool]] = []
     incoming: list[Incoming] = []
+    # Provenance: on a node subscribed to a Mastodon-style relay, a Create from an actor
+    # nobody here follows came through the relay (the inbox keeps no trace of who delivered).
+    relay_on = await relays.any_accepted(session, "mastodon")
+    routes: dict[int, str] = {}
     for sender, activity in received:
         h = Handling(ctx, session, sender)
+        if relay_on and sender.id not in routes:
+            followed = await follow_queries.local_followers_of(session, sender.id)
+            routes[sender.id] = "direct" if followed else "relay"
         objects = activity.get("object")
         # A Create may bring several objects (AS2 allows a list): each is checked as a single
         # one would be, the good ones stored, the others counted with the first reason.
@@ -189,7 +209,7 @@ async def _create_many(
         refused: list[str] = []
         for obj in many:
             try:
-                await _created(h, activity, obj, incoming)
+                await _created(h, activity, obj, incoming, routes.get(sender.id, "direct"))
             except Ignored as exc:
                 refused.append(str(exc))
         kept_some = len(refused) < len(many)
@@ -205,7 +225,7 @@ async def _create_many(
 
 
 async def _created(
-    h: Handling, activity: dict[str, Any], obj: Any, incoming: list[Incoming]
+    h: Handling, activity: dict[str, Any], obj: Any, incoming: list[Incoming], route: str
 ) -> None:
     """One object of a Create: a post to store (added to `incoming`), a poll vote, or
     Ignored with the reason."""
@@ -220,7 +240,7 @@ async def _created(
         if refused:
             raise Ignored(refused)
     else:
-        incoming.append(Incoming(h.sender, doc))
+        incoming.append(Incoming(h.sender, doc, route))
 
 
 async def on_update(h: Handling, activity: dict[str, Any]) -> None:
@@ -246,6 +266,7 @@ async def on_update(h: Handling, activity: dict[str, Any]) -> None:
     stored.recipients = {**(stored.recipients or {}), "tag": fields["recipients"]["tag"]}
     stored.updated = fields["updated"] or utcnow()
     stored.raw = doc
+    await provenance.seen_again(h.session, [stored.uri])
     await index_stored(h.session, [stored])  # the new description and facets replace the old
     await record_lineage(h.session, [(stored.id, doc)])  # and the sources it names now
     await store_collection_items(h.session, [Stored(stored.id, stored.uri, h.sender.id, doc)])
@@ -323,7 +344,21 @@ async def on_like(h: Handling, activity: dict[str, Any]) -> None:
 
 
 async def on_announce(h: Handling, activity: dict[str, Any]) -> None:
+    """A boost, recorded as a reaction; and, from an actor someone here follows (a centre
+    announcing its trainers' resources), the announced object is stored (inbox/announces.py)."""
     await _react(h, activity, "announce")
+    # Through a relay: its own Announce, or (Mastodon style) a member's Announce it forwarded
+    # with its signature, which a node subscribed that way takes like any relayed post.
+    from_relay = await relays.is_relay_we_follow(h.session, h.sender.uri)
+    relayed = await relays.any_accepted(h.session, "mastodon")
+    try:
+        stored = await announces.import_announced(
+            h.session, h.ctx, h.sender, activity, from_relay=from_relay, relayed=relayed
+        )
+    except announces.NotImported as exc:
+        log.info("Announce %s: %s", activity.get("id"), exc)
+        return
+    await social.notify_created(h.session, stored)
 
 
 async def on_emoji_react(h: Handling, activity: dict[str, Any]) -> None:

@@ -13,6 +13,7 @@ from compagnon.federation.convert import addressing, to_note, wrap
 from compagnon.federation.integrity import signed_activity
 from compagnon.federation.jsonld import AS_PUBLIC
 from compagnon.federation.lineage import record as record_lineage
+from compagnon.federation.outbox import centre as centre_announces
 from compagnon.federation.outbox.recipients import inbox_for, inboxes
 from compagnon.federation.resource_convert import to_resource_object
 from compagnon.federation.search_index import forget, index_stored
@@ -149,6 +150,8 @@ async def delete_note(session: AsyncSession, urls: Urls, author: Actor, obj: Obj
     """Delete: a Tombstone goes only to the hosts that received the object; what was still
     queued for the others is cancelled, so they never see it at all."""
     received = await deliveries.inboxes_that_received(session, obj.uri)
+    # The centre's followers may hold it from the centre's outbox without a delivery.
+    received += await centre_announces.follower_inboxes(session, obj, author)
     await deliveries.cancel_pending_for_object(session, obj.uri)
     await forget(session, [obj])
     obj.deleted_at = utcnow()
@@ -156,7 +159,7 @@ async def delete_note(session: AsyncSession, urls: Urls, author: Actor, obj: Obj
     obj.summary = ""
     tombstone = {"id": obj.uri, "type": "Tombstone", "formerType": obj.type}
     delete = wrap("Delete", urls.new_activity(), author.uri, tombstone, obj.recipients)
-    await send(session, author, delete, extra_inboxes=received, object_uri=None)
+    await send(session, author, delete, extra_inboxes=sorted(set(received)), object_uri=None)
 
 
 async def follow(session: AsyncSession, urls: Urls, follower: Actor, followee: Actor) -> Follow:
@@ -239,6 +242,8 @@ async def publish_resource(
     await send(
         session, author, create, addressed=recipients["to"] + recipients["cc"], object_uri=obj.uri
     )
+    # Following the centre brings its whole catalogue: the centre announces the resource.
+    await centre_announces.announce_resource(session, urls, obj, author, doc)
     local_authors = [a.id for a in authors if a.is_local]  # no HTTP for them: a home entry
     await object_queries.push_to_timelines(session, obj.id, [author.id, *local_authors])
     return obj
@@ -312,17 +317,19 @@ async def update_resource(
     recipients = {"to": obj.recipients.get("to", []), "cc": obj.recipients.get("cc", [])}
     update = wrap("Update", urls.new_activity(), author.uri, doc, recipients)
     await refresh_create(session, author, obj.uri, doc)
+    await centre_announces.refresh_announce(session, obj.uri, doc)
     if added:  # they never got the resource: an Update of it would be ignored there
         await _send_create_to(
             session, author, obj, [a for a in sources_authors or [] if a.uri in added]
         )
     received = await deliveries.inboxes_that_received(session, obj.uri)
+    received += await centre_announces.follower_inboxes(session, obj, author)
     await send(
         session,
         author,
         update,
         addressed=recipients["to"] + recipients["cc"],
-        extra_inboxes=received,
+        extra_inboxes=sorted(set(received)),
         object_uri=obj.uri,
     )
     return obj

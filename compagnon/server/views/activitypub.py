@@ -142,8 +142,9 @@ async def _follow_collection(request: web.Request, which: str) -> web.StreamResp
 
 
 async def outbox(request: web.Request) -> web.StreamResponse:
-    """Public Creates, newest first; pages are keyset-paged by `max_id` so a harvester that
-    walks a big catalogue never skips or repeats."""
+    """Public Creates (and the centre's Announces of its trainers' resources), newest first;
+    pages are keyset-paged by `max_id` so a harvester that walks a big catalogue never skips
+    or repeats."""
     found = await _local_actor(request)
     who = await requester(request)
     if isinstance(who, web.Response):
@@ -163,7 +164,10 @@ async def outbox(request: web.Request) -> web.StreamResponse:
         if request.query.get("page") is None and before is None:
             # Counted for the collection only: a page needs no total, and counting a big
             # catalogue for each of its pages would cost a harvester's walk dearly.
-            total = await object_queries.count_by_actor(session, found.id)
+            if found.type == "Organization":  # the centre: its trainers' resources
+                total = await activities.count_announces(session, found.uri)
+            else:
+                total = await object_queries.count_by_actor(session, found.id)
             return activity_json(
                 {
                     "@context": OUR_CONTEXT,

@@ -15,7 +15,7 @@ import aiohttp_jinja2
 from aiohttp import BodyPartReader, web
 from aiohttp.http_exceptions import HttpProcessingError
 
-from compagnon.federation import accounts
+from compagnon.federation import accounts, member_list, relay_client
 from compagnon.i18n import _, ngettext
 from compagnon.media import library
 from compagnon.media.store import MediaError
@@ -29,6 +29,7 @@ from compagnon.storage.models import ROLES, Actor, User
 from compagnon.storage.queries import actors as actor_queries
 from compagnon.storage.queries import deliveries as delivery_queries
 from compagnon.storage.queries import peers as peer_queries
+from compagnon.storage.queries import relays
 
 MODERATOR = ("moderator", "admin")
 ADMIN = ("admin",)
@@ -320,6 +321,9 @@ async def peers_page(
     async with request.app[SESSIONS]() as session:
         health = await ops.peer_health(session)
         only = await peer_queries.allowlist_only(session)
+        members = await member_list.status(session)
+        subscriptions = await relays.all_subscriptions(session)
+        subscribers = await relays.subscribers(session)
     return _render(
         request,
         "admin/peers.html",
@@ -327,6 +331,11 @@ async def peers_page(
         status=status,
         peers=health,
         allowlist_only=only,
+        member_list_url=request.app[SETTINGS].member_list_url,
+        members=members,
+        relay_subscriptions=subscriptions,
+        relay_subscribers=[(s.style, a.uri) for s, a in subscribers],
+        relay_styles=relay_client.STYLES,
         policies=peer_queries.POLICIES,
         error=error,
         notice=notice,
@@ -336,6 +345,19 @@ async def peers_page(
 async def peers_post(request: web.Request) -> web.StreamResponse:
     _user, form = await _posted(request, ADMIN)
     action = form.get("action", "")
+    if action in ("relay_subscribe", "relay_unsubscribe"):  # federation/relay_client.py
+        return await _relay_action(request, action, form)
+    if action == "members":  # fetch the member list now (federation/member_list.py)
+        try:
+            await member_list.refresh(request.app[FEDERATION], force=True)
+        except member_list.MemberListError as exc:
+            return await peers_page(
+                request,
+                _("The member list could not be read: {reason}", reason=str(exc)),
+                status=502,
+            )
+        await request.app[BLOCKED].refresh()
+        raise web.HTTPSeeOther("/admin/peers")
     try:
         async with request.app[SESSIONS].begin() as session:
             if action == "policy":
@@ -349,6 +371,24 @@ async def peers_post(request: web.Request) -> web.StreamResponse:
     except ops.AdminError as exc:
         return await peers_page(request, str(exc), status=400)
     await request.app[BLOCKED].refresh()  # this process applies it at once
+    raise web.HTTPSeeOther("/admin/peers")
+
+
+async def _relay_action(
+    request: web.Request, action: str, form: dict[str, str]
+) -> web.StreamResponse:
+    ctx = request.app[FEDERATION]
+    url = form.get("url", "").strip()
+    if action == "relay_unsubscribe":
+        async with request.app[SESSIONS].begin() as session:
+            await relay_client.unsubscribe(session, ctx.urls, url)
+        raise web.HTTPSeeOther("/admin/peers")
+    if not url:
+        return await peers_page(request, _("Relay address: give the relay's address."), status=400)
+    try:
+        await relay_client.subscribe(ctx, url, form.get("style", ""))
+    except relay_client.RelayError as exc:
+        return await peers_page(request, _("Relay address: {reason}", reason=str(exc)), status=400)
     raise web.HTTPSeeOther("/admin/peers")
 
 

@@ -33,6 +33,7 @@ from compagnon.federation.resource_convert import (
     size_text,
 )
 from compagnon.i18n import _, current_language
+from compagnon.operations.provenance_text import received_via
 from compagnon.server.keys import FEDERATION, SESSIONS, SETTINGS
 from compagnon.server.negotiation import json_response, problem
 from compagnon.server.views import previews
@@ -43,6 +44,7 @@ from compagnon.storage.models import Actor, Object
 from compagnon.storage.queries import actors as actor_queries
 from compagnon.storage.queries import collections as collection_queries
 from compagnon.storage.queries import objects as object_queries
+from compagnon.storage.queries import provenance
 
 
 @dataclass(frozen=True)
@@ -257,6 +259,7 @@ async def resource_page(request: web.Request, obj: Object, author: Actor) -> web
         lineage = await lineage_of(session, obj)  # sources and derivatives (_lineage.html)
         containing = await collection_queries.containing(session, obj.uri)  # _part_of.html
         file_previews = await previews.of_files(session, base, resource.attachments)
+        seen = None if obj.is_local else await provenance.by_object_id(session, obj.id)
     context = _base(
         request,
         obj=obj,
@@ -272,6 +275,7 @@ async def resource_page(request: web.Request, obj: Object, author: Actor) -> web
         amb_url=record_url(request, obj),
         amb_json=amb.script_json(record),
         **await resource_actions(request, obj, author),  # edit, delete, remix (publish.py)
+        received_via=received_via(seen) if seen is not None else "",
     )
     answer = aiohttp_jinja2.render_template("resource.html", request, context)
     answer.headers["Link"] = describedby(record_url(request, obj))

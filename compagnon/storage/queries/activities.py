@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, select, update
+from sqlalchemy import Connection, Table, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from compagnon.storage.models import Activity, Object, utcnow
+from compagnon.storage.models import Activity, Actor, Object, utcnow
 
 
 def _insert_for(session: AsyncSession) -> Any:
@@ -145,17 +145,38 @@ async def outbox_page(
     query = (
         select(Activity)
         .outerjoin(Object, Object.uri == Activity.object_uri)
+        .outerjoin(Actor, Actor.id == Object.actor_id)
         .where(
             Activity.actor_uri == actor_uri,
             Activity.is_local.is_(True),
             Activity.type.in_(("Create", "Announce")),
             Object.deleted_at.is_(None),
+            # the centre's Announces leave out a suspended trainer's resources
+            or_(Activity.type == "Create", Actor.suspended_at.is_(None)),
         )
     )
     if before_id is not None:
         query = query.where(Activity.id < before_id)
     query = query.order_by(Activity.id.desc()).limit(limit)
     return list((await session.execute(query)).scalars())
+
+
+async def count_announces(session: AsyncSession, actor_uri: str) -> int:
+    """How many objects a local actor announces and still holds (the centre's catalogue)."""
+    result = await session.execute(
+        select(func.count())
+        .select_from(Activity)
+        .join(Object, Object.uri == Activity.object_uri)
+        .join(Actor, Actor.id == Object.actor_id)
+        .where(
+            Activity.actor_uri == actor_uri,
+            Activity.is_local.is_(True),
+            Activity.type == "Announce",
+            Object.deleted_at.is_(None),
+            Actor.suspended_at.is_(None),
+        )
+    )
+    return int(result.scalar_one())
 
 
 async def take_many(session: AsyncSession, activity_ids: Sequence[int]) -> set[int]:

@@ -63,6 +63,7 @@ from compagnon.storage.models import (
     SearchEntry,
     SearchTerm,
 )
+from compagnon.storage.queries.consent import opted_out
 
 PAGE_SIZE = 20
 COUNT_CAP = 1000
@@ -336,7 +337,7 @@ async def search(
         # reads ever gain from it; for this transaction only.
         await session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
     matching, order = _matching(dialect, filters, visibilities)
-    matching = matching.where(entries.c.actor_id.not_in(hidden_authors()))
+    matching = matching.where(entries.c.actor_id.not_in(unlisted_authors()))
     paged = matching.where(order < before) if before is not None else matching
     page = (
         paged.with_only_columns(order.label("sort_key"))
@@ -398,6 +399,20 @@ def hidden_authors() -> Select[Any]:
             Actor.suspended_at.is_not(None),
             Actor.silenced_at.is_not(None),
             Actor.domain.in_(silenced),
+        )
+    )
+
+
+def unlisted_authors() -> Select[Any]:
+    """Authors search leaves out: hidden by moderation, or who did not consent to being
+    indexed (`indexable` / `discoverable` false: storage/queries/consent.py)."""
+    silenced = select(Peer.host).where(Peer.silenced.is_(True))
+    return select(Actor.id).where(
+        or_(
+            Actor.suspended_at.is_not(None),
+            Actor.silenced_at.is_not(None),
+            Actor.domain.in_(silenced),
+            opted_out(),
         )
     )
 

@@ -1,7 +1,7 @@
 """interface language chosen by each account
 
 Revision ID: 0015
-Revises: 0017 (after main's 0018, 0020 and 0017; written on 0014)
+Revises: 0016 (the head of main when merged; written on 0014)
 Create Date: 2026-12-06 19:30:00
 
 `users.language`: the interface language a person chose on /settings (or with `compagnon user
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0015"
-down_revision: str | None = "0017"
+down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

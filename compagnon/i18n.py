@@ -156,7 +156,7 @@ def _(message: str, **fields: Any) -> str:
 
 
 def ngettext(singular: str, plural: str, n: int, **fields: Any) -> str:
-    """The singular or plural form that the current language uses for `n`; `{n}` is written
+    """The singular or plural form that the current language uses for `n`; `{n:,}` is written
     with the language's digit grouping (1,000 / 1 000 / 1.000, see _Count)."""
     text = _catalogue(current_language.get()).ngettext(singular, plural, n)
     source = singular if n == 1 else plural
@@ -164,11 +164,12 @@ def ngettext(singular: str, plural: str, n: int, **fields: Any) -> str:
 
 
 class _Count(int):
-    """The `n` of a plural message: `{n}` and `{n:,}` are written with the language's digit
-    grouping (1,000 / 1 000 / 1.000); any other format spec is int's own."""
+    """The `n` of a plural message: `{n:,}` is written with the language's digit grouping
+    (1,000 / 1 000 / 1.000) where English would write 1,000; `{n}` and any other spec are
+    int's own (the message chooses: ARCHITECTURE.md, messages for translators)."""
 
     def __format__(self, spec: str) -> str:
-        if spec in ("", ","):
+        if spec == ",":
             return format_number(int(self))
         return int.__format__(self, spec)
 

@@ -491,8 +491,11 @@ def esco(src: Path) -> None:
         "languages": {"en": "ESCO v1.1.1 preferredLabel", "fr": "ESCO v1.1.1 preferredLabel"},
         "absent": {
             **absent,
+            "pt": "the only Portuguese copy found here (yamadamuller/ESCO_occupation_extractor_PT, "
+            "data/occupations_pt.csv) is ESCO v1.2.0 and lacks one of these occupations, so pt "
+            "is left out rather than half-filled",
             "es": "only an older ESCO (v1.0, 2942 occupations) was found in Spanish; it lacks "
-            "some of these occupations, so es is left out rather than half-filled",
+            "11 of these occupations, so es is left out rather than half-filled",
         },
         "counts": {"occupation": len(occupations)},
     }
@@ -515,9 +518,9 @@ def esco(src: Path) -> None:
         "languages": {"en": "ESCO v1.1.1 preferredLabel"},
         "absent": {
             **absent,
-            "fr": "the v1.1.1 French skills file is over the size this machine can fetch; an "
-            "older v1.0 copy lacks 77 of these skills, so fr is left out rather than "
-            "half-filled",
+            "fr": "the v1.1.1 French skills file is over the size this machine can fetch; the "
+            "v1.1.1 French collection files and tabiya's sample give 725 of these skills and an "
+            "older v1.0 copy lacks 77, so fr is left out rather than half-filled",
             "es": "only an older ESCO (v1.0) was found in Spanish; it lacks 77 of these skills",
         },
         "counts": {"skill": len(skills)},

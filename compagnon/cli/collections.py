@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from compagnon.cli.common import run, settings_from
-from compagnon.domain.collections import JOURNEY, MODULE, Module
+from compagnon.domain.collections import JOURNEY, MODULE, PHASES, Module
 from compagnon.domain.resources import Translation
 from compagnon.i18n import _, ngettext
 from compagnon.operations import collections as ops
@@ -48,6 +48,16 @@ def register(
     edit.add_argument("uri", metavar="MODULE_URL")
     edit.add_argument("--title", default=None)
     edit.add_argument("--description", default=None)
+    edit.add_argument("--language", default=None, help="primary language, BCP 47")
+    edit.add_argument("--license", default=None, help="Creative Commons licence (URI or name)")
+    edit.add_argument(
+        "--translation",
+        nargs="+",
+        action="append",
+        default=None,
+        metavar=("LANG TITLE", "DESCRIPTION"),
+        help="replaces the translations (repeatable; as for create)",
+    )
     add = module.add_parser("add", parents=[parent], help="add a resource to a module")
     add.add_argument("name")
     add.add_argument("uri", metavar="MODULE_URL")
@@ -57,6 +67,11 @@ def register(
     remove.add_argument("name")
     remove.add_argument("uri", metavar="MODULE_URL")
     remove.add_argument("item", metavar="ITEM_URL")
+    move = module.add_parser("move", parents=[parent], help="move a resource up or down")
+    move.add_argument("name")
+    move.add_argument("uri", metavar="MODULE_URL")
+    move.add_argument("item", metavar="ITEM_URL")
+    move.add_argument("direction", choices=["up", "down"])
     delete = module.add_parser("delete", parents=[parent], help="delete a module of NAME")
     delete.add_argument("name")
     delete.add_argument("uri", metavar="MODULE_URL")
@@ -81,6 +96,18 @@ def register(
     update.add_argument("name")
     update.add_argument("uri", metavar="JOURNEY_URL")
     update.add_argument("file", type=Path, metavar="FILE.json")
+    for action, words in (
+        ("add", "add a resource or challenge to the end of a phase"),
+        ("remove", "remove an item from a phase"),
+        ("move", "move an item of a phase up or down"),
+    ):
+        change = journey.add_parser(action, parents=[parent], help=words)
+        change.add_argument("name")
+        change.add_argument("uri", metavar="JOURNEY_URL")
+        change.add_argument("phase", choices=list(PHASES))
+        change.add_argument("item", metavar="ITEM_URL")
+        if action == "move":
+            change.add_argument("direction", choices=["up", "down"])
     delete = journey.add_parser("delete", parents=[parent], help="delete a journey of NAME")
     delete.add_argument("name")
     delete.add_argument("uri", metavar="JOURNEY_URL")
@@ -125,6 +152,11 @@ def _print_shown(shown: dict[str, Any]) -> None:
             print("  " + _("outcome: {url}", url=entry["outcome"]))
 
 
+def _print_items(items: list[str]) -> None:
+    for n, item in enumerate(items, start=1):
+        print(f"{n}. {item}")
+
+
 def cmd_module(args: argparse.Namespace) -> None:
     settings = settings_from(args)
     if args.action == "create":
@@ -138,13 +170,22 @@ def cmd_module(args: argparse.Namespace) -> None:
         )
         print(run(ops.publish(settings, args.name, module, args.visibility)))
     elif args.action == "edit":
-        changes = {
-            k: v
-            for k, v in (("title", args.title), ("description", args.description))
-            if v is not None
-        }
+        given = (
+            ("title", args.title),
+            ("description", args.description),
+            ("language", args.language),
+            ("license", args.license),
+        )
+        changes: dict[str, Any] = {k: v for k, v in given if v is not None}
+        if args.translation is not None:
+            changes["translations"] = _translations(args.translation)
         if not changes:
-            raise SystemExit(_("error: say what changes: --title or --description"))
+            raise SystemExit(
+                _(
+                    "error: say what changes: --title, --description, --language, --license "
+                    "or --translation"
+                )
+            )
         uri = run(ops.edit(settings, args.name, args.uri, MODULE, changes))
         print(_("updated: {uri}", uri=uri))
     elif args.action in ("add", "remove"):
@@ -158,8 +199,10 @@ def cmd_module(args: argparse.Namespace) -> None:
                 position=getattr(args, "position", None),
             )
         )
-        for n, item in enumerate(items, start=1):
-            print(f"{n}. {item}")
+        _print_items(items)
+    elif args.action == "move":
+        by = -1 if args.direction == "up" else 1
+        _print_items(run(ops.move_item(settings, args.name, args.uri, args.item, by)))
     elif args.action == "delete":
         print(_("deleted: {uri}", uri=run(ops.delete(settings, args.name, args.uri, MODULE))))
     elif args.action == "list":
@@ -180,6 +223,17 @@ def cmd_journey(args: argparse.Namespace) -> None:
         else:
             uri = run(ops.replace_journey(settings, args.name, args.uri, journey))
             print(_("updated: {uri}", uri=uri))
+    elif args.action in ("add", "remove"):
+        _print_items(
+            run(
+                ops.change_phase_item(
+                    settings, args.name, args.uri, args.phase, args.item, add=args.action == "add"
+                )
+            )
+        )
+    elif args.action == "move":
+        by = -1 if args.direction == "up" else 1
+        _print_items(run(ops.move_item(settings, args.name, args.uri, args.item, by, args.phase)))
     elif args.action == "delete":
         print(_("deleted: {uri}", uri=run(ops.delete(settings, args.name, args.uri, JOURNEY))))
     elif args.action == "list":

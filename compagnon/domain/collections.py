@@ -104,42 +104,54 @@ def kind_of(value: Collection) -> str:
 # --- checks ---------------------------------------------------------------------------------
 
 
-def _common_problems(value: Collection) -> list[str]:
-    found: list[str] = []
+def _common_problems(value: Collection) -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
     if not value.title.strip():
-        found.append(_("A title is needed."))
+        found.append(("title", _("A title is needed.")))
     elif len(value.title) > MAX_TITLE:
         found.append(
-            ngettext(
-                "The title is at most {n} character.",
-                "The title is at most {n} characters.",
-                MAX_TITLE,
+            (
+                "title",
+                ngettext(
+                    "The title is at most {n} character.",
+                    "The title is at most {n} characters.",
+                    MAX_TITLE,
+                ),
             )
         )
     if len(value.description) > MAX_DESCRIPTION:
         found.append(
-            ngettext(
-                "The description is at most {n} character.",
-                "The description is at most {n} characters.",
-                MAX_DESCRIPTION,
+            (
+                "description",
+                ngettext(
+                    "The description is at most {n} character.",
+                    "The description is at most {n} characters.",
+                    MAX_DESCRIPTION,
+                ),
             )
         )
     if language_tag(value.language) is None:
-        found.append(_("The language must be a BCP 47 code such as en, pt or pt-PT."))
+        found.append(("language", _("The language must be a BCP 47 code such as en, pt or pt-PT.")))
     for translation in value.translations:
         if language_tag(translation.language) is None:
             found.append(
-                _(
-                    "The language of a translation must be a BCP 47 code, not {lang!r}.",
-                    lang=translation.language,
+                (
+                    "translations",
+                    _(
+                        "The language of a translation must be a BCP 47 code, not {lang!r}.",
+                        lang=translation.language,
+                    ),
                 )
             )
     if value.license and http_url(licence_uri(value.license)) is None:
         found.append(
-            _(
-                "The licence must be a Creative Commons licence or the web address of its "
-                "terms, not {value!r}.",
-                value=value.license,
+            (
+                "license",
+                _(
+                    "The licence must be a Creative Commons licence or the web address of its "
+                    "terms, not {value!r}.",
+                    value=value.license,
+                ),
             )
         )
     return found
@@ -201,34 +213,50 @@ def phase_item_problems(items: tuple[str, ...], key: str) -> list[str]:
 
 def problems(value: Collection) -> list[str]:
     """One sentence per mistake; empty when the module or journey can be published."""
+    return [sentence for _field, sentence in field_problems(value)]
+
+
+def field_problems(value: Collection) -> list[tuple[str, str]]:
+    """(field, sentence) per mistake, for a form to show each next to its field: title,
+    description, language, translations, license, items (a module's) or phase-KEY (a
+    journey's phase), phases (the journey as a whole)."""
     found = _common_problems(value)
     if isinstance(value, Module):
-        return found + item_problems(value.items)
+        return found + [("items", p) for p in item_problems(value.items)]
     keys = [phase.key for phase in value.phases]
     for key in keys:
         if key not in PHASES:
-            found.append(_("A phase is before, during or after, not {key!r}.", key=key[:40]))
+            found.append(
+                ("phases", _("A phase is before, during or after, not {key!r}.", key=key[:40]))
+            )
     for key in sorted({k for k in keys if keys.count(k) > 1}):
-        found.append(_("The phase {key} is given twice.", key=key))
+        found.append(("phases", _("The phase {key} is given twice.", key=key)))
     if not any(phase.items for phase in value.phases):
-        found.append(_("A journey needs at least one item in one of its phases."))
+        found.append(("phases", _("A journey needs at least one item in one of its phases.")))
     for phase in value.phases:
-        found += phase_item_problems(phase.items, phase.key)
+        field_name = f"phase-{phase.key}"
+        found += [(field_name, p) for p in phase_item_problems(phase.items, phase.key)]
         if phase.outcome is not None and http_url(phase.outcome) is None:
             found.append(
-                _(
-                    "The outcome of the phase {key} is not an http(s) URL: {url!r}.",
-                    key=phase.key,
-                    url=phase.outcome[:200],
+                (
+                    field_name,
+                    _(
+                        "The outcome of the phase {key} is not an http(s) URL: {url!r}.",
+                        key=phase.key,
+                        url=phase.outcome[:200],
+                    ),
                 )
             )
         if len(phase.name) > MAX_TITLE:
             found.append(
-                ngettext(
-                    "The name of the phase {key} is at most {n} character.",
-                    "The name of the phase {key} is at most {n} characters.",
-                    MAX_TITLE,
-                    key=phase.key,
+                (
+                    field_name,
+                    ngettext(
+                        "The name of the phase {key} is at most {n} character.",
+                        "The name of the phase {key} is at most {n} characters.",
+                        MAX_TITLE,
+                        key=phase.key,
+                    ),
                 )
             )
     return found

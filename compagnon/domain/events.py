@@ -79,6 +79,11 @@ def _zone_names() -> frozenset[str]:
     return frozenset(available_timezones())
 
 
+def zone_names() -> list[str]:
+    """Every IANA time zone name, sorted (the events form's list)."""
+    return sorted(_zone_names())
+
+
 def zone_exists(name: str) -> bool:
     if not name or len(name) > 64 or name not in _zone_names():
         return False
@@ -126,64 +131,99 @@ def normalised(event: Event) -> Event:
 
 def problems(event: Event) -> list[str]:
     """One sentence per mistaken field; empty when the event can be published."""
-    found: list[str] = []
+    return [sentence for _field, sentence in field_problems(event)]
+
+
+def field_problems(event: Event) -> list[tuple[str, str]]:
+    """(field, sentence) per mistake: the form shows each next to its field."""
+    found: list[tuple[str, str]] = []
     if not event.title.strip():
-        found.append(_("An event needs a title."))
+        found.append(("title", _("An event needs a title.")))
     elif len(event.title) > MAX_TITLE:
         found.append(
-            ngettext(
-                "The title is longer than {n} character.",
-                "The title is longer than {n} characters.",
-                MAX_TITLE,
+            (
+                "title",
+                ngettext(
+                    "The title is longer than {n} character.",
+                    "The title is longer than {n} characters.",
+                    MAX_TITLE,
+                ),
             )
         )
     if len(event.description) > MAX_DESCRIPTION:
         found.append(
-            ngettext(
-                "The description is longer than {n} character.",
-                "The description is longer than {n} characters.",
-                MAX_DESCRIPTION,
+            (
+                "description",
+                ngettext(
+                    "The description is longer than {n} character.",
+                    "The description is longer than {n} characters.",
+                    MAX_DESCRIPTION,
+                ),
             )
         )
     zone_ok = zone_exists(event.timezone)
     if not zone_ok:
         found.append(
-            _(
-                "Unknown time zone {zone!r}: give an IANA name such as Europe/Lisbon.",
-                zone=event.timezone,
+            (
+                "timezone",
+                _(
+                    "Unknown time zone {zone!r}: give an IANA name such as Europe/Lisbon.",
+                    zone=event.timezone,
+                ),
             )
         )
     if event.start.tzinfo is not None or event.end.tzinfo is not None:
-        found.append(_("Give start and end as local times; the time zone is given on its own."))
+        found.append(
+            (
+                "start",
+                _("Give start and end as local times; the time zone is given on its own."),
+            )
+        )
     elif event.end <= event.start or (
         zone_ok and event.ends_at().astimezone(UTC) <= event.starts_at().astimezone(UTC)
     ):
-        found.append(_("The event ends before it starts (or when it starts)."))
+        found.append(("end", _("The event ends before it starts (or when it starts).")))
     if event.place and event.online:
-        found.append(_("An event takes place either at a place or online, not both."))
+        found.append(("online", _("An event takes place either at a place or online, not both.")))
     if len(event.place) > MAX_PLACE or len(event.address) > MAX_PLACE:
         found.append(
-            ngettext(
-                "The place and its address are at most {n} character.",
-                "The place and its address are at most {n} characters.",
-                MAX_PLACE,
+            (
+                "place",
+                ngettext(
+                    "The place and its address are at most {n} character.",
+                    "The place and its address are at most {n} characters.",
+                    MAX_PLACE,
+                ),
             )
         )
     if event.address and not event.place:
-        found.append(_("An address needs the place's name (--place)."))
+        found.append(("address", _("An address needs the place's name too.")))
     if event.online and http_url(event.online) is None:
         found.append(
-            _("The online link must be an http:// or https:// address: {url}", url=event.online)
+            (
+                "online",
+                _(
+                    "The online link must be an http:// or https:// address: {url}",
+                    url=event.online,
+                ),
+            )
         )
     if language_tag(event.language) is None:
-        found.append(_("The language must be a BCP 47 code such as en, pt or pt-PT."))
+        found.append(("language", _("The language must be a BCP 47 code such as en, pt or pt-PT.")))
     for t in event.translations:
         if language_tag(t.language) is None:
             found.append(
-                _("The translation's language must be a BCP 47 code, not {v!r}.", v=t.language)
+                (
+                    "translations",
+                    _("The translation's language must be a BCP 47 code, not {v!r}.", v=t.language),
+                )
             )
         elif not t.title.strip():
-            found.append(_("The translation into {lang} needs a title.", lang=t.language))
+            found.append(
+                ("translations", _("The translation into {lang} needs a title.", lang=t.language))
+            )
     if event.capacity is not None and not 1 <= event.capacity <= MAX_CAPACITY:
-        found.append(_("The capacity is a number of places from 1 to {n}.", n=MAX_CAPACITY))
+        found.append(
+            ("capacity", _("The capacity is a number of places from 1 to {n}.", n=MAX_CAPACITY))
+        )
     return found

@@ -72,6 +72,17 @@ FILE_KINDS = {
     "application/vnd.oasis.opendocument.spreadsheet": "OpenDocument",
     "application/vnd.oasis.opendocument.presentation": "OpenDocument",
 }
+H5P = "application/h5p+zip"
+
+
+def file_kind(media_type: str | None) -> str:
+    """What a file is, for a reader: "PDF", "Word"; an H5P package is named for what it
+    does (translated: the page's language, or the wire content's)."""
+    if media_type == H5P:
+        return _("Interactive exercise (H5P)")
+    return FILE_KINDS.get(media_type or "", "")
+
+
 DURATION_PARTS_RE = re.compile(
     r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$"
 )
@@ -203,7 +214,7 @@ def size_text(size: int) -> str:
 
 def file_label(attachment: Attachment) -> str:
     """What a link to a file says: its name (or "file"), then its kind and size."""
-    kind = FILE_KINDS.get(attachment.media_type or "", "")
+    kind = file_kind(attachment.media_type)
     details = [d for d in (kind, size_text(attachment.size) if attachment.size else "") if d]
     name = attachment.name or _("file")
     return f"{name} ({', '.join(details)})" if details else name

@@ -15,8 +15,12 @@ from compagnon.domain.collections import (
     JOURNEY,
     KINDS,
     MODULE,
+    PHASES,
     Collection,
+    Journey,
     Module,
+    Phase,
+    kind_of,
     normalised,
     phase_key,
     problems,
@@ -47,13 +51,18 @@ def _checked(value: Collection) -> Collection:
 
 
 async def publish(settings: Settings, username: str, value: Collection, visibility: str) -> str:
-    value = _checked(value)
     async with database(settings) as sessions, sessions.begin() as session:
-        author = await _local_actor(session, username)
-        obj = await outbox.publish_collection(
-            session, Urls(settings.base_url), author, value, visibility=visibility
-        )
+        obj = await publish_in(session, Urls(settings.base_url), username, value, visibility)
         return obj.uri
+
+
+async def publish_in(
+    session: AsyncSession, urls: Urls, username: str, value: Collection, visibility: str
+) -> Object:
+    """Publish in an open transaction (the pages' way; `publish` opens its own)."""
+    value = _checked(value)
+    author = await _local_actor(session, username)
+    return await outbox.publish_collection(session, urls, author, value, visibility=visibility)
 
 
 def journey_from_file(path: Path, default_language: str) -> Collection:
@@ -101,19 +110,39 @@ async def edit(
     settings: Settings, username: str, uri: str, kind: str, changes: dict[str, Any]
 ) -> str:
     async with database(settings) as sessions, sessions.begin() as session:
-        author, obj = await _own(session, username, uri, kind)
-        assert obj.raw is not None
-        value = _checked(replace(collection_from_document(obj.raw), **changes))
-        await outbox.update_collection(session, Urls(settings.base_url), author, obj, value)
-        return obj.uri
+        return await edit_in(session, Urls(settings.base_url), username, uri, kind, changes)
+
+
+async def edit_in(
+    session: AsyncSession, urls: Urls, username: str, uri: str, kind: str, changes: dict[str, Any]
+) -> str:
+    author, obj = await _own(session, username, uri, kind)
+    assert obj.raw is not None
+    value = _checked(replace(collection_from_document(obj.raw), **changes))
+    await outbox.update_collection(session, urls, author, obj, value)
+    return obj.uri
+
+
+async def current(session: AsyncSession, username: str, uri: str, kind: str) -> Collection:
+    """A module or journey of USERNAME as it is now (for a form to show)."""
+    _author, obj = await _own(session, username, uri, kind)
+    assert obj.raw is not None
+    return collection_from_document(obj.raw)
 
 
 async def replace_journey(settings: Settings, username: str, uri: str, value: Collection) -> str:
-    value = _checked(value)
     async with database(settings) as sessions, sessions.begin() as session:
-        author, obj = await _own(session, username, uri, JOURNEY)
-        await outbox.update_collection(session, Urls(settings.base_url), author, obj, value)
-        return obj.uri
+        return await replace_in(session, Urls(settings.base_url), username, uri, value)
+
+
+async def replace_in(
+    session: AsyncSession, urls: Urls, username: str, uri: str, value: Collection
+) -> str:
+    """Replace a module or journey with `value` (same kind): one Update."""
+    value = _checked(value)
+    author, obj = await _own(session, username, uri, kind_of(value))
+    await outbox.update_collection(session, urls, author, obj, value)
+    return obj.uri
 
 
 async def change_item(
@@ -127,46 +156,150 @@ async def change_item(
 ) -> list[str]:
     """Add ITEM to a module (at `position`, 1 = first; the end by default) or remove it;
     returns the module's items after the change."""
+    async with database(settings) as sessions, sessions.begin() as session:
+        return await change_item_in(
+            session, Urls(settings.base_url), username, module_uri, item, add=add, position=position
+        )
+
+
+async def change_item_in(
+    session: AsyncSession,
+    urls: Urls,
+    username: str,
+    module_uri: str,
+    item: str,
+    *,
+    add: bool,
+    position: int | None = None,
+) -> list[str]:
+    """`change_item` in an open transaction: an Add or Remove to the module's audience."""
+    item = _item_url(item)
+    author, obj = await _own(session, username, module_uri, MODULE)
+    assert obj.raw is not None
+    module = collection_from_document(obj.raw)
+    assert isinstance(module, Module)
+    items = list(module.items)
+    if add:
+        if item in items:
+            raise OperationError(_("{item} is already in the module.", item=item))
+        if position is not None and not 1 <= position <= len(items) + 1:
+            raise OperationError(_("The position goes from 1 to {n}.", n=len(items) + 1))
+        items.insert((position or len(items) + 1) - 1, item)
+    else:
+        if position is not None:
+            raise OperationError(_("--position is for adding an item."))
+        if item not in items:
+            raise OperationError(_("{item} is not in the module.", item=item))
+        items.remove(item)
+    changed = _checked(replace(module, items=tuple(items)))
+    assert isinstance(changed, Module)
+    await outbox.change_item(session, urls, author, obj, changed, "Add" if add else "Remove", item)
+    return list(changed.items)
+
+
+def _item_url(item: str) -> str:
     item = item.strip()
     if http_url(item) is None:
-        raise OperationError(_("The item is not an http(s) URL: {item!r}.", item=item[:200]))
+        raise OperationError(_("{url!r} is not an http(s) URL.", url=item[:200]))
+    return item
+
+
+def _phase_items(value: Collection, phase: str) -> list[str]:
+    if isinstance(value, Module):
+        return list(value.items)
+    for found in value.phases:
+        if found.key == phase:
+            return list(found.items)
+    raise OperationError(_("The journey has no phase {key}.", key=phase))
+
+
+def _with_phase_items(value: Collection, phase: str, items: list[str]) -> Collection:
+    if isinstance(value, Module):
+        return replace(value, items=tuple(items))
+    return replace(
+        value,
+        phases=tuple(replace(p, items=tuple(items)) if p.key == phase else p for p in value.phases),
+    )
+
+
+async def move_item(
+    settings: Settings, username: str, uri: str, item: str, by: int, phase: str = ""
+) -> list[str]:
+    """Move ITEM of a module (or of a journey's PHASE) `by` places (-1: up, 1: down);
+    returns the items after the move."""
     async with database(settings) as sessions, sessions.begin() as session:
-        author, obj = await _own(session, username, module_uri, MODULE)
-        assert obj.raw is not None
-        module = collection_from_document(obj.raw)
-        assert isinstance(module, Module)
-        items = list(module.items)
-        if add:
-            if item in items:
-                raise OperationError(_("{item} is already in the module.", item=item))
-            if position is not None and not 1 <= position <= len(items) + 1:
-                raise OperationError(_("The position goes from 1 to {n}.", n=len(items) + 1))
-            items.insert((position or len(items) + 1) - 1, item)
-        else:
-            if position is not None:
-                raise OperationError(_("--position is for adding an item."))
-            if item not in items:
-                raise OperationError(_("{item} is not in the module.", item=item))
-            items.remove(item)
-        changed = _checked(replace(module, items=tuple(items)))
-        assert isinstance(changed, Module)
-        await outbox.change_item(
-            session,
-            Urls(settings.base_url),
-            author,
-            obj,
-            changed,
-            "Add" if add else "Remove",
-            item,
+        return await move_item_in(session, Urls(settings.base_url), username, uri, item, by, phase)
+
+
+async def move_item_in(
+    session: AsyncSession, urls: Urls, username: str, uri: str, item: str, by: int, phase: str = ""
+) -> list[str]:
+    """The new order travels as an Update with the whole collection (an Add or Remove has no
+    position to say it with)."""
+    obj = await object_queries.by_uri(session, uri.strip())
+    kind = obj.type if obj is not None and obj.type in KINDS else MODULE
+    value = await current(session, username, uri, kind)
+    items = _phase_items(value, phase)
+    item = item.strip()
+    if item not in items:
+        raise OperationError(_("{item} is not in the list.", item=item))
+    place = items.index(item)
+    target = min(max(place + by, 0), len(items) - 1)
+    if target != place:
+        items.insert(target, items.pop(place))
+        await replace_in(session, urls, username, uri, _with_phase_items(value, phase, items))
+    return items
+
+
+async def change_phase_item_in(
+    session: AsyncSession,
+    urls: Urls,
+    username: str,
+    uri: str,
+    phase: str,
+    item: str,
+    *,
+    add: bool,
+) -> list[str]:
+    """Add an item to the end of a journey's phase, or remove it: an Update of the journey."""
+    item = _item_url(item)
+    value = await current(session, username, uri, JOURNEY)
+    assert isinstance(value, Journey)
+    if add and phase not in {p.key for p in value.phases}:
+        if phase not in PHASES:
+            raise OperationError(_("The journey has no phase {key}.", key=phase))
+        value = replace(value, phases=(*value.phases, Phase(key=phase)))
+    items = _phase_items(value, phase)
+    if add:
+        if item in items:
+            raise OperationError(_("{item} is already in the phase.", item=item))
+        items.append(item)
+    else:
+        if item not in items:
+            raise OperationError(_("{item} is not in the phase.", item=item))
+        items.remove(item)
+    await replace_in(session, urls, username, uri, _with_phase_items(value, phase, items))
+    return items
+
+
+async def change_phase_item(
+    settings: Settings, username: str, uri: str, phase: str, item: str, *, add: bool
+) -> list[str]:
+    async with database(settings) as sessions, sessions.begin() as session:
+        return await change_phase_item_in(
+            session, Urls(settings.base_url), username, uri, phase, item, add=add
         )
-        return list(changed.items)
 
 
 async def delete(settings: Settings, username: str, uri: str, kind: str) -> str:
     async with database(settings) as sessions, sessions.begin() as session:
-        author, obj = await _own(session, username, uri, kind)
-        await outbox.delete_collection(session, Urls(settings.base_url), author, obj)
-        return obj.uri
+        return await delete_in(session, Urls(settings.base_url), username, uri, kind)
+
+
+async def delete_in(session: AsyncSession, urls: Urls, username: str, uri: str, kind: str) -> str:
+    author, obj = await _own(session, username, uri, kind)
+    await outbox.delete_collection(session, urls, author, obj)
+    return obj.uri
 
 
 async def list_of(settings: Settings, username: str, kind: str) -> list[dict[str, Any]]:

@@ -35,11 +35,16 @@ def checked(event: Event) -> Event:
 
 
 async def publish_event(settings: Settings, username: str, event: Event) -> str:
-    event = checked(event)
     async with database(settings) as sessions, sessions.begin() as session:
-        author = await _local_actor(session, username)
-        obj = await event_outbox.publish_event(session, Urls(settings.base_url), author, event)
+        obj = await publish_in(session, Urls(settings.base_url), username, event)
         return obj.uri
+
+
+async def publish_in(session: AsyncSession, urls: Urls, username: str, event: Event) -> Object:
+    """Publish in an open transaction (the pages' way; `publish_event` opens its own)."""
+    event = checked(event)
+    author = await _local_actor(session, username)
+    return await event_outbox.publish_event(session, urls, author, event)
 
 
 async def _own_event(session: AsyncSession, username: str, uri: str) -> tuple[Actor, Object]:
@@ -54,31 +59,45 @@ async def _own_event(session: AsyncSession, username: str, uri: str) -> tuple[Ac
 
 async def event_of(settings: Settings, username: str, uri: str) -> Event:
     async with database(settings) as sessions, sessions() as session:
-        _author, obj = await _own_event(session, username, uri)
-        assert obj.raw is not None
-        found = event_from_document(obj.raw)
-        assert found is not None
-        return found
+        return await current(session, username, uri)
+
+
+async def current(session: AsyncSession, username: str, uri: str) -> Event:
+    """An event of USERNAME as it is now (for a form to show)."""
+    _author, obj = await _own_event(session, username, uri)
+    assert obj.raw is not None
+    found = event_from_document(obj.raw)
+    if found is None:
+        raise OperationError(_("There is no event at {uri}.", uri=uri))
+    return found
 
 
 async def edit_event(
     settings: Settings, username: str, uri: str, change: Callable[[Event], Event]
 ) -> str:
     async with database(settings) as sessions, sessions.begin() as session:
-        author, obj = await _own_event(session, username, uri)
-        assert obj.raw is not None
-        current = event_from_document(obj.raw)
-        assert current is not None
-        event = checked(change(current))
-        await event_outbox.update_event(session, Urls(settings.base_url), author, obj, event)
-        return obj.uri
+        return await edit_in(session, Urls(settings.base_url), username, uri, change)
+
+
+async def edit_in(
+    session: AsyncSession, urls: Urls, username: str, uri: str, change: Callable[[Event], Event]
+) -> str:
+    author, obj = await _own_event(session, username, uri)
+    current_event = await current(session, username, uri)
+    event = checked(change(current_event))
+    await event_outbox.update_event(session, urls, author, obj, event)
+    return obj.uri
 
 
 async def delete_event(settings: Settings, username: str, uri: str) -> str:
     async with database(settings) as sessions, sessions.begin() as session:
-        author, obj = await _own_event(session, username, uri)
-        await publish.delete_note(session, Urls(settings.base_url), author, obj)
-        return obj.uri
+        return await delete_in(session, Urls(settings.base_url), username, uri)
+
+
+async def delete_in(session: AsyncSession, urls: Urls, username: str, uri: str) -> str:
+    author, obj = await _own_event(session, username, uri)
+    await publish.delete_note(session, urls, author, obj)
+    return obj.uri
 
 
 async def attend(settings: Settings, username: str, event_url: str, state: str) -> str:
@@ -88,18 +107,23 @@ async def attend(settings: Settings, username: str, event_url: str, state: str) 
     if uri is None:
         raise OperationError(_("Not an http(s) address: {url}", url=event_url))
     async with federation(settings) as ctx:
-        async with ctx.sessions() as session:
-            held = await object_queries.by_uri(session, uri)
-        if held is not None and held.deleted_at is not None:
-            raise OperationError(_("The event at {uri} was deleted.", uri=uri))
-        if ctx.urls.is_ours(uri):
-            if held is None or held.type != "Event":
-                raise OperationError(_("There is no event at {uri}.", uri=uri))
-            await _attend_here(ctx, username, held, state)
-            return state
-        doc = held.raw if held is not None and held.type == "Event" else None
-        await _attend_there(ctx, username, uri, doc or await _fetch_event(ctx, uri), state)
+        return await attend_with(ctx, username, uri, state)
+
+
+async def attend_with(ctx: FederationContext, username: str, uri: str, state: str) -> str:
+    """`attend` with the node's running federation context (the pages' way)."""
+    async with ctx.sessions() as session:
+        held = await object_queries.by_uri(session, uri)
+    if held is not None and held.deleted_at is not None:
+        raise OperationError(_("The event at {uri} was deleted.", uri=uri))
+    if ctx.urls.is_ours(uri):
+        if held is None or held.type != "Event":
+            raise OperationError(_("There is no event at {uri}.", uri=uri))
+        await _attend_here(ctx, username, held, state)
         return state
+    doc = held.raw if held is not None and held.type == "Event" else None
+    await _attend_there(ctx, username, uri, doc or await _fetch_event(ctx, uri), state)
+    return state
 
 
 async def _attend_here(ctx: FederationContext, username: str, event: Object, state: str) -> None:

@@ -12,6 +12,7 @@ from compagnon.server.views import (
     admin,
     aggregate,
     app_shell,
+    event_forms,
     events,
     export,
     handover,
@@ -19,6 +20,7 @@ from compagnon.server.views import (
     handover_web,
     inbox,
     media,
+    module_forms,
     pages,
     publish,
     quiz,
@@ -151,5 +153,7 @@ def add_routes(app: web.Application) -> None:
             web.post("/media", media.upload),
             web.get("/media/{sha256}", media.serve),
             web.get("/media/{sha256}/{name}", media.serve),
+            *module_forms.ROUTES,  # building modules and journeys
+            *event_forms.ROUTES,  # creating events, answering them
         ]
     )

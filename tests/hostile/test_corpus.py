@@ -26,6 +26,7 @@ from tests.conftest import NodeFactory
 from tests.hostile import form_cases, generator, get_cases, inbox_cases
 from tests.hostile.form_cases import FormTarget
 from tests.hostile.generator import Case, Sender, Target
+from tests.hostile.kinds_forms import kinds_forms
 from tests.support.nodes import Node
 
 BROWSER_ID = "hostilecorpushostilecorpus012345"  # a CSRF cookie value of the right shape
@@ -258,6 +259,7 @@ async def test_every_form_with_bad_bodies(make_node: NodeFactory) -> None:
         social_form("/resources/edit", "uri", "title", "license"),
         social_form("/resources/delete", "uri"),
     ]
+    forms += await kinds_forms(node, "maria", member_token, member)  # modules, events
     # The language switcher (anyone) and "My settings" (server/views/settings.py), each of
     # its three forms in turn.
     actions = ["profile", "password", "language"]

@@ -83,10 +83,11 @@ async def test_a_module_with_a_remote_item_follows_add_and_remove_on_the_peer(
         # as if that were a content warning.
         page = await http.get(f"{a.base}/@ana")
         assert "Welding safety toolkit" in page.text and 'class="warning"' not in page.text
-        # B's resource page lists the module it is part of (held on B, published on A).
+        # B's resource page lists the module it is part of (held on B, published on A),
+        # linked to B's own page of it.
         page = await http.get(remote.uri, headers={"Accept": "text/html"})
         assert page.status_code == 200
-        assert f'href="{uri}"' in page.text and "Welding safety toolkit" in page.text
+        assert f'href="{view_url(uri)}"' in page.text and "Welding safety toolkit" in page.text
         # A's module page: every item linked, with its title where A knows it.
         page = await http.get(uri, headers={"Accept": "text/html"})
         assert page.status_code == 200
@@ -115,7 +116,7 @@ async def test_a_module_with_a_remote_item_follows_add_and_remove_on_the_peer(
     assert await _search(b, type="module") == []
     async with httpx.AsyncClient() as http:
         page = await http.get(remote.uri, headers={"Accept": "text/html"})
-        assert f'href="{uri}"' not in page.text
+        assert view_url(uri) not in page.text
 
 
 async def test_a_journey_arrives_whole_and_catalogue_sync_imports_it(

@@ -104,7 +104,9 @@ async def test_files_and_every_field_reach_the_peer_and_both_pages_link_them(
         found = links(page_on_b.text)
         assert {f.url for f in files} <= found
         assert not any(h.startswith(f"{b.base}/media/") for h in found)
-        assert "H5P" in page_on_b.text and "PDF" in page_on_b.text
+        # An H5P package is named for what it is, on the page and in the wire content.
+        assert "Interactive exercise (H5P)" in page_on_b.text and "PDF" in page_on_b.text
+        assert "Interactive exercise (H5P)" in sent["content"]
         amb_on_b = f"{b.base}/resource/amb?uri={quote(uri, safe='')}"
         assert (
             page_on_b.headers["Link"]

@@ -382,7 +382,9 @@ def test_a_resource_with_files_renders_in_full_on_mastodon() -> None:
         )
     for content in ours["contentMap"].values():
         assert f'<a href="{pdf.url}">Checklist.pdf (PDF, 48.2 KB)</a>' in content
-        assert f'<a href="{h5p.url}">Quiz.h5p (H5P, 10.5 MB)</a>' in content
+        assert f'<a href="{h5p.url}">Quiz.h5p (' in content and "(H5P), 10.5 MB)</a>" in content
+    # An H5P package is named for what it is (translated in each language's content).
+    assert "Quiz.h5p (Interactive exercise (H5P), 10.5 MB)" in ours["contentMap"]["en"]
     names = [t["name"] for t in ours["tag"]]
     assert names == [
         "#welding",

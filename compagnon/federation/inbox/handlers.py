@@ -25,6 +25,7 @@ from compagnon.federation.convert import (
     actor_fields_from_document,
     is_poll_vote,
     object_fields_from_note,
+    parse_time,
 )
 from compagnon.federation.inbox import announces
 from compagnon.federation.inbox import quiz as quiz_inbox
@@ -258,6 +259,9 @@ async def on_update(h: Handling, activity: dict[str, Any]) -> None:
         raise Ignored("update of an object we do not hold")
     if stored.deleted_at is not None:
         raise Ignored("update of a deleted object")
+    if _older_than_held(doc, stored):
+        # Deliveries run side by side and are retried: an earlier edit may arrive last.
+        raise Ignored("update older than the version held")
     fields = object_fields_from_note(doc, h.sender.followers_url)
     stored.content = sanitize_html(fields["content"])
     stored.summary = sanitize_html(fields["summary"])
@@ -270,6 +274,14 @@ async def on_update(h: Handling, activity: dict[str, Any]) -> None:
     await index_stored(h.session, [stored])  # the new description and facets replace the old
     await record_lineage(h.session, [(stored.id, doc)])  # and the sources it names now
     await store_collection_items(h.session, [Stored(stored.id, stored.uri, h.sender.id, doc)])
+
+
+def _older_than_held(doc: dict[str, Any], stored: Object) -> bool:
+    """The document's `updated` is before the one of the version held (both the sender's
+    clock); without either, the update is applied."""
+    held = parse_time((stored.raw or {}).get("updated"))
+    given = parse_time(doc.get("updated"))
+    return held is not None and given is not None and given < held
 
 
 async def on_delete(h: Handling, activity: dict[str, Any]) -> None:

@@ -20,6 +20,7 @@ from compagnon.server import auth
 from compagnon.server.keys import FEDERATION, SESSIONS
 from compagnon.server.negotiation import activity_json, json_response, problem
 from compagnon.server.params import query_int
+from compagnon.server.views.event_forms import answer_labels
 from compagnon.server.views.pages import _base
 from compagnon.storage.models import Actor, Object, utcnow
 from compagnon.storage.queries import events as event_queries
@@ -49,7 +50,8 @@ def _counts_json(counts: dict[str, int], capacity: int | None) -> dict[str, Any]
 async def event_object(
     request: web.Request, obj: Object, author: Actor, *, wants_json: bool
 ) -> web.StreamResponse:
-    """Called by activitypub.object_document for a live, local, public or unlisted event."""
+    """Called by activitypub.object_document for a live, local, public or unlisted event,
+    and by social.view_page (wants_json False) for one received from a peer."""
     assert obj.raw is not None
     event = event_from_document(obj.raw)
     async with request.app[SESSIONS]() as session:
@@ -61,9 +63,16 @@ async def event_object(
     if event is None:
         return problem(404, "no such event")
     user = await auth.current_user(request)
+    mine = None
+    if user is not None:
+        async with request.app[SESSIONS]() as session:
+            mine = await event_queries.answer_of(session, obj.uri, user.actor_id)
     context = _base(
         request,
         user=user,
+        my_answer=mine.state if mine is not None else None,
+        answer_labels=answer_labels(),
+        organiser=user is not None and user.actor_id == author.id and obj.is_local,
         obj=obj,
         author=author,
         event=event,

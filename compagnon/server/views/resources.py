@@ -26,9 +26,9 @@ from compagnon.domain.safe_urls import http_url
 from compagnon.domain.vocabularies import vocabulary
 from compagnon.federation import amb
 from compagnon.federation.resource_convert import (
-    FILE_KINDS,
     competence_uri,
     duration_text,
+    file_kind,
     resource_from_document,
     size_text,
 )
@@ -36,7 +36,7 @@ from compagnon.i18n import _, current_language
 from compagnon.operations.provenance_text import received_via
 from compagnon.server.keys import FEDERATION, SESSIONS, SETTINGS
 from compagnon.server.negotiation import json_response, problem
-from compagnon.server.views import previews
+from compagnon.server.views import module_forms, previews
 from compagnon.server.views.lineage import lineage_of
 from compagnon.server.views.pages import _base
 from compagnon.server.views.resource_actions import resource_actions
@@ -238,7 +238,7 @@ def _files(resource: LearningResource, previews: dict[str, str]) -> list[dict[st
             "url": a.url,
             "preview": previews.get(a.url),
             "name": a.name or a.url.rsplit("/", 1)[-1],
-            "kind": FILE_KINDS.get(a.media_type or "", a.media_type or ""),
+            "kind": file_kind(a.media_type) or a.media_type or "",
             "media_type": a.media_type or "",
             "size": size_text(a.size) if a.size is not None else "",
         }
@@ -276,6 +276,7 @@ async def resource_page(request: web.Request, obj: Object, author: Actor) -> web
         amb_json=amb.script_json(record),
         **await resource_actions(request, obj, author),  # edit, delete, remix (publish.py)
         received_via=received_via(seen) if seen is not None else "",
+        add_to=await module_forms.choices_for(request, obj.uri),  # "Add to module"
     )
     answer = aiohttp_jinja2.render_template("resource.html", request, context)
     answer.headers["Link"] = describedby(record_url(request, obj))

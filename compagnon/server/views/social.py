@@ -213,6 +213,14 @@ async def view_page(request: web.Request) -> web.StreamResponse:
         return await resources.resource_page(request, obj, author)
     if obj.type == "Question" and obj.raw:
         raise web.HTTPSeeOther(f"/questions?uri={quote(obj.uri, safe='')}")
+    if obj.type in ("Module", "Journey") and obj.raw:  # received: the same page as ours
+        from compagnon.server.views import collections
+
+        return await collections.collection_page(request, obj, author)
+    if obj.type == "Event" and obj.raw:
+        from compagnon.server.views import events
+
+        return await events.event_object(request, obj, author, wants_json=False)
     return await object_view(request, obj, author, user)
 
 

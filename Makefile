@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install clean chromium
+.PHONY: run test install clean chromium i18n i18n-extract
 
 TEST_STAMP := $(VENV)/.installed-test
 
@@ -48,3 +48,21 @@ $(BENCH_STAMP): bench/requirements.txt $(TEST_STAMP)
 .PHONY: bench
 bench: $(BENCH_STAMP)
 	$(BIN)/python -m bench.run --scenario $(or $(SCENARIO),all) $(if $(QUICK),--quick) $(BENCH_ARGS)
+
+## Translations (docs/translating.md): `make i18n` extracts the messages of the code and
+## templates into the template (compagnon.pot), merges it into each language's catalogue (.po)
+## and compiles each one to check it (into a scratch directory: the node reads the .po files
+## themselves, compiled when first used; ARCHITECTURE.md says why).
+LOCALE := compagnon/locale
+PYBABEL := $(BIN)/pybabel
+i18n-extract: $(STAMP)
+	$(PYBABEL) extract -F babel.cfg -k _ -k ngettext:1,2 --no-wrap --project=Compagnon \
+	  --copyright-holder="Compagnon contributors" -o $(LOCALE)/compagnon.pot .
+
+i18n: i18n-extract
+	$(PYBABEL) update -i $(LOCALE)/compagnon.pot -d $(LOCALE) -D compagnon --no-wrap
+	@scratch=$$(mktemp -d) && trap 'rm -rf "$$scratch"' EXIT && \
+	for po in $(LOCALE)/*/LC_MESSAGES/compagnon.po; do \
+	  lang=$$(basename $$(dirname $$(dirname $$po))); \
+	  $(PYBABEL) compile --statistics -l $$lang -i $$po -o "$$scratch/$$lang.mo" || exit 1; \
+	done

@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 ENV_PREFIX = "COMPAGNON_"
+# The interface languages (i18n.LANGUAGES; config imports nothing of ours).
+INTERFACE_LANGUAGES = ("en", "fr", "pt", "it", "ro", "es", "ar")
 
 
 class SettingsError(ValueError):
@@ -62,6 +64,12 @@ class Settings:
         "is an index of several files.",
     )
     languages: str = _setting("en", "Comma-separated BCP 47 languages of the node, primary first.")
+    language: str = _setting(
+        "en",
+        "Default language of the interface (en fr pt it ro es ar): pages for a visitor who "
+        "chose none and whose browser asks for none we have, and the commands' output "
+        "(`compagnon --language fr ...`).",
+    )
     allow_private_addresses: bool = _setting(
         False, "Federate with peers on loopback or private networks (tests, local federations)."
     )
@@ -311,6 +319,8 @@ def _validate(settings: Settings) -> None:
         raise SettingsError("member_list_refresh_seconds must be at least 60")
     if settings.node_kind not in {"centre", "aggregator"}:
         raise SettingsError("node_kind must be centre or aggregator")
+    if settings.language.strip().lower() not in INTERFACE_LANGUAGES:
+        raise SettingsError(f"language must be one of {', '.join(INTERFACE_LANGUAGES)}")
     if settings.media_store not in ("filesystem", "s3"):
         raise SettingsError("media_store must be filesystem or s3")
     if settings.media_store == "s3" and not settings.s3_bucket:

@@ -31,9 +31,15 @@ from compagnon.cli import (
     resources,
     social,
 )
-from compagnon.cli.common import first_contact_problem, settings_from, settings_parent
+from compagnon.cli.common import (
+    add_global_options,
+    first_contact_problem,
+    settings_from,
+    settings_parent,
+)
 from compagnon.config import SettingsError
 from compagnon.federation.accounts import AccountError
+from compagnon.i18n import _
 
 __all__ = ["build_parser", "main", "settings_from"]
 
@@ -57,6 +63,7 @@ AREAS = (
 def build_parser() -> argparse.ArgumentParser:
     parent = settings_parent()
     parser = argparse.ArgumentParser(prog="compagnon", description="A Compagnon node.")
+    add_global_options(parser)
     sub = parser.add_subparsers(dest="command", required=True)
     for area in AREAS:
         area.register(sub, parent)
@@ -77,9 +84,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     try:
         args.func(args)
     except SettingsError as exc:
-        raise SystemExit(f"error in settings: {exc}") from None
+        raise SystemExit(_("error in settings: {problem}", problem=exc)) from None
     except AccountError as exc:
-        raise SystemExit(f"error: {exc}") from None
+        raise SystemExit(_("error: {problem}", problem=exc)) from None
     except Exception as exc:
         problem = first_contact_problem(exc)
         if problem is None:

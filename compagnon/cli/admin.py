@@ -89,7 +89,7 @@ def cmd_invite(args: argparse.Namespace) -> None:
         try:
             length = ops.parse_duration(args.expires_in)
         except ops.AdminError as exc:
-            raise SystemExit(f"error: {exc}") from None
+            raise SystemExit(_("error: {problem}", problem=exc)) from None
         made = run(
             ops.in_transaction(settings, lambda s: ops.create_invite(s, args.role, length, "cli"))
         )
@@ -140,7 +140,7 @@ def cmd_peer_admin(args: argparse.Namespace) -> None:
         try:
             text = args.file.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            raise SystemExit(f"error: {args.file}: {exc}") from None
+            raise SystemExit(_("error: {path}: {problem}", path=args.file, problem=exc)) from None
         report = run(ops.in_transaction(settings, lambda s: ops.import_blocklist(s, text)))
         for line in report.skipped or []:
             print(_("skipped {line}", line=line))

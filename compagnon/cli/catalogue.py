@@ -100,7 +100,7 @@ def cmd_catalogue(args: argparse.Namespace) -> None:
     if args.action == "status":
         rows = run(operations.catalogue_status(settings))
         if not rows:
-            print("no catalogue sync jobs")
+            print(_("no catalogue sync jobs"))
         for row in rows:
             print(_sync_line(row))
         return
@@ -132,6 +132,11 @@ def cmd_catalogue(args: argparse.Namespace) -> None:
         print(row["go_on"])
         return
     if not args.now:
-        print(f"queued: {row['actor']} (the worker imports it; see `compagnon catalogue status`)")
+        print(
+            _(
+                "queued: {actor} (the worker imports it; see `compagnon catalogue status`)",
+                actor=row["actor"],
+            )
+        )
         return
     print(_sync_line(row))

@@ -217,7 +217,7 @@ def cmd_journey(args: argparse.Namespace) -> None:
         try:
             journey = ops.journey_from_file(args.file, settings.language_list[0])
         except ops.OperationError as exc:
-            raise SystemExit(f"error: {exc}") from None
+            raise SystemExit(_("error: {problem}", problem=exc)) from None
         if args.action == "create":
             print(run(ops.publish(settings, args.name, journey, args.visibility)))
         else:

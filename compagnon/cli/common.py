@@ -13,11 +13,25 @@ from typing import Any
 
 from sqlalchemy.exc import DBAPIError
 
-from compagnon import logs, operations
+from compagnon import i18n, logs, operations
 from compagnon.config import Settings, flag_name, load_settings, settings_fields
 from compagnon.i18n import _
 
 DEFAULT_CONFIG = "node.toml"
+# Settings given before the command (`compagnon --language fr user list`), not after it:
+# several commands have a `--language` of their own (the language of what they publish).
+GLOBAL_ONLY = {"language": "interface_language"}
+
+
+def add_global_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--language",
+        dest="interface_language",
+        default=None,
+        metavar="LANG",
+        help="language of the commands' output: en fr pt it ro es ar "
+        "(default: $COMPAGNON_LANGUAGE, then node.toml's `language`)",
+    )
 
 
 def settings_parent() -> argparse.ArgumentParser:
@@ -29,6 +43,8 @@ def settings_parent() -> argparse.ArgumentParser:
         help="path of node.toml (default: ./node.toml, or $COMPAGNON_CONFIG)",
     )
     for name, kind, _default, help_text in settings_fields():
+        if name in GLOBAL_ONLY:
+            continue
         if kind == "bool":
             group.add_argument(
                 flag_name(name),
@@ -49,9 +65,14 @@ def settings_parent() -> argparse.ArgumentParser:
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
-    names = [name for name, *_ in settings_fields()]
+    names = [name for name, *_ in settings_fields() if name not in GLOBAL_ONLY]
     overrides = {n: getattr(args, n) for n in names if getattr(args, n, None) is not None}
+    for name, dest in GLOBAL_ONLY.items():
+        if getattr(args, dest, None) is not None:
+            overrides[name] = getattr(args, dest)
     settings = load_settings(Path(args.config), overrides=overrides)
+    # Every command reads its settings first: from here on its output is in that language.
+    i18n.current_language.set(i18n.supported(settings.language) or i18n.DEFAULT_LANGUAGE)
     logs.configure(settings.log_level, settings.log_format)  # --log-format json, --log-level
     return settings
 
@@ -60,13 +81,13 @@ def run(coro: Coroutine[Any, Any, Any]) -> Any:
     try:
         return asyncio.run(coro)
     except operations.OperationError as exc:
-        raise SystemExit(f"error: {exc}") from None
+        raise SystemExit(_("error: {problem}", problem=exc)) from None
 
 
 def read_password() -> str:
     password = sys.stdin.readline().rstrip("\n")
     if not password:
-        raise SystemExit("error: no password on standard input")
+        raise SystemExit(_("error: no password on standard input"))
     return password
 
 

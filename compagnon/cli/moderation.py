@@ -7,6 +7,7 @@ import argparse
 from compagnon import operations
 from compagnon.cli import admin
 from compagnon.cli.common import run, settings_from
+from compagnon.i18n import _
 
 
 def register(
@@ -29,7 +30,7 @@ def cmd_deliveries(args: argparse.Namespace) -> None:
         return
     rows = run(operations.delivery_report(settings_from(args), args.object_url))
     if not rows:
-        print("no deliveries for that object")
+        print(_("no deliveries for that object"))
     for row in rows:
         print(
             f"{row['state']}\t{row['attempts']}\t{row['last_status'] or '-'}\t{row['inbox']}"
@@ -40,7 +41,7 @@ def cmd_deliveries(args: argparse.Namespace) -> None:
 def cmd_reports(args: argparse.Namespace) -> None:
     rows = run(operations.open_reports(settings_from(args)))
     if not rows:
-        print("no open reports")
+        print(_("no open reports"))
     for row in rows:
         print(
             f"#{row['id']}\t{row['at']:%Y-%m-%d %H:%M}\tfrom {row['from']}\n"

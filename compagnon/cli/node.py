@@ -56,7 +56,9 @@ def register(
 def cmd_init(args: argparse.Namespace) -> None:
     config = Path(args.config)
     if config.exists():
-        raise SystemExit(f"error: {config} exists already; edit it, or remove it to start over")
+        raise SystemExit(
+            _("error: {path} exists already; edit it, or remove it to start over", path=config)
+        )
     settings = settings_from(args)
     defaults = Settings()
     if settings.domain == defaults.domain and settings.port != defaults.port:

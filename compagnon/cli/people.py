@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 
 from compagnon import operations
-from compagnon.cli import admin
+from compagnon.cli import admin, profile
 from compagnon.cli.common import read_password, run, settings_from
+from compagnon.i18n import _
 
 
 def register(
@@ -27,6 +28,7 @@ def register(
         p = user_actions.add_parser(action, parents=[parent], help=text)
         p.add_argument("name")
     admin.add_user_actions(user_actions, parent)
+    profile.add_user_actions(user_actions, parent)  # set-profile, set-password, ... (/settings)
     follower = sub.add_parser("follower", help="see and answer follow requests")
     follower.set_defaults(func=cmd_follower)
     follower_actions = follower.add_subparsers(dest="action", required=True)
@@ -63,6 +65,9 @@ def cmd_user(args: argparse.Namespace) -> None:
     if args.action in ("suspend", "unsuspend", "role"):
         admin.cmd_user_admin(args)
         return
+    if args.action in profile.ACTIONS:
+        profile.cmd_user_settings(args)
+        return
     settings = settings_from(args)
     if args.action == "list":
         for row in run(operations.list_users(settings)):
@@ -70,16 +75,16 @@ def cmd_user(args: argparse.Namespace) -> None:
         return
     if args.action in ("lock", "unlock"):
         run(operations.set_manual_approval(settings, args.name, args.action == "lock"))
-        print(
-            f"{args.name}: followers are "
-            f"{'approved by hand' if args.action == 'lock' else 'accepted automatically'}"
-        )
+        if args.action == "lock":
+            print(_("{name}: followers are approved by hand", name=args.name))
+        else:
+            print(_("{name}: followers are accepted automatically", name=args.name))
         return
     password = read_password() if args.password_stdin else None
     created = run(operations.create_user(settings, args.name, password, is_admin=args.admin))
-    print(f"created {created.username}: {created.actor_uri}")
+    print(_("created {name}: {actor}", name=created.username, actor=created.actor_uri))
     if created.password:
-        print(f"password (shown once): {created.password}")
+        print(_("password (shown once): {password}", password=created.password))
 
 
 def cmd_peer(args: argparse.Namespace) -> None:
@@ -94,7 +99,10 @@ def cmd_peer(args: argparse.Namespace) -> None:
             print(f"{row['host']}\t{state}\t{row['last_success_at'] or '-'}\t{row['note']}")
         return
     run(operations.peer_block(settings, args.host, args.action == "block"))
-    print(f"{args.host}: {'blocked' if args.action == 'block' else 'allowed'}")
+    if args.action == "block":
+        print(_("{host}: blocked", host=args.host))
+    else:
+        print(_("{host}: allowed", host=args.host))
 
 
 def cmd_follower(args: argparse.Namespace) -> None:

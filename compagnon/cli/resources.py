@@ -291,7 +291,7 @@ def cmd_resource(args: argparse.Namespace) -> None:
             normalised(replace(resource, attachments=resource.attachments + standing_in))
         )
         if mistakes:
-            raise SystemExit("error: " + "\n".join(mistakes))
+            raise SystemExit(_("error: {problem}", problem="\n".join(mistakes)))
     files: tuple[Attachment, ...] = ()
     if args.file:
         files = tuple(run(store_files(settings, args.name, args.file)))

@@ -96,6 +96,11 @@ async def create_user(
     return user
 
 
+def hash_password(password: str) -> str:
+    """argon2id, as every password of this node (argon2-cffi's defaults)."""
+    return _hasher.hash(password)
+
+
 def check_password(user: User, password: str) -> bool:
     try:
         return _hasher.verify(user.password_hash, password)

@@ -22,7 +22,7 @@ from compagnon.federation.inbox.writer import InboxWriter
 from compagnon.federation.resolver import Resolver
 from compagnon.handover import records as handover_records
 from compagnon.media.stores import open_media_store
-from compagnon.server import auth, errors, quiet_errors, security_headers, templating
+from compagnon.server import auth, errors, language, quiet_errors, security_headers, templating
 from compagnon.server.keys import (
     BLOCKED,
     CHANGES,
@@ -56,7 +56,8 @@ TEMPLATES = Path(__file__).parent / "templates"
 def create_app(settings: Settings, *, worker_name: str | None = None) -> web.Application:
     quiet_errors.install()  # malformed HTTP and lost clients: one INFO line, no trace
     app = web.Application(
-        middlewares=[watch_middleware, errors.error_middleware],
+        # Metrics see every request; then the language, so error pages are translated too.
+        middlewares=[watch_middleware, language.language_middleware, errors.error_middleware],
         client_max_size=settings.max_body_bytes + 1,
     )
     app[SETTINGS] = settings
@@ -67,6 +68,7 @@ def create_app(settings: Settings, *, worker_name: str | None = None) -> web.App
     env.globals["_"] = i18n._  # templates translate through the same function as the code
     env.globals["ngettext"] = i18n.ngettext
     templating.install(env)  # links through the URL rule, content warnings
+    language.install(env)  # the footer's language switcher on every page
     security_headers.install(app)
     app.cleanup_ctx.append(_media)
     app.cleanup_ctx.append(_database)

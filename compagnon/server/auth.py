@@ -26,6 +26,7 @@ COOKIE = "compagnon_session"
 CSRF_COOKIE = "compagnon_csrf"
 MAX_AGE = 30 * 86400
 NEW_CSRF_COOKIE = web.RequestKey("new_csrf_cookie", str)  # a cookie to set on the answer
+SIGNED_IN = web.RequestKey("signed_in", tuple[User | None])  # current_user's answer, kept
 BROWSER_ID = re.compile(r"[A-Za-z0-9_-]{32}")
 
 
@@ -53,6 +54,15 @@ def user_id_from_cookie(secret: bytes, value: str, now: float | None = None) -> 
 
 
 async def current_user(request: web.Request) -> User | None:
+    """The signed-in person, read once per request (the language middleware asks first)."""
+    if SIGNED_IN in request:
+        return request[SIGNED_IN][0]
+    user = await _read_current_user(request)
+    request[SIGNED_IN] = (user,)
+    return user
+
+
+async def _read_current_user(request: web.Request) -> User | None:
     value = request.cookies.get(COOKIE)
     if not value:
         return None

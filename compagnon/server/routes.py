@@ -6,6 +6,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from compagnon.server import language
 from compagnon.server.views import (
     activitypub,
     admin,
@@ -25,6 +26,7 @@ from compagnon.server.views import (
     quiz,
     resources,
     search,
+    settings,
     social,
     statistics,
     wellknown,
@@ -86,6 +88,11 @@ def add_routes(app: web.Application) -> None:
             web.get("/login", pages.login_form),
             web.post("/login", pages.login),
             web.post("/logout", pages.logout),
+            # interface language (the footer's switcher) and "My settings"
+            web.post("/language", language.choose),
+            web.get("/settings", settings.settings_page),
+            web.post("/settings", settings.settings_post),
+            web.post("/settings/avatar", settings.avatar_post),
             web.get("/home", pages.home_page),
             web.get("/search", search.search_page),
             # handed on to harvesters (compagnon/handover/)

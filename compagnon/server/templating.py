@@ -13,6 +13,7 @@ from urllib.parse import quote
 import jinja2
 from markupsafe import Markup
 
+from compagnon import i18n
 from compagnon.domain.safe_urls import http_url
 from compagnon.i18n import _, ngettext
 from compagnon.server.labels import GLOBALS as LABELS
@@ -82,6 +83,13 @@ def profile_href(actor: Any) -> str:
 
 
 def install(env: jinja2.Environment) -> None:
+    # The reader's language (server/language.py) for <html lang dir>, dates and numbers.
+    env.globals["page_language"] = lambda: i18n.current_language.get()
+    env.globals["text_direction"] = i18n.direction
+    env.globals["ngettext"] = i18n.ngettext
+    env.filters["moment"] = i18n.format_moment
+    env.filters["day"] = i18n.format_day
+    env.filters["number"] = i18n.format_number
     env.globals["profile_href"] = profile_href
     env.globals["link"] = link
     env.globals["view_url"] = view_url

@@ -124,6 +124,8 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(Text)
     role: Mapped[str] = mapped_column(String(16), default="trainer")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Interface language chosen on /settings (migration 0015); None: as the browser asks.
+    language: Mapped[str | None] = mapped_column(String(8), nullable=True)
 
     # The boolean this column replaced (migration 0013), kept for the code that asks it.
     @property

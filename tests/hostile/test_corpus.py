@@ -260,6 +260,34 @@ async def test_every_form_with_bad_bodies(make_node: NodeFactory) -> None:
         social_form("/resources/delete", "uri"),
     ]
     forms += await kinds_forms(node, "maria", member_token, member)  # modules, events
+    # The language switcher (anyone) and "My settings" (server/views/settings.py), each of
+    # its three forms in turn.
+    actions = ["profile", "password", "language"]
+    settings_fields = ["display_name", "summary", "current_password", "new_password"]
+    forms += [
+        FormTarget(
+            "/language",
+            lambda text, csrf: {
+                "language": text if len(text) % 2 else "en",
+                "next": text,
+                "csrf": csrf,
+            },
+            await token(anonymous, "/login"),
+            anonymous,
+        ),
+        FormTarget(
+            "/settings",
+            lambda text, csrf: {
+                "action": actions[len(text) % 3],
+                **{name: text for name in settings_fields},
+                "new_password_again": text,
+                "language": text,
+                "csrf": csrf,
+            },
+            member_token,
+            member,
+        ),
+    ]
     cases = form_cases.form_cases(forms, random.Random(generator.SEED))
     tally = await run(node, cases, "forms")
     assert tally.tried >= 300

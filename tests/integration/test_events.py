@@ -127,7 +127,9 @@ async def test_event_reaches_a_follower_who_answers_and_is_counted(
     assert served["attendance"] == {"going": 1, "maybe": 1, "notGoing": 1}
     assert "1 going · 1 maybe · 1 not going" in page
     assert "2 places, 1 left" in page
-    assert f"{NEXT_YEAR}-03-01 09:00-13:30 (Europe/Lisbon)" in page
+    # Wall-clock times in the reader's language (English here), with the zone.
+    shown = page.replace("\u202f", " ").replace("\u2013", "-")
+    assert f"Mar 1, {NEXT_YEAR}, 9:00 AM - 1:30 PM (Europe/Lisbon)" in shown
 
     # The last place goes to a local trainer; the next one is refused, politely, on both sides.
     assert await ops.attend(a.settings, "alice", uri, "going") == "going"

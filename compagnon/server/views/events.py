@@ -13,8 +13,9 @@ from icalendar import Event as CalendarEvent
 
 from compagnon.domain.events import Event
 from compagnon.domain.safe_urls import http_url
-from compagnon.federation.event_convert import event_from_document, ics_url, when_text
+from compagnon.federation.event_convert import event_from_document, ics_url
 from compagnon.federation.jsonld import OUR_CONTEXT
+from compagnon.i18n import format_moment, format_span
 from compagnon.server import auth
 from compagnon.server.keys import FEDERATION, SESSIONS
 from compagnon.server.negotiation import activity_json, json_response, problem
@@ -75,8 +76,8 @@ async def event_object(
         obj=obj,
         author=author,
         event=event,
-        when=when_text(event),
-        utc=f"{event.starts_at().astimezone(UTC):%Y-%m-%d %H:%M} UTC",
+        when=_when(event),
+        utc=f"{format_moment(event.starts_at().astimezone(UTC))} UTC",
         counts=counts,
         left=None if event.capacity is None else max(0, event.capacity - counts["going"]),
         ics=ics_url(obj.uri),
@@ -87,6 +88,12 @@ async def event_object(
 
 def _capacity(event: Event | None) -> int | None:
     return event.capacity if event is not None else None
+
+
+def _when(event: Event) -> str:
+    """The event's wall-clock times in the reader's language, and its zone (the wire's
+    `when_text` stays in ISO form for other software)."""
+    return f"{format_span(event.start, event.end)} ({event.timezone})"
 
 
 def calendar_bytes(event: Event, uri: str, updated: datetime | None) -> bytes:
@@ -189,7 +196,7 @@ async def events_listing(request: web.Request, *, wants_json: bool) -> web.Strea
             {
                 "uri": item.obj.uri,
                 "title": item.obj.name,
-                "when": when_text(event) if event else "",
+                "when": _when(event) if event else "",
                 "organiser": f"{item.author.username}@{item.author.domain}",
                 "going": counts["going"],
                 "capacity": item.times.capacity,

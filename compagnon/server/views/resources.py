@@ -32,7 +32,7 @@ from compagnon.federation.resource_convert import (
     resource_from_document,
     size_text,
 )
-from compagnon.i18n import _
+from compagnon.i18n import _, current_language
 from compagnon.operations.provenance_text import received_via
 from compagnon.server.keys import FEDERATION, SESSIONS, SETTINGS
 from compagnon.server.negotiation import json_response, problem
@@ -253,7 +253,7 @@ async def resource_page(request: web.Request, obj: Object, author: Actor) -> web
     resource = resource_from_document(obj.raw)
     record = await _record(request, obj)
     base = request.app[FEDERATION].urls.base
-    lang = request.app[SETTINGS].language_list[0]
+    lang = current_language.get()  # vocabulary labels in the reader's language, else English
     async with request.app[SESSIONS]() as session:
         names = await object_queries.names_by_uris(session, set(resource.is_part_of))
         lineage = await lineage_of(session, obj)  # sources and derivatives (_lineage.html)

@@ -15,9 +15,9 @@ from aiohttp import web
 
 from compagnon.domain.safe_urls import http_url
 from compagnon.domain.search_query import BadSearch, SearchRequest, label, parse, to_params
-from compagnon.i18n import _
+from compagnon.i18n import _, current_language
 from compagnon.server import auth
-from compagnon.server.keys import FEDERATION, SESSIONS, SETTINGS
+from compagnon.server.keys import FEDERATION, SESSIONS
 from compagnon.server.negotiation import json_response
 from compagnon.server.views import events, previews
 from compagnon.server.views.handover_feeds import feed_links
@@ -137,7 +137,7 @@ async def search_page(request: web.Request) -> web.StreamResponse:
         found = await search_queries.search(
             session, wanted.filters, before=wanted.before, visibilities=visibilities
         )
-        lang = request.app[SETTINGS].language_list[0]
+        lang = current_language.get()  # vocabulary labels in the reader's language
         if _wants_json(request):
             return json_response(_as_json(wanted, found, lang))
         base = request.app[FEDERATION].urls.base

@@ -1,0 +1,177 @@
+"""A trainer's own settings ("My settings", /settings, and `compagnon user set-…`): the profile
+(display name, summary, avatar), the password, the interface language.
+
+Each function takes an open session (the caller owns the transaction), so the page
+(server/views/settings.py) and the CLI (cli/people.py) run the same code. A profile change
+queues an `Update` of the actor to its followers, as the centre's profile does
+(operations/admin.py: update_centre); nothing is sent from here.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from compagnon import i18n
+from compagnon.federation import accounts
+from compagnon.federation.convert import to_actor_document, wrap
+from compagnon.federation.integrity import with_assertion_method
+from compagnon.federation.jsonld import AS_PUBLIC
+from compagnon.federation.outbox import publish
+from compagnon.federation.sanitize import text_to_html
+from compagnon.federation.urls import Urls
+from compagnon.i18n import _
+from compagnon.storage.models import Activity, Actor, User
+from compagnon.storage.queries import actors as actor_queries
+
+MAX_NAME = 100
+MAX_SUMMARY = 2000
+MIN_PASSWORD = 8
+MAX_PASSWORD = 1000
+AVATAR_SIDE = 400  # pixels; a larger picture is scaled down (Pillow), a smaller one kept
+MAX_AVATAR_BYTES = 5 << 20
+AVATAR_FORMATS = {"PNG", "JPEG", "GIF", "WEBP"}
+AVATAR_PIXELS = 50_000_000  # as media/sniff.py: a bigger image is refused unread
+
+
+@dataclass
+class SettingsError(Exception):
+    """One message per field that cannot be saved (field name → translated sentence)."""
+
+    problems: dict[str, str] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return " ".join(self.problems.values())
+
+
+@dataclass(frozen=True)
+class Profile:
+    display_name: str
+    summary: str
+    avatar_url: str | None
+    language: str | None
+
+
+async def account(session: AsyncSession, username: str) -> tuple[User, Actor]:
+    user = await actor_queries.user_by_username(session, username.strip().lower())
+    if user is None:
+        raise SettingsError({"username": _("No account named {name}.", name=username)})
+    actor = await session.get(Actor, user.actor_id)
+    assert actor is not None
+    return user, actor
+
+
+def profile_of(user: User | None, actor: Actor) -> Profile:
+    return Profile(
+        display_name=actor.name,
+        summary=str((actor.raw or {}).get("summary_text", "")),
+        avatar_url=actor.icon_url,
+        language=user.language if user is not None else None,
+    )
+
+
+def profile_problems(display_name: str, summary: str) -> dict[str, str]:
+    problems = {}
+    if len(display_name.strip()) > MAX_NAME:
+        problems["display_name"] = _(
+            "Display name: at most {n} characters.", n=i18n.format_number(MAX_NAME)
+        )
+    if len(summary.strip()) > MAX_SUMMARY:
+        problems["summary"] = _(
+            "About you: at most {n} characters.", n=i18n.format_number(MAX_SUMMARY)
+        )
+    return problems
+
+
+async def update_profile(
+    session: AsyncSession,
+    urls: Urls,
+    actor: Actor,
+    *,
+    display_name: str,
+    summary: str,
+    avatar_url: str | None = None,
+) -> Activity:
+    """Change a trainer's display name, summary (plain text, shown as HTML) and, when given,
+    avatar; queue an Update of the actor to its followers."""
+    problems = profile_problems(display_name, summary)
+    if problems:
+        raise SettingsError(problems)
+    summary = summary.strip()
+    actor.name = display_name.strip()
+    actor.summary = text_to_html(summary) if summary else ""
+    actor.icon_url = avatar_url or actor.icon_url
+    actor.raw = {**(actor.raw or {}), "summary_text": summary}
+    return await send_actor_update(session, urls, actor)
+
+
+async def send_actor_update(session: AsyncSession, urls: Urls, actor: Actor) -> Activity:
+    """Queue an `Update` of a local actor's document to its followers (and the public)."""
+    doc = with_assertion_method(to_actor_document(actor, urls), actor)
+    update = wrap(
+        "Update",
+        urls.new_activity(),
+        actor.uri,
+        doc,
+        {"to": [AS_PUBLIC], "cc": [actor.followers_url]},
+    )
+    return await publish.send(session, actor, update, addressed=[AS_PUBLIC, actor.followers_url])
+
+
+def change_password(user: User, current: str | None, new: str, again: str | None = None) -> None:
+    """Set a new password. `current` is required from the page (None: the CLI, run by the
+    node's operator); `again` is the page's confirmation."""
+    problems = {}
+    if current is not None and not accounts.check_password(user, current):
+        problems["current_password"] = _("Current password: this is not your password.")
+    if len(new) < MIN_PASSWORD:
+        problems["new_password"] = _(
+            "New password: at least {n} characters.", n=i18n.format_number(MIN_PASSWORD)
+        )
+    elif len(new) > MAX_PASSWORD:
+        problems["new_password"] = _(
+            "New password: at most {n} characters.", n=i18n.format_number(MAX_PASSWORD)
+        )
+    elif again is not None and again != new:
+        problems["new_password_again"] = _("New password again: the two passwords differ.")
+    if problems:
+        raise SettingsError(problems)
+    user.password_hash = accounts.hash_password(new)
+
+
+def set_language(user: User, code: str) -> str | None:
+    """Keep the interface language a person chose ("" or "auto": as the browser asks)."""
+    if code.strip().lower() in ("", "auto"):
+        user.language = None
+        return None
+    found = i18n.supported(code)
+    if found is None or code.strip().lower() != found:
+        choices = ", ".join(i18n.LANGUAGES)
+        raise SettingsError({"language": _("Language: choose one of {choices}.", choices=choices)})
+    user.language = found
+    return found
+
+
+def avatar_webp(data: bytes) -> bytes:
+    """The uploaded picture as a square-cropped WebP of at most AVATAR_SIDE pixels a side,
+    turned upright (EXIF); anything Pillow cannot read as a still image is refused."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            if image.format not in AVATAR_FORMATS:
+                raise UnidentifiedImageError(image.format)
+            if image.width * image.height > AVATAR_PIXELS:
+                raise SettingsError({"avatar": _("Avatar: the image is too large.")})
+            image.load()
+            upright = ImageOps.exif_transpose(image)
+            side = min(AVATAR_SIDE, upright.width, upright.height)
+            square = ImageOps.fit(upright.convert("RGB"), (side, side))
+            out = io.BytesIO()
+            square.save(out, "WEBP", quality=85)
+            return out.getvalue()
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+        raise SettingsError(
+            {"avatar": _("Avatar: choose an image (PNG, JPEG, GIF or WebP).")}
+        ) from None

@@ -8,6 +8,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
+from compagnon import i18n
 from compagnon.domain.resources import LearningResource, normalised, problems
 from compagnon.federation.convert import wrap
 from compagnon.federation.jsonld import expand
@@ -42,10 +43,16 @@ def test_a_translation_travels_as_translation_of_work_and_is_based_on() -> None:
     assert expanded[f"{SDO}translationOfWork"] == [{"@id": ORIGINAL}]
     assert {"@id": ORIGINAL} in expanded[f"{SDO}isBasedOn"]
     assert sources_in(doc) == [(ORIGINAL, True), (OTHER, False)]
-    # Mastodon readers see the chain in the content, in every language of it
-    for content in doc["contentMap"].values():
-        assert f'<p>Translation of <a href="{ORIGINAL}">{ORIGINAL}</a></p>' in content
-        assert f'<p>Based on <a href="{OTHER}">{OTHER}</a></p>' in content
+    # Mastodon readers see the chain in the content, in the language of each content
+    for lang, content in doc["contentMap"].items():
+        token = i18n.current_language.set(i18n.supported(lang) or "en")
+        try:
+            translated_from, based_on = i18n._("Translation of"), i18n._("Based on")
+        finally:
+            i18n.current_language.reset(token)
+        assert f'<p>{translated_from} <a href="{ORIGINAL}">{ORIGINAL}</a></p>' in content
+        assert f'<p>{based_on} <a href="{OTHER}">{OTHER}</a></p>' in content
+    assert "Tradução de" in doc["contentMap"]["pt-PT"]  # the Portuguese resource reads in Portuguese
 
 
 def test_a_remix_has_no_translation_of_work() -> None:

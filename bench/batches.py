@@ -19,6 +19,7 @@ from typing import Any
 from bench.fleet import Fleet, Target
 from bench.loadgen import send
 from bench.procs import BenchError, settled_cpu, tree_cpu_seconds
+from bench.sizes import Sizes
 
 WARM_TOLERANCE = 0.05  # two consecutive warm-up batches within 5 %: warm
 
@@ -110,22 +111,24 @@ def progress(found: Batch, what: str) -> None:
           f"{found.cpu_ms_per_activity:.2f} ms CPU per activity", flush=True)
 
 
-async def warm(server: Server, actors: Fleet, size: int, most: int, concurrency: int,
-               deadline: float) -> dict[str, Any]:
-    """Keys fetched (one POST per actor), then batches of `size` until two consecutive
-    batches' CPU per activity differ by less than WARM_TOLERANCE (at most `most` batches).
+async def warm(server: Server, actors: Fleet, sizes: Sizes, concurrency: int
+               ) -> dict[str, Any]:
+    """Keys fetched (one POST per actor), then batches of `sizes.warmup_batch` until at least
+    `sizes.warmup_min_posts` were sent and two consecutive batches' CPU per activity differ by
+    less than WARM_TOLERANCE (at most `sizes.warmup_batches` batches, the same for all).
     CPU per activity, not the rate: other sessions on a shared machine move the rate far more
     than 5 % from one batch to the next, and a JIT still warming shows in the CPU.
     First, the server's start-up must be over (gunicorn's forks and the workers importing)."""
+    size, deadline = sizes.warmup_batch, sizes.deadline
     await settled_cpu(server.roots, deadline)
     await actors.warm_up(server.target, deadline)
     seen: list[Batch] = []
     stable = False
-    for n in range(most):
+    for n in range(sizes.warmup_batches):
         seen.append(await batch(server, actors, f"{server.name}-warm{n}", size, concurrency,
                                 deadline))
         progress(seen[-1], f"warm-up {n + 1}")
-        if len(seen) >= 2:
+        if len(seen) >= 2 and size * len(seen) >= sizes.warmup_min_posts:
             before, now = seen[-2].cpu_ms_per_activity, seen[-1].cpu_ms_per_activity
             if abs(now - before) < WARM_TOLERANCE * before:
                 stable = True

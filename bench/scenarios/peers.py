@@ -91,9 +91,7 @@ async def run(bench: Bench) -> list[Measure]:
                                         note=f"{type(exc).__name__}: {str(exc)[:300]}"))
         warmth = {}
         for server in servers:
-            warmth[server.name] = await warm(server, actors, sizes.warmup_batch,
-                                             sizes.warmup_batches, max(sizes.concurrency),
-                                             sizes.deadline)
+            warmth[server.name] = await warm(server, actors, sizes, max(sizes.concurrency))
         batches = await _interleaved(bench, actors, servers)
     return measures + _measures(servers, batches, warmth, sizes.peer_count)
 

@@ -116,8 +116,7 @@ async def _one(bench: Bench, actors: Fleet, processes: int) -> list[Measure]:
     runs: list[tuple[Batch, float]] = []
     async with scratch_database("compagnon_bench_scaling") as url, \
             _node(bench, url, processes) as (server, pg):
-        warmed = await warm(server, actors, sizes.warmup_batch, sizes.warmup_batches,
-                            concurrency, sizes.deadline)
+        warmed = await warm(server, actors, sizes, concurrency)
         for rep in range(sizes.scaling_reps):
             pg_before = await pg.backend_cpu()
             found = await batch(server, actors, f"scale{processes}r{rep}", sizes.scaling_count,

@@ -84,7 +84,8 @@ async def batch(server: Server, actors: Fleet, label: str, count: int, concurren
                 deadline: float) -> Batch:
     """`count` distinct signed Create(Note)s (signed before the clock starts) with
     `concurrency` in flight; then wait (bounded) until the server has applied them."""
-    posts = actors.sign(server.target, label, count)
+    # The label goes into the activities' ids: no spaces ("Compagnon x2" names a server).
+    posts = actors.sign(server.target, label.replace(" ", "-"), count)
     cpu_before = tree_cpu_seconds(server.roots)
     own_before = _own_cpu()
     started = time.monotonic()

@@ -27,7 +27,7 @@ from typing import Any
 from bench import node
 from bench.batches import Batch, Server, batch, progress, warm
 from bench.fleet import Fleet, Target, fleet
-from bench.procs import find_descendant, free_port
+from bench.procs import BenchError, find_descendant, free_port
 from bench.report import Measure
 from bench.scenarios.context import Bench
 from bench.scenarios.inbox import drained
@@ -44,6 +44,9 @@ async def _compagnon(bench: Bench) -> AsyncIterator[Server]:
     async with node.running(spec, users=("alice",)) as n:
         async def queue_drained(deadline: float) -> None:
             await drained(n, deadline)
+            failed = n.scalar("SELECT count(*) FROM activities WHERE state = 'failed'")
+            if failed:  # every activity accepted must be applied, or the CPU is not comparable
+                raise BenchError(f"Compagnon's worker failed {failed} activities")
 
         yield Server("Compagnon", Target("Compagnon", f"{n.base_url}/inbox",
                                          f"{n.base_url}/users/alice"),

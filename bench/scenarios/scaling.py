@@ -31,6 +31,7 @@ from bench.scenarios.context import Bench
 from bench.stats import median
 
 UNFINISHED = "SELECT count(*) FROM activities WHERE state IN ('pending', 'processing')"
+FAILED = "SELECT count(*) FROM activities WHERE state = 'failed'"
 POLL_INTERVAL = 0.02
 
 
@@ -95,6 +96,9 @@ async def _drained(pg: Postgres, workers: list[Process], deadline: float) -> Non
         if time.monotonic() > stop_at:
             raise BenchError(f"workers left {await pg.unfinished()} activities after {deadline} s")
         await asyncio.sleep(POLL_INTERVAL)
+    failed = int(await pg.db.fetchval(FAILED))
+    if failed:  # every activity accepted must be applied, or the CPU is not comparable
+        raise BenchError(f"the workers failed {failed} activities: see their logs")
 
 
 async def run(bench: Bench) -> list[Measure]:

@@ -132,10 +132,12 @@ def _measures(servers: list[Server], batches: dict[tuple[str, int], list[Batch]]
             p50 = median([b.latency["p50_ms"] for b in runs])
             refused = sum(b.sent - b.ok for b in runs)
             lg = median([b.loadgen_cores for b in runs])
+            cut = sum(1 for b in runs if b.sent < count)  # the deadline stopped the batch
             measures.append(Measure(
                 "peers", f"{name}: CPU per activity {applied}, {concurrency} in flight", "ms",
                 [b.cpu_ms_per_activity for b in runs], "", None,
-                f"its own process tree, /proc utime+stime; {count} POSTs/run", detail))
+                f"its own process tree, /proc utime+stime; {count} POSTs/run"
+                + (f" (**{cut} cut short by the deadline**)" if cut else ""), detail))
             measures.append(Measure(
                 "peers", f"{name}: activities {applied} per second, {concurrency} in flight",
                 "/s", [b.applied_per_s for b in runs], "", None,

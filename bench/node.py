@@ -33,6 +33,7 @@ class NodeSpec:
     worker_interval: float | None = None  # None: the node's default
     port: int = 0  # 0: pick a free one
     patches: tuple[str, ...] = ()  # prototype changes (bench/whatif) applied at start-up
+    web_processes: int = 1  # above 1: gunicorn prefork (PostgreSQL only)
 
 
 class CompagnonNode:
@@ -65,6 +66,8 @@ class CompagnonNode:
             # node takes it: the per-host rate limit would measure itself, not the inbox.
             "COMPAGNON_INBOX_RATE_PER_HOST": "0",
         }
+        if self.spec.web_processes != 1:
+            env["COMPAGNON_WEB_PROCESSES"] = str(self.spec.web_processes)
         if self.spec.worker_interval is not None:
             env["COMPAGNON_WORKER_INTERVAL"] = str(self.spec.worker_interval)
         return env

@@ -1,10 +1,13 @@
 """A scratch PostgreSQL database for a scenario: created fresh, dropped afterwards (also when
-the scenario fails). `BENCH_POSTGRES` names the server (an admin DSN)."""
+the scenario fails). `BENCH_POSTGRES` names the server (an admin DSN). Each database's name
+ends in a random suffix, so two runs on one server (two engineers, two sessions) never
+drop each other's."""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import asyncpg
@@ -15,11 +18,11 @@ ADMIN_DSN = os.environ.get("BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:54
 
 
 @contextlib.asynccontextmanager
-async def scratch_database(name: str) -> AsyncIterator[str]:
-    """Yields the SQLAlchemy URL of an empty database `name` (any leftover of it dropped)."""
+async def scratch_database(prefix: str) -> AsyncIterator[str]:
+    """Yields the SQLAlchemy URL of a new empty database `<prefix>_<random hex>`."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = await asyncpg.connect(ADMIN_DSN)
     try:
-        await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         await admin.execute(f"CREATE DATABASE {name}")
         base = ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
         yield f"{base}/{name}"

@@ -18,6 +18,7 @@ from pathlib import Path
 import httpx
 
 STOP_GRACE = 10.0
+BUSY_TICKS = 2  # in one 50 ms sample: 40 % of a core or more
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -204,3 +205,80 @@ class BackgroundMeter:
         busy = machine_cpu_seconds() - self._start[1]
         ours = _our_cpu_seconds() - self._start[2]
         return {"ours": round(ours / wall, 2), "others": round(max(0.0, busy - ours) / wall, 2)}
+
+
+# --- a server's own CPU time, for CPU per activity ------------------------------------------
+
+
+def _stat_fields(pid: int) -> list[str]:
+    with open(f"/proc/{pid}/stat") as stat:
+        return stat.read().rsplit(")", 1)[1].split()
+
+
+def descendants(root: int) -> list[int]:
+    """Live descendants of `root` (children, their children, ...), from /proc's parent links."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                parents[int(entry.name)] = int(_stat_fields(int(entry.name))[1])
+    found: list[int] = []
+    frontier = [root]
+    while frontier:
+        parent = frontier.pop()
+        children = [pid for pid, ppid in parents.items() if ppid == parent]
+        found += children
+        frontier += children
+    return found
+
+
+def tree_cpu_seconds(roots: Sequence[int]) -> float:
+    """utime + stime of each root, of its reaped children (cutime + cstime) and of every live
+    descendant: all the CPU a server's processes (gunicorn's forks, threads) have used."""
+    total = 0
+    seen: set[int] = set()
+    for root in roots:
+        for pid in [root, *descendants(root)]:
+            if pid in seen:
+                continue
+            seen.add(pid)
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                fields = _stat_fields(pid)
+                total += int(fields[11]) + int(fields[12])
+                if pid == root:
+                    total += int(fields[13]) + int(fields[14])
+    return total / CLOCK_TICKS
+
+
+def find_descendant(root: int, *needles: str) -> int:
+    """The pid of `root`'s live descendant whose command line holds every one of `needles`
+    (a peer started by a runner that does not hand its pid out)."""
+    for pid in descendants(root):
+        with contextlib.suppress(OSError):
+            argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+            words = [a.decode(errors="replace") for a in argv]
+            if all(any(needle in word for word in words) for needle in needles):
+                return pid
+    raise BenchError(f"no process of ours runs {' '.join(needles)}")
+
+
+async def settled_cpu(roots: Sequence[int], deadline: float, window: float = 0.3,
+                      interval: float = 0.05, idle_ticks: int = 2) -> tuple[float, float]:
+    """Bounded wait until the process trees of `roots` stop working: no more than `idle_ticks`
+    clock ticks of CPU over `window` seconds. Returns (their CPU seconds then, the monotonic
+    time of the last sample that still showed work), so background work a server does after
+    its 2xx (bovine's inbox task, a garbage collection) is counted, and the quiet window is not."""
+    stop_at = time.monotonic() + deadline
+    samples: list[tuple[float, float]] = [(time.monotonic(), tree_cpu_seconds(roots))]
+    last_busy = samples[0][0]
+    while time.monotonic() < stop_at:
+        await asyncio.sleep(interval)
+        now, cpu = time.monotonic(), tree_cpu_seconds(roots)
+        # A stray timer tick is not work: busy means BUSY_TICKS or more in one sample.
+        if round((cpu - samples[-1][1]) * CLOCK_TICKS) >= BUSY_TICKS:
+            last_busy = now
+        samples.append((now, cpu))
+        old = [s for s in samples if now - s[0] >= window]
+        if old and round((cpu - old[-1][1]) * CLOCK_TICKS) <= idle_ticks:
+            return cpu, last_busy
+    raise BenchError(f"processes {list(roots)} still busy after {deadline:g} s")

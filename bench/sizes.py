@@ -14,8 +14,16 @@ class Sizes:
     concurrency: tuple[int, ...] = (8, 32)
     processed_count: int = 1000  # POSTs per run with the worker on (it does ~50/s today)
     processed_reps: int = 3
-    peer_count: int = 500  # POSTs per run against Fedify and bovine (they are ~20x slower)
-    peer_reps: int = 2
+    peer_count: int = 2000  # POSTs per run, the same to Compagnon, Fedify and bovine
+    peer_reps: int = 3  # interleaved: each repetition runs every server, seconds apart
+    warmup_batch: int = 1000  # POSTs per warm-up batch (peers and scaling)
+    warmup_batches: int = 12  # at most; fewer once two in a row agree within 5 %
+    # ... and never fewer POSTs than this: Fedify's V8 keeps getting faster for ~7,500 POSTs,
+    # and two batches may agree by chance on a busy machine before that.
+    warmup_min_posts: int = 8000
+    scaling_processes: tuple[int, ...] = (1, 2, 4)  # web processes (and as many workers)
+    scaling_count: int = 4000  # POSTs per run of the scaling table
+    scaling_reps: int = 2
     fanout_inboxes: int = 1000
     fanout_reps: int = 3
     propagation_posts: int = 20  # per round
@@ -39,7 +47,9 @@ class Sizes:
 FULL = Sizes()
 QUICK = Sizes(
     fake_actors=16, inbox_count=1000, inbox_reps=2, processed_count=500, processed_reps=1,
-    peer_count=200, peer_reps=1, fanout_inboxes=200, fanout_reps=1, propagation_posts=10,
+    peer_count=300, peer_reps=2, warmup_batch=300, warmup_batches=8,
+    warmup_min_posts=1200,
+    scaling_count=600, scaling_reps=2, fanout_inboxes=200, fanout_reps=1, propagation_posts=10,
     propagation_rounds=1,
     timeline_objects=100_000, timeline_queries=100, timeline_reps=1,
     sync_records=10_000, sync_deadline=300.0,

@@ -1,5 +1,5 @@
 """Scenario (a)+(b): the inbox of one `compagnon serve` on SQLite under signed Create(Note)
-load, then the same against Fedify and bovine-herd (peers.py), with ratios.
+load. The comparison with Fedify and bovine-herd is its own scenario (peers.py).
 
 1. Acceptance (worker off): accepted/s = 202 answers / wall time; a 202 means the activity is
    committed (group commit in inbox/writer.py). Latency per request, p50 and p99.
@@ -19,7 +19,6 @@ from bench.fleet import Fleet, Target, fleet
 from bench.loadgen import LoadResult, send
 from bench.procs import BenchError, RssSampler, cpu_seconds, memory_kib
 from bench.report import Measure
-from bench.scenarios import peers
 from bench.scenarios.context import Bench
 from bench.stats import median
 
@@ -38,9 +37,8 @@ def _target(n: node.CompagnonNode, addressee: str) -> Target:
 async def run(bench: Bench) -> list[Measure]:
     sizes = bench.sizes
     async with fleet(bench.workdir, sizes.fake_actors) as actors:
-        measures, loads = await _acceptance(bench, actors)
+        measures, _rates = await _acceptance(bench, actors)
         measures += await _processed(bench, actors)
-        measures += await peers.run_all(bench, actors, loads)
     return measures
 
 

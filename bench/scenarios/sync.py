@@ -91,14 +91,14 @@ async def _run(bench: Bench, url: str, name: str) -> list[Measure]:
         await aggregator.start()
         extra = _worker(aggregator)
         await asyncio.sleep(1.0)  # the extra worker's start-up (imports, migrations check)
-        if not extra.alive:
+        if not extra.alive():
             raise BenchError(f"compagnon worker died: see {extra.log_path}")
         pids = [aggregator.pid, extra.pid]
         cpu_before = sum(cpu_seconds(pid) for pid in pids)
         async with operations.federation(aggregator.settings) as ctx:
             for centre in centres:
                 await catalogue.queue_sync(ctx, f"{centre.base_url}/users/{TRAINER}")
-        db = await asyncpg.connect(ADMIN_DSN.rsplit("/", 1)[0] + f"/{BENCH_DATABASE}")
+        db = await asyncpg.connect(ADMIN_DSN.rsplit("/", 1)[0] + "/" + url.rsplit("/", 1)[1])
         try:
             row = await _wait(db, bench.sizes.sync_deadline)
         finally:

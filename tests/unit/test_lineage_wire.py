@@ -52,7 +52,7 @@ def test_a_translation_travels_as_translation_of_work_and_is_based_on() -> None:
             i18n.current_language.reset(token)
         assert f'<p>{translated_from} <a href="{ORIGINAL}">{ORIGINAL}</a></p>' in content
         assert f'<p>{based_on} <a href="{OTHER}">{OTHER}</a></p>' in content
-    assert "Tradução de" in doc["contentMap"]["pt-PT"]  # the Portuguese resource reads in Portuguese
+    assert "Tradução de" in doc["contentMap"]["pt-PT"]  # a Portuguese resource reads so
 
 
 def test_a_remix_has_no_translation_of_work() -> None:

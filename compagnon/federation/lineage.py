@@ -11,12 +11,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from compagnon.domain.resources import MAX_LIST
 from compagnon.domain.safe_urls import http_url
 from compagnon.federation.jsonld import ids
+from compagnon.storage.models import Object
 from compagnon.storage.queries import lineage as lineage_queries
+from compagnon.storage.queries.notifications import notify
 
 
 def sources_in(doc: dict[str, Any] | None) -> list[tuple[str, bool]]:
@@ -46,3 +49,29 @@ async def record(
         for source, translation in sources_in(doc)
     ]
     await lineage_queries.replace(session, [i for i, _ in stored], rows, fresh=fresh)
+    if fresh and rows:
+        await _tell_the_authors(session, rows)
+
+
+async def _tell_the_authors(session: AsyncSession, rows: list[tuple[str, int, bool]]) -> None:
+    """A new remix or translation of one of our resources: its author hears of it
+    (/notifications), whoever made the derivative, here or on another node. Only for objects
+    stored just now, so an edit does not tell them again."""
+    sources = await session.execute(
+        select(Object.uri, Object.actor_id).where(
+            Object.uri.in_({source for source, _, _ in rows}), Object.is_local.is_(True)
+        )
+    )
+    authors: dict[str, int] = {uri: actor_id for uri, actor_id in sources}
+    if not authors:
+        return
+    made = await session.execute(
+        select(Object.id, Object.uri, Object.actor_id).where(
+            Object.id.in_({object_id for source, object_id, _ in rows if source in authors})
+        )
+    )
+    derivatives = {object_id: (uri, actor_id) for object_id, uri, actor_id in made}
+    for source, object_id, _translation in rows:
+        if source in authors and object_id in derivatives:
+            uri, maker = derivatives[object_id]
+            await notify(session, authors[source], "remix", maker, uri)

@@ -24,6 +24,7 @@ from compagnon.operations import OperationError, _local_actor, database, federat
 from compagnon.storage.models import Actor, Object, utcnow
 from compagnon.storage.queries import events as event_queries
 from compagnon.storage.queries import objects as object_queries
+from compagnon.storage.queries.notifications import notify
 
 
 def checked(event: Event) -> Event:
@@ -144,6 +145,7 @@ async def _attend_here(ctx: FederationContext, username: str, event: Object, sta
                 )
         # No activity travels; the row still names one, so every answer has an id.
         await event_queries.answer(session, event.uri, trainer.id, state, ctx.urls.new_activity())
+        await notify(session, event.actor_id, "attendance", trainer, event.uri)
 
 
 async def _attend_there(

@@ -21,7 +21,7 @@ from compagnon import operations
 from compagnon.domain.events import Event, EventTranslation, normalised, problems
 from compagnon.federation.event_convert import event_from_document
 from compagnon.operations import events as ops
-from compagnon.storage.models import Activity, Attendance, EventTime
+from compagnon.storage.models import Activity, Actor, Attendance, EventTime, Notification
 from compagnon.storage.queries import events as event_queries
 from tests.conftest import NodeFactory
 from tests.support.nodes import Node, settle
@@ -119,6 +119,15 @@ async def test_event_reaches_a_follower_who_answers_and_is_counted(
     assert await ops.attend(b.settings, "bea", uri, "not_going") == "not_going"
     await settle(a, b)
     assert await answers(a, uri) == {"bruno": "going", "beatriz": "maybe", "bea": "not_going"}
+    async with a.sessions() as session:  # the organiser hears of each answer
+        organiser = await session.scalar(select(Actor).where(Actor.username == "ana"))
+        assert organiser is not None
+        told = await session.scalars(
+            select(Notification.object_uri).where(
+                Notification.recipient_id == organiser.id, Notification.kind == "attendance"
+            )
+        )
+        assert list(told) == [uri, uri, uri]
     async with httpx.AsyncClient() as http:
         served = (await http.get(uri, headers=ACTIVITY_JSON)).json()
         page = (await http.get(uri)).text

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from compagnon import operations
 from compagnon.domain.resources import LearningResource
 from compagnon.server.views.lineage import lineage_of
-from compagnon.storage.models import Actor, Object, TimelineEntry, User
+from compagnon.storage.models import Actor, Notification, Object, TimelineEntry, User
 from compagnon.storage.queries import lineage as lineage_queries
 from tests.conftest import NodeFactory
 from tests.support.nodes import Node, settle
@@ -45,6 +45,20 @@ TRANSLATION = LearningResource(
     eqf_level=3,
     isced_field="0715",
 )
+
+
+async def _notified(node: Node, username: str) -> list[tuple[str, str, str | None]]:
+    """(kind, who, about) of a local actor's notifications, oldest first."""
+    async with node.sessions() as session:
+        me = await session.scalar(select(Actor).where(Actor.username == username, Actor.is_local))
+        assert me is not None
+        rows = await session.execute(
+            select(Notification.kind, Actor.username, Actor.domain, Notification.object_uri)
+            .join(Actor, Actor.id == Notification.actor_id)
+            .where(Notification.recipient_id == me.id)
+            .order_by(Notification.id)
+        )
+        return [(kind, f"@{name}@{domain}", uri) for kind, name, domain, uri in rows]
 
 
 async def _home_of(node: Node, username: str) -> list[str]:
@@ -75,6 +89,7 @@ async def test_a_translation_on_b_names_its_source_on_a_and_both_show_the_chain(
     assert copy is not None and copy.raw is not None
     assert copy.raw["translationOfWork"] == [source] and copy.raw["isBasedOn"] == [source]
     assert derived in await _home_of(a, "ana")  # the source's author is told
+    assert ("remix", f"@bruno@{b.domain}", derived) in await _notified(a, "ana")
 
     async with httpx.AsyncClient() as http:
         on_a = (await http.get(source, headers=HTML)).text

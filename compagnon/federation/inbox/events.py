@@ -19,6 +19,7 @@ from compagnon.federation.outbox import events as event_outbox
 from compagnon.storage.models import Actor, Object
 from compagnon.storage.queries import events as event_queries
 from compagnon.storage.queries import objects as object_queries
+from compagnon.storage.queries.notifications import notify
 
 ANSWER_TYPES = tuple(ACTIVITY_ANSWER)
 
@@ -69,6 +70,7 @@ async def on_join(h: Handling, activity: dict[str, Any]) -> None:
     full = await _full(h, event)
     state = REFUSED if full else GOING
     await event_queries.answer(h.session, event.uri, h.sender.id, state, activity["id"])
+    await notify(h.session, event.actor_id, "attendance", h.sender, event.uri)
     if organiser is not None:
         reply = event_outbox.refuse_answer if full else event_outbox.confirm_join
         await reply(h.session, h.ctx.urls, organiser, h.sender, activity)
@@ -117,6 +119,8 @@ async def _answer(h: Handling, activity: dict[str, Any], event: Object) -> None:
             await event_outbox.refuse_answer(h.session, h.ctx.urls, organiser, h.sender, activity)
         return
     await event_queries.answer(h.session, event.uri, h.sender.id, state, activity["id"])
+    if event.is_local:  # the organiser hears of it (/notifications)
+        await notify(h.session, event.actor_id, "attendance", h.sender, event.uri)
 
 
 async def _full(h: Handling, event: Object) -> bool:

@@ -6,10 +6,10 @@ A page walks `objects` by (changed_at, id): `changed_at` is when this node last 
 row (migration 0019), so a resource edited, deleted or received late is handed on after any
 cursor given before. Each page lists the records of public learning resources whose authors
 count (handover/counted.py) and the deletions (tombstones keep their row, type and
-visibility; an author who withdrew consent to indexing has their resources listed as
-deletions, dated when they withdrew), and the cursor of the last row it read: keep it, ask
-again with it, and nothing changed since is missed. A cursor is the row's key in a
-versioned text, not a promise about its shape.
+visibility; an author who withdrew consent to indexing has the resources that were once
+records listed as deletions, dated when they withdrew), and the cursor of the last row it
+read: keep it, ask again with it, and nothing changed since is missed. A cursor is the row's
+key in a versioned text, not a promise about its shape.
 
 Known limit: a transaction still open when a harvester reads may commit a change dated a
 little before a cursor handed out meanwhile. Writes here are short (one batch of a catalogue
@@ -33,7 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from compagnon.federation import amb
 from compagnon.handover.counted import counted_actors
 from compagnon.i18n import _
-from compagnon.storage.models import Actor, Object
+from compagnon.storage.models import Actor, HandoverRecord, Object
 from compagnon.storage.queries import actors as actor_queries
 from compagnon.storage.queries import objects as object_queries
 from compagnon.storage.queries.consent import non_consenting_actors
@@ -155,8 +155,14 @@ async def export_page(
             or_(
                 Object.deleted_at.is_not(None),
                 Object.actor_id.in_(counted_actors()),
-                # Withdrawn: handed on as deletions, so a harvester drops what it took.
-                Object.actor_id.in_(non_consenting_actors()),
+                # Withdrawn (once a record, its author no longer consents): handed on as a
+                # deletion, so a harvester drops what it took. Never consented: never shown.
+                and_(
+                    Object.actor_id.in_(non_consenting_actors()),
+                    Object.id.in_(
+                        select(HandoverRecord.object_id).where(HandoverRecord.deleted.is_(True))
+                    ),
+                ),
             ),
         )
         .order_by(Object.changed_at, Object.id)

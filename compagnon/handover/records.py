@@ -143,6 +143,16 @@ async def actor_changed(session: AsyncSession, actor: Actor, *, consented_before
     await note(session, [(oid, aid, raw) for oid, aid, raw in rows if isinstance(raw, dict)])
 
 
+async def origins(
+    session: AsyncSession, actor_ids: set[int]
+) -> dict[int, tuple[str | None, str | None]]:
+    """Each actor's origin for the search index's country and centre facets: (its host, that
+    host's country as the OAI sets name it)."""
+    actors = await _actors(session, actor_ids)
+    countries = await _countries(session, actors.values())
+    return {aid: (actor.domain, countries.get(actor.domain)) for aid, actor in actors.items()}
+
+
 async def _actors(session: AsyncSession, ids: set[int]) -> dict[int, Actor]:
     found = await session.scalars(select(Actor).where(Actor.id.in_(ids)))
     return {actor.id: actor for actor in found}

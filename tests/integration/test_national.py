@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 import feedparser
 import httpx
-from lxml import etree
+from lxml import etree, html
 from sickle import Sickle
 from sqlalchemy import select
 
@@ -224,3 +224,52 @@ async def test_an_aggregator_keeps_three_centres_catalogues_current_and_hands_th
     await settle(*nodes)
     assert await national.object(later_hidden.uri) is not None
     await assert_handed_on(national, catalogue)
+
+    # Search across the country: the aggregator's search counts by country and by centre,
+    # and filters by either; its page shows both filters.
+    async with httpx.AsyncClient() as http:
+        answer = (await http.get(f"{national.base}/search", headers=JSON)).json()
+        facets = {
+            name: {v["value"]: v["count"] for v in answer["facets"][name]}
+            for name in ("country", "centre")
+        }
+        assert facets["country"] == catalogue.count_by(1)
+        assert facets["centre"] == {
+            centre.domain: sum(1 for uri in catalogue.live if uri.startswith(centre.base))
+            for centre in centres.values()
+        }
+        spanish = await http.get(f"{national.base}/search?country=ES", headers=JSON)
+        assert {hit["id"] for hit in spanish.json()["results"]} == {
+            uri for uri, (_, country, _) in catalogue.live.items() if country == "ES"
+        }
+        porto = centres["porto"]
+        from_porto = await http.get(
+            f"{national.base}/search", params={"centre": porto.domain, "q": "vaults"}, headers=JSON
+        )
+        assert [hit["title"] for hit in from_porto.json()["results"]] == ["Vaults of porto"]
+        page = html.fromstring((await http.get(f"{national.base}/search?country=PT")).text)
+        summaries = [s.text_content() for s in page.xpath("//section[@class='facets']//summary")]
+        assert "Country: Portugal" in summaries
+        assert "Centre" in summaries
+        bad = await http.get(f"{national.base}/search?country=Portugal", headers=JSON)
+        assert bad.status_code == 400 and "country" in bad.json()["error"]
+
+
+async def test_a_member_node_links_the_national_catalogue(make_node: NodeFactory) -> None:
+    """`national_catalogue_url` set: the search page links the national catalogue's search,
+    with the words and filters asked here. Unset: no link."""
+    member = await make_node(
+        "member", national_catalogue_url="https://national.example.eu/search"
+    )
+    other = await make_node("other")
+    async with httpx.AsyncClient() as http:
+        page = html.fromstring(
+            (await http.get(f"{member.base}/search", params={"q": "welding", "eqf": "3"})).text
+        )
+        links = page.xpath("//p[@class='national']/a")
+        assert [a.text_content() for a in links] == ["Search the national catalogue"]
+        assert links[0].get("href") == "https://national.example.eu/search?q=welding&eqf=3"
+        plain = html.fromstring((await http.get(f"{other.base}/search")).text)
+        assert plain.xpath("//p[@class='national']") == []
+        # A centre's own page shows no country or centre filter (an aggregator's does).
+        assert "Centre" not in [s.text_content() for s in plain.xpath("//summary")]

@@ -1,15 +1,24 @@
 """Migration 0022 fills the consent columns of the remote actors already held from their
 stored documents, so statistics and export (which now read the columns) still leave out
-those who refused indexing before the columns existed."""
+those who refused indexing before the columns existed; and gives the resources already in
+the search index their country and centre (columns and full-text tokens)."""
 
 from __future__ import annotations
 
 import json
 
+import httpx
+from alembic import command
 from sqlalchemy import text
 
+from compagnon.federation.ingest import Incoming, store_remote_objects
 from compagnon.storage.db import create_engine
-from compagnon.storage.migrate import upgrade
+from compagnon.storage.migrate import alembic_config, upgrade
+from tests.conftest import NodeFactory
+from tests.support.oai import publish_resource
+from tests.support.statistics import remote_actor, resource
+
+JSON = {"Accept": "application/json"}
 
 ACTOR = (
     "INSERT INTO actors (id, uri, type, username, domain, is_local, name, summary, inbox, outbox,"
@@ -49,3 +58,54 @@ async def test_consent_columns_filled_from_held_documents(database_url: str) -> 
         "silent": (None, None),
         "says_yes": (True, None),
     }
+
+
+async def _downgrade(url: str, revision: str) -> None:
+    engine = create_engine(url)
+
+    def run(sync_connection: object) -> None:
+        config = alembic_config(str(engine.url))
+        config.attributes["connection"] = sync_connection
+        command.downgrade(config, revision)
+
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(run)
+            if connection.dialect.name == "sqlite":
+                # As before 0022: no country or centre token in the full text.
+                await connection.execute(text("UPDATE search_fts SET facets = ''"))
+    finally:
+        await engine.dispose()
+
+
+async def test_resources_held_before_get_their_country_and_centre(
+    make_node: NodeFactory, backend: str
+) -> None:
+    node = await make_node("a", backend=backend, country="PT")
+    await node.create_user("maria")
+    ours = await publish_resource(node, "maria", "Tiles of Porto")
+    await remote_actor(node, "ifp-lyon.example", "Organization", "centre", {"addressCountry": "FR"})
+    claire = await remote_actor(node, "ifp-lyon.example", "Person", "claire", {})
+    theirs = "https://ifp-lyon.example/objects/1"
+    async with node.sessions.begin() as session:
+        await store_remote_objects(
+            session,
+            [
+                Incoming(
+                    claire,
+                    resource(theirs, "Cuisine", eqf=5, field="1013", lang="fr", kind="video"),
+                )
+            ],
+        )
+    await node.stop()
+    await _downgrade(node.settings.database_url, "0016")
+    await node.start()  # migrates to the head again
+    async with httpx.AsyncClient() as http:
+        for params, expected in (
+            ({"country": "FR"}, [theirs]),
+            ({"country": "PT"}, [ours.uri]),
+            ({"centre": "ifp-lyon.example"}, [theirs]),
+            ({"centre": node.domain}, [ours.uri]),
+        ):
+            answer = (await http.get(f"{node.base}/search", params=params, headers=JSON)).json()
+            assert [hit["id"] for hit in answer["results"]] == expected, params

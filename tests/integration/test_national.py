@@ -102,9 +102,7 @@ async def harvested(node: Node) -> tuple[dict[str, str], set[str]]:
     harvest = await asyncio.to_thread(sickle.ListRecords, metadataPrefix="oai_dc")
     valid(harvest.oai_response.raw.encode())  # against the OAI-PMH schema
     records = await asyncio.to_thread(list, harvest)
-    live = {
-        r.header.identifier: r.metadata["title"][0] for r in records if not r.header.deleted
-    }
+    live = {r.header.identifier: r.metadata["title"][0] for r in records if not r.header.deleted}
     gone = {r.header.identifier for r in records if r.header.deleted}
     return live, gone
 
@@ -258,9 +256,7 @@ async def test_an_aggregator_keeps_three_centres_catalogues_current_and_hands_th
 async def test_a_member_node_links_the_national_catalogue(make_node: NodeFactory) -> None:
     """`national_catalogue_url` set: the search page links the national catalogue's search,
     with the words and filters asked here. Unset: no link."""
-    member = await make_node(
-        "member", national_catalogue_url="https://national.example.eu/search"
-    )
+    member = await make_node("member", national_catalogue_url="https://national.example.eu/search")
     other = await make_node("other")
     async with httpx.AsyncClient() as http:
         page = html.fromstring(

@@ -11,6 +11,8 @@ import httpx
 from alembic import command
 from sqlalchemy import text
 
+from compagnon.federation.actor_store import store_remote_actor
+from compagnon.federation.convert import actor_fields_from_document
 from compagnon.federation.ingest import Incoming, store_remote_objects
 from compagnon.storage.db import create_engine
 from compagnon.storage.migrate import alembic_config, upgrade
@@ -109,3 +111,47 @@ async def test_resources_held_before_get_their_country_and_centre(
         ):
             answer = (await http.get(f"{node.base}/search", params=params, headers=JSON)).json()
             assert [hit["id"] for hit in answer["results"]] == expected, params
+
+
+async def test_a_centres_country_known_later_or_changed_reaches_its_resources(
+    make_node: NodeFactory, backend: str
+) -> None:
+    """Resources received before their centre was known get its country when it is; a centre
+    that changes its country moves them (search filter and counts)."""
+    node = await make_node("a", backend=backend)
+    claire = await remote_actor(node, "ifp-lyon.example", "Person", "claire", {})
+    theirs = "https://ifp-lyon.example/objects/1"
+    async with node.sessions.begin() as session:
+        await store_remote_objects(
+            session,
+            [
+                Incoming(
+                    claire,
+                    resource(theirs, "Cuisine", eqf=5, field="1013", lang="fr", kind="video"),
+                )
+            ],
+        )
+
+    async def found(country: str) -> list[str]:
+        async with httpx.AsyncClient() as http:
+            answer = await http.get(
+                f"{node.base}/search", params={"country": country}, headers=JSON
+            )
+        return [hit["id"] for hit in answer.json()["results"]]
+
+    async def centre_says(country: str) -> None:
+        doc = {
+            "id": "https://ifp-lyon.example/users/centre",
+            "type": "Organization",
+            "preferredUsername": "centre",
+            "inbox": "https://ifp-lyon.example/users/centre/inbox",
+            "addressCountry": country,
+        }
+        async with node.sessions.begin() as session:
+            await store_remote_actor(session, actor_fields_from_document(doc))
+
+    assert await found("FR") == []
+    await centre_says("FR")
+    assert await found("FR") == [theirs]
+    await centre_says("BE")
+    assert await found("BE") == [theirs] and await found("FR") == []

@@ -480,3 +480,46 @@ async def _count(
     for values in facets.values():
         values.sort(key=lambda v: (-v.count, v.value))
     result.facets = facets
+
+
+async def set_country(session: AsyncSession, host: str, country: str) -> int:
+    """A node's country became known or changed (its centre's profile): its entries take the
+    new country, column and full-text token alike. Rare (a centre's first fetch or an Update
+    that changes it), so the host's entries are rewritten a chunk at a time. Returns how
+    many changed."""
+    rows = (
+        await session.execute(
+            select(entries.c.sort_key, entries.c.country).where(
+                entries.c.host == host,
+                or_(entries.c.country.is_(None), entries.c.country != country),
+            )
+        )
+    ).all()
+    new = facet_token("country", country)
+    for old_country in {old for _, old in rows}:
+        old = facet_token("country", old_country) if old_country is not None else ""
+        keys = [key for key, was in rows if was == old_country]
+        for chunk in _chunks(keys):
+            if _dialect(session) == "postgresql":
+                await session.execute(
+                    text(
+                        "UPDATE search_entries SET tsv = strip(ts_delete(tsv, CAST(:old AS text))"
+                        " || to_tsvector('simple', :new)) WHERE sort_key = ANY(:keys)"
+                    ),
+                    {"old": old, "new": new, "keys": list(chunk)},
+                )
+            else:
+                # The tokens are space-separated: the old one out, the new one in.
+                await session.execute(
+                    text(
+                        "UPDATE search_fts SET facets = trim(replace(' ' || facets || ' ',"
+                        " ' ' || :old || ' ', ' ') || ' ' || :new) WHERE rowid IN"
+                        f" ({', '.join(str(int(key)) for key in chunk)})"
+                    ),
+                    {"old": old, "new": new},
+                )
+        for chunk in _chunks(keys):
+            await session.execute(
+                entries.update().where(entries.c.sort_key.in_(chunk)).values(country=country)
+            )
+    return len(rows)

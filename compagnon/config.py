@@ -195,7 +195,7 @@ class Settings:
     national_catalogue_url: str = _setting(
         "",
         "Address of the national catalogue's search page (an aggregator's /search), linked "
-        "from this node's search page as \"Search the national catalogue\". Empty: no link.",
+        'from this node\'s search page as "Search the national catalogue". Empty: no link.',
     )
     log_level: str = _setting("INFO", "Logging level: DEBUG, INFO, WARNING or ERROR.")
     web_processes: int = _setting(

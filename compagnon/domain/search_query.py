@@ -114,9 +114,7 @@ def parse(params: Mapping[str, str]) -> SearchRequest:
         ),
         occupation=_param(params, "occupation", r"https?://\S+", _("Unknown occupation.")),
         country=_param(params, "country", r"[A-Z]{2}", _("A country is a code such as PT or FR.")),
-        centre=_param(
-            params, "centre", r"[a-z0-9.\-]{1,253}(:\d{1,5})?", _("Unknown centre.")
-        ),
+        centre=_param(params, "centre", r"[a-z0-9.\-]{1,253}(:\d{1,5})?", _("Unknown centre.")),
     )
     return SearchRequest(text=text.strip(), filters=filters, before=int(before) if before else None)
 

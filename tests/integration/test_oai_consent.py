@@ -121,9 +121,7 @@ async def test_a_trainer_withdrawing_consent_leaves_every_output_and_can_come_ba
         headers = listed.xpath("//oai:header", namespaces=NS)
         export = (await http.get(f"{node.base}/export/amb")).json()
         return {
-            "oai": {
-                h.findtext("oai:identifier", namespaces=NS): h.get("status") for h in headers
-            },
+            "oai": {h.findtext("oai:identifier", namespaces=NS): h.get("status") for h in headers},
             "sitemap": (await http.get(f"{node.base}/sitemap.xml")).text,
             "tag": (await http.get(f"{node.base}/feeds/tags/masonry.atom")).text,
             "search": (await http.get(f"{node.base}/feeds/search.rss?q=withdrawn")).text,

@@ -107,9 +107,7 @@ async def tag_feed(request: web.Request) -> web.StreamResponse:
     if not tag.replace("_", "").isalnum() or len(tag) > 100:
         return problem(404, "no such hashtag")
     async with request.app[SESSIONS]() as session:
-        items = await timelines.tagged(
-            session, tag, limit=feeds.FEED_SIZE, consenting_only=True
-        )
+        items = await timelines.tagged(session, tag, limit=feeds.FEED_SIZE, consenting_only=True)
     base = request.app[FEDERATION].urls.base
     feed = _feed(request, "#" + tag, f"/tags/{tag}")
     return _answer(request, feed, [_entry(base, i.obj, i.author) for i in items])

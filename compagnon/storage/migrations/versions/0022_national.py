@@ -69,9 +69,7 @@ def _fill_origins() -> None:
     for host, local in hosts:
         country = None
         for (raw,) in bind.execute(
-            sa.select(actors.c.raw).where(
-                actors.c.domain == host, actors.c.type == "Organization"
-            )
+            sa.select(actors.c.raw).where(actors.c.domain == host, actors.c.type == "Organization")
         ):
             country = country or country_of_actor_document(raw)
         if country is None and local:

@@ -200,6 +200,11 @@ class Settings:
     member_list_refresh_seconds: int = _setting(
         3600, "Seconds between two fetches of member_list_url by the worker."
     )
+    national_catalogue_url: str = _setting(
+        "",
+        "Address of the national catalogue's search page (an aggregator's /search), linked "
+        'from this node\'s search page as "Search the national catalogue". Empty: no link.',
+    )
     log_level: str = _setting("INFO", "Logging level: DEBUG, INFO, WARNING or ERROR.")
     web_processes: int = _setting(
         1,
@@ -311,6 +316,10 @@ def load_settings(
 def _validate(settings: Settings) -> None:
     if settings.scheme not in {"http", "https"}:
         raise SettingsError("scheme must be http or https")
+    if settings.national_catalogue_url and not settings.national_catalogue_url.startswith(
+        ("http://", "https://")
+    ):
+        raise SettingsError("national_catalogue_url must be an http(s) URL")
     if settings.member_list_url and not settings.member_list_url.startswith(
         ("http://", "https://")
     ):

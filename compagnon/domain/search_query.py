@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from babel import Locale, UnknownLocaleError
+
 from compagnon.domain.collections import search_type_label
 from compagnon.domain.facets import DIGCOMP, PREFIX_LENGTHS, QUESTION_KIND, words
 from compagnon.domain.resources import ESCO_OCCUPATION, ISCO
@@ -24,7 +26,17 @@ MAX_WORDS = 8
 MAX_WORD_CHARS = 40
 MAX_CURSOR = 2**63 - 1
 ESCO_SKILL = "http://data.europa.eu/esco/skill/"
-FACETS = ("lang", "eqf", "field", "type", "licence", "competence", "occupation")
+FACETS = (
+    "lang",
+    "eqf",
+    "field",
+    "type",
+    "licence",
+    "competence",
+    "occupation",
+    "country",
+    "centre",
+)
 
 
 class BadSearch(ValueError):
@@ -41,6 +53,8 @@ class SearchFilters:
     licence: str | None = None
     competence: str | None = None
     occupation: str | None = None  # an ESCO occupation or ISCO-08 group URI
+    country: str | None = None  # the origin node's country, ISO 3166-1 alpha-2
+    centre: str | None = None  # the origin node's host ("which centre")
 
     def facet(self, name: str) -> str | None:
         value = getattr(self, name)
@@ -99,6 +113,8 @@ def parse(params: Mapping[str, str]) -> SearchRequest:
             params, "competence", r"(https?://\S+|digcompedu:\d\.\d)", _("Unknown competence.")
         ),
         occupation=_param(params, "occupation", r"https?://\S+", _("Unknown occupation.")),
+        country=_param(params, "country", r"[A-Z]{2}", _("A country is a code such as PT or FR.")),
+        centre=_param(params, "centre", r"[a-z0-9.\-]{1,253}(:\d{1,5})?", _("Unknown centre.")),
     )
     return SearchRequest(text=text.strip(), filters=filters, before=int(before) if before else None)
 
@@ -148,11 +164,23 @@ def label(facet: str, value: str, stored: str = "", lang: str = "en") -> str:
         return _("not open: {terms}", terms=stored or value)
     elif facet == "lang":
         return value
+    elif facet == "country":
+        found = country_name(value, lang)
     elif facet == "competence":
         found = competence_label(value, lang)
     elif facet == "occupation":
         found = occupation_label(value, lang)
     return found or stored or value
+
+
+def country_name(code: str, lang: str = "en") -> str | None:
+    """A country's name in `lang` (Babel's CLDR data), None when unknown."""
+    try:
+        locale = Locale.parse(lang.replace("-", "_"))
+    except (UnknownLocaleError, ValueError):
+        return None
+    name = locale.territories.get(code)
+    return str(name) if name else None
 
 
 def occupation_label(uri: str, lang: str = "en") -> str | None:

@@ -13,6 +13,7 @@ from urllib.parse import urldefrag
 from sqlalchemy.exc import IntegrityError
 
 from compagnon.federation import fetch
+from compagnon.federation.actor_store import store_remote_actor
 from compagnon.federation.context import FederationContext
 from compagnon.federation.convert import actor_fields_from_document
 from compagnon.federation.integrity import with_assertion_method
@@ -83,11 +84,11 @@ class Resolver:
         fields = {**fields, "summary": sanitize_html(fields.get("summary", ""))}
         try:
             async with self.ctx.sessions.begin() as session:
-                return await actor_queries.upsert_remote(session, fields)
+                return await store_remote_actor(session, fields)
         except IntegrityError:
             # Another request (or process) stored this actor meanwhile: refresh that row.
             async with self.ctx.sessions.begin() as session:
-                return await actor_queries.upsert_remote(session, fields)
+                return await store_remote_actor(session, fields)
 
     async def key_lookup(self, key_id: str, refresh: bool) -> PublicKeyInfo | None:
         """Signature key by id: from the cache, or by fetching its owner (signed, as the

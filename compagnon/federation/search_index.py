@@ -36,7 +36,8 @@ async def index_stored(session: AsyncSession, objects: Sequence[Object]) -> None
         if obj.raw is not None and (is_listed(obj.raw) or obj.type in LISTED_TYPES)
     ]
     if rows:
-        await search.index_objects(session, rows)
+        origins = await handover_records.origins(session, {aid for _, _, aid, _ in rows})
+        await search.index_objects(session, rows, origins=origins)
         # The OAI repository's records follow the index (compagnon/handover/records.py).
         await handover_records.note(session, [(oid, aid, doc) for oid, _, aid, doc in rows])
     events_stored = [(obj.id, obj.raw) for obj in objects if obj.raw and _is_event(obj.raw)]
@@ -51,7 +52,9 @@ async def index_received(
     statements."""
     wanted = [row for row in rows if is_listed(row[3])]
     if wanted:
-        await search.index_objects(session, wanted, fresh=True)  # inserted just now
+        origins = await handover_records.origins(session, {row[2] for row in wanted})
+        # inserted just now: fresh
+        await search.index_objects(session, wanted, fresh=True, origins=origins)
         await handover_records.note(
             session, [(oid, aid, doc) for oid, _, aid, doc in wanted], fresh=True
         )

@@ -6,9 +6,10 @@ A page walks `objects` by (changed_at, id): `changed_at` is when this node last 
 row (migration 0019), so a resource edited, deleted or received late is handed on after any
 cursor given before. Each page lists the records of public learning resources whose authors
 count (handover/counted.py) and the deletions (tombstones keep their row, type and
-visibility), and the cursor of the last row it read: keep it, ask again with it, and nothing
-changed since is missed. A cursor is the row's key in a versioned text, not a promise about
-its shape.
+visibility; an author who withdrew consent to indexing has the resources that were once
+records listed as deletions, dated when they withdrew), and the cursor of the last row it
+read: keep it, ask again with it, and nothing changed since is missed. A cursor is the row's
+key in a versioned text, not a promise about its shape.
 
 Known limit: a transaction still open when a harvester reads may commit a change dated a
 little before a cursor handed out meanwhile. Writes here are short (one batch of a catalogue
@@ -32,9 +33,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from compagnon.federation import amb
 from compagnon.handover.counted import counted_actors
 from compagnon.i18n import _
-from compagnon.storage.models import Object
+from compagnon.storage.models import Actor, HandoverRecord, Object
 from compagnon.storage.queries import actors as actor_queries
 from compagnon.storage.queries import objects as object_queries
+from compagnon.storage.queries.consent import non_consenting_actors
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
@@ -135,10 +137,6 @@ def embedded_names(docs: Sequence[dict[str, Any]]) -> tuple[dict[str, str], dict
     return names, types
 
 
-def _dialect(session: AsyncSession) -> str:
-    return session.bind.dialect.name if session.bind is not None else "sqlite"
-
-
 async def export_page(
     session: AsyncSession,
     *,
@@ -156,7 +154,15 @@ async def export_page(
             Object.changed_at.is_not(None),
             or_(
                 Object.deleted_at.is_not(None),
-                Object.actor_id.in_(counted_actors(_dialect(session))),
+                Object.actor_id.in_(counted_actors()),
+                # Withdrawn (once a record, its author no longer consents): handed on as a
+                # deletion, so a harvester drops what it took. Never consented: never shown.
+                and_(
+                    Object.actor_id.in_(non_consenting_actors()),
+                    Object.id.in_(
+                        select(HandoverRecord.object_id).where(HandoverRecord.deleted.is_(True))
+                    ),
+                ),
             ),
         )
         .order_by(Object.changed_at, Object.id)
@@ -176,14 +182,34 @@ async def export_page(
         last = rows[-1]
         assert last.changed_at is not None
         page.cursor = Cursor(last.changed_at, last.id)
-    live = [obj for obj in rows if obj.deleted_at is None and obj.raw is not None]
+    authors = {obj.actor_id for obj in rows if obj.deleted_at is None}
+    counted = (
+        set(await session.scalars(counted_actors().where(Actor.id.in_(authors))))
+        if authors
+        else set()
+    )
+    live = [
+        obj
+        for obj in rows
+        if obj.deleted_at is None and obj.raw is not None and obj.actor_id in counted
+    ]
     page.records = await amb_records(session, live, base_url=base_url, provider_name=provider_name)
     page.deleted = [
         {"id": obj.uri, "deleted": when.isoformat()}
         for obj in rows
-        if (when := obj.deleted_at) is not None
+        if (when := _gone_at(obj, counted)) is not None
     ]
     return page
+
+
+def _gone_at(obj: Object, counted: set[int]) -> datetime | None:
+    """When a row of the page stopped being a record: deleted, or its author withdrew consent
+    (handed on as a deletion dated by the change, storage/queries/consent.py)."""
+    if obj.deleted_at is not None:
+        return obj.deleted_at
+    if obj.actor_id not in counted:
+        return obj.changed_at
+    return None
 
 
 async def count_exported(session: AsyncSession) -> int:
@@ -193,7 +219,7 @@ async def count_exported(session: AsyncSession) -> int:
         Object.visibility == "public",
         Object.deleted_at.is_(None),
         Object.changed_at.is_not(None),
-        Object.actor_id.in_(counted_actors(_dialect(session))),
+        Object.actor_id.in_(counted_actors()),
     )
     return int((await session.execute(query)).scalar_one())
 

@@ -2,7 +2,9 @@
 (datestamp, object id), one index range each, for the whole repository or one set.
 
 Records of suspended or silenced actors are left out when read (moderation can change after
-a record was written).
+a record was written), and so are the live records of actors who do not consent to indexing
+(storage/queries/consent.py): a withdrawal turns them into deleted records at once
+(records.actor_changed); this is the guard for a path that would not.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Select,
+    and_,
     func,
     or_,
     select,
@@ -22,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from compagnon.storage.models import HandoverRecord, HandoverSet, Object
+from compagnon.storage.queries.consent import non_consenting_actors
 from compagnon.storage.queries.search import hidden_authors
 
 PAGE_SIZE = 100
@@ -54,7 +58,14 @@ class Record:
 
 def _visible() -> ColumnElement[bool]:
     # Suspended and silenced actors, and everyone on a silenced host: as search hides them.
-    return HandoverRecord.actor_id.not_in(hidden_authors())
+    # Deleted records of actors who withdrew consent stay: they tell harvesters to drop them.
+    return and_(
+        HandoverRecord.actor_id.not_in(hidden_authors()),
+        or_(
+            HandoverRecord.deleted.is_(True),
+            HandoverRecord.actor_id.not_in(non_consenting_actors()),
+        ),
+    )
 
 
 def _keys(window: Window) -> tuple[Any, Any, Any]:

@@ -16,10 +16,13 @@ from typing import Any
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from compagnon.domain.consent import consents
 from compagnon.handover.sets import country_of_actor_document, set_specs, shown_in_harvests
-from compagnon.storage.models import Actor, HandoverRecord, HandoverSet, NodeFact, utcnow
+from compagnon.storage.models import Actor, HandoverRecord, HandoverSet, NodeFact, Object, utcnow
 
 Row = tuple[int, int, dict[str, Any]]  # object id, actor id, AS2 document
+# The object types that can be records (sets.shown_in_harvests decides for each document).
+RECORD_TYPES = ("LearningResource", "Question", "Module", "Journey")
 # NodeFact key: the `country` setting, written at start-up (server/app.py, operations), so
 # records written where no settings are at hand (the inbox, publishing) know this node's
 # country when the centre's profile names none.
@@ -46,8 +49,7 @@ async def note(session: AsyncSession, rows: Sequence[Row], *, fresh: bool = Fals
     hidden: list[int] = []
     for object_id, actor_id, doc in rows:
         actor = actors.get(actor_id)
-        actor_doc = actor.raw if actor is not None and not actor.is_local else None
-        if actor is not None and shown_in_harvests(doc, actor_doc):
+        if actor is not None and shown_in_harvests(doc, author_consents(actor)):
             country = countries.get(actor.domain)
             shown.append((object_id, actor_id, set_specs(doc, country)))
         else:
@@ -101,19 +103,54 @@ async def mark_deleted(
     )
 
 
-async def actor_changed(session: AsyncSession, actor: Actor) -> None:
-    """An actor's document changed: if it now refuses indexing (`indexable: false`), its
-    records become deleted records, so harvesters drop them at their next harvest."""
-    if actor.is_local or not isinstance(actor.raw, dict) or actor.raw.get("indexable") is not False:
+def author_consents(actor: Actor) -> bool:
+    """The actor's stored consent (`actors.indexable` / `discoverable`, domain/consent.py)."""
+    return consents(actor.indexable, actor.discoverable)
+
+
+async def actor_changed(session: AsyncSession, actor: Actor, *, consented_before: bool) -> None:
+    """An actor's consent may have changed (its Update, a refetch, `compagnon indexing`).
+    Withdrawn: its records become deleted records, so harvesters drop them at their next
+    harvest. Given again: its public listed objects become records again. Either way its
+    resources move past every export cursor (objects.changed_at), so the export lists them
+    again, as records or as deletions."""
+    now_consents = author_consents(actor)
+    if now_consents == consented_before:
         return
-    ids = (
-        await session.scalars(
-            select(HandoverRecord.object_id).where(
-                HandoverRecord.actor_id == actor.id, HandoverRecord.deleted.is_(False)
+    await session.execute(
+        update(Object)
+        .where(Object.actor_id == actor.id, Object.type.in_(RECORD_TYPES))
+        .values(changed_at=utcnow())
+    )
+    if not now_consents:
+        ids = (
+            await session.scalars(
+                select(HandoverRecord.object_id).where(
+                    HandoverRecord.actor_id == actor.id, HandoverRecord.deleted.is_(False)
+                )
             )
+        ).all()
+        await mark_deleted(session, list(ids))
+        return
+    rows = await session.execute(
+        select(Object.id, Object.actor_id, Object.raw).where(
+            Object.actor_id == actor.id,
+            Object.type.in_(RECORD_TYPES),
+            Object.deleted_at.is_(None),
+            Object.raw.is_not(None),
         )
-    ).all()
-    await mark_deleted(session, list(ids))
+    )
+    await note(session, [(oid, aid, raw) for oid, aid, raw in rows if isinstance(raw, dict)])
+
+
+async def origins(
+    session: AsyncSession, actor_ids: set[int]
+) -> dict[int, tuple[str | None, str | None]]:
+    """Each actor's origin for the search index's country and centre facets: (its host, that
+    host's country as the OAI sets name it)."""
+    actors = await _actors(session, actor_ids)
+    countries = await _countries(session, actors.values())
+    return {aid: (actor.domain, countries.get(actor.domain)) for aid, actor in actors.items()}
 
 
 async def _actors(session: AsyncSession, ids: set[int]) -> dict[int, Actor]:

@@ -20,12 +20,11 @@ LANGUAGE_RE = re.compile(r"[a-z]{2,3}")
 SET_SPEC_RE = re.compile(r"[A-Za-z0-9\-_.!~*'()]+(:[A-Za-z0-9\-_.!~*'()]+)*")
 
 
-def shown_in_harvests(doc: dict[str, Any], actor_doc: dict[str, Any] | None) -> bool:
+def shown_in_harvests(doc: dict[str, Any], author_consents: bool) -> bool:
     """A record is a listed object (facets.is_listed) addressed to the public (not unlisted),
-    by an actor that does not refuse indexing (`indexable: false`)."""
-    if actor_doc is not None and actor_doc.get("indexable") is False:
-        return False
-    return facets.is_listed(doc) and facets.visibility(doc) == "public"
+    by an actor that consents to indexing (domain/consent.py: `consents`, from the actor's
+    stored `indexable` / `discoverable`)."""
+    return author_consents and facets.is_listed(doc) and facets.visibility(doc) == "public"
 
 
 def country_of_actor_document(doc: dict[str, Any] | None) -> str | None:

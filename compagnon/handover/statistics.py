@@ -58,7 +58,7 @@ def _dialect(session: AsyncSession) -> str:
 def _counted(session: AsyncSession) -> list[ColumnElement[bool]]:
     return [
         SearchEntry.visibility == "public",
-        SearchEntry.actor_id.in_(counted_actors(_dialect(session))),
+        SearchEntry.actor_id.in_(counted_actors()),
     ]
 
 
@@ -210,8 +210,8 @@ async def _links(session: AsyncSession) -> list[tuple[str, str, int]]:
             Follow.state == "accepted",
             follower.domain != followee.domain,
             # Actors refusing indexing (or hidden) are not counted here either.
-            follower.id.in_(counted_actors(_dialect(session))),
-            followee.id.in_(counted_actors(_dialect(session))),
+            follower.id.in_(counted_actors()),
+            followee.id.in_(counted_actors()),
             and_(follower.domain.not_in(blocked), followee.domain.not_in(blocked)),
         )
         .group_by(follower.domain, followee.domain)

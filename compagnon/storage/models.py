@@ -440,12 +440,17 @@ class SearchEntry(Base):
     isced: Mapped[str | None] = mapped_column(String(4), nullable=True)
     resource_type: Mapped[str | None] = mapped_column(String(64), nullable=True)
     licence: Mapped[str | None] = mapped_column(String(512), nullable=True)
+    # --- Search across the country (issue 11, item 7; migration 0022) ---
+    # The resource's origin node (its author's host, the "which centre" facet) and that
+    # node's country (its centre's addressCountry; ours: the centre profile or `country`).
+    host: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    country: Mapped[str | None] = mapped_column(String(2), nullable=True)
 
     # (facet, sort key): one facet's newest resources are one index range read backwards.
     # (SQLite adds the rowid, the sort key, to any index; PostgreSQL needs it spelt out.)
     __table_args__ = tuple(
         Index(f"ix_search_entries_{name}", name, "sort_key")
-        for name in ("language", "eqf", "isced", "resource_type", "licence")
+        for name in ("language", "eqf", "isced", "resource_type", "licence", "host", "country")
     )
 
 

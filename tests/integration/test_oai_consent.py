@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from compagnon.operations import admin as admin_ops
+from compagnon.operations import aggregate as aggregate_ops
 from tests.conftest import NodeFactory
 from tests.support.nodes import settle
 from tests.support.oai import NS, ask, error_code, publish_resource, texts
@@ -101,3 +102,54 @@ async def test_a_suspended_trainer_is_not_handed_on(make_node: NodeFactory) -> N
         assert texts(listed, "//oai:identifier") == [kept.uri]
         sitemap = (await http.get(f"{node.base}/sitemap.xml")).text
         assert kept.uri in sitemap and sitemap.count("<loc>") == 2  # the home page and it
+
+
+async def test_a_trainer_withdrawing_consent_leaves_every_output_and_can_come_back(
+    make_node: NodeFactory, backend: str
+) -> None:
+    """`compagnon indexing nina off` after she published: her records become deleted records,
+    and she leaves the sitemap, the hashtag and search feeds, the statistics and the export
+    (as a deletion); her own feed stays. `on` brings her back everywhere."""
+    node = await make_node("a", backend=backend)
+    await node.create_user("ana")
+    await node.create_user("nina")
+    kept = await publish_resource(node, "ana", "Kept", keywords=("masonry",))
+    nina = await publish_resource(node, "nina", "Withdrawn", keywords=("masonry",))
+
+    async def outputs(http: httpx.AsyncClient) -> dict[str, Any]:
+        listed = await ask(http, node, "verb=ListIdentifiers&metadataPrefix=oai_dc")
+        headers = listed.xpath("//oai:header", namespaces=NS)
+        export = (await http.get(f"{node.base}/export/amb")).json()
+        return {
+            "oai": {h.findtext("oai:identifier", namespaces=NS): h.get("status") for h in headers},
+            "sitemap": (await http.get(f"{node.base}/sitemap.xml")).text,
+            "tag": (await http.get(f"{node.base}/feeds/tags/masonry.atom")).text,
+            "search": (await http.get(f"{node.base}/feeds/search.rss?q=withdrawn")).text,
+            "own": (await http.get(f"{node.base}/feeds/users/nina.atom")).text,
+            "total": (await http.get(f"{node.base}/statistics.json")).json()["total"],
+            "exported": [r["id"] for r in export["records"]],
+            "deleted": [d["id"] for d in export["deleted"]],
+        }
+
+    async with httpx.AsyncClient() as http:
+        before = await outputs(http)
+        assert before["oai"] == {kept.uri: None, nina.uri: None}
+        assert nina.uri in before["sitemap"] and "Withdrawn" in before["tag"]
+        assert before["total"] == 2
+
+        await aggregate_ops.set_indexable(node.settings, "nina", False)
+        after = await outputs(http)
+        assert after["oai"] == {kept.uri: None, nina.uri: "deleted"}
+        assert nina.uri not in after["sitemap"]
+        assert "Withdrawn" not in after["tag"] and "Kept" in after["tag"]
+        assert "Withdrawn" not in after["search"]
+        assert "Withdrawn" in after["own"]  # her own feed, like her profile page
+        assert after["total"] == 1
+        assert nina.uri not in after["exported"] and nina.uri in after["deleted"]
+
+        await aggregate_ops.set_indexable(node.settings, "nina", True)
+        again = await outputs(http)
+        assert again["oai"] == {kept.uri: None, nina.uri: None}
+        assert nina.uri in again["sitemap"] and "Withdrawn" in again["tag"]
+        assert again["total"] == 2
+        assert nina.uri in again["exported"]

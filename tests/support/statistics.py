@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from compagnon.domain.consent import flags_of
 from compagnon.federation.ingest import Incoming, store_remote_objects
 from compagnon.storage.models import Actor, Follow
 from tests.support.nodes import Node
@@ -34,8 +35,12 @@ def resource(uri: str, title: str, *, eqf: int, field: str, lang: str, kind: str
 
 
 async def remote_actor(node: Node, host: str, kind: str, name: str, raw: dict[str, Any]) -> Actor:
+    """A peer's actor as fetching its document would store it (consent flags as columns)."""
+    indexable, discoverable = flags_of(raw)
     async with node.sessions.begin() as session:
         actor = Actor(
+            indexable=indexable,
+            discoverable=discoverable,
             uri=f"https://{host}/users/{name}",
             type=kind,
             username=name,

@@ -24,11 +24,10 @@ NOW = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
 
 
 def test_records_are_public_listed_objects_of_actors_who_consent() -> None:
-    assert shown_in_harvests(RESOURCE, {"indexable": True})
-    assert shown_in_harvests(RESOURCE, None)  # our own actors
-    assert not shown_in_harvests(RESOURCE, {"indexable": False})
-    assert not shown_in_harvests({**RESOURCE, "to": [], "cc": [PUBLIC]}, None)  # unlisted
-    assert not shown_in_harvests({**RESOURCE, "type": "Note"}, None)
+    assert shown_in_harvests(RESOURCE, True)
+    assert not shown_in_harvests(RESOURCE, False)  # the author does not consent
+    assert not shown_in_harvests({**RESOURCE, "to": [], "cc": [PUBLIC]}, True)  # unlisted
+    assert not shown_in_harvests({**RESOURCE, "type": "Note"}, True)
 
 
 def test_sets_by_country_field_level_and_language_with_their_parents() -> None:

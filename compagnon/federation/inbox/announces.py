@@ -15,6 +15,7 @@ from typing import Any
 
 from compagnon.domain.safe_urls import http_url, same_origin
 from compagnon.federation import fetch
+from compagnon.federation.actor_store import store_remote_actor
 from compagnon.federation.as_types import has_type, is_post_like, is_stored_collection
 from compagnon.federation.convert import actor_fields_from_document, is_poll_vote, visibility_of
 from compagnon.federation.ingest import Incoming, Stored, store_remote_objects
@@ -90,4 +91,4 @@ async def _author(session: Any, ctx: Any, uri: str) -> Actor:
     if fields.get("uri") != uri:
         raise NotImported("the author's document names another actor")
     fields["summary"] = sanitize_html(fields["summary"])
-    return await actor_queries.upsert_remote(session, fields)
+    return await store_remote_actor(session, fields)

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from compagnon.domain.safe_urls import http_url, same_origin
 from compagnon.federation import fetch, relay, relay_client, social
+from compagnon.federation.actor_store import store_remote_actor
 from compagnon.federation.as_types import (
     has_type,
     is_post_like,
@@ -41,7 +42,6 @@ from compagnon.federation.outbox import publish
 from compagnon.federation.sanitize import html_to_text, sanitize_html
 from compagnon.federation.search_index import forget, index_stored
 from compagnon.federation.urls import host_of
-from compagnon.handover import records as handover_records
 from compagnon.storage.models import Actor, Object, Reaction, Report, utcnow
 from compagnon.storage.queries import actors as actor_queries
 from compagnon.storage.queries import follows as follow_queries
@@ -249,9 +249,8 @@ async def on_update(h: Handling, activity: dict[str, Any]) -> None:
     if isinstance(obj, dict) and obj.get("id") == h.sender.uri:
         fields = actor_fields_from_document(obj)
         fields["summary"] = sanitize_html(fields["summary"])
-        updated = await actor_queries.upsert_remote(h.session, fields)
+        await store_remote_actor(h.session, fields)
         h.ctx.keys.forget_owner(h.sender.uri)  # a rotated key stops verifying now
-        await handover_records.actor_changed(h.session, updated)  # indexable: false
         return
     doc = await _object_doc(h, activity)
     stored = await object_queries.by_uri(h.session, doc["id"])
@@ -424,7 +423,7 @@ async def _moved_to(h: Handling, target: str) -> Actor:
     if cached is not None and cached.is_local:
         return cached
     fields["summary"] = sanitize_html(fields["summary"])
-    return await actor_queries.upsert_remote(h.session, fields)
+    return await store_remote_actor(h.session, fields)
 
 
 async def on_flag(h: Handling, activity: dict[str, Any]) -> None:

@@ -1,5 +1,9 @@
 """Atom and RSS feeds (compagnon/handover/feeds.py): per actor, hashtag, ISCED-F field, EQF
-level and saved search. Every page a feed follows links it with <link rel="alternate">."""
+level and saved search. Every page a feed follows links it with <link rel="alternate">.
+
+Feeds are a harvest channel: the hashtag and search feeds leave out actors who do not consent
+to indexing (storage/queries/consent.py; search does so itself). An actor's own feed stays,
+as their profile page does: it is what their followers read."""
 
 from __future__ import annotations
 
@@ -103,7 +107,7 @@ async def tag_feed(request: web.Request) -> web.StreamResponse:
     if not tag.replace("_", "").isalnum() or len(tag) > 100:
         return problem(404, "no such hashtag")
     async with request.app[SESSIONS]() as session:
-        items = await timelines.tagged(session, tag, limit=feeds.FEED_SIZE)
+        items = await timelines.tagged(session, tag, limit=feeds.FEED_SIZE, consenting_only=True)
     base = request.app[FEDERATION].urls.base
     feed = _feed(request, "#" + tag, f"/tags/{tag}")
     return _answer(request, feed, [_entry(base, i.obj, i.author) for i in items])

@@ -38,7 +38,14 @@ def facet_names() -> dict[str, tuple[str, str]]:
         "competence": (_("Competence"), _("Any competence")),
         "type": (_("Type of resource"), _("Any type of resource")),
         "licence": (_("Licence"), _("Any licence")),
+        # Search across the country (an aggregator's page, issue 11 item 7).
+        "country": (_("Country"), _("Any country")),
+        "centre": (_("Centre"), _("Any centre")),
     }
+
+
+# Shown on an aggregator's page only: a centre's search holds its own and its peers'.
+NATIONAL_FACETS = ("country", "centre")
 
 
 SHOWN_VALUES = 12
@@ -58,10 +65,14 @@ def _link(
     return "/search" + ("?" + urlencode(params) if params else "")
 
 
-def _facets(wanted: SearchRequest, found: SearchPage, lang: str) -> list[dict[str, Any]]:
+def _facets(
+    wanted: SearchRequest, found: SearchPage, lang: str, national: bool = False
+) -> list[dict[str, Any]]:
     shown = []
     for name, (title, any_value) in facet_names().items():
         chosen = wanted.filters.facet(name)
+        if name in NATIONAL_FACETS and not national and chosen is None:
+            continue
         values = found.facets.get(name, [])[:SHOWN_VALUES]
         shown.append(
             {
@@ -83,6 +94,18 @@ def _facets(wanted: SearchRequest, found: SearchPage, lang: str) -> list[dict[st
             }
         )
     return [f for f in shown if f["chosen"] or f["values"]]
+
+
+def _national_link(url: str, wanted: SearchRequest) -> str | None:
+    """The national catalogue's search (setting `national_catalogue_url`) for the same words
+    and filters, or None when the setting is empty or not a safe URL."""
+    safe = http_url(url) if url else None
+    if safe is None:
+        return None
+    params = to_params(wanted)
+    if not params:
+        return safe
+    return safe + ("&" if "?" in safe else "?") + urlencode(params)
 
 
 def _as_json(wanted: SearchRequest, found: SearchPage, lang: str) -> dict[str, Any]:
@@ -151,7 +174,8 @@ async def search_page(request: web.Request) -> web.StreamResponse:
         hidden=hidden,
         found=found,
         searched=bool(wanted.filters.words or hidden or wanted.before),
-        facets=_facets(wanted, found, lang),
+        facets=_facets(wanted, found, lang, national=request.app[SETTINGS].is_aggregator),
+        national=_national_link(request.app[SETTINGS].national_catalogue_url, wanted),
         older=_link(wanted, before=found.next_before) if found.next_before else None,
         newest=_link(wanted) if wanted.before else None,
         cap=COUNT_CAP,

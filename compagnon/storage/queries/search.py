@@ -90,7 +90,11 @@ FACET_COLUMNS = {
     "field": entries.c.isced,
     "type": entries.c.resource_type,
     "licence": entries.c.licence,
+    "country": entries.c.country,  # the origin node's country (migration 0022)
+    "centre": entries.c.host,  # the origin node: which centre
 }
+# Origins of the authors of a batch: actor id → (host, country), as index_objects takes them.
+Origins = typing.Mapping[int, tuple[str | None, str | None]]
 
 
 # PostgreSQL's tsvector: the words, their prefixes of 3-8 letters and the facet tokens as
@@ -137,7 +141,7 @@ def facet_tokens(
     token in nearly every row would slow every intersection."""
     tokens = [] if entry["visibility"] == "public" else [facet_token("visibility", "unlisted")]
     for name, col in FACET_COLUMNS.items():
-        if entry[col.name] is not None:
+        if entry.get(col.name) is not None:
             tokens.append(facet_token(name, entry[col.name]))
     tokens += [facet_token("competence", term) for term in competence_terms]
     tokens += [facet_token("occupation", term) for term in occupation_terms]
@@ -196,9 +200,12 @@ async def unindex(session: AsyncSession, object_ids: Sequence[int]) -> None:
         await session.execute(delete(entries).where(entries.c.object_id.in_(ids)))
 
 
-def index_statements(dialect: str, rows: Sequence[IndexRow]) -> list[tuple[Any, list[Any]]]:
+def index_statements(
+    dialect: str, rows: Sequence[IndexRow], origins: Origins | None = None
+) -> list[tuple[Any, list[Any]]]:
     """The inserts that index `rows` (after `unindex` of them), each with its parameter list:
-    shared by `index_objects` and migration 0005's backfill, which runs them synchronously."""
+    shared by `index_objects` and migration 0005's backfill, which runs them synchronously
+    (without `origins`: the host and country columns come with migration 0022)."""
     found: list[dict[str, Any]] = []
     competences: list[dict[str, Any]] = []
     tokens: list[dict[str, Any]] = []
@@ -219,6 +226,8 @@ def index_statements(dialect: str, rows: Sequence[IndexRow]) -> list[tuple[Any, 
             "resource_type": facets.resource_type,
             "licence": facets.licence,
         }
+        if origins is not None:
+            entry["host"], entry["country"] = origins.get(actor_id, (None, None))
         found.append(entry)
         held = dict(facets.competences)
         held.update((t, lb) for t, lb in facets.occupations if t not in held)
@@ -247,7 +256,11 @@ def index_statements(dialect: str, rows: Sequence[IndexRow]) -> list[tuple[Any, 
 
 
 async def index_objects(
-    session: AsyncSession, rows: Sequence[IndexRow], *, fresh: bool = False
+    session: AsyncSession,
+    rows: Sequence[IndexRow],
+    *,
+    fresh: bool = False,
+    origins: Origins | None = None,
 ) -> int:
     """(Re-)index objects from their AS2 documents; idempotent, so an Update re-runs it.
     Objects that are not public or unlisted learning resources are taken out of the index.
@@ -257,7 +270,7 @@ async def index_objects(
     if not fresh:
         await unindex(session, [object_id for object_id, *_ in rows])
     indexed = 0
-    for statement, params in index_statements(_dialect(session), rows):
+    for statement, params in index_statements(_dialect(session), rows, origins or {}):
         await session.execute(statement, params)
         if statement.table.name == entries.name:
             indexed = len(params)
@@ -467,3 +480,46 @@ async def _count(
     for values in facets.values():
         values.sort(key=lambda v: (-v.count, v.value))
     result.facets = facets
+
+
+async def set_country(session: AsyncSession, host: str, country: str) -> int:
+    """A node's country became known or changed (its centre's profile): its entries take the
+    new country, column and full-text token alike. Rare (a centre's first fetch or an Update
+    that changes it), so the host's entries are rewritten a chunk at a time. Returns how
+    many changed."""
+    rows = (
+        await session.execute(
+            select(entries.c.sort_key, entries.c.country).where(
+                entries.c.host == host,
+                or_(entries.c.country.is_(None), entries.c.country != country),
+            )
+        )
+    ).all()
+    new = facet_token("country", country)
+    for old_country in {old for _, old in rows}:
+        old = facet_token("country", old_country) if old_country is not None else ""
+        keys = [key for key, was in rows if was == old_country]
+        for chunk in _chunks(keys):
+            if _dialect(session) == "postgresql":
+                await session.execute(
+                    text(
+                        "UPDATE search_entries SET tsv = strip(ts_delete(tsv, CAST(:old AS text))"
+                        " || to_tsvector('simple', :new)) WHERE sort_key = ANY(:keys)"
+                    ),
+                    {"old": old, "new": new, "keys": list(chunk)},
+                )
+            else:
+                # The tokens are space-separated: the old one out, the new one in.
+                await session.execute(
+                    text(
+                        "UPDATE search_fts SET facets = trim(replace(' ' || facets || ' ',"
+                        " ' ' || :old || ' ', ' ') || ' ' || :new) WHERE rowid IN"
+                        f" ({', '.join(str(int(key)) for key in chunk)})"
+                    ),
+                    {"old": old, "new": new},
+                )
+        for chunk in _chunks(keys):
+            await session.execute(
+                entries.update().where(entries.c.sort_key.in_(chunk)).values(country=country)
+            )
+    return len(rows)

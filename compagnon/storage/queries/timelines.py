@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from compagnon.storage.models import Actor, Follow, Object, Reaction, TimelineEntry
+from compagnon.storage.queries.consent import non_consenting_actors
 from compagnon.storage.queries.search import hidden_authors
 
 LISTED = ("public",)
@@ -119,21 +120,25 @@ async def network(
 
 
 async def tagged(
-    session: AsyncSession, tag: str, *, before: datetime | None = None, limit: int = 20
+    session: AsyncSession,
+    tag: str,
+    *,
+    before: datetime | None = None,
+    limit: int = 20,
+    consenting_only: bool = False,
 ) -> list[Item]:
     """Public objects, local and remote, carrying the hashtag `tag` (without its #, any case).
+    `consenting_only` (the hashtag's feeds, a harvest channel): without the objects of actors
+    who do not consent to indexing (storage/queries/consent.py).
 
     Tags are kept with each object in `recipients["tag"]` (federation/convert.py: tags_of),
     as `{"type": "Hashtag", "name": "#Welding", ...}`: the query looks for the quoted name in
     that JSON, walking objects newest first (the published index) until a page is full."""
     needle = f'%"#{tag.lower()}"%'
-    return await _public(
-        session,
-        local_only=False,
-        before=before,
-        limit=limit,
-        where=[func.lower(cast(Object.recipients, String)).like(needle)],
-    )
+    where: list[object] = [func.lower(cast(Object.recipients, String)).like(needle)]
+    if consenting_only:
+        where.append(Object.actor_id.not_in(non_consenting_actors()))
+    return await _public(session, local_only=False, before=before, limit=limit, where=where)
 
 
 async def replies(session: AsyncSession, uri: str, *, limit: int = 100) -> list[Item]:

@@ -64,7 +64,12 @@ def upgrade() -> None:
 
 def _record_held() -> None:
     """Record the public listed objects already held (a batch at a time, never all rows)."""
+    from compagnon.domain.consent import consents, flags_of
     from compagnon.handover.sets import country_of_actor_document, set_specs, shown_in_harvests
+
+    def author_consents(actor_doc: object) -> bool:
+        # Before 0016 the consent flags live only in the actor's stored document.
+        return not isinstance(actor_doc, dict) or consents(*flags_of(actor_doc))
 
     bind = op.get_bind()
     objects = sa.table(
@@ -114,7 +119,7 @@ def _record_held() -> None:
         if not rows:
             return
         last = rows[-1][0]
-        found = [r for r in rows if r[2] and shown_in_harvests(r[2], r[5])]
+        found = [r for r in rows if r[2] and shown_in_harvests(r[2], author_consents(r[5]))]
         if found:
             bind.execute(
                 records.insert(),

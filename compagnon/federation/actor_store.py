@@ -1,0 +1,33 @@
+"""Storing a remote actor's document (fetched, or sent in its Update), with what follows from
+it: when the actor's consent to indexing changes (`indexable` / `discoverable`,
+domain/consent.py), its OAI records and export rows follow at once
+(handover/records.py: actor_changed); when a centre's country (its Organization's
+`addressCountry`) becomes known or changes, the search index's country facet of that node's
+resources follows. Every path that stores a remote actor goes through `store_remote_actor`,
+so none can forget."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from compagnon.domain.consent import consents
+from compagnon.handover import records
+from compagnon.handover.sets import country_of_actor_document
+from compagnon.storage.models import Actor
+from compagnon.storage.queries import actors as actor_queries
+from compagnon.storage.queries import search
+
+
+async def store_remote_actor(session: AsyncSession, fields: dict[str, Any]) -> Actor:
+    """Insert or refresh a remote actor from converted fields (convert.actor_fields)."""
+    held = await actor_queries.by_uri(session, fields["uri"])
+    before = held is None or consents(held.indexable, held.discoverable)
+    country_before = country_of_actor_document(held.raw) if held is not None else None
+    actor = await actor_queries.upsert_remote(session, fields)
+    await records.actor_changed(session, actor, consented_before=before)
+    country = country_of_actor_document(actor.raw)
+    if actor.type == "Organization" and country is not None and country != country_before:
+        await search.set_country(session, actor.domain, country)
+    return actor

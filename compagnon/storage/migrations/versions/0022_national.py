@@ -1,7 +1,7 @@
 """national: consent read from the stored columns everywhere; country and centre facets
 
 Revision ID: 0022
-Revises: 0016
+Revises: 0015
 Create Date: 2026-12-06 20:30:00
 
 Statistics and export used to read `indexable: false` from each actor's stored document;
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0022"
-down_revision: str | None = "0016"
+down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

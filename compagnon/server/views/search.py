@@ -17,7 +17,7 @@ from compagnon.domain.safe_urls import http_url
 from compagnon.domain.search_query import BadSearch, SearchRequest, label, parse, to_params
 from compagnon.i18n import _, current_language
 from compagnon.server import auth
-from compagnon.server.keys import FEDERATION, SESSIONS
+from compagnon.server.keys import FEDERATION, SESSIONS, SETTINGS
 from compagnon.server.negotiation import json_response
 from compagnon.server.views import events, previews
 from compagnon.server.views.handover_feeds import feed_links

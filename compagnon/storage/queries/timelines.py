@@ -3,12 +3,15 @@ publication time): home (what I follow, and what they share), this centre (local
 posts), the network (every public post this node holds), a hashtag, and a post's replies.
 
 Paging by publication, not arrival: a catalogue imported today still reads newest first.
+`after` (with `ascending`, the page just after it, oldest first) serves the Mastodon API's
+`since_id` and `min_id` (server/api/timelines.py); the web pages page with `before` only.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import String, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -39,6 +42,8 @@ async def home(
     *,
     before: datetime | None = None,
     limit: int = 20,
+    after: datetime | None = None,
+    ascending: bool = False,
 ) -> list[Item]:
     """The user's materialised timeline, with the shares (Announce) of the actors they
     follow merged in at the time of the share."""
@@ -54,7 +59,9 @@ async def home(
     )
     if before is not None:
         posts = posts.where(Object.published < before)
-    posts = posts.order_by(Object.published.desc(), Object.id.desc()).limit(limit)
+    if after is not None:
+        posts = posts.where(Object.published > after)
+    posts = posts.order_by(*_order(Object.published, Object.id, ascending)).limit(limit)
     items = [Item(o.published, o, a) for o, a in await session.execute(posts)]
 
     sharer = aliased(Actor)
@@ -76,10 +83,16 @@ async def home(
     )
     if before is not None:
         shares = shares.where(Reaction.created_at < before)
-    shares = shares.order_by(Reaction.created_at.desc(), Reaction.id.desc()).limit(limit)
+    if after is not None:
+        shares = shares.where(Reaction.created_at > after)
+    shares = shares.order_by(*_order(Reaction.created_at, Reaction.id, ascending)).limit(limit)
     items += [Item(when, o, a, s) for when, o, a, s in await session.execute(shares)]
-    items.sort(key=lambda item: item.when, reverse=True)
+    items.sort(key=lambda item: item.when, reverse=not ascending)
     return items[:limit]
+
+
+def _order(when: Any, row_id: Any, ascending: bool) -> tuple[Any, Any]:
+    return (when, row_id) if ascending else (when.desc(), row_id.desc())
 
 
 async def _public(
@@ -89,6 +102,8 @@ async def _public(
     before: datetime | None,
     limit: int,
     where: list[object],
+    after: datetime | None = None,
+    ascending: bool = False,
 ) -> list[Item]:
     query = (
         select(Object, Actor)
@@ -102,20 +117,38 @@ async def _public(
         query = query.where(Object.is_local.is_(True))
     if before is not None:
         query = query.where(Object.published < before)
-    query = query.order_by(Object.published.desc(), Object.id.desc()).limit(limit)
+    if after is not None:
+        query = query.where(Object.published > after)
+    query = query.order_by(*_order(Object.published, Object.id, ascending)).limit(limit)
     return [Item(o.published, o, a) for o, a in await session.execute(query)]
 
 
 async def centre(
-    session: AsyncSession, *, before: datetime | None = None, limit: int = 20
+    session: AsyncSession,
+    *,
+    before: datetime | None = None,
+    limit: int = 20,
+    after: datetime | None = None,
+    ascending: bool = False,
 ) -> list[Item]:
-    return await _public(session, local_only=True, before=before, limit=limit, where=[])
+    return await _public(
+        session, local_only=True, before=before, limit=limit, where=[], after=after,
+        ascending=ascending,
+    )
 
 
 async def network(
-    session: AsyncSession, *, before: datetime | None = None, limit: int = 20
+    session: AsyncSession,
+    *,
+    before: datetime | None = None,
+    limit: int = 20,
+    after: datetime | None = None,
+    ascending: bool = False,
 ) -> list[Item]:
-    return await _public(session, local_only=False, before=before, limit=limit, where=[])
+    return await _public(
+        session, local_only=False, before=before, limit=limit, where=[], after=after,
+        ascending=ascending,
+    )
 
 
 async def tagged(

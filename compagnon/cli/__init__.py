@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from compagnon import logs
 from compagnon.cli import (
     admin,
+    apps,
     catalogue,
     collections,
     database,
@@ -49,6 +50,7 @@ AREAS = (
     admin,
     social,
     database,
+    apps,
 )
 
 

@@ -23,6 +23,7 @@ from mastodon import Mastodon
 from mastodon.errors import MastodonAPIError, MastodonNotFoundError, MastodonUnauthorizedError
 
 from tests.conftest import NodeFactory
+from tests.integration.test_social_cli import cli
 from tests.support.nodes import Node, settle
 from tests.support.signin import PASSWORD, sign_in
 
@@ -224,6 +225,21 @@ async def test_a_phone_app_signs_in_posts_reads_follows_and_is_notified(
         answer = await http.post("/settings/apps", data=hidden_fields(page_html))
         assert answer.status_code == 303
         assert "Tusky test" not in (await http.get("/settings/apps")).text
+    with pytest.raises(MastodonUnauthorizedError):
+        await call(api.account_verify_credentials)
+
+
+async def test_a_trainer_revokes_an_app_from_the_command_line(
+    make_node: NodeFactory, capsys: pytest.CaptureFixture[str]
+) -> None:
+    a = await make_node("a")
+    await a.create_user("maria")
+    api, _client_id, _client_secret = await sign_in_app(a, "maria")
+    listed = await cli(a, capsys, "apps", "maria")
+    assert "Tusky test" in listed and "read write follow" in listed
+    app_id = listed.split("\t", 1)[0]
+    assert "revoked" in await cli(a, capsys, "apps-revoke", "maria", app_id)
+    assert (await cli(a, capsys, "apps", "maria")).strip() == ""
     with pytest.raises(MastodonUnauthorizedError):
         await call(api.account_verify_credentials)
 

@@ -39,6 +39,8 @@ async def _every_route(node: Node) -> list[tuple[str, str]]:
         "sha256": "0" * 64,
         "name": "file.pdf",
         "tag": "welding",
+        "id": "1",  # the Mastodon API (server/api/)
+        "tail": "v1/no/such/endpoint",
     }
     routes = {
         (route.method, _sample_path(route.resource, values))

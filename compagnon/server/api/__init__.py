@@ -67,5 +67,8 @@ def api_routes() -> list[AbstractRouteDef]:
         web.get("/api/v2/search", search.search),
         # CORS preflights, and Mastodon's 404 for the rest of /api/
         web.options("/api/{tail:.*}", base.preflight),
-        web.route("*", "/api/{tail:.*}", base.not_found),
+        *(
+            web.route(method, "/api/{tail:.*}", base.not_found)
+            for method in ("GET", "POST", "PUT", "PATCH", "DELETE")
+        ),
     ]

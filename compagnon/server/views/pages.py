@@ -94,7 +94,8 @@ async def object_page(request: web.Request, obj: Object, author: Actor) -> web.S
 def _next_path(value: str) -> str:
     """Where to go after signing in: a path of this node only (`/oauth/authorize?...` when a
     phone app asked), never another site (`//evil.example` or `https://...`)."""
-    if value.startswith("/") and not value.startswith("//") and "\\" not in value:
+    outside = value.startswith("//") or "\\" in value or not value.isprintable()
+    if value.startswith("/") and not outside:
         return value[:4096]
     return "/home"
 

@@ -25,6 +25,7 @@ from mastodon.errors import MastodonAPIError, MastodonNotFoundError, MastodonUna
 from tests.conftest import NodeFactory
 from tests.integration.test_social_cli import cli
 from tests.support.nodes import Node, settle
+from tests.support.resources import WELDING, publish_resource
 from tests.support.signin import PASSWORD, sign_in
 
 T = TypeVar("T")
@@ -288,3 +289,36 @@ async def test_errors_are_mastodons_json(make_node: NodeFactory) -> None:
         await call(api.account, "424242")
     with pytest.raises(MastodonAPIError):
         await call(api.status_post, "")
+
+
+async def test_a_learning_resource_reads_as_a_rich_status_in_an_app(
+    make_node: NodeFactory,
+) -> None:
+    a, b = await make_node("a"), await make_node("b")
+    await a.create_user("maria")
+    await b.create_user("joao")
+    await b.follow("joao", f"maria@{a.domain}")
+    await settle(a, b)
+    resource = await publish_resource(a, "maria", WELDING)
+    await settle(a, b)
+
+    anonymous = Mastodon(api_base_url=a.base)  # public timelines need no sign-in
+    [status] = await call(anonymous.timeline_local)
+    assert status.uri == resource.uri
+    assert "Oxy-fuel welding: safety checklist" in status.content
+    assert status.card.title == "Oxy-fuel welding: safety checklist"
+    assert "hoses, valves, flashback" in status.card.description
+    [attachment] = status.media_attachments
+    assert attachment.url == "https://cfp.example.org/media/checklist.pdf"
+    assert "welding" in {tag.name.lower() for tag in status.tags}
+
+    # On the follower's node, in their app's home, as it arrived over federation.
+    api, _client_id, _client_secret = await sign_in_app(b, "joao")
+    [home] = await call(api.timeline_home)
+    assert home.uri == resource.uri and home.account.acct == f"maria@{a.domain}"
+    assert home.card.title == "Oxy-fuel welding: safety checklist"
+    assert [m.url for m in home.media_attachments] == [
+        "https://cfp.example.org/media/checklist.pdf"
+    ]
+    found = await call(api.search_v2, "oxy-fuel checklist")
+    assert [s.uri for s in found.statuses] == [resource.uri]

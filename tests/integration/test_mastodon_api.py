@@ -271,6 +271,8 @@ async def test_errors_are_mastodons_json(make_node: NodeFactory) -> None:
         assert refused.status_code == 403 and "error" in refused.json()
         public = await http.get("/api/v1/timelines/public", headers=read_only)
         assert public.status_code == 200 and public.json() == []
+        assert public.headers["X-RateLimit-Limit"] == "300"
+        assert int(public.headers["X-RateLimit-Remaining"]) < 300
         unknown = await http.get("/api/v1/statuses/999999", headers=read_only)
         assert unknown.status_code == 404 and unknown.json() == {"error": "Record not found"}
         nowhere = await http.get("/api/v1/nothing/here")

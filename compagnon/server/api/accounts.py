@@ -18,6 +18,7 @@ from compagnon.server.api.base import (
     maybe_caller,
     me,
     page_of,
+    query_text,
     truthy,
 )
 from compagnon.server.keys import FEDERATION, RESOLVER, SESSIONS, SETTINGS, WORKER
@@ -55,7 +56,7 @@ async def lookup(request: web.Request) -> web.StreamResponse:
     """By `acct`: `name` here, `name@host` as this node knows it (a WebFinger look-up is
     /api/v2/search with resolve=true)."""
     await maybe_caller(request, "read:accounts")
-    handle = request.query.get("acct", "").strip().removeprefix("@")[:300]
+    handle = query_text(request, "acct", 300).removeprefix("@")
     name, _sep, host = handle.partition("@")
     settings = request.app[SETTINGS]
     async with request.app[SESSIONS]() as session:

@@ -20,6 +20,7 @@ from aiohttp import web
 from multidict import MultiDict
 
 from compagnon.i18n import _
+from compagnon.server.api import rate_limit
 from compagnon.server.api import scopes as scope_rules
 from compagnon.server.keys import SESSIONS, SETTINGS
 from compagnon.server.params import whole_number
@@ -70,20 +71,21 @@ def api_view(handler: Handler) -> Handler:
         try:
             response = await handler(request)
         except ApiError as exc:
-            return error_answer(exc.status, exc.message, exc.description)
+            response = error_answer(exc.status, exc.message, exc.description)
         except web.HTTPRedirection as exc:
             exc.headers.update(CORS)
             raise
         except web.HTTPException as exc:
-            return error_answer(exc.status, exc.reason if exc.status >= 400 else "")
+            response = error_answer(exc.status, exc.reason if exc.status >= 400 else "")
         except ValueError as exc:  # an unreadable body (JSON or form)
-            return error_answer(422, str(exc) or _("the request could not be read"))
+            response = error_answer(422, str(exc) or _("the request could not be read"))
         except Exception:
             incident = uuid.uuid4().hex[:12]
             log.exception("API error %s on %s %s", incident, request.method, request.path)
             return error_answer(500, _("internal error (incident {i})", i=incident))
         for name, value in CORS.items():
             response.headers.setdefault(name, value)
+        response.headers.update(request.get(rate_limit.HEADERS, {}))
         return response
 
     return wrapped
@@ -111,7 +113,7 @@ async def params(request: web.Request) -> MultiDict[str]:
     """The request's parameters, body over query string, as text (arrays as `name[]`)."""
     merged: MultiDict[str] = MultiDict()
     for key, value in request.query.items():
-        merged.add(key, value)
+        merged.add(key, clean(value))
     if request.method in ("POST", "PUT", "PATCH", "DELETE") and request.can_read_body:
         if request.content_type == "application/json":
             try:
@@ -126,13 +128,22 @@ async def params(request: web.Request) -> MultiDict[str]:
                         continue
                     if isinstance(one, bool):
                         one = "true" if one else "false"
-                    merged.add(f"{key}[]" if isinstance(value, list) else key, str(one))
+                    merged.add(f"{key}[]" if isinstance(value, list) else key, clean(str(one)))
         else:
             form = await request.post()
             for key, field in form.items():
                 if isinstance(field, str):
-                    merged.add(key, field)
+                    merged.add(key, clean(field))
     return merged
+
+
+def clean(text: str) -> str:
+    """Text from outside without NUL (PostgreSQL refuses it in text columns and queries)."""
+    return text.replace("\x00", "")
+
+
+def query_text(request: web.Request, name: str, limit: int) -> str:
+    return clean(request.query.get(name, "")).strip()[:limit]
 
 
 def truthy(value: str | None) -> bool:
@@ -160,6 +171,8 @@ async def caller(request: web.Request, needed: str | None = None, *, user: bool 
         token = await oauth.token_by_secret(session, secret.strip())
         if token is None:
             raise ApiError(401, _("The access token is invalid"))
+        if not rate_limit.check(request, token.id):
+            raise ApiError(429, _("Too many requests"))
         token.last_used_at = utcnow()
         who = await session.get(User, token.user_id) if token.user_id is not None else None
         actor = await session.get(Actor, who.actor_id) if who is not None else None
@@ -215,12 +228,26 @@ def page_of(request: web.Request, default: int = 20, maximum: int = 40) -> Page:
     return Page(number("max_id"), number("since_id"), number("min_id"), limit)
 
 
+# What a next or previous page keeps of the query (the rest, and anything long, is dropped:
+# an odd query string must not make a header no client reads).
+KEPT_IN_LINKS = {
+    "limit",
+    "local",
+    "remote",
+    "only_media",
+    "exclude_replies",
+    "exclude_reblogs",
+    "types[]",
+    "exclude_types[]",
+}
+
+
 def link_header(request: web.Request, ids: list[int]) -> dict[str, str]:
     """`Link: <...max_id=oldest>; rel="next", <...min_id=newest>; rel="prev"` for a page."""
     if not ids:
         return {}
     base = request.app[SETTINGS].base_url + request.path
-    kept = [(k, v) for k, v in request.query.items() if k not in ("max_id", "since_id", "min_id")]
+    kept = [(k, v) for k, v in request.query.items() if k in KEPT_IN_LINKS and len(v) <= 40]
     older = urlencode([*kept, ("max_id", str(min(ids)))])
     newer = urlencode([*kept, ("min_id", str(max(ids)))])
     return {"Link": f'<{base}?{older}>; rel="next", <{base}?{newer}>; rel="prev"'}

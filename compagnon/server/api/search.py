@@ -10,7 +10,14 @@ from sqlalchemy import or_, select
 from compagnon.domain.search_query import BadSearch, SearchFilters, query_words
 from compagnon.server.api import entities
 from compagnon.server.api.accounts import resolve_handle
-from compagnon.server.api.base import ApiError, api_view, json_answer, maybe_caller, truthy
+from compagnon.server.api.base import (
+    ApiError,
+    api_view,
+    json_answer,
+    maybe_caller,
+    query_text,
+    truthy,
+)
 from compagnon.server.keys import SESSIONS, SETTINGS
 from compagnon.storage.models import Actor, Object
 from compagnon.storage.queries import search as search_queries
@@ -31,7 +38,7 @@ def _handle(text: str) -> str | None:
 @api_view
 async def search(request: web.Request) -> web.StreamResponse:
     who = await maybe_caller(request, "read:search")
-    q = request.query.get("q", "").strip()[:500]
+    q = query_text(request, "q", 500)
     kind = request.query.get("type", "")
     limit = 20
     if not q:

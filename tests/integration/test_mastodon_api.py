@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
+import queue
 import re
 import secrets
 from collections.abc import Callable
@@ -19,7 +20,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 import pytest
-from mastodon import Mastodon
+from mastodon import Mastodon, StreamListener
 from mastodon.errors import MastodonAPIError, MastodonNotFoundError, MastodonUnauthorizedError
 
 from tests.conftest import NodeFactory
@@ -324,3 +325,46 @@ async def test_a_learning_resource_reads_as_a_rich_status_in_an_app(
     ]
     found = await call(api.search_v2, "oxy-fuel checklist")
     assert [s.uri for s in found.statuses] == [resource.uri]
+
+
+async def test_the_app_hears_a_reply_live_over_the_streaming_api(make_node: NodeFactory) -> None:
+    a = await make_node("a")
+    await a.create_user("maria")
+    await a.create_user("rita")
+    api, _client_id, _client_secret = await sign_in_app(a, "maria")
+    heard: queue.Queue[tuple[str, Any]] = queue.Queue()
+
+    class Listener(StreamListener):  # type: ignore[misc]
+        def on_update(self, status: Any) -> None:
+            heard.put(("update", status))
+
+        def on_notification(self, notification: Any) -> None:
+            heard.put(("notification", notification))
+
+    stream = await call(api.stream_user, Listener(), run_async=True)
+    try:
+        posted = await call(api.status_post, "Who has the torch keys?")
+        kind, status = await call(heard.get, timeout=30)  # bounded: the stream polls each second
+        assert kind == "update" and status.id == posted.id
+        async with httpx.AsyncClient(base_url=a.base, headers={"Accept": "text/html"}) as http:
+            await sign_in(http, "rita")
+            fields = hidden_fields((await http.get("/home")).text)
+            answer = await http.post(
+                "/reply",
+                data={
+                    "csrf": fields["csrf"],
+                    "uri": posted.uri,
+                    "content": "In the cupboard",
+                    "visibility": "public",
+                },
+            )
+            assert answer.status_code == 303
+        kinds: dict[str, Any] = {}
+        while "notification" not in kinds:
+            kind, payload = await call(heard.get, timeout=30)
+            kinds[kind] = payload
+        assert kinds["notification"].type == "mention"
+        assert kinds["notification"].account.acct == "rita"
+        assert "In the cupboard" in kinds["notification"].status.content
+    finally:
+        await call(stream.close)

@@ -16,6 +16,7 @@ from compagnon.server.api import (
     oauth,
     search,
     statuses,
+    streaming,
     timelines,
 )
 
@@ -65,6 +66,12 @@ def api_routes() -> list[AbstractRouteDef]:
         web.get("/api/v1/notifications", notifications.index),
         web.get("/api/v1/notifications/{id}", notifications.get),
         web.get("/api/v2/search", search.search),
+        # live updates (server-sent events; the WebSocket form is not served yet)
+        web.get("/api/v1/streaming/health", streaming.health),
+        web.get("/api/v1/streaming/user", streaming.user),
+        web.get("/api/v1/streaming/user/notification", streaming.user_notification),
+        web.get("/api/v1/streaming/public", streaming.public),
+        web.get("/api/v1/streaming/public/local", streaming.public_local),
         # CORS preflights, and Mastodon's 404 for the rest of /api/
         web.options("/api/{tail:.*}", base.preflight),
         *(

@@ -45,6 +45,15 @@ POLLS = {
 }
 
 
+def streaming_url(base: str) -> str:
+    """Where the streaming API is: this node, as Mastodon says it (ws:// or wss://)."""
+    return (
+        "wss://" + base.removeprefix("https://")
+        if base.startswith("https://")
+        else ("ws://" + base.removeprefix("http://"))
+    )
+
+
 @api_view
 async def v1(request: web.Request) -> web.StreamResponse:
     settings = request.app[SETTINGS]
@@ -59,7 +68,7 @@ async def v1(request: web.Request) -> web.StreamResponse:
             "description": "",
             "email": "",
             "version": VERSION,
-            "urls": {"streaming_api": ""},
+            "urls": {"streaming_api": streaming_url(settings.base_url)},
             "stats": {"user_count": users, "status_count": posts, "domain_count": 0},
             "thumbnail": f"{settings.base_url}/static/icon-512.png",
             "languages": settings.language_list,
@@ -94,7 +103,7 @@ async def v2(request: web.Request) -> web.StreamResponse:
             "icon": [],
             "languages": settings.language_list,
             "configuration": {
-                "urls": {"streaming": None, "status": None},
+                "urls": {"streaming": streaming_url(settings.base_url), "status": None},
                 "vapid": {"public_key": ""},
                 "accounts": {"max_featured_tags": 0, "max_pinned_statuses": 0},
                 "statuses": _statuses_configuration(),

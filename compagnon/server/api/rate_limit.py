@@ -51,8 +51,6 @@ def check(request: web.Request, token_id: int, now: float | None = None) -> bool
     request[HEADERS] = {
         "X-RateLimit-Limit": str(LIMIT),
         "X-RateLimit-Remaining": str(max(0, LIMIT - used)),
-        "X-RateLimit-Reset": datetime.fromtimestamp(reset, UTC).strftime(
-            "%Y-%m-%dT%H:%M:%S.000Z"
-        ),
+        "X-RateLimit-Reset": datetime.fromtimestamp(reset, UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
     }
     return used <= LIMIT

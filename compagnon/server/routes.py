@@ -6,7 +6,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from compagnon.server.api import api_routes
+from compagnon.server.api import add_api_routes
 from compagnon.server.views import (
     activitypub,
     admin,
@@ -121,4 +121,4 @@ def add_routes(app: web.Application) -> None:
             web.get("/media/{sha256}/{name}", media.serve),
         ]
     )
-    app.add_routes(api_routes())  # the Mastodon client API and its sign-in (server/api/)
+    add_api_routes(app)  # the Mastodon client API and its sign-in (server/api/)

@@ -1,6 +1,6 @@
 """The Mastodon client API, for the phone and web apps trainers already use (Tusky, Ivory,
 Ice Cubes, Elk, Phanpy ...): sign-in (oauth.py), the JSON entities (entities.py), and the
-views by area. `api_routes()` is the one list server/routes.py adds."""
+views by area. `add_api_routes(app)` is the one call server/routes.py makes."""
 
 from __future__ import annotations
 
@@ -19,6 +19,11 @@ from compagnon.server.api import (
     streaming,
     timelines,
 )
+
+
+def add_api_routes(app: web.Application) -> None:
+    app.add_routes(api_routes())
+    app.on_shutdown.append(streaming.close_streams)
 
 
 def api_routes() -> list[AbstractRouteDef]:

@@ -2,8 +2,9 @@
 use: `GET /api/v1/streaming/user` (home updates and notifications), `/user/notification`,
 `/public` and `/public/local`. Each open stream looks for what is new every POLL seconds
 (new home entries, notifications, public statuses, by id), so it sees what any process
-sharing the database wrote; a comment line every HEARTBEAT seconds keeps proxies from
-closing it. Events: `update` (a Status) and `notification`, the payload one JSON line.
+sharing the database wrote; every stream needs a token; a comment line every HEARTBEAT
+seconds keeps proxies from closing it. Events: `update` (a Status) and `notification`, the
+payload one JSON line.
 
 Not served: the WebSocket form (`/api/v1/streaming` with subscribe messages) that Elk,
 Phanpy and masto.js use, `delete` and `status.update` events, hashtag and list streams.
@@ -14,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+import weakref
 from typing import Any
 
 import orjson
@@ -22,7 +24,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from compagnon.server.api import entities
-from compagnon.server.api.base import CORS, ApiError, Caller, caller, error_answer, maybe_caller
+from compagnon.server.api.base import CORS, ApiError, Caller, caller, error_answer
 from compagnon.server.api.notifications import API_KINDS, _entity
 from compagnon.server.keys import SESSIONS, SETTINGS, STOP
 from compagnon.server.views.social import _can_read
@@ -30,9 +32,21 @@ from compagnon.storage.models import Actor, Notification, Object, TimelineEntry
 from compagnon.storage.queries.search import hidden_authors
 
 POLL = 1.0  # seconds between looks at the database
-HEARTBEAT = 30.0
+HEARTBEAT = 15.0  # as Mastodon
 BATCH = 20
 KINDS = tuple(k for kinds in API_KINDS.values() for k in kinds)
+# Set when the server shuts down: open streams end at once (aiohttp waits for running
+# handlers before it runs the cleanup contexts, where the app's STOP is set).
+_CLOSING: weakref.WeakKeyDictionary[web.Application, asyncio.Event] = weakref.WeakKeyDictionary()
+
+
+def _closing(app: web.Application) -> asyncio.Event:
+    return _CLOSING.setdefault(app, asyncio.Event())
+
+
+async def close_streams(app: web.Application) -> None:
+    """on_shutdown: end every open stream."""
+    _closing(app).set()
 
 
 class _Cursor:
@@ -137,10 +151,9 @@ async def _public(
 
 async def _open(request: web.Request, stream: str) -> web.StreamResponse:
     try:
-        if stream.startswith("user"):
-            who: Caller | None = await caller(request, "read:statuses")
-        else:
-            who = await maybe_caller(request, "read:statuses")
+        # Every stream needs a token (an app's own will do for the public ones): an open
+        # connection costs a poll a second, not something to hand to anyone who asks.
+        who: Caller | None = await caller(request, "read:statuses", user=stream.startswith("user"))
     except ApiError as exc:
         return error_answer(exc.status, exc.message)
     base = request.app[SETTINGS].base_url
@@ -152,10 +165,12 @@ async def _open(request: web.Request, stream: str) -> web.StreamResponse:
     )
     await response.prepare(request)
     await response.write(b":)\n\n")
-    stop = request.app[STOP]
+    stop = _closing(request.app)
     last_write = time.monotonic()
     with contextlib.suppress(ConnectionError, asyncio.CancelledError):
-        while not stop.is_set():
+        while not stop.is_set() and not request.app[STOP].is_set():
+            if request.transport is None or request.transport.is_closing():
+                break  # the app went away
             async with request.app[SESSIONS]() as session:
                 events: list[tuple[str, dict[str, Any]]] = []
                 if stream == "user" and who is not None:

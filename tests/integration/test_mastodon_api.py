@@ -23,7 +23,9 @@ import httpx
 import pytest
 from mastodon import Mastodon, StreamListener
 from mastodon.errors import MastodonAPIError, MastodonNotFoundError, MastodonUnauthorizedError
+from sqlalchemy import select
 
+from compagnon.storage.models import Follow
 from tests.conftest import NodeFactory
 from tests.integration.test_social_cli import cli
 from tests.support.nodes import Node, settle
@@ -371,3 +373,39 @@ async def test_the_app_hears_a_reply_live_over_the_streaming_api(make_node: Node
         # Not waited for: requests' close waits for the reader thread's next bytes (the next
         # heartbeat); the node's stop at teardown ends the connection anyway.
         threading.Thread(target=stream.close, daemon=True).start()
+
+
+async def test_follow_requests_followers_favourites_and_clearing_notifications(
+    make_node: NodeFactory,
+) -> None:
+    a, b = await make_node("a"), await make_node("b")
+    await a.create_user("maria", manual=True)
+    await b.create_user("joao")
+    api, _client_id, _client_secret = await sign_in_app(a, "maria")
+    await b.follow("joao", f"maria@{a.domain}")
+    await settle(a, b)
+    [waiting] = await call(api.follow_requests)
+    assert waiting.acct == f"joao@{b.domain}"
+    relationship = await call(api.follow_request_authorize, waiting.id)
+    assert relationship.followed_by
+    await settle(a, b)
+    async with b.sessions() as session:
+        assert await session.scalar(select(Follow.state)) == "accepted"
+    me = await call(api.me)
+    assert [f.acct for f in await call(api.account_followers, me.id)] == [f"joao@{b.domain}"]
+    assert await call(api.follow_requests) == []
+
+    post = await call(api.status_post, "Checklist, second edition")
+    await call(api.status_favourite, post.id)
+    assert [s.id for s in await call(api.favourites)] == [post.id]
+
+    notes = await call(api.notifications)
+    assert {n.type for n in notes} == {"follow_request"}
+    await call(api.notifications_dismiss, notes[0].id)
+    assert len(await call(api.notifications)) == len(notes) - 1
+    await call(api.notifications_clear)
+    assert await call(api.notifications) == []
+    # What apps read when they start, though the node keeps none of it yet.
+    assert await call(api.announcements) == []
+    assert await call(api.bookmarks) == []
+    assert await call(api.filters) == []

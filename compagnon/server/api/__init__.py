@@ -14,6 +14,7 @@ from compagnon.server.api import (
     instance,
     notifications,
     oauth,
+    relations,
     search,
     statuses,
     streaming,
@@ -43,10 +44,7 @@ def api_routes() -> list[AbstractRouteDef]:
         # instance, and the lists kept empty
         web.get("/api/v1/instance", instance.v1),
         web.get("/api/v2/instance", instance.v2),
-        web.get("/api/v1/custom_emojis", instance.empty_list),
-        web.get("/api/v1/filters", instance.empty_list),
-        web.get("/api/v2/filters", instance.empty_list),
-        web.get("/api/v1/lists", instance.empty_list),
+        *(web.get(path, instance.empty_list) for path in instance.EMPTY_LISTS),
         web.get("/api/v1/markers", instance.markers),
         web.get("/api/v1/preferences", instance.preferences),
         # accounts
@@ -57,6 +55,12 @@ def api_routes() -> list[AbstractRouteDef]:
         web.get("/api/v1/accounts/{id}/statuses", accounts.statuses),
         web.post("/api/v1/accounts/{id}/follow", accounts.follow),
         web.post("/api/v1/accounts/{id}/unfollow", accounts.unfollow),
+        web.get("/api/v1/accounts/{id}/followers", relations.followers),
+        web.get("/api/v1/accounts/{id}/following", relations.following),
+        web.get("/api/v1/follow_requests", relations.follow_requests),
+        web.post("/api/v1/follow_requests/{id}/authorize", relations.authorize_request),
+        web.post("/api/v1/follow_requests/{id}/reject", relations.reject_request),
+        web.get("/api/v1/favourites", relations.favourites),
         # timelines, statuses, notifications, search
         web.get("/api/v1/timelines/home", timelines.home),
         web.get("/api/v1/timelines/public", timelines.public),
@@ -69,7 +73,9 @@ def api_routes() -> list[AbstractRouteDef]:
         web.post("/api/v1/statuses/{id}/reblog", statuses.reblog),
         web.post("/api/v1/statuses/{id}/unreblog", statuses.unreblog),
         web.get("/api/v1/notifications", notifications.index),
+        web.post("/api/v1/notifications/clear", notifications.clear),
         web.get("/api/v1/notifications/{id}", notifications.get),
+        web.post("/api/v1/notifications/{id}/dismiss", notifications.dismiss),
         web.get("/api/v2/search", search.search),
         # live updates (server-sent events; the WebSocket form is not served yet)
         web.get("/api/v1/streaming/health", streaming.health),

@@ -119,11 +119,36 @@ async def v2(request: web.Request) -> web.StreamResponse:
     )
 
 
+# What the node has none of (yet), answered as Mastodon answers an empty list, with the scope
+# each needs (None: public). Apps ask most of these when they start.
+EMPTY_LISTS: dict[str, str | None] = {
+    "/api/v1/custom_emojis": None,
+    "/api/v1/trends/tags": None,
+    "/api/v1/trends/statuses": None,
+    "/api/v1/trends/links": None,
+    "/api/v1/announcements": "read",
+    "/api/v1/filters": "read:filters",
+    "/api/v2/filters": "read:filters",
+    "/api/v1/lists": "read:lists",
+    "/api/v1/followed_tags": "read:follows",
+    "/api/v1/bookmarks": "read:bookmarks",
+    "/api/v1/conversations": "read:statuses",
+    "/api/v1/blocks": "read:blocks",
+    "/api/v1/mutes": "read:mutes",
+    "/api/v1/domain_blocks": "read:blocks",
+    "/api/v1/endorsements": "read:accounts",
+    "/api/v1/featured_tags": "read:accounts",
+    "/api/v2/suggestions": "read",
+    "/api/v1/scheduled_statuses": "read:statuses",
+}
+
+
 @api_view
 async def empty_list(request: web.Request) -> web.StreamResponse:
-    """custom_emojis, filters (v1, v2), lists: none here yet, a valid empty answer."""
-    if request.path != "/api/v1/custom_emojis":
-        await caller(request, "read:filters" if "filters" in request.path else "read:lists")
+    """One of EMPTY_LISTS: none here yet, a valid empty answer."""
+    needed = EMPTY_LISTS.get(request.path.rstrip("/"))
+    if needed is not None:
+        await caller(request, needed)
     return json_answer([])
 
 

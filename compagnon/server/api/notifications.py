@@ -95,3 +95,23 @@ async def get(request: web.Request) -> web.StreamResponse:
     if entity is None:
         raise ApiError(404, _("Record not found"))
     return json_answer(entity)
+
+
+@api_view
+async def dismiss(request: web.Request) -> web.StreamResponse:
+    _user, actor = me(await caller(request, "write:notifications"))
+    text = request.match_info["id"]
+    if not (text.isascii() and text.isdigit() and len(text) < 19):
+        raise ApiError(404, _("Record not found"))
+    async with request.app[SESSIONS].begin() as session:
+        if not await notifications.dismiss(session, actor.id, int(text)):
+            raise ApiError(404, _("Record not found"))
+    return json_answer({})
+
+
+@api_view
+async def clear(request: web.Request) -> web.StreamResponse:
+    _user, actor = me(await caller(request, "write:notifications"))
+    async with request.app[SESSIONS].begin() as session:
+        await notifications.dismiss(session, actor.id)
+    return json_answer({})

@@ -94,3 +94,16 @@ async def mark_read(
         .where(Notification.recipient_id == recipient_actor_id, Notification.read_at.is_(None))
         .values(read_at=when or utcnow())
     )
+
+
+async def dismiss(
+    session: AsyncSession, recipient_actor_id: int, notification_id: int | None = None
+) -> int:
+    """Remove one notification of `recipient_actor_id` (or all of them, without an id)."""
+    from sqlalchemy import delete
+
+    query = delete(Notification).where(Notification.recipient_id == recipient_actor_id)
+    if notification_id is not None:
+        query = query.where(Notification.id == notification_id)
+    result = await session.execute(query)
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -139,9 +139,9 @@ async def sign_in_app(node: Node, username: str) -> tuple[Mastodon, str, str]:
 
 
 async def test_a_phone_app_signs_in_posts_reads_follows_and_is_notified(
-    make_node: NodeFactory,
+    make_node: NodeFactory, backend: str
 ) -> None:
-    a, b = await make_node("a"), await make_node("b")
+    a, b = await make_node("a", backend), await make_node("b", backend)
     await a.create_user("maria")
     await b.create_user("joao")
     api, _client_id, _client_secret = await sign_in_app(a, "maria")

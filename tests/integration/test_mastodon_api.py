@@ -19,7 +19,9 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+import aiohttp
 import httpx
+import orjson
 import pytest
 from mastodon import Mastodon, StreamListener
 from mastodon.errors import MastodonAPIError, MastodonNotFoundError, MastodonUnauthorizedError
@@ -409,3 +411,34 @@ async def test_follow_requests_followers_favourites_and_clearing_notifications(
     assert await call(api.announcements) == []
     assert await call(api.bookmarks) == []
     assert await call(api.filters) == []
+
+
+async def test_a_web_client_hears_updates_over_the_websocket_stream(
+    make_node: NodeFactory,
+) -> None:
+    """The WebSocket form Elk, Phanpy and masto.js use: token in the query, a subscribe
+    message, events as JSON messages whose payload is JSON text."""
+    a = await make_node("a")
+    await a.create_user("maria")
+    api, _client_id, _client_secret = await sign_in_app(a, "maria")
+    token = api.access_token
+    async with aiohttp.ClientSession() as http:
+        refused = await http.get(f"{a.base}/api/v1/streaming?stream=user")
+        assert refused.status == 401 and "error" in await refused.json()
+        async with http.ws_connect(
+            f"{a.base}/api/v1/streaming?access_token={token}",
+            timeout=aiohttp.ClientWSTimeout(ws_receive=30),
+        ) as ws:
+            await ws.send_json({"type": "subscribe", "stream": "user"})
+            await ws.send_json({"type": "subscribe", "stream": "public:local"})
+            # The stream's cursor starts at the connection: what is posted after it is heard
+            # on every stream subscribed, whenever the subscription arrived. Maria's post is
+            # in her home (`user`) and in this centre's timeline (`public:local`).
+            posted = await call(api.status_post, "Torch keys are in the cupboard")
+            heard: dict[str, Any] = {}
+            while set(heard) < {"user", "public:local"}:
+                message = await ws.receive_json(timeout=30)
+                assert message["event"] == "update"
+                status = orjson.loads(message["payload"])
+                assert status["id"] == posted.id
+                heard[message["stream"][0]] = status

@@ -77,7 +77,8 @@ def api_routes() -> list[AbstractRouteDef]:
         web.get("/api/v1/notifications/{id}", notifications.get),
         web.post("/api/v1/notifications/{id}/dismiss", notifications.dismiss),
         web.get("/api/v2/search", search.search),
-        # live updates (server-sent events; the WebSocket form is not served yet)
+        # live updates: WebSocket, and server-sent events
+        web.get("/api/v1/streaming", streaming.websocket),
         web.get("/api/v1/streaming/health", streaming.health),
         web.get("/api/v1/streaming/user", streaming.user),
         web.get("/api/v1/streaming/user/notification", streaming.user_notification),

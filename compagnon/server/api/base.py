@@ -160,29 +160,34 @@ class Caller:
     actor: Actor | None
 
 
-async def caller(request: web.Request, needed: str | None = None, *, user: bool = True) -> Caller:
-    """The token of `Authorization: Bearer ...`: 401 when missing or unknown, 403 when its
-    scopes do not cover `needed`, 422 when the endpoint needs a user and it is an app's."""
+async def caller(
+    request: web.Request, needed: str | None = None, *, user: bool = True, token: str | None = None
+) -> Caller:
+    """The token of `Authorization: Bearer ...` (or `token`, where the streaming API found
+    one): 401 when missing or unknown, 403 when its scopes do not cover `needed`, 422 when
+    the endpoint needs a user and it is an app's."""
     header = request.headers.get("Authorization", "")
     scheme, _sep, secret = header.partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
-        raise ApiError(401, _("The access token is invalid"))
-    async with request.app[SESSIONS].begin() as session:
-        token = await oauth.token_by_secret(session, secret.strip())
-        if token is None:
+        if not token:
             raise ApiError(401, _("The access token is invalid"))
-        if not rate_limit.check(request, token.id):
+        secret = token
+    async with request.app[SESSIONS].begin() as session:
+        row = await oauth.token_by_secret(session, secret.strip())
+        if row is None:
+            raise ApiError(401, _("The access token is invalid"))
+        if not rate_limit.check(request, row.id):
             raise ApiError(429, _("Too many requests"))
-        token.last_used_at = utcnow()
-        who = await session.get(User, token.user_id) if token.user_id is not None else None
+        row.last_used_at = utcnow()
+        who = await session.get(User, row.user_id) if row.user_id is not None else None
         actor = await session.get(Actor, who.actor_id) if who is not None else None
     if who is not None and (actor is None or actor.suspended_at is not None):
         raise ApiError(401, _("Your login is currently disabled"))
-    if needed is not None and not scope_rules.covers(token.scopes, needed):
+    if needed is not None and not scope_rules.covers(row.scopes, needed):
         raise ApiError(403, _("This action is outside the authorized scopes"))
     if user and who is None:
         raise ApiError(422, _("This method requires an authenticated user"))
-    return Caller(token, who, actor)
+    return Caller(row, who, actor)
 
 
 async def maybe_caller(request: web.Request, needed: str) -> Caller | None:

@@ -6,8 +6,9 @@ sharing the database wrote; every stream needs a token; a comment line every HEA
 seconds keeps proxies from closing it. Events: `update` (a Status) and `notification`, the
 payload one JSON line.
 
-Not served: the WebSocket form (`/api/v1/streaming` with subscribe messages) that Elk,
-Phanpy and masto.js use, `delete` and `status.update` events, hashtag and list streams.
+`GET /api/v1/streaming` is the WebSocket form (Elk, Phanpy, masto.js): the same streams,
+chosen by `stream=` and subscribe messages. Not served: `delete` and `status.update`
+events, hashtag and list streams.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import weakref
 from typing import Any
 
 import orjson
-from aiohttp import web
+from aiohttp import WSMsgType, web
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -149,6 +150,28 @@ async def _public(
     return [("update", entities.status(o, a, loaded)) for o, a in pairs]
 
 
+async def _collect(
+    request: web.Request, streams: set[str], cursor: _Cursor, who: Caller | None
+) -> list[tuple[str, str, dict[str, Any]]]:
+    """(stream, event, payload) of what is new for the streams asked."""
+    base = request.app[SETTINGS].base_url
+    found: list[tuple[str, str, dict[str, Any]]] = []
+    async with request.app[SESSIONS]() as session:
+        if "user" in streams and who is not None and who.user is not None:
+            found += [("user", e, p) for e, p in await _home_updates(session, cursor, who, base)]
+        notified = {"user", "user:notification"} & streams
+        if notified and who is not None and who.user is not None:
+            name = "user" if "user" in streams else "user:notification"
+            found += [(name, e, p) for e, p in await _notifications(session, cursor, who, base)]
+        for public in ("public", "public:local"):
+            if public in streams:
+                local = public == "public:local"
+                found += [
+                    (public, e, p) for e, p in await _public(session, cursor, who, base, local)
+                ]
+    return found
+
+
 async def _open(request: web.Request, stream: str) -> web.StreamResponse:
     try:
         # Every stream needs a token (an app's own will do for the public ones): an open
@@ -156,7 +179,6 @@ async def _open(request: web.Request, stream: str) -> web.StreamResponse:
         who: Caller | None = await caller(request, "read:statuses", user=stream.startswith("user"))
     except ApiError as exc:
         return error_answer(exc.status, exc.message)
-    base = request.app[SETTINGS].base_url
     cursor = _Cursor()
     async with request.app[SESSIONS]() as session:
         await _start(session, cursor, who)
@@ -171,15 +193,7 @@ async def _open(request: web.Request, stream: str) -> web.StreamResponse:
         while not stop.is_set() and not request.app[STOP].is_set():
             if request.transport is None or request.transport.is_closing():
                 break  # the app went away
-            async with request.app[SESSIONS]() as session:
-                events: list[tuple[str, dict[str, Any]]] = []
-                if stream == "user" and who is not None:
-                    events += await _home_updates(session, cursor, who, base)
-                if stream in ("user", "user:notification") and who is not None:
-                    events += await _notifications(session, cursor, who, base)
-                if stream in ("public", "public:local"):
-                    events += await _public(session, cursor, who, base, stream == "public:local")
-            for event, payload in events:
+            for _stream, event, payload in await _collect(request, {stream}, cursor, who):
                 await response.write(
                     b"event: " + event.encode() + b"\ndata: " + orjson.dumps(payload) + b"\n\n"
                 )
@@ -207,6 +221,66 @@ async def public(request: web.Request) -> web.StreamResponse:
 
 async def public_local(request: web.Request) -> web.StreamResponse:
     return await _open(request, "public:local")
+
+
+STREAMS = {"user", "user:notification", "public", "public:local"}
+
+
+async def websocket(request: web.Request) -> web.StreamResponse:
+    """`/api/v1/streaming` as a WebSocket (Elk, Phanpy, masto.js, most phone apps): the token
+    in `access_token`, the Authorization header or the WebSocket protocol; streams from the
+    `stream` parameter and `{"type": "subscribe", "stream": ...}` messages; each event a
+    message `{"stream": [name], "event": ..., "payload": "<JSON text>"}`."""
+    protocol = request.headers.get("Sec-WebSocket-Protocol", "").strip()
+    token = request.query.get("access_token", "") or protocol
+    try:
+        who = await caller(request, "read:statuses", user=False, token=token or None)
+    except ApiError as exc:
+        return error_answer(exc.status, exc.message)
+    streams = {request.query["stream"]} & STREAMS if "stream" in request.query else set()
+    ws = web.WebSocketResponse(protocols=(protocol,) if protocol else (), heartbeat=HEARTBEAT)
+    await ws.prepare(request)
+    cursor = _Cursor()
+    async with request.app[SESSIONS]() as session:
+        await _start(session, cursor, who)
+
+    async def listen() -> None:
+        async for message in ws:
+            if message.type != WSMsgType.TEXT:
+                continue
+            try:
+                asked = orjson.loads(message.data)
+            except orjson.JSONDecodeError:
+                continue
+            if not isinstance(asked, dict) or asked.get("stream") not in STREAMS:
+                continue
+            if asked["stream"].startswith("user") and who.user is None:
+                continue  # an app's own token reads public streams only
+            if asked.get("type") == "subscribe":
+                streams.add(asked["stream"])
+            elif asked.get("type") == "unsubscribe":
+                streams.discard(asked["stream"])
+
+    if who.user is None:
+        streams -= {"user", "user:notification"}
+    listener = asyncio.create_task(listen())
+    stop = _closing(request.app)
+    try:
+        while not listener.done() and not stop.is_set() and not request.app[STOP].is_set():
+            for name, event, payload in await _collect(request, streams, cursor, who):
+                await ws.send_json(
+                    {"stream": [name], "event": event, "payload": orjson.dumps(payload).decode()}
+                )
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(listener), POLL)
+    except ConnectionError:
+        pass
+    finally:
+        listener.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await listener
+        await ws.close()
+    return ws
 
 
 async def health(request: web.Request) -> web.StreamResponse:

@@ -319,6 +319,9 @@ async def test_a_learning_resource_reads_as_a_rich_status_in_an_app(
     [attachment] = status.media_attachments
     assert attachment.url == "https://cfp.example.org/media/checklist.pdf"
     assert "welding" in {tag.name.lower() for tag in status.tags}
+    tagged = await call(anonymous.timeline_hashtag, "welding")
+    assert [s.uri for s in tagged] == [resource.uri]
+    assert await call(anonymous.timeline_hashtag, "plumbing") == []
 
     # On the follower's node, in their app's home, as it arrived over federation.
     api, _client_id, _client_secret = await sign_in_app(b, "joao")

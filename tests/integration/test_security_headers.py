@@ -41,6 +41,7 @@ async def _every_route(node: Node) -> list[tuple[str, str]]:
         "tag": "welding",
         "id": "1",  # the Mastodon API (server/api/)
         "tail": "v1/no/such/endpoint",
+        "hashtag": "welding",
     }
     routes = {
         (route.method, _sample_path(route.resource, values))

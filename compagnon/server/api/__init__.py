@@ -64,6 +64,7 @@ def api_routes() -> list[AbstractRouteDef]:
         # timelines, statuses, notifications, search
         web.get("/api/v1/timelines/home", timelines.home),
         web.get("/api/v1/timelines/public", timelines.public),
+        web.get("/api/v1/timelines/tag/{hashtag}", timelines.tag),
         web.post("/api/v1/statuses", statuses.create),
         web.get("/api/v1/statuses/{id}", statuses.get),
         web.delete("/api/v1/statuses/{id}", statuses.delete),

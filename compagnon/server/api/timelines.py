@@ -5,7 +5,16 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from compagnon.server.api.base import api_view, caller, maybe_caller, me, page_of, truthy
+from compagnon.i18n import _
+from compagnon.server.api.base import (
+    ApiError,
+    api_view,
+    caller,
+    maybe_caller,
+    me,
+    page_of,
+    truthy,
+)
 from compagnon.server.api.render import keyset, statuses_answer
 from compagnon.server.keys import SESSIONS
 from compagnon.storage.queries import timelines
@@ -43,5 +52,24 @@ async def public(request: web.Request) -> web.StreamResponse:
         )
         if truthy(request.query.get("remote")):
             items = [i for i in items if not i.obj.is_local]
+        viewer = who.actor if who else None
+        return await statuses_answer(request, session, items, viewer, ascending=ascending)
+
+
+@api_view
+async def tag(request: web.Request) -> web.StreamResponse:
+    """Public statuses with the hashtag (`/tags/NAME` on the web), local and remote."""
+    who = await maybe_caller(request, "read:statuses")
+    name = request.match_info["hashtag"].removeprefix("#")
+    if not name.replace("_", "").isalnum() or len(name) > 100:
+        raise ApiError(404, _("Record not found"))
+    page = page_of(request)
+    async with request.app[SESSIONS]() as session:
+        before, after, ascending = await keyset(session, page)
+        items = await timelines.tagged(
+            session, name, before=before, after=after, ascending=ascending, limit=page.limit
+        )
+        if truthy(request.query.get("local")):
+            items = [i for i in items if i.obj.is_local]
         viewer = who.actor if who else None
         return await statuses_answer(request, session, items, viewer, ascending=ascending)

@@ -152,7 +152,13 @@ async def network(
 
 
 async def tagged(
-    session: AsyncSession, tag: str, *, before: datetime | None = None, limit: int = 20
+    session: AsyncSession,
+    tag: str,
+    *,
+    before: datetime | None = None,
+    limit: int = 20,
+    after: datetime | None = None,
+    ascending: bool = False,
 ) -> list[Item]:
     """Public objects, local and remote, carrying the hashtag `tag` (without its #, any case).
 
@@ -166,6 +172,8 @@ async def tagged(
         before=before,
         limit=limit,
         where=[func.lower(cast(Object.recipients, String)).like(needle)],
+        after=after,
+        ascending=ascending,
     )
 
 

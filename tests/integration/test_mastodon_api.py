@@ -273,6 +273,10 @@ async def test_errors_are_mastodons_json(make_node: NodeFactory) -> None:
         )
         app_token = answer.json()["access_token"]
         read_only = {"Authorization": f"Bearer {app_token}"}
+        app = (await http.get("/api/v1/apps/verify_credentials", headers=read_only)).json()
+        assert app["name"] == "Tusky test"
+        no_user = await http.get("/api/v1/accounts/verify_credentials", headers=read_only)
+        assert no_user.status_code == 422 and "error" in no_user.json()
         refused = await http.post("/api/v1/statuses", data={"status": "hi"}, headers=read_only)
         assert refused.status_code == 403 and "error" in refused.json()
         public = await http.get("/api/v1/timelines/public", headers=read_only)

@@ -31,7 +31,14 @@ from aiohttp import web
 from compagnon.i18n import _
 from compagnon.server import auth
 from compagnon.server.api import scopes as scope_rules
-from compagnon.server.api.base import ApiError, api_view, error_answer, json_answer, params
+from compagnon.server.api.base import (
+    ApiError,
+    api_view,
+    caller,
+    error_answer,
+    json_answer,
+    params,
+)
 from compagnon.server.forms import error_page, read_form
 from compagnon.server.keys import SESSIONS, SETTINGS
 from compagnon.server.views import pages
@@ -91,8 +98,6 @@ async def register_app(request: web.Request) -> web.StreamResponse:
 
 @api_view
 async def verify_app(request: web.Request) -> web.StreamResponse:
-    from compagnon.server.api.base import caller
-
     who = await caller(request, None, user=False)
     async with request.app[SESSIONS]() as session:
         app = await session.get(OAuthApp, who.token.app_id)

@@ -69,6 +69,9 @@ async def authorise(node: Node, username: str, url: str) -> str:
         assert answer.status_code == 303
         page = await http.get(node.base + answer.headers["Location"])
         assert "Authorise Tusky test?" in page.text
+        # The form leads back to the app: the page's policy lets it (and nothing else new).
+        policy = page.headers["Content-Security-Policy"]
+        assert "form-action 'self' https://app.example;" in policy
         answer = await http.post(
             node.base + "/oauth/authorize", data={**hidden_fields(page.text), "decision": "allow"}
         )

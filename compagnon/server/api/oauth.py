@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 from datetime import UTC
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -41,6 +42,7 @@ from compagnon.server.api.base import (
 )
 from compagnon.server.forms import error_page, read_form
 from compagnon.server.keys import SESSIONS, SETTINGS
+from compagnon.server.security_headers import FORM_TARGETS
 from compagnon.server.views import pages
 from compagnon.storage.models import OAuthApp, User
 from compagnon.storage.queries import oauth
@@ -48,6 +50,8 @@ from compagnon.storage.queries import oauth
 OOB = "urn:ietf:wg:oauth:2.0:oob"
 FORBIDDEN_SCHEMES = {"javascript", "data", "vbscript", "file", "blob", "about"}
 MAX_REDIRECT_URIS = 10
+CSP_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]{0,40}")
+CSP_HOST = re.compile(r"[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]{2,45}\](:[0-9]{1,5})?")
 
 
 def _redirect_uri_ok(uri: str) -> bool:
@@ -214,6 +218,18 @@ async def authorize_form(request: web.Request) -> web.StreamResponse:
     return _render(request, asked, user)
 
 
+def _form_target(redirect_uri: str) -> tuple[str, ...]:
+    """The CSP source of the app's redirect URI: its origin, or its own scheme (`tusky:`)."""
+    parts = urlsplit(redirect_uri)
+    if redirect_uri == OOB or not CSP_SCHEME.fullmatch(parts.scheme):
+        return ()
+    if parts.scheme in ("http", "https"):
+        # Only a plain host[:port] goes into the header (nothing that could end a directive).
+        host = parts.netloc.rpartition("@")[2]
+        return (f"{parts.scheme}://{host}",) if CSP_HOST.fullmatch(host) else ()
+    return (f"{parts.scheme}:",)
+
+
 def _render(request: web.Request, asked: _Asked, user: User) -> web.StreamResponse:
     context = pages._base(
         request,
@@ -224,6 +240,7 @@ def _render(request: web.Request, asked: _Asked, user: User) -> web.StreamRespon
     )
     response = aiohttp_jinja2.render_template("oauth_authorize.html", request, context)
     response.headers["Cache-Control"] = "no-store"
+    request[FORM_TARGETS] = _form_target(asked.redirect_uri)
     return response
 
 

@@ -44,3 +44,17 @@ def test_scopes_cover_their_sub_scopes_and_follow_its_old_meaning() -> None:
     assert scopes.parse("read write:statuses") == ["read", "write:statuses"]
     assert scopes.parse("read admin:write") is None
     assert scopes.parse("") == ["read"]
+
+
+def test_signing_in_returns_only_to_a_path_of_this_node() -> None:
+    from compagnon.server.views.pages import _next_path
+
+    assert _next_path("/oauth/authorize?client_id=x") == "/oauth/authorize?client_id=x"
+    for elsewhere in (
+        "//evil.example/",
+        "https://evil.example/",
+        "/\\evil.example",
+        "/a\r\nX: y",
+        "",
+    ):
+        assert _next_path(elsewhere) == "/home", elsewhere

@@ -307,6 +307,20 @@ async def test_errors_are_mastodons_json(make_node: NodeFactory) -> None:
         )
         assert preflight.status_code == 204
         assert "Authorization" in preflight.headers["Access-Control-Allow-Headers"]
+        # Apps often send JSON bodies; a broken one is a 422, not a 500.
+        user_token = {"Authorization": f"Bearer {api.access_token}"}
+        posted = await http.post(
+            "/api/v1/statuses",
+            json={"status": "From a JSON body", "visibility": "unlisted", "sensitive": False},
+            headers=user_token,
+        )
+        assert posted.status_code == 200 and posted.json()["visibility"] == "unlisted"
+        broken = await http.post(
+            "/api/v1/statuses",
+            content=b"{not json",
+            headers={**user_token, "Content-Type": "application/json"},
+        )
+        assert broken.status_code == 422 and "error" in broken.json()
         meta = (await http.get("/.well-known/oauth-authorization-server")).json()
         assert meta["code_challenge_methods_supported"] == ["S256"]
     with pytest.raises(MastodonNotFoundError):

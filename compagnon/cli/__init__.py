@@ -19,6 +19,7 @@ from compagnon import logs
 from compagnon.cli import (
     admin,
     aggregate,
+    apps,
     catalogue,
     collections,
     database,
@@ -57,6 +58,7 @@ AREAS = (
     social,
     database,
     aggregate,
+    apps,
 )
 
 

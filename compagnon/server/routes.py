@@ -7,6 +7,7 @@ from pathlib import Path
 from aiohttp import web
 
 from compagnon.server import language
+from compagnon.server.api import add_api_routes
 from compagnon.server.views import (
     activitypub,
     admin,
@@ -157,3 +158,4 @@ def add_routes(app: web.Application) -> None:
             *event_forms.ROUTES,  # creating events, answering them
         ]
     )
+    add_api_routes(app)  # the Mastodon client API and its sign-in (server/api/)

@@ -40,6 +40,10 @@ HTML_ANSWER = {
     "X-Frame-Options": "DENY",
 }
 DISCOVERY_PREFIXES = ("/.well-known/", "/nodeinfo/")
+# Where a page's form may lead besides this node: the OAuth authorize page's form answers with
+# a redirect to the app (`tusky:` or `https://app.example`), which browsers check against
+# form-action (server/api/oauth.py sets it for that page only).
+FORM_TARGETS = web.RequestKey("form_targets", tuple[str, ...])
 
 
 async def add_security_headers(request: web.Request, response: web.StreamResponse) -> None:
@@ -47,6 +51,11 @@ async def add_security_headers(request: web.Request, response: web.StreamRespons
         response.headers.setdefault(name, value)
     if response.content_type == "text/html":
         response.headers.update(HTML_ANSWER)
+        targets = request.get(FORM_TARGETS, ())
+        if targets:
+            response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
+                "form-action 'self'", " ".join(["form-action 'self'", *targets])
+            )
     if request.path.startswith(DISCOVERY_PREFIXES):
         response.headers["Access-Control-Allow-Origin"] = "*"
 

@@ -635,3 +635,64 @@ class Provenance(Base):
     via: Mapped[str | None] = mapped_column(String(2048), nullable=True)  # relay or centre
     first_seen: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen: Mapped[datetime] = mapped_column(default=utcnow)
+# --- The Mastodon client API's sign-in (server/api/oauth.py; migration 0021) --------------
+# Phone apps register themselves (an OAuthApp), a trainer authorises one on the node's own
+# page (a short-lived OAuthCode, bound to a PKCE challenge when the app sent one), and the app
+# trades the code for an access token (OAuthToken). Secrets, codes and tokens are kept only as
+# their SHA-256: the table read by someone else gives nothing that works.
+
+
+class OAuthApp(Base):
+    __tablename__ = "oauth_apps"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    website: Mapped[str | None] = mapped_column(String(2048), nullable=True)
+    client_id: Mapped[str] = mapped_column(String(64), unique=True)
+    client_secret_sha256: Mapped[str] = mapped_column(String(64))
+    redirect_uris: Mapped[str] = mapped_column(Text)  # one a line
+    scopes: Mapped[str] = mapped_column(Text)  # space separated
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class OAuthCode(Base):
+    __tablename__ = "oauth_codes"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    code_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    app_id: Mapped[int] = mapped_column(ForeignKey("oauth_apps.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    redirect_uri: Mapped[str] = mapped_column(String(2048))
+    scopes: Mapped[str] = mapped_column(Text)
+    code_challenge: Mapped[str | None] = mapped_column(String(128), nullable=True)  # S256
+    expires_at: Mapped[datetime] = mapped_column()
+    used_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class OAuthToken(Base):
+    """An access token: a user's (authorization code) or the app's own (client
+    credentials, user_id empty)."""
+
+    __tablename__ = "oauth_tokens"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    app_id: Mapped[int] = mapped_column(ForeignKey("oauth_apps.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    scopes: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class ApiIdempotency(Base):
+    """`Idempotency-Key` of POST /api/v1/statuses: the same key from the same user within a
+    day answers with the status made the first time instead of posting twice."""
+
+    __tablename__ = "api_idempotency"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(255))
+    object_id: Mapped[int] = mapped_column(ForeignKey("objects.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("user_id", "key"),)

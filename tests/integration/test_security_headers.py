@@ -46,6 +46,9 @@ async def _every_route(node: Node) -> list[tuple[str, str]]:
         "level": "3",
         "handle": "maria",
         "table": "country",  # /statistics/{table}.csv
+        "id": "1",  # the Mastodon API (server/api/)
+        "tail": "v1/no/such/endpoint",
+        "hashtag": "welding",
     }
     routes = {
         (route.method, _sample_path(route.resource, values))

@@ -92,7 +92,10 @@ async def publish_note(
     mentions: list[Actor] | None = None,
     language: str | None = None,
     in_reply_to: str | None = None,
+    summary: str = "",
 ) -> Object:
+    """A new Note, sent. `summary` is a content warning (plain text, as Mastodon's
+    spoiler_text), empty for none."""
     if visibility not in VISIBILITIES:
         raise ValueError(f"visibility must be one of {', '.join(VISIBILITIES)}")
     mentions = mentions or []
@@ -110,6 +113,7 @@ async def publish_note(
         content=content_html,
         language=language,
         in_reply_to=in_reply_to,
+        summary=summary,
     )
     note = to_note(obj, author)
     obj.raw = note

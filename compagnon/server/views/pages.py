@@ -84,14 +84,30 @@ async def object_page(request: web.Request, obj: Object, author: Actor) -> web.S
     return await social.object_view(request, obj, author, user, sent)
 
 
+def _next_path(value: str) -> str:
+    """Where to go after signing in: a path of this node only (`/oauth/authorize?...` when a
+    phone app asked), never another site (`//evil.example` or `https://...`)."""
+    outside = value.startswith("//") or "\\" in value or not value.isprintable()
+    if value.startswith("/") and not outside:
+        return value[:4096]
+    return "/home"
+
+
 async def login_form(request: web.Request) -> web.StreamResponse:
-    return aiohttp_jinja2.render_template("login.html", request, _base(request, error=None))
+    next_path = _next_path(request.query.get("next", ""))
+    context = _base(request, error=None, next_path=next_path)
+    return aiohttp_jinja2.render_template("login.html", request, context)
 
 
 def _login_refused(
-    request: web.Request, status: int, error: str, username: str, retry_after: int = 0
+    request: web.Request,
+    status: int,
+    error: str,
+    username: str,
+    retry_after: int = 0,
+    next_path: str = "/home",
 ) -> web.StreamResponse:
-    context = _base(request, error=error, username=username)
+    context = _base(request, error=error, username=username, next_path=next_path)
     response = aiohttp_jinja2.render_template("login.html", request, context, status=status)
     if retry_after:
         response.headers["Retry-After"] = str(retry_after)
@@ -104,8 +120,9 @@ async def login(request: web.Request) -> web.StreamResponse:
     form = await read_form(request)
     username = str(form.get("username", "")).strip().lower()[:200]
     password = str(form.get("password", ""))
+    next_path = _next_path(str(form.get("next", "")))
     if not auth.check_csrf(request, str(form.get("csrf", ""))):
-        return _login_refused(request, 403, _expired(), username)
+        return _login_refused(request, 403, _expired(), username, next_path=next_path)
     settings = request.app[SETTINGS]
     limiter = request.app[SIGNIN_LIMITER]
     address = client_address(
@@ -119,19 +136,23 @@ async def login(request: web.Request) -> web.StreamResponse:
             "Too many failed attempts to log in. Try again in {n} minutes.",
             minutes,
         )
-        return _login_refused(request, 429, message, username, retry_after=wait)
+        return _login_refused(
+            request, 429, message, username, retry_after=wait, next_path=next_path
+        )
     async with request.app[SESSIONS]() as session:
         user = await actor_queries.user_by_username(session, username)
     if user is None or not accounts.check_password(user, password):
         limiter.failed(username, address)
-        return _login_refused(request, 401, _("Wrong username or password."), username)
+        return _login_refused(
+            request, 401, _("Wrong username or password."), username, next_path=next_path
+        )
     async with request.app[SESSIONS]() as session:
         actor = await session.get(Actor, user.actor_id)
     if actor is None or actor.suspended_at is not None:
         message = _("This account is suspended. Ask the centre's admin.")
-        return _login_refused(request, 403, message, username)
+        return _login_refused(request, 403, message, username, next_path=next_path)
     limiter.succeeded(username)
-    redirect = web.HTTPSeeOther("/home")
+    redirect = web.HTTPSeeOther(next_path)
     auth.log_in(redirect, request.app[SECRET], user, settings.scheme == "https")
     raise redirect
 

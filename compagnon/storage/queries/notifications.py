@@ -50,8 +50,17 @@ async def notify(
 
 
 async def latest(
-    session: AsyncSession, recipient_actor_id: int, *, limit: int = 30, before_id: int | None = None
+    session: AsyncSession,
+    recipient_actor_id: int,
+    *,
+    limit: int = 30,
+    before_id: int | None = None,
+    after_id: int | None = None,
+    ascending: bool = False,
+    kinds: tuple[str, ...] | None = None,
 ) -> list[tuple[Notification, Actor | None]]:
+    """Newest first, below `before_id`; above `after_id` too (`ascending`: the ones just
+    after it, oldest first: the Mastodon API's min_id); only `kinds` when given."""
     query = (
         select(Notification, Actor)
         .outerjoin(Actor, Actor.id == Notification.actor_id)
@@ -59,7 +68,12 @@ async def latest(
     )
     if before_id is not None:
         query = query.where(Notification.id < before_id)
-    query = query.order_by(Notification.id.desc()).limit(limit)
+    if after_id is not None:
+        query = query.where(Notification.id > after_id)
+    if kinds is not None:
+        query = query.where(Notification.kind.in_(kinds))
+    order = Notification.id.asc() if ascending else Notification.id.desc()
+    query = query.order_by(order).limit(limit)
     return [(n, a) for n, a in await session.execute(query)]
 
 
@@ -80,3 +94,16 @@ async def mark_read(
         .where(Notification.recipient_id == recipient_actor_id, Notification.read_at.is_(None))
         .values(read_at=when or utcnow())
     )
+
+
+async def dismiss(
+    session: AsyncSession, recipient_actor_id: int, notification_id: int | None = None
+) -> int:
+    """Remove one notification of `recipient_actor_id` (or all of them, without an id)."""
+    from sqlalchemy import delete
+
+    query = delete(Notification).where(Notification.recipient_id == recipient_actor_id)
+    if notification_id is not None:
+        query = query.where(Notification.id == notification_id)
+    result = await session.execute(query)
+    return int(getattr(result, "rowcount", 0) or 0)

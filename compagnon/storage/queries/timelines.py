@@ -3,12 +3,15 @@ publication time): home (what I follow, and what they share), this centre (local
 posts), the network (every public post this node holds), a hashtag, and a post's replies.
 
 Paging by publication, not arrival: a catalogue imported today still reads newest first.
+`after` (with `ascending`, the page just after it, oldest first) serves the Mastodon API's
+`since_id` and `min_id` (server/api/timelines.py); the web pages page with `before` only.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import String, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -40,6 +43,8 @@ async def home(
     *,
     before: datetime | None = None,
     limit: int = 20,
+    after: datetime | None = None,
+    ascending: bool = False,
 ) -> list[Item]:
     """The user's materialised timeline, with the shares (Announce) of the actors they
     follow merged in at the time of the share."""
@@ -55,7 +60,9 @@ async def home(
     )
     if before is not None:
         posts = posts.where(Object.published < before)
-    posts = posts.order_by(Object.published.desc(), Object.id.desc()).limit(limit)
+    if after is not None:
+        posts = posts.where(Object.published > after)
+    posts = posts.order_by(*_order(Object.published, Object.id, ascending)).limit(limit)
     items = [Item(o.published, o, a) for o, a in await session.execute(posts)]
 
     sharer = aliased(Actor)
@@ -77,10 +84,16 @@ async def home(
     )
     if before is not None:
         shares = shares.where(Reaction.created_at < before)
-    shares = shares.order_by(Reaction.created_at.desc(), Reaction.id.desc()).limit(limit)
+    if after is not None:
+        shares = shares.where(Reaction.created_at > after)
+    shares = shares.order_by(*_order(Reaction.created_at, Reaction.id, ascending)).limit(limit)
     items += [Item(when, o, a, s) for when, o, a, s in await session.execute(shares)]
-    items.sort(key=lambda item: item.when, reverse=True)
+    items.sort(key=lambda item: item.when, reverse=not ascending)
     return items[:limit]
+
+
+def _order(when: Any, row_id: Any, ascending: bool) -> tuple[Any, Any]:
+    return (when, row_id) if ascending else (when.desc(), row_id.desc())
 
 
 async def _public(
@@ -90,6 +103,8 @@ async def _public(
     before: datetime | None,
     limit: int,
     where: list[object],
+    after: datetime | None = None,
+    ascending: bool = False,
 ) -> list[Item]:
     query = (
         select(Object, Actor)
@@ -103,20 +118,38 @@ async def _public(
         query = query.where(Object.is_local.is_(True))
     if before is not None:
         query = query.where(Object.published < before)
-    query = query.order_by(Object.published.desc(), Object.id.desc()).limit(limit)
+    if after is not None:
+        query = query.where(Object.published > after)
+    query = query.order_by(*_order(Object.published, Object.id, ascending)).limit(limit)
     return [Item(o.published, o, a) for o, a in await session.execute(query)]
 
 
 async def centre(
-    session: AsyncSession, *, before: datetime | None = None, limit: int = 20
+    session: AsyncSession,
+    *,
+    before: datetime | None = None,
+    limit: int = 20,
+    after: datetime | None = None,
+    ascending: bool = False,
 ) -> list[Item]:
-    return await _public(session, local_only=True, before=before, limit=limit, where=[])
+    return await _public(
+        session, local_only=True, before=before, limit=limit, where=[], after=after,
+        ascending=ascending,
+    )
 
 
 async def network(
-    session: AsyncSession, *, before: datetime | None = None, limit: int = 20
+    session: AsyncSession,
+    *,
+    before: datetime | None = None,
+    limit: int = 20,
+    after: datetime | None = None,
+    ascending: bool = False,
 ) -> list[Item]:
-    return await _public(session, local_only=False, before=before, limit=limit, where=[])
+    return await _public(
+        session, local_only=False, before=before, limit=limit, where=[], after=after,
+        ascending=ascending,
+    )
 
 
 async def tagged(
@@ -126,6 +159,8 @@ async def tagged(
     before: datetime | None = None,
     limit: int = 20,
     consenting_only: bool = False,
+    after: datetime | None = None,
+    ascending: bool = False,
 ) -> list[Item]:
     """Public objects, local and remote, carrying the hashtag `tag` (without its #, any case).
     `consenting_only` (the hashtag's feeds, a harvest channel): without the objects of actors
@@ -138,7 +173,15 @@ async def tagged(
     where: list[object] = [func.lower(cast(Object.recipients, String)).like(needle)]
     if consenting_only:
         where.append(Object.actor_id.not_in(non_consenting_actors()))
-    return await _public(session, local_only=False, before=before, limit=limit, where=where)
+    return await _public(
+        session,
+        local_only=False,
+        before=before,
+        limit=limit,
+        where=where,
+        after=after,
+        ascending=ascending,
+    )
 
 
 async def replies(session: AsyncSession, uri: str, *, limit: int = 100) -> list[Item]:

@@ -1,0 +1,95 @@
+"""GET /api/v2/search: accounts (by handle through WebFinger with `resolve=true`, else by
+name among those this node knows), statuses (the learning resources of the search index, the
+same search as /search), hashtags (none yet)."""
+
+from __future__ import annotations
+
+from aiohttp import web
+from sqlalchemy import or_, select
+
+from compagnon.domain.search_query import BadSearch, SearchFilters, query_words
+from compagnon.server.api import entities
+from compagnon.server.api.accounts import resolve_handle
+from compagnon.server.api.base import (
+    ApiError,
+    api_view,
+    json_answer,
+    maybe_caller,
+    query_text,
+    truthy,
+)
+from compagnon.server.keys import SESSIONS, SETTINGS
+from compagnon.storage.models import Actor, Object
+from compagnon.storage.queries import search as search_queries
+from compagnon.storage.queries.search import hidden_authors
+
+
+def _handle(text: str) -> str | None:
+    """`name@host` (with or without the leading @) or an actor's https URL, else None."""
+    text = text.strip()
+    if text.startswith(("https://", "http://")):
+        return text
+    name, sep, host = text.removeprefix("@").partition("@")
+    if sep and name and ("." in host or ":" in host):
+        return f"{name}@{host}"
+    return None
+
+
+@api_view
+async def search(request: web.Request) -> web.StreamResponse:
+    who = await maybe_caller(request, "read:search")
+    q = query_text(request, "q", 500)
+    kind = request.query.get("type", "")
+    limit = 20
+    if not q:
+        raise ApiError(400, "q is required")
+    base = request.app[SETTINGS].base_url
+    viewer = who.actor if who else None
+    found_accounts: list[Actor] = []
+    statuses: list[dict[str, object]] = []
+    handle = _handle(q)
+    if kind in ("", "accounts"):
+        if handle and truthy(request.query.get("resolve")) and who is not None:
+            actor = await resolve_handle(request, handle)
+            if actor is not None and actor.suspended_at is None:
+                found_accounts.append(actor)
+        async with request.app[SESSIONS]() as session:
+            name = q.removeprefix("@").split("@")[0]
+            like = f"%{name.replace('%', '').replace('_', '')}%"
+            rows = await session.scalars(
+                select(Actor)
+                .where(
+                    or_(Actor.username.ilike(like), Actor.name.ilike(like)),
+                    Actor.id.not_in(hidden_authors()),
+                    Actor.type.in_(("Person", "Organization", "Group", "Service")),
+                )
+                .order_by(Actor.is_local.desc(), Actor.id)
+                .limit(limit)
+            )
+            for actor in rows:
+                if all(a.id != actor.id for a in found_accounts):
+                    found_accounts.append(actor)
+    async with request.app[SESSIONS].begin() as session:
+        accounts = [await entities.account(session, a, base) for a in found_accounts[:limit]]
+        if kind in ("", "statuses") and not handle:
+            try:
+                words = query_words(q)
+            except BadSearch as exc:
+                raise ApiError(400, str(exc)) from None
+            page = await search_queries.search(
+                session, SearchFilters(words=words), limit=limit, with_facets=False
+            )
+            uris = [hit.uri for hit in page.hits]
+            found = (
+                await session.execute(
+                    select(Object, Actor)
+                    .join(Actor, Actor.id == Object.actor_id)
+                    .where(Object.uri.in_(uris), Object.deleted_at.is_(None))
+                )
+            ).all()
+            pairs = [(o, a) for o, a in found]
+            loaded = await entities.load(session, pairs, base, viewer.id if viewer else None)
+            order = {uri: i for i, uri in enumerate(uris)}
+            pairs.sort(key=lambda pair: order.get(pair[0].uri, 0))
+            statuses = [entities.status(o, a, loaded) for o, a in pairs]
+    return json_answer({"accounts": accounts, "statuses": statuses, "hashtags": []})

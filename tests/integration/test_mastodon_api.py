@@ -44,8 +44,13 @@ async def call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     return await asyncio.to_thread(fn, *args, **kwargs)
 
 
-def hidden_fields(html: str) -> dict[str, str]:
-    return {name: value.replace("&amp;", "&") for name, value in HIDDEN.findall(html)}
+def hidden_fields(html: str, action: str) -> dict[str, str]:
+    """The hidden fields of the page's form that posts to `action` (the header's log-out
+    form and the footer's language form have their own)."""
+    for target, body in re.findall(r'<form[^>]*action="([^"]*)"[^>]*>(.*?)</form>', html, re.S):
+        if target.startswith(action):
+            return {name: value.replace("&amp;", "&") for name, value in HIDDEN.findall(body)}
+    raise AssertionError(f"no form posts to {action}")
 
 
 def pkce() -> tuple[str, str]:
@@ -61,7 +66,7 @@ async def authorise(node: Node, username: str, url: str) -> str:
         answer = await http.get(url)
         assert answer.status_code == 303  # not signed in yet: the node's sign-in page
         login = await http.get(node.base + answer.headers["Location"])
-        fields = hidden_fields(login.text)
+        fields = hidden_fields(login.text, "/login")
         assert fields["next"].startswith("/oauth/authorize?")
         answer = await http.post(
             node.base + "/login", data={**fields, "username": username, "password": PASSWORD}
@@ -73,7 +78,8 @@ async def authorise(node: Node, username: str, url: str) -> str:
         policy = page.headers["Content-Security-Policy"]
         assert "form-action 'self' https://app.example;" in policy
         answer = await http.post(
-            node.base + "/oauth/authorize", data={**hidden_fields(page.text), "decision": "allow"}
+            node.base + "/oauth/authorize",
+            data={**hidden_fields(page.text, "/oauth/authorize"), "decision": "allow"},
         )
     assert answer.status_code == 303
     back = urlsplit(answer.headers["Location"])
@@ -192,7 +198,7 @@ async def test_a_phone_app_signs_in_posts_reads_follows_and_is_notified(
     async with httpx.AsyncClient(base_url=b.base, headers={"Accept": "text/html"}) as http:
         await sign_in(http, "joao")
         home = await http.get("/home")
-        fields = hidden_fields(home.text)
+        fields = hidden_fields(home.text, "/compose")
         answer = await http.post(
             "/reply",
             data={
@@ -241,7 +247,7 @@ async def test_a_phone_app_signs_in_posts_reads_follows_and_is_notified(
         await sign_in(http, "maria")
         page_html = (await http.get("/settings/apps")).text
         assert "Tusky test" in page_html
-        answer = await http.post("/settings/apps", data=hidden_fields(page_html))
+        answer = await http.post("/settings/apps", data=hidden_fields(page_html, "/settings/apps"))
         assert answer.status_code == 303
         assert "Tusky test" not in (await http.get("/settings/apps")).text
     with pytest.raises(MastodonUnauthorizedError):
@@ -386,7 +392,7 @@ async def test_the_app_hears_a_reply_live_over_the_streaming_api(make_node: Node
         assert kind == "update" and status.id == posted.id
         async with httpx.AsyncClient(base_url=a.base, headers={"Accept": "text/html"}) as http:
             await sign_in(http, "rita")
-            fields = hidden_fields((await http.get("/home")).text)
+            fields = hidden_fields((await http.get("/home")).text, "/compose")
             answer = await http.post(
                 "/reply",
                 data={

@@ -25,6 +25,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from compagnon.config import Settings
 from compagnon.federation.context import FederationContext
 from compagnon.federation.convert import (
     ACTOR_TYPES,
@@ -218,7 +219,7 @@ def _sender_row(uri: str) -> Actor:
 def _fake_context(fetch_signed: Callable[[str], Awaitable[dict[str, Any]]]) -> FederationContext:
     urls = Urls("https://compagnon.test")
     ctx = SimpleNamespace(urls=urls, http=None, allow_private=False, keys=KeyCache())
-    ctx.settings = SimpleNamespace(max_body_bytes=1_000_000)
+    ctx.settings = Settings(max_body_bytes=1_000_000)  # every setting, at its default
     ctx.instance_signer = lambda: None
     ctx.fetch_signed = fetch_signed  # the handlers' one way to the network, passed in
     return cast(FederationContext, ctx)

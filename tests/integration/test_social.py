@@ -27,7 +27,8 @@ HTML = {"Accept": "text/html"}
 
 
 def browser(node: Node) -> httpx.AsyncClient:
-    return httpx.AsyncClient(base_url=node.base, headers=HTML)
+    # A bounded wait, longer than httpx's 5 s: a busy 2-core CI machine once took longer.
+    return httpx.AsyncClient(base_url=node.base, headers=HTML, timeout=30)
 
 
 async def csrf(http: httpx.AsyncClient, page: str = "/home") -> str:

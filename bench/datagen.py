@@ -232,8 +232,8 @@ def centre_catalogue(author: Any, base: str, count: int, seed: int = 11
     Create around it (convert.wrap) with its actor's FEP-8b32 proof (integrity)."""
     from compagnon.domain.resources import LearningResource
     from compagnon.federation.convert import addressing, wrap
-    from compagnon.federation.integrity import signed_activity
     from compagnon.federation.resource_convert import to_resource_object
+    from compagnon.federation.signing.integrity import signed_activity
     from compagnon.storage.models import Object
 
     rng = random.Random(seed)

@@ -18,7 +18,11 @@ from typing import Any
 
 import orjson
 
-from compagnon.federation.signatures import generate_rsa_keypair, load_private_key, sign_cavage
+from compagnon.federation.signing.signatures import (
+    generate_rsa_keypair,
+    load_private_key,
+    sign_cavage,
+)
 
 AS_PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 CONTEXT = ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"]

@@ -26,7 +26,7 @@ from bench.stats import median
 from compagnon.federation.inbox.writer import InboxWriter
 from compagnon.federation.jsonld import OUR_CONTEXT, expand
 from compagnon.federation.sanitize import sanitize_html
-from compagnon.federation.signatures import (
+from compagnon.federation.signing.signatures import (
     PublicKeyInfo,
     load_private_key,
     load_public_key,

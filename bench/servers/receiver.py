@@ -19,7 +19,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from compagnon.federation.signatures import (
+from compagnon.federation.signing.signatures import (
     PublicKeyInfo,
     SignatureError,
     load_public_key,

@@ -9,7 +9,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from compagnon.federation.signatures import generate_ed25519_keypair, generate_rsa_keypair
+from compagnon.federation.signing.signatures import generate_ed25519_keypair, generate_rsa_keypair
 from compagnon.federation.urls import INSTANCE_USERNAME, Urls
 from compagnon.storage.models import Actor, NodeFact, User
 from compagnon.storage.queries import actors as actor_queries

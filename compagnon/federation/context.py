@@ -18,8 +18,8 @@ from compagnon.config import Settings
 from compagnon.federation import fetch
 from compagnon.federation.delivery_http import DeliveryClient
 from compagnon.federation.fetch import Signer
-from compagnon.federation.key_cache import KeyCache
-from compagnon.federation.signatures import load_private_key, sign_cavage, sign_rfc9421
+from compagnon.federation.signing.key_cache import KeyCache
+from compagnon.federation.signing.signatures import load_private_key, sign_cavage, sign_rfc9421
 from compagnon.federation.urls import Urls
 
 

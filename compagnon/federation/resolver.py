@@ -16,9 +16,9 @@ from compagnon.federation import fetch
 from compagnon.federation.actor_store import store_remote_actor
 from compagnon.federation.context import FederationContext
 from compagnon.federation.convert import actor_fields_from_document
-from compagnon.federation.integrity import with_assertion_method
-from compagnon.federation.proofs import public_key_from_multibase
-from compagnon.federation.signatures import PublicKeyInfo, load_public_key
+from compagnon.federation.signing.integrity import with_assertion_method
+from compagnon.federation.signing.proofs import public_key_from_multibase
+from compagnon.federation.signing.signatures import PublicKeyInfo, load_public_key
 from compagnon.federation.urls import host_of
 from compagnon.storage.models import Actor, utcnow
 from compagnon.storage.queries import actors as actor_queries

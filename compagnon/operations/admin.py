@@ -24,11 +24,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from compagnon.config import Settings
 from compagnon.federation import accounts
 from compagnon.federation.convert import to_actor_document, wrap
-from compagnon.federation.integrity import with_assertion_method
 from compagnon.federation.jsonld import AS_PUBLIC
 from compagnon.federation.outbox import publish
 from compagnon.federation.sanitize import text_to_html
 from compagnon.federation.search_index import forget
+from compagnon.federation.signing.integrity import with_assertion_method
 from compagnon.federation.urls import Urls
 from compagnon.i18n import _, ngettext
 from compagnon.storage.models import (

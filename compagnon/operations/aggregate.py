@@ -8,9 +8,9 @@ from typing import Any
 from compagnon.config import Settings
 from compagnon.federation import member_list, relay_client
 from compagnon.federation.convert import to_actor_document, wrap
-from compagnon.federation.integrity import with_assertion_method
 from compagnon.federation.jsonld import AS_PUBLIC
 from compagnon.federation.outbox import centre, publish
+from compagnon.federation.signing.integrity import with_assertion_method
 from compagnon.federation.urls import Urls
 from compagnon.handover import records as handover_records
 from compagnon.i18n import _

@@ -18,10 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from compagnon import i18n
 from compagnon.federation import accounts
 from compagnon.federation.convert import to_actor_document, wrap
-from compagnon.federation.integrity import with_assertion_method
 from compagnon.federation.jsonld import AS_PUBLIC
 from compagnon.federation.outbox import publish
 from compagnon.federation.sanitize import text_to_html
+from compagnon.federation.signing.integrity import with_assertion_method
 from compagnon.federation.urls import Urls
 from compagnon.i18n import _
 from compagnon.storage.models import Activity, Actor, User

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from compagnon.federation.signatures import KeyObj
+from compagnon.federation.signing.signatures import KeyObj
 
 DATA = Path(__file__).parent / "data"
 SEED = 8  # issue 8

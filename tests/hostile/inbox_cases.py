@@ -12,8 +12,8 @@ from typing import Any
 
 import orjson
 
-from compagnon.federation.signatures import sign_cavage
-from compagnon.federation.signatures_rfc9421 import sign_rfc9421
+from compagnon.federation.signing.signatures import sign_cavage
+from compagnon.federation.signing.signatures_rfc9421 import sign_rfc9421
 from tests.hostile.generator import (
     AS_CONTEXT,
     NOWHERE,

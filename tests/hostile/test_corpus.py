@@ -17,7 +17,7 @@ import aiohttp
 from sqlalchemy import func, select
 from yarl import URL
 
-from compagnon.federation.signatures import load_private_key
+from compagnon.federation.signing.signatures import load_private_key
 from compagnon.operations import quiz as quiz_ops
 from compagnon.server import auth
 from compagnon.server.keys import SECRET

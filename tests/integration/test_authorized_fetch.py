@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import httpx
 
-from compagnon.federation.signatures import load_private_key, sign_cavage
+from compagnon.federation.signing.signatures import load_private_key, sign_cavage
 from compagnon.storage.models import Actor
 from tests.conftest import NodeFactory
 from tests.support.nodes import settle

@@ -10,7 +10,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from sqlalchemy import select
 
-from compagnon.federation.signatures import (
+from compagnon.federation.signing.signatures import (
     PublicKeyInfo,
     SignatureError,
     load_public_key,

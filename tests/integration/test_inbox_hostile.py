@@ -17,7 +17,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from sqlalchemy import select
 
-from compagnon.federation.signatures import generate_rsa_keypair
+from compagnon.federation.signing.signatures import generate_rsa_keypair
 from compagnon.storage.models import Activity, Object
 from tests.conftest import NodeFactory
 from tests.integration.test_inbox_security import create_note, signed_post, stored
@@ -53,7 +53,7 @@ async def signed(node: Node, author: Any, doc: dict[str, Any]) -> tuple[bytes, d
 
 
 async def signed_bytes(node: Node, author: Any, body: bytes) -> tuple[bytes, dict[str, str]]:
-    from compagnon.federation.signatures import load_private_key, sign_cavage
+    from compagnon.federation.signing.signatures import load_private_key, sign_cavage
 
     headers = {"Content-Type": "application/activity+json"}
     url = f"{node.base}/inbox"
@@ -258,7 +258,7 @@ async def deep_actor_server(aiohttp_server: Any) -> AsyncIterator[tuple[TestServ
 async def test_an_actor_nested_300_levels_deep_is_refused_at_fetch_and_others_go_on(
     make_node: NodeFactory, deep_actor_server: tuple[TestServer, str]
 ) -> None:
-    from compagnon.federation.signatures import load_private_key, sign_cavage
+    from compagnon.federation.signing.signatures import load_private_key, sign_cavage
 
     server, private_pem = deep_actor_server
     target, sender = await make_node("target"), await make_node("sender")

@@ -11,7 +11,11 @@ import httpx
 import orjson
 from sqlalchemy import func, select
 
-from compagnon.federation.signatures import generate_rsa_keypair, load_private_key, sign_cavage
+from compagnon.federation.signing.signatures import (
+    generate_rsa_keypair,
+    load_private_key,
+    sign_cavage,
+)
 from compagnon.storage.models import Activity, Actor
 from tests.conftest import NodeFactory
 from tests.support.nodes import Node, settle

@@ -21,7 +21,11 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from sqlalchemy import func, select
 
-from compagnon.federation.signatures import generate_rsa_keypair, load_private_key, sign_cavage
+from compagnon.federation.signing.signatures import (
+    generate_rsa_keypair,
+    load_private_key,
+    sign_cavage,
+)
 from compagnon.storage.models import Activity, Object, TimelineEntry
 from tests.conftest import NodeFactory
 from tests.support.nodes import Node, free_port

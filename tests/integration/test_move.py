@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from compagnon.federation.convert import wrap
 from compagnon.federation.outbox import publish
-from compagnon.federation.signatures import (
+from compagnon.federation.signing.signatures import (
     PublicKeyInfo,
     SignatureError,
     generate_rsa_keypair,

@@ -9,9 +9,9 @@ import httpx
 import orjson
 from sqlalchemy import select
 
-from compagnon.federation.integrity import signed_by_actor
-from compagnon.federation.proofs import verify_object_proof
-from compagnon.federation.signatures import load_private_key, sign_cavage
+from compagnon.federation.signing.integrity import signed_by_actor
+from compagnon.federation.signing.proofs import verify_object_proof
+from compagnon.federation.signing.signatures import load_private_key, sign_cavage
 from compagnon.storage.models import Activity, Actor
 from tests.conftest import NodeFactory
 from tests.support.nodes import Node

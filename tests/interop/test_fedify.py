@@ -11,8 +11,8 @@ from collections.abc import Awaitable, Callable
 import pytest
 from sqlalchemy import select
 
-from compagnon.federation.ld_signatures import verify_ld_signature
-from compagnon.federation.proofs import verify_object_proof
+from compagnon.federation.signing.ld_signatures import verify_ld_signature
+from compagnon.federation.signing.proofs import verify_object_proof
 from compagnon.storage.models import Activity, Follow
 from tests.conftest import NodeFactory
 from tests.interop.peers.fedify_peer import FedifyPeer

@@ -38,9 +38,9 @@ from compagnon.federation.inbox.handlers import HANDLERS, Handling, Ignored
 from compagnon.federation.inbox.outcomes import Malformed, Outcome
 from compagnon.federation.inbox.pipeline import parse, row_for
 from compagnon.federation.jsonld import first_id
-from compagnon.federation.key_cache import KeyCache
 from compagnon.federation.sanitize import sanitize_html
-from compagnon.federation.signatures import load_public_key
+from compagnon.federation.signing.key_cache import KeyCache
+from compagnon.federation.signing.signatures import load_public_key
 from compagnon.federation.urls import Urls, host_of
 from compagnon.storage.db import create_engine, create_sessionmaker
 from compagnon.storage.migrate import upgrade

@@ -18,7 +18,7 @@ from aiohttp import web
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from compagnon.federation.signatures import sign_cavage
+from compagnon.federation.signing.signatures import sign_cavage
 from tests.interop.peers._process import free_port
 from tests.interop.peers.bovine_peer import BovinePeer
 from tests.interop.peers.fedify_peer import FedifyPeer

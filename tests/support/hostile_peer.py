@@ -16,7 +16,11 @@ import orjson
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from compagnon.federation.signatures import generate_rsa_keypair, load_private_key, sign_cavage
+from compagnon.federation.signing.signatures import (
+    generate_rsa_keypair,
+    load_private_key,
+    sign_cavage,
+)
 from tests.support.nodes import free_port
 
 AP = "application/activity+json"

@@ -11,8 +11,8 @@ import aiohttp
 import orjson
 from aiohttp import web
 
-from compagnon.federation.keys import generate_rsa_keypair
-from compagnon.federation.signatures import load_private_key, sign_cavage
+from compagnon.federation.signing.keys import generate_rsa_keypair
+from compagnon.federation.signing.signatures import load_private_key, sign_cavage
 from tests.support.nodes import free_port
 
 AS = "https://www.w3.org/ns/activitystreams"

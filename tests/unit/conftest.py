@@ -8,7 +8,7 @@ import os
 import pytest
 from hypothesis import settings
 
-from compagnon.federation.signatures import (
+from compagnon.federation.signing.signatures import (
     KeyObj,
     PubKey,
     generate_ed25519_keypair,

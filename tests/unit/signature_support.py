@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from compagnon.federation.signatures import PubKey, PublicKeyInfo
+from compagnon.federation.signing.signatures import PubKey, PublicKeyInfo
 
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 INBOX = "https://node.example/users/ana/inbox"

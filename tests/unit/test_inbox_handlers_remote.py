@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from compagnon.federation import fetch
 from compagnon.federation.context import FederationContext
 from compagnon.federation.inbox.handlers import HANDLERS, Handling, Ignored
-from compagnon.federation.key_cache import KeyCache
-from compagnon.federation.signatures import PublicKeyInfo
+from compagnon.federation.signing.key_cache import KeyCache
+from compagnon.federation.signing.signatures import PublicKeyInfo
 from compagnon.federation.urls import Urls, host_of
 from compagnon.storage.db import create_engine, create_sessionmaker
 from compagnon.storage.models import Activity, Actor, Base, Delivery, Follow, Object, Reaction

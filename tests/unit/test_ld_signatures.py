@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from compagnon.federation.keys import (
+from compagnon.federation.signing.keys import (
     KeyObj,
     PubKey,
     PublicKeyInfo,
@@ -28,14 +28,14 @@ from compagnon.federation.keys import (
     load_private_key,
     load_public_key,
 )
-from compagnon.federation.ld_signatures import (
+from compagnon.federation.signing.ld_signatures import (
     IDENTITY_V1,
     canonical_nquads,
     sign_ld_signature,
     signed_data,
     verify_ld_signature,
 )
-from compagnon.federation.proofs import ProofError
+from compagnon.federation.signing.proofs import ProofError
 
 VECTORS = Path(__file__).parent / "vectors" / "ldsig"
 MASTODON_ACTOR = "https://activitypub.academy/users/brauca_darradiul"

@@ -21,8 +21,13 @@ import pytest
 import rfc8785
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from compagnon.federation.keys import PubKey, PublicKeyInfo, generate_rsa_keypair, load_public_key
-from compagnon.federation.proofs import (
+from compagnon.federation.signing.keys import (
+    PubKey,
+    PublicKeyInfo,
+    generate_rsa_keypair,
+    load_public_key,
+)
+from compagnon.federation.signing.proofs import (
     ProofError,
     ed25519_multibase,
     hash_data,

@@ -21,7 +21,7 @@ from compagnon.federation.inbox.pipeline import (
     row_for,
 )
 from compagnon.federation.json_limits import storage_problem
-from compagnon.federation.signatures import (
+from compagnon.federation.signing.signatures import (
     KeyObj,
     PublicKeyInfo,
     generate_rsa_keypair,

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from compagnon.federation.signatures import (
+from compagnon.federation.signing.signatures import (
     KeyObj,
     PublicKeyInfo,
     SignatureError,
@@ -24,7 +24,7 @@ from compagnon.federation.signatures import (
     sign_rfc9421,
     verify_request,
 )
-from compagnon.federation.signatures_sfv import (
+from compagnon.federation.signing.signatures_sfv import (
     InnerList,
     Item,
     Member,

@@ -1,4 +1,4 @@
-"""Round trips of compagnon.federation.signatures with keys made in the test: key helpers,
+"""Round trips of compagnon.federation.signing.signatures with keys made in the test: key helpers,
 draft-cavage signing and verifying, tampering, key lookup and refetch, the Date window.
 
 Hand-made signatures (here and in test_signatures_cavage.py) are built with an independent,
@@ -14,7 +14,7 @@ from datetime import timedelta
 import pytest
 from multidict import CIMultiDict
 
-from compagnon.federation.signatures import (
+from compagnon.federation.signing.signatures import (
     KeyObj,
     PubKey,
     SignatureError,

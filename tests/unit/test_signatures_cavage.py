@@ -13,8 +13,8 @@ from datetime import timedelta
 import pytest
 from multidict import CIMultiDict
 
-from compagnon.federation.keys import Algorithm, sign_bytes
-from compagnon.federation.signatures import (
+from compagnon.federation.signing.keys import Algorithm, sign_bytes
+from compagnon.federation.signing.signatures import (
     KeyObj,
     PubKey,
     SignatureError,

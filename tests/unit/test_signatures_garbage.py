@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from compagnon.federation.signatures import (
+from compagnon.federation.signing.signatures import (
     KeyObj,
     PubKey,
     PublicKeyInfo,

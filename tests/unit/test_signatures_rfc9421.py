@@ -12,7 +12,7 @@ from datetime import timedelta
 
 import pytest
 
-from compagnon.federation.signatures import (
+from compagnon.federation.signing.signatures import (
     KeyObj,
     PubKey,
     SignatureError,
@@ -21,7 +21,7 @@ from compagnon.federation.signatures import (
     sign_rfc9421,
     verify_request,
 )
-from compagnon.federation.signatures_rfc9421 import sign_components
+from compagnon.federation.signing.signatures_rfc9421 import sign_components
 from tests.unit.signature_support import BODY, INBOX, KEY_ID, NOW, OUTBOX_PAGE, OWNER, Lookup
 
 

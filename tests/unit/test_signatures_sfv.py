@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from compagnon.federation.signatures_sfv import (
+from compagnon.federation.signing.signatures_sfv import (
     InnerList,
     Item,
     StructuredFieldError,

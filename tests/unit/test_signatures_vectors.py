@@ -15,22 +15,22 @@ from pathlib import Path
 import pytest
 from multidict import CIMultiDict
 
-from compagnon.federation.keys import (
+from compagnon.federation.signing.keys import (
     Algorithm,
     load_private_key,
     load_public_key,
     sign_bytes,
     verify_bytes,
 )
-from compagnon.federation.signatures import (
+from compagnon.federation.signing.signatures import (
     PublicKeyInfo,
     SignatureError,
     VerifiedSignature,
     verify_request,
 )
-from compagnon.federation.signatures_common import request_view
-from compagnon.federation.signatures_rfc9421 import sign_components, signature_base
-from compagnon.federation.signatures_sfv import BareItem, InnerList, Item, parse_dictionary
+from compagnon.federation.signing.signatures_common import request_view
+from compagnon.federation.signing.signatures_rfc9421 import sign_components, signature_base
+from compagnon.federation.signing.signatures_sfv import BareItem, InnerList, Item, parse_dictionary
 
 VECTORS = Path(__file__).parent / "vectors"
 RFC = VECTORS / "rfc9421"

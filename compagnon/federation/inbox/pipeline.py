@@ -25,10 +25,10 @@ from compagnon.federation.inbox.outcomes import (
 )
 from compagnon.federation.inbox.rate_limit import HostRateLimiter
 from compagnon.federation.inbox.writer import UnstorableActivity
-from compagnon.federation.integrity import signed_by_actor
 from compagnon.federation.json_limits import DEFAULT_MAX_DEPTH, storage_problem
 from compagnon.federation.jsonld import first_id
-from compagnon.federation.signatures import (
+from compagnon.federation.signing.integrity import signed_by_actor
+from compagnon.federation.signing.signatures import (
     KeyLookup,
     SignatureError,
     VerifiedSignature,

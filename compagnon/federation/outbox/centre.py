@@ -19,9 +19,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from compagnon.federation.convert import wrap
-from compagnon.federation.integrity import signed_activity
 from compagnon.federation.jsonld import AS_PUBLIC
 from compagnon.federation.outbox.recipients import inboxes
+from compagnon.federation.signing.integrity import signed_activity
 from compagnon.federation.urls import Urls
 from compagnon.storage.models import Activity, Actor, Object
 from compagnon.storage.queries import actors as actor_queries

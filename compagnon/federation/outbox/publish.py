@@ -10,13 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from compagnon.domain.resources import LearningResource
 from compagnon.federation.convert import addressing, to_note, wrap
-from compagnon.federation.integrity import signed_activity
 from compagnon.federation.jsonld import AS_PUBLIC
 from compagnon.federation.lineage import record as record_lineage
 from compagnon.federation.outbox import centre as centre_announces
 from compagnon.federation.outbox.recipients import inbox_for, inboxes
 from compagnon.federation.resource_convert import to_resource_object
 from compagnon.federation.search_index import forget, index_stored
+from compagnon.federation.signing.integrity import signed_activity
 from compagnon.federation.urls import Urls
 from compagnon.storage.models import Activity, Actor, Follow, Object, utcnow
 from compagnon.storage.queries import activities, deliveries

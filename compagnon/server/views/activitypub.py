@@ -12,8 +12,8 @@ import orjson
 from aiohttp import web
 
 from compagnon.federation.convert import to_actor_document, to_note, to_tombstone
-from compagnon.federation.integrity import with_assertion_method
 from compagnon.federation.jsonld import OUR_CONTEXT
+from compagnon.federation.signing.integrity import with_assertion_method
 from compagnon.server.keys import FEDERATION, SESSIONS, SETTINGS
 from compagnon.server.negotiation import activity_json, problem, wants_activity_json
 from compagnon.server.params import query_int

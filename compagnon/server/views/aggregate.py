@@ -12,8 +12,8 @@ from aiohttp import web
 
 from compagnon.federation import member_list, relay
 from compagnon.federation.convert import to_actor_document
-from compagnon.federation.integrity import with_assertion_method
 from compagnon.federation.jsonld import OUR_CONTEXT
+from compagnon.federation.signing.integrity import with_assertion_method
 from compagnon.server.keys import FEDERATION, SESSIONS, SETTINGS
 from compagnon.server.negotiation import activity_json, problem
 from compagnon.storage.queries import relays

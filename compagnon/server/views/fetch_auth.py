@@ -10,7 +10,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from compagnon.federation.inbox.pipeline import is_blocked
-from compagnon.federation.signatures import SignatureError, verify_request
+from compagnon.federation.signing.signatures import SignatureError, verify_request
 from compagnon.federation.urls import host_of
 from compagnon.server.keys import BLOCKED, RESOLVER, SETTINGS
 from compagnon.server.negotiation import problem

@@ -13,7 +13,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 
-from compagnon.federation.signatures import PublicKeyInfo
+from compagnon.federation.signing.signatures import PublicKeyInfo
 
 KEY_CACHE_SIZE = 10_000
 KEY_CACHE_SECONDS = 300.0

@@ -27,8 +27,8 @@ from pyld import jsonld as pyld_jsonld
 from pyld.canon import URDNA2015
 
 from compagnon.federation.jsonld import SECURITY_V1, JsonLdError, document_loader
-from compagnon.federation.keys import KeyLookup, KeyObj, PubKey, sign_bytes, verify_bytes
-from compagnon.federation.proofs import (
+from compagnon.federation.signing.keys import KeyLookup, KeyObj, PubKey, sign_bytes, verify_bytes
+from compagnon.federation.signing.proofs import (
     ProofError,
     describe,
     key_owner,

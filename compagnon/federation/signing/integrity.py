@@ -11,9 +11,14 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from compagnon.federation.jsonld import ACTIVITY_CONTEXT, ACTOR_CONTEXT
-from compagnon.federation.ld_signatures import verify_ld_signature
-from compagnon.federation.proofs import ProofError, multikey, sign_object_proof, verify_object_proof
-from compagnon.federation.signatures import KeyLookup, load_private_key
+from compagnon.federation.signing.ld_signatures import verify_ld_signature
+from compagnon.federation.signing.proofs import (
+    ProofError,
+    multikey,
+    sign_object_proof,
+    verify_object_proof,
+)
+from compagnon.federation.signing.signatures import KeyLookup, load_private_key
 from compagnon.storage.models import Actor
 
 

@@ -19,7 +19,7 @@ from email.utils import format_datetime, parsedate_to_datetime
 from typing import Literal
 from urllib.parse import SplitResult, urlsplit
 
-from compagnon.federation.keys import KeyLookup, PubKey, PublicKeyInfo
+from compagnon.federation.signing.keys import KeyLookup, PubKey, PublicKeyInfo
 
 # A signer's `expires` is honoured with this much leeway for clock differences between nodes.
 CLOCK_SKEW = 300

@@ -19,7 +19,7 @@ from urllib.parse import parse_qsl, quote
 
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
-from compagnon.federation.keys import (
+from compagnon.federation.signing.keys import (
     Algorithm,
     KeyLookup,
     KeyObj,
@@ -28,7 +28,7 @@ from compagnon.federation.keys import (
     sign_bytes,
     verify_bytes,
 )
-from compagnon.federation.signatures_common import (
+from compagnon.federation.signing.signatures_common import (
     Attempt,
     RequestView,
     SignatureError,
@@ -43,7 +43,7 @@ from compagnon.federation.signatures_common import (
     unix_time,
     verify_with_key,
 )
-from compagnon.federation.signatures_sfv import (
+from compagnon.federation.signing.signatures_sfv import (
     BareItem,
     InnerList,
     Item,

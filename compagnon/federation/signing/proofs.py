@@ -28,8 +28,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 
 from compagnon.federation.jsonld import first_id
-from compagnon.federation.keys import KeyLookup, PubKey, verify_bytes
-from compagnon.federation.signatures_common import (
+from compagnon.federation.signing.keys import KeyLookup, PubKey, verify_bytes
+from compagnon.federation.signing.signatures_common import (
     Attempt,
     SignatureError,
     as_utc,

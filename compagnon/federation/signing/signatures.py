@@ -19,7 +19,7 @@ from datetime import datetime
 
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
-from compagnon.federation.keys import (
+from compagnon.federation.signing.keys import (
     Algorithm,
     KeyLookup,
     KeyObj,
@@ -33,7 +33,7 @@ from compagnon.federation.keys import (
     sign_bytes,
     verify_bytes,
 )
-from compagnon.federation.signatures_common import (
+from compagnon.federation.signing.signatures_common import (
     Attempt,
     RequestView,
     SignatureError,
@@ -51,7 +51,7 @@ from compagnon.federation.signatures_common import (
     unix_time,
     verify_with_key,
 )
-from compagnon.federation.signatures_rfc9421 import sign_rfc9421, verify_rfc9421
+from compagnon.federation.signing.signatures_rfc9421 import sign_rfc9421, verify_rfc9421
 
 __all__ = [
     "KeyLookup",

@@ -129,3 +129,14 @@ def log_in(response: web.StreamResponse, secret: bytes, user: User, secure: bool
         secure=secure,
         path="/",
     )
+
+
+async def signed_in_actor(request: web.Request) -> tuple[User, Actor]:
+    """The signed-in trainer and her actor; anyone else is sent to the sign-in page."""
+    user = await current_user(request)
+    if user is None:
+        raise web.HTTPSeeOther("/login")
+    async with request.app[SESSIONS]() as session:
+        actor = await session.get(Actor, user.actor_id)
+    assert actor is not None
+    return user, actor

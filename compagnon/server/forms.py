@@ -18,6 +18,7 @@ from aiohttp.http_exceptions import HttpProcessingError
 from multidict import MultiDict, MultiDictProxy
 
 from compagnon.i18n import _, ngettext
+from compagnon.server import auth
 from compagnon.server.keys import SETTINGS
 
 URLENCODED = "application/x-www-form-urlencoded"
@@ -25,6 +26,7 @@ MULTIPART = "multipart/form-data"
 UTF8_NAMES = {"utf-8", "utf8"}
 ASCII_NAMES = {"us-ascii", "ascii"}
 MAX_FIELDS = 50  # our largest form has four
+TRANSLATION_ROWS = 20  # `tr_language_N`, `tr_title_N`, `tr_description_N` read for N = 1..20
 
 
 def error_page(request: web.Request, status: int, message: str, **extra: Any) -> web.HTTPException:
@@ -146,3 +148,33 @@ def _without_nul(request: web.Request, fields: MultiDict[str]) -> MultiDict[str]
     if any("\x00" in key or "\x00" in value for key, value in fields.items()):
         raise _unreadable(request)
     return fields
+
+
+def expired_message() -> str:
+    """What a form refused by its CSRF check says (an old page, or another site's form)."""
+    return _("The form expired or came from another site. Reload the page and send it again.")
+
+
+async def read_checked_form(
+    request: web.Request, max_fields: int = MAX_FIELDS
+) -> MultiDictProxy[str]:
+    """`read_form`, then the CSRF check every signed-in form makes: 403 with a page saying
+    to reload when the token is missing or not this browser's."""
+    form = await read_form(request, max_fields)
+    if not auth.check_csrf(request, str(form.get("csrf", ""))):
+        raise error_page(request, 403, expired_message())
+    return form
+
+
+def translation_rows(form: MultiDictProxy[str]) -> list[dict[str, str]]:
+    """The translation rows of a form (language, title, description), as typed; a row left
+    wholly empty is not one."""
+    rows = []
+    for n in range(1, TRANSLATION_ROWS + 1):
+        row = {
+            part: str(form.get(f"tr_{part}_{n}", ""))
+            for part in ("language", "title", "description")
+        }
+        if any(value.strip() for value in row.values()):
+            rows.append(row)
+    return rows

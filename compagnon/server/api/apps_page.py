@@ -7,10 +7,9 @@ from aiohttp import web
 
 from compagnon.i18n import _
 from compagnon.server import auth
-from compagnon.server.forms import error_page, read_form
+from compagnon.server.forms import error_page, expired_message, read_form
 from compagnon.server.keys import SESSIONS
 from compagnon.server.params import whole_number
-from compagnon.server.views import pages
 from compagnon.server.views.social import page_context
 from compagnon.storage.queries import oauth
 
@@ -31,7 +30,7 @@ async def revoke_app(request: web.Request) -> web.StreamResponse:
         raise web.HTTPSeeOther("/login")
     form = await read_form(request)
     if not auth.check_csrf(request, str(form.get("csrf", ""))):
-        raise error_page(request, 403, pages._expired())
+        raise error_page(request, 403, expired_message())
     app_id = whole_number(str(form.get("app", "")), 1)
     if app_id is None:
         raise error_page(request, 400, _("Choose the app to revoke."))

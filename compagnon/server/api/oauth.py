@@ -40,7 +40,7 @@ from compagnon.server.api.base import (
     json_answer,
     params,
 )
-from compagnon.server.forms import error_page, read_form
+from compagnon.server.forms import error_page, expired_message, read_form
 from compagnon.server.keys import SESSIONS, SETTINGS
 from compagnon.server.security_headers import FORM_TARGETS
 from compagnon.server.views import pages
@@ -256,7 +256,7 @@ async def authorize(request: web.Request) -> web.StreamResponse:
         raise web.HTTPSeeOther("/login")
     form = await read_form(request)
     if not auth.check_csrf(request, str(form.get("csrf", ""))):
-        raise error_page(request, 403, pages._expired())
+        raise error_page(request, 403, expired_message())
     asked = await _checked(request, form)
     state = {"state": asked.state} if asked.state else {}
     if form.get("decision") != "allow":

@@ -21,7 +21,7 @@ from compagnon.media import library
 from compagnon.media.store import MediaError
 from compagnon.operations import admin as ops
 from compagnon.server import auth
-from compagnon.server.forms import error_page, read_form
+from compagnon.server.forms import error_page, expired_message, read_form
 from compagnon.server.keys import BLOCKED, FEDERATION, MEDIA, SECRET, SESSIONS, SETTINGS, WORKER
 from compagnon.server.params import query_int
 from compagnon.server.views.pages import _base
@@ -38,10 +38,6 @@ MAX_CSV_BYTES = 1 << 20
 MAX_LOGO_BYTES = 2 << 20
 
 
-def _expired() -> str:
-    return _("The form expired or came from another site. Reload the page and send it again.")
-
-
 async def _staff(request: web.Request, roles: tuple[str, ...]) -> User:
     user = await auth.current_user(request)
     if user is None:
@@ -56,7 +52,7 @@ async def _posted(request: web.Request, roles: tuple[str, ...]) -> tuple[User, d
     user = await _staff(request, roles)
     form = await read_form(request)
     if not auth.check_csrf(request, str(form.get("csrf", ""))):
-        raise error_page(request, 403, _expired())
+        raise error_page(request, 403, expired_message())
     return user, {k: str(v) for k, v in form.items()}
 
 
@@ -170,7 +166,7 @@ async def invite_accept(request: web.Request) -> web.StreamResponse:
     username = str(form.get("username", "")).strip().lower()[:200]
     password = str(form.get("password", ""))
     if not auth.check_csrf(request, str(form.get("csrf", ""))):
-        return await invite_form(request, _expired(), username, 403)
+        return await invite_form(request, expired_message(), username, 403)
     if password != str(form.get("password2", "")):
         return await invite_form(request, _("The two passwords differ."), username, 400)
     try:
@@ -249,7 +245,7 @@ async def _multipart_file(
                 token = (await part.read(decode=False))[:200].decode("utf-8", "replace")
             elif part.name == field:
                 if not auth.check_csrf(request, token):
-                    raise error_page(request, 403, _expired())
+                    raise error_page(request, 403, expired_message())
                 data = bytearray()
                 while chunk := await part.read_chunk(64 * 1024):
                     data += chunk

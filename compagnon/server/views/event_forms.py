@@ -36,9 +36,8 @@ from compagnon.i18n import _
 from compagnon.operations import OperationError
 from compagnon.operations import events as ops
 from compagnon.server import auth
-from compagnon.server.forms import error_page, read_form
+from compagnon.server.forms import error_page, read_checked_form, translation_rows
 from compagnon.server.keys import FEDERATION, SESSIONS, SETTINGS, WORKER
-from compagnon.server.views.pages import _expired
 from compagnon.server.views.social import page_context
 from compagnon.storage.models import Actor, Object, User
 from compagnon.storage.queries import objects as object_queries
@@ -51,23 +50,6 @@ DEFAULT_ZONE = "Europe/Lisbon"
 
 def answer_labels() -> dict[str, str]:
     return {GOING: _("Going"), MAYBE: _("Maybe"), NOT_GOING: _("Not going"), "refused": _("Full")}
-
-
-async def _signed_in(request: web.Request) -> tuple[User, Actor]:
-    user = await auth.current_user(request)
-    if user is None:
-        raise web.HTTPSeeOther("/login")
-    async with request.app[SESSIONS]() as session:
-        actor = await session.get(Actor, user.actor_id)
-    assert actor is not None
-    return user, actor
-
-
-async def _checked_form(request: web.Request) -> MultiDictProxy[str]:
-    form = await read_form(request)
-    if not auth.check_csrf(request, str(form.get("csrf", ""))):
-        raise error_page(request, 403, _expired())
-    return form
 
 
 def page_of(request: web.Request, uri: str) -> str:
@@ -105,14 +87,7 @@ def _posted_values(form: MultiDictProxy[str]) -> dict[str, Any]:
     found: dict[str, Any] = {name: str(form.get(name, "")) for name in names}
     for name in ("online", "language", "capacity"):
         found[name] = str(form.get(name, ""))
-    found["translations"] = []
-    for n in range(1, 21):
-        row = {
-            part: str(form.get(f"tr_{part}_{n}", ""))
-            for part in ("language", "title", "description")
-        }
-        if any(v.strip() for v in row.values()):
-            found["translations"].append(row)
+    found["translations"] = translation_rows(form)
     return found
 
 
@@ -217,7 +192,7 @@ async def _render_form(
 
 async def new_form(request: web.Request) -> web.StreamResponse:
     """GET /events/new"""
-    user, _actor = await _signed_in(request)
+    user, _actor = await auth.signed_in_actor(request)
     values = {
         "title": "",
         "description": "",
@@ -237,8 +212,8 @@ async def new_form(request: web.Request) -> web.StreamResponse:
 
 async def create(request: web.Request) -> web.StreamResponse:
     """POST /events/new: publish, or the form again with each mistake by its field."""
-    user, actor = await _signed_in(request)
-    form = await _checked_form(request)
+    user, actor = await auth.signed_in_actor(request)
+    form = await read_checked_form(request)
     values = _posted_values(form)
     event, mistakes = _event_from(values)
     if event is not None:
@@ -273,7 +248,7 @@ async def _own(request: web.Request, actor: Actor, uri: str) -> Object:
 
 async def edit_form(request: web.Request) -> web.StreamResponse:
     """GET /events/edit?uri="""
-    user, actor = await _signed_in(request)
+    user, actor = await auth.signed_in_actor(request)
     obj = await _own(request, actor, request.query.get("uri", ""))
     async with request.app[SESSIONS]() as session:
         try:
@@ -285,8 +260,8 @@ async def edit_form(request: web.Request) -> web.StreamResponse:
 
 async def edit(request: web.Request) -> web.StreamResponse:
     """POST /events/edit: an Update to whoever received the event."""
-    user, actor = await _signed_in(request)
-    form = await _checked_form(request)
+    user, actor = await auth.signed_in_actor(request)
+    form = await read_checked_form(request)
     obj = await _own(request, actor, str(form.get("uri", "")))
     values = _posted_values(form)
     event, mistakes = _event_from(values)
@@ -312,8 +287,8 @@ async def edit(request: web.Request) -> web.StreamResponse:
 
 async def delete(request: web.Request) -> web.StreamResponse:
     """POST /events/delete"""
-    _user, actor = await _signed_in(request)
-    form = await _checked_form(request)
+    _user, actor = await auth.signed_in_actor(request)
+    form = await read_checked_form(request)
     obj = await _own(request, actor, str(form.get("uri", "")))
     async with request.app[SESSIONS].begin() as session:
         await ops.delete_in(session, request.app[FEDERATION].urls, actor.username, obj.uri)
@@ -323,8 +298,8 @@ async def delete(request: web.Request) -> web.StreamResponse:
 
 async def answer(request: web.Request) -> web.StreamResponse:
     """POST /events/answer: `answer` going | maybe | not_going to the event at `uri`."""
-    _user, actor = await _signed_in(request)
-    form = await _checked_form(request)
+    _user, actor = await auth.signed_in_actor(request)
+    form = await read_checked_form(request)
     uri = http_url(str(form.get("uri", "")).strip())
     state = str(form.get("answer", ""))
     if uri is None:

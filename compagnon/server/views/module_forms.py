@@ -38,10 +38,9 @@ from compagnon.i18n import _
 from compagnon.operations import OperationError
 from compagnon.operations import collections as ops
 from compagnon.server import auth
-from compagnon.server.forms import error_page, read_form
+from compagnon.server.forms import error_page, read_checked_form, translation_rows
 from compagnon.server.keys import FEDERATION, SESSIONS, SETTINGS, WORKER
 from compagnon.server.views import collections as collection_views
-from compagnon.server.views.pages import _expired
 from compagnon.server.views.social import page_context
 from compagnon.storage.models import Actor, Object, User
 from compagnon.storage.queries import collections as collection_queries
@@ -53,23 +52,6 @@ TRANSLATION_SLOTS = 3  # empty rows for new translations; more after saving
 # made with the CLI, are kept as they are when the form is saved.
 MAX_TRANSLATION_ROWS = 7
 MAX_LINES = 500  # items typed one per line
-
-
-async def _signed_in(request: web.Request) -> tuple[User, Actor]:
-    user = await auth.current_user(request)
-    if user is None:
-        raise web.HTTPSeeOther("/login")
-    async with request.app[SESSIONS]() as session:
-        actor = await session.get(Actor, user.actor_id)
-    assert actor is not None
-    return user, actor
-
-
-async def _checked_form(request: web.Request) -> MultiDictProxy[str]:
-    form = await read_form(request)
-    if not auth.check_csrf(request, str(form.get("csrf", ""))):
-        raise error_page(request, 403, _expired())
-    return form
 
 
 def _kind_label(kind: str) -> str:
@@ -112,15 +94,7 @@ def _posted_values(form: MultiDictProxy[str], kind: str) -> dict[str, Any]:
     text = {name: str(form.get(name, "")) for name in ("title", "language", "description")}
     found: dict[str, Any] = {**text, "license": str(form.get("license", ""))}
     found["visibility"] = str(form.get("visibility", "public"))
-    found["translations"] = []
-    for n in range(1, 21):
-        language = str(form.get(f"tr_language_{n}", ""))
-        title = str(form.get(f"tr_title_{n}", ""))
-        description = str(form.get(f"tr_description_{n}", ""))
-        if language.strip() or title.strip() or description.strip():
-            found["translations"].append(
-                {"language": language, "title": title, "description": description}
-            )
+    found["translations"] = translation_rows(form)
     if kind == MODULE:
         found["items"] = str(form.get("items", ""))
     else:
@@ -198,7 +172,7 @@ async def _render_form(
 
 async def my_modules_page(request: web.Request) -> web.StreamResponse:
     """GET /modules: the trainer's modules and journeys, and links to make new ones."""
-    user, actor = await _signed_in(request)
+    user, actor = await auth.signed_in_actor(request)
     async with request.app[SESSIONS]() as session:
         rows = await collection_queries.of_actor(session, actor.id)
     context = await page_context(request, user, collections=rows)
@@ -211,7 +185,7 @@ def _kind_asked(request: web.Request) -> str:
 
 async def new_form(request: web.Request) -> web.StreamResponse:
     """GET /modules/new[?kind=journey]"""
-    user, _actor = await _signed_in(request)
+    user, _actor = await auth.signed_in_actor(request)
     kind = _kind_asked(request)
     language = request.app[SETTINGS].language_list[0]
     empty = Module(title="", language=language) if kind == MODULE else Journey("", language)
@@ -223,8 +197,8 @@ async def new_form(request: web.Request) -> web.StreamResponse:
 
 async def create(request: web.Request) -> web.StreamResponse:
     """POST /modules/new: publish, or the form again with each mistake by its field."""
-    user, actor = await _signed_in(request)
-    form = await _checked_form(request)
+    user, actor = await auth.signed_in_actor(request)
+    form = await read_checked_form(request)
     kind = JOURNEY if form.get("kind") == JOURNEY else MODULE
     values = _posted_values(form, kind)
     value, mistakes = _value_from(values, kind)
@@ -272,7 +246,7 @@ async def _own(request: web.Request, actor: Actor, uri: str) -> Object:
 
 async def edit_form(request: web.Request) -> web.StreamResponse:
     """GET /modules/edit?uri="""
-    user, actor = await _signed_in(request)
+    user, actor = await auth.signed_in_actor(request)
     obj = await _own(request, actor, request.query.get("uri", ""))
     async with request.app[SESSIONS]() as session:
         value = await ops.current(session, actor.username, obj.uri, obj.type)
@@ -281,8 +255,8 @@ async def edit_form(request: web.Request) -> web.StreamResponse:
 
 async def edit(request: web.Request) -> web.StreamResponse:
     """POST /modules/edit: one Update with the whole module or journey."""
-    user, actor = await _signed_in(request)
-    form = await _checked_form(request)
+    user, actor = await auth.signed_in_actor(request)
+    form = await read_checked_form(request)
     obj = await _own(request, actor, str(form.get("uri", "")))
     values = _posted_values(form, obj.type)
     value, mistakes = _value_from(values, obj.type)
@@ -315,8 +289,8 @@ def with_unshown_translations(value: Collection, saved: Collection) -> Collectio
 
 async def delete(request: web.Request) -> web.StreamResponse:
     """POST /modules/delete: a Delete to whoever received it."""
-    _user, actor = await _signed_in(request)
-    form = await _checked_form(request)
+    _user, actor = await auth.signed_in_actor(request)
+    form = await read_checked_form(request)
     obj = await _own(request, actor, str(form.get("uri", "")))
     async with request.app[SESSIONS].begin() as session:
         await ops.delete_in(
@@ -333,8 +307,8 @@ async def items(request: web.Request) -> web.StreamResponse:
     """POST /modules/items: `action` add | remove | up | down of `item` in the module (or the
     journey's `phase`) at `uri`. A module's Add and Remove travel as Add / Remove, exactly as
     `compagnon module add/remove`; a move, or a journey's change, as an Update."""
-    _user, actor = await _signed_in(request)
-    form = await _checked_form(request)
+    _user, actor = await auth.signed_in_actor(request)
+    form = await read_checked_form(request)
     obj = await _own(request, actor, str(form.get("uri", "")))
     action = str(form.get("action", ""))
     item = str(form.get("item", "")).strip()

@@ -14,7 +14,7 @@ from compagnon.federation.outbox import publish
 from compagnon.federation.sanitize import text_to_html
 from compagnon.i18n import _, ngettext
 from compagnon.server import auth
-from compagnon.server.forms import error_page, read_form
+from compagnon.server.forms import error_page, expired_message, read_form
 from compagnon.server.keys import (
     FEDERATION,
     RESOLVER,
@@ -32,10 +32,6 @@ from compagnon.storage.queries import actors as actor_queries
 from compagnon.storage.queries import deliveries
 
 MAX_POST_CHARS = 5000
-
-
-def _expired() -> str:
-    return _("The form expired or came from another site. Reload the page and send it again.")
 
 
 def _base(request: web.Request, **extra: Any) -> dict[str, Any]:
@@ -122,7 +118,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     password = str(form.get("password", ""))
     next_path = _next_path(str(form.get("next", "")))
     if not auth.check_csrf(request, str(form.get("csrf", ""))):
-        return _login_refused(request, 403, _expired(), username, next_path=next_path)
+        return _login_refused(request, 403, expired_message(), username, next_path=next_path)
     settings = request.app[SETTINGS]
     limiter = request.app[SIGNIN_LIMITER]
     address = client_address(
@@ -160,7 +156,7 @@ async def login(request: web.Request) -> web.StreamResponse:
 async def logout(request: web.Request) -> web.StreamResponse:
     form = await read_form(request)
     if not auth.check_csrf(request, str(form.get("csrf", ""))):
-        raise error_page(request, 403, _expired())
+        raise error_page(request, 403, expired_message())
     redirect = web.HTTPSeeOther("/")
     redirect.del_cookie(auth.COOKIE, path="/")
     raise redirect
@@ -213,7 +209,7 @@ async def compose(request: web.Request) -> web.StreamResponse:
         return await home(request, draft=text, visibility=visibility, error=error, status=status)
 
     if not auth.check_csrf(request, str(form.get("csrf", ""))):
-        return await refused(_expired(), 403)
+        return await refused(expired_message(), 403)
     if not text.strip():
         return await refused(_("Write something before publishing."))
     if len(text) > MAX_POST_CHARS:

@@ -33,12 +33,11 @@ from compagnon.i18n import _, current_language
 from compagnon.media import library
 from compagnon.media.store import MediaError, is_sha256
 from compagnon.server import auth
-from compagnon.server.forms import error_page, read_form
+from compagnon.server.forms import error_page, expired_message, read_form
 from compagnon.server.keys import FEDERATION, MEDIA, SESSIONS, SETTINGS, WORKER
 from compagnon.server.views import publish_form as forms
 from compagnon.server.views import resources as resource_views
 from compagnon.server.views.media import MALFORMED, MULTIPART_OVERHEAD
-from compagnon.server.views.pages import _expired
 from compagnon.server.views.social import page_context
 from compagnon.storage.models import Actor, Object, User, utcnow
 from compagnon.storage.queries import objects as object_queries
@@ -113,7 +112,7 @@ async def _read(request: web.Request, user: User) -> tuple[MultiDictProxy[str], 
                     await part.release()  # the file field left empty
                     continue
                 if not auth.check_csrf(request, fields.get("csrf", "")):
-                    raise error_page(request, 403, _expired())
+                    raise error_page(request, 403, expired_message())
                 await _store(request, part, user, upload)
                 await part.release()
                 continue
@@ -280,7 +279,7 @@ async def new_post(request: web.Request) -> web.StreamResponse:
 async def _submitted(request: web.Request, user: User, *, edit: bool) -> web.StreamResponse:
     fields, upload = await _read(request, user)
     if not auth.check_csrf(request, fields.get("csrf", "")):
-        raise error_page(request, 403, _expired())
+        raise error_page(request, 403, expired_message())
     before: LearningResource | None = None
     editing = await _own(request, user, fields.get("uri", "")) if edit else None
     if editing is not None:
@@ -374,7 +373,7 @@ async def delete_post(request: web.Request) -> web.StreamResponse:
     user = await _require_user(request)
     form = await read_form(request)
     if not auth.check_csrf(request, form.get("csrf", "")):
-        raise error_page(request, 403, _expired())
+        raise error_page(request, 403, expired_message())
     obj = await _own(request, user, form.get("uri", ""))
     ctx = request.app[FEDERATION]
     await operations.delete_resource_in(ctx.sessions, ctx.urls, user.username, obj.uri)

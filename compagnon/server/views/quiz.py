@@ -17,9 +17,9 @@ from compagnon.federation.outbox import quiz as quiz_outbox
 from compagnon.federation.sanitize import sanitize_html
 from compagnon.i18n import _
 from compagnon.server import auth
-from compagnon.server.forms import error_page, read_form
+from compagnon.server.forms import error_page, expired_message, read_form
 from compagnon.server.keys import FEDERATION, SESSIONS, SETTINGS, WORKER
-from compagnon.server.views.pages import _base, _expired
+from compagnon.server.views.pages import _base
 from compagnon.storage.models import Actor, Object, utcnow
 from compagnon.storage.queries import objects as object_queries
 from compagnon.storage.queries import polls as poll_queries
@@ -107,7 +107,7 @@ async def vote(request: web.Request) -> web.StreamResponse:
         raise error_page(request, 404, _("There is no question at this address here."))
     obj, author = found
     if not auth.check_csrf(request, str(form.get("csrf", ""))):
-        return await render(request, obj, author, error=_expired(), status=403)
+        return await render(request, obj, author, error=expired_message(), status=403)
     chosen = [str(v) for v in form.getall("option", [])]
     interval = timedelta(seconds=request.app[SETTINGS].poll_update_interval)
     try:

@@ -24,7 +24,7 @@ from compagnon.federation.outbox import publish
 from compagnon.federation.sanitize import text_to_html
 from compagnon.i18n import _, ngettext
 from compagnon.server import auth
-from compagnon.server.forms import error_page, read_form
+from compagnon.server.forms import error_page, expired_message, read_form
 from compagnon.server.keys import FEDERATION, RESOLVER, SESSIONS, SETTINGS, WORKER
 from compagnon.server.params import query_int
 from compagnon.server.templating import profile_href as profile_url
@@ -166,7 +166,7 @@ async def _form(request: web.Request) -> tuple[User, dict[str, Any]]:
     user = await _require_user(request)
     form = await read_form(request)
     if not auth.check_csrf(request, str(form.get("csrf", ""))):
-        raise error_page(request, 403, pages._expired())
+        raise error_page(request, 403, expired_message())
     return user, {k: str(v) for k, v in form.items()}
 
 

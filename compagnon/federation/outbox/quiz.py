@@ -13,7 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from compagnon.domain.quiz import QuestionSpec, QuizError, is_closed, vote_problem
 from compagnon.federation.convert import addressing, poll_of, wrap
-from compagnon.federation.outbox.publish import new_local_object, refresh_create, send
+from compagnon.federation.outbox.publish import (
+    mention_tags,
+    new_local_object,
+    refresh_create,
+    send,
+)
 from compagnon.federation.outbox.recipients import inbox_for
 from compagnon.federation.quiz_convert import (
     question_document,
@@ -38,18 +43,28 @@ async def publish_question(
     *,
     now: datetime,
     visibility: str = "public",
+    mentions: list[Actor] | None = None,
+    summary: str = "",
+    in_reply_to: str | None = None,
 ) -> Object:
-    """`spec` is checked (domain/quiz.py: `checked`) and has its end time."""
-    recipients: dict[str, Any] = addressing(visibility, author.followers_url, [])
+    """`spec` is checked (domain/quiz.py: `checked`) and has its end time. `mentions`,
+    `summary` (a content warning) and `in_reply_to` as for a post (a poll from an app)."""
+    mentions = mentions or []
+    recipients: dict[str, Any] = addressing(
+        visibility, author.followers_url, [m.uri for m in mentions]
+    )
+    tags = mention_tags(mentions)
     obj = await new_local_object(
         session,
         urls,
         author,
         "Question",
         visibility,
-        {**recipients, "tag": []},
+        {**recipients, "tag": tags},
         language=spec.language,
         published=now,
+        in_reply_to=in_reply_to,
+        summary=summary,
     )
     doc = question_document(
         obj,
@@ -59,6 +74,11 @@ async def publish_question(
         multiple=spec.multiple,
         end_time=spec.ends_at,
     )
+    doc["tag"] = tags
+    if summary:
+        doc["summary"] = summary
+    if in_reply_to:
+        doc["inReplyTo"] = in_reply_to
     obj.raw = doc
     obj.content = readable(doc)
     # Due at its end: the closing Update with the final counts.
@@ -76,7 +96,8 @@ async def publish_question(
     await send(
         session, author, create, addressed=recipients["to"] + recipients["cc"], object_uri=obj.uri
     )
-    await object_queries.push_to_timelines(session, obj.id, [author.id])
+    local_mentions = [m.id for m in mentions if m.is_local]
+    await object_queries.push_to_timelines(session, obj.id, [author.id, *local_mentions])
     return obj
 
 

@@ -20,6 +20,7 @@ from compagnon.federation.outbox.publish import (
     send,
 )
 from compagnon.federation.outbox.recipients import inbox_for
+from compagnon.federation.poll_end import notify_ended
 from compagnon.federation.quiz_convert import (
     question_document,
     readable,
@@ -220,6 +221,8 @@ async def send_due_updates(
             object_uri=question.uri,
         )
         poll.last_update_at = now
+        if closing and not poll.closed_sent:
+            await notify_ended(session, question, author)
         poll.closed_sent = poll.closed_sent or closing
         later_end = poll.end_time if poll.end_time and poll.end_time > now else None
         poll.update_due_at = None if poll.closed_sent else later_end

@@ -37,6 +37,7 @@ NOTIFICATION_TYPES = {
     "mention": "mention",
     "like": "favourite",
     "share": "reblog",
+    "poll": "poll",
 }
 IMAGE_TYPES = ("image/",)
 VIDEO_TYPES = ("video/",)

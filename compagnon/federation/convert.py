@@ -181,6 +181,9 @@ def to_note(obj: Object, actor: Actor) -> dict[str, Any]:
         doc["inReplyTo"] = obj.in_reply_to
     if obj.updated:
         doc["updated"] = iso(obj.updated)
+    files = (obj.raw or {}).get("attachment")
+    if isinstance(files, list) and files:
+        doc["attachment"] = files  # a post's files stay with it through an edit
     return doc
 
 

@@ -593,6 +593,8 @@ class HandoverSet(Base):
         Index("ix_handover_sets_spec_datestamp", "set_spec", "datestamp", "object_id"),
         Index("ix_handover_sets_object_id", "object_id"),
     )
+
+
 # --- Aggregation (migration 0016): relays, provenance ---------------------------------------
 
 
@@ -635,6 +637,8 @@ class Provenance(Base):
     via: Mapped[str | None] = mapped_column(String(2048), nullable=True)  # relay or centre
     first_seen: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 # --- The Mastodon client API's sign-in (server/api/oauth.py; migration 0021) --------------
 # Phone apps register themselves (an OAuthApp), a trainer authorises one on the node's own
 # page (a short-lived OAuthCode, bound to a PKCE challenge when the app sent one), and the app
@@ -696,3 +700,20 @@ class ApiIdempotency(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (UniqueConstraint("user_id", "key"),)
+
+
+class ApiMedia(Base):
+    """A file an app uploaded (POST /api/v2/media): Mastodon's MediaAttachment, one row per
+    upload, so two accounts uploading the same bytes (one `media` row, content-addressed) each
+    have their own id and alt text. It belongs to its uploader until a status carries it
+    (`object_id`); only the uploader may attach it."""
+
+    __tablename__ = "api_media"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"), index=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    description: Mapped[str] = mapped_column(Text, default="")
+    object_id: Mapped[int | None] = mapped_column(
+        ForeignKey("objects.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

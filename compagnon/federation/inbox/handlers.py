@@ -39,6 +39,7 @@ from compagnon.federation.ingest import (
 from compagnon.federation.jsonld import first_id, ids
 from compagnon.federation.lineage import record as record_lineage
 from compagnon.federation.outbox import publish
+from compagnon.federation.poll_end import newly_closed, notify_ended
 from compagnon.federation.sanitize import html_to_text, sanitize_html
 from compagnon.federation.search_index import forget, index_stored
 from compagnon.federation.urls import host_of
@@ -268,7 +269,10 @@ async def on_update(h: Handling, activity: dict[str, Any]) -> None:
     stored.language = fields["language"] or stored.language
     stored.recipients = {**(stored.recipients or {}), "tag": fields["recipients"]["tag"]}
     stored.updated = fields["updated"] or utcnow()
+    ended = stored.type == "Question" and newly_closed(stored.raw, doc)
     stored.raw = doc
+    if ended:
+        await notify_ended(h.session, stored, h.sender)
     await provenance.seen_again(h.session, [stored.uri])
     await index_stored(h.session, [stored])  # the new description and facets replace the old
     await record_lineage(h.session, [(stored.id, doc)])  # and the sources it names now

@@ -76,7 +76,7 @@ async def new_local_object(
     )
 
 
-def _mention_tags(mentions: list[Actor]) -> list[dict[str, str]]:
+def mention_tags(mentions: list[Actor]) -> list[dict[str, str]]:
     return [
         {"type": "Mention", "href": m.uri, "name": f"@{m.username}@{m.domain}"} for m in mentions
     ]
@@ -93,16 +93,18 @@ async def publish_note(
     language: str | None = None,
     in_reply_to: str | None = None,
     summary: str = "",
+    attachments: list[dict[str, Any]] | None = None,
 ) -> Object:
     """A new Note, sent. `summary` is a content warning (plain text, as Mastodon's
-    spoiler_text), empty for none."""
+    spoiler_text), empty for none; `attachments` are files stored here, as AS2 `Document`s
+    whose `name` is the alt text (as Mastodon sends them)."""
     if visibility not in VISIBILITIES:
         raise ValueError(f"visibility must be one of {', '.join(VISIBILITIES)}")
     mentions = mentions or []
     recipients: dict[str, Any] = addressing(
         visibility, author.followers_url, [m.uri for m in mentions]
     )
-    recipients["tag"] = _mention_tags(mentions)
+    recipients["tag"] = mention_tags(mentions)
     obj = await new_local_object(
         session,
         urls,
@@ -115,6 +117,8 @@ async def publish_note(
         in_reply_to=in_reply_to,
         summary=summary,
     )
+    if attachments:
+        obj.raw = {"attachment": attachments}  # what to_note carries on, edits included
     note = to_note(obj, author)
     obj.raw = note
     create = wrap("Create", urls.new_activity(), author.uri, note, recipients)

@@ -13,8 +13,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from compagnon.domain.quiz import QuestionSpec, QuizError, is_closed, vote_problem
 from compagnon.federation.convert import addressing, poll_of, wrap
-from compagnon.federation.outbox.publish import new_local_object, refresh_create, send
+from compagnon.federation.outbox.publish import (
+    mention_tags,
+    new_local_object,
+    refresh_create,
+    send,
+)
 from compagnon.federation.outbox.recipients import inbox_for
+from compagnon.federation.poll_end import notify_ended
 from compagnon.federation.quiz_convert import (
     question_document,
     readable,
@@ -38,18 +44,28 @@ async def publish_question(
     *,
     now: datetime,
     visibility: str = "public",
+    mentions: list[Actor] | None = None,
+    summary: str = "",
+    in_reply_to: str | None = None,
 ) -> Object:
-    """`spec` is checked (domain/quiz.py: `checked`) and has its end time."""
-    recipients: dict[str, Any] = addressing(visibility, author.followers_url, [])
+    """`spec` is checked (domain/quiz.py: `checked`) and has its end time. `mentions`,
+    `summary` (a content warning) and `in_reply_to` as for a post (a poll from an app)."""
+    mentions = mentions or []
+    recipients: dict[str, Any] = addressing(
+        visibility, author.followers_url, [m.uri for m in mentions]
+    )
+    tags = mention_tags(mentions)
     obj = await new_local_object(
         session,
         urls,
         author,
         "Question",
         visibility,
-        {**recipients, "tag": []},
+        {**recipients, "tag": tags},
         language=spec.language,
         published=now,
+        in_reply_to=in_reply_to,
+        summary=summary,
     )
     doc = question_document(
         obj,
@@ -59,6 +75,11 @@ async def publish_question(
         multiple=spec.multiple,
         end_time=spec.ends_at,
     )
+    doc["tag"] = tags
+    if summary:
+        doc["summary"] = summary
+    if in_reply_to:
+        doc["inReplyTo"] = in_reply_to
     obj.raw = doc
     obj.content = readable(doc)
     # Due at its end: the closing Update with the final counts.
@@ -76,7 +97,8 @@ async def publish_question(
     await send(
         session, author, create, addressed=recipients["to"] + recipients["cc"], object_uri=obj.uri
     )
-    await object_queries.push_to_timelines(session, obj.id, [author.id])
+    local_mentions = [m.id for m in mentions if m.is_local]
+    await object_queries.push_to_timelines(session, obj.id, [author.id, *local_mentions])
     return obj
 
 
@@ -199,6 +221,8 @@ async def send_due_updates(
             object_uri=question.uri,
         )
         poll.last_update_at = now
+        if closing and not poll.closed_sent:
+            await notify_ended(session, question, author)
         poll.closed_sent = poll.closed_sent or closing
         later_end = poll.end_time if poll.end_time and poll.end_time > now else None
         poll.update_due_at = None if poll.closed_sent else later_end

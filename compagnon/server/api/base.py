@@ -123,12 +123,17 @@ async def params(request: web.Request) -> MultiDict[str]:
             if not isinstance(data, dict):
                 raise ApiError(422, _("the body is not a JSON object"))
             for key, value in data.items():
-                for one in value if isinstance(value, list) else [value]:
-                    if one is None:
-                        continue
-                    if isinstance(one, bool):
-                        one = "true" if one else "false"
-                    merged.add(f"{key}[]" if isinstance(value, list) else key, clean(str(one)))
+                # One level of objects, as the form names them: {"poll": {"options": [...]}}
+                # is poll[options][] (a status's poll, Mastodon.py sends it as JSON).
+                inner = value.items() if isinstance(value, dict) else [(None, value)]
+                for sub, item in inner:
+                    name = key if sub is None else f"{key}[{sub}]"
+                    for one in item if isinstance(item, list) else [item]:
+                        if one is None or isinstance(one, dict | list):
+                            continue
+                        if isinstance(one, bool):
+                            one = "true" if one else "false"
+                        merged.add(f"{name}[]" if isinstance(item, list) else name, clean(str(one)))
         else:
             form = await request.post()
             for key, field in form.items():

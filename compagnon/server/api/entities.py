@@ -18,7 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from compagnon.domain.safe_urls import http_url
 from compagnon.federation import social
-from compagnon.storage.models import Actor, Follow, Notification, Object, Reaction
+from compagnon.server.api import poll_entity
+from compagnon.storage.models import Actor, Follow, Notification, Object, Reaction, utcnow
 from compagnon.storage.queries import follows as follow_queries
 from compagnon.storage.queries import objects as object_queries
 
@@ -36,6 +37,7 @@ NOTIFICATION_TYPES = {
     "mention": "mention",
     "like": "favourite",
     "share": "reblog",
+    "poll": "poll",
 }
 IMAGE_TYPES = ("image/",)
 VIDEO_TYPES = ("video/",)
@@ -119,6 +121,8 @@ class Loaded:
     mine: set[tuple[str, str]] = field(default_factory=set)
     parents: dict[str, tuple[int, int]] = field(default_factory=dict)
     accounts: dict[int, dict[str, Any]] = field(default_factory=dict)
+    poll_choices: dict[int, list[str]] = field(default_factory=dict)  # the viewer's votes
+    now: datetime = field(default_factory=utcnow)
 
 
 async def load(
@@ -148,6 +152,8 @@ async def load(
             select(Object.uri, Object.id, Object.actor_id).where(Object.uri.in_(parents))
         )
         loaded.parents = {uri: (oid, aid) for uri, oid, aid in found}
+    questions = [o.id for o, _a in objects if o.type == "Question"]
+    loaded.poll_choices = await poll_entity.choices_of(session, questions, viewer_id)
     for _o, author in objects:
         if author.id not in loaded.accounts:
             loaded.accounts[author.id] = await account(session, author, base)
@@ -185,12 +191,26 @@ def _attachments(obj: Object) -> list[dict[str, Any]]:
                 "preview_url": url if _media_type(media_type) == "image" else None,
                 "remote_url": None if obj.is_local else url,
                 "text_url": None,
-                "meta": {},
+                "meta": _meta(item),
                 "description": name,
                 "blurhash": None,
             }
         )
     return found
+
+
+def _meta(item: dict[str, Any]) -> dict[str, Any]:
+    """Mastodon's `meta` from the `width` and `height` a file carries on the wire."""
+    width, height = item.get("width"), item.get("height")
+    return file_meta(width, height) if type(width) is int and type(height) is int else {}
+
+
+def file_meta(width: int | None, height: int | None) -> dict[str, Any]:
+    """Mastodon's `meta` of an image of this size (empty when it is not known)."""
+    if not width or not height or width < 0 or height < 0:
+        return {}
+    size = {"width": width, "height": height, "size": f"{width}x{height}"}
+    return {"original": {**size, "aspect": round(width / height, 4)}}
 
 
 def _tags(obj: Object, base: str) -> list[dict[str, str]]:
@@ -262,7 +282,7 @@ def status(
         "created_at": iso(obj.published),
         "edited_at": iso(obj.updated),
         "account": loaded.accounts[author.id],
-        "content": _content(obj),
+        "content": poll_entity.question_text(obj) if obj.type == "Question" else _content(obj),
         "text": None,
         "visibility": VISIBILITY.get(obj.visibility, "public"),
         "sensitive": bool(
@@ -287,7 +307,12 @@ def status(
         "tags": _tags(obj, loaded.base),
         "emojis": [],
         "card": _card(obj),
-        "poll": None,
+        "poll": poll_entity.poll(
+            obj,
+            loaded.poll_choices.get(obj.id),
+            is_owner=author.id == loaded.viewer_id,
+            now=loaded.now,
+        ),
         "filtered": [],
     }
     if shared_by is not None and shared_by.id in loaded.accounts:

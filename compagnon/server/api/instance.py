@@ -8,7 +8,11 @@ from typing import Any
 from aiohttp import web
 
 from compagnon import __version__
+from compagnon.config import Settings
+from compagnon.domain.quiz import MAX_DURATION, MAX_OPTION_CHARS, MAX_OPTIONS, MIN_DURATION
+from compagnon.media.sniff import EXTENSIONS, MAX_IMAGE_PIXELS
 from compagnon.server.api.base import api_view, caller, json_answer, me
+from compagnon.server.api.media import MAX_ATTACHMENTS, MAX_DESCRIPTION_CHARS
 from compagnon.server.keys import SESSIONS, SETTINGS
 from compagnon.server.views.pages import MAX_POST_CHARS
 from compagnon.storage.queries import actors as actor_queries
@@ -21,27 +25,31 @@ VERSION = f"4.3.0 (compatible; Compagnon {__version__})"
 def _statuses_configuration() -> dict[str, Any]:
     return {
         "max_characters": MAX_POST_CHARS,
-        "max_media_attachments": 0,
+        "max_media_attachments": MAX_ATTACHMENTS,
         "characters_reserved_per_url": 23,
     }
 
 
-def _media_configuration() -> dict[str, Any]:
+def _media_configuration(settings: Settings) -> dict[str, Any]:
+    """What an app may upload: the kinds the store takes (media/sniff.py), the node's one
+    size limit for every kind, the pixel cap."""
+    limit = settings.max_upload_bytes
     return {
-        "supported_mime_types": [],
-        "image_size_limit": 0,
-        "image_matrix_limit": 0,
-        "video_size_limit": 0,
-        "video_frame_rate_limit": 0,
-        "video_matrix_limit": 0,
+        "supported_mime_types": sorted(set(EXTENSIONS)),
+        "description_limit": MAX_DESCRIPTION_CHARS,
+        "image_size_limit": limit,
+        "image_matrix_limit": MAX_IMAGE_PIXELS,
+        "video_size_limit": limit,
+        "video_frame_rate_limit": 120,
+        "video_matrix_limit": MAX_IMAGE_PIXELS,
     }
 
 
 POLLS = {
-    "max_options": 0,
-    "max_characters_per_option": 0,
-    "min_expiration": 0,
-    "max_expiration": 0,
+    "max_options": MAX_OPTIONS,
+    "max_characters_per_option": MAX_OPTION_CHARS,
+    "min_expiration": int(MIN_DURATION.total_seconds()),
+    "max_expiration": int(MAX_DURATION.total_seconds()),
 }
 
 
@@ -77,7 +85,7 @@ async def v1(request: web.Request) -> web.StreamResponse:
             "invites_enabled": True,
             "configuration": {
                 "statuses": _statuses_configuration(),
-                "media_attachments": _media_configuration(),
+                "media_attachments": _media_configuration(settings),
                 "polls": POLLS,
             },
             "contact_account": None,
@@ -107,7 +115,7 @@ async def v2(request: web.Request) -> web.StreamResponse:
                 "vapid": {"public_key": ""},
                 "accounts": {"max_featured_tags": 0, "max_pinned_statuses": 0},
                 "statuses": _statuses_configuration(),
-                "media_attachments": _media_configuration(),
+                "media_attachments": _media_configuration(settings),
                 "polls": POLLS,
                 "translation": {"enabled": False},
             },

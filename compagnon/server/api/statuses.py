@@ -1,4 +1,5 @@
-"""Statuses: post (text, visibility, reply, content warning, Idempotency-Key), read one and
+"""Statuses: post (text, visibility, reply, content warning, Idempotency-Key; files of
+media.py, a poll of polls.py), read one and
 its thread, delete, favourite and reblog with their undo. The same operations as the web
 pages: publish_note, federation/social.py react/undo, delete_note."""
 
@@ -13,7 +14,7 @@ from compagnon.federation.mentions import MentionError, resolve_mentions
 from compagnon.federation.outbox import publish
 from compagnon.federation.sanitize import text_to_html
 from compagnon.i18n import _
-from compagnon.server.api import entities
+from compagnon.server.api import entities, media, polls
 from compagnon.server.api.base import (
     ApiError,
     api_view,
@@ -24,9 +25,9 @@ from compagnon.server.api.base import (
     params,
 )
 from compagnon.server.api.render import one_status, readable_status
-from compagnon.server.keys import FEDERATION, RESOLVER, SESSIONS, SETTINGS, WORKER
+from compagnon.server.keys import FEDERATION, MEDIA, RESOLVER, SESSIONS, SETTINGS, WORKER
 from compagnon.server.views.pages import MAX_POST_CHARS
-from compagnon.storage.models import Actor, ApiIdempotency, Object
+from compagnon.storage.models import Actor, ApiIdempotency, Object, utcnow
 from compagnon.storage.queries import timelines
 
 MAX_SPOILER_CHARS = 500
@@ -38,9 +39,12 @@ async def create(request: web.Request) -> web.StreamResponse:
     user, actor = me(who)
     given = await params(request)
     text = given.get("status", "")
-    if given.getall("media_ids[]", []) or given.get("poll[options][]"):
-        raise ApiError(422, _("Media and polls cannot be posted through the API yet"))
-    if not text.strip():
+    media_ids = given.getall("media_ids[]", [])
+    now, language = utcnow(), request.app[SETTINGS].language_list[0]
+    poll = polls.spec_from(given, text, language, now) if polls.wanted(given) else None
+    if poll is not None and media_ids:
+        raise ApiError(422, _("Validation failed: a status has files or a poll, not both"))
+    if not text.strip() and not media_ids:
         raise ApiError(422, _("Validation failed: Text can't be blank"))
     if len(text) > MAX_POST_CHARS:
         raise ApiError(
@@ -76,17 +80,35 @@ async def create(request: web.Request) -> web.StreamResponse:
         author = await session.get(Actor, actor.id)
         assert author is not None
         mentions = [m for m in mentions if m.id != author.id]
-        obj = await publish.publish_note(
-            session,
-            ctx.urls,
-            author,
-            text_to_html(text),
-            visibility=visibility,
-            mentions=mentions,
-            language=request.app[SETTINGS].language_list[0],
-            in_reply_to=parent[0].uri if parent else None,
-            summary=str(escape(spoiler)),
+        files = await media.attach(
+            session, request.app[MEDIA], author.id, media_ids, request.app[SETTINGS].base_url
         )
+        if poll is not None:
+            obj = await polls.publish(
+                session,
+                ctx.urls,
+                author,
+                poll,
+                visibility=visibility,
+                mentions=mentions,
+                summary=str(escape(spoiler)),
+                in_reply_to=parent[0].uri if parent else None,
+                now=now,
+            )
+        else:
+            obj = await publish.publish_note(
+                session,
+                ctx.urls,
+                author,
+                text_to_html(text),
+                visibility=visibility,
+                mentions=mentions,
+                language=language,
+                in_reply_to=parent[0].uri if parent else None,
+                summary=str(escape(spoiler)),
+                attachments=files.documents,
+            )
+            files.belong_to(obj.id)
         await social.notify_local_post(session, obj, author, mentions)
         if key:
             session.add(ApiIdempotency(user_id=user.id, key=key, object_id=obj.id))
@@ -157,7 +179,7 @@ async def delete(request: web.Request) -> web.StreamResponse:
     ctx = request.app[FEDERATION]
     async with request.app[SESSIONS]() as session:
         obj, author = await readable_status(session, request.match_info["id"], user)
-        if author.id != actor.id or obj.type != "Note":
+        if author.id != actor.id or obj.type not in ("Note", "Question"):
             raise ApiError(403, _("This action is not allowed"))
         entity = await one_status(request, session, obj, author, actor)
     async with request.app[SESSIONS].begin() as session:

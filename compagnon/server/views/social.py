@@ -58,6 +58,7 @@ def notification_text(kind: str, actor: Actor | None) -> Markup:
             "mention": _("Someone mentioned you"),
             "attendance": _("Someone answered your event"),
             "remix": _("Someone remixed your resource"),
+            "poll": _("A question you voted in has ended"),
         }
         return Markup.escape(anonymous.get(kind, kind))
     texts = {
@@ -69,6 +70,7 @@ def notification_text(kind: str, actor: Actor | None) -> Markup:
         "mention": _("{name} mentioned you"),
         "attendance": _("{name} answered your event"),
         "remix": _("{name} remixed your resource"),
+        "poll": _("The question of {name} has ended: see the results"),
     }
     name = Markup('<a href="{}">{}</a>').format(profile_url(actor), actor.name or actor.username)
     if kind not in texts:

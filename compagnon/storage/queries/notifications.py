@@ -24,7 +24,10 @@ KINDS = (
     "mention",
     "attendance",
     "remix",
+    "poll",  # a question one voted in or asked has ended (federation/poll_end.py)
 )
+# Kinds one may be told of about one's own doing: one's own question ending.
+ABOUT_ONESELF = ("poll",)
 
 
 async def notify(
@@ -39,7 +42,7 @@ async def notify(
     if kind not in KINDS:
         raise ValueError(f"unknown notification kind {kind!r}")
     actor_id = actor.id if isinstance(actor, Actor) else actor
-    if actor_id == recipient_actor_id:
+    if actor_id == recipient_actor_id and kind not in ABOUT_ONESELF:
         return None
     row = Notification(
         recipient_id=recipient_actor_id, kind=kind, actor_id=actor_id, object_uri=object_uri

@@ -73,3 +73,16 @@ async def due(session: AsyncSession, now: datetime, limit: int) -> list[Poll]:
         .with_for_update(skip_locked=True)
     )
     return list(rows)
+
+
+async def local_voters(session: AsyncSession, question_id: int) -> list[int]:
+    """The ids of our actors who voted on this question (they hear when it ends)."""
+    rows = await session.scalars(
+        select(Actor.id)
+        .where(
+            Actor.id.in_(select(PollVote.voter_id).where(PollVote.question_id == question_id)),
+            Actor.is_local.is_(True),
+        )
+        .order_by(Actor.id)
+    )
+    return list(rows)

@@ -8,8 +8,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from feedgen.feed import FeedGenerator
-
 from compagnon.domain.facets import plain
 
 FEED_SIZE = 20
@@ -49,6 +47,9 @@ def summary_of(html_or_text: str) -> str:
 
 def render(feed: Feed, entries: Sequence[Entry], kind: str) -> bytes:
     """The feed as Atom 1.0 or RSS 2.0 (`kind`: "atom" or "rss")."""
+    # Imported here: feedgen is read by harvesters' robots, not by every web process.
+    from feedgen.feed import FeedGenerator
+
     generator = FeedGenerator()
     generator.id(feed.self_url)
     generator.title(clean(feed.title) or feed.self_url)

@@ -8,8 +8,6 @@ from typing import Any
 
 import aiohttp_jinja2
 from aiohttp import web
-from icalendar import Calendar
-from icalendar import Event as CalendarEvent
 
 from compagnon.domain.events import Event
 from compagnon.domain.safe_urls import http_url
@@ -98,6 +96,10 @@ def _when(event: Event) -> str:
 
 def calendar_bytes(event: Event, uri: str, updated: datetime | None) -> bytes:
     """One VEVENT, its times in the event's zone (TZID) with the VTIMEZONE it needs."""
+    # Imported here: icalendar costs a web process ~6 MB for a page few people open.
+    from icalendar import Calendar
+    from icalendar import Event as CalendarEvent
+
     calendar = Calendar()
     calendar.add("prodid", "-//Compagnon//Events//EN")
     calendar.add("version", "2.0")

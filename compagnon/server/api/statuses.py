@@ -1,6 +1,7 @@
 """Statuses: post (text, visibility, reply, content warning, Idempotency-Key), read one and
 its thread, delete, favourite and reblog with their undo. The same operations as the web
-pages: publish_note, federation/social.py react/undo, delete_note."""
+pages: publish_note, federation/social.py react/undo, delete_note. A status with a link and
+level and field hashtags is published as a learning resource (compose_resource.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from compagnon.federation.mentions import MentionError, resolve_mentions
 from compagnon.federation.outbox import publish
 from compagnon.federation.sanitize import text_to_html
 from compagnon.i18n import _
-from compagnon.server.api import entities
+from compagnon.server.api import compose_resource, entities
 from compagnon.server.api.base import (
     ApiError,
     api_view,
@@ -63,6 +64,17 @@ async def create(request: web.Request) -> web.StreamResponse:
         parent = None
         if given.get("in_reply_to_id"):
             parent = await readable_status(session, given["in_reply_to_id"], user)
+    if parent is None and not spoiler:
+        resource = await compose_resource.publish_if_resource(
+            request,
+            user,
+            text,
+            visibility=visibility,
+            language=given.get("language", ""),
+            idempotency_key=key,
+        )
+        if resource is not None:
+            return resource
     try:
         mentions = await resolve_mentions(request.app[RESOLVER], text)
     except MentionError as exc:

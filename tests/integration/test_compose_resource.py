@@ -110,3 +110,13 @@ async def test_the_trainers_latest_licence_is_kept_and_replies_stay_notes(
     for posted in (reply, hidden):
         kept = await a.object(posted.uri)
         assert kept is not None and kept.type == "Note" and posted.card is None
+
+    # Markup typed in the box is text: the resource's status carries it escaped.
+    typed = await call(
+        api.status_post,
+        '<script>alert(1)</script> <img src=x onerror="alert(2)"> https://cfp.example.org/s '
+        "#EQF4 #ISCED0715",
+    )
+    assert typed.card is not None
+    assert "<script" not in typed.content and "<img" not in typed.content
+    assert "&lt;script&gt;" in typed.content

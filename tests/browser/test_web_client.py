@@ -5,8 +5,10 @@ the honest substitute: a small page served from a different origin (another loop
 a tiny aiohttp app of this test) loads masto.js — the client library Elk and Phanpy are
 built on — as the browser modules its npm package ships (an import map names its three
 dependencies), signs in with a token from the OAuth PKCE flow, reads the home timeline and
-shows it. Chromium at a phone's size does what such an app does first: preflights and reads
-answers across origins (CORS), verifies the account, reads home."""
+shows it, then hears a new post over masto.js's streaming client (a WebSocket with the token
+as its protocol, which the browser wants echoed). Chromium at a phone's size does what such
+an app does first: preflights and reads answers across origins (CORS), verifies the
+account, reads home, opens its stream."""
 
 from __future__ import annotations
 
@@ -40,7 +42,7 @@ RESOURCE_STATUS = (
     "Oxy-fuel welding: safety checklist https://cfp.example.org/oxyfuel.pdf\n#EQF3 #ISCED0715"
 )
 CLIENT = """
-import { createRestAPIClient } from "masto";
+import { createRestAPIClient, createStreamingAPIClient } from "masto";
 
 const given = new URLSearchParams(location.hash.slice(1));
 const show = (selector, text) => { document.querySelector(selector).textContent = text; };
@@ -51,7 +53,7 @@ try {
   show("#who", "@" + me.acct);
   const home = await masto.v1.timelines.home.list({ limit: 20 });
   const list = document.querySelector("#timeline");
-  for (const status of home) {
+  const itemOf = (status) => {
     const item = document.createElement("li");
     const author = document.createElement("strong");
     author.textContent = status.account.displayName || status.account.acct;
@@ -65,9 +67,27 @@ try {
       card.textContent = status.card.title;
       item.append(card);
     }
-    list.append(item);
-  }
+    return item;
+  };
+  list.append(...home.map(itemOf));
   show("#state", `${home.length} statuses`);
+  // Live: masto.js's streaming client (a WebSocket, the token as its protocol, as Elk's).
+  const instance = await masto.v2.instance.fetch();
+  const streaming = createStreamingAPIClient({
+    streamingApiUrl: instance.configuration.urls.streaming,
+    accessToken: given.get("token"),
+    retry: 3,
+  });
+  const events = streaming.user.subscribe()[Symbol.asyncIterator]();
+  let next = events.next();
+  await streaming.prepare();
+  show("#live", "Listening");
+  for (;;) {
+    const { value, done } = await next;
+    if (done) break;
+    if (value.event === "update") list.prepend(itemOf(value.payload));
+    next = events.next();
+  }
 } catch (error) {
   show("#state", "Error: " + error);
 }
@@ -83,6 +103,7 @@ def client_page() -> str:
 </head><body>
 <h1>Home of <span id="who">…</span></h1>
 <p id="state" role="status">Loading</p>
+<p id="live"></p>
 <ol id="timeline"></ol>
 <script type="module">{CLIENT}</script>
 </body></html>"""
@@ -147,5 +168,11 @@ async def test_a_web_client_on_another_origin_reads_home_with_masto_js(
     # The page's own origin asked the node's API (its answers were readable: CORS).
     assert any("/api/v1/accounts/verify_credentials" in r for r in cross_origin), cross_origin
     assert any("/api/v1/timelines/home" in r for r in cross_origin), cross_origin
+    # A post made now reaches the page live, over the stream.
+    await expect(phone.locator("#live")).to_have_text("Listening", timeout=20_000)
+    await call(api.status_post, "Workshop closed on Friday")
+    await expect(timeline.locator("li").first).to_contain_text(
+        "Workshop closed on Friday", timeout=20_000
+    )
     width = await phone.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"]

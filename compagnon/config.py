@@ -70,6 +70,13 @@ class Settings:
         "chose none and whose browser asks for none we have, and the commands' output "
         "(`compagnon --language fr ...`).",
     )
+    default_licence: str = _setting(
+        "CC BY 4.0",
+        "Licence of a learning resource posted from a phone app (a status with a link and "
+        "level and field hashtags) by a trainer who has published no resource yet; after "
+        "that, the licence of their latest resource. A Creative Commons short name or URI, or "
+        "the web address of other terms.",
+    )
     allow_private_addresses: bool = _setting(
         False, "Federate with peers on loopback or private networks (tests, local federations)."
     )

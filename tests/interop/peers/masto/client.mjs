@@ -1,7 +1,6 @@
 // masto.js driving a Compagnon node's Mastodon client API (tests/integration/test_masto_js.py).
 // Usage: node client.mjs BASE_URL ACCESS_TOKEN HANDLE_TO_SEARCH; prints one JSON line.
-// Its streaming client is not driven yet: it connected and subscribed, but no event reached
-// the iterator within the time tried (see docs/apps.md).
+// Its streaming client is driven by stream.mjs.
 import { createRestAPIClient } from "masto";
 
 const [base, token, handle] = process.argv.slice(2);

@@ -593,6 +593,8 @@ class HandoverSet(Base):
         Index("ix_handover_sets_spec_datestamp", "set_spec", "datestamp", "object_id"),
         Index("ix_handover_sets_object_id", "object_id"),
     )
+
+
 # --- Aggregation (migration 0016): relays, provenance ---------------------------------------
 
 
@@ -635,6 +637,8 @@ class Provenance(Base):
     via: Mapped[str | None] = mapped_column(String(2048), nullable=True)  # relay or centre
     first_seen: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 # --- The Mastodon client API's sign-in (server/api/oauth.py; migration 0021) --------------
 # Phone apps register themselves (an OAuthApp), a trainer authorises one on the node's own
 # page (a short-lived OAuthCode, bound to a PKCE challenge when the app sent one), and the app
@@ -696,3 +700,20 @@ class ApiIdempotency(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (UniqueConstraint("user_id", "key"),)
+
+
+class Bookmark(Base):
+    """A status a local actor kept for later (Mastodon's bookmarks, through the client API;
+    migration 0023). Private: never federated, seen by its owner only."""
+
+    __tablename__ = "bookmarks"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"))
+    object_id: Mapped[int] = mapped_column(ForeignKey("objects.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    # One bookmark per actor and status; the list pages by (actor_id, id).
+    __table_args__ = (
+        UniqueConstraint("actor_id", "object_id"),
+        Index("ix_bookmarks_actor_id_id", "actor_id", "id"),
+    )

@@ -47,7 +47,7 @@ from compagnon.storage.queries import actors as actor_queries
 from compagnon.storage.queries import follows as follow_queries
 from compagnon.storage.queries import objects as object_queries
 from compagnon.storage.queries import provenance, relays, sync_jobs
-from compagnon.storage.queries.notifications import notify
+from compagnon.storage.queries.notifications import notify, notify_edited
 
 log = logging.getLogger(__name__)
 
@@ -269,6 +269,7 @@ async def on_update(h: Handling, activity: dict[str, Any]) -> None:
     stored.recipients = {**(stored.recipients or {}), "tag": fields["recipients"]["tag"]}
     stored.updated = fields["updated"] or utcnow()
     stored.raw = doc
+    await notify_edited(h.session, stored.uri, h.sender.id)
     await provenance.seen_again(h.session, [stored.uri])
     await index_stored(h.session, [stored])  # the new description and facets replace the old
     await record_lineage(h.session, [(stored.id, doc)])  # and the sources it names now

@@ -58,6 +58,7 @@ def notification_text(kind: str, actor: Actor | None) -> Markup:
             "mention": _("Someone mentioned you"),
             "attendance": _("Someone answered your event"),
             "remix": _("Someone remixed your resource"),
+            "update": _("Someone edited a post you liked or shared"),
         }
         return Markup.escape(anonymous.get(kind, kind))
     texts = {
@@ -69,6 +70,7 @@ def notification_text(kind: str, actor: Actor | None) -> Markup:
         "mention": _("{name} mentioned you"),
         "attendance": _("{name} answered your event"),
         "remix": _("{name} remixed your resource"),
+        "update": _("{name} edited a post you liked or shared"),
     }
     name = Markup('<a href="{}">{}</a>').format(profile_url(actor), actor.name or actor.username)
     if kind not in texts:

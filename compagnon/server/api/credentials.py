@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator
 from aiohttp import BodyPartReader, web
 from aiohttp.http_exceptions import HttpProcessingError
 
-from compagnon.i18n import _
+from compagnon.i18n import _, ngettext
 from compagnon.media import library
 from compagnon.media.store import MediaError
 from compagnon.operations import profile as ops
@@ -54,9 +54,10 @@ async def _multipart(request: web.Request) -> tuple[dict[str, str], bytes | None
                     if len(data) > ops.MAX_AVATAR_BYTES:
                         raise ApiError(
                             422,
-                            _(
+                            ngettext(
+                                "Validation failed: Avatar is too large (at most {n} byte)",
                                 "Validation failed: Avatar is too large (at most {n} bytes)",
-                                n=ops.MAX_AVATAR_BYTES,
+                                ops.MAX_AVATAR_BYTES,
                             ),
                         )
                 if part.name == "avatar":  # a header picture: the node shows none

@@ -12,9 +12,8 @@ from compagnon.federation.jsonld import AS_PUBLIC
 from compagnon.federation.outbox import centre, publish
 from compagnon.federation.signing.integrity import with_assertion_method
 from compagnon.federation.urls import Urls
-from compagnon.handover import records as handover_records
 from compagnon.i18n import _
-from compagnon.operations import OperationError, database, federation
+from compagnon.operations import OperationError, database, federation, profile
 from compagnon.operations.provenance_text import received_via
 from compagnon.storage.queries import actors as actor_queries
 from compagnon.storage.queries import provenance, relays
@@ -133,11 +132,8 @@ async def set_indexable(settings: Settings, username: str, indexable: bool) -> N
         actor = await actor_queries.local_by_username(session, username)
         if actor is None or actor.type != "Person":
             raise OperationError(_("no trainer named {name}", name=username))
-        before = handover_records.author_consents(actor)
-        actor.indexable = None if indexable else False
-        actor.discoverable = None if indexable else False
         # OAI records, sitemap and export follow at once (deleted records, or records again).
-        await handover_records.actor_changed(session, actor, consented_before=before)
+        await profile.set_consent(session, actor, indexable=indexable, discoverable=indexable)
         doc = with_assertion_method(to_actor_document(actor, urls), actor)
         recipients = {"to": [AS_PUBLIC], "cc": [actor.followers_url]}
         update = wrap("Update", urls.new_activity(), actor.uri, doc, recipients)

@@ -23,6 +23,7 @@ from compagnon.federation.outbox import publish
 from compagnon.federation.sanitize import text_to_html
 from compagnon.federation.signing.integrity import with_assertion_method
 from compagnon.federation.urls import Urls
+from compagnon.handover import records as handover_records
 from compagnon.i18n import _
 from compagnon.storage.models import Activity, Actor, User
 from compagnon.storage.queries import actors as actor_queries
@@ -106,6 +107,25 @@ async def update_profile(
     actor.icon_url = avatar_url or actor.icon_url
     actor.raw = {**(actor.raw or {}), "summary_text": summary}
     return await send_actor_update(session, urls, actor)
+
+
+async def set_consent(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    indexable: bool | None = None,
+    discoverable: bool | None = None,
+) -> None:
+    """A trainer says whether their posts may be indexed and their profile listed (Mastodon's
+    `indexable` / `discoverable`; None leaves one as it is). Stored as the actor's columns
+    (None: consents, False: does not), and the OAI records, sitemap and export follow at once.
+    The caller sends the actor's Update (`send_actor_update`, or `update_profile`)."""
+    before = handover_records.author_consents(actor)
+    if indexable is not None:
+        actor.indexable = None if indexable else False
+    if discoverable is not None:
+        actor.discoverable = None if discoverable else False
+    await handover_records.actor_changed(session, actor, consented_before=before)
 
 
 async def send_actor_update(session: AsyncSession, urls: Urls, actor: Actor) -> Activity:

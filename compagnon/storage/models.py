@@ -717,3 +717,20 @@ class ApiMedia(Base):
         ForeignKey("objects.id", ondelete="SET NULL"), nullable=True, index=True
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Bookmark(Base):
+    """A status a local actor kept for later (Mastodon's bookmarks, through the client API;
+    migration 0023). Private: never federated, seen by its owner only."""
+
+    __tablename__ = "bookmarks"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"))
+    object_id: Mapped[int] = mapped_column(ForeignKey("objects.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    # One bookmark per actor and status; the list pages by (actor_id, id).
+    __table_args__ = (
+        UniqueConstraint("actor_id", "object_id"),
+        Index("ix_bookmarks_actor_id_id", "actor_id", "id"),
+    )

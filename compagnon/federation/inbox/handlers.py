@@ -48,7 +48,7 @@ from compagnon.storage.queries import actors as actor_queries
 from compagnon.storage.queries import follows as follow_queries
 from compagnon.storage.queries import objects as object_queries
 from compagnon.storage.queries import provenance, relays, sync_jobs
-from compagnon.storage.queries.notifications import notify
+from compagnon.storage.queries.notifications import notify, notify_edited
 
 log = logging.getLogger(__name__)
 
@@ -263,6 +263,7 @@ async def on_update(h: Handling, activity: dict[str, Any]) -> None:
         # Deliveries run side by side and are retried: an earlier edit may arrive last.
         raise Ignored("update older than the version held")
     fields = object_fields_from_note(doc, h.sender.followers_url)
+    before = (stored.content, stored.summary, stored.name)
     stored.content = sanitize_html(fields["content"])
     stored.summary = sanitize_html(fields["summary"])
     stored.name = fields["name"]
@@ -273,6 +274,9 @@ async def on_update(h: Handling, activity: dict[str, Any]) -> None:
     stored.raw = doc
     if ended:
         await notify_ended(h.session, stored, h.sender)
+    if (stored.content, stored.summary, stored.name) != before:
+        # an edit someone reads; a poll's Update that only carries new counts is none
+        await notify_edited(h.session, stored.uri, h.sender.id)
     await provenance.seen_again(h.session, [stored.uri])
     await index_stored(h.session, [stored])  # the new description and facets replace the old
     await record_lineage(h.session, [(stored.id, doc)])  # and the sources it names now

@@ -19,7 +19,7 @@ from compagnon.federation.search_index import forget, index_stored
 from compagnon.federation.signing.integrity import signed_activity
 from compagnon.federation.urls import Urls
 from compagnon.storage.models import Activity, Actor, Follow, Object, utcnow
-from compagnon.storage.queries import activities, deliveries
+from compagnon.storage.queries import activities, deliveries, notifications
 from compagnon.storage.queries import follows as follow_queries
 from compagnon.storage.queries import objects as object_queries
 
@@ -132,14 +132,31 @@ async def publish_note(
 
 
 async def update_note(
-    session: AsyncSession, urls: Urls, author: Actor, obj: Object, content_html: str
+    session: AsyncSession,
+    urls: Urls,
+    author: Actor,
+    obj: Object,
+    content_html: str,
+    *,
+    summary: str | None = None,
+    language: str | None = None,
+    sensitive: bool | None = None,
 ) -> Object:
     """Edit: the new version goes to every inbox the object's addressing reaches now, and to
-    every host that got the original."""
+    every host that got the original. `summary` (the content warning), `language` and
+    `sensitive` change when given (the client API edits them) and stay as they were when
+    None (the web form and the CLI edit the text only)."""
+    was_sensitive = (obj.raw or {}).get("sensitive") is True
     obj.content = content_html
+    if summary is not None:
+        obj.summary = summary
+    if language is not None:
+        obj.language = language
     obj.updated = utcnow()
     note = to_note(obj, author)
+    note["sensitive"] = was_sensitive if sensitive is None else sensitive
     obj.raw = note
+    await notifications.notify_edited(session, obj.uri, author.id)
     await refresh_create(session, author, obj.uri, note)
     update = wrap("Update", urls.new_activity(), author.uri, note, obj.recipients)
     received = await deliveries.inboxes_that_received(session, obj.uri)

@@ -3,6 +3,8 @@ relationships. Follow reuses publish.follow (the Follow goes out through the que
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from aiohttp import web
 from sqlalchemy import select
 
@@ -93,13 +95,18 @@ async def statuses(request: web.Request) -> web.StreamResponse:
             query = query.where(Object.in_reply_to.is_(None))
         if truthy(request.query.get("pinned")):
             query = query.where(Object.id < 0)  # nothing is pinned here
+        if truthy(request.query.get("exclude_direct")):
+            query = query.where(Object.visibility != "direct")
         if page.max_id is not None:
             query = query.where(Object.id < page.max_id)
         floor = page.min_id or page.since_id
         if floor is not None:
             query = query.where(Object.id > floor)
         order = Object.id.asc() if page.min_id is not None else Object.id.desc()
-        objects = list((await session.scalars(query.order_by(order).limit(page.limit))).all())
+        picky = status_filter(request)  # read from the stored document: a bounded scan
+        chosen = query.order_by(order).limit(SCANNED if picky else page.limit)
+        objects = [o for o in (await session.scalars(chosen)).all() if picky is None or picky(o)]
+        objects = objects[: page.limit]
         if page.min_id is not None:
             objects.reverse()
         objects = [o for o in objects if await _can_read(session, o, who.user if who else None)]
@@ -109,6 +116,25 @@ async def statuses(request: web.Request) -> web.StreamResponse:
         )
         body = [entities.status(o, actor, loaded) for o in objects]
     return json_answer(body, headers=link_header(request, [o.id for o in objects]))
+
+
+SCANNED = 200  # statuses read to find a page of `only_media` or `tagged` ones
+
+
+def status_filter(request: web.Request) -> Callable[[Object], bool] | None:
+    """`only_media` (statuses with attachments) and `tagged` (with that hashtag), which the
+    stored document answers; None when neither is asked."""
+    media = truthy(request.query.get("only_media"))
+    tag = query_text(request, "tagged", 100).removeprefix("#").lower()
+    if not media and not tag:
+        return None
+
+    def keep(obj: Object) -> bool:
+        if media and not entities._attachments(obj):
+            return False
+        return not tag or any(t["name"].lower() == tag for t in entities._tags(obj, ""))
+
+    return keep
 
 
 async def _relationship(session: object, mine_id: int, other_id: int) -> dict[str, object]:

@@ -20,6 +20,7 @@ from compagnon.domain.safe_urls import http_url
 from compagnon.federation import social
 from compagnon.server.api import poll_entity
 from compagnon.storage.models import Actor, Follow, Notification, Object, Reaction, utcnow
+from compagnon.storage.queries import bookmarks
 from compagnon.storage.queries import follows as follow_queries
 from compagnon.storage.queries import objects as object_queries
 
@@ -38,6 +39,7 @@ NOTIFICATION_TYPES = {
     "like": "favourite",
     "share": "reblog",
     "poll": "poll",
+    "update": "update",
 }
 IMAGE_TYPES = ("image/",)
 VIDEO_TYPES = ("video/",)
@@ -74,8 +76,8 @@ async def account(
         "display_name": actor.name or actor.username,
         "locked": actor.manually_approves_followers,
         "bot": actor.type in ("Service", "Application"),
-        "discoverable": True,
-        "indexable": True,
+        "discoverable": actor.discoverable is not False,
+        "indexable": actor.indexable is not False,
         "group": actor.type == "Group",
         "created_at": iso(actor.created_at),
         "note": actor.summary or "",
@@ -119,6 +121,7 @@ class Loaded:
     counts: dict[tuple[str, str], int] = field(default_factory=dict)
     replies: dict[str, int] = field(default_factory=dict)
     mine: set[tuple[str, str]] = field(default_factory=set)
+    bookmarked: set[int] = field(default_factory=set)  # the viewer's, by object id
     parents: dict[str, tuple[int, int]] = field(default_factory=dict)
     accounts: dict[int, dict[str, Any]] = field(default_factory=dict)
     poll_choices: dict[int, list[str]] = field(default_factory=dict)  # the viewer's votes
@@ -146,6 +149,7 @@ async def load(
     loaded.replies = {uri: int(n) for uri, n in rows if uri}
     if viewer_id is not None:
         loaded.mine = await social.my_reactions(session, viewer_id, uris)
+        loaded.bookmarked = await bookmarks.among(session, viewer_id, [o.id for o, _a in objects])
     parents = {o.in_reply_to for o, _a in objects if o.in_reply_to}
     if parents:
         found = await session.execute(
@@ -298,7 +302,7 @@ def status(
         "favourited": ("like", obj.uri) in loaded.mine,
         "reblogged": ("share", obj.uri) in loaded.mine,
         "muted": False,
-        "bookmarked": False,
+        "bookmarked": obj.id in loaded.bookmarked,
         "pinned": False,
         "reblog": None,
         "application": None,

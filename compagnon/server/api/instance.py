@@ -139,7 +139,6 @@ EMPTY_LISTS: dict[str, str | None] = {
     "/api/v2/filters": "read:filters",
     "/api/v1/lists": "read:lists",
     "/api/v1/followed_tags": "read:follows",
-    "/api/v1/bookmarks": "read:bookmarks",
     "/api/v1/conversations": "read:statuses",
     "/api/v1/blocks": "read:blocks",
     "/api/v1/mutes": "read:mutes",

@@ -8,6 +8,7 @@ from aiohttp import web
 from sqlalchemy import or_, select
 
 from compagnon.domain.search_query import BadSearch, SearchFilters, query_words
+from compagnon.i18n import _
 from compagnon.server.api import entities
 from compagnon.server.api.accounts import resolve_handle
 from compagnon.server.api.base import (
@@ -19,9 +20,12 @@ from compagnon.server.api.base import (
     truthy,
 )
 from compagnon.server.keys import SESSIONS, SETTINGS
+from compagnon.server.params import whole_number
 from compagnon.storage.models import Actor, Object
 from compagnon.storage.queries import search as search_queries
 from compagnon.storage.queries.search import hidden_authors
+
+MAX_OFFSET = 10_000
 
 
 def _handle(text: str) -> str | None:
@@ -35,6 +39,61 @@ def _handle(text: str) -> str | None:
     return None
 
 
+async def find_accounts(
+    request: web.Request, q: str, *, resolve: bool, limit: int = 20, offset: int = 0
+) -> list[Actor]:
+    """Accounts for `q`: a handle looked up through WebFinger when `resolve` (the caller
+    signed in), then those this node knows whose name or username holds it; local first."""
+    found: list[Actor] = []
+    handle = _handle(q)
+    if handle and resolve and offset == 0:
+        actor = await resolve_handle(request, handle)
+        if actor is not None and actor.suspended_at is None:
+            found.append(actor)
+    async with request.app[SESSIONS]() as session:
+        name = q.removeprefix("@").split("@")[0]
+        like = f"%{name.replace('%', '').replace('_', '')}%"
+        rows = await session.scalars(
+            select(Actor)
+            .where(
+                or_(Actor.username.ilike(like), Actor.name.ilike(like)),
+                Actor.id.not_in(hidden_authors()),
+                Actor.type.in_(("Person", "Organization", "Group", "Service")),
+            )
+            .order_by(Actor.is_local.desc(), Actor.id)
+            .offset(offset)
+            .limit(limit)
+        )
+        for actor in rows:
+            if all(a.id != actor.id for a in found):
+                found.append(actor)
+    return found[:limit]
+
+
+@api_view
+async def accounts(request: web.Request) -> web.StreamResponse:
+    """GET /api/v1/accounts/search: `q`, `resolve` (WebFinger for a handle, signed in only),
+    `limit` (40, at most 80), `offset`."""
+    who = await maybe_caller(request, "read:accounts")
+    q = query_text(request, "q", 500)
+    if not q:
+        raise ApiError(400, _("q is required"))
+    limit = whole_number(request.query.get("limit") or "40", 1)
+    offset = whole_number(request.query.get("offset") or "0", 0)
+    if limit is None or offset is None or offset > MAX_OFFSET:
+        raise ApiError(400, _("limit and offset must be whole numbers"))
+    found = await find_accounts(
+        request,
+        q,
+        resolve=truthy(request.query.get("resolve")) and who is not None,
+        limit=min(limit, 80),
+        offset=offset,
+    )
+    base = request.app[SETTINGS].base_url
+    async with request.app[SESSIONS]() as session:
+        return json_answer([await entities.account(session, a, base) for a in found])
+
+
 @api_view
 async def search(request: web.Request) -> web.StreamResponse:
     who = await maybe_caller(request, "read:search")
@@ -45,30 +104,13 @@ async def search(request: web.Request) -> web.StreamResponse:
         raise ApiError(400, "q is required")
     base = request.app[SETTINGS].base_url
     viewer = who.actor if who else None
-    found_accounts: list[Actor] = []
     statuses: list[dict[str, object]] = []
     handle = _handle(q)
+    found_accounts: list[Actor] = []
     if kind in ("", "accounts"):
-        if handle and truthy(request.query.get("resolve")) and who is not None:
-            actor = await resolve_handle(request, handle)
-            if actor is not None and actor.suspended_at is None:
-                found_accounts.append(actor)
-        async with request.app[SESSIONS]() as session:
-            name = q.removeprefix("@").split("@")[0]
-            like = f"%{name.replace('%', '').replace('_', '')}%"
-            rows = await session.scalars(
-                select(Actor)
-                .where(
-                    or_(Actor.username.ilike(like), Actor.name.ilike(like)),
-                    Actor.id.not_in(hidden_authors()),
-                    Actor.type.in_(("Person", "Organization", "Group", "Service")),
-                )
-                .order_by(Actor.is_local.desc(), Actor.id)
-                .limit(limit)
-            )
-            for actor in rows:
-                if all(a.id != actor.id for a in found_accounts):
-                    found_accounts.append(actor)
+        found_accounts = await find_accounts(
+            request, q, resolve=truthy(request.query.get("resolve")) and who is not None
+        )
     async with request.app[SESSIONS].begin() as session:
         accounts = [await entities.account(session, a, base) for a in found_accounts[:limit]]
         if kind in ("", "statuses") and not handle:

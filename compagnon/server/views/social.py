@@ -59,6 +59,7 @@ def notification_text(kind: str, actor: Actor | None) -> Markup:
             "attendance": _("Someone answered your event"),
             "remix": _("Someone remixed your resource"),
             "poll": _("A question you voted in has ended"),
+            "update": _("Someone edited a post you liked or shared"),
         }
         return Markup.escape(anonymous.get(kind, kind))
     texts = {
@@ -71,6 +72,7 @@ def notification_text(kind: str, actor: Actor | None) -> Markup:
         "attendance": _("{name} answered your event"),
         "remix": _("{name} remixed your resource"),
         "poll": _("The question of {name} has ended: see the results"),
+        "update": _("{name} edited a post you liked or shared"),
     }
     name = Markup('<a href="{}">{}</a>').format(profile_url(actor), actor.name or actor.username)
     if kind not in texts:

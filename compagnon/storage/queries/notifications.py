@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from compagnon.storage.models import Actor, Notification, utcnow
+from compagnon.storage.models import Actor, Notification, Reaction, utcnow
 
 KINDS = (
     "follow",
@@ -25,6 +25,7 @@ KINDS = (
     "attendance",
     "remix",
     "poll",  # a question one voted in or asked has ended (federation/poll_end.py)
+    "update",
 )
 # Kinds one may be told of about one's own doing: one's own question ending.
 ABOUT_ONESELF = ("poll",)
@@ -50,6 +51,19 @@ async def notify(
     session.add(row)
     await session.flush()
     return row
+
+
+async def notify_edited(session: AsyncSession, object_uri: str, author_id: int) -> None:
+    """An edited post (ours or a peer's) tells the local actors who liked or shared it
+    (Mastodon's `update` notification), each once."""
+    readers = await session.scalars(
+        select(Reaction.actor_id)
+        .join(Actor, Actor.id == Reaction.actor_id)
+        .where(Reaction.object_uri == object_uri, Actor.is_local.is_(True))
+        .distinct()
+    )
+    for reader_id in list(readers):
+        await notify(session, reader_id, "update", author_id, object_uri)
 
 
 async def latest(

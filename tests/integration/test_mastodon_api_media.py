@@ -187,6 +187,7 @@ async def test_a_poll_from_an_app_voted_here_and_from_a_peer(make_node: NodeFact
     [far] = await call(joao.timeline_home)
     assert far.poll is not None and [o.title for o in far.poll.options] == ["MIG", "TIG", "Stick"]
     assert not far.poll.voted
+    await call(joao.status_favourite, far.id)
     mine = await call(joao.poll_vote, far.poll.id, [0])
     assert mine.voted and mine.own_votes == [0]
     await settle(a, b)
@@ -204,6 +205,8 @@ async def test_a_poll_from_an_app_voted_here_and_from_a_peer(make_node: NodeFact
         assert ended.account.acct in ("maria", f"maria@{a.domain}")
     final = await call(joao.poll, far.poll.id)
     assert final.expired and [o.votes_count for o in final.options] == [1, 1, 0]
+    # The Updates that carried new counts edited nothing: joao, who liked it, heard of none.
+    assert await call(joao.notifications, types=["update"]) == []
 
 
 async def test_hostile_polls_get_mastodons_422(make_node: NodeFactory) -> None:

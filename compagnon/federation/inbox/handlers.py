@@ -245,6 +245,15 @@ async def _created(
         incoming.append(Incoming(h.sender, doc, route))
 
 
+EDITABLE = ("content", "contentMap", "summary", "name", "nameMap", "sensitive", "attachment")
+
+
+def _edited(held: dict[str, Any], doc: dict[str, Any]) -> bool:
+    """Whether an Update changes what a person reads; a poll's Update carrying new counts
+    (Mastodon sends one per vote) or its closing edits nothing."""
+    return any(held.get(key) != doc.get(key) for key in EDITABLE)
+
+
 async def on_update(h: Handling, activity: dict[str, Any]) -> None:
     obj = activity.get("object")
     if isinstance(obj, dict) and obj.get("id") == h.sender.uri:
@@ -263,7 +272,6 @@ async def on_update(h: Handling, activity: dict[str, Any]) -> None:
         # Deliveries run side by side and are retried: an earlier edit may arrive last.
         raise Ignored("update older than the version held")
     fields = object_fields_from_note(doc, h.sender.followers_url)
-    before = (stored.content, stored.summary, stored.name)
     stored.content = sanitize_html(fields["content"])
     stored.summary = sanitize_html(fields["summary"])
     stored.name = fields["name"]
@@ -271,11 +279,11 @@ async def on_update(h: Handling, activity: dict[str, Any]) -> None:
     stored.recipients = {**(stored.recipients or {}), "tag": fields["recipients"]["tag"]}
     stored.updated = fields["updated"] or utcnow()
     ended = stored.type == "Question" and newly_closed(stored.raw, doc)
+    edited = _edited(stored.raw or {}, doc)
     stored.raw = doc
     if ended:
         await notify_ended(h.session, stored, h.sender)
-    if (stored.content, stored.summary, stored.name) != before:
-        # an edit someone reads; a poll's Update that only carries new counts is none
+    if edited:
         await notify_edited(h.session, stored.uri, h.sender.id)
     await provenance.seen_again(h.session, [stored.uri])
     await index_stored(h.session, [stored])  # the new description and facets replace the old

@@ -10,13 +10,8 @@ from typing import Any
 
 from compagnon import operations
 from compagnon.cli.common import run, settings_from
-from compagnon.domain.resources import (
-    Attachment,
-    LearningResource,
-    Translation,
-    normalised,
-    problems,
-)
+from compagnon.domain.resource_rules import problems
+from compagnon.domain.resources import Attachment, LearningResource, Translation, normalised
 from compagnon.domain.vocabulary_pickers import PICKERS, search
 from compagnon.i18n import _
 from compagnon.operations.resource_files import store_files

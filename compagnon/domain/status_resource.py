@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from functools import cache
 from urllib.parse import urlsplit
 
+from compagnon.domain.resource_rules import is_detailed_field
 from compagnon.domain.resources import (
     ESCO_OCCUPATION,
     ISCO,
@@ -40,7 +41,6 @@ from compagnon.domain.resources import (
     MAX_KEYWORDS,
     MAX_TITLE,
     LearningResource,
-    is_detailed_field,
     normalised,
 )
 from compagnon.domain.safe_urls import http_url

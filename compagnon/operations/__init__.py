@@ -20,7 +20,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from compagnon.config import Settings
-from compagnon.domain.resources import LearningResource, normalised, problems
+from compagnon.domain.resource_rules import problems
+from compagnon.domain.resources import LearningResource, normalised
 from compagnon.federation import accounts, catalogue, sync_limits
 from compagnon.federation import social as social_actions
 from compagnon.federation.context import FederationContext, SigningKey, open_context

@@ -6,7 +6,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from compagnon.domain.resources import LearningResource, problems
+from compagnon.domain.resource_rules import problems
+from compagnon.domain.resources import LearningResource
 from compagnon.federation.jsonld import expand
 from tests.conftest import NodeFactory
 from tests.support.nodes import settle

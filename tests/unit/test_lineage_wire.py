@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from compagnon import i18n
-from compagnon.domain.resources import LearningResource, normalised, problems
+from compagnon.domain.resource_rules import problems
+from compagnon.domain.resources import LearningResource, normalised
 from compagnon.federation.convert import wrap
 from compagnon.federation.jsonld import expand
 from compagnon.federation.lineage import sources_in

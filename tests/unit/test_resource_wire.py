@@ -16,13 +16,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from compagnon.domain.facets import extract
-from compagnon.domain.resources import (
-    Attachment,
-    LearningResource,
-    Translation,
-    normalised,
-    problems,
-)
+from compagnon.domain.resource_rules import problems
+from compagnon.domain.resources import Attachment, LearningResource, Translation, normalised
 from compagnon.federation.convert import wrap
 from compagnon.federation.jsonld import expand
 from compagnon.federation.resource_convert import resource_from_document, to_resource_object

@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from compagnon.domain.resources import ESCO_OCCUPATION, ISCO, problems
+from compagnon.domain.resource_rules import problems
+from compagnon.domain.resources import ESCO_OCCUPATION, ISCO
 from compagnon.domain.status_resource import MAX_TAGS, read_status
 
 WELDER = ESCO_OCCUPATION + "7aedaa07-3884-4c5b-88f9-80997b2aa54b"

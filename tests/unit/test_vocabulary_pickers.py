@@ -6,13 +6,8 @@ from __future__ import annotations
 import pytest
 
 from compagnon.cli import main
-from compagnon.domain.resources import (
-    LearningResource,
-    competence_ref,
-    field_problems,
-    normalised,
-    occupation_uri,
-)
+from compagnon.domain.resource_rules import field_problems
+from compagnon.domain.resources import LearningResource, competence_ref, normalised, occupation_uri
 from compagnon.domain.vocabulary_pickers import label_of, search, short_code
 
 

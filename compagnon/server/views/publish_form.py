@@ -17,13 +17,8 @@ from typing import Any
 
 from multidict import MultiDictProxy
 
-from compagnon.domain.resources import (
-    Attachment,
-    LearningResource,
-    Translation,
-    field_problems,
-    normalised,
-)
+from compagnon.domain.resource_rules import field_problems
+from compagnon.domain.resources import Attachment, LearningResource, Translation, normalised
 from compagnon.domain.vocabularies import vocabulary
 from compagnon.domain.vocabulary_pickers import label_of, short_code
 from compagnon.i18n import _

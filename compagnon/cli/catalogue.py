@@ -7,11 +7,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from compagnon import operations
 from compagnon.cli import handover
 from compagnon.cli.common import run, settings_from
 from compagnon.i18n import _, ngettext
 from compagnon.operations import aggregate
+from compagnon.operations import catalogue_sync as sync_ops
 from compagnon.operations import handover as handover_ops
 
 
@@ -98,7 +98,7 @@ def cmd_catalogue(args: argparse.Namespace) -> None:
         )
         return
     if args.action == "status":
-        rows = run(operations.catalogue_status(settings))
+        rows = run(sync_ops.catalogue_status(settings))
         if not rows:
             print(_("no catalogue sync jobs"))
         for row in rows:
@@ -117,7 +117,7 @@ def cmd_catalogue(args: argparse.Namespace) -> None:
             print(line, flush=True)
 
     row = run(
-        operations.catalogue_sync(
+        sync_ops.catalogue_sync(
             settings,
             args.handle,
             full=True if args.full else None,

@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from compagnon import operations
 from compagnon.cli.common import run, settings_from
 from compagnon.i18n import _, ngettext
+from compagnon.operations import media as media_ops
 
 
 def register(
@@ -29,7 +29,7 @@ def cmd_media(args: argparse.Namespace) -> None:
     if args.action == "add":
         if not args.file.is_file():
             raise SystemExit(_("error: no file at {path}", path=args.file))
-        row = run(operations.media_add(settings, args.name, args.file))
+        row = run(media_ops.media_add(settings, args.name, args.file))
         print(row["url"])
         print(
             ngettext(
@@ -49,7 +49,7 @@ def cmd_media(args: argparse.Namespace) -> None:
         if row["thumbnail"]:
             print(_("preview: {url}", url=row["thumbnail"]))
         return
-    rows = run(operations.media_list(settings))
+    rows = run(media_ops.media_list(settings))
     if not rows:
         print(_("no files stored"))
     for row in rows:

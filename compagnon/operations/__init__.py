@@ -7,13 +7,10 @@ resolving a remote handle for `follow` (a signed GET): delivery stays with the w
 
 from __future__ import annotations
 
-import asyncio
-import os
 import secrets
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -22,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from compagnon.config import Settings
 from compagnon.domain.resource_rules import problems
 from compagnon.domain.resources import LearningResource, normalised
-from compagnon.federation import accounts, catalogue, sync_limits
+from compagnon.federation import accounts
 from compagnon.federation import social as social_actions
 from compagnon.federation.context import FederationContext, SigningKey, open_context
 from compagnon.federation.mentions import MentionError, no_recipient_message, resolve_mentions
@@ -33,15 +30,11 @@ from compagnon.federation.sanitize import text_to_html
 from compagnon.federation.urls import Urls
 from compagnon.handover import records as handover_records
 from compagnon.i18n import _
-from compagnon.media import library
-from compagnon.media.store import MediaError, StoredMedia
-from compagnon.media.stores import open_media_store
 from compagnon.storage.db import create_engine, create_sessionmaker
 from compagnon.storage.migrate import upgrade
-from compagnon.storage.models import Actor, Object, Report, SyncJob, utcnow
-from compagnon.storage.queries import activities, deliveries, follows, peers, sync_jobs
+from compagnon.storage.models import Actor, Object, Report
+from compagnon.storage.queries import activities, deliveries, follows, peers
 from compagnon.storage.queries import actors as actor_queries
-from compagnon.storage.queries import media as media_queries
 from compagnon.storage.queries import objects as object_queries
 
 
@@ -401,102 +394,3 @@ async def open_reports(settings: Settings) -> list[dict[str, Any]]:
             }
             for r, a in rows
         ]
-
-
-async def catalogue_sync(
-    settings: Settings,
-    handle_or_url: str,
-    *,
-    full: bool | None = None,
-    run: bool = False,
-    progress: Callable[[catalogue.SyncReport], None] | None = None,
-) -> dict[str, Any]:
-    """Queue a catalogue sync of a remote actor (the worker runs it), or with `run` run it
-    here until it ends or waits for a retry; returns the job's row as it stands then."""
-    async with federation(settings) as ctx:
-        try:
-            actor_uri, job_id = await catalogue.queue_sync(ctx, handle_or_url, full=full)
-        except catalogue.SyncRequestError as exc:
-            raise OperationError(str(exc)) from None
-        if run:
-            worker = f"cli-{os.getpid()}"
-            shown = None if progress is None else (lambda _job, report: progress(report))
-            await catalogue.run_now(ctx, job_id, worker, shown)
-        async with ctx.sessions() as session:
-            job = await session.get(SyncJob, job_id)
-            assert job is not None
-            return {"actor": actor_uri, **_job_row(job)}
-
-
-def _job_row(job: SyncJob) -> dict[str, Any]:
-    running = job.claimed_until is not None and job.claimed_until > utcnow()
-    stopped = job.state == sync_jobs.STOPPED
-    return {
-        "state": "running" if job.state == "pending" and running else job.state,
-        # why a runaway outbox was stopped, and what the admin can do (sync_limits.py)
-        "stopped": sync_limits.stop_reason(job) if stopped else None,
-        "go_on": sync_limits.how_to_go_on(job) if stopped else None,
-        "items": job.items,
-        "bytes_read": job.bytes_read,
-        "full": job.full,
-        "pages": job.pages,
-        "imported": job.imported,
-        "known": job.known,
-        "skipped": job.skipped,
-        "attempts": job.attempts,
-        "next_attempt_at": job.next_attempt_at,
-        "last_error": job.last_error,
-        "queued_at": job.queued_at,
-        "finished_at": job.finished_at,
-    }
-
-
-async def catalogue_status(settings: Settings) -> list[dict[str, Any]]:
-    """Every catalogue sync job, oldest first."""
-    async with database(settings) as sessions, sessions() as session:
-        rows = await sync_jobs.all_jobs(session)
-    return [{"actor": uri, **_job_row(job)} for job, uri in rows]
-
-
-async def _file_chunks(path: Path) -> AsyncIterator[bytes]:
-    with path.open("rb") as fh:
-        while chunk := await asyncio.to_thread(fh.read, 1 << 20):
-            yield chunk
-
-
-def _media_row(settings: Settings, media: StoredMedia, uploader: str | None) -> dict[str, Any]:
-    thumbnail = media.thumbnail_url_path
-    return {
-        "url": settings.base_url + media.url_path,
-        "sha256": media.sha256,
-        "type": media.media_type,
-        "size": media.size,
-        "name": media.name,
-        "thumbnail": settings.base_url + thumbnail if thumbnail else None,
-        "uploader": uploader,
-    }
-
-
-async def media_add(settings: Settings, username: str, path: Path) -> dict[str, Any]:
-    """Store a file as if USER had uploaded it (same checks, same size limit)."""
-    async with database(settings) as sessions, open_media_store(settings) as store:
-        async with sessions() as session:
-            actor = await _local_actor(session, username)
-        try:
-            media, is_new = await library.add(
-                sessions,
-                store,
-                _file_chunks(path),
-                name=path.name,
-                uploader_id=actor.id,
-                max_bytes=settings.max_upload_bytes,
-            )
-        except MediaError as exc:
-            raise OperationError(str(exc)) from None
-    return {**_media_row(settings, media, username), "new": is_new}
-
-
-async def media_list(settings: Settings, limit: int = 100) -> list[dict[str, Any]]:
-    async with database(settings) as sessions, sessions() as session:
-        rows = await media_queries.recent(session, limit)
-    return [_media_row(settings, library.stored(row), uploader) for row, uploader in rows]

@@ -12,7 +12,8 @@ from compagnon.i18n import _
 from compagnon.media import library
 from compagnon.media.store import MediaError
 from compagnon.media.stores import open_media_store
-from compagnon.operations import OperationError, _file_chunks, _local_actor, database
+from compagnon.operations import OperationError, _local_actor, database
+from compagnon.operations.media import file_chunks
 
 
 async def store_files(settings: Settings, username: str, paths: list[Path]) -> list[Attachment]:
@@ -31,7 +32,7 @@ async def store_files(settings: Settings, username: str, paths: list[Path]) -> l
                 media, _new = await library.add(
                     sessions,
                     store,
-                    _file_chunks(path),
+                    file_chunks(path),
                     name=path.name,
                     uploader_id=uploader.id,
                     max_bytes=settings.max_upload_bytes,

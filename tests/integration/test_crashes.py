@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import func, select
 
 from compagnon import operations
+from compagnon.operations import catalogue_sync as sync_ops
 from compagnon.server.worker import Worker
 from compagnon.storage.db import create_engine, create_sessionmaker
 from compagnon.storage.models import Activity, Object, SyncJob
@@ -186,7 +187,7 @@ async def test_kill_9_during_a_catalogue_sync_resumes_and_imports_nothing_twice(
         actor.on_page = kill_mid_sync
         await actor.start()
         try:
-            await operations.catalogue_sync(node.settings, actor.uri)  # queued, as the CLI does
+            await sync_ops.catalogue_sync(node.settings, actor.uri)  # queued, as the CLI does
             await node.start()
             async with asyncio.timeout(DEADLINE):
                 await killed.wait()

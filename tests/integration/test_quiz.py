@@ -21,8 +21,9 @@ from compagnon.domain.quiz import QuestionSpec, QuizError, end_time, problems
 from compagnon.federation.convert import actor_fields_from_document
 from compagnon.federation.ingest import Incoming, store_remote_objects
 from compagnon.federation.outbox import quiz as quiz_outbox
-from compagnon.operations import OperationError, catalogue_sync
+from compagnon.operations import OperationError
 from compagnon.operations import quiz as quiz_ops
+from compagnon.operations.catalogue_sync import catalogue_sync
 from compagnon.server.keys import FEDERATION
 from compagnon.storage.models import Activity, Actor, Delivery
 from compagnon.storage.queries import actors as actor_queries

@@ -33,7 +33,7 @@ from compagnon.domain.collections import (
 )
 from compagnon.domain.resources import Translation
 from compagnon.domain.safe_urls import http_url
-from compagnon.federation.convert import iso
+from compagnon.federation.convert import titled_head
 from compagnon.federation.resource_convert import written_in
 from compagnon.i18n import _
 from compagnon.storage.models import Actor, Object
@@ -95,22 +95,11 @@ def to_collection_object(
     """The wire object of a (valid, normalised) module or journey stored as `obj`; `titles`
     names the items this node knows."""
     contents = {lang: readable_content(value, obj.uri, titles, lang) for lang in value.titles()}
-    doc: dict[str, Any] = {
-        "id": obj.uri,
-        "type": ["Note", "OrderedCollection"],
-        "attributedTo": author.uri,
-        "published": iso(obj.published),
-    }
-    if obj.updated:
-        doc["updated"] = iso(obj.updated)
+    doc = titled_head(
+        obj, author, "OrderedCollection", value.title, value.titles(), contents, value.language
+    )
     doc.update(
         {
-            "to": obj.recipients.get("to", []),
-            "cc": obj.recipients.get("cc", []),
-            "name": value.title,
-            "nameMap": value.titles(),
-            "content": contents[value.language],
-            "contentMap": contents,
             "url": [{"type": "Link", "mediaType": "text/html", "href": obj.uri}],
             "inLanguage": list(value.titles()),
             "creator": [author.uri],

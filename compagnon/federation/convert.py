@@ -26,6 +26,39 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def titled_head(
+    obj: Object,
+    author: Actor,
+    kind: str,
+    title: str,
+    titles: dict[str, str],
+    contents: dict[str, str],
+    language: str,
+) -> dict[str, Any]:
+    """The fields every titled object of ours starts with (a resource, a module, a journey):
+    a Note for Mastodon and `kind` for the nodes that know it, its author, times, addressing,
+    and its title and readable content in each of its languages."""
+    doc: dict[str, Any] = {
+        "id": obj.uri,
+        "type": ["Note", kind],
+        "attributedTo": author.uri,
+        "published": iso(obj.published),
+    }
+    if obj.updated:
+        doc["updated"] = iso(obj.updated)
+    doc.update(
+        {
+            "to": obj.recipients.get("to", []),
+            "cc": obj.recipients.get("cc", []),
+            "name": title,
+            "nameMap": titles,
+            "content": contents[language],
+            "contentMap": contents,
+        }
+    )
+    return doc
+
+
 def parse_time(value: Any) -> datetime | None:
     if not isinstance(value, str):
         return None

@@ -42,7 +42,7 @@ from compagnon.domain.resources import (
 from compagnon.domain.safe_urls import http_url
 from compagnon.domain.vocabularies import Vocabulary, vocabulary
 from compagnon.federation.amb import record_link
-from compagnon.federation.convert import iso
+from compagnon.federation.convert import titled_head
 from compagnon.i18n import _, current_language, ngettext
 from compagnon.storage.models import Actor, Object
 
@@ -343,22 +343,17 @@ def to_resource_object(
     centre's actor."""
     tags = hashtags(resource, base)
     contents = {lang: readable_content(resource, tags, obj.uri, lang) for lang in resource.titles()}
-    doc: dict[str, Any] = {
-        "id": obj.uri,
-        "type": ["Note", "LearningResource"],
-        "attributedTo": author.uri,
-        "published": iso(obj.published),
-    }
-    if obj.updated:
-        doc["updated"] = iso(obj.updated)
+    doc = titled_head(
+        obj,
+        author,
+        "LearningResource",
+        resource.title,
+        resource.titles(),
+        contents,
+        resource.language,
+    )
     doc.update(
         {
-            "to": obj.recipients.get("to", []),
-            "cc": obj.recipients.get("cc", []),
-            "name": resource.title,
-            "nameMap": resource.titles(),
-            "content": contents[resource.language],
-            "contentMap": contents,
             "url": [
                 {"type": "Link", "mediaType": "text/html", "href": obj.uri},
                 record_link(obj.uri),  # its AMB record (server/views/resources.py)

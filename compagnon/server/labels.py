@@ -58,7 +58,7 @@ def delivery_state_label(code: str) -> str:
 
 
 def report_action_label(code: str) -> str:
-    """What the moderator did about a report (operations/admin.py `_resolve`)."""
+    """What the moderator did about a report (operations/admin/reports.py `_resolve`)."""
     labels = {
         "removed": _("content removed"),
         "silence": _("account silenced"),

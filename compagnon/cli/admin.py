@@ -1,4 +1,4 @@
-"""A centre admin's commands, the same actions as the /admin pages (operations/admin.py):
+"""A centre admin's commands, the same actions as the /admin pages (operations/admin/):
 invite create|list|revoke, user suspend|unsuspend|role, peer silence|none|mode|import,
 deliveries resend|peer."""
 

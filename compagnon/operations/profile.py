@@ -4,7 +4,7 @@
 Each function takes an open session (the caller owns the transaction), so the page
 (server/views/settings.py) and the CLI (cli/people.py) run the same code. A profile change
 queues an `Update` of the actor to its followers, as the centre's profile does
-(operations/admin.py: update_centre); nothing is sent from here.
+(operations/admin/centre.py: update_centre); nothing is sent from here.
 """
 
 from __future__ import annotations

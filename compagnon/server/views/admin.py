@@ -2,7 +2,7 @@
 ledger, reports. Moderators get the reports page (and the dashboard); admins get everything;
 a trainer gets 403 on every /admin URL and an anonymous visitor is sent to the sign-in page.
 Every action is a POST with the CSRF token and a field `action`; the work itself is in
-operations/admin.py, shared with the CLI (cli/admin.py).
+operations/admin/, shared with the CLI (cli/admin.py).
 """
 
 from __future__ import annotations

@@ -25,9 +25,9 @@ import orjson
 import pytest
 from mastodon import Mastodon, StreamListener
 from mastodon.errors import MastodonAPIError, MastodonNotFoundError, MastodonUnauthorizedError
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from compagnon.storage.models import Follow
+from compagnon.storage.models import Follow, OAuthApp
 from tests.conftest import NodeFactory
 from tests.integration.test_social_cli import cli
 from tests.support.nodes import Node, settle
@@ -335,6 +335,35 @@ async def test_errors_are_mastodons_json(make_node: NodeFactory) -> None:
         await call(api.account, "424242")
     with pytest.raises(MastodonAPIError):
         await call(api.status_post, "")
+
+
+async def test_an_unreadable_form_body_is_a_json_422_and_registers_nothing(
+    make_node: NodeFactory,
+) -> None:
+    """Bodies aiohttp's form parser gives up on (an unknown charset, a multipart part header
+    without a colon) were 500s on /api/v1/apps and /oauth/token: the hostile corpus's API
+    family found them."""
+    a = await make_node("a")
+    broken = [
+        ("application/x-www-form-urlencoded; charset=klingon", b"client_name=Odd"),
+        (
+            "multipart/form-data; boundary=b",
+            b"--b\r\nno colon here\r\n\r\nOdd\r\n--b--\r\n",
+        ),
+        (
+            "multipart/form-data; boundary=b",
+            b"--b\r\nContent-Type: text/plain; charset=klingon\r\n"
+            b'Content-Disposition: form-data; name="client_name"\r\n\r\nOdd\r\n--b--\r\n',
+        ),
+    ]
+    async with httpx.AsyncClient(base_url=a.base) as http:
+        for path in ("/api/v1/apps", "/oauth/token", "/oauth/revoke"):
+            for kind, body in broken:
+                answer = await http.post(path, content=body, headers={"Content-Type": kind})
+                assert answer.status_code == 422, (path, kind)
+                assert answer.json() == {"error": "the request could not be read"}
+    async with a.sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(OAuthApp)) == 0
 
 
 async def test_a_learning_resource_reads_as_a_rich_status_in_an_app(

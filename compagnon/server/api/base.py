@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 
 import orjson
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 from multidict import MultiDict
 
 from compagnon.i18n import _
@@ -130,7 +131,12 @@ async def params(request: web.Request) -> MultiDict[str]:
                         one = "true" if one else "false"
                     merged.add(f"{key}[]" if isinstance(value, list) else key, clean(str(one)))
         else:
-            form = await request.post()
+            try:
+                form = await request.post()
+            except (ValueError, LookupError, HttpProcessingError):
+                # An unknown charset, bytes that are not text, a broken multipart body or
+                # part header: aiohttp's parser says ValueError, LookupError or its own.
+                raise ApiError(422, _("the request could not be read")) from None
             for key, field in form.items():
                 if isinstance(field, str):
                     merged.add(key, clean(field))

@@ -1,5 +1,6 @@
 """A trainer's own settings ("My settings", /settings, and `compagnon user set-…`): the profile
-(display name, summary, avatar), the password, the interface language.
+(display name, summary, avatar, consent to being listed and indexed), the password, the
+interface language.
 
 Each function takes an open session (the caller owns the transaction), so the page
 (server/views/settings.py) and the CLI (cli/people.py) run the same code. A profile change
@@ -23,6 +24,7 @@ from compagnon.federation.jsonld import AS_PUBLIC
 from compagnon.federation.outbox import publish
 from compagnon.federation.sanitize import text_to_html
 from compagnon.federation.urls import Urls
+from compagnon.handover import records as handover_records
 from compagnon.i18n import _
 from compagnon.storage.models import Activity, Actor, User
 from compagnon.storage.queries import actors as actor_queries
@@ -53,6 +55,7 @@ class Profile:
     summary: str
     avatar_url: str | None
     language: str | None
+    listed: bool  # consents to being listed, harvested and indexed (domain/consent.py)
 
 
 async def account(session: AsyncSession, username: str) -> tuple[User, Actor]:
@@ -70,6 +73,7 @@ def profile_of(user: User | None, actor: Actor) -> Profile:
         summary=str((actor.raw or {}).get("summary_text", "")),
         avatar_url=actor.icon_url,
         language=user.language if user is not None else None,
+        listed=handover_records.author_consents(actor),
     )
 
 
@@ -106,6 +110,20 @@ async def update_profile(
     actor.icon_url = avatar_url or actor.icon_url
     actor.raw = {**(actor.raw or {}), "summary_text": summary}
     return await send_actor_update(session, urls, actor)
+
+
+async def set_listed(session: AsyncSession, actor: Actor, listed: bool) -> None:
+    """A trainer consents, or no longer consents, to being listed and indexed. Both of
+    Mastodon's flags follow the one choice, since this node reads either one false as a
+    refusal of all (domain/consent.py): `discoverable` (directories, national catalogues)
+    and `indexable` (search, harvesters: OAI-PMH, sitemap, feeds, exports). Consent is kept
+    as an absent flag (None), which every peer reads as consent. The records this node hands
+    on follow at once; the caller sends the actor's Update (`send_actor_update`, or
+    `update_profile` which sends it)."""
+    before = handover_records.author_consents(actor)
+    actor.indexable = None if listed else False
+    actor.discoverable = None if listed else False
+    await handover_records.actor_changed(session, actor, consented_before=before)
 
 
 async def send_actor_update(session: AsyncSession, urls: Urls, actor: Actor) -> Activity:

@@ -298,7 +298,7 @@ async def test_every_form_with_bad_bodies(make_node: NodeFactory) -> None:
     # The language switcher (anyone) and "My settings" (server/views/settings.py), each of
     # its three forms in turn.
     actions = ["profile", "password", "language"]
-    settings_fields = ["display_name", "summary", "current_password", "new_password"]
+    settings_fields = ["display_name", "summary", "current_password", "new_password", "listed"]
     forms += [
         FormTarget(
             "/language",
@@ -316,6 +316,7 @@ async def test_every_form_with_bad_bodies(make_node: NodeFactory) -> None:
                 "action": actions[len(text) % 3],
                 **{name: text for name in settings_fields},
                 "new_password_again": text,
+                "listed_box": "1" if len(text) % 2 else text,
                 "language": text,
                 "csrf": csrf,
             },

@@ -1,6 +1,7 @@
-"""`/settings`, "My settings" of a signed-in person: profile (display name, about, avatar),
-password, interface language. The work is in operations/profile.py, shared with the CLI
-(`compagnon user set-profile | set-password | set-language`). A mistake sends the form back
+"""`/settings`, "My settings" of a signed-in person: profile (display name, about, avatar,
+whether to be listed and indexed), password, interface language. The work is in
+operations/profile.py, shared with the CLI (`compagnon user set-profile | set-password |
+set-language`, `compagnon indexing`). A mistake sends the form back
 with what was typed and a message beside each field at fault.
 """
 
@@ -87,6 +88,11 @@ async def settings_post(request: web.Request) -> web.StreamResponse:
             actor = await session.get(Actor, user.actor_id)
             assert row is not None and actor is not None
             if action == "profile":
+                # The box is part of the profile: one Update carries both to the followers.
+                # A form without it (a page from before the box, a script) leaves it alone:
+                # an unticked box sends nothing, and silence must not withdraw consent.
+                if form.get("listed_box") == "1":
+                    await ops.set_listed(session, actor, form.get("listed", "") == "on")
                 await ops.update_profile(
                     session,
                     request.app[FEDERATION].urls,

@@ -78,8 +78,10 @@ def api_view(handler: Handler) -> Handler:
             raise
         except web.HTTPException as exc:
             response = error_answer(exc.status, exc.reason if exc.status >= 400 else "")
-        except ValueError as exc:  # an unreadable body (JSON or form)
-            response = error_answer(422, str(exc) or _("the request could not be read"))
+        except ValueError as exc:  # an unreadable body or header
+            # Its message is Python's ("'utf-8' codec can't ..."), not one for an app's user.
+            log.info("API request refused on %s %s: %s", request.method, request.path, exc)
+            response = error_answer(422, _("the request could not be read"))
         except Exception:
             incident = uuid.uuid4().hex[:12]
             log.exception("API error %s on %s %s", incident, request.method, request.path)

@@ -7,10 +7,7 @@ from typing import Any
 
 from compagnon.config import Settings
 from compagnon.federation import member_list, relay_client
-from compagnon.federation.convert import to_actor_document, wrap
-from compagnon.federation.jsonld import AS_PUBLIC
-from compagnon.federation.outbox import centre, publish
-from compagnon.federation.signing.integrity import with_assertion_method
+from compagnon.federation.outbox import centre
 from compagnon.federation.urls import Urls
 from compagnon.i18n import _
 from compagnon.operations import OperationError, database, federation, profile
@@ -126,15 +123,12 @@ async def members_show(settings: Settings) -> dict[str, Any]:
 
 async def set_indexable(settings: Settings, username: str, indexable: bool) -> None:
     """A trainer consents (or not) to being indexed: their actor says `indexable` and
-    `discoverable` accordingly, and an Update of it goes to their followers (queued)."""
+    `discoverable` accordingly, and an Update of it goes to their followers (queued). The
+    same as the box of "My settings" (operations/profile.py: set_listed)."""
     urls = Urls(settings.base_url)
     async with database(settings) as sessions, sessions.begin() as session:
         actor = await actor_queries.local_by_username(session, username)
         if actor is None or actor.type != "Person":
             raise OperationError(_("no trainer named {name}", name=username))
-        # OAI records, sitemap and export follow at once (deleted records, or records again).
-        await profile.set_consent(session, actor, indexable=indexable, discoverable=indexable)
-        doc = with_assertion_method(to_actor_document(actor, urls), actor)
-        recipients = {"to": [AS_PUBLIC], "cc": [actor.followers_url]}
-        update = wrap("Update", urls.new_activity(), actor.uri, doc, recipients)
-        await publish.send(session, actor, update, addressed=[AS_PUBLIC, actor.followers_url])
+        await profile.set_listed(session, actor, indexable)
+        await profile.send_actor_update(session, urls, actor)

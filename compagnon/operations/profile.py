@@ -1,5 +1,6 @@
 """A trainer's own settings ("My settings", /settings, and `compagnon user set-…`): the profile
-(display name, summary, avatar), the password, the interface language.
+(display name, summary, avatar, consent to being listed and indexed), the password, the
+interface language.
 
 Each function takes an open session (the caller owns the transaction), so the page
 (server/views/settings.py) and the CLI (cli/people.py) run the same code. A profile change
@@ -54,6 +55,7 @@ class Profile:
     summary: str
     avatar_url: str | None
     language: str | None
+    listed: bool  # consents to being listed, harvested and indexed (domain/consent.py)
 
 
 async def account(session: AsyncSession, username: str) -> tuple[User, Actor]:
@@ -71,6 +73,7 @@ def profile_of(user: User | None, actor: Actor) -> Profile:
         summary=str((actor.raw or {}).get("summary_text", "")),
         avatar_url=actor.icon_url,
         language=user.language if user is not None else None,
+        listed=handover_records.author_consents(actor),
     )
 
 
@@ -126,6 +129,14 @@ async def set_consent(
     if discoverable is not None:
         actor.discoverable = None if discoverable else False
     await handover_records.actor_changed(session, actor, consented_before=before)
+
+
+async def set_listed(session: AsyncSession, actor: Actor, listed: bool) -> None:
+    """The one choice the settings page and `compagnon indexing` offer: both of Mastodon's
+    flags follow it, since this node reads either one false as a refusal of all
+    (domain/consent.py): `discoverable` (directories, national catalogues) and `indexable`
+    (search, harvesters: OAI-PMH, sitemap, feeds, exports). The caller sends the Update."""
+    await set_consent(session, actor, indexable=listed, discoverable=listed)
 
 
 async def send_actor_update(session: AsyncSession, urls: Urls, actor: Actor) -> Activity:

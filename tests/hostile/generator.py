@@ -1,7 +1,7 @@
 """The hostile-input corpus: requests that have broken parsers, databases and pages elsewhere,
 built from the data files beside this module and a seeded generator.
 
-Three families, each a list of `Case`s, each in a module of its own:
+Four families, each a list of `Case`s, each in a module of its own:
 - `inbox_cases.py`: bodies (bad JSON, wrong types, huge strings, odd unicode, deep nesting)
   sent unsigned and signed (draft-cavage and RFC 9421), signatures and digests mangled after
   signing, odd content types;
@@ -9,7 +9,9 @@ Three families, each a list of `Case`s, each in a module of its own:
   covered without editing a file) with odd query strings: unicode digits, huge numbers,
   NULs, broken percent-encoding, repeated parameters, IPv6 brackets ...;
 - `form_cases.py`: every form (sign-in, new post, sign-out) with bad encodings, unknown
-  charsets, broken multipart, oversize fields and missing or wrong CSRF tokens.
+  charsets, broken multipart, oversize fields and missing or wrong CSRF tokens;
+- `api_cases.py`: every write route of the Mastodon client API (read from the router) with
+  hostile JSON, form and multipart bodies, odd ids and tokens, with a token and without.
 This module holds what they share: the case, the sender and target, the seed and profile.
 
 The default profile is the one CI runs (a few thousand cases, well under a minute);
@@ -56,7 +58,7 @@ def wire(text: str) -> str:
 
 @dataclass
 class Case:
-    family: str  # inbox | get | form
+    family: str  # inbox | get | form | api
     name: str
     method: str
     path: str  # encoded path and query, sent as is

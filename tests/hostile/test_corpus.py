@@ -1,5 +1,7 @@
 """The hostile-input corpus (generator.py) against one real node: no answer is a 5xx, and a
-refused request stores nothing (objects and activities are counted before and after each).
+refused request stores nothing (objects, activities, follows, reactions, notifications and
+the API's apps, codes and tokens are counted before and after each); a refusal of the
+Mastodon client API is its JSON `{"error": "..."}`.
 
 Each family runs as one test over its whole list, so the default profile stays fast; the
 counts tried and the 5xx found are printed (`pytest -s`) for docs/reliability.md.
@@ -10,10 +12,12 @@ from __future__ import annotations
 import io
 import random
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
+import orjson
 from sqlalchemy import func, select
 from yarl import URL
 
@@ -21,9 +25,23 @@ from compagnon.federation.signing.signatures import load_private_key
 from compagnon.operations import quiz as quiz_ops
 from compagnon.server import auth
 from compagnon.server.keys import SECRET
-from compagnon.storage.models import Activity, Object, User
+from compagnon.storage.models import (
+    Activity,
+    ApiIdempotency,
+    Follow,
+    Notification,
+    OAuthApp,
+    OAuthCode,
+    OAuthToken,
+    Object,
+    Reaction,
+    User,
+)
+from compagnon.storage.queries import follows as follow_queries
+from compagnon.storage.queries import notifications, oauth
 from tests.conftest import NodeFactory
-from tests.hostile import form_cases, generator, get_cases, inbox_cases
+from tests.hostile import api_cases, form_cases, generator, get_cases, inbox_cases
+from tests.hostile.api_cases import ApiTarget
 from tests.hostile.form_cases import FormTarget
 from tests.hostile.generator import Case, Sender, Target
 from tests.hostile.kinds_forms import kinds_forms
@@ -49,16 +67,30 @@ class Tally:
     refused: int = 0
 
 
-async def counts(node: Node) -> tuple[int, int]:
-    """Rows of objects and activities, in one statement."""
-    objects = select(func.count()).select_from(Object).scalar_subquery()
-    activities = select(func.count()).select_from(Activity).scalar_subquery()
+STORED = (
+    Object,
+    Activity,
+    Follow,
+    Reaction,
+    Notification,
+    OAuthApp,
+    OAuthCode,
+    OAuthToken,
+    ApiIdempotency,
+)
+# (case, status, content type, body) -> what is wrong with the answer, or None
+AnswerCheck = Callable[[Case, int, str, bytes], str | None]
+
+
+async def counts(node: Node) -> tuple[int, ...]:
+    """Rows of every table a refused request must leave alone, in one statement."""
+    columns = [select(func.count()).select_from(t).scalar_subquery() for t in STORED]
     async with node.sessions() as session:
-        row = (await session.execute(select(objects, activities))).one()
-    return int(row[0]), int(row[1])
+        row = (await session.execute(select(*columns))).one()
+    return tuple(int(n) for n in row)
 
 
-async def run(node: Node, cases: list[Case], label: str) -> Tally:
+async def run(node: Node, cases: list[Case], label: str, check: AnswerCheck | None = None) -> Tally:
     """Send every case; a 5xx, or a refusal after which the counts moved, is a problem."""
     tally = Tally()
     problems: list[str] = []
@@ -74,7 +106,8 @@ async def run(node: Node, cases: list[Case], label: str) -> Tally:
                 case.method, url, headers=case.headers, data=data, allow_redirects=False
             ) as response:
                 status = response.status
-                await response.read()
+                body = await response.read()
+                kind = response.content_type
             tally.tried += 1
             what = f"{case.name!r} {case.method} {case.path[:80]!r} -> {status}"
             if status >= 500:
@@ -82,6 +115,8 @@ async def run(node: Node, cases: list[Case], label: str) -> Tally:
                 problems.append(what)
             elif status >= 400:
                 tally.refused += 1
+            if check is not None and (wrong := check(case, status, kind, body)):
+                problems.append(f"{what}: {wrong}")
             if case.method != "GET":  # a GET stores nothing whatever it gets
                 now = await counts(node)
                 if status >= 400 and now != stored:
@@ -263,7 +298,7 @@ async def test_every_form_with_bad_bodies(make_node: NodeFactory) -> None:
     # The language switcher (anyone) and "My settings" (server/views/settings.py), each of
     # its three forms in turn.
     actions = ["profile", "password", "language"]
-    settings_fields = ["display_name", "summary", "current_password", "new_password"]
+    settings_fields = ["display_name", "summary", "current_password", "new_password", "listed"]
     forms += [
         FormTarget(
             "/language",
@@ -281,6 +316,7 @@ async def test_every_form_with_bad_bodies(make_node: NodeFactory) -> None:
                 "action": actions[len(text) % 3],
                 **{name: text for name in settings_fields},
                 "new_password_again": text,
+                "listed_box": "1" if len(text) % 2 else text,
                 "language": text,
                 "csrf": csrf,
             },
@@ -288,9 +324,43 @@ async def test_every_form_with_bad_bodies(make_node: NodeFactory) -> None:
             member,
         ),
     ]
+    forms += await oauth_forms(node, user_id, member_token, member)
     cases = form_cases.form_cases(forms, random.Random(generator.SEED))
     tally = await run(node, cases, "forms")
     assert tally.tried >= 300
+
+
+async def oauth_forms(node: Node, user_id: int, csrf: str, cookies: str) -> list[FormTarget]:
+    """The two browser forms of the client API: the consent page (server/api/oauth.py),
+    odd text in every field and a real app's client id in half of them, and the Revoke
+    button of /settings/apps."""
+    async with node.sessions.begin() as session:
+        app, _secret = await oauth.register_app(
+            session, "Corpus", [api_cases.OOB, "https://app.example/cb"], "read write", None
+        )
+        await oauth.issue_token(session, app.id, user_id, "read")
+    real = {
+        "client_id": app.client_id,
+        "redirect_uri": "https://app.example/cb",
+        "scope": "read write",
+        "response_type": "code",
+        "code_challenge_method": "S256",
+        "decision": "allow",
+    }
+
+    def consent(text: str, token: str) -> dict[str, str]:
+        fields = {k: (v if len(text) % 2 else text) for k, v in real.items()}
+        return {**fields, "state": text, "code_challenge": text, "csrf": token}
+
+    return [
+        FormTarget("/oauth/authorize", consent, csrf, cookies),
+        FormTarget(
+            "/settings/apps",
+            lambda text, token: {"app": str(app.id) if len(text) % 3 == 0 else text, "csrf": token},
+            csrf,
+            cookies,
+        ),
+    ]
 
 
 async def admin_forms(node: Node, browser: str, token: Any) -> list[FormTarget]:
@@ -337,3 +407,109 @@ async def admin_forms(node: Node, browser: str, token: Any) -> list[FormTarget]:
             ),
         ]
     ]
+
+
+WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+# The consent page's POST is a browser form (an HTML answer), sent by the form family.
+BROWSER_FORMS = {"/oauth/authorize"}
+
+
+def api_write_routes(node: Node) -> list[tuple[str, str]]:
+    """(method, path template) of every write route of the client API, from the router."""
+    assert node.app is not None
+    found = set()
+    for route in node.app.router.routes():
+        if route.method not in WRITE_METHODS or route.resource is None:
+            continue
+        info = route.resource.get_info()
+        path = str(info.get("formatter", info.get("path", "")))
+        if path.startswith(("/api/", "/oauth/")) and path not in BROWSER_FORMS:
+            found.add((route.method, path))
+    return sorted(found)
+
+
+def mastodon_error(case: Case, status: int, kind: str, body: bytes) -> str | None:
+    """A refusal must be `{"error": "..."}` in JSON, as every Mastodon client reads it."""
+    if status < 400:
+        return None
+    if kind != "application/json":
+        return f"a {kind or 'bodiless'} answer, not JSON"
+    try:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return "an answer that is not JSON"
+    if not isinstance(data, dict) or not isinstance(data.get("error"), str) or not data["error"]:
+        return f"not Mastodon's error form: {body[:80]!r}"
+    return None
+
+
+async def api_target(node: Node) -> ApiTarget:
+    """A trainer with a status, a follow request and a notification; an app with tokens."""
+    maria = await node.create_user("maria", manual=True)
+    ana = await node.create_user("ana")
+    post = await node.post("maria", "A post for the API corpus to point at")
+    async with node.sessions.begin() as session:
+        await follow_queries.upsert(session, ana.id, maria.id, f"{ana.uri}#follow", "pending")
+        note = await notifications.notify(session, maria.id, "follow_request", ana)
+        assert note is not None
+        user_id = await session.scalar(select(User.id).where(User.actor_id == maria.id))
+        app, secret = await oauth.register_app(
+            session, "Corpus", [api_cases.OOB], "read write follow push", None
+        )
+        tokens = [
+            (await oauth.issue_token(session, app.id, user_id, "read write follow push"))[1]
+            for _ in range(30)
+        ]
+        _row, app_token = await oauth.issue_token(session, app.id, None, "read")
+        _row, spare = await oauth.issue_token(session, app.id, user_id, "read")
+    real: dict[str, Any] = {
+        "status": "Hello from an app",
+        "visibility": "public",
+        "spoiler_text": "",
+        "in_reply_to_id": str(post.id),
+        "sensitive": "false",
+        "language": "en",
+        "client_name": "Odd app",
+        "redirect_uris": api_cases.OOB,
+        "scopes": "read write",
+        "website": "https://example.org",
+        "grant_type": "client_credentials",
+        "client_id": app.client_id,
+        "client_secret": secret,
+        "scope": "read",
+        "code": "not-a-code",
+        "redirect_uri": api_cases.OOB,
+        "code_verifier": "v" * 43,
+        "token": spare,  # revoking it leaves the corpus's own tokens working
+        "reblogs": "true",
+        "notify": "false",
+    }
+    ids = {
+        template: str(value)
+        for template, value in [
+            ("/api/v1/statuses/{id}", post.id),
+            ("/api/v1/statuses/{id}/favourite", post.id),
+            ("/api/v1/statuses/{id}/unfavourite", post.id),
+            ("/api/v1/statuses/{id}/reblog", post.id),
+            ("/api/v1/statuses/{id}/unreblog", post.id),
+            ("/api/v1/accounts/{id}/follow", ana.id),
+            ("/api/v1/accounts/{id}/unfollow", ana.id),
+            ("/api/v1/follow_requests/{id}/authorize", ana.id),
+            ("/api/v1/follow_requests/{id}/reject", ana.id),
+            ("/api/v1/notifications/{id}/dismiss", note.id),
+        ]
+    }
+    return ApiTarget(tokens, app_token, real, ids)
+
+
+async def test_every_api_write_route_with_hostile_bodies(
+    make_node: NodeFactory, backend: str
+) -> None:
+    node = await make_node("target", backend=backend, **NODE_SETTINGS)
+    routes = api_write_routes(node)
+    assert ("POST", "/api/v1/statuses") in routes and ("POST", "/oauth/token") in routes
+    assert ("DELETE", "/api/v1/statuses/{id}") in routes
+    target = await api_target(node)
+    cases = api_cases.api_cases(routes, target, random.Random(generator.SEED))
+    tally = await run(node, cases, f"API writes ({len(routes)} routes)", mastodon_error)
+    assert tally.tried >= 1000

@@ -25,9 +25,10 @@ import orjson
 import pytest
 from mastodon import Mastodon, StreamListener
 from mastodon.errors import MastodonAPIError, MastodonNotFoundError, MastodonUnauthorizedError
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from compagnon.storage.models import Follow
+from compagnon.storage.models import Follow, OAuthApp, User
+from compagnon.storage.queries import oauth
 from tests.conftest import NodeFactory
 from tests.integration.test_social_cli import cli
 from tests.support.nodes import Node, settle
@@ -335,6 +336,76 @@ async def test_errors_are_mastodons_json(make_node: NodeFactory) -> None:
         await call(api.account, "424242")
     with pytest.raises(MastodonAPIError):
         await call(api.status_post, "")
+
+
+async def test_an_unreadable_form_body_is_a_json_422_and_registers_nothing(
+    make_node: NodeFactory,
+) -> None:
+    """Bodies aiohttp's form parser gives up on (an unknown charset, a multipart part header
+    without a colon) were 500s on /api/v1/apps and /oauth/token: the hostile corpus's API
+    family found them."""
+    a = await make_node("a")
+    broken = [
+        ("application/x-www-form-urlencoded; charset=klingon", b"client_name=Odd"),
+        (
+            "multipart/form-data; boundary=b",
+            b"--b\r\nno colon here\r\n\r\nOdd\r\n--b--\r\n",
+        ),
+        (
+            "multipart/form-data; boundary=b",
+            b"--b\r\nContent-Type: text/plain; charset=klingon\r\n"
+            b'Content-Disposition: form-data; name="client_name"\r\n\r\nOdd\r\n--b--\r\n',
+        ),
+    ]
+    async with httpx.AsyncClient(base_url=a.base) as http:
+        for path in ("/api/v1/apps", "/oauth/token", "/oauth/revoke"):
+            for kind, body in broken:
+                answer = await http.post(path, content=body, headers={"Content-Type": kind})
+                assert answer.status_code == 422, (path, kind)
+                assert answer.json() == {"error": "the request could not be read"}
+    async with a.sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(OAuthApp)) == 0
+
+
+async def raw_post(node: Node, path: str, headers: bytes, body: bytes) -> tuple[int, Any]:
+    """A request written byte by byte (no client library sends header bytes that are not
+    UTF-8): its status and JSON body."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", node.port)
+    head = b"POST %s HTTP/1.1\r\nHost: %s\r\n" % (path.encode(), node.domain.encode())
+    head += b"Content-Type: application/json\r\nContent-Length: %d\r\n" % len(body)
+    writer.write(head + headers + b"Connection: close\r\n\r\n" + body)
+    await writer.drain()
+    answer = await reader.read()
+    writer.close()
+    status_line, _sep, rest = answer.partition(b"\r\n")
+    return int(status_line.split()[1]), orjson.loads(rest.partition(b"\r\n\r\n")[2])
+
+
+async def test_header_bytes_that_are_not_utf8_are_refused_as_apps_expect(
+    make_node: NodeFactory, backend: str
+) -> None:
+    """A token or an Idempotency-Key of bytes that are not UTF-8 reached the database as
+    text it cannot hold: a 422 saying "'utf-8' codec can't encode ...". Now the token is
+    simply unknown (401) and the key is kept with U+FFFD in place of the bytes."""
+    a = await make_node("a", backend=backend)
+    await a.create_user("maria")
+    async with a.sessions.begin() as session:
+        maria = await session.scalar(select(User.id))
+        app, _secret = await oauth.register_app(
+            session, "App", ["urn:ietf:wg:oauth:2.0:oob"], "write", None
+        )
+        _row, token = await oauth.issue_token(session, app.id, maria, "write")
+    status_body = b'{"status": "Once only"}'
+    for header in (b"Authorization: Bearer \xff\xfe\r\n", b"Authorization: Basic \xff\r\n"):
+        status, answer = await raw_post(a, "/api/v1/statuses", header, status_body)
+        assert (status, answer) == (401, {"error": "The access token is invalid"})
+    bearer = b"Authorization: Bearer %s\r\n" % token.encode()
+    twice = bearer + b"Idempotency-Key: \xff\xfeonce\r\n"
+    first = await raw_post(a, "/api/v1/statuses", twice, status_body)
+    again = await raw_post(a, "/api/v1/statuses", twice, status_body)
+    assert first[0] == again[0] == 200 and first[1]["id"] == again[1]["id"]
+    bad_grant = await raw_post(a, "/oauth/token", b"Authorization: Basic \xff\r\n", b"{}")
+    assert bad_grant[0] == 401 and bad_grant[1]["error"] == "invalid_client"
 
 
 async def test_a_learning_resource_reads_as_a_rich_status_in_an_app(

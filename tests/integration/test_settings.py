@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import aiohttp
+import httpx
 import pytest
 from PIL import Image
 from sqlalchemy import select
@@ -19,6 +20,7 @@ from tests.conftest import NodeFactory
 from tests.integration.test_cli import node_args, run_cli  # noqa: F401 (a fixture)
 from tests.support.catalogues import use_tiny_catalogues
 from tests.support.nodes import Node, settle
+from tests.support.oai import NS, ask, publish_resource
 from tests.support.web import PASSWORD, Browser, csrf_of
 
 
@@ -167,6 +169,72 @@ async def test_a_profile_change_reaches_followers_on_another_node(
     assert len(updates) == 2  # the profile, then the avatar
     assert copy is not None and copy.name == "Maria Santos"
     assert "MIG and TIG welding" in copy.summary and copy.icon_url == mine.icon_url
+
+
+async def test_unticking_the_listing_box_takes_her_out_of_harvests_and_tells_followers(
+    make_node: NodeFactory,
+) -> None:
+    """The box of the profile form (saved with it): unticked, her resources leave the OAI-PMH
+    repository (as deleted records) and the sitemap, and her follower's node reads her Update
+    saying `indexable: false`; ticked again, she is back. A profile form without the box
+    (a page from before it) leaves her consent alone."""
+    a, b = await make_node("a"), await make_node("b")
+    await a.create_user("nina")
+    await a.create_user("ana")
+    await b.create_user("bruno")
+    await b.follow("bruno", f"nina@{a.domain}")
+    await settle(a, b)
+    hers = await publish_resource(a, "nina", "Withdrawn worksheet")
+    kept = await publish_resource(a, "ana", "Kept worksheet")
+
+    async def harvested(http: httpx.AsyncClient) -> tuple[dict[str | None, str | None], str]:
+        listed = await ask(http, a, "verb=ListIdentifiers&metadataPrefix=oai_dc")
+        headers = listed.xpath("//oai:header", namespaces=NS)
+        oai = {h.findtext("oai:identifier", namespaces=NS): h.get("status") for h in headers}
+        return oai, (await http.get(f"{a.base}/sitemap.xml")).text
+
+    async def save(maria: Browser, **box: str) -> str:
+        page = await maria.page("/settings")
+        form = {
+            "csrf": csrf_of(page),
+            "action": "profile",
+            "display_name": "Nina",
+            "summary": "Masonry",
+            **box,
+        }
+        assert (await maria.post("/settings", form))[0] == 303
+        return page
+
+    async with httpx.AsyncClient() as http, await signed_in(a, "nina") as nina:
+        page = await save(nina, listed_box="1", listed="on")
+        assert 'name="listed" value="on" aria-describedby="listed-hint" checked' in page
+        oai, sitemap = await harvested(http)
+        assert oai == {hers.uri: None, kept.uri: None} and hers.uri in sitemap
+
+        await save(nina, listed_box="1")  # the box unticked
+        assert 'name="listed" value="on" aria-describedby="listed-hint">' in await nina.page(
+            "/settings"
+        )
+        oai, sitemap = await harvested(http)
+        assert oai == {hers.uri: "deleted", kept.uri: None}
+        assert hers.uri not in sitemap and kept.uri in sitemap
+        await settle(a, b)
+        _user, mine = await _account(a, "nina")
+        async with b.sessions() as session:
+            copy = await actor_queries.by_uri(session, mine.uri)
+        assert copy is not None and copy.indexable is False and copy.discoverable is False
+        assert copy.name == "Nina"
+
+        await save(nina)  # an old page's form, without the box: nothing changes
+        assert (await harvested(http))[0][hers.uri] == "deleted"
+
+        await save(nina, listed_box="1", listed="on")
+        oai, sitemap = await harvested(http)
+        assert oai == {hers.uri: None, kept.uri: None} and hers.uri in sitemap
+        await settle(a, b)
+        async with b.sessions() as session:
+            copy = await actor_queries.by_uri(session, mine.uri)
+        assert copy is not None and copy.indexable is not False
 
 
 def test_the_commands_do_the_same(

@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 
 import orjson
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 from multidict import MultiDict
 
 from compagnon.i18n import _
@@ -77,8 +78,10 @@ def api_view(handler: Handler) -> Handler:
             raise
         except web.HTTPException as exc:
             response = error_answer(exc.status, exc.reason if exc.status >= 400 else "")
-        except ValueError as exc:  # an unreadable body (JSON or form)
-            response = error_answer(422, str(exc) or _("the request could not be read"))
+        except ValueError as exc:  # an unreadable body or header
+            # Its message is Python's ("'utf-8' codec can't ..."), not one for an app's user.
+            log.info("API request refused on %s %s: %s", request.method, request.path, exc)
+            response = error_answer(422, _("the request could not be read"))
         except Exception:
             incident = uuid.uuid4().hex[:12]
             log.exception("API error %s on %s %s", incident, request.method, request.path)
@@ -135,7 +138,12 @@ async def params(request: web.Request) -> MultiDict[str]:
                             one = "true" if one else "false"
                         merged.add(f"{name}[]" if isinstance(item, list) else name, clean(str(one)))
         else:
-            form = await request.post()
+            try:
+                form = await request.post()
+            except (ValueError, LookupError, HttpProcessingError):
+                # An unknown charset, bytes that are not text, a broken multipart body or
+                # part header: aiohttp's parser says ValueError, LookupError or its own.
+                raise ApiError(422, _("the request could not be read")) from None
             for key, field in form.items():
                 if isinstance(field, str):
                     merged.add(key, clean(field))

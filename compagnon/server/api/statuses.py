@@ -55,7 +55,10 @@ async def create(request: web.Request) -> web.StreamResponse:
     if visibility is None:
         raise ApiError(422, _("Validation failed: Visibility is not included in the list"))
     spoiler = given.get("spoiler_text", "")[:MAX_SPOILER_CHARS]
-    key = request.headers.get("Idempotency-Key", "")[:255]
+    # Any text is a key; bytes that are not UTF-8 (surrogates here) are kept as U+FFFD, since
+    # no database column takes them.
+    raw_key = request.headers.get("Idempotency-Key", "")[:255]
+    key = raw_key.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
     async with request.app[SESSIONS]() as session:
         if key:
             done = await session.scalar(

@@ -1,6 +1,7 @@
-"""`/settings`, "My settings" of a signed-in person: profile (display name, about, avatar),
-password, interface language. The work is in operations/profile.py, shared with the CLI
-(`compagnon user set-profile | set-password | set-language`). A mistake sends the form back
+"""`/settings`, "My settings" of a signed-in person: profile (display name, about, avatar,
+whether to be listed and indexed), password, interface language. The work is in
+operations/profile.py, shared with the CLI (`compagnon user set-profile | set-password |
+set-language`, `compagnon indexing`). A mistake sends the form back
 with what was typed and a message beside each field at fault.
 """
 
@@ -18,7 +19,7 @@ from compagnon.media import library
 from compagnon.media.store import MediaError
 from compagnon.operations import profile as ops
 from compagnon.server import auth, language
-from compagnon.server.forms import error_page, read_form
+from compagnon.server.forms import error_page, read_checked_form
 from compagnon.server.keys import FEDERATION, MEDIA, SESSIONS, SETTINGS, WORKER
 from compagnon.server.views.admin import _multipart_file
 from compagnon.server.views.pages import _base
@@ -33,10 +34,6 @@ def _saved(action: str) -> str:
         "password": _("Your password is changed."),
         "language": _("Your language is saved."),
     }.get(action, "")
-
-
-def _expired() -> str:
-    return _("The form expired or came from another site. Reload the page and send it again.")
 
 
 async def _signed_in(request: web.Request) -> User:
@@ -76,9 +73,7 @@ async def settings_page(
 async def settings_post(request: web.Request) -> web.StreamResponse:
     """One form per part of the page, told apart by `action`."""
     user = await _signed_in(request)
-    form = {k: str(v) for k, v in (await read_form(request)).items()}
-    if not auth.check_csrf(request, form.get("csrf", "")):
-        raise error_page(request, 403, _expired())
+    form = {k: str(v) for k, v in (await read_checked_form(request)).items()}
     action = form.get("action", "")
     kept = {k: v for k, v in form.items() if "password" not in k and k != "csrf"}
     try:
@@ -87,6 +82,11 @@ async def settings_post(request: web.Request) -> web.StreamResponse:
             actor = await session.get(Actor, user.actor_id)
             assert row is not None and actor is not None
             if action == "profile":
+                # The box is part of the profile: one Update carries both to the followers.
+                # A form without it (a page from before the box, a script) leaves it alone:
+                # an unticked box sends nothing, and silence must not withdraw consent.
+                if form.get("listed_box") == "1":
+                    await ops.set_listed(session, actor, form.get("listed", "") == "on")
                 await ops.update_profile(
                     session,
                     request.app[FEDERATION].urls,

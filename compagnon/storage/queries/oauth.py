@@ -16,7 +16,9 @@ CODE_LIFETIME = timedelta(minutes=10)
 
 
 def sha256(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
+    # A header's bytes that are not UTF-8 arrive as surrogates: hashed as they came, they
+    # match no secret (a 401), rather than failing to encode.
+    return hashlib.sha256(secret.encode("utf-8", "surrogateescape")).hexdigest()
 
 
 async def register_app(

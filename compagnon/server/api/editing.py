@@ -29,7 +29,7 @@ from compagnon.server.api.base import params as read_params
 from compagnon.server.api.render import one_status, readable_status
 from compagnon.server.keys import FEDERATION, SESSIONS, SETTINGS, WORKER
 from compagnon.server.views.pages import MAX_POST_CHARS
-from compagnon.storage.models import Actor, Object, StatusEdit
+from compagnon.storage.models import Actor, Object
 from compagnon.storage.queries import status_edits
 
 MAX_SPOILER_CHARS = 500
@@ -115,26 +115,8 @@ async def history(request: web.Request) -> web.StreamResponse:
         )
         account = await entities.account(session, author, request.app[SETTINGS].base_url)
         earlier = await status_edits.versions(session, obj.id)
-    listed = [entities.version(earlier_version(obj, e), account, e.created_at) for e in earlier]
+    listed = [
+        entities.version(status_edits.as_object(obj, e), account, e.created_at) for e in earlier
+    ]
     listed.append(entities.version(obj, account, obj.updated or obj.published))
     return json_answer(listed)
-
-
-def earlier_version(obj: Object, edit: StatusEdit) -> Object:
-    """A transient copy of `obj` holding an earlier version (never added to a session)."""
-    raw = {**(obj.raw or {}), "attachment": edit.attachments, "sensitive": edit.sensitive}
-    return Object(
-        id=obj.id,
-        uri=obj.uri,
-        type=obj.type,
-        actor_id=obj.actor_id,
-        is_local=obj.is_local,
-        visibility=obj.visibility,
-        content=edit.content,
-        summary=edit.summary,
-        name=edit.name,
-        language=obj.language,
-        recipients=obj.recipients,
-        raw=raw,
-        published=obj.published,
-    )

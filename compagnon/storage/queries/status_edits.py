@@ -71,6 +71,27 @@ async def versions(session: AsyncSession, object_id: int) -> list[StatusEdit]:
     return list(rows)
 
 
+def as_object(obj: Object, edit: StatusEdit) -> Object:
+    """A transient copy of `obj` holding the earlier version `edit` (never added to a
+    session), for what renders a post: the API's entities, the pages."""
+    raw = {**(obj.raw or {}), "attachment": edit.attachments, "sensitive": edit.sensitive}
+    return Object(
+        id=obj.id,
+        uri=obj.uri,
+        type=obj.type,
+        actor_id=obj.actor_id,
+        is_local=obj.is_local,
+        visibility=obj.visibility,
+        content=edit.content,
+        summary=edit.summary,
+        name=edit.name,
+        language=obj.language,
+        recipients=obj.recipients,
+        raw=raw,
+        published=obj.published,
+    )
+
+
 async def last_id(session: AsyncSession) -> int:
     return int(await session.scalar(select(func.max(StatusEdit.id))) or 0)
 

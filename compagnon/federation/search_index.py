@@ -20,7 +20,7 @@ from compagnon.federation.as_types import has_type
 from compagnon.federation.event_convert import times_of
 from compagnon.handover import records as handover_records
 from compagnon.storage.models import Object
-from compagnon.storage.queries import events, search
+from compagnon.storage.queries import events, search, status_edits
 
 EventRow = tuple[int, dict[str, Any]]  # object id, AS2 document
 
@@ -62,12 +62,13 @@ async def index_received(
 
 
 async def forget(session: AsyncSession, objects: Sequence[Object]) -> None:
-    """Take deleted objects out of the index."""
+    """Take deleted objects out of the index, and drop their earlier versions."""
     ids = [obj.id for obj in objects if obj.type in LISTED_TYPES]
     if ids:
         await search.unindex(session, ids)
         await handover_records.mark_deleted(session, ids)  # kept as deleted records
     await events.forget(session, [obj.id for obj in objects if obj.type == "Event"])
+    await status_edits.forget(session, [obj.id for obj in objects])
 
 
 def _is_event(doc: dict[str, Any]) -> bool:

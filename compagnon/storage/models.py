@@ -734,3 +734,27 @@ class Bookmark(Base):
         UniqueConstraint("actor_id", "object_id"),
         Index("ix_bookmarks_actor_id_id", "actor_id", "id"),
     )
+
+
+class StatusEdit(Base):
+    """An earlier version of a post (migration 0025): written, in the same transaction, when
+    an edit replaces its text, content warning, title or sensitive flag (ours through
+    `publish.update_note`, a peer's through the inbox's `on_update`). The current version is
+    the object itself; `GET /api/v1/statuses/{id}/history` and the post's versions page list
+    these, oldest first, then it. Removed with the post (search_index.forget)."""
+
+    __tablename__ = "status_edits"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    object_id: Mapped[int] = mapped_column(ForeignKey("objects.id", ondelete="CASCADE"))
+    content: Mapped[str] = mapped_column(Text, default="")  # sanitised HTML, as it was
+    summary: Mapped[str] = mapped_column(Text, default="")
+    name: Mapped[str] = mapped_column(Text, default="")
+    sensitive: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The version's AS2 `attachment` list, as its document carried it.
+    attachments: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # When this version was made (the post's `updated`, or `published` for the first) ...
+    created_at: Mapped[datetime] = mapped_column()
+    # ... and when an edit replaced it: the streams hear edits by this table's ids.
+    replaced_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (Index("ix_status_edits_object_id_id", "object_id", "id"),)

@@ -100,8 +100,9 @@ async def test_an_edit_from_an_app_reaches_the_follower_on_another_node(
     source = await call(api.status_source, post.id)
     assert source.text == "Mortar: 1 part cement, 3 parts sand\n\nWet the bricks first."
     assert source.spoiler_text == "Corrected"
-    [version] = await call(api.status_history, post.id)  # the node keeps the current one
-    assert "3 parts sand" in version.content
+    first, version = await call(api.status_history, post.id)  # the original, then the edit
+    assert "4 parts sand" in first.content and first.spoiler_text == ""
+    assert "3 parts sand" in version.content and version.spoiler_text == "Corrected"
 
     await settle(a, b)
     arrived = await b.object(post.uri)

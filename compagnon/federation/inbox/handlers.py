@@ -47,7 +47,7 @@ from compagnon.storage.models import Actor, Object, Reaction, Report, utcnow
 from compagnon.storage.queries import actors as actor_queries
 from compagnon.storage.queries import follows as follow_queries
 from compagnon.storage.queries import objects as object_queries
-from compagnon.storage.queries import provenance, relays, sync_jobs
+from compagnon.storage.queries import provenance, relays, status_edits, sync_jobs
 from compagnon.storage.queries.notifications import notify, notify_edited
 
 log = logging.getLogger(__name__)
@@ -272,9 +272,14 @@ async def on_update(h: Handling, activity: dict[str, Any]) -> None:
         # Deliveries run side by side and are retried: an earlier edit may arrive last.
         raise Ignored("update older than the version held")
     fields = object_fields_from_note(doc, h.sender.followers_url)
-    stored.content = sanitize_html(fields["content"])
-    stored.summary = sanitize_html(fields["summary"])
-    stored.name = fields["name"]
+    new = status_edits.Version(
+        sanitize_html(fields["content"]),
+        sanitize_html(fields["summary"]),
+        fields["name"] or "",
+        doc.get("sensitive") is True,
+    )
+    await status_edits.keep_version(h.session, stored, new)  # the version replaced
+    stored.content, stored.summary, stored.name = new.content, new.summary, new.name
     stored.language = fields["language"] or stored.language
     stored.recipients = {**(stored.recipients or {}), "tag": fields["recipients"]["tag"]}
     stored.updated = fields["updated"] or utcnow()

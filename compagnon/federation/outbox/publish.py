@@ -19,7 +19,7 @@ from compagnon.federation.search_index import forget, index_stored
 from compagnon.federation.signing.integrity import signed_activity
 from compagnon.federation.urls import Urls
 from compagnon.storage.models import Activity, Actor, Follow, Object, utcnow
-from compagnon.storage.queries import activities, deliveries, notifications
+from compagnon.storage.queries import activities, deliveries, notifications, status_edits
 from compagnon.storage.queries import follows as follow_queries
 from compagnon.storage.queries import objects as object_queries
 
@@ -147,6 +147,11 @@ async def update_note(
     `sensitive` change when given (the client API edits them) and stay as they were when
     None (the web form and the CLI edit the text only)."""
     was_sensitive = (obj.raw or {}).get("sensitive") is True
+    now_sensitive = was_sensitive if sensitive is None else sensitive
+    new = status_edits.Version(
+        content_html, obj.summary if summary is None else summary, obj.name or "", now_sensitive
+    )
+    await status_edits.keep_version(session, obj, new)  # the version replaced, for /history
     obj.content = content_html
     if summary is not None:
         obj.summary = summary
@@ -154,7 +159,7 @@ async def update_note(
         obj.language = language
     obj.updated = utcnow()
     note = to_note(obj, author)
-    note["sensitive"] = was_sensitive if sensitive is None else sensitive
+    note["sensitive"] = now_sensitive
     obj.raw = note
     await notifications.notify_edited(session, obj.uri, author.id)
     await refresh_create(session, author, obj.uri, note)

@@ -104,6 +104,8 @@ def api_routes() -> list[AbstractRouteDef]:
         web.get("/api/v1/streaming/user/notification", streaming.user_notification),
         web.get("/api/v1/streaming/public", streaming.public),
         web.get("/api/v1/streaming/public/local", streaming.public_local),
+        web.get("/api/v1/streaming/hashtag", streaming.hashtag),
+        web.get("/api/v1/streaming/hashtag/local", streaming.hashtag_local),
         # CORS preflights, and Mastodon's 404 for the rest of /api/
         web.options("/api/{tail:.*}", base.preflight),
         *(

@@ -6,15 +6,15 @@ An edit is what the web page's "Edit" does (server/views/social.py: edit): the c
 post only, `publish.update_note`, which sends an `Update` to the followers and to every host
 that got the post, and tells the local people who liked or shared it (notification `update`).
 
+`history` lists every version: the ones edits replaced (table `status_edits`, written by
+`update_note` and the inbox's `on_update`), then the current one.
+
 Not done (documented in docs/apps.md): attachments and polls of an edit (`media_ids`,
 `media_attributes`, `poll[...]` are ignored: an app resends what the post has, and the text is
-what gets edited); earlier versions (the node keeps the current version only, so the history
-is that one version).
+what gets edited).
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 from aiohttp import web
 from markupsafe import escape
@@ -27,9 +27,10 @@ from compagnon.server.api import entities
 from compagnon.server.api.base import ApiError, api_view, caller, json_answer, maybe_caller, me
 from compagnon.server.api.base import params as read_params
 from compagnon.server.api.render import one_status, readable_status
-from compagnon.server.keys import FEDERATION, SESSIONS, WORKER
+from compagnon.server.keys import FEDERATION, SESSIONS, SETTINGS, WORKER
 from compagnon.server.views.pages import MAX_POST_CHARS
 from compagnon.storage.models import Actor, Object
+from compagnon.storage.queries import status_edits
 
 MAX_SPOILER_CHARS = 500
 
@@ -104,22 +105,18 @@ async def source(request: web.Request) -> web.StreamResponse:
 
 @api_view
 async def history(request: web.Request) -> web.StreamResponse:
-    """The versions of a status, oldest first. The node keeps only the current one, so that
-    is the whole list (Mastodon lists the original and each edit)."""
+    """The versions of a status, oldest first, as Mastodon lists them: each version an edit
+    replaced (table `status_edits`), then the current one. A status never edited has the
+    one version."""
     who = await maybe_caller(request, "read:statuses")
     async with request.app[SESSIONS]() as session:
         obj, author = await readable_status(
             session, request.match_info["id"], who.user if who else None
         )
-        entity = await one_status(request, session, obj, author, who.actor if who else None)
-    version: dict[str, Any] = {
-        "content": entity["content"],
-        "spoiler_text": entity["spoiler_text"],
-        "sensitive": entity["sensitive"],
-        "created_at": entities.iso(obj.updated or obj.published),
-        "account": entity["account"],
-        "poll": None,
-        "media_attachments": entity["media_attachments"],
-        "emojis": [],
-    }
-    return json_answer([version])
+        account = await entities.account(session, author, request.app[SETTINGS].base_url)
+        earlier = await status_edits.versions(session, obj.id)
+    listed = [
+        entities.version(status_edits.as_object(obj, e), account, e.created_at) for e in earlier
+    ]
+    listed.append(entities.version(obj, account, obj.updated or obj.published))
+    return json_answer(listed)

@@ -333,6 +333,24 @@ def status(
     return entity
 
 
+def version(
+    obj: Object, account_entity: dict[str, Any], created_at: datetime | None
+) -> dict[str, Any]:
+    """One entry of a status's edit history (Mastodon's StatusEdit): `obj` holds the version,
+    the current object or a transient copy carrying an earlier version's fields."""
+    entity = status(obj, Actor(id=0), Loaded("", None, accounts={0: account_entity}))
+    return {
+        "content": entity["content"],
+        "spoiler_text": entity["spoiler_text"],
+        "sensitive": entity["sensitive"],
+        "created_at": iso(created_at),
+        "account": account_entity,
+        "poll": None,
+        "media_attachments": entity["media_attachments"],
+        "emojis": [],
+    }
+
+
 def relationship(actor_id: int, mine: Follow | None, theirs: Follow | None) -> dict[str, Any]:
     return {
         "id": str(actor_id),

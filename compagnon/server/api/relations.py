@@ -1,5 +1,6 @@
-"""Who follows whom, through the API: an account's followers and following, my follow
-requests (list, authorise, reject: what /follow-requests does), my favourites."""
+"""Who follows whom, through the API: an account's followers and following (paged by the
+follow's id, with Link headers), my follow requests (list, authorise, reject: what
+/follow-requests does), my favourites."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from compagnon.server.api.base import (
     api_view,
     caller,
     json_answer,
+    link_header,
     maybe_caller,
     me,
     page_of,
@@ -27,19 +29,27 @@ MAX_LISTED = 80
 
 
 async def _related(request: web.Request, side: str) -> web.StreamResponse:
-    """Followers or following, newest first, at most `limit` (no further pages yet)."""
+    """Followers or following, newest first, paged by the follow's id (`max_id`,
+    `since_id`, `min_id`, `limit` up to 80) with Link headers, as Mastodon pages them."""
     await maybe_caller(request, "read:accounts")
     page = page_of(request, default=40, maximum=MAX_LISTED)
     base = request.app[SETTINGS].base_url
+    ascending = page.min_id is not None
     async with request.app[SESSIONS]() as session:
         actor = await _actor(session, request.match_info["id"])
-        listed = (
-            await follow_queries.followers(session, actor.id, limit=page.limit)
-            if side == "followers"
-            else await follow_queries.following(session, actor.id, limit=page.limit)
+        listed = await follow_queries.page(
+            session,
+            actor.id,
+            side,
+            limit=page.limit,
+            before_id=page.max_id,
+            after_id=page.min_id or page.since_id,
+            ascending=ascending,
         )
-        body = [await entities.account(session, a, base) for a in listed]
-    return json_answer(body)
+        if ascending:  # a min_id page is chosen oldest first and answered newest first
+            listed.reverse()
+        body = [await entities.account(session, a, base) for _i, a in listed]
+    return json_answer(body, headers=link_header(request, [i for i, _a in listed]))
 
 
 @api_view

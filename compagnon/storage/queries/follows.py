@@ -92,6 +92,37 @@ async def following(
     return await _related(session, follower_id, "following", state, limit, offset)
 
 
+async def page(
+    session: AsyncSession,
+    actor_id: int,
+    side: str,
+    *,
+    limit: int,
+    before_id: int | None = None,
+    after_id: int | None = None,
+    ascending: bool = False,
+) -> list[tuple[int, Actor]]:
+    """A page of `actor_id`'s accepted followers (side="followers") or following, by follow
+    id (Mastodon pages these lists by the follow's id): newest first below `before_id`, or
+    oldest first above `after_id` when `ascending`. (follow id, actor) pairs."""
+    mine, theirs = (
+        (Follow.followee_id, Follow.follower_id)
+        if side == "followers"
+        else (Follow.follower_id, Follow.followee_id)
+    )
+    query = (
+        select(Follow.id, Actor)
+        .join(Follow, theirs == Actor.id)
+        .where(mine == actor_id, Follow.state == "accepted")
+    )
+    if before_id is not None:
+        query = query.where(Follow.id < before_id)
+    if after_id is not None:
+        query = query.where(Follow.id > after_id)
+    query = query.order_by(Follow.id if ascending else Follow.id.desc()).limit(limit)
+    return [(int(i), a) for i, a in (await session.execute(query)).all()]
+
+
 async def _count(session: AsyncSession, column: Any, actor_id: int) -> int:
     result = await session.execute(
         select(func.count())

@@ -17,7 +17,7 @@ from alembic import op
 import compagnon.storage.models
 
 revision: str = "0026"
-down_revision: str | None = "0023"
+down_revision: str | None = "0021"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -55,7 +55,9 @@ def upgrade() -> None:
         sa.UniqueConstraint("token_id", name=op.f("uq_push_subscriptions_token_id")),
     )
     with op.batch_alter_table("push_subscriptions", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_push_subscriptions_user_id"), ["user_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_push_subscriptions_user_id"), ["user_id"], unique=False
+        )
     op.create_table(
         "push_deliveries",
         sa.Column("id", BIG_ID, nullable=False),

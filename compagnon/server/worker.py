@@ -33,10 +33,12 @@ from compagnon.federation.outbox import quiz as quiz_outbox
 from compagnon.federation.outbox.deliver import Attempt, deliver, unsendable
 from compagnon.federation.outbox.retry import Verdict
 from compagnon.federation.resolver import Resolver
+from compagnon.push import sender as push_sender
 from compagnon.server.outcomes import OutcomeRecorder
 from compagnon.server.watch.metrics import APPLIED
 from compagnon.storage.models import Actor, utcnow
 from compagnon.storage.queries import activities, deliveries, peers
+from compagnon.storage.queries import push as push_queries
 from compagnon.storage.queries.deliveries import Claimed
 
 log = logging.getLogger(__name__)
@@ -72,11 +74,12 @@ class Report:
     gave_up: int = 0
     poll_updates: int = 0  # Updates of our Questions' counts queued this pass
     sync: catalogue.SyncReport = field(default_factory=catalogue.SyncReport)
+    pushes: push_sender.PushReport = field(default_factory=push_sender.PushReport)
 
     @property
     def idle(self) -> bool:
         busy = self.processed or self.failed or self.delivered or self.retried or self.gave_up
-        busy = busy or self.poll_updates
+        busy = busy or self.poll_updates or self.pushes.busy
         synced = self.sync.pages or self.sync.retried or self.sync.failed or self.sync.stopped
         return not (busy or synced)
 
@@ -103,6 +106,8 @@ class Worker:
         jobs = await catalogue.release_claims(self.ctx, self.name)
         if jobs:
             log.info("took back %d catalogue sync jobs claimed before a restart", jobs)
+        async with self.ctx.sessions.begin() as session:
+            await push_queries.release_claims(session, self.name)
 
     async def run_once(
         self, max_deliveries: int | None = None, now: datetime | None = None
@@ -115,6 +120,9 @@ class Worker:
         await self.update_polls(report, now)
         await self.refresh_member_list(now)
         await self.deliver_due(report, max_deliveries, now)
+        # Web Push to phone apps (compagnon/push/): after the deliveries, since applying
+        # activities above is what queues most pushes.
+        report.pushes = await push_sender.send_due(self.ctx, self.name, now)
         return report
 
     async def refresh_member_list(self, now: datetime | None = None) -> None:

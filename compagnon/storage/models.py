@@ -758,3 +758,55 @@ class StatusEdit(Base):
     replaced_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (Index("ix_status_edits_object_id_id", "object_id", "id"),)
+
+
+# --- Web Push to phone apps (server/api/push.py, compagnon/push/; migration 0026) ----------
+
+
+class PushSubscription(Base):
+    """Where an app wants to hear of its user's notifications (Mastodon's Web Push
+    subscription): one per access token, gone with the token. `p256dh` and `auth` are the
+    app's keys (base64url) the pushes are encrypted to; `alerts` the Mastodon types it wants
+    (space separated); `standard`: RFC 8291 aes128gcm, else the draft `aesgcm` Mastodon
+    sends by default. `sealed_token`: the access token the payload carries (Mastodon's
+    format), encrypted with the node secret (compagnon/push/tokens.py)."""
+
+    __tablename__ = "push_subscriptions"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    token_id: Mapped[int] = mapped_column(
+        ForeignKey("oauth_tokens.id", ondelete="CASCADE"), unique=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    endpoint: Mapped[str] = mapped_column(String(2048))
+    p256dh: Mapped[str] = mapped_column(String(128))
+    auth: Mapped[str] = mapped_column(String(64))
+    standard: Mapped[bool] = mapped_column(Boolean, default=False)
+    alerts: Mapped[str] = mapped_column(Text, default="")
+    policy: Mapped[str] = mapped_column(String(16), default="all")
+    sealed_token: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PushDelivery(Base):
+    """One notification to push to one subscription: the push queue, retried as data like
+    `deliveries` (compagnon/push/sender.py). A row is deleted once the push service took it;
+    a row given up keeps its last error."""
+
+    __tablename__ = "push_deliveries"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(
+        ForeignKey("push_subscriptions.id", ondelete="CASCADE"), index=True
+    )
+    notification_id: Mapped[int] = mapped_column(
+        ForeignKey("notifications.id", ondelete="CASCADE"), index=True
+    )
+    state: Mapped[str] = mapped_column(String(16), default="pending")  # pending | gave_up
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_by: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    claimed_until: Mapped[datetime | None] = mapped_column(nullable=True)
+    last_status: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (Index("ix_push_deliveries_due", "state", "next_attempt_at"),)

@@ -145,9 +145,7 @@ class Node(NodeActions):
             data_dir=str(data_dir),
             database_url=database_url,
             node_name=f"Centre {name}",
-            allow_private_addresses=True,
-            run_worker=False,
-            **overrides,
+            **{"allow_private_addresses": True, "run_worker": False, **overrides},
         )
         self.server: TestServer | None = None
         self.app: web.Application | None = None

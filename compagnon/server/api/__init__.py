@@ -19,6 +19,7 @@ from compagnon.server.api import (
     notifications,
     oauth,
     polls,
+    push,
     relations,
     search,
     statuses,
@@ -97,6 +98,11 @@ def api_routes() -> list[AbstractRouteDef]:
         web.get("/api/v1/notifications/{id}", notifications.get),
         web.post("/api/v1/notifications/{id}/dismiss", notifications.dismiss),
         web.get("/api/v2/search", search.search),
+        # Web Push to the app (compagnon/push/ sends)
+        web.post("/api/v1/push/subscription", push.create),
+        web.get("/api/v1/push/subscription", push.get),
+        web.put("/api/v1/push/subscription", push.update),
+        web.delete("/api/v1/push/subscription", push.remove),
         # live updates: WebSocket, and server-sent events
         web.get("/api/v1/streaming", streaming.websocket),
         web.get("/api/v1/streaming/health", streaming.health),

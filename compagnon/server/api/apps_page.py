@@ -1,4 +1,5 @@
-"""/settings/apps: the apps a trainer authorised (server/api/oauth.py), each with Revoke."""
+"""/settings/apps: the apps a trainer authorised (server/api/oauth.py), each with Revoke, and
+whether it has push notifications on (server/api/push.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from compagnon.server.forms import error_page, expired_message, read_form
 from compagnon.server.keys import SESSIONS
 from compagnon.server.params import whole_number
 from compagnon.server.views.social import page_context
-from compagnon.storage.queries import oauth
+from compagnon.storage.queries import oauth, push
 
 
 async def apps_page(request: web.Request) -> web.StreamResponse:
@@ -20,7 +21,8 @@ async def apps_page(request: web.Request) -> web.StreamResponse:
         raise web.HTTPSeeOther("/login?next=/settings/apps")
     async with request.app[SESSIONS]() as session:
         apps = await oauth.authorised_apps(session, user.id)
-    context = await page_context(request, user, apps=apps)
+        pushing = await push.for_user(session, user.id)  # apps with a Web Push subscription
+    context = await page_context(request, user, apps=apps, pushing=pushing)
     return aiohttp_jinja2.render_template("settings_apps.html", request, context)
 
 

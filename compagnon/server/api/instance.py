@@ -11,6 +11,7 @@ from compagnon import __version__
 from compagnon.config import Settings
 from compagnon.domain.quiz import MAX_DURATION, MAX_OPTION_CHARS, MAX_OPTIONS, MIN_DURATION
 from compagnon.media.sniff import EXTENSIONS, MAX_IMAGE_PIXELS
+from compagnon.push import vapid
 from compagnon.server.api.base import api_view, caller, json_answer, me
 from compagnon.server.api.media import MAX_ATTACHMENTS, MAX_DESCRIPTION_CHARS
 from compagnon.server.keys import SESSIONS, SETTINGS
@@ -97,8 +98,9 @@ async def v1(request: web.Request) -> web.StreamResponse:
 @api_view
 async def v2(request: web.Request) -> web.StreamResponse:
     settings = request.app[SETTINGS]
-    async with request.app[SESSIONS]() as session:
+    async with request.app[SESSIONS].begin() as session:
         users = await actor_queries.count_local(session)
+        vapid_key = await vapid.node_key(session)  # apps subscribe to Web Push with it
     return json_answer(
         {
             "domain": settings.domain,
@@ -112,7 +114,7 @@ async def v2(request: web.Request) -> web.StreamResponse:
             "languages": settings.language_list,
             "configuration": {
                 "urls": {"streaming": streaming_url(settings.base_url), "status": None},
-                "vapid": {"public_key": ""},
+                "vapid": {"public_key": vapid_key.server_key},
                 "accounts": {"max_featured_tags": 0, "max_pinned_statuses": 0},
                 "statuses": _statuses_configuration(),
                 "media_attachments": _media_configuration(settings),

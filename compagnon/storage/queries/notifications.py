@@ -3,7 +3,8 @@
 `notify` is the one way a notification is written. Other areas call it too (attendance of an
 event, a remix of a resource): `notify(session, recipient_actor_id, kind, actor, object_uri)`
 in the caller's transaction, with `kind` one of KINDS (add a kind there and its sentence in
-server/views/social.py: NOTIFICATION_TEXT).
+server/views/social.py: NOTIFICATION_TEXT). It also queues the Web Push of the recipient's
+apps (storage/queries/push.py), in the same transaction.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from compagnon.storage.models import Actor, Notification, Reaction, utcnow
+from compagnon.storage.queries import push
 
 KINDS = (
     "follow",
@@ -50,6 +52,7 @@ async def notify(
     )
     session.add(row)
     await session.flush()
+    await push.queue_for(session, row)
     return row
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from compagnon.storage.models import OAuthApp, OAuthCode, OAuthToken, User, utcnow
+from compagnon.storage.queries import push
 
 CODE_LIFETIME = timedelta(minutes=10)
 
@@ -108,6 +109,7 @@ async def revoke(session: AsyncSession, token: str, app_id: int) -> bool:
         )
         .values(revoked_at=utcnow())
     )
+    await push.drop_revoked(session)  # a revoked token's app hears nothing more
     return bool(getattr(result, "rowcount", 0))
 
 
@@ -136,4 +138,5 @@ async def revoke_app(session: AsyncSession, user_id: int, app_id: int) -> int:
         )
         .values(revoked_at=utcnow())
     )
+    await push.drop_revoked(session)
     return int(getattr(result, "rowcount", 0) or 0)

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from compagnon.federation import fetch
 from compagnon.federation.context import FederationContext
 from compagnon.federation.inbox.handlers import HANDLERS, Handling, Ignored
+from compagnon.federation.inbox.pipeline import row_for
 from compagnon.federation.signing.key_cache import KeyCache
 from compagnon.federation.signing.signatures import PublicKeyInfo
 from compagnon.federation.urls import Urls, host_of
@@ -295,3 +296,23 @@ def test_cached_keys_expire_and_the_oldest_go_first() -> None:
     assert cache.get("k1") is not None
     now[0] = 301.0
     assert cache.get("k1") is None and cache.get("k2") is None  # five minutes at most
+
+
+async def test_a_share_whose_undo_arrived_first_is_not_counted(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    share = {
+        "id": f"{OLD}/statuses/9/activity",
+        "type": "Announce",
+        "actor": OLD,
+        "object": "https://compagnon.test/objects/1",
+    }
+    undo = {"id": f"{OLD}/statuses/9/undo", "type": "Undo", "actor": OLD, "object": share}
+    async with sessions.begin() as session:
+        session.add(actor(OLD))
+        # The inbox keeps every accepted activity before the worker applies it (row_for).
+        session.add(Activity(**{k: v for k, v in row_for(undo).items() if k != "host"}))
+    assert await handle(sessions, OLD, undo) == "nothing to undo"
+    assert await handle(sessions, OLD, share) == "announce undone before it arrived"
+    async with sessions() as session:
+        assert not (await session.scalars(select(Reaction))).all()

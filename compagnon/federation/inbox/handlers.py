@@ -43,7 +43,7 @@ from compagnon.federation.poll_end import newly_closed, notify_ended
 from compagnon.federation.sanitize import html_to_text, sanitize_html
 from compagnon.federation.search_index import forget, index_stored
 from compagnon.federation.urls import host_of
-from compagnon.storage.models import Actor, Object, Reaction, Report, utcnow
+from compagnon.storage.models import Activity, Actor, Object, Reaction, Report, utcnow
 from compagnon.storage.queries import actors as actor_queries
 from compagnon.storage.queries import follows as follow_queries
 from compagnon.storage.queries import objects as object_queries
@@ -356,6 +356,19 @@ NOTIFIED_REACTIONS = {"like": "like", "announce": "share"}
 async def _record_reaction(h: Handling, kind: str, target: str, activity_uri: str) -> None:
     if not target:
         raise Ignored(f"{kind} of nothing")
+    # Deliveries run side by side: a share and its Undo sent a moment apart may arrive in
+    # either order. The Undo is kept as every accepted activity is, so it still counts.
+    undone = await h.session.scalar(
+        select(Activity.id)
+        .where(
+            Activity.object_uri == activity_uri,
+            Activity.type == "Undo",
+            Activity.actor_uri == h.sender.uri,
+        )
+        .limit(1)
+    )
+    if undone is not None:
+        raise Ignored(f"{kind} undone before it arrived")
     existing = await h.session.scalar(
         select(Reaction.id).where(Reaction.activity_uri == activity_uri)
     )

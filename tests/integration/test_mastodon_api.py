@@ -450,6 +450,7 @@ async def test_the_app_hears_a_reply_live_over_the_streaming_api(make_node: Node
     await a.create_user("rita")
     api, _client_id, _client_secret = await sign_in_app(a, "maria")
     heard: queue.Queue[tuple[str, Any]] = queue.Queue()
+    opened = threading.Event()
 
     class Listener(StreamListener):  # type: ignore[misc]
         def on_update(self, status: Any) -> None:
@@ -458,8 +459,16 @@ async def test_the_app_hears_a_reply_live_over_the_streaming_api(make_node: Node
         def on_notification(self, notification: Any) -> None:
             heard.put(("notification", notification))
 
+        def handle_heartbeat(self) -> None:
+            if not opened.is_set():  # the node's first bytes: the stream's cursor is placed
+                opened.set()
+                heard.put(("open", None))
+
     stream = await call(api.stream_user, Listener(), run_async=True)
     try:
+        # run_async returns before it connects: what is posted before the stream opens is
+        # not heard, so the post waits for the node's first bytes.
+        assert (await call(heard.get, timeout=30))[0] == "open"
         posted = await call(api.status_post, "Who has the torch keys?")
         kind, status = await call(heard.get, timeout=30)  # bounded: the stream polls each second
         assert kind == "update" and status.id == posted.id

@@ -42,6 +42,7 @@ class Heard(StreamListener):  # type: ignore[misc]
         super().__init__()
         self.events: queue.Queue[tuple[str, Any]] = queue.Queue()
         self.notifications_only = notifications_only
+        self.open = threading.Event()
 
     def on_update(self, status: Any) -> None:
         if not self.notifications_only:
@@ -58,8 +59,17 @@ class Heard(StreamListener):  # type: ignore[misc]
     def on_notification(self, notification: Any) -> None:
         self.events.put(("notification", notification))
 
+    def handle_heartbeat(self) -> None:
+        # The node's first bytes are a comment, written once the stream's cursor is placed.
+        self.open.set()
+
     async def next(self) -> tuple[str, Any]:
         return await call(self.events.get, timeout=WAIT)
+
+    async def opened(self) -> None:
+        """Mastodon.py's `run_async` returns before it connects; what happens before the
+        stream is open is not heard, so a test waits for the node's first bytes."""
+        assert await call(self.open.wait, WAIT)
 
 
 def close_later(stream: Any) -> None:
@@ -86,6 +96,7 @@ async def test_streams_hear_edits_and_deletions_of_a_local_and_a_remote_post(
     api, _id, _secret = await sign_in_app(a, "maria")
     user = Heard()
     stream = await call(api.stream_user, user, run_async=True)
+    await user.opened()
     try:
         async with (
             aiohttp.ClientSession() as http,
@@ -190,6 +201,7 @@ async def test_a_hashtag_stream_hears_what_carries_the_tag_and_nothing_else(
     api, _id, _secret = await sign_in_app(a, "maria")
     sse = Heard()
     stream = await call(api.stream_hashtag, "Welding", sse, run_async=True)  # any case
+    await sse.opened()
     try:
         async with (
             aiohttp.ClientSession() as http,
@@ -266,6 +278,7 @@ async def test_the_user_stream_carries_edit_and_poll_notifications(
     await call(rita.status_favourite, post.id)
     heard = Heard(notifications_only=True)
     stream = await call(rita.stream_user, heard, run_async=True)
+    await heard.opened()
     try:
         await call(api.status_update, post.id, "Hot work permit: the site manager signs it")
         kind, note = await heard.next()

@@ -152,11 +152,13 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     streams: set[Stream] = {first} if first is not None else set()
     if who.user is None:
         streams = {s for s in streams if not s[0].startswith("user")}
-    ws = web.WebSocketResponse(protocols=(protocol,) if protocol else (), heartbeat=HEARTBEAT)
-    await ws.prepare(request)
+    # The cursor is placed before the handshake answers: whatever a client does once it is
+    # connected comes after it, and is heard.
     cursor = stream_feed.Cursor()
     async with request.app[SESSIONS]() as session:
         await stream_feed.start(session, cursor, who)
+    ws = web.WebSocketResponse(protocols=(protocol,) if protocol else (), heartbeat=HEARTBEAT)
+    await ws.prepare(request)
 
     async def listen() -> None:
         async for message in ws:

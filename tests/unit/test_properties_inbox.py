@@ -61,7 +61,7 @@ async def key_lookup(key_id: str, refresh: bool) -> PublicKeyInfo | None:
 
 
 def check_storable(row: dict[str, Any]) -> None:
-    """What the writer needs of a row (storage/models.py: Activity)."""
+    """What the writer needs of a row (storage/models/core.py: Activity)."""
     assert orjson.dumps(row["raw"])  # orjson can write it back
     assert storage_problem(row["raw"]) is None
     assert row["type"] and len(row["type"]) <= 64

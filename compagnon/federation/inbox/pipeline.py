@@ -36,7 +36,7 @@ from compagnon.federation.signing.signatures import (
 )
 from compagnon.federation.urls import host_of
 
-# The columns holding an activity's id, actor and object (storage/models.py: Activity).
+# The columns holding an activity's id, actor and object (storage/models/core.py: Activity).
 MAX_URI_LENGTH = 2048
 
 Store = Callable[[dict[str, Any]], Awaitable[None]]

@@ -22,13 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from compagnon import logs
 from compagnon.federation import catalogue, member_list, relay
 from compagnon.federation.context import FederationContext, SigningKey
-from compagnon.federation.inbox.handlers import (
-    BATCH_HANDLERS,
-    HANDLERS,
-    BatchHandler,
-    Handling,
-    Ignored,
-)
+from compagnon.federation.inbox.handlers import BATCH_HANDLERS, HANDLERS, BatchHandler
+from compagnon.federation.inbox.handling import Handling, Ignored
 from compagnon.federation.outbox import quiz as quiz_outbox
 from compagnon.federation.outbox.deliver import Attempt, deliver, unsendable
 from compagnon.federation.outbox.retry import Verdict

@@ -34,7 +34,8 @@ from compagnon.federation.convert import (
     object_fields_from_note,
     poll_of,
 )
-from compagnon.federation.inbox.handlers import HANDLERS, Handling, Ignored
+from compagnon.federation.inbox.handlers import HANDLERS
+from compagnon.federation.inbox.handling import Handling, Ignored
 from compagnon.federation.inbox.outcomes import Malformed, Outcome
 from compagnon.federation.inbox.pipeline import parse, row_for
 from compagnon.federation.jsonld import first_id

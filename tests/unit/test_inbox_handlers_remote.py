@@ -15,7 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from compagnon.federation import fetch
 from compagnon.federation.context import FederationContext
-from compagnon.federation.inbox.handlers import HANDLERS, Handling, Ignored
+from compagnon.federation.inbox.handlers import HANDLERS
+from compagnon.federation.inbox.handling import Handling, Ignored
 from compagnon.federation.inbox.pipeline import row_for
 from compagnon.federation.signing.key_cache import KeyCache
 from compagnon.federation.signing.signatures import PublicKeyInfo

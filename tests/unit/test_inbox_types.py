@@ -14,7 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from compagnon.federation.as_types import activity_type, has_type, is_post_like, types_of
 from compagnon.federation.convert import tags_of
-from compagnon.federation.inbox.handlers import HANDLERS, Handling, Ignored, on_create_many
+from compagnon.federation.inbox.handlers import HANDLERS, on_create_many
+from compagnon.federation.inbox.handling import Handling, Ignored
 from compagnon.federation.inbox.outcomes import Malformed
 from compagnon.federation.inbox.pipeline import parse, row_for
 from compagnon.storage.db import create_engine, create_sessionmaker

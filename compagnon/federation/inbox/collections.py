@@ -12,7 +12,7 @@ from typing import Any
 from compagnon.domain.collections import MODULE, item_urls
 from compagnon.domain.safe_urls import http_url
 from compagnon.federation.collection_convert import collection_from_document, readable_content
-from compagnon.federation.inbox.handlers import Handling, Ignored
+from compagnon.federation.inbox.handling import Handling, Ignored
 from compagnon.federation.jsonld import first_id
 from compagnon.federation.sanitize import sanitize_html
 from compagnon.storage.models import utcnow

@@ -13,7 +13,7 @@ from typing import Any
 from compagnon.domain.events import ACTIVITY_ANSWER, GOING, REFUSED
 from compagnon.domain.safe_urls import same_origin
 from compagnon.federation.as_types import activity_type, has_type
-from compagnon.federation.inbox.handlers import Handling, Ignored
+from compagnon.federation.inbox.handling import Handling, Ignored
 from compagnon.federation.jsonld import first_id
 from compagnon.federation.outbox import events as event_outbox
 from compagnon.storage.models import Actor, Object

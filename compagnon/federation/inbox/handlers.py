@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -28,8 +27,11 @@ from compagnon.federation.convert import (
     object_fields_from_note,
     parse_time,
 )
-from compagnon.federation.inbox import announces
+from compagnon.federation.inbox import collections as collection_handlers
+from compagnon.federation.inbox import events as event_answers
 from compagnon.federation.inbox import quiz as quiz_inbox
+from compagnon.federation.inbox.handling import Handler, Handling, Ignored
+from compagnon.federation.inbox.reactions import on_announce, on_emoji_react, on_like
 from compagnon.federation.ingest import (
     Incoming,
     Stored,
@@ -43,7 +45,7 @@ from compagnon.federation.poll_end import newly_closed, notify_ended
 from compagnon.federation.sanitize import html_to_text, sanitize_html
 from compagnon.federation.search_index import forget, index_stored
 from compagnon.federation.urls import host_of
-from compagnon.storage.models import Activity, Actor, Object, Reaction, Report, utcnow
+from compagnon.storage.models import Actor, Object, Reaction, Report, utcnow
 from compagnon.storage.queries import actors as actor_queries
 from compagnon.storage.queries import follows as follow_queries
 from compagnon.storage.queries import objects as object_queries
@@ -51,20 +53,6 @@ from compagnon.storage.queries import provenance, relays, status_edits, sync_job
 from compagnon.storage.queries.notifications import notify, notify_edited
 
 log = logging.getLogger(__name__)
-
-
-class Ignored(Exception):
-    """The activity is valid but there is nothing to do (recorded as the outcome)."""
-
-
-@dataclass
-class Handling:
-    ctx: FederationContext
-    session: AsyncSession
-    sender: Actor
-
-
-Handler = Callable[[Handling, dict[str, Any]], Awaitable[None]]
 
 
 async def _local_actor(h: Handling, uri: str | None) -> Actor:
@@ -338,80 +326,6 @@ def _tombstone(obj: Object) -> None:
     obj.raw = None
 
 
-def _reacted_to(activity: dict[str, Any]) -> str | None:
-    """What a Like/Announce is about. A group (Lemmy) announces the activity that created the
-    post, not the post: the boost is of the post inside it."""
-    obj = activity.get("object")
-    if isinstance(obj, dict) and has_type(obj, "Create", "Update"):
-        inner = first_id(obj.get("object"))
-        if inner:
-            return inner
-    return first_id(obj)
-
-
-# Reactions a local author hears of (notifications.py kinds).
-NOTIFIED_REACTIONS = {"like": "like", "announce": "share"}
-
-
-async def _record_reaction(h: Handling, kind: str, target: str, activity_uri: str) -> None:
-    if not target:
-        raise Ignored(f"{kind} of nothing")
-    # Deliveries run side by side: a share and its Undo sent a moment apart may arrive in
-    # either order. The Undo is kept as every accepted activity is, so it still counts.
-    undone = await h.session.scalar(
-        select(Activity.id)
-        .where(
-            Activity.object_uri == activity_uri,
-            Activity.type == "Undo",
-            Activity.actor_uri == h.sender.uri,
-        )
-        .limit(1)
-    )
-    if undone is not None:
-        raise Ignored(f"{kind} undone before it arrived")
-    existing = await h.session.scalar(
-        select(Reaction.id).where(Reaction.activity_uri == activity_uri)
-    )
-    if existing is None:
-        h.session.add(
-            Reaction(kind=kind, actor_id=h.sender.id, object_uri=target, activity_uri=activity_uri)
-        )
-        if kind in NOTIFIED_REACTIONS:
-            await social.notify_reaction(h.session, NOTIFIED_REACTIONS[kind], h.sender, target)
-
-
-async def _react(h: Handling, activity: dict[str, Any], kind: str) -> None:
-    await _record_reaction(h, kind, _reacted_to(activity) or "", activity["id"])
-
-
-async def on_like(h: Handling, activity: dict[str, Any]) -> None:
-    await _react(h, activity, "like")
-
-
-async def on_announce(h: Handling, activity: dict[str, Any]) -> None:
-    """A boost, recorded as a reaction; and, from an actor someone here follows (a centre
-    announcing its trainers' resources), the announced object is stored (inbox/announces.py)."""
-    await _react(h, activity, "announce")
-    # Through a relay: its own Announce, or (Mastodon style) a member's Announce it forwarded
-    # with its signature, which a node subscribed that way takes like any relayed post.
-    from_relay = await relays.is_relay_we_follow(h.session, h.sender.uri)
-    relayed = await relays.any_accepted(h.session, "mastodon")
-    try:
-        stored = await announces.import_announced(
-            h.session, h.ctx, h.sender, activity, from_relay=from_relay, relayed=relayed
-        )
-    except announces.NotImported as exc:
-        log.info("Announce %s: %s", activity.get("id"), exc)
-        return
-    await social.notify_created(h.session, stored)
-
-
-async def on_emoji_react(h: Handling, activity: dict[str, Any]) -> None:
-    """Pleroma/Akkoma's EmojiReact: recorded as a reaction of kind "react" (the emoji itself is
-    the raw activity's ``content``). An Undo removes it like any reaction."""
-    await _react(h, activity, "react")
-
-
 async def on_move(h: Handling, activity: dict[str, Any]) -> None:
     """Account migration (Mastodon, GoToSocial, Fedify): the sender moved to ``target``.
 
@@ -492,9 +406,9 @@ HANDLERS: dict[str, Handler] = {
     "Follow": on_follow,
     "Accept": on_accept,
     "Reject": on_reject,
-    "TentativeAccept": lambda h, activity: event_answers.on_tentative_accept(h, activity),
-    "Join": lambda h, activity: event_answers.on_join(h, activity),
-    "Leave": lambda h, activity: event_answers.on_leave(h, activity),
+    "TentativeAccept": event_answers.on_tentative_accept,
+    "Join": event_answers.on_join,
+    "Leave": event_answers.on_leave,
     "Undo": on_undo,
     "Create": on_create,
     "Update": on_update,
@@ -504,10 +418,6 @@ HANDLERS: dict[str, Handler] = {
     "EmojiReact": on_emoji_react,
     "Move": on_move,
     "Flag": on_flag,
+    "Add": collection_handlers.on_add,
+    "Remove": collection_handlers.on_remove,
 }
-
-# Kinds with handlers of their own, in modules that import Handling and Ignored from here.
-from compagnon.federation.inbox import collections as collection_handlers  # noqa: E402
-
-HANDLERS.update({"Add": collection_handlers.on_add, "Remove": collection_handlers.on_remove})
-from compagnon.federation.inbox import events as event_answers  # noqa: E402

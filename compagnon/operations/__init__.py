@@ -35,7 +35,7 @@ from compagnon.i18n import _
 from compagnon.media import library
 from compagnon.media.store import MediaError, StoredMedia
 from compagnon.media.stores import open_media_store
-from compagnon.storage.db import create_engine, create_sessionmaker
+from compagnon.storage.db import create_engine, create_sessionmaker, hold_startup_lock
 from compagnon.storage.migrate import upgrade
 from compagnon.storage.models import Actor, Object, Report, SyncJob, utcnow
 from compagnon.storage.queries import activities, deliveries, follows, peers, sync_jobs
@@ -55,6 +55,7 @@ async def database(settings: Settings) -> AsyncIterator[async_sessionmaker[Async
         await upgrade(engine)
         sessions = create_sessionmaker(engine)
         async with sessions.begin() as session:
+            await hold_startup_lock(session)  # a command starting beside the web processes
             await accounts.ensure_node_actors(session, Urls(settings.base_url), settings.node_name)
             await handover_records.remember_country(session, settings.country)  # OAI sets
         yield sessions

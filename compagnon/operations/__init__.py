@@ -30,7 +30,7 @@ from compagnon.federation.sanitize import text_to_html
 from compagnon.federation.urls import Urls
 from compagnon.handover import records as handover_records
 from compagnon.i18n import _
-from compagnon.storage.db import create_engine, create_sessionmaker
+from compagnon.storage.db import create_engine, create_sessionmaker, hold_startup_lock
 from compagnon.storage.migrate import upgrade
 from compagnon.storage.models import Actor, Object, Report
 from compagnon.storage.queries import activities, deliveries, follows, peers
@@ -49,6 +49,7 @@ async def database(settings: Settings) -> AsyncIterator[async_sessionmaker[Async
         await upgrade(engine)
         sessions = create_sessionmaker(engine)
         async with sessions.begin() as session:
+            await hold_startup_lock(session)  # a command starting beside the web processes
             await accounts.ensure_node_actors(session, Urls(settings.base_url), settings.node_name)
             await handover_records.remember_country(session, settings.country)  # OAI sets
         yield sessions

@@ -43,7 +43,13 @@ from compagnon.server.routes import add_routes
 from compagnon.server.signin_limit import SignInLimiter
 from compagnon.server.watch.middleware import watch_middleware
 from compagnon.server.worker import Worker
-from compagnon.storage.db import SQLiteBatchWriter, create_engine, create_sessionmaker, is_sqlite
+from compagnon.storage.db import (
+    SQLiteBatchWriter,
+    create_engine,
+    create_sessionmaker,
+    hold_startup_lock,
+    is_sqlite,
+)
 from compagnon.storage.migrate import upgrade
 from compagnon.storage.models import NodeFact
 from compagnon.storage.notify import ChangeListener
@@ -102,6 +108,7 @@ async def _node_secret_and_key(app: web.Application) -> tuple[bytes, SigningKey]
 
     urls = Urls(settings.base_url)
     async with app[SESSIONS].begin() as session:
+        await hold_startup_lock(session)  # N web processes make the node's rows once
         instance = await ensure_node_actors(session, urls, settings.node_name)
         await handover_records.remember_country(session, settings.country)  # OAI sets
         fact = await session.get(NodeFact, "secret")

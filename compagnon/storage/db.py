@@ -10,8 +10,9 @@ from typing import Any, Final, TypeVar
 
 import orjson
 import sqlalchemy
-from sqlalchemy import Connection, event
+from sqlalchemy import Connection, event, text
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -32,6 +33,29 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+STARTUP_LOCK: Final = 0x636F6D70  # "comp"; with the database's name, one lock per database
+
+
+async def hold_startup_lock(connection: AsyncConnection | AsyncSession) -> None:
+    """Until this transaction ends, be the only process of this database starting up.
+
+    Web processes forked together, and workers on other machines, start at the same moment:
+    unserialised, two of them ran the migrations at once, or both created the node's secret
+    and one died on the unique key (gunicorn then stops every process: "Worker failed to
+    boot"). On PostgreSQL a transaction-level advisory lock makes the second wait and then
+    find what the first made. SQLite nodes are one process (and SQLite has one writer)."""
+    dialect = (
+        connection.dialect
+        if isinstance(connection, AsyncConnection)
+        else connection.get_bind().dialect
+    )
+    if dialect.name == "postgresql":
+        await connection.execute(
+            text("SELECT pg_advisory_xact_lock(:key, hashtext(current_database()))"),
+            {"key": STARTUP_LOCK},
+        )
 
 
 def _json_dumps(value: Any) -> str:

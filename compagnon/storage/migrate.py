@@ -8,6 +8,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from compagnon.storage.db import hold_startup_lock
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
@@ -27,6 +29,7 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
         command.upgrade(config, revision)
 
     async with engine.begin() as connection:
+        await hold_startup_lock(connection)  # processes starting together migrate in turn
         await connection.run_sync(run)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from sqlalchemy import Connection, Table, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -106,10 +106,25 @@ async def local_create_of(session: AsyncSession, object_uri: str) -> Activity | 
     return result.scalar_one_or_none()
 
 
-async def claim_pending(session: AsyncSession, limit: int) -> list[Activity]:
-    """Pending inbound activities in arrival order; each is then owned with take()."""
-    query = select(Activity).where(Activity.state == "pending").order_by(Activity.id).limit(limit)
-    return list((await session.execute(query)).scalars())
+class PendingRow(Protocol):
+    id: int
+    actor_uri: str
+    type: str
+    raw: dict[str, Any]
+    request_id: str | None
+
+
+async def claim_pending(session: AsyncSession, limit: int) -> Sequence[PendingRow]:
+    """Pending inbound activities in arrival order (the columns applying them needs, as rows:
+    no ORM object per activity, which cost ~5 % of the worker's CPU); each is then owned with
+    take()."""
+    query = (
+        select(Activity.id, Activity.actor_uri, Activity.type, Activity.raw, Activity.request_id)
+        .where(Activity.state == "pending")
+        .order_by(Activity.id)
+        .limit(limit)
+    )
+    return (await session.execute(query)).all()  # type: ignore[return-value]
 
 
 async def take(session: AsyncSession, activity_id: int) -> bool:

@@ -1,17 +1,19 @@
 """Notifications of local actors: what happened to them, newest first, with an unread count.
 
-`notify` is the one way a notification is written. Other areas call it too (attendance of an
-event, a remix of a resource): `notify(session, recipient_actor_id, kind, actor, object_uri)`
-in the caller's transaction, with `kind` one of KINDS (add a kind there and its sentence in
-server/views/social.py: NOTIFICATION_TEXT). It also queues the Web Push of the recipient's
-apps (storage/queries/push.py), in the same transaction.
+`notify` is the one way a notification is written (`notify_many` the same for a batch).
+Other areas call it too (attendance of an event, a remix of a resource):
+`notify(session, recipient_actor_id, kind, actor, object_uri)` in the caller's transaction,
+with `kind` one of KINDS (add a kind there and its sentence in server/views/social.py:
+NOTIFICATION_TEXT). Both queue the Web Push of the recipient's apps
+(storage/queries/push.py) in the same transaction.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from compagnon.storage.models import Actor, Notification, Reaction, utcnow
@@ -67,6 +69,33 @@ async def notify_edited(session: AsyncSession, object_uri: str, author_id: int) 
     )
     for reader_id in list(readers):
         await notify(session, reader_id, "update", author_id, object_uri)
+
+
+async def notify_many(
+    session: AsyncSession, items: Iterable[tuple[int, str, int | None, str | None]]
+) -> int:
+    """`notify` for many (recipient_actor_id, kind, actor_id, object_uri) at once, in order:
+    one INSERT for all. The worker's batch of received posts used to flush one row at a time
+    (about two thirds of applying a batch of Creates that mention a local actor). How many
+    were written."""
+    rows = []
+    for recipient_id, kind, actor_id, object_uri in items:
+        if kind not in KINDS:
+            raise ValueError(f"unknown notification kind {kind!r}")
+        if actor_id != recipient_id or kind in ABOUT_ONESELF:
+            rows.append(
+                {
+                    "recipient_id": recipient_id,
+                    "kind": kind,
+                    "actor_id": actor_id,
+                    "object_uri": object_uri,
+                    "created_at": utcnow(),
+                }
+            )
+    if rows:
+        written = await session.scalars(insert(Notification).returning(Notification), rows)
+        await push.queue_for_many(session, list(written))
+    return len(rows)
 
 
 async def latest(

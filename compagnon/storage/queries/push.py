@@ -7,6 +7,7 @@ does, and a push is retried as data like a delivery.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -108,34 +109,55 @@ async def for_user(session: AsyncSession, user_id: int) -> set[int]:
 async def queue_for(session: AsyncSession, notification: Notification) -> int:
     """One push per subscription of the recipient that wants this type from this actor.
     One SELECT when nobody subscribed (the common case)."""
-    push_type = PUSH_TYPES.get(notification.kind)
-    if push_type is None:
+    return await queue_for_many(session, [notification])
+
+
+async def queue_for_many(session: AsyncSession, notifications: Sequence[Notification]) -> int:
+    """`queue_for` for a batch of notifications (the worker's batch of received posts): one
+    SELECT of the recipients' live subscriptions for all of them."""
+    typed = [n for n in notifications if n.kind in PUSH_TYPES]
+    if not typed:
         return 0
-    subscriptions = await session.scalars(
-        select(PushSubscription)
+    rows = await session.execute(
+        select(PushSubscription, User.actor_id)
         .join(User, User.id == PushSubscription.user_id)
         .join(OAuthToken, OAuthToken.id == PushSubscription.token_id)
-        .where(User.actor_id == notification.recipient_id, OAuthToken.revoked_at.is_(None))
-    )
-    wanted = [s for s in subscriptions if push_type in s.alerts.split() and s.policy != "none"]
-    if not wanted:
-        return 0
-    relations = await _relations(session, notification.recipient_id, notification.actor_id)
-    chosen = [s for s in wanted if s.policy == "all" or s.policy in relations]
-    now = utcnow()
-    for subscription in chosen:
-        session.add(
-            PushDelivery(
-                subscription_id=subscription.id,
-                notification_id=notification.id,
-                state=PENDING,
-                attempts=0,
-                next_attempt_at=now,
-                created_at=now,
-            )
+        .where(
+            User.actor_id.in_({n.recipient_id for n in typed}),
+            OAuthToken.revoked_at.is_(None),
         )
+    )
+    by_recipient: dict[int, list[PushSubscription]] = {}
+    for subscription, actor_id in rows:
+        by_recipient.setdefault(actor_id, []).append(subscription)
+    if not by_recipient:
+        return 0
+    now, queued = utcnow(), 0
+    for notification in typed:
+        push_type = PUSH_TYPES[notification.kind]
+        wanted = [
+            s
+            for s in by_recipient.get(notification.recipient_id, [])
+            if push_type in s.alerts.split() and s.policy != "none"
+        ]
+        if not wanted:
+            continue
+        relations = await _relations(session, notification.recipient_id, notification.actor_id)
+        for subscription in wanted:
+            if subscription.policy == "all" or subscription.policy in relations:
+                session.add(
+                    PushDelivery(
+                        subscription_id=subscription.id,
+                        notification_id=notification.id,
+                        state=PENDING,
+                        attempts=0,
+                        next_attempt_at=now,
+                        created_at=now,
+                    )
+                )
+                queued += 1
     await session.flush()
-    return len(chosen)
+    return queued
 
 
 async def _relations(session: AsyncSession, me: int, other: int | None) -> set[str]:

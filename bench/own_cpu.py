@@ -1,0 +1,70 @@
+"""Compagnon's own CPU per activity accepted and applied, without the peers: the peers
+scenario's server (`serve`, SQLite, worker on), warm-up and batches (batches.py), at quick
+sizes; optionally a py-spy profile of the measured batches. For a before/after of a change
+on a machine where Fedify and bovine are not run (bench/README.md, "CPU per activity").
+
+    python -m bench.own_cpu OUT.json [--profile] [--reps 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import shutil
+import tempfile
+from pathlib import Path
+
+from bench import flame
+from bench.batches import batch, progress, warm
+from bench.fleet import fleet
+from bench.scenarios.context import Bench
+from bench.scenarios.peers import _compagnon
+from bench.sizes import QUICK
+
+ATTACH_SECONDS = 1.0  # py-spy needs a moment to attach
+
+
+async def measure(profile: bool, reps: int) -> dict[str, object]:
+    workdir = Path(tempfile.mkdtemp(prefix="compagnon-own-cpu-"))
+    bench = Bench(workdir=workdir, sizes=QUICK)
+    found: dict[str, object] = {}
+    try:
+        async with fleet(workdir, QUICK.fake_actors) as actors, _compagnon(bench) as server:
+            warmed = await warm(server, actors, QUICK, max(QUICK.concurrency))
+            found["warm"] = {"posts": warmed["posts"], "stable": warmed["stable"]}
+            recording = None
+            if profile:
+                recording = flame.Recording(server.roots[0], workdir / "profile.txt")
+                await asyncio.sleep(ATTACH_SECONDS)
+            for rep in range(reps):
+                for concurrency in QUICK.concurrency:
+                    done = await batch(server, actors, f"own-c{concurrency}r{rep}",
+                                       QUICK.peer_count, concurrency, QUICK.deadline)
+                    progress(done, f"repetition {rep + 1}, {concurrency} in flight")
+                    runs = found.setdefault(f"cpu_ms_{concurrency}", [])
+                    assert isinstance(runs, list)
+                    runs.append(round(done.cpu_ms_per_activity, 3))
+            if recording is not None:
+                found["profile"] = flame.summarise(recording.stop(), top=40)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.own_cpu", description=__doc__)
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--reps", type=int, default=3)
+    args = parser.parse_args()
+    found = asyncio.run(measure(args.profile, args.reps))
+    profile = found.pop("profile", None)
+    if isinstance(profile, str):
+        args.out.with_suffix(".profile.txt").write_text(profile)
+    args.out.write_text(json.dumps(found, indent=1))
+    print(json.dumps(found))
+
+
+if __name__ == "__main__":
+    main()

@@ -43,7 +43,7 @@ from compagnon.storage.models import (
     utcnow,
 )
 from compagnon.storage.queries import actors as actor_queries
-from compagnon.storage.queries import deliveries, peers
+from compagnon.storage.queries import deliveries, peers, statistics_counts
 from compagnon.storage.queries import objects as object_queries
 
 T = TypeVar("T")
@@ -191,6 +191,7 @@ async def set_suspended(session: AsyncSession, username: str, suspended: bool) -
     nobody (pages and ActivityPub documents answer 404) until it is unsuspended."""
     _user_row, actor = await _user(session, username)
     actor.suspended_at = utcnow() if suspended else None
+    await statistics_counts.recount_authors(session, [actor.id])
     return actor
 
 
@@ -468,6 +469,7 @@ async def moderate_account(session: AsyncSession, report_id: int, action: str) -
         account.suspended_at = utcnow()
     else:
         raise AdminError(_("The action must be silence or suspend."))
+    await statistics_counts.recount_authors(session, [account.id])
     _resolve(report, action)
     return account
 

@@ -133,7 +133,12 @@ async def centre(
     ascending: bool = False,
 ) -> list[Item]:
     return await _public(
-        session, local_only=True, before=before, limit=limit, where=[], after=after,
+        session,
+        local_only=True,
+        before=before,
+        limit=limit,
+        where=[],
+        after=after,
         ascending=ascending,
     )
 
@@ -147,7 +152,12 @@ async def network(
     ascending: bool = False,
 ) -> list[Item]:
     return await _public(
-        session, local_only=False, before=before, limit=limit, where=[], after=after,
+        session,
+        local_only=False,
+        before=before,
+        limit=limit,
+        where=[],
+        after=after,
         ascending=ascending,
     )
 

@@ -24,6 +24,8 @@ import asyncio
 import random
 import sys
 import time
+import traceback
+from collections.abc import Awaitable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -108,10 +110,12 @@ async def _one(bench: Bench, actors: Fleet, label: str, records: int, quick: boo
                         env=env))
                 base = aggregator.base_url
                 async with aiohttp.ClientSession() as http:
-                    measures += await _statistics(http, base, held, records)
-                    measures += await _oai(http, base, held, records)
+                    measures += await _step("statistics", held,
+                                            _statistics(http, base, held, records))
+                    measures += await _step("OAI-PMH", held, _oai(http, base, held, records))
                 pg = Postgres(db, url.rsplit("/", 1)[1])
-                measures += await _ingest(bench, actors, aggregator, pg, workers, held, quick)
+                measures += await _step("ingest", held, _ingest(
+                    bench, actors, aggregator, pg, workers, held, quick))
             finally:
                 for worker in workers:
                     worker.stop()
@@ -120,9 +124,19 @@ async def _one(bench: Bench, actors: Fleet, label: str, records: int, quick: boo
             await db.close()
         name = (f"catalogue sync of {bench.sizes.sync_records:,} records into an aggregator "
                 f"holding {held}")
-        synced = await sync._run(here, url, name)
+        synced = await _step("sync", held, sync._run(here, url, name, aggregator.port))
         measures += [replace(m, scenario="aggregator") for m in synced]
     return measures
+
+
+async def _step(what: str, held: str, measuring: Awaitable[list[Measure]]) -> list[Measure]:
+    """One measure's failure is reported as a row; the others still run."""
+    try:
+        return await measuring
+    except Exception as exc:  # a bench reports what failed and goes on
+        traceback.print_exc()
+        return [Measure("aggregator", f"{what}, {held}", "", [],
+                        note=f"not measured: {type(exc).__name__}: {exc}")]
 
 
 async def _timed_get(http: aiohttp.ClientSession, url: str) -> tuple[float, bytes]:

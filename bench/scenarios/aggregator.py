@@ -66,17 +66,25 @@ async def run(bench: Bench) -> list[Measure]:
     records = 100_000 if quick else 1_000_000
     measures: list[Measure] = []
     try:
+        centres_bench = replace(bench, workdir=bench.workdir / "centres")
+        centres_bench.workdir.mkdir(parents=True, exist_ok=True)
+        centres: list[node.CompagnonNode] = []
         async with fleet(bench.workdir, bench.sizes.fake_actors) as actors:
             for label, size in (("baseline", BASELINE_RECORDS), ("aggregator", records)):
-                measures += await _one(bench, actors, label, size, quick)
+                if not centres:  # loaded once, synced into both aggregators
+                    started = time.monotonic()
+                    centres = await sync.centres_for(centres_bench)
+                    print(f"   sync centres loaded in {time.monotonic() - started:.0f} s",
+                          flush=True)
+                measures += await _one(bench, actors, label, size, quick, centres)
     except (OSError, asyncpg.PostgresError) as exc:
         measures.append(Measure("aggregator", "national aggregator", "", [],
                                 note=f"not measured: PostgreSQL unavailable ({exc})"))
     return measures
 
 
-async def _one(bench: Bench, actors: Fleet, label: str, records: int, quick: bool
-               ) -> list[Measure]:
+async def _one(bench: Bench, actors: Fleet, label: str, records: int, quick: bool,
+               sync_centres: list[node.CompagnonNode]) -> list[Measure]:
     centres = max(1, records // PER_CENTRE)
     held = f"{records:,} records ({centres:,} centres)"
     here = replace(bench, workdir=bench.workdir / label)
@@ -124,15 +132,20 @@ async def _one(bench: Bench, actors: Fleet, label: str, records: int, quick: boo
             await db.close()
         name = (f"catalogue sync of {bench.sizes.sync_records:,} records into an aggregator "
                 f"holding {held}")
-        synced = await _step("sync", held, sync._run(here, url, name, aggregator.port))
+        synced = await _step(
+            "sync", held, sync._run(here, url, name, aggregator.port, sync_centres))
         measures += [replace(m, scenario="aggregator") for m in synced]
     return measures
 
 
 async def _step(what: str, held: str, measuring: Awaitable[list[Measure]]) -> list[Measure]:
-    """One measure's failure is reported as a row; the others still run."""
+    """One measure's failure is reported as a row; the others still run. Each figure is
+    printed as soon as it is measured (a long run stopped halfway keeps what it had)."""
     try:
-        return await measuring
+        found = await measuring
+        for m in found:
+            print(f"   | {m.name} | {m.median:,.4g} {m.unit} | {m.goal} | {m.note} |", flush=True)
+        return found
     except Exception as exc:  # a bench reports what failed and goes on
         traceback.print_exc()
         return [Measure("aggregator", f"{what}, {held}", "", [],

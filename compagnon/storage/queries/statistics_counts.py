@@ -164,7 +164,9 @@ async def add(session: AsyncSession, entries: Sequence[Mapping[str, Any]]) -> No
     if not public:
         return
     wanted = {int(e["actor_id"]) for e in public}
-    counted = await _present(session, wanted) | await _counted_now(session, wanted)
+    counted = await _present(session, wanted)
+    if wanted - counted:  # authors seen before are answered by their row alone
+        counted |= await _counted_now(session, wanted - counted)
     public = [e for e in public if int(e["actor_id"]) in counted]
     if not public:
         return

@@ -331,6 +331,17 @@ class ResourceSet:
     objects: int
     first_actor_id: int
     seed: int = 11
+    trainers: int = REMOTE_ACTORS  # authors, spread over `hosts` centres (trainer i: i % hosts)
+    hosts: int = 400
+    # The aggregator scenario: each host's country (its centre's addressCountry), so entries
+    # carry host and country (and their tokens) as the node's ingest writes them.
+    countries: tuple[str, ...] = ()
+
+    def host_of(self, trainer: int) -> str:
+        return f"centre{trainer % self.hosts}.example"
+
+    def country_of(self, host_index: int) -> str | None:
+        return self.countries[host_index % len(self.countries)] if self.countries else None
 
     def actors(self) -> Iterator[tuple[Any, ...]]:
         return Dataset(0, [], self.first_actor_id).actors()
@@ -351,8 +362,8 @@ class ResourceSet:
         comp_weights = [1 / (rank + 1) ** 0.8 for rank in range(len(competences))]
         recipients = json.dumps({"to": [AS_PUBLIC], "cc": []})
         for i in range(1, self.objects + 1):
-            actor = self.first_actor_id + rng.randrange(REMOTE_ACTORS)
-            host = f"centre{(actor - self.first_actor_id) % 400}.example"
+            actor = self.first_actor_id + rng.randrange(self.trainers)
+            host = self.host_of(actor - self.first_actor_id)
             published = START + timedelta(seconds=30 * i)
             uri = f"https://{host}/resources/{i}"
             words = rng.choices(WORDS, weights=word_weights, k=rng.randrange(12, 30))
@@ -388,8 +399,12 @@ class ResourceSet:
             entry = (key, i, actor, published, facets.visibility, facets.language, facets.eqf,
                      facets.isced, facets.resource_type, facets.licence)
             terms = [(term, key, label) for term, label in facets.competences]
-            tokens = facet_tokens(dict(zip(ENTRY_COLUMNS_SEARCH, entry, strict=True)),
-                                  (term for term, _ in facets.competences))
+            as_dict = dict(zip(ENTRY_COLUMNS_SEARCH, entry, strict=True))
+            if self.countries:  # origin columns (migration 0022), as index_objects writes
+                origin = (host, self.country_of((actor - self.first_actor_id) % self.hosts))
+                entry = (*entry, *origin)
+                as_dict.update(host=origin[0], country=origin[1])
+            tokens = facet_tokens(as_dict, (term for term, _ in facets.competences))
             yield obj, entry, (key, facets.words, prefixes(facets.words), tokens), terms
 
 

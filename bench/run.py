@@ -22,6 +22,7 @@ from pathlib import Path
 from bench.procs import BackgroundMeter, raise_open_files_limit
 from bench.report import Measure, Results
 from bench.scenarios import (
+    aggregator,
     fanout,
     inbox,
     micro,
@@ -54,7 +55,8 @@ SCENARIOS: dict[str, Scenario] = {
     "sync": sync.run,
     "search": search.run,
 }
-EXTRA: dict[str, Scenario] = {"profile": profile.run, "whatif": whatif.run, "soak": soak.run}
+EXTRA: dict[str, Scenario] = {"profile": profile.run, "whatif": whatif.run, "soak": soak.run,
+                               "aggregator": aggregator.run}
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:

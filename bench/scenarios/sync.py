@@ -75,14 +75,26 @@ def _worker(aggregator: node.CompagnonNode) -> Process:
                  log_path=aggregator.home / "worker.log", cwd=aggregator.home, env=env)
 
 
-async def _run(bench: Bench, url: str, name: str) -> list[Measure]:
+async def centres_for(bench: Bench) -> list[node.CompagnonNode]:
+    """The centres, their catalogues loaded (not started): `sync_records` over CENTRES."""
+    per_centre = bench.sizes.sync_records // CENTRES
+    return [await _centre(bench, i, per_centre) for i in range(CENTRES)]
+
+
+async def _run(bench: Bench, url: str, name: str, port: int = 0,
+               centres: list[node.CompagnonNode] | None = None) -> list[Measure]:
+    """`port`: the aggregator's, when the database already belongs to a node (its domain is
+    127.0.0.1:port); `centres`: loaded already (the aggregator scenario syncs the same
+    centres into two aggregators)."""
     total = bench.sizes.sync_records
     per_centre = total // CENTRES
     loading = time.perf_counter()
-    centres = [await _centre(bench, i, per_centre) for i in range(CENTRES)]
+    if centres is None:
+        centres = await centres_for(bench)
     loaded = time.perf_counter() - loading
     aggregator = node.CompagnonNode(node.NodeSpec("sync-aggregator", bench.workdir,
-                                                  run_worker=True, database_url=url))
+                                                  run_worker=True, database_url=url,
+                                                  port=port))
     await aggregator.create_user("national")  # migrations, node actors
     extra: Process | None = None
     try:

@@ -31,6 +31,7 @@ from compagnon.cli import (
     quiz,
     resources,
     social,
+    statistics,
 )
 from compagnon.cli.common import (
     add_global_options,
@@ -59,6 +60,7 @@ AREAS = (
     database,
     aggregate,
     apps,
+    statistics,
 )
 
 

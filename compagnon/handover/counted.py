@@ -10,19 +10,6 @@ who consents).
 
 from __future__ import annotations
 
-from typing import Any
+from compagnon.storage.queries.statistics_counts import counted_actors
 
-from sqlalchemy import Select, select
-
-from compagnon.storage.models import Actor
-from compagnon.storage.queries.consent import consenting
-from compagnon.storage.queries.search import hidden_authors
-
-
-def counted_actors() -> Select[Any]:
-    """The ids of the actors whose resources are counted and exported."""
-    return select(Actor.id).where(
-        Actor.type != "Application",
-        Actor.id.not_in(hidden_authors()),
-        consenting(),
-    )
+__all__ = ["counted_actors"]

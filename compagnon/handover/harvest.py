@@ -92,7 +92,8 @@ async def _list(
                 oai._moment(state["u"]),
             )
             after = (oai._moment(state["d"]), int(state["i"]))
-            cursor, total, expires = int(state["c"]), int(state["n"]), oai._moment(state["e"])
+            cursor, expires = int(state["c"]), oai._moment(state["e"])
+            total = None if state["n"] is None else int(state["n"])
         except (KeyError, TypeError, ValueError, OverflowError):
             raise oai.OaiError(
                 "badResumptionToken", _("This resumption token is damaged.")
@@ -100,7 +101,7 @@ async def _list(
     else:
         window = oai.window_of(args, now)
         prefix = _prefix(args["metadataPrefix"])
-        total = await queries.count(session, window)
+        total = await queries.count(session, window)  # None: more than COUNT_CAP
         cursor, expires = 0, now + oai.TOKEN_LIFETIME
         if total == 0:
             raise oai.OaiError("noRecordsMatch", _("No record matches these arguments."))
@@ -117,7 +118,10 @@ async def _list(
         for record in records:
             oai.header(body, record)
     sent = cursor + len(records)
-    size = max(total, sent + (1 if more else 0))
+    # The complete size when counted (or once the last page shows it).
+    size = max(total, sent + (1 if more else 0)) if total is not None else None
+    if size is None and not more:
+        size = sent
     if more:
         last = records[-1]
         state_next: dict[str, Any] = {

@@ -301,10 +301,16 @@ def record_element(
 
 
 def resumption(
-    parent: etree._Element, token: str | None, expires: datetime | None, size: int, cursor: int
+    parent: etree._Element,
+    token: str | None,
+    expires: datetime | None,
+    size: int | None,
+    cursor: int,
 ) -> None:
+    """`size` None: not counted (a list past queries.COUNT_CAP); the attribute is optional."""
     element = _sub(parent, "resumptionToken", token)
     if expires is not None:
         element.set("expirationDate", _stamp(expires))
-    element.set("completeListSize", str(size))
+    if size is not None:
+        element.set("completeListSize", str(size))
     element.set("cursor", str(cursor))

@@ -29,6 +29,9 @@ from compagnon.storage.queries.consent import non_consenting_actors
 from compagnon.storage.queries.search import hidden_authors
 
 PAGE_SIZE = 100
+# A window is counted up to this many records; past it completeListSize waits for the last
+# page (counting costs a read of the whole window: 1,000,000 rows at a national aggregator).
+COUNT_CAP = 10_000
 
 
 @dataclass(frozen=True)
@@ -93,10 +96,13 @@ def _ids_query(window: Window) -> Select[Any]:
     return query.where(*_where(window, stamp), _visible())
 
 
-async def count(session: AsyncSession, window: Window) -> int:
-    """How many records the window holds (asked once, when a harvest starts)."""
-    query = _ids_query(window).with_only_columns(func.count())
-    return int(await session.scalar(query) or 0)
+async def count(session: AsyncSession, window: Window) -> int | None:
+    """How many records the window holds (asked once, when a harvest starts), or None when
+    more than COUNT_CAP: counting a million rows cost more than the page itself, and
+    `completeListSize` is optional (the last page gives it)."""
+    capped = _ids_query(window).limit(COUNT_CAP + 1).subquery()
+    found = int(await session.scalar(select(func.count()).select_from(capped)) or 0)
+    return found if found <= COUNT_CAP else None
 
 
 async def page(

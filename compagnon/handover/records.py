@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from compagnon.domain.consent import consents
 from compagnon.handover.sets import country_of_actor_document, set_specs, shown_in_harvests
 from compagnon.storage.models import Actor, HandoverRecord, HandoverSet, NodeFact, Object, utcnow
+from compagnon.storage.queries import statistics_counts
 
 Row = tuple[int, int, dict[str, Any]]  # object id, actor id, AS2 document
 # The object types that can be records (sets.shown_in_harvests decides for each document).
@@ -117,6 +118,7 @@ async def actor_changed(session: AsyncSession, actor: Actor, *, consented_before
     now_consents = author_consents(actor)
     if now_consents == consented_before:
         return
+    await statistics_counts.recount_authors(session, [actor.id])  # counted by name no more
     await session.execute(
         update(Object)
         .where(Object.actor_id == actor.id, Object.type.in_(RECORD_TYPES))

@@ -1,5 +1,7 @@
 """The numbers of the catalogue (`/statistics`, `/statistics.json`, `/statistics/<table>.csv`,
-`compagnon catalogue stats`): counted in the database with GROUP BY, never by loading rows.
+`compagnon catalogue stats`): read from the pre-aggregated counts (`statistics_counts`,
+`statistics_authors`), which storage/queries/statistics_counts.py keeps current as the search
+index is written and `compagnon statistics rebuild` recomputes.
 
 What is counted: the public entries of the search index (`search_entries`: learning
 resources, quizzes, modules and journeys, with their facets already read), by the actors
@@ -19,26 +21,20 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
-from sqlalchemy import ColumnElement, and_, func, literal_column, select, tuple_
+from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from compagnon.domain.search_query import label as facet_label
 from compagnon.handover.counted import counted_actors
 from compagnon.i18n import _, current_language
-from compagnon.storage.models import Actor, Follow, Peer, SearchEntry, utcnow
+from compagnon.storage.models import Actor, Follow, Peer, StatisticsAuthor, StatisticsCount, utcnow
+from compagnon.storage.queries.statistics_counts import DIMENSIONS, UNKNOWN
 
 ACTIVE_DAYS = 90
 COUNTRY_RE = re.compile(r"[A-Z]{2}")
 # The single-valued facets of search_entries, by the name of their table here.
-FACET_COLUMNS = {
-    "field": SearchEntry.isced,
-    "eqf": SearchEntry.eqf,
-    "language": SearchEntry.language,
-    "licence": SearchEntry.licence,
-    "type": SearchEntry.resource_type,
-}
-UNKNOWN = ""  # the key of "not said" in every table
+FACET_COLUMNS = DIMENSIONS
 
 
 @dataclass
@@ -49,25 +45,6 @@ class Statistics:
     active_centres: int = 0
     active_trainers: int = 0
     links: list[tuple[str, str, int]] = field(default_factory=list)  # follower host → host
-
-
-def _dialect(session: AsyncSession) -> str:
-    return session.bind.dialect.name if session.bind is not None else "sqlite"
-
-
-def _counted(session: AsyncSession) -> list[ColumnElement[bool]]:
-    return [
-        SearchEntry.visibility == "public",
-        SearchEntry.actor_id.in_(counted_actors()),
-    ]
-
-
-def _month(session: AsyncSession) -> ColumnElement[str]:
-    # Literal formats: PostgreSQL matches a grouped expression to the selected one only
-    # when they are the same text, and two bound parameters are not.
-    if _dialect(session) == "postgresql":
-        return func.to_char(SearchEntry.published, literal_column("'YYYY-MM'"))
-    return func.strftime(literal_column("'%Y-%m'"), SearchEntry.published)
 
 
 def country_of(doc: Any) -> str | None:
@@ -104,94 +81,44 @@ async def _countries(
     return sorted(summed.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
-Counts = dict[str, list[tuple[str, int]]]  # dimension → (key, count)
-ByActor = dict[int, tuple[int, datetime]]  # actor id → (resources, latest publication)
-
-
-async def _grouped_once(session: AsyncSession) -> tuple[Counts, ByActor]:
-    """PostgreSQL: every dimension in one scan (GROUPING SETS); GROUPING() says which set
-    a row belongs to (a bit set for each column not grouped, the first column highest)."""
-    dims = [*FACET_COLUMNS.items(), ("month", _month(session)), ("actor", SearchEntry.actor_id)]
-    columns = [column for _name, column in dims]
-    query = (
-        select(
-            func.grouping(*columns),
-            *columns,
-            func.count(),
-            func.max(SearchEntry.published),
-        )
-        .where(*_counted(session))
-        .group_by(func.grouping_sets(*(tuple_(column) for column in columns)))
-    )
-    every = (1 << len(dims)) - 1
-    which = {every - (1 << (len(dims) - 1 - i)): i for i in range(len(dims))}
-    counts: Counts = {name: [] for name, _column in dims[:-1]}
-    by_actor: ByActor = {}
-    for row in await session.execute(query):
-        i = which[row[0]]
-        key, count, latest = row[1 + i], int(row[-2]), row[-1]
-        if dims[i][0] == "actor":
-            by_actor[int(key)] = (count, latest)
-        else:
-            counts[dims[i][0]].append((UNKNOWN if key is None else str(key), count))
-    return counts, by_actor
-
-
-async def _grouped_each(session: AsyncSession) -> tuple[Counts, ByActor]:
-    """SQLite (no GROUPING SETS): one GROUP BY per dimension."""
-    counted = _counted(session)
-    counts: Counts = {}
-    for name, column in [*FACET_COLUMNS.items(), ("month", _month(session))]:
-        rows = await session.execute(select(column, func.count()).where(*counted).group_by(column))
-        counts[name] = [(UNKNOWN if key is None else str(key), int(n)) for key, n in rows]
-    authors = await session.execute(
-        select(SearchEntry.actor_id, func.count(), func.max(SearchEntry.published))
-        .where(*counted)
-        .group_by(SearchEntry.actor_id)
-    )
-    return counts, {int(actor): (int(n), latest) for actor, n, latest in authors}
-
-
-async def _actors(session: AsyncSession, ids: list[int]) -> dict[int, tuple[str, str]]:
-    """(type, host) of each actor id."""
-    found: dict[int, tuple[str, str]] = {}
-    for start in range(0, len(ids), 1000):
-        rows = await session.execute(
-            select(Actor.id, Actor.type, Actor.domain).where(
-                Actor.id.in_(ids[start : start + 1000])
-            )
-        )
-        found.update({int(i): (str(kind), str(host)) for i, kind, host in rows})
-    return found
-
-
 async def gather(
     session: AsyncSession, *, own_country: str = "", now: datetime | None = None
 ) -> Statistics:
-    """Every number of the page: the resources grouped in the database (one scan on
-    PostgreSQL), then per host and per country from the per-author counts."""
+    """Every number of the page, read from the pre-aggregated counts
+    (storage/queries/statistics_counts.py, kept current as resources are indexed): a few
+    hundred rows, whatever the size of the catalogue; per host and per country from the
+    per-author counts."""
     since = (now or utcnow()) - timedelta(days=ACTIVE_DAYS)
-    if _dialect(session) == "postgresql":
-        counts, by_actor = await _grouped_once(session)
-    else:
-        counts, by_actor = await _grouped_each(session)
+    by: dict[str, list[tuple[str, int]]] = {}
+    for dimension, key, count in await session.execute(
+        select(StatisticsCount.dimension, StatisticsCount.key, StatisticsCount.count)
+    ):
+        by.setdefault(str(dimension), []).append((str(key), int(count)))
     stats = Statistics()
     for name in FACET_COLUMNS:
-        stats.by[name] = sorted(counts.get(name, []), key=lambda kv: (-kv[1], kv[0]))
-    stats.months = sorted(counts.get("month", []))
-    stats.total = sum(n for n, _latest in by_actor.values())
-    actors = await _actors(session, sorted(by_actor))
-    by_host: dict[str, int] = {}
-    active_hosts: set[str] = set()
-    for actor_id, (n, latest) in by_actor.items():
-        kind, host = actors.get(actor_id, ("", ""))
-        by_host[host] = by_host.get(host, 0) + n
-        if latest is not None and latest >= since:
-            # A centre is active when anyone of its node published.
-            active_hosts.add(host)
-            stats.active_trainers += kind == "Person"
-    stats.active_centres = len(active_hosts)
-    stats.by["country"] = await _countries(session, sorted(by_host.items()), own_country)
+        stats.by[name] = sorted(by.get(name, []), key=lambda kv: (-kv[1], kv[0]))
+    stats.months = sorted(by.get("month", []))
+    per_host = await session.execute(
+        select(Actor.domain, func.sum(StatisticsAuthor.resources))
+        .select_from(StatisticsAuthor)
+        .join(Actor, Actor.id == StatisticsAuthor.actor_id)
+        .group_by(Actor.domain)
+    )
+    by_host = sorted((str(host), int(n)) for host, n in per_host)
+    stats.total = sum(n for _host, n in by_host)
+    active = await session.execute(
+        select(
+            func.count(func.distinct(Actor.domain)),
+            func.count().filter(Actor.type == "Person"),
+        )
+        .select_from(StatisticsAuthor)
+        .join(Actor, Actor.id == StatisticsAuthor.actor_id)
+        .where(StatisticsAuthor.latest >= since)
+    )
+    # A centre is active when anyone of its node published.
+    centres, trainers = active.one()
+    stats.active_centres, stats.active_trainers = int(centres or 0), int(trainers or 0)
+    stats.by["country"] = await _countries(session, by_host, own_country)
     stats.links = await _links(session)
     return stats
 

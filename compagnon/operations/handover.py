@@ -19,6 +19,7 @@ from compagnon.handover.export import count_exported, whole_catalogue
 from compagnon.handover.importer import ImportReport, read_line, store_batch
 from compagnon.i18n import _
 from compagnon.operations import OperationError, database
+from compagnon.storage.queries import statistics_counts
 
 IMPORT_BATCH = 200
 
@@ -106,6 +107,13 @@ async def catalogue_statistics(settings: Settings) -> statistics.Statistics:
     """The statistics page's numbers (handover/statistics.py)."""
     async with database(settings) as sessions, sessions() as session:
         return await statistics.gather(session, own_country=settings.country)
+
+
+async def rebuild_statistics(settings: Settings) -> int:
+    """Recompute the statistics counts from the search index, in one transaction (readers
+    see the old counts until it commits); returns how many resources they count."""
+    async with database(settings) as sessions, sessions.begin() as session:
+        return await statistics_counts.rebuild(session)
 
 
 async def write_sitemap(settings: Settings, directory: Path) -> list[Path]:

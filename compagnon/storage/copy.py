@@ -14,10 +14,25 @@ from dataclasses import dataclass
 from sqlalchemy import Table, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from compagnon.storage.models import Base, SearchEntry, SearchTerm
+from compagnon.storage.models import (
+    Base,
+    SearchEntry,
+    SearchTerm,
+    StatisticsAuthor,
+    StatisticsCount,
+)
 
 BATCH = 1000
-DERIVED = frozenset({SearchEntry.__tablename__, SearchTerm.__tablename__})
+# Rebuilt on the target, not copied: the search index, and the statistics counts that
+# re-indexing keeps as it goes (storage/queries/statistics_counts.py).
+DERIVED = frozenset(
+    {
+        SearchEntry.__tablename__,
+        SearchTerm.__tablename__,
+        StatisticsCount.__tablename__,
+        StatisticsAuthor.__tablename__,
+    }
+)
 
 Progress = Callable[[str, int], None]  # table name, rows copied so far
 

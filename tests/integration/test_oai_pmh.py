@@ -13,6 +13,7 @@ import pytest
 from sickle import Sickle
 from sickle.oaiexceptions import NoRecordsMatch
 
+from compagnon.handover import queries as handover_queries
 from compagnon.operations import admin as admin_ops
 from compagnon.server.keys import FEDERATION
 from tests.conftest import NodeFactory
@@ -279,3 +280,28 @@ async def test_the_country_setting_places_our_records_in_their_country_set(
         found = await ask(http, a, "verb=ListIdentifiers&metadataPrefix=oai_dc&set=country:FR")
         assert texts(found, "//oai:identifier") == [resource.uri]
         assert "country:FR" in texts(await ask(http, a, "verb=ListSets"), "//oai:setSpec")
+
+
+async def test_a_list_past_the_count_cap_gives_its_size_on_the_last_page(
+    make_node: NodeFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At a national aggregator's size a list is not counted before its first page (a million
+    rows cost more than the page); completeListSize, optional, comes with the last one."""
+    monkeypatch.setattr(handover_queries, "COUNT_CAP", 4)
+    a = await make_node("a", oai_page_size=3)
+    await a.create_user("ana")
+    uris = [(await publish_resource(a, "ana", f"Resource {n}")).uri for n in range(8)]
+    async with httpx.AsyncClient() as http:
+        page = await ask(http, a, "verb=ListIdentifiers&metadataPrefix=oai_dc")
+        seen = texts(page, "//oai:identifier")
+        token = page.find(".//oai:resumptionToken", NS)
+        assert token is not None and token.get("completeListSize") is None
+        for _ in range(5):  # bounded: 8 records, 3 a page
+            assert token is not None
+            if not (token.text or "").strip():
+                break
+            page = await ask(http, a, f"verb=ListIdentifiers&resumptionToken={token.text}")
+            seen += texts(page, "//oai:identifier")
+            token = page.find(".//oai:resumptionToken", NS)
+    assert seen == uris
+    assert token is not None and token.get("completeListSize") == "8"

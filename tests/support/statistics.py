@@ -9,6 +9,7 @@ from typing import Any
 from compagnon.domain.consent import flags_of
 from compagnon.federation.ingest import Incoming, store_remote_objects
 from compagnon.storage.models import Actor, Follow
+from compagnon.storage.queries import statistics_counts
 from tests.support.nodes import Node
 from tests.support.resources import QUIZ, WELDING, publish_resource
 
@@ -117,6 +118,8 @@ async def fill(node: Node) -> None:
         spam = await session.get(Actor, spammer.id)
         assert spam is not None
         spam.silenced_at = spam.created_at
+        # As moderation does (operations/admin.py): the counts follow the silence.
+        await statistics_counts.recount_authors(session, [spam.id])
         session.add(
             Follow(follower_id=maria.id, followee_id=joao.id, activity_uri="x1", state="accepted")
         )

@@ -12,6 +12,7 @@ from compagnon.storage.models import (
     utcnow,
 )
 from compagnon.storage.queries import actors as actor_queries
+from compagnon.storage.queries import statistics_counts
 
 # ---- accounts ------------------------------------------------------------------------------
 
@@ -36,6 +37,7 @@ async def set_suspended(session: AsyncSession, username: str, suspended: bool) -
     nobody (pages and ActivityPub documents answer 404) until it is unsuspended."""
     _user_row, actor = await _user(session, username)
     actor.suspended_at = utcnow() if suspended else None
+    await statistics_counts.recount_authors(session, [actor.id])
     return actor
 
 

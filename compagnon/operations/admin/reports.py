@@ -21,6 +21,7 @@ from compagnon.storage.models import (
 )
 from compagnon.storage.queries import actors as actor_queries
 from compagnon.storage.queries import objects as object_queries
+from compagnon.storage.queries import statistics_counts
 
 # ---- reports -------------------------------------------------------------------------------
 
@@ -109,6 +110,7 @@ async def moderate_account(session: AsyncSession, report_id: int, action: str) -
         account.suspended_at = utcnow()
     else:
         raise AdminError(_("The action must be silence or suspend."))
+    await statistics_counts.recount_authors(session, [account.id])
     _resolve(report, action)
     return account
 

@@ -5,17 +5,12 @@ numbers are of public resources by actors who consent to being indexed
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
-import time
-from dataclasses import dataclass, field
-from datetime import datetime
 
 import aiohttp_jinja2
 from aiohttp import web
 from markupsafe import Markup
-from sqlalchemy import func, select
 
 from compagnon.handover import charts
 from compagnon.handover.statistics import TABLE_NAMES, Statistics, Table, as_json, gather, tables
@@ -24,38 +19,15 @@ from compagnon.server import auth
 from compagnon.server.keys import SESSIONS, SETTINGS
 from compagnon.server.negotiation import json_response, problem
 from compagnon.server.views.pages import _base
-from compagnon.storage.models import Object
-
-# The numbers are counted from the whole index on each computation (part 6 of issue 11,
-# numbers kept current by ingest, is not done): a process keeps them while nothing was
-# stored, edited or deleted since (the newest `objects.changed_at`, one index lookup) and
-# for at most CACHE_SECONDS, and computes them once for requests arriving together, so a
-# flood of page views costs at most one count in flight per process.
-CACHE_SECONDS = 60.0
-
-
-@dataclass
-class _Kept:
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    stats: Statistics | None = None
-    version: datetime | None = None
-    at: float = 0.0
-
-
-_kept: dict[str, _Kept] = {}  # by database URL: one entry per node this process serves
 
 
 async def _gathered(request: web.Request) -> Statistics:
+    """The numbers, read from the pre-aggregated counts on every request: a few hundred rows
+    whatever the catalogue's size (storage/queries/statistics_counts.py), so always current
+    and nothing kept between requests."""
     settings = request.app[SETTINGS]
-    kept = _kept.setdefault(settings.resolved_database_url, _Kept())
-    async with kept.lock:
-        async with request.app[SESSIONS]() as session:
-            version = await session.scalar(select(func.max(Object.changed_at)))
-            fresh = time.monotonic() - kept.at < CACHE_SECONDS and version == kept.version
-            if kept.stats is None or not fresh:
-                kept.stats = await gather(session, own_country=settings.country)
-                kept.version, kept.at = version, time.monotonic()
-        return kept.stats
+    async with request.app[SESSIONS]() as session:
+        return await gather(session, own_country=settings.country)
 
 
 def chart_of(table: Table) -> Markup | None:

@@ -63,6 +63,8 @@ from compagnon.storage.models.search import (
     FULL_TEXT_TABLE,
     SearchEntry,
     SearchTerm,
+    StatisticsAuthor,
+    StatisticsCount,
     outside_models,
 )
 
@@ -106,6 +108,8 @@ __all__ = [
     "Report",
     "SearchEntry",
     "SearchTerm",
+    "StatisticsAuthor",
+    "StatisticsCount",
     "StatusEdit",
     "SyncJob",
     "TimelineEntry",

@@ -1,5 +1,6 @@
-"""The search index (faceted, full text): one entry per listed object and its terms; the
-full-text structures made outside the models by migration 0005."""
+"""The search index (faceted, full text): one entry per listed object and its terms, the
+statistics counts kept with it; the full-text structures made outside the models by
+migration 0005."""
 
 from __future__ import annotations
 
@@ -42,10 +43,38 @@ class SearchEntry(Base):
 
     # (facet, sort key): one facet's newest resources are one index range read backwards.
     # (SQLite adds the rowid, the sort key, to any index; PostgreSQL needs it spelt out.)
-    __table_args__ = tuple(
-        Index(f"ix_search_entries_{name}", name, "sort_key")
-        for name in ("language", "eqf", "isced", "resource_type", "licence", "host", "country")
+    __table_args__ = (
+        *(
+            Index(f"ix_search_entries_{name}", name, "sort_key")
+            for name in ("language", "eqf", "isced", "resource_type", "licence", "host", "country")
+        ),
+        # One author's entries (the statistics counts when consent or moderation changes,
+        # the author's newest after a deletion; migration 0024).
+        Index("ix_search_entries_actor", "actor_id", "published"),
     )
+
+
+class StatisticsCount(Base):
+    """The statistics page's counts, kept current as the search index is
+    (storage/queries/statistics_counts.py): public entries of counted authors, by dimension
+    (`field`, `eqf`, `language`, `licence`, `type`, `month`) and value ("" when not given),
+    so the page reads a few hundred rows rather than grouping a million."""
+
+    __tablename__ = "statistics_counts"
+    dimension: Mapped[str] = mapped_column(String(16), primary_key=True)
+    key: Mapped[str] = mapped_column(String(512), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class StatisticsAuthor(Base):
+    """Per counted author: how many public entries, and the newest one's publication (active
+    centres and trainers; resources per host and country). A row exists only while the author
+    is counted and has entries: its presence is what the counts hold for that author."""
+
+    __tablename__ = "statistics_authors"
+    actor_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
+    resources: Mapped[int] = mapped_column(Integer, default=0)
+    latest: Mapped[datetime] = mapped_column()
 
 
 class SearchTerm(Base):

@@ -10,6 +10,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from compagnon.storage.models import NodeFact, Peer, utcnow
+from compagnon.storage.queries import statistics_counts
 
 
 async def get_or_create(session: AsyncSession, host: str) -> Peer:
@@ -142,6 +143,10 @@ async def set_policy(session: AsyncSession, host: str, policy: str, note: str = 
     peer.allowed = policy in ("allow", "silence")
     if note:
         peer.note = note
+    # Its actors' resources leave (or rejoin) the statistics with the silence.
+    await statistics_counts.recount_authors(
+        session, await statistics_counts.authors_of_host(session, host)
+    )
     return peer
 
 

@@ -63,6 +63,7 @@ from compagnon.storage.models import (
     SearchEntry,
     SearchTerm,
 )
+from compagnon.storage.queries import statistics_counts
 from compagnon.storage.queries.consent import opted_out
 
 PAGE_SIZE = 20
@@ -192,12 +193,15 @@ def _chunks(values: Sequence[int]) -> Iterable[Sequence[int]]:
 async def unindex(session: AsyncSession, object_ids: Sequence[int]) -> None:
     """Remove objects from the index (deleted, or no longer a public learning resource)."""
     sqlite = _dialect(session) == "sqlite"
+    # The statistics counts follow in the same transaction (queries/statistics_counts.py).
+    counted = await statistics_counts.held(session, object_ids)
     for ids in _chunks(list(object_ids)):
         keys = select(entries.c.sort_key).where(entries.c.object_id.in_(ids))
         if sqlite:  # a virtual table takes no foreign key: its rows go by hand
             await session.execute(delete(fts).where(fts.c.rowid.in_(keys)))
         await session.execute(delete(terms).where(terms.c.sort_key.in_(keys)))
         await session.execute(delete(entries).where(entries.c.object_id.in_(ids)))
+    await statistics_counts.subtract(session, counted)
 
 
 def index_statements(
@@ -274,6 +278,7 @@ async def index_objects(
         await session.execute(statement, params)
         if statement.table.name == entries.name:
             indexed = len(params)
+            await statistics_counts.add(session, params)
     return indexed
 
 
@@ -405,15 +410,8 @@ async def search(
 
 def hidden_authors() -> Select[Any]:
     """Authors kept out of search by moderation: suspended or silenced actors, and everyone on
-    a silenced host (storage/queries/peers.py: set_policy)."""
-    silenced = select(Peer.host).where(Peer.silenced.is_(True))
-    return select(Actor.id).where(
-        or_(
-            Actor.suspended_at.is_not(None),
-            Actor.silenced_at.is_not(None),
-            Actor.domain.in_(silenced),
-        )
-    )
+    a silenced host (storage/queries/peers.py: set_policy). One rule with the statistics'."""
+    return statistics_counts.hidden_authors()
 
 
 def unlisted_authors() -> Select[Any]:

@@ -14,18 +14,26 @@ pytestmark = pytest.mark.browser
 
 OVERLAPS = """(selector) => {
   // the box of the words themselves: a link squeezed narrower than its text overflows its box
-  const words = (e) => { const r = document.createRange(); r.selectNodeContents(e); return r.getBoundingClientRect(); };
-  const boxes = [...document.querySelectorAll(selector)].map((e) => [e.textContent.trim(), words(e)]);
+  const words = (e) => {
+    const range = document.createRange();
+    range.selectNodeContents(e);
+    return range.getBoundingClientRect();
+  };
+  const found = [...document.querySelectorAll(selector)];
+  const boxes = found.map((e) => [e.textContent.trim(), words(e)]);
   const out = [];
   for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
     const [a, r] = boxes[i], [b, s] = boxes[j];
-    if (r.left < s.right - 1 && s.left < r.right - 1 && r.top < s.bottom - 1 && s.top < r.bottom - 1) out.push(a + ' / ' + b);
+    const across = r.left < s.right - 1 && s.left < r.right - 1;
+    if (across && r.top < s.bottom - 1 && s.top < r.bottom - 1) out.push(a + ' / ' + b);
   }
   return out;
 }"""
 
 
-async def test_the_header_of_a_trainer_overlaps_nothing(make_node: NodeFactory, phone: Page) -> None:
+async def test_the_header_of_a_trainer_overlaps_nothing(
+    make_node: NodeFactory, phone: Page
+) -> None:
     node = await make_node("a")
     await node.create_user("ana")  # a trainer: no Admin link, so the links fit two rows
     await log_in(phone, node.base, "ana")

@@ -60,3 +60,19 @@ async def test_the_federation_mode_radios_sit_beside_their_words(
         assert radio and words
         # a small radio at the start of its line, not one stretched over a line of its own
         assert radio["width"] < 44 and radio["x"] - words["x"] < 8, (radio, words)
+
+
+async def test_the_resource_forms_boxes_sit_beside_their_words(
+    make_node: NodeFactory, phone: Page
+) -> None:
+    node = await make_node("a")
+    await node.create_user("ana")
+    await log_in(phone, node.base, "ana")
+    await phone.goto(f"{node.base}/resources/new")
+    await phone.get_by_role("button", name="Next").click()  # step 2: the audience boxes
+    label = phone.locator("#f-audience label", has_text="teacher")
+    box = await label.locator("input").bounding_box()
+    words = await label.bounding_box()
+    assert box and words
+    assert box["width"] < 44 and box["x"] - words["x"] < 8, (box, words)
+    assert words["height"] < 60, "one line: the box and its word side by side"

@@ -342,3 +342,47 @@ async def test_odd_paging_keys_are_refused_clearly(make_node: NodeFactory) -> No
             302,
             303,
         )
+
+
+async def test_a_refused_reply_comes_back_on_the_thread_with_its_text(
+    make_node: NodeFactory,
+) -> None:
+    a = await make_node("a")
+    await a.create_user("maria")
+    await a.create_user("joao")
+    post = await a.post("maria", "Who has a spare MIG torch?")
+    async with browser(a) as http:
+        await sign_in(http, "joao")
+        text = f"Ask @nobody@ — I have one, and @ghost@{a.domain}"
+        answer = await http.post(
+            "/reply",
+            data={
+                "uri": post.uri,
+                "content": text,
+                "visibility": "unlisted",
+                "csrf": await csrf(http),
+            },
+        )
+        assert answer.status_code == 400
+        page = answer.text
+        assert "Who has a spare MIG torch?" in page  # the thread, not a dead end
+        assert 'role="alert"' in page and "ghost" in page.split('role="alert"')[1][:300]
+        assert f"{text}</textarea>" in page  # what was typed stays in the box
+        assert '<option value="unlisted" selected>' in page
+        assert "Log out" in page and "Log in" not in page
+
+        empty = await http.post(
+            "/reply", data={"uri": post.uri, "content": " ", "csrf": await csrf(http)}
+        )
+        assert empty.status_code == 400 and "Write something before publishing." in empty.text
+
+        # any other refusal's page keeps the header of a signed-in person too
+        odd = await http.post(
+            "/react", data={"uri": post.uri, "kind": "frown", "csrf": await csrf(http)}
+        )
+        assert odd.status_code == 400 and "Log out" in odd.text and "Log in" not in odd.text
+    async with a.sessions() as session:
+        replies = await session.scalar(
+            select(func.count()).select_from(Object).where(Object.in_reply_to == post.uri)
+        )
+    assert replies == 0

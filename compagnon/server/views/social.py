@@ -23,7 +23,7 @@ from compagnon.federation.mentions import MentionError, resolve_mentions
 from compagnon.federation.outbox import publish
 from compagnon.federation.sanitize import text_to_html
 from compagnon.i18n import _, ngettext
-from compagnon.server import auth
+from compagnon.server import auth, language
 from compagnon.server.forms import error_page, expired_message, read_form
 from compagnon.server.keys import FEDERATION, RESOLVER, SESSIONS, SETTINGS, WORKER
 from compagnon.server.params import query_int
@@ -281,6 +281,9 @@ async def react(request: web.Request) -> web.StreamResponse:
         else:
             await social.react(session, ctx.urls, me, kind, obj, author)
     request.app[WORKER].wake()
+    back = language.local_path(form.get("next", ""))
+    if back:  # the timeline it was tapped on, at the same post, not the post's own page
+        raise web.HTTPSeeOther(f"{back}#p-{obj.id}")
     raise _back(obj.uri)
 
 

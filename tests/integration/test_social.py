@@ -19,7 +19,7 @@ from compagnon.storage.models import Follow, Object
 from compagnon.storage.queries import actors as actor_queries
 from tests.conftest import NodeFactory
 from tests.support.nodes import Node, settle
-from tests.support.resources import WELDING, publish_quiz
+from tests.support.resources import WELDING, publish_quiz, publish_resource
 from tests.support.signin import sign_in
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
@@ -386,3 +386,16 @@ async def test_a_refused_reply_comes_back_on_the_thread_with_its_text(
             select(func.count()).select_from(Object).where(Object.in_reply_to == post.uri)
         )
     assert replies == 0
+
+
+async def test_a_resource_on_a_timeline_shows_its_title_once(make_node: NodeFactory) -> None:
+    """The content opens with the title in bold for Mastodon; the card's heading is enough."""
+    a = await make_node("a")
+    await a.create_user("maria")
+    await publish_resource(a, "maria", WELDING)
+    async with browser(a) as http:
+        page = (await http.get("/centre")).text
+    card = page.split('<article class="post"', 1)[1].split("</article>", 1)[0]
+    assert card.count("Oxy-fuel welding: safety checklist") == 1
+    assert '<h2 class="title" dir="auto">Oxy-fuel welding: safety checklist</h2>' in card
+    assert "A one-page checklist before lighting the torch" in card  # the rest stays

@@ -289,10 +289,12 @@ async def test_a_picture_is_published_only_with_its_description(make_node: NodeF
         held = await _count(a, Object)
         status, page, _ = await web.post("/resources/new", data)
         assert status == 400
-        assert "for people who cannot see it" in _error_beside(page, "file")
         assert await _count(a, Object) == held  # nothing published
         sha = re.search(r'name="alt_([0-9a-f]{64})"', page)
         assert sha is not None, "the page asks for the picture's description"
+        # the message beside the picture's own box, which is marked
+        assert "for people who cannot see it" in _error_beside(page, f"alt_{sha.group(1)}")
+        assert f'aria-describedby="alt_{sha.group(1)}-error"' in page
 
         fields = _form(csrf_of(page), url="")
         fields["file_sha256"] = sha.group(1)

@@ -10,6 +10,7 @@ from datetime import timedelta
 from urllib.parse import quote
 
 import httpx
+import pytest
 from sqlalchemy import func, select, update
 
 from compagnon.federation.outbox import publish
@@ -228,6 +229,30 @@ async def test_pages_know_the_signed_in_trainer_and_404_is_a_page(make_node: Nod
     async with httpx.AsyncClient(base_url=a.base) as peer:  # a peer still gets a short answer
         answer = await peer.get("/users/nobody", headers={"Accept": "application/activity+json"})
         assert answer.status_code == 404 and "<html" not in answer.text
+
+
+async def test_an_unexpected_failure_is_a_page_for_a_person(
+    make_node: NodeFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bug met in a browser: the site's page with the incident to quote, not raw JSON."""
+    from compagnon.handover import charts
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("a bug")
+
+    a = await make_node("a")
+    await a.create_user("maria")
+    monkeypatch.setattr(charts, "bar_chart", broken)
+    async with browser(a) as http:
+        await sign_in(http, "maria")
+        answer = await http.get("/statistics")
+        assert answer.status_code == 500
+        assert answer.headers["Content-Type"].startswith("text/html")
+        assert "Something went wrong" in answer.text and "incident number" in answer.text
+        assert "Log out" in answer.text  # still signed in
+        assert "RuntimeError" not in answer.text and "a bug" not in answer.text
+        scripted = await http.get("/statistics", headers={"Accept": "application/json"})
+        assert scripted.status_code == 500 and scripted.json()["status"] == 500
 
 
 async def test_edit_delete_and_report_from_the_pages(make_node: NodeFactory) -> None:

@@ -135,6 +135,8 @@ async def test_a_resource_published_with_a_file_reaches_a_follower_then_is_edite
         assert 'value="Soudage MIG : les bases"' in unescape(page)
         changed = _form(csrf_of(page), uri=uri, title="Soudage MIG : révisé", url="")
         changed["attachment"] = re.findall(r'name="attachment" value="([^"]+)"', page)
+        assert 'name="visibility"' not in page
+        del changed["visibility"]  # what the edit page sends: it has no such field
         status, body, _ = await web.post("/resources/edit", changed)
         assert status == 303, body
         await settle(a, b)

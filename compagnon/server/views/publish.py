@@ -286,6 +286,8 @@ async def _submitted(request: web.Request, user: User, *, edit: bool) -> web.Str
         assert editing.raw is not None
         before = resource_from_document(editing.raw)
     form = forms.ResourceForm(forms.values_from(fields))
+    if editing is not None:  # an edit keeps who can see it: its form has no field for that
+        form.values["visibility"] = editing.visibility
     if upload.sha256:
         form.values["file_sha256"].append(upload.sha256)
     if upload.error:

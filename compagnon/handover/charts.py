@@ -106,8 +106,8 @@ def growth_chart(name: str, title: str, months: Sequence[tuple[str, int]]) -> Ma
         f'stroke="#2a6f97" stroke-width="3"/>'
     )
     for point in points:  # one point alone makes no line
-        x, y = point.split(",")
-        parts.append(f'<circle cx="{x}" cy="{y}" r="4" class="chart-dot" fill="#2a6f97"/>')
+        cx, cy = point.split(",")
+        parts.append(f'<circle cx="{cx}" cy="{cy}" r="4" class="chart-dot" fill="#2a6f97"/>')
     for index in sorted({0, len(months) - 1}):
         x = left + step * index + step / 2
         anchor = "start" if index == 0 else "end"

@@ -225,3 +225,19 @@ def format_number(number: Any) -> str:
     from babel.numbers import format_decimal
 
     return format_decimal(number, locale=current_language.get())
+
+
+def format_size(size: int) -> str:
+    """A file size in the current language, decimal units as file managers show them:
+    "193 bytes", "2.4 kB", "2,4 ko", "10,5 Mo" (CLDR's short unit names)."""
+    from babel.units import format_unit
+
+    if size < 1000:
+        return ngettext("{n} byte", "{n} bytes", size)
+    value, unit = size / 1000, "kilobyte"
+    for larger in ("megabyte", "gigabyte"):
+        if value < 1000:
+            break
+        value, unit = value / 1000, larger
+    shown = round(value, 1) if value < 100 else round(value)
+    return str(format_unit(shown, f"digital-{unit}", length="short", locale=current_language.get()))

@@ -8,6 +8,7 @@ import dataclasses
 import ipaddress
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import tomli_w
@@ -80,7 +81,13 @@ def cmd_init(args: argparse.Namespace) -> None:
     print(_("Admin account: {name}", name=admin.username))
     if admin.password:
         print(_("Admin password (shown once): {password}", password=admin.password))
-        print(_("Lost it? compagnon user set-password {name} sets a new one.", name=admin.username))
+        print(
+            _(
+                "Lost it? {command} user set-password {name} sets a new one.",
+                command=command_name(),
+                name=admin.username,
+            )
+        )
     print(_("Log in at {url}", url=f"{settings.base_url}/login"))
     print(
         _(
@@ -91,6 +98,21 @@ def cmd_init(args: argparse.Namespace) -> None:
     )
     if settings.scheme == "http" and not is_loopback_domain(settings.domain):
         print(_('A node on the internet needs scheme = "https" (see docs/operations.md).'))
+
+
+def command_name() -> str:
+    """How the person who ran us types the command again: `.venv/bin/compagnon` after
+    `make run` (it is not on their PATH), `compagnon` when it is."""
+    invoked = Path(sys.argv[0])
+    if invoked.name != "compagnon":  # python -m compagnon, a test
+        return "compagnon"
+    found = shutil.which("compagnon")
+    if found and Path(found).resolve() == invoked.resolve():
+        return "compagnon"
+    try:
+        return str(invoked.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(invoked)
 
 
 def is_loopback_domain(domain: str) -> bool:

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import cache
+from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from compagnon.domain.resources import language_tag
@@ -82,6 +84,37 @@ def _zone_names() -> frozenset[str]:
 def zone_names() -> list[str]:
     """Every IANA time zone name, sorted (the events form's list)."""
     return sorted(_zone_names())
+
+
+@cache
+def _zones_by_country() -> dict[str, str]:
+    """Each country's first time zone in the tz database's zone.tab (its capital's, mostly:
+    PT Europe/Lisbon, FR Europe/Paris, RO Europe/Bucharest); empty when no zone.tab is found."""
+    import contextlib
+    import importlib.resources
+
+    places: list[Any] = []
+    with contextlib.suppress(ModuleNotFoundError):  # the tzdata package, else the system's
+        places.append(importlib.resources.files("tzdata.zoneinfo") / "zone.tab")
+    places.append(Path("/usr/share/zoneinfo/zone.tab"))
+    for place in places:
+        try:
+            text = place.read_text(encoding="utf-8")
+        except OSError:
+            continue
+        found: dict[str, str] = {}
+        for line in text.splitlines():
+            parts = line.split("\t")
+            if len(parts) >= 3 and not line.startswith("#"):
+                found.setdefault(parts[0].upper(), parts[2])
+        return found
+    return {}
+
+
+def zone_of_country(country: str) -> str | None:
+    """The time zone a centre in `country` (ISO 3166-1 alpha-2) most likely keeps, if known."""
+    zone = _zones_by_country().get(country.strip().upper())
+    return zone if zone and zone_exists(zone) else None
 
 
 def zone_exists(name: str) -> bool:

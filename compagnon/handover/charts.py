@@ -71,8 +71,8 @@ def bar_chart(name: str, title: str, items: Sequence[tuple[str, int]]) -> Markup
 
 
 def growth_chart(name: str, title: str, months: Sequence[tuple[str, int]]) -> Markup | None:
-    """The number of resources month by month (a line over the running total, a bar for
-    each month's new ones); None when there is no month."""
+    """The number of resources month by month: a line over the running total, a dot on
+    each month (so a node's first month shows too); None when there is no month."""
     if not months:
         return None
     height, left, bottom, top = 220, 40, 180, 16
@@ -87,6 +87,8 @@ def growth_chart(name: str, title: str, months: Sequence[tuple[str, int]]) -> Ma
         last=last[0],
         last_total=last[1],
     )
+    if len(months) == 1:
+        desc = _("Chart of all resources: {total} in {month}.", total=last[1], month=last[0])
     parts = [_open(name, height, title, desc)]
     parts.append(
         f'<line x1="{left}" y1="{bottom}" x2="{WIDTH - 8}" y2="{bottom}" class="chart-axis" '
@@ -103,6 +105,9 @@ def growth_chart(name: str, title: str, months: Sequence[tuple[str, int]]) -> Ma
         f'<polyline points="{" ".join(points)}" class="chart-line" fill="none" '
         f'stroke="#2a6f97" stroke-width="3"/>'
     )
+    for point in points:  # one point alone makes no line
+        cx, cy = point.split(",")
+        parts.append(f'<circle cx="{cx}" cy="{cy}" r="4" class="chart-dot" fill="#2a6f97"/>')
     for index in sorted({0, len(months) - 1}):
         x = left + step * index + step / 2
         anchor = "start" if index == 0 else "end"

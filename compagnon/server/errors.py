@@ -66,6 +66,30 @@ async def error_middleware(
     except Exception:
         incident = uuid.uuid4().hex[:12]
         log.exception("unexpected error %s on %s %s", incident, request.method, request.path)
+        if "text/html" in request.headers.get("Accept", ""):  # a person: a page, not JSON
+            try:
+                return _failure_page(request, incident)
+            except Exception:  # the page itself failing: the plain answer below
+                log.exception("the error page of incident %s failed too", incident)
         return problem(
             500, f"internal error (incident {incident}); the admin can find it in the log"
         )
+
+
+def _failure_page(request: web.Request, incident: str) -> web.Response:
+    """A 500 for a person: the site's layout, translated, the incident to quote to the admin.
+    Nothing here reads the database (it may be what failed)."""
+    settings = request.app[SETTINGS]
+    context = {
+        "node_name": settings.node_name,
+        "domain": settings.domain,
+        "status": 500,
+        "message": _(
+            "Something went wrong on this node. Try again in a moment; if it keeps happening, "
+            "tell the admin the incident number {incident}.",
+            incident=incident,
+        ),
+        "user": auth.known_user(request),
+        "csrf_token": lambda: auth.csrf_token(request),
+    }
+    return aiohttp_jinja2.render_template("error.html", request, context, status=500)

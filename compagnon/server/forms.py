@@ -33,6 +33,7 @@ def error_page(request: web.Request, status: int, message: str, **extra: Any) ->
     """An HTTP error whose body is a readable page (raise it from a view)."""
     settings = request.app[SETTINGS]
     context = {
+        "user": auth.known_user(request),  # the header stays signed in (My settings, Log out)
         "node_name": settings.node_name,
         "domain": settings.domain,
         "status": status,

@@ -102,6 +102,11 @@ def _here() -> str:
     return path if _LOCAL_PATH.fullmatch(path) else "/"
 
 
+def local_path(value: str) -> str | None:
+    """`value` when it is a path of this site (where a form may send the reader back)."""
+    return value if _LOCAL_PATH.fullmatch(value) else None
+
+
 def install(env: jinja2.Environment) -> None:
     env.globals["csrf_token"] = _csrf_token
     env.globals["language_choices"] = choices

@@ -7,6 +7,8 @@ it was stored before the rule existed. `content_warning` says what a post is fol
 
 from __future__ import annotations
 
+import html
+import re
 from typing import Any
 from urllib.parse import quote
 
@@ -82,6 +84,19 @@ def profile_href(actor: Any) -> str:
     return f"/@{name}@{quote(str(actor.domain), safe='')}"
 
 
+LEAD_TITLE = re.compile(r"\s*<p><strong>(.{1,2000}?)</strong></p>", re.DOTALL)
+
+
+def after_title(content: str | None, name: str | None) -> str:
+    """A card's content without the bold title line a resource or module opens with for
+    Mastodon (which shows no `name`): the card shows the name as its heading already."""
+    text = content or ""
+    found = LEAD_TITLE.match(text)
+    if name and found and html.unescape(found.group(1)).strip() == name.strip():
+        return text[found.end() :]
+    return text
+
+
 def install(env: jinja2.Environment) -> None:
     # The reader's language (server/language.py) for <html lang dir>, dates and numbers.
     env.globals["page_language"] = lambda: i18n.current_language.get()
@@ -98,3 +113,4 @@ def install(env: jinja2.Environment) -> None:
     env.globals["ngettext"] = ngettext  # counts: the plural form each language needs
     env.globals.update(LABELS)  # codes shown as words (labels.py)
     env.filters["http_url"] = http_url
+    env.filters["after_title"] = after_title

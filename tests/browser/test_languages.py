@@ -13,6 +13,7 @@ from tests.browser.conftest import PHONE
 from tests.browser.test_pages import log_in
 from tests.conftest import NodeFactory
 from tests.support.catalogues import use_tiny_catalogues
+from tests.support.resources import WELDING, publish_resource
 
 pytestmark = pytest.mark.browser
 
@@ -62,6 +63,15 @@ async def test_a_visitor_switches_to_arabic_and_the_page_reads_right_to_left(
     post = phone.locator(".post .content").first
     await expect(post).to_contain_text("Welding safety checklist")
     assert await post.evaluate("e => getComputedStyle(e).direction") == "ltr"
+    # So do an English resource's title and description on its page and in search.
+    resource = await publish_resource(node, "maria", WELDING)
+    await phone.goto(resource.uri)
+    for part in (".resource h1", ".resource .description"):
+        shown = phone.locator(part).first
+        assert await shown.evaluate("e => getComputedStyle(e).direction") == "ltr", part
+    await phone.goto(f"{node.base}/search")
+    title = phone.locator(".result h2").first
+    assert await title.evaluate("e => getComputedStyle(e).direction") == "ltr"
 
     # The choice is kept (a cookie) on the next page, and can be undone.
     await phone.goto(f"{node.base}/login")

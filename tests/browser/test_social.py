@@ -49,7 +49,10 @@ async def test_find_follow_like_and_reply_across_nodes(
     article = phone.locator("article", has_text="nova ficha de segurança")
     await expect(article).to_be_visible()
     await article.get_by_role("button", name="Like").click()
-    await expect(phone.get_by_role("button", name="Unlike")).to_be_visible()
+    # liked where it was read: still the timeline, at the same post
+    await expect(article.get_by_role("button", name="Unlike")).to_be_visible()
+    assert phone.url.startswith(f"{b.base}/home#p-"), phone.url
+    await article.get_by_role("link", name="Reply").click()
     await phone.get_by_label("Your reply").fill("Obrigado! Vou usar na segunda-feira.")
     await phone.get_by_role("button", name="Reply").click()
     await expect(phone.locator("article", has_text="Vou usar na segunda-feira")).to_be_visible()

@@ -500,3 +500,18 @@ async def test_a_nul_character_in_a_form_or_the_ledger_s_address_is_a_400(
             assert "The form could not be read" in body
     async with node.sessions() as session:
         assert await session.get(Peer, "a.b") is None
+
+
+async def test_a_refused_invite_keeps_what_the_admin_chose(make_node: NodeFactory) -> None:
+    node = await make_node("a")
+    async with await admin_browser(node) as boss:
+        page = await boss.page("/admin/accounts")
+        status, body, _ = await boss.post(
+            "/admin/invites",
+            {"csrf": csrf_of(page), "action": "create", "role": "moderator", "expires_in": "2w"},
+        )
+        assert status == 400 and "P7D" in body  # the message shows how to write it
+        assert '<option value="moderator" selected>' in body
+        assert 'name="expires_in" value="2w" required aria-invalid="true"' in body
+    async with node.sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(Invite)) == 0

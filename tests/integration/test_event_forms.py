@@ -13,6 +13,8 @@ from urllib.parse import quote
 from sqlalchemy import select
 
 from compagnon.federation.event_convert import event_from_document
+from compagnon.operations import admin as admin_ops
+from compagnon.server.keys import FEDERATION
 from compagnon.storage.models import Activity
 from compagnon.storage.queries import events as event_queries
 from tests.conftest import NodeFactory
@@ -84,6 +86,27 @@ async def test_the_event_form_names_each_mistake_and_keeps_what_was_typed(
         assert "http:// or https://" in found["online"][0]
     async with a.sessions() as session:
         assert await event_queries.listing(session, now=datetime(2000, 1, 1, tzinfo=UTC)) == []
+
+
+async def test_the_event_form_starts_on_the_centres_own_clock(make_node: NodeFactory) -> None:
+    """A centre in Romania: a new event starts in Europe/Bucharest, not Lisbon's time."""
+    a = await make_node("a")
+    await a.create_user("ana")
+    async with a.sessions.begin() as session:
+        await admin_ops.update_centre(
+            session,
+            a.app[FEDERATION].urls,  # type: ignore[index]
+            name="CFP Bucureşti",
+            summary="",
+            country="RO",
+            languages=["ro"],
+            icon_url=None,
+        )
+    async with Browser(a) as browser:
+        assert await browser.log_in("ana") == 303
+        page = await browser.page("/events/new")
+        assert "<option selected>Europe/Bucharest</option>" in page
+        assert page.count("<option selected>") == 1
 
 
 async def answers_sent(node: Node, event_uri: str) -> list[str]:

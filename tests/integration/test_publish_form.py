@@ -135,6 +135,8 @@ async def test_a_resource_published_with_a_file_reaches_a_follower_then_is_edite
         assert 'value="Soudage MIG : les bases"' in unescape(page)
         changed = _form(csrf_of(page), uri=uri, title="Soudage MIG : révisé", url="")
         changed["attachment"] = re.findall(r'name="attachment" value="([^"]+)"', page)
+        assert 'name="visibility"' not in page
+        del changed["visibility"]  # what the edit page sends: it has no such field
         status, body, _ = await web.post("/resources/edit", changed)
         assert status == 303, body
         await settle(a, b)
@@ -289,10 +291,12 @@ async def test_a_picture_is_published_only_with_its_description(make_node: NodeF
         held = await _count(a, Object)
         status, page, _ = await web.post("/resources/new", data)
         assert status == 400
-        assert "for people who cannot see it" in _error_beside(page, "file")
         assert await _count(a, Object) == held  # nothing published
         sha = re.search(r'name="alt_([0-9a-f]{64})"', page)
         assert sha is not None, "the page asks for the picture's description"
+        # the message beside the picture's own box, which is marked
+        assert "for people who cannot see it" in _error_beside(page, f"alt_{sha.group(1)}")
+        assert f'aria-describedby="alt_{sha.group(1)}-error"' in page
 
         fields = _form(csrf_of(page), url="")
         fields["file_sha256"] = sha.group(1)

@@ -10,6 +10,7 @@ from datetime import timedelta
 from urllib.parse import quote
 
 import httpx
+import pytest
 from sqlalchemy import func, select, update
 
 from compagnon.federation.outbox import publish
@@ -19,7 +20,7 @@ from compagnon.storage.models import Follow, Object
 from compagnon.storage.queries import actors as actor_queries
 from tests.conftest import NodeFactory
 from tests.support.nodes import Node, settle
-from tests.support.resources import WELDING, publish_quiz
+from tests.support.resources import WELDING, publish_quiz, publish_resource
 from tests.support.signin import sign_in
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
@@ -230,6 +231,30 @@ async def test_pages_know_the_signed_in_trainer_and_404_is_a_page(make_node: Nod
         assert answer.status_code == 404 and "<html" not in answer.text
 
 
+async def test_an_unexpected_failure_is_a_page_for_a_person(
+    make_node: NodeFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bug met in a browser: the site's page with the incident to quote, not raw JSON."""
+    from compagnon.handover import charts
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("a bug")
+
+    a = await make_node("a")
+    await a.create_user("maria")
+    monkeypatch.setattr(charts, "bar_chart", broken)
+    async with browser(a) as http:
+        await sign_in(http, "maria")
+        answer = await http.get("/statistics")
+        assert answer.status_code == 500
+        assert answer.headers["Content-Type"].startswith("text/html")
+        assert "Something went wrong" in answer.text and "incident number" in answer.text
+        assert "Log out" in answer.text  # still signed in
+        assert "RuntimeError" not in answer.text and "a bug" not in answer.text
+        scripted = await http.get("/statistics", headers={"Accept": "application/json"})
+        assert scripted.status_code == 500 and scripted.json()["status"] == 500
+
+
 async def test_edit_delete_and_report_from_the_pages(make_node: NodeFactory) -> None:
     a, b = await make_node("a"), await make_node("b")
     await a.create_user("maria")
@@ -342,3 +367,60 @@ async def test_odd_paging_keys_are_refused_clearly(make_node: NodeFactory) -> No
             302,
             303,
         )
+
+
+async def test_a_refused_reply_comes_back_on_the_thread_with_its_text(
+    make_node: NodeFactory,
+) -> None:
+    a = await make_node("a")
+    await a.create_user("maria")
+    await a.create_user("joao")
+    post = await a.post("maria", "Who has a spare MIG torch?")
+    async with browser(a) as http:
+        await sign_in(http, "joao")
+        text = f"Ask @nobody@ — I have one, and @ghost@{a.domain}"
+        answer = await http.post(
+            "/reply",
+            data={
+                "uri": post.uri,
+                "content": text,
+                "visibility": "unlisted",
+                "csrf": await csrf(http),
+            },
+        )
+        assert answer.status_code == 400
+        page = answer.text
+        assert "Who has a spare MIG torch?" in page  # the thread, not a dead end
+        assert 'role="alert"' in page and "ghost" in page.split('role="alert"')[1][:300]
+        assert f"{text}</textarea>" in page  # what was typed stays in the box
+        assert '<option value="unlisted" selected>' in page
+        assert "Log out" in page and "Log in" not in page
+
+        empty = await http.post(
+            "/reply", data={"uri": post.uri, "content": " ", "csrf": await csrf(http)}
+        )
+        assert empty.status_code == 400 and "Write something before publishing." in empty.text
+
+        # any other refusal's page keeps the header of a signed-in person too
+        odd = await http.post(
+            "/react", data={"uri": post.uri, "kind": "frown", "csrf": await csrf(http)}
+        )
+        assert odd.status_code == 400 and "Log out" in odd.text and "Log in" not in odd.text
+    async with a.sessions() as session:
+        replies = await session.scalar(
+            select(func.count()).select_from(Object).where(Object.in_reply_to == post.uri)
+        )
+    assert replies == 0
+
+
+async def test_a_resource_on_a_timeline_shows_its_title_once(make_node: NodeFactory) -> None:
+    """The content opens with the title in bold for Mastodon; the card's heading is enough."""
+    a = await make_node("a")
+    await a.create_user("maria")
+    await publish_resource(a, "maria", WELDING)
+    async with browser(a) as http:
+        page = (await http.get("/centre")).text
+    card = page.split('<article class="post"', 1)[1].split("</article>", 1)[0]
+    assert card.count("Oxy-fuel welding: safety checklist") == 1
+    assert '<h2 class="title" dir="auto">Oxy-fuel welding: safety checklist</h2>' in card
+    assert "A one-page checklist before lighting the torch" in card  # the rest stays

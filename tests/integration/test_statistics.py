@@ -139,6 +139,17 @@ def test_svg_charts_are_xml_with_hostile_labels() -> None:
     assert charts.bar_chart("x", "empty", []) is None
 
 
+def test_a_first_month_of_growth_is_drawn() -> None:
+    """A new node has one month: a line of one point draws nothing, so each month has a dot."""
+    from compagnon.handover import charts
+
+    svg = charts.growth_chart("g", "Growth", [("2026-12", 2)])
+    assert svg is not None
+    tree = etree.fromstring(str(svg).encode())
+    assert len(tree.findall(f"{SVG}circle")) == 1
+    assert tree.findtext(f"{SVG}desc") == "Chart of all resources: 2 in 2026-12."
+
+
 @pytest.mark.parametrize("lang", ["fr"])
 def test_labels_follow_the_language(lang: str) -> None:
     from compagnon.handover.statistics import Statistics, tables

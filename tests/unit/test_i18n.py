@@ -108,6 +108,20 @@ def test_dates_and_numbers_follow_the_language() -> None:
     assert shown["pt"][1] == "1.234.567"
 
 
+def test_file_sizes_follow_the_language() -> None:
+    """A resource page's file sizes: "2,4 ko" for a French reader, not "2.4 KB"."""
+    shown = {}
+    for language in ("en", "fr", "ar"):
+        token = i18n.current_language.set(language)
+        try:
+            shown[language] = [i18n.format_size(n) for n in (1, 193, 2400, 10_500_000, 250_000)]
+        finally:
+            i18n.current_language.reset(token)
+    assert shown["en"] == ["1 byte", "193 bytes", "2.4 kB", "10.5 MB", "250 kB"]
+    assert [s.replace("\u202f", " ") for s in shown["fr"][2:4]] == ["2,4 ko", "10,5 Mo"]
+    assert "KB" not in shown["ar"][2] and "2.4" in shown["ar"][2]
+
+
 def test_a_translation_with_wrong_fields_falls_back_to_english(tiny: Path) -> None:
     write_catalogue(tiny, "fr", {"{n} voters": "{nombre} votants", "Hello, {name}": "Salut {name}"})
     token = i18n.current_language.set("fr")

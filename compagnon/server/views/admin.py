@@ -72,8 +72,9 @@ async def dashboard(request: web.Request) -> web.StreamResponse:
 
 
 async def accounts_page(
-    request: web.Request, error: str = "", status: int = 200
+    request: web.Request, error: str = "", status: int = 200, typed: dict[str, str] | None = None
 ) -> web.StreamResponse:
+    """The accounts page; `typed` is an invite form refused, shown again as it was filled."""
     user = await _staff(request, ADMIN)
     async with request.app[SESSIONS]() as session:
         people = await ops.accounts_list(session)
@@ -87,6 +88,7 @@ async def accounts_page(
         invites=[(i, ops.invite_state(i)) for i in invites],
         new_link=None,
         error=error,
+        typed=typed or {},
     )
 
 
@@ -131,7 +133,7 @@ async def invites_post(request: web.Request) -> web.StreamResponse:
             else:
                 raise ops.AdminError(_("Unknown action."))
     except ops.AdminError as exc:
-        return await accounts_page(request, str(exc), 400)
+        return await accounts_page(request, str(exc), 400, typed=form)
     async with request.app[SESSIONS]() as session:
         people = await ops.accounts_list(session)
         invites = await ops.list_invites(session)
@@ -144,6 +146,7 @@ async def invites_post(request: web.Request) -> web.StreamResponse:
         invites=[(i, ops.invite_state(i)) for i in invites],
         new_link=link,
         error="",
+        typed={},
     )
 
 

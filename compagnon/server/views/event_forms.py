@@ -30,16 +30,19 @@ from compagnon.domain.events import (
     normalised,
     parse_local_time,
     zone_names,
+    zone_of_country,
 )
 from compagnon.domain.safe_urls import http_url
 from compagnon.i18n import _
 from compagnon.operations import OperationError
 from compagnon.operations import events as ops
+from compagnon.operations.admin.centre import centre_profile
 from compagnon.server import auth
 from compagnon.server.forms import error_page, read_checked_form, translation_rows
 from compagnon.server.keys import FEDERATION, SESSIONS, SETTINGS, WORKER
 from compagnon.server.views.social import page_context
 from compagnon.storage.models import Actor, Object, User
+from compagnon.storage.queries import actors as actor_queries
 from compagnon.storage.queries import objects as object_queries
 
 TRANSLATION_SLOTS = 2
@@ -190,6 +193,16 @@ async def _render_form(
 # --- pages ---------------------------------------------------------------------------------
 
 
+async def _home_zone(request: web.Request) -> str:
+    """The time zone of the centre's country (its profile's, else the `country` setting): a
+    trainer in Bucharest starts with Europe/Bucharest, not another country's clock."""
+    settings = request.app[SETTINGS]
+    async with request.app[SESSIONS]() as session:
+        centre = await actor_queries.local_by_username(session, "centre")
+    country = centre_profile(centre, settings.country, []).country if centre else settings.country
+    return zone_of_country(country) or DEFAULT_ZONE
+
+
 async def new_form(request: web.Request) -> web.StreamResponse:
     """GET /events/new"""
     user, _actor = await auth.signed_in_actor(request)
@@ -198,7 +211,7 @@ async def new_form(request: web.Request) -> web.StreamResponse:
         "description": "",
         "start": "",
         "end": "",
-        "timezone": DEFAULT_ZONE,
+        "timezone": await _home_zone(request),
         "where": "place",
         "place": "",
         "address": "",

@@ -286,22 +286,24 @@ async def _submitted(request: web.Request, user: User, *, edit: bool) -> web.Str
         assert editing.raw is not None
         before = resource_from_document(editing.raw)
     form = forms.ResourceForm(forms.values_from(fields))
+    if editing is not None:  # an edit keeps who can see it: its form has no field for that
+        form.values["visibility"] = editing.visibility
     if upload.sha256:
         form.values["file_sha256"].append(upload.sha256)
     if upload.error:
         form.error("file", upload.error)
     files = await _files(request, form.values, before)
     action = fields.get("action", "preview")
-    if action != "add_translation" and any(
-        (f.media_type or "").startswith("image/") and not f.name for f in files
-    ):
-        form.error(
-            "file",
-            _(
-                "Describe each picture in a few words for people who cannot see it "
-                "(the box under it)."
-            ),
-        )
+    for picture in files if action != "add_translation" else []:
+        if (picture.media_type or "").startswith("image/") and not picture.name:
+            sha = picture.url.rsplit("/media/", 1)[-1][:64]
+            form.error(  # beside the picture's own box (the file field is elsewhere)
+                f"alt_{sha}" if f"/media/{sha}" in picture.url else "file",
+                _(
+                    "Describe each picture in a few words for people who cannot see it "
+                    "(the box under it)."
+                ),
+            )
     if action == "add_translation":
         return await _render(request, user, form, editing=editing, files=files)
     language = request.app[SETTINGS].language_list[0]

@@ -30,9 +30,8 @@ from compagnon.federation.resource_convert import (
     duration_text,
     file_kind,
     resource_from_document,
-    size_text,
 )
-from compagnon.i18n import _, current_language
+from compagnon.i18n import _, current_language, format_size
 from compagnon.operations.provenance_text import received_via
 from compagnon.server.keys import FEDERATION, SESSIONS, SETTINGS
 from compagnon.server.negotiation import json_response, problem
@@ -240,7 +239,7 @@ def _files(resource: LearningResource, previews: dict[str, str]) -> list[dict[st
             "name": a.name or a.url.rsplit("/", 1)[-1],
             "kind": file_kind(a.media_type) or a.media_type or "",
             "media_type": a.media_type or "",
-            "size": size_text(a.size) if a.size is not None else "",
+            "size": format_size(a.size) if a.size is not None else "",
         }
         for a in resource.attachments
         if http_url(a.url)

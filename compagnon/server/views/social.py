@@ -23,7 +23,7 @@ from compagnon.federation.mentions import MentionError, resolve_mentions
 from compagnon.federation.outbox import publish
 from compagnon.federation.sanitize import text_to_html
 from compagnon.i18n import _, ngettext
-from compagnon.server import auth
+from compagnon.server import auth, language
 from compagnon.server.forms import error_page, expired_message, read_form
 from compagnon.server.keys import FEDERATION, RESOLVER, SESSIONS, SETTINGS, WORKER
 from compagnon.server.params import query_int
@@ -229,8 +229,13 @@ async def view_page(request: web.Request) -> web.StreamResponse:
 
 
 async def object_view(
-    request: web.Request, obj: Object, author: Actor, user: User | None, sent: Any = ()
-) -> web.StreamResponse:
+    request: web.Request,
+    obj: Object,
+    author: Actor,
+    user: User | None,
+    sent: Any = (),
+    reply: dict[str, str] | None = None,
+) -> web.Response:
     async with request.app[SESSIONS]() as session:
         replies = await timelines.replies(session, obj.uri)
         parent = await object_queries.by_uri(session, obj.in_reply_to) if obj.in_reply_to else None
@@ -249,6 +254,7 @@ async def object_view(
         mine=user is not None and user.actor_id == author.id,
         lineage=lineage,
         part_of=part_of,
+        reply=reply or {},  # a refused reply: its message, text and visibility
     )
     return aiohttp_jinja2.render_template("object.html", request, context)
 
@@ -275,7 +281,14 @@ async def react(request: web.Request) -> web.StreamResponse:
         else:
             await social.react(session, ctx.urls, me, kind, obj, author)
     request.app[WORKER].wake()
+    back = language.local_path(form.get("next", ""))
+    if back:  # the timeline it was tapped on, at the same post, not the post's own page
+        raise web.HTTPSeeOther(f"{back}#p-{obj.id}")
     raise _back(obj.uri)
+
+
+class _Refused(Exception):
+    """A reply that cannot be published as written; the message says why."""
 
 
 async def _publish_text(
@@ -286,11 +299,9 @@ async def _publish_text(
     parent: tuple[Object, Actor] | None,
 ) -> Object:
     if not text.strip():
-        raise error_page(request, 400, _("Write something before publishing."))
+        raise _Refused(_("Write something before publishing."))
     if len(text) > pages.MAX_POST_CHARS:
-        raise error_page(
-            request,
-            400,
+        raise _Refused(
             ngettext(
                 "Posts are at most {n} character (this one has {length}).",
                 "Posts are at most {n} characters (this one has {length}).",
@@ -299,11 +310,11 @@ async def _publish_text(
             ),
         )
     if visibility not in publish.VISIBILITIES:
-        raise error_page(request, 400, _("Choose who can see the post."))
+        raise _Refused(_("Choose who can see the post."))
     try:
         mentions = await resolve_mentions(request.app[RESOLVER], text)
     except MentionError as exc:
-        raise error_page(request, 400, str(exc)) from None
+        raise _Refused(str(exc)) from None
     if parent is not None and all(m.id != parent[1].id for m in mentions):
         mentions.append(parent[1])  # a reply is addressed to the author it answers
     ctx = request.app[FEDERATION]
@@ -333,9 +344,17 @@ async def reply(request: web.Request) -> web.StreamResponse:
         readable = await _can_read(session, parent[0], user)
     if not readable:
         raise web.HTTPNotFound(text=_("No such post here."))
-    await _publish_text(
-        request, user, form.get("content", ""), form.get("visibility", "public"), parent
-    )
+    text, visibility = form.get("content", ""), form.get("visibility", "public")
+    try:
+        await _publish_text(request, user, text, visibility, parent)
+    except _Refused as refused:
+        if parent[0].type != "Note":  # resources, events ...: their own pages have no slot for it
+            raise error_page(request, 400, str(refused)) from None
+        # the thread again, the message by the reply box and the text as it was typed
+        refusal = {"error": str(refused), "text": text, "visibility": visibility}
+        answer = await object_view(request, *parent, user, reply=refusal)
+        answer.set_status(400)
+        return answer
     raise _back(parent[0].uri)
 
 

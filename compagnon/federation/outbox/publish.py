@@ -341,13 +341,17 @@ async def update_resource(
 ) -> Object:
     """Edit a resource: the new description replaces the old one in the search index, and the
     Update goes to every inbox the addressing reaches now and every host that got it. The
-    authors of sources the edit names (`sources_authors`) are addressed from now on."""
+    authors of sources the edit names (`sources_authors`) are addressed from now on. The
+    version replaced is kept (status_edits) when its text, title or description changed, for
+    the versions page and the API's history, as a post's."""
+    before = status_edits.held(obj)
     obj.updated = utcnow()
     cc = obj.recipients.get("cc", [])
     added = [a.uri for a in sources_authors or [] if a.id != author.id and a.uri not in cc]
     if added:
         obj.recipients = {**obj.recipients, "cc": [*cc, *dict.fromkeys(added)]}
     doc = _store_resource(obj, urls, author, resource)
+    await status_edits.keep(session, obj.id, before, status_edits.version_of(obj))
     await index_stored(session, [obj])
     await record_lineage(session, [(obj.id, doc)])
     recipients = {"to": obj.recipients.get("to", []), "cc": obj.recipients.get("cc", [])}

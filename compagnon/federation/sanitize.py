@@ -26,6 +26,9 @@ import nh3
 from bleach import html5lib_shim
 from bleach.linkifier import Linker
 
+from compagnon.domain import hashtags
+from compagnon.federation.hashtags import link as hashtag_link
+
 __all__ = [
     "ALLOWED_TAGS",
     "LINK_PROTOCOLS",
@@ -216,20 +219,21 @@ _URL_RE: Final = re.compile(
 )
 
 
-def text_to_html(text: str) -> str:
+def text_to_html(text: str, *, tags_base: str | None = None) -> str:
     """HTML for a post typed by one of our users.
 
     Blank lines separate paragraphs, single newlines become ``<br>``, http(s) URLs become
-    links with the same rel/target as remote ones. #hashtags and @mentions stay text for now.
+    links with the same rel/target as remote ones. With ``tags_base`` (the node's base URL),
+    #hashtags (domain/hashtags.py) become Mastodon's hashtag links to this node's pages
+    (federation/hashtags.py), which ``publish`` reads back into the Note's ``tag``; without
+    it they stay text (a profile's summary, a quiz). @mentions stay text.
     """
     if not isinstance(text, str):
         return ""
     text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
-    paragraphs = [p for p in _BLANK_LINE.split(text) if p.strip()]
-    body = "".join(
-        "<p>" + "<br>".join(html_lib.escape(line, quote=False) for line in p.split("\n")) + "</p>"
-        for p in paragraphs
-    )
+    marked = _with_hashtags(text, tags_base) if tags_base else html_lib.escape(text, quote=False)
+    paragraphs = [p for p in _BLANK_LINE.split(marked) if p.strip()]
+    body = "".join("<p>" + "<br>".join(p.split("\n")) + "</p>" for p in paragraphs)
     if not body:
         return ""
     linker = Linker(
@@ -239,7 +243,21 @@ def text_to_html(text: str) -> str:
     return linked
 
 
+def _with_hashtags(text: str, base: str) -> str:
+    """`text` escaped, each hashtag a link (a tag never spans a line: it holds no space)."""
+    parts: list[str] = []
+    done = 0
+    for tag in hashtags.find(text):
+        parts.append(html_lib.escape(text[done : tag.start], quote=False))
+        parts.append(hashtag_link(base, tag.name, text[tag.start + 1 : tag.end]))
+        done = tag.end
+    parts.append(html_lib.escape(text[done:], quote=False))
+    return "".join(parts)
+
+
 def _link_callback(attrs: dict[Any, str], new: bool = False) -> dict[Any, str] | None:
+    if not new and attrs.get((None, "class")) == "mention hashtag":
+        return attrs  # ours (_with_hashtags): Mastodon's form, rel="tag" and no target
     href = attrs.get((None, "href"), "")
     shown = attrs.get("_text", "")
     if new and not (

@@ -127,7 +127,7 @@ async def post(settings: Settings, username: str, text: str, visibility: str) ->
                 session,
                 ctx.urls,
                 author,
-                text_to_html(text),
+                text_to_html(text, tags_base=ctx.urls.base),
                 visibility=visibility,
                 mentions=mentions,
                 language=settings.language_list[0],

@@ -42,7 +42,7 @@ async def _own(session: AsyncSession, username: str, uri: str) -> tuple[Actor, O
     return me, obj
 
 
-def _text(text: str) -> str:
+def _text(text: str, settings: Settings) -> str:
     if not text.strip():
         raise OperationError(_("the post is empty"))
     if len(text) > MAX_POST_CHARS:
@@ -53,11 +53,11 @@ def _text(text: str) -> str:
                 MAX_POST_CHARS,
             )
         )
-    return text_to_html(text)
+    return text_to_html(text, tags_base=settings.base_url)  # what ctx.urls.base is
 
 
 async def edit_post(settings: Settings, username: str, uri: str, text: str) -> str:
-    html = _text(text)
+    html = _text(text, settings)
     async with federation(settings) as ctx, ctx.sessions.begin() as session:
         me, obj = await _own(session, username, uri)
         await publish.update_note(session, ctx.urls, me, obj, html)
@@ -74,7 +74,7 @@ async def delete_post(settings: Settings, username: str, uri: str) -> str:
 async def reply(
     settings: Settings, username: str, uri: str, text: str, visibility: str = "public"
 ) -> str:
-    html = _text(text)
+    html = _text(text, settings)
     if visibility not in publish.VISIBILITIES:
         raise OperationError(_("visibility must be one of {v}", v=", ".join(publish.VISIBILITIES)))
     async with federation(settings) as ctx:

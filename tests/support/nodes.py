@@ -49,9 +49,9 @@ class NodeActions:
         async with self.sessions.begin() as session:
             obj = await session.scalar(select(Object).where(Object.uri == uri))
             author = await session.get(Actor, obj.actor_id)
-            await publish.update_note(
-                session, self.app[FEDERATION].urls, author, obj, text_to_html(text)
-            )
+            urls = self.app[FEDERATION].urls
+            html = text_to_html(text, tags_base=urls.base)
+            await publish.update_note(session, urls, author, obj, html)
 
     async def delete(self, uri: str) -> None:
         assert self.app is not None
@@ -214,7 +214,12 @@ class Node(NodeActions):
             author = await actor_queries.local_by_username(session, username)
             assert author is not None
             return await publish.publish_note(
-                session, ctx.urls, author, text_to_html(text), visibility=visibility, mentions=found
+                session,
+                ctx.urls,
+                author,
+                text_to_html(text, tags_base=ctx.urls.base),
+                visibility=visibility,
+                mentions=found,
             )
 
     async def resolver(self) -> Resolver:

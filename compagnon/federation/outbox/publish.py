@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from compagnon.domain.resources import LearningResource
+from compagnon.federation import hashtags
 from compagnon.federation.convert import addressing, to_note, wrap
 from compagnon.federation.jsonld import AS_PUBLIC
 from compagnon.federation.lineage import record as record_lineage
@@ -95,16 +96,18 @@ async def publish_note(
     summary: str = "",
     attachments: list[dict[str, Any]] | None = None,
 ) -> Object:
-    """A new Note, sent. `summary` is a content warning (plain text, as Mastodon's
-    spoiler_text), empty for none; `attachments` are files stored here, as AS2 `Document`s
-    whose `name` is the alt text (as Mastodon sends them)."""
+    """A new Note, sent. Its hashtags are the links `sanitize.text_to_html(text,
+    tags_base=urls.base)` wrote into `content_html` (federation/hashtags.py), kept in
+    `recipients["tag"]` beside the mentions. `summary` is a content warning (plain text, as
+    Mastodon's spoiler_text), empty for none; `attachments` are files stored here, as AS2
+    `Document`s whose `name` is the alt text (as Mastodon sends them)."""
     if visibility not in VISIBILITIES:
         raise ValueError(f"visibility must be one of {', '.join(VISIBILITIES)}")
     mentions = mentions or []
     recipients: dict[str, Any] = addressing(
         visibility, author.followers_url, [m.uri for m in mentions]
     )
-    recipients["tag"] = mention_tags(mentions)
+    recipients["tag"] = mention_tags(mentions) + hashtags.tags_in(content_html, urls.base)
     obj = await new_local_object(
         session,
         urls,
@@ -143,9 +146,10 @@ async def update_note(
     sensitive: bool | None = None,
 ) -> Object:
     """Edit: the new version goes to every inbox the object's addressing reaches now, and to
-    every host that got the original. `summary` (the content warning), `language` and
-    `sensitive` change when given (the client API edits them) and stay as they were when
-    None (the web form and the CLI edit the text only)."""
+    every host that got the original. Its hashtags are read again from `content_html` (an
+    edit that drops a tag takes the post off that tag's page). `summary` (the content
+    warning), `language` and `sensitive` change when given (the client API edits them) and
+    stay as they were when None (the web form and the CLI edit the text only)."""
     was_sensitive = (obj.raw or {}).get("sensitive") is True
     now_sensitive = was_sensitive if sensitive is None else sensitive
     new = status_edits.Version(
@@ -153,6 +157,8 @@ async def update_note(
     )
     await status_edits.keep_version(session, obj, new)  # the version replaced, for /history
     obj.content = content_html
+    kept = hashtags.without_hashtags(obj.recipients.get("tag"))  # the mentions stay
+    obj.recipients = {**obj.recipients, "tag": kept + hashtags.tags_in(content_html, urls.base)}
     if summary is not None:
         obj.summary = summary
     if language is not None:
@@ -335,13 +341,17 @@ async def update_resource(
 ) -> Object:
     """Edit a resource: the new description replaces the old one in the search index, and the
     Update goes to every inbox the addressing reaches now and every host that got it. The
-    authors of sources the edit names (`sources_authors`) are addressed from now on."""
+    authors of sources the edit names (`sources_authors`) are addressed from now on. The
+    version replaced is kept (status_edits) when its text, title or description changed, for
+    the versions page and the API's history, as a post's."""
+    before = status_edits.held(obj)
     obj.updated = utcnow()
     cc = obj.recipients.get("cc", [])
     added = [a.uri for a in sources_authors or [] if a.id != author.id and a.uri not in cc]
     if added:
         obj.recipients = {**obj.recipients, "cc": [*cc, *dict.fromkeys(added)]}
     doc = _store_resource(obj, urls, author, resource)
+    await status_edits.keep(session, obj.id, before, status_edits.version_of(obj))
     await index_stored(session, [obj])
     await record_lineage(session, [(obj.id, doc)])
     recipients = {"to": obj.recipients.get("to", []), "cc": obj.recipients.get("cc", [])}

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from compagnon.domain.quiz import QuestionSpec, QuizError, is_closed, vote_problem
+from compagnon.federation import hashtags
 from compagnon.federation.convert import addressing, poll_of, wrap
 from compagnon.federation.outbox.publish import (
     mention_tags,
@@ -54,7 +55,8 @@ async def publish_question(
     recipients: dict[str, Any] = addressing(
         visibility, author.followers_url, [m.uri for m in mentions]
     )
-    tags = mention_tags(mentions)
+    text_html = text_to_html(spec.text, tags_base=urls.base)
+    tags = mention_tags(mentions) + hashtags.tags_in(text_html, urls.base)
     obj = await new_local_object(
         session,
         urls,
@@ -70,7 +72,7 @@ async def publish_question(
     doc = question_document(
         obj,
         author,
-        text_html=text_to_html(spec.text),
+        text_html=text_html,
         options=list(spec.options),
         multiple=spec.multiple,
         end_time=spec.ends_at,

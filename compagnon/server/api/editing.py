@@ -77,7 +77,7 @@ async def edit(request: web.Request) -> web.StreamResponse:
             ctx.urls,
             author,
             obj,
-            text_to_html(text),
+            text_to_html(text, tags_base=ctx.urls.base),
             summary=None if spoiler is None else str(escape(spoiler.strip())),
             language=language_tag(language) if language else None,
             sensitive=None if sensitive is None else sensitive.lower() in ("1", "true", "on"),

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from compagnon.domain.safe_urls import http_url
-from compagnon.federation import social
+from compagnon.federation import hashtags, social
 from compagnon.server.api import poll_entity
 from compagnon.storage.models import Actor, Follow, Notification, Object, Reaction, utcnow
 from compagnon.storage.queries import bookmarks
@@ -223,7 +223,7 @@ def _tags(obj: Object, base: str) -> list[dict[str, str]]:
         if isinstance(tag, dict) and tag.get("type") == "Hashtag":
             name = str(tag.get("name", "")).lstrip("#")
             if name:
-                tags.append({"name": name, "url": f"{base}/tags/{name}"})
+                tags.append({"name": name, "url": hashtags.href(base, name)})
     return tags
 
 

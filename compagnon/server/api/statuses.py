@@ -116,7 +116,7 @@ async def create(request: web.Request) -> web.StreamResponse:
                 session,
                 ctx.urls,
                 author,
-                text_to_html(text),
+                text_to_html(text, tags_base=ctx.urls.base),
                 visibility=visibility,
                 mentions=mentions,
                 language=language,

@@ -27,6 +27,7 @@ from typing import Any
 from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from compagnon.domain import hashtags
 from compagnon.server.api import entities
 from compagnon.server.api.base import Caller
 from compagnon.server.api.notifications import API_KINDS, _entity
@@ -47,10 +48,8 @@ USER = ("user", "user:notification")
 
 def tag_name(given: str) -> str | None:
     """A hashtag as streams compare it (no `#`, lower case), or None when it is not one."""
-    name = given.strip().removeprefix("#").lower()
-    if not name or len(name) > 100 or not name.replace("_", "").isalnum():
-        return None
-    return name
+    name = hashtags.page_name(given)
+    return None if name is None else name.lower()
 
 
 @dataclass

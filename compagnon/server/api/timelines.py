@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from compagnon.domain import hashtags
 from compagnon.i18n import _
 from compagnon.server.api.base import (
     ApiError,
@@ -60,8 +61,8 @@ async def public(request: web.Request) -> web.StreamResponse:
 async def tag(request: web.Request) -> web.StreamResponse:
     """Public statuses with the hashtag (`/tags/NAME` on the web), local and remote."""
     who = await maybe_caller(request, "read:statuses")
-    name = request.match_info["hashtag"].removeprefix("#")
-    if not name.replace("_", "").isalnum() or len(name) > 100:
+    name = hashtags.page_name(request.match_info["hashtag"])
+    if name is None:
         raise ApiError(404, _("Record not found"))
     page = page_of(request)
     async with request.app[SESSIONS]() as session:

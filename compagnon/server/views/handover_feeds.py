@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 from aiohttp import web
 from sqlalchemy import select
 
-from compagnon.domain import search_query
+from compagnon.domain import hashtags, search_query
 from compagnon.domain.facets import shown_title
 from compagnon.domain.search_query import BadSearch
 from compagnon.handover import feeds
@@ -103,8 +103,8 @@ async def actor_feed(request: web.Request) -> web.StreamResponse:
 
 async def tag_feed(request: web.Request) -> web.StreamResponse:
     """GET /feeds/tags/{tag}.{fmt}: public posts and resources carrying the hashtag."""
-    tag = request.match_info["tag"]
-    if not tag.replace("_", "").isalnum() or len(tag) > 100:
+    tag = hashtags.page_name(request.match_info["tag"])
+    if tag is None:
         return problem(404, "no such hashtag")
     async with request.app[SESSIONS]() as session:
         items = await timelines.tagged(session, tag, limit=feeds.FEED_SIZE, consenting_only=True)

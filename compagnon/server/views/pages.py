@@ -237,7 +237,7 @@ async def compose(request: web.Request) -> web.StreamResponse:
             session,
             ctx.urls,
             author,
-            text_to_html(text),
+            text_to_html(text, tags_base=ctx.urls.base),
             visibility=visibility,
             mentions=mentions,
             language=request.app[SETTINGS].language_list[0],

@@ -17,6 +17,7 @@ from aiohttp import web
 from markupsafe import Markup
 from sqlalchemy import select
 
+from compagnon.domain import hashtags
 from compagnon.domain.safe_urls import http_url
 from compagnon.federation import social
 from compagnon.federation.mentions import MentionError, resolve_mentions
@@ -142,8 +143,8 @@ async def network_page(request: web.Request) -> web.StreamResponse:
 
 
 async def tag_page(request: web.Request) -> web.StreamResponse:
-    tag = request.match_info["tag"]
-    if not tag.replace("_", "").isalnum() or len(tag) > 100:
+    tag = hashtags.page_name(request.match_info["tag"])
+    if tag is None:
         raise web.HTTPNotFound()
     async with request.app[SESSIONS]() as session:
         items = await timelines.tagged(session, tag, before=_before(request), limit=PAGE)
@@ -326,7 +327,7 @@ async def _publish_text(
             session,
             ctx.urls,
             author,
-            text_to_html(text),
+            text_to_html(text, tags_base=ctx.urls.base),
             visibility=visibility,
             mentions=mentions,
             language=request.app[SETTINGS].language_list[0],
@@ -384,7 +385,8 @@ async def edit(request: web.Request) -> web.StreamResponse:
     ctx = request.app[FEDERATION]
     async with request.app[SESSIONS].begin() as session:
         obj, author = await _own_post(session, user, form.get("uri", ""))
-        await publish.update_note(session, ctx.urls, author, obj, text_to_html(text))
+        html = text_to_html(text, tags_base=ctx.urls.base)
+        await publish.update_note(session, ctx.urls, author, obj, html)
     request.app[WORKER].wake()
     raise _back(obj.uri)
 

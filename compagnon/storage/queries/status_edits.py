@@ -2,13 +2,16 @@
 
 An edit calls `keep_version` before it changes the object: when the text, the content
 warning, the title or the sensitive flag differ, the version being replaced is stored, in the
-same transaction. A poll's Update that only carries new counts, or a change of language,
-makes no version (Mastodon keeps none for them either)."""
+same transaction. An edit that rebuilds the object whole (a learning resource:
+publish.update_resource) takes a `held` copy first and calls `keep` after. A poll's Update
+that only carries new counts, or a change of language, makes no version (Mastodon keeps none
+for them either)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -43,24 +46,42 @@ def _attachments(obj: Object) -> list[Any]:
     return list(found) if isinstance(found, list) else [found]
 
 
-async def keep_version(session: AsyncSession, obj: Object, new: Version) -> bool:
-    """Store the version `obj` holds now when `new` differs from it; True when stored."""
-    held = version_of(obj)
-    if held == new:
+@dataclass(frozen=True)
+class Held:
+    """A version as it stood before an edit, with its files and the time it was made."""
+
+    version: Version
+    attachments: list[Any]
+    made: datetime
+
+
+def held(obj: Object) -> Held:
+    """What `obj` holds now, to compare with once an edit has changed it."""
+    return Held(version_of(obj), _attachments(obj), obj.updated or obj.published)
+
+
+async def keep(session: AsyncSession, object_id: int, before: Held, new: Version) -> bool:
+    """Store `before` when `new` differs from it; True when stored."""
+    if before.version == new:
         return False
     session.add(
         StatusEdit(
-            object_id=obj.id,
-            content=held.content,
-            summary=held.summary,
-            name=held.name,
-            sensitive=held.sensitive,
-            attachments=_attachments(obj),
-            created_at=obj.updated or obj.published,
+            object_id=object_id,
+            content=before.version.content,
+            summary=before.version.summary,
+            name=before.version.name,
+            sensitive=before.version.sensitive,
+            attachments=before.attachments,
+            created_at=before.made,
         )
     )
     await session.flush()
     return True
+
+
+async def keep_version(session: AsyncSession, obj: Object, new: Version) -> bool:
+    """Store the version `obj` holds now when `new` differs from it; True when stored."""
+    return await keep(session, obj.id, held(obj), new)
 
 
 async def versions(session: AsyncSession, object_id: int) -> list[StatusEdit]:

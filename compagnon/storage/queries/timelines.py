@@ -12,8 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
-from sqlalchemy import String, cast, func, select
+from sqlalchemy import String, cast, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -177,10 +178,17 @@ async def tagged(
     who do not consent to indexing (storage/queries/consent.py).
 
     Tags are kept with each object in `recipients["tag"]` (federation/convert.py: tags_of),
-    as `{"type": "Hashtag", "name": "#Welding", ...}`: the query looks for the quoted name in
-    that JSON, walking objects newest first (the published index) until a page is full."""
-    needle = f'%"#{tag.lower()}"%'
-    where: list[object] = [func.lower(cast(Object.recipients, String)).like(needle)]
+    as `{"type": "Hashtag", "name": "#Welding", "href": ".../tags/welding"}`: the query looks
+    for the quoted name in that JSON, or for an href ending in the name percent-encoded in
+    lower case (how Mastodon and this node write them), walking objects newest first (the
+    published index) until a page is full. The href is what finds `#Électricien` from
+    `/tags/électricien` on SQLite, whose `lower()` leaves non-ASCII letters as they are."""
+    text = func.lower(cast(Object.recipients, String))
+    name = _like_escaped(f'"#{tag.lower()}"')
+    href = _like_escaped(f'/tags/{quote(tag.lower(), safe="")}"'.lower())
+    where: list[object] = [
+        or_(text.like(f"%{name}%", escape="\\"), text.like(f"%{href}%", escape="\\"))
+    ]
     if consenting_only:
         where.append(Object.actor_id.not_in(non_consenting_actors()))
     return await _public(
@@ -192,6 +200,11 @@ async def tagged(
         after=after,
         ascending=ascending,
     )
+
+
+def _like_escaped(text: str) -> str:
+    """`text` as a LIKE pattern matching itself (`%` of percent-encoding, `_` of names)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 async def replies(session: AsyncSession, uri: str, *, limit: int = 100) -> list[Item]:

@@ -152,6 +152,14 @@ async def test_following_a_centre_imports_every_trainers_resources_and_keeps_the
         assert outbox["totalItems"] == 6
         items = (await http.get(outbox["first"])).json()["orderedItems"]
     assert fresh == items[0]["object"]["id"]
+    # The centre's page lists what it hands on, here and on the aggregator.
+    async with httpx.AsyncClient(base_url=a.base) as http:
+        page = (await http.get("/users/centre", headers={"Accept": "text/html"})).text
+    assert "Plastering basics" in page and "Bricklaying, revised" in page
+    assert "Nothing published yet" not in page
+    async with httpx.AsyncClient(base_url=b.base) as http:
+        there = (await http.get(f"/@centre@{a.domain}")).text
+    assert "Plastering basics" in there
 
     # A suspended trainer's resources leave the centre's catalogue.
     async with a.sessions.begin() as session:

@@ -427,6 +427,13 @@ async def profile_page(request: web.Request, actor: Actor) -> web.StreamResponse
     async with request.app[SESSIONS]() as session:
         if actor.suspended_at is None:  # a suspended account's posts are served to nobody
             posts = await object_queries.by_actor(session, actor.id, limit=PAGE)
+            if actor.type in ("Organization", "Group"):  # a centre: what it hands on too
+                shared = await object_queries.shared_by(session, actor, limit=PAGE)
+                posts = sorted(
+                    {p.id: p for p in [*posts, *shared]}.values(),
+                    key=lambda p: (p.published, p.id),
+                    reverse=True,
+                )[:PAGE]
         if user is not None and user.actor_id != actor.id:
             follow = await follow_queries.get(session, user.actor_id, actor.id)
     handle = f"{actor.username}@{actor.domain}"

@@ -9,7 +9,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from compagnon.storage.models import Actor, Object, TimelineEntry, User
+from compagnon.storage.models import Activity, Actor, Object, Reaction, TimelineEntry, User
 
 
 async def by_uri(session: AsyncSession, uri: str) -> Object | None:
@@ -71,6 +71,30 @@ async def by_actor(
             Object.actor_id == actor_id,
             Object.deleted_at.is_(None),
             Object.visibility.in_(visibilities),
+        )
+        .order_by(Object.published.desc(), Object.id.desc())
+        .limit(limit)
+    )
+    return list((await session.execute(query)).scalars())
+
+
+async def shared_by(session: AsyncSession, actor: Actor, *, limit: int = 20) -> list[Object]:
+    """The public posts and resources an actor handed on: a centre's Announces of its
+    trainers' resources (ours, kept as activities; a peer centre's, kept as reactions)."""
+    announced = select(Activity.object_uri).where(
+        Activity.type == "Announce", Activity.actor_uri == actor.uri
+    )
+    boosted = select(Reaction.object_uri).where(
+        Reaction.kind == "announce", Reaction.actor_id == actor.id
+    )
+    query = (
+        select(Object)
+        .join(Actor, Actor.id == Object.actor_id)
+        .where(
+            Object.uri.in_(announced.union(boosted)),
+            Object.deleted_at.is_(None),
+            Object.visibility == "public",
+            Actor.suspended_at.is_(None),
         )
         .order_by(Object.published.desc(), Object.id.desc())
         .limit(limit)

@@ -114,6 +114,7 @@ def add_routes(app: web.Application) -> None:
             web.post("/questions/vote", quiz.vote),
             # the admin area (server/views/admin.py) and sign-up by invite
             web.get("/admin", admin.dashboard),
+            web.post("/admin/statistics", admin.statistics_recount),
             web.get("/admin/accounts", admin.accounts_page),
             web.post("/admin/accounts", admin.accounts_post),
             web.post("/admin/invites", admin.invites_post),

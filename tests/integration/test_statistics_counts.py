@@ -22,9 +22,11 @@ from compagnon.operations.aggregate import set_indexable
 from compagnon.storage.models import Object
 from compagnon.storage.queries import peers, statistics_counts
 from tests.conftest import NodeFactory
+from tests.integration.test_admin import make_staff
 from tests.support.nodes import Node
 from tests.support.resources import QUIZ, WELDING, publish_resource
 from tests.support.statistics import fill, remote_actor, resource
+from tests.support.web import Browser, csrf_of
 
 Snapshot = tuple[dict[tuple[str, str], int], dict[int, Any]]
 
@@ -126,3 +128,13 @@ async def test_counts_kept_by_ingest_equal_a_rebuild(
     )
     assert "7 public resources counted" in capsys.readouterr().out
     assert await total(node) == 7
+
+    # The same from the admin page, by an admin.
+    await make_staff(node, "boss", "admin")
+    async with Browser(node) as web:
+        await web.log_in("boss")
+        token = csrf_of(await web.page("/admin"))
+        status, body, _ = await web.post("/admin/statistics", {"csrf": token})
+    assert status == 200 and "7 resources are counted" in body
+    kept, rebuilt = await kept_and_rebuilt(node)
+    assert kept == rebuilt

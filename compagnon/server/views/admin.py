@@ -29,7 +29,7 @@ from compagnon.storage.models import ROLES, Actor, User
 from compagnon.storage.queries import actors as actor_queries
 from compagnon.storage.queries import deliveries as delivery_queries
 from compagnon.storage.queries import peers as peer_queries
-from compagnon.storage.queries import relays
+from compagnon.storage.queries import relays, statistics_counts
 
 MODERATOR = ("moderator", "admin")
 ADMIN = ("admin",)
@@ -63,9 +63,23 @@ def _render(
     return aiohttp_jinja2.render_template(template, request, context, status=status)
 
 
-async def dashboard(request: web.Request) -> web.StreamResponse:
+async def dashboard(request: web.Request, notice: str = "") -> web.StreamResponse:
     user = await _staff(request, MODERATOR)
-    return _render(request, "admin/index.html", user)
+    return _render(request, "admin/index.html", user, notice=notice)
+
+
+async def statistics_recount(request: web.Request) -> web.StreamResponse:
+    """What `compagnon statistics rebuild` does: the counts recomputed from the search index
+    in one transaction (the page keeps showing the old ones until it commits)."""
+    await _posted(request, ADMIN)
+    async with request.app[SESSIONS].begin() as session:
+        counted = await statistics_counts.rebuild(session)
+    notice = ngettext(
+        "The statistics were recounted: {n:,} resource is counted.",
+        "The statistics were recounted: {n:,} resources are counted.",
+        counted,
+    )
+    return await dashboard(request, notice)
 
 
 # ---- accounts and invites ------------------------------------------------------------------

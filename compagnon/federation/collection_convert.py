@@ -34,7 +34,7 @@ from compagnon.domain.collections import (
 from compagnon.domain.resources import Translation
 from compagnon.domain.safe_urls import http_url
 from compagnon.federation.convert import titled_head
-from compagnon.federation.resource_convert import written_in
+from compagnon.federation.resource_text import written_in
 from compagnon.i18n import _
 from compagnon.storage.models import Actor, Object
 

@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 from compagnon.domain.events import MAX_CAPACITY, Event, EventTranslation, zone_exists
 from compagnon.domain.safe_urls import http_url
 from compagnon.federation.convert import iso, parse_time
-from compagnon.federation.resource_convert import written_in
+from compagnon.federation.resource_text import written_in
 from compagnon.i18n import _, ngettext
 from compagnon.storage.models import Actor, Object
 

@@ -25,12 +25,8 @@ from compagnon.domain.resources import LearningResource
 from compagnon.domain.safe_urls import http_url
 from compagnon.domain.vocabularies import vocabulary
 from compagnon.federation import amb
-from compagnon.federation.resource_convert import (
-    competence_uri,
-    duration_text,
-    file_kind,
-    resource_from_document,
-)
+from compagnon.federation.resource_convert import competence_uri, resource_from_document
+from compagnon.federation.resource_text import duration_text, file_kind
 from compagnon.i18n import _, current_language, format_size
 from compagnon.operations.provenance_text import received_via
 from compagnon.server.keys import FEDERATION, SESSIONS, SETTINGS

@@ -137,11 +137,17 @@ def log_in(response: web.StreamResponse, secret: bytes, user: User, secure: bool
     )
 
 
-async def signed_in_actor(request: web.Request) -> tuple[User, Actor]:
-    """The signed-in trainer and her actor; anyone else is sent to the sign-in page."""
+async def signed_in_user(request: web.Request) -> User:
+    """The signed-in person; anyone else is sent to the sign-in page."""
     user = await current_user(request)
     if user is None:
         raise web.HTTPSeeOther("/login")
+    return user
+
+
+async def signed_in_actor(request: web.Request) -> tuple[User, Actor]:
+    """The signed-in trainer and her actor; anyone else is sent to the sign-in page."""
+    user = await signed_in_user(request)
     async with request.app[SESSIONS]() as session:
         actor = await session.get(Actor, user.actor_id)
     assert actor is not None

@@ -26,8 +26,8 @@ from compagnon.server.keys import (
 )
 from compagnon.server.labels import visibility_labels
 from compagnon.server.signin_limit import client_address
-from compagnon.server.views import social
-from compagnon.storage.models import Actor, Object, User
+from compagnon.server.views import people, social
+from compagnon.storage.models import Actor, Object
 from compagnon.storage.queries import actors as actor_queries
 from compagnon.storage.queries import deliveries
 
@@ -56,14 +56,14 @@ async def index(request: web.Request) -> web.StreamResponse:
 
 
 async def profile(request: web.Request, actor: Actor) -> web.StreamResponse:
-    return await social.profile_page(request, actor)
+    return await people.profile_page(request, actor)
 
 
 async def profile_by_handle(request: web.Request) -> web.StreamResponse:
     """`/@name` here, `/@name@host` for a trainer or centre elsewhere."""
     username = request.match_info["username"]
     if "@" in username:
-        return await social.remote_profile(request, username)
+        return await people.remote_profile(request, username)
     async with request.app[SESSIONS]() as session:
         actor = await actor_queries.local_by_username(session, username)
     if actor is None:
@@ -162,13 +162,6 @@ async def logout(request: web.Request) -> web.StreamResponse:
     raise redirect
 
 
-async def _require_user(request: web.Request) -> User:
-    user = await auth.current_user(request)
-    if user is None:
-        raise web.HTTPSeeOther("/login")
-    return user
-
-
 async def home(
     request: web.Request,
     *,
@@ -177,7 +170,7 @@ async def home(
     error: str | None = None,
     status: int = 200,
 ) -> web.StreamResponse:
-    user = await _require_user(request)
+    user = await auth.signed_in_user(request)
     items, older = await social.home_items(request, user)
     context = await social.page_context(
         request,
@@ -200,7 +193,7 @@ async def home_page(request: web.Request) -> web.StreamResponse:
 
 async def compose(request: web.Request) -> web.StreamResponse:
     """Publish a post from the form. A mistake sends the form back with the text kept."""
-    user = await _require_user(request)
+    user = await auth.signed_in_user(request)
     form = await read_form(request)
     text = str(form.get("content", ""))
     visibility = str(form.get("visibility", "public"))

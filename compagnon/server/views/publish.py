@@ -224,13 +224,6 @@ async def _preview(request: web.Request, user: User, resource: LearningResource)
 # --- the pages ------------------------------------------------------------------------------
 
 
-async def _require_user(request: web.Request) -> User:
-    user = await auth.current_user(request)
-    if user is None:
-        raise web.HTTPSeeOther("/login")
-    return user
-
-
 def _fresh_values(request: web.Request) -> dict[str, Any]:
     empty = MultiDictProxy(MultiDict[str]())
     values = forms.values_from(empty)
@@ -240,7 +233,7 @@ def _fresh_values(request: web.Request) -> dict[str, Any]:
 
 async def new_form(request: web.Request) -> web.StreamResponse:
     """GET /resources/new, and ?based_on=URL to remix or translate a resource."""
-    user = await _require_user(request)
+    user = await auth.signed_in_user(request)
     values = _fresh_values(request)
     notice = ""
     source_uri = request.query.get("based_on", "").strip()
@@ -272,7 +265,7 @@ def _conditions(licence: str) -> frozenset[str]:
 
 async def new_post(request: web.Request) -> web.StreamResponse:
     """POST /resources/new: `action` is preview, publish or add_translation."""
-    user = await _require_user(request)
+    user = await auth.signed_in_user(request)
     return await _submitted(request, user, edit=False)
 
 
@@ -346,7 +339,7 @@ async def _own(request: web.Request, user: User, uri: str) -> Object:
 
 async def edit_form(request: web.Request) -> web.StreamResponse:
     """GET /resources/edit?uri=: the form of one of my resources, filled in."""
-    user = await _require_user(request)
+    user = await auth.signed_in_user(request)
     obj = await _own(request, user, request.query.get("uri", ""))
     assert obj.raw is not None
     resource = resource_from_document(obj.raw)
@@ -358,13 +351,13 @@ async def edit_form(request: web.Request) -> web.StreamResponse:
 
 
 async def edit_post(request: web.Request) -> web.StreamResponse:
-    user = await _require_user(request)
+    user = await auth.signed_in_user(request)
     return await _submitted(request, user, edit=True)
 
 
 async def delete_form(request: web.Request) -> web.StreamResponse:
     """GET /resources/delete?uri=: asks before deleting (a page, no script needed)."""
-    user = await _require_user(request)
+    user = await auth.signed_in_user(request)
     obj = await _own(request, user, request.query.get("uri", ""))
     assert obj.raw is not None
     context = await page_context(request, user, obj=obj, resource=resource_from_document(obj.raw))
@@ -372,7 +365,7 @@ async def delete_form(request: web.Request) -> web.StreamResponse:
 
 
 async def delete_post(request: web.Request) -> web.StreamResponse:
-    user = await _require_user(request)
+    user = await auth.signed_in_user(request)
     form = await read_form(request)
     if not auth.check_csrf(request, form.get("csrf", "")):
         raise error_page(request, 403, expired_message())

@@ -36,13 +36,6 @@ def _saved(action: str) -> str:
     }.get(action, "")
 
 
-async def _signed_in(request: web.Request) -> User:
-    user = await auth.current_user(request)
-    if user is None:
-        raise web.HTTPSeeOther("/login")
-    return user
-
-
 async def settings_page(
     request: web.Request,
     *,
@@ -50,7 +43,7 @@ async def settings_page(
     form: dict[str, str] | None = None,
     status: int = 200,
 ) -> web.StreamResponse:
-    user = await _signed_in(request)
+    user = await auth.signed_in_user(request)
     async with request.app[SESSIONS]() as session:
         row = await session.get(User, user.id)
         actor = await session.get(Actor, user.actor_id)
@@ -72,7 +65,7 @@ async def settings_page(
 
 async def settings_post(request: web.Request) -> web.StreamResponse:
     """One form per part of the page, told apart by `action`."""
-    user = await _signed_in(request)
+    user = await auth.signed_in_user(request)
     form = {k: str(v) for k, v in (await read_checked_form(request)).items()}
     action = form.get("action", "")
     kept = {k: v for k, v in form.items() if "password" not in k and k != "csrf"}
@@ -122,7 +115,7 @@ async def settings_post(request: web.Request) -> web.StreamResponse:
 async def avatar_post(request: web.Request) -> web.StreamResponse:
     """A new avatar: the picture is checked and scaled down by Pillow (operations/profile.py),
     kept in the media store, and the profile's Update queued."""
-    user = await _signed_in(request)
+    user = await auth.signed_in_user(request)
     found = await _multipart_file(request, "avatar", ops.MAX_AVATAR_BYTES)
     if found is None or not found[1]:
         problems = {"avatar": _("Avatar: choose an image file.")}

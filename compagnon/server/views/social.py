@@ -1,6 +1,6 @@
 """A trainer's social pages and actions: the timelines (home, this centre, the network, a
 hashtag), local views of remote people and posts, like / share / reply / edit / delete /
-report, follow and unfollow by handle or URL, follow requests, notifications.
+report, notifications. People (profiles, follow, follow requests) are people.py.
 
 Every action is a POST with the CSRF field, reads its body with `read_form`, and answers with
 a redirect back to the page it came from (303), or a readable error page (error.html).
@@ -33,10 +33,8 @@ from compagnon.server.templating import view_url
 from compagnon.server.views import pages
 from compagnon.server.views.handover_feeds import feed_links
 from compagnon.server.views.lineage import lineage_of
-from compagnon.storage.models import Actor, Follow, Object, TimelineEntry, User
-from compagnon.storage.queries import actors as actor_queries
+from compagnon.storage.models import Actor, Object, TimelineEntry, User
 from compagnon.storage.queries import collections as collection_queries
-from compagnon.storage.queries import follows as follow_queries
 from compagnon.storage.queries import notifications, timelines
 from compagnon.storage.queries import objects as object_queries
 
@@ -160,15 +158,8 @@ async def home_items(request: web.Request, user: User) -> tuple[list[timelines.I
     return items, _older_link("/home", items)
 
 
-async def _require_user(request: web.Request) -> User:
-    user = await auth.current_user(request)
-    if user is None:
-        raise web.HTTPSeeOther("/login")
-    return user
-
-
-async def _form(request: web.Request) -> tuple[User, dict[str, Any]]:
-    user = await _require_user(request)
+async def posted_form(request: web.Request) -> tuple[User, dict[str, Any]]:
+    user = await auth.signed_in_user(request)
     form = await read_form(request)
     if not auth.check_csrf(request, str(form.get("csrf", ""))):
         raise error_page(request, 403, expired_message())
@@ -266,7 +257,7 @@ def _back(uri: str) -> web.HTTPSeeOther:
 
 async def react(request: web.Request) -> web.StreamResponse:
     """Like / share, and their undo (`undo=1`): /react with `kind` and `uri`."""
-    user, form = await _form(request)
+    user, form = await posted_form(request)
     kind = form.get("kind", "")
     if kind not in social.REACTIONS:
         raise error_page(request, 400, _("Choose like or share."))
@@ -339,7 +330,7 @@ async def _publish_text(
 
 
 async def reply(request: web.Request) -> web.StreamResponse:
-    user, form = await _form(request)
+    user, form = await posted_form(request)
     async with request.app[SESSIONS]() as session:
         parent = await _object_and_author(session, form.get("uri", ""))
         readable = await _can_read(session, parent[0], user)
@@ -367,7 +358,7 @@ async def _own_post(session: Any, user: User, uri: str) -> tuple[Object, Actor]:
 
 
 async def edit_form(request: web.Request) -> web.StreamResponse:
-    user = await _require_user(request)
+    user = await auth.signed_in_user(request)
     async with request.app[SESSIONS]() as session:
         obj, _author = await _own_post(session, user, request.query.get("uri", ""))
     from markupsafe import Markup
@@ -378,7 +369,7 @@ async def edit_form(request: web.Request) -> web.StreamResponse:
 
 
 async def edit(request: web.Request) -> web.StreamResponse:
-    user, form = await _form(request)
+    user, form = await posted_form(request)
     text = form.get("content", "")
     if not text.strip() or len(text) > pages.MAX_POST_CHARS:
         raise error_page(request, 400, _("Write something before publishing."))
@@ -392,7 +383,7 @@ async def edit(request: web.Request) -> web.StreamResponse:
 
 
 async def delete_post(request: web.Request) -> web.StreamResponse:
-    user, form = await _form(request)
+    user, form = await posted_form(request)
     ctx = request.app[FEDERATION]
     async with request.app[SESSIONS].begin() as session:
         obj, author = await _own_post(session, user, form.get("uri", ""))
@@ -402,7 +393,7 @@ async def delete_post(request: web.Request) -> web.StreamResponse:
 
 
 async def report(request: web.Request) -> web.StreamResponse:
-    user, form = await _form(request)
+    user, form = await posted_form(request)
     comment = form.get("comment", "")[:MAX_REPORT_CHARS]
     ctx = request.app[FEDERATION]
     async with request.app[SESSIONS].begin() as session:
@@ -419,152 +410,8 @@ async def report(request: web.Request) -> web.StreamResponse:
     return aiohttp_jinja2.render_template("reported.html", request, context)
 
 
-async def profile_page(request: web.Request, actor: Actor) -> web.StreamResponse:
-    """A trainer's or centre's page, here or elsewhere, with Follow / Unfollow."""
-    user = await auth.current_user(request)
-    follow: Follow | None = None
-    posts: list[Object] = []
-    async with request.app[SESSIONS]() as session:
-        if actor.suspended_at is None:  # a suspended account's posts are served to nobody
-            posts = await object_queries.by_actor(session, actor.id, limit=PAGE)
-            if actor.type in ("Organization", "Group"):  # a centre: what it hands on too
-                shared = await object_queries.shared_by(session, actor, limit=PAGE)
-                posts = sorted(
-                    {p.id: p for p in [*posts, *shared]}.values(),
-                    key=lambda p: (p.published, p.id),
-                    reverse=True,
-                )[:PAGE]
-        if user is not None and user.actor_id != actor.id:
-            follow = await follow_queries.get(session, user.actor_id, actor.id)
-    handle = f"{actor.username}@{actor.domain}"
-    centre = (actor.raw or {}) if actor.type == "Organization" else {}
-    feed_handle = actor.username if actor.is_local else handle
-    context = await page_context(
-        request,
-        user,
-        actor=actor,
-        posts=posts,
-        follow=follow,
-        handle=handle,
-        centre=centre,
-        feeds=feed_links(f"/feeds/users/{quote(feed_handle, safe='@:')}"),
-    )
-    return aiohttp_jinja2.render_template("profile.html", request, context)
-
-
-async def remote_profile(request: web.Request, handle: str) -> web.StreamResponse:
-    """`/@name@host`: the local view of an actor elsewhere, found through the resolver (its
-    cache, then WebFinger and a signed fetch under the fetch limits)."""
-    async with request.app[SESSIONS]() as session:
-        name, _sep, host = handle.partition("@")
-        known = await session.scalar(
-            select(Actor).where(Actor.username == name, Actor.domain == host.lower())
-        )
-    if known is None:
-        try:
-            known = await request.app[RESOLVER].find(handle)
-        except Exception:
-            raise web.HTTPNotFound(text=_("No one found at {handle}.", handle=handle)) from None
-    return await profile_page(request, known)
-
-
-async def find(request: web.Request) -> web.StreamResponse:
-    """`/find?handle=@name@node` (or an actor's URL): the person's page here, where Follow
-    is; found through the resolver (WebFinger, then a signed fetch, under its limits)."""
-    user = await _require_user(request)
-    target = request.query.get("handle", "").strip().removeprefix("@")[:2048]
-    if not target:
-        raise error_page(request, 400, _("Type a handle such as name@node.example."))
-    try:
-        actor = await request.app[RESOLVER].find(target)
-    except Exception:
-        raise error_page(request, 404, _("No one found at {handle}.", handle=target)) from None
-    if actor.id == user.actor_id:
-        raise web.HTTPSeeOther("/home")
-    raise web.HTTPSeeOther(profile_url(actor))
-
-
-async def follow(request: web.Request) -> web.StreamResponse:
-    """Follow by handle (`@name@node`) or actor URL, from the home form or a profile."""
-    user, form = await _form(request)
-    target = form.get("handle", "").strip().removeprefix("@")
-    if not target:
-        raise error_page(request, 400, _("Type a handle such as name@node.example."))
-    try:
-        actor = await request.app[RESOLVER].find(target)
-    except Exception:
-        raise error_page(request, 404, _("No one found at {handle}.", handle=target)) from None
-    if actor.id == user.actor_id:
-        raise error_page(request, 400, _("You cannot follow yourself."))
-    ctx = request.app[FEDERATION]
-    async with request.app[SESSIONS].begin() as session:
-        me = await session.get(Actor, user.actor_id)
-        assert me is not None
-        await publish.follow(session, ctx.urls, me, actor)
-        if actor.is_local:
-            await notifications.notify(session, actor.id, "follow", me, None)
-    request.app[WORKER].wake()
-    raise web.HTTPSeeOther(profile_url(actor))
-
-
-async def unfollow(request: web.Request) -> web.StreamResponse:
-    user, form = await _form(request)
-    ctx = request.app[FEDERATION]
-    async with request.app[SESSIONS].begin() as session:
-        actor = await actor_queries.by_uri(session, form.get("actor", ""))
-        if actor is None:
-            raise error_page(
-                request, 404, _("No one found at {handle}.", handle=form.get("actor", ""))
-            )
-        me = await session.get(Actor, user.actor_id)
-        assert me is not None
-        await publish.unfollow(session, ctx.urls, me, actor)
-    request.app[WORKER].wake()
-    raise web.HTTPSeeOther(profile_url(actor))
-
-
-async def requests_page(request: web.Request) -> web.StreamResponse:
-    user = await _require_user(request)
-    async with request.app[SESSIONS]() as session:
-        rows = await session.execute(
-            select(Actor)
-            .join(Follow, Follow.follower_id == Actor.id)
-            .where(Follow.followee_id == user.actor_id, Follow.state == "pending")
-            .order_by(Follow.id)
-        )
-        waiting = list(rows.scalars())
-    context = await page_context(request, user, waiting=waiting)
-    return aiohttp_jinja2.render_template("follow_requests.html", request, context)
-
-
-async def answer_request(request: web.Request) -> web.StreamResponse:
-    user, form = await _form(request)
-    accept = form.get("answer") == "accept"
-    ctx = request.app[FEDERATION]
-    async with request.app[SESSIONS].begin() as session:
-        follower = await actor_queries.by_uri(session, form.get("actor", ""))
-        row = (
-            await follow_queries.get(session, follower.id, user.actor_id)
-            if follower is not None
-            else None
-        )
-        if follower is None or row is None or row.state != "pending":
-            raise error_page(request, 404, _("That request is no longer waiting."))
-        me = await session.get(Actor, user.actor_id)
-        assert me is not None
-        doc = {"id": row.activity_uri, "type": "Follow", "actor": follower.uri, "object": me.uri}
-        if accept:
-            row.state = "accepted"
-        else:
-            await follow_queries.remove(session, follower.id, me.id)
-        if not follower.is_local:
-            await publish.answer_follow(session, ctx.urls, me, follower, doc, accept=accept)
-    request.app[WORKER].wake()
-    raise web.HTTPSeeOther("/follow-requests")
-
-
 async def notifications_page(request: web.Request) -> web.StreamResponse:
-    user = await _require_user(request)
+    user = await auth.signed_in_user(request)
     before = query_int(request, "before", minimum=1)
     async with request.app[SESSIONS].begin() as session:
         rows = await notifications.latest(session, user.actor_id, limit=30, before_id=before)

@@ -258,7 +258,7 @@ async def test_every_form_with_bad_bodies(make_node: NodeFactory) -> None:
         return FormTarget(path, fields, member_token, member)
 
     forms += [
-        social_form("/react", "uri", "kind", "undo"),
+        social_form("/react", "uri", "kind", "undo", "next"),
         social_form("/reply", "uri", "content", "visibility"),
         social_form("/post/edit", "uri", "content"),
         social_form("/report", "uri", "comment", "forward"),
@@ -397,6 +397,7 @@ async def admin_forms(node: Node, browser: str, token: Any) -> list[FormTarget]:
             ),
             ("/admin/deliveries", lambda t, c: {"csrf": c, "id": t, "object": t, "back": t}),
             ("/admin/reports", lambda t, c: {"csrf": c, "id": t, "action": t}),
+            ("/admin/statistics", lambda t, c: {"csrf": c, "action": t}),
             (
                 "/admin/centre",
                 lambda t, c: {"csrf": c, "name": t, "country": t, "languages": t, "summary": t},

@@ -97,7 +97,7 @@ async def mark_deleted(
     await session.execute(
         update(HandoverRecord)
         .where(HandoverRecord.object_id.in_(held))
-        .values(deleted=True, datestamp=now)
+        .values(deleted=True, datestamp=now, oai_dc=None, lom=None, rendered_for=None)
     )
     await session.execute(
         update(HandoverSet).where(HandoverSet.object_id.in_(held)).values(datestamp=now)

@@ -5,6 +5,9 @@ inbox's Create/Update/Delete and catalogue sync need no hook of their own.
 A record's datestamp is the moment this node changed it. An object that stops being a
 record (deleted, or edited to unlisted) keeps its row, marked deleted, with a new datestamp:
 harvesters learn of it at their next incremental harvest.
+
+Writing a row anew leaves its stored metadata empty (rendered.py renders it on the first
+read): nothing here builds XML, so the inbox and catalogue sync pay nothing for it.
 """
 
 from __future__ import annotations

@@ -77,3 +77,18 @@ async def test_a_rendering_made_for_another_node_is_not_served(
         assert texts(answer, "//dc:title") == ["Licensing quiz"]
         assert texts(answer, "//dc:identifier")[-1].startswith(a.base)
     assert all(b"<old/>" not in (dc or b"") for dc, _ in await _stored(a))
+
+
+async def test_text_that_looks_like_a_splice_marker_stays_text(
+    make_node: NodeFactory, backend: str
+) -> None:
+    """The stored metadata goes into the answer in place of marker comments: a title that
+    reads like one is escaped text, never a place to splice."""
+    a = await make_node("a", backend=backend)
+    await a.create_user("ana")
+    await publish_resource(a, "ana", "<!--m0--> and <!--m1-->")
+    await publish_resource(a, "ana", "Second")
+    async with httpx.AsyncClient() as http:
+        for _ in range(2):  # rendered now, then read back stored
+            answer = await ask(http, a, "verb=ListRecords&metadataPrefix=oai_dc")
+            assert texts(answer, "//dc:title") == ["<!--m0--> and <!--m1-->", "Second"]

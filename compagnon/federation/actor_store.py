@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from compagnon.domain.consent import consents
-from compagnon.handover import records
+from compagnon.handover import records, rendered
 from compagnon.handover.sets import country_of_actor_document
 from compagnon.storage.models import Actor
 from compagnon.storage.queries import actors as actor_queries
@@ -25,8 +25,11 @@ async def store_remote_actor(session: AsyncSession, fields: dict[str, Any]) -> A
     held = await actor_queries.by_uri(session, fields["uri"])
     before = held is None or consents(held.indexable, held.discoverable)
     country_before = country_of_actor_document(held.raw) if held is not None else None
+    name_before = held.name if held is not None else None
     actor = await actor_queries.upsert_remote(session, fields)
     await records.actor_changed(session, actor, consented_before=before)
+    if held is not None and actor.name != name_before:
+        await rendered.forget_actor(session, actor.id)  # their OAI metadata names them
     country = country_of_actor_document(actor.raw)
     if actor.type == "Organization" and country is not None and country != country_before:
         await search.set_country(session, actor.domain, country)

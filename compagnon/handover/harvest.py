@@ -10,7 +10,7 @@ from typing import Any
 from lxml import etree
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from compagnon.handover import oai, queries
+from compagnon.handover import oai, queries, rendered
 from compagnon.handover.metadata import FORMATS
 from compagnon.i18n import _
 
@@ -26,9 +26,10 @@ async def respond(
     try:
         verb, args = oai.read_arguments(pairs)
         root = oai.envelope(repo, now, verb, args)
+        splices = oai.Splices()
         async with sessions() as session:
-            await _answer(repo, session, root, verb, args, now)
-        return oai.serialise(root)
+            await _answer(repo, session, root, splices, verb, args, now)
+        return oai.serialise(root, splices)
     except oai.OaiError as error:
         return oai.error_document(repo, now, error, verb, args)
 
@@ -37,6 +38,7 @@ async def _answer(
     repo: oai.Repository,
     session: AsyncSession,
     root: etree._Element,
+    splices: oai.Splices,
     verb: str,
     args: dict[str, str],
     now: datetime,
@@ -53,14 +55,22 @@ async def _answer(
         oai.list_sets(root, await queries.set_specs(session))
     elif verb == "GetRecord":
         prefix = _prefix(args["metadataPrefix"])
-        record = await queries.by_uri(session, args["identifier"])
+        record = await queries.by_uri(session, args["identifier"], prefix)
         if record is None:
             raise oai.OaiError("idDoesNotExist", _("No record has this identifier."))
         body = oai._sub(root, "GetRecord")
-        described = await repo.describe([record])
-        oai.record_element(body, record, prefix, described, repo.page_url(record))
+        found = await _metadata(repo, session, [record], prefix)
+        oai.record_element(body, record, found.get(record.object_id), splices)
     else:
-        await _list(repo, session, root, verb, args, now)
+        await _list(repo, session, root, splices, verb, args, now)
+
+
+async def _metadata(
+    repo: oai.Repository, session: AsyncSession, records: list[queries.Record], prefix: str
+) -> dict[int, bytes]:
+    return await rendered.metadata(
+        session, records, prefix, repo.rendering, repo.describe, repo.page_url
+    )
 
 
 def _prefix(value: str) -> str:
@@ -76,6 +86,7 @@ async def _list(
     repo: oai.Repository,
     session: AsyncSession,
     root: etree._Element,
+    splices: oai.Splices,
     verb: str,
     args: dict[str, str],
     now: datetime,
@@ -105,15 +116,16 @@ async def _list(
         cursor, expires = 0, now + oai.TOKEN_LIFETIME
         if total == 0:
             raise oai.OaiError("noRecordsMatch", _("No record matches these arguments."))
-    found = await queries.page(session, window, after, repo.page_size + 1)
+    wanted = prefix if verb == "ListRecords" else None  # ListIdentifiers: headers only
+    found = await queries.page(session, window, after, repo.page_size + 1, wanted)
     records, more = found[: repo.page_size], len(found) > repo.page_size
     if not records:
         raise oai.OaiError("noRecordsMatch", _("No record matches these arguments."))
     body = oai._sub(root, verb)
     if verb == "ListRecords":
-        described = await repo.describe(records)
+        metadata = await _metadata(repo, session, records, prefix)
         for record in records:
-            oai.record_element(body, record, prefix, described, repo.page_url(record))
+            oai.record_element(body, record, metadata.get(record.object_id), splices)
     else:
         for record in records:
             oai.header(body, record)

@@ -27,7 +27,7 @@ from typing import Any
 from lxml import etree
 
 from compagnon.domain.safe_urls import http_url
-from compagnon.handover import queries
+from compagnon.handover import queries, rendered
 from compagnon.handover.metadata import FORMATS
 from compagnon.handover.sets import PARENTS, SET_SPEC_RE, set_name
 from compagnon.i18n import _
@@ -83,7 +83,8 @@ class Repository:
     admin_email: str
     secret: bytes
     page_url: Callable[[queries.Record], str]  # the human page of a record
-    describe: Callable[[Sequence[queries.Record]], Any]  # async: {object id: AMB record}
+    describe: rendered.Describe  # async: {object id: AMB record}
+    rendering: str  # what stored metadata must have been made for (rendered.rendering)
     page_size: int = queries.PAGE_SIZE
 
 
@@ -235,8 +236,28 @@ def error_document(
     return serialise(root)
 
 
-def serialise(root: etree._Element) -> bytes:
-    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
+class Splices:
+    """Stored metadata (bytes) to put into a document at serialisation: the tree holds a
+    marker comment where each goes, and serialise() replaces the markers. No text of the
+    tree can look like a marker (lxml escapes `<` in text and attributes)."""
+
+    def __init__(self) -> None:
+        self.parts: list[bytes] = []
+
+    def marker(self, part: bytes) -> etree._Comment:
+        self.parts.append(part)
+        return etree.Comment(f"m{len(self.parts) - 1}")
+
+
+MARKER_RE = re.compile(rb"<!--m(\d+)-->")
+
+
+def serialise(root: etree._Element, splices: Splices | None = None) -> bytes:
+    document = bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
+    if splices is None or not splices.parts:
+        return document
+    parts = splices.parts
+    return MARKER_RE.sub(lambda match: parts[int(match.group(1))], document)
 
 
 def _sub(parent: etree._Element, name: str, text: str | None = None) -> etree._Element:
@@ -285,19 +306,14 @@ def header(parent: etree._Element, record: queries.Record) -> None:
 
 
 def record_element(
-    parent: etree._Element,
-    record: queries.Record,
-    prefix: str,
-    described: dict[int, dict[str, Any]],
-    page_url: str,
+    parent: etree._Element, record: queries.Record, metadata: bytes | None, splices: Splices
 ) -> None:
+    """A record: its header, and its metadata (stored bytes, spliced in at serialisation)."""
     element = _sub(parent, "record")
     header(element, record)
-    amb_record = described.get(record.object_id)
-    if record.deleted or amb_record is None:
+    if record.deleted or metadata is None:
         return
-    metadata = _sub(element, "metadata")
-    metadata.append(FORMATS[prefix][2](amb_record, page_url))
+    _sub(element, "metadata").append(splices.marker(metadata))
 
 
 def resumption(

@@ -32,6 +32,8 @@ PAGE_SIZE = 100
 # A window is counted up to this many records; past it completeListSize waits for the last
 # page (counting costs a read of the whole window: 1,000,000 rows at a national aggregator).
 COUNT_CAP = 10_000
+# Each metadata format's stored rendering (handover/rendered.py).
+STORED: dict[str, Any] = {"oai_dc": HandoverRecord.oai_dc, "lom": HandoverRecord.lom}
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,9 @@ class Window:
 
 @dataclass(frozen=True)
 class Record:
+    """A record as a page shows it: its header, and its stored metadata (rendered.py) in the
+    format asked, when there is one and `rendered_for` says for which rendering."""
+
     object_id: int
     datestamp: datetime
     deleted: bool
@@ -53,10 +58,9 @@ class Record:
     is_local: bool
     type: str
     actor_id: int
-    raw: dict[str, Any] | None
-    published: datetime
-    updated: datetime | None
     set_specs: tuple[str, ...]
+    metadata: bytes | None = None
+    rendered_for: str | None = None
 
 
 def _visible() -> ColumnElement[bool]:
@@ -110,9 +114,11 @@ async def page(
     window: Window,
     after: tuple[datetime, int] | None,
     size: int = PAGE_SIZE,
+    prefix: str | None = None,
 ) -> list[Record]:
     """The next `size` records of the window after the keyset position `after`, oldest
-    datestamp first, with their documents and sets (three statements)."""
+    datestamp first, with their sets and their stored metadata in the format `prefix`
+    (None: headers only) (three statements)."""
     stamp, object_id, _ = _keys(window)
     query = _ids_query(window)
     if after is not None:
@@ -120,10 +126,10 @@ async def page(
         # window from its start on every page.
         query = query.where(stamp >= after[0], or_(stamp > after[0], object_id > after[1]))
     keys = (await session.execute(query.order_by(stamp, object_id).limit(size))).all()
-    return await _load(session, [row[0] for row in keys])
+    return await _load(session, [row[0] for row in keys], prefix)
 
 
-async def by_uri(session: AsyncSession, uri: str) -> Record | None:
+async def by_uri(session: AsyncSession, uri: str, prefix: str | None = None) -> Record | None:
     object_id = await session.scalar(
         select(HandoverRecord.object_id)
         .join(Object, Object.id == HandoverRecord.object_id)
@@ -131,13 +137,18 @@ async def by_uri(session: AsyncSession, uri: str) -> Record | None:
     )
     if object_id is None:
         return None
-    found = await _load(session, [object_id])
+    found = await _load(session, [object_id], prefix)
     return found[0] if found else None
 
 
-async def _load(session: AsyncSession, ids: list[int]) -> list[Record]:
+async def _load(session: AsyncSession, ids: list[int], prefix: str | None) -> list[Record]:
     if not ids:
         return []
+    stored: list[Any] = []
+    if prefix is not None:
+        # The documents are not read: a record whose metadata is not stored yet gets it
+        # from rendered.py, which reads only those.
+        stored = [STORED[prefix], HandoverRecord.rendered_for]
     rows = (
         await session.execute(
             select(
@@ -148,9 +159,7 @@ async def _load(session: AsyncSession, ids: list[int]) -> list[Record]:
                 Object.is_local,
                 Object.type,
                 Object.actor_id,
-                Object.raw,
-                Object.published,
-                Object.updated,
+                *stored,
             )
             .join(Object, Object.id == HandoverRecord.object_id)
             .where(HandoverRecord.object_id.in_(ids))
@@ -164,7 +173,18 @@ async def _load(session: AsyncSession, ids: list[int]) -> list[Record]:
     ):
         specs.setdefault(oid, []).append(spec)
     by_id = {
-        row[0]: Record(*row, set_specs=tuple(specs.get(row[0], ())))  # type: ignore[misc]
+        row[0]: Record(
+            object_id=row[0],
+            datestamp=row[1],
+            deleted=row[2],
+            uri=row[3],
+            is_local=row[4],
+            type=row[5],
+            actor_id=row[6],
+            set_specs=tuple(specs.get(row[0], ())),
+            metadata=row[7] if prefix is not None else None,
+            rendered_for=row[8] if prefix is not None else None,
+        )
         for row in rows
     }
     return [by_id[i] for i in ids if i in by_id]

@@ -5,6 +5,9 @@ inbox's Create/Update/Delete and catalogue sync need no hook of their own.
 A record's datestamp is the moment this node changed it. An object that stops being a
 record (deleted, or edited to unlisted) keeps its row, marked deleted, with a new datestamp:
 harvesters learn of it at their next incremental harvest.
+
+Writing a row anew leaves its stored metadata empty (rendered.py renders it on the first
+read): nothing here builds XML, so the inbox and catalogue sync pay nothing for it.
 """
 
 from __future__ import annotations
@@ -97,7 +100,7 @@ async def mark_deleted(
     await session.execute(
         update(HandoverRecord)
         .where(HandoverRecord.object_id.in_(held))
-        .values(deleted=True, datestamp=now)
+        .values(deleted=True, datestamp=now, oai_dc=None, lom=None, rendered_for=None)
     )
     await session.execute(
         update(HandoverSet).where(HandoverSet.object_id.in_(held)).values(datestamp=now)

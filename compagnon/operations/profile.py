@@ -25,6 +25,7 @@ from compagnon.federation.sanitize import text_to_html
 from compagnon.federation.signing.integrity import with_assertion_method
 from compagnon.federation.urls import Urls
 from compagnon.handover import records as handover_records
+from compagnon.handover import rendered as handover_rendered
 from compagnon.i18n import _
 from compagnon.storage.models import Activity, Actor, User
 from compagnon.storage.queries import actors as actor_queries
@@ -105,6 +106,8 @@ async def update_profile(
     if problems:
         raise SettingsError(problems)
     summary = summary.strip()
+    if actor.name != display_name.strip():
+        await handover_rendered.forget_actor(session, actor.id)  # their OAI metadata names them
     actor.name = display_name.strip()
     actor.summary = text_to_html(summary) if summary else ""
     actor.icon_url = avatar_url or actor.icon_url

@@ -11,7 +11,7 @@ from urllib.parse import parse_qsl, quote
 from aiohttp import web
 
 from compagnon.federation import amb
-from compagnon.handover import harvest, oai, queries
+from compagnon.handover import harvest, oai, queries, rendered
 from compagnon.handover.sitemap import page_url
 from compagnon.i18n import _
 from compagnon.server.forms import _read_capped
@@ -31,14 +31,17 @@ def amb_url(base: str, uri: str, is_local: bool) -> str:
 
 
 async def describe(
-    request: web.Request, records: Sequence[queries.Record]
+    request: web.Request,
+    records: Sequence[queries.Record],
+    documents: dict[int, dict[str, Any]],
 ) -> dict[int, dict[str, Any]]:
-    """The AMB records of a page of records, with the names of the actors and sources they
-    name (two statements for the page)."""
+    """The AMB records of records whose metadata is not stored yet (handover/rendered.py),
+    from their AS2 documents, with the names of the actors and sources they name (two
+    statements for the lot). Only the settings' address and name of this node enter them."""
     base = request.app[FEDERATION].urls.base
     settings = request.app[SETTINGS]
-    shown = [r for r in records if r.raw is not None and not r.deleted]
-    uris = {uri for r in shown for uri in amb.linked_uris(r.raw or {})}
+    shown = [r for r in records if r.object_id in documents and not r.deleted]
+    uris = {uri for r in shown for uri in amb.linked_uris(documents[r.object_id])}
     async with request.app[SESSIONS]() as session:
         actors = await actor_queries.by_uris(session, uris) if uris else {}
         names = await object_queries.names_by_uris(session, uris) if uris else {}
@@ -46,7 +49,7 @@ async def describe(
     kinds = {uri: a.type for uri, a in actors.items()}
     return {
         r.object_id: amb.amb_record(
-            r.raw or {},
+            documents[r.object_id],
             record_url=amb_url(base, r.uri, r.is_local),
             provider_url=base + "/",
             provider_name=settings.node_name,
@@ -62,8 +65,10 @@ def repository(request: web.Request) -> oai.Repository:
     base = request.app[FEDERATION].urls.base
     host = settings.domain.split(":")[0]
 
-    async def described(records: Sequence[queries.Record]) -> dict[int, dict[str, Any]]:
-        return await describe(request, records)
+    async def described(
+        records: Sequence[queries.Record], documents: dict[int, dict[str, Any]]
+    ) -> dict[int, dict[str, Any]]:
+        return await describe(request, records, documents)
 
     return oai.Repository(
         name=settings.node_name,
@@ -72,6 +77,7 @@ def repository(request: web.Request) -> oai.Repository:
         secret=request.app[SECRET],
         page_url=lambda r: page_url(base, r.uri, r.is_local, r.type),
         describe=described,
+        rendering=rendered.rendering(base, settings.node_name),
         page_size=max(1, min(settings.oai_page_size, 1000)),
     )
 

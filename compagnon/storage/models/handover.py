@@ -9,6 +9,7 @@ from sqlalchemy import (
     Boolean,
     ForeignKey,
     Index,
+    LargeBinary,
     String,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -32,6 +33,12 @@ class HandoverRecord(Base):
     actor_id: Mapped[int] = mapped_column(BigId)
     datestamp: Mapped[datetime] = mapped_column()
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The record's metadata, serialised once (handover/rendered.py, migration 0027): the
+    # `oai_dc` and `lom` elements as UTF-8 bytes, and the rendering they were made for (node
+    # address and name, format version). NULL until first read after the record changed.
+    oai_dc: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    lom: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    rendered_for: Mapped[str | None] = mapped_column(String(16), nullable=True)
 
     # A harvest pages by (datestamp, object id): one index range per page.
     __table_args__ = (

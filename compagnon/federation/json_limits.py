@@ -26,6 +26,8 @@ def storage_problem(
     check_nul = body is None or b"\\u0000" in body
     if body is not None and body.count(b"[") + body.count(b"{") <= max_depth and not check_nul:
         return None
+    if not check_nul:
+        return _too_deep(doc, max_depth)
     stack: list[tuple[Any, int]] = [(doc, 1)]
     while stack:
         value, depth = stack.pop()
@@ -33,13 +35,31 @@ def storage_problem(
             if depth > max_depth:
                 return f"JSON nested deeper than {max_depth} levels"
             for key, item in value.items():
-                if check_nul and "\x00" in key:
+                if "\x00" in key:
                     return "a NUL character (\\u0000) in a key"
                 stack.append((item, depth + 1))
         elif isinstance(value, list):
             if depth > max_depth:
                 return f"JSON nested deeper than {max_depth} levels"
             stack.extend((item, depth + 1) for item in value)
-        elif check_nul and isinstance(value, str) and "\x00" in value:
+        elif isinstance(value, str) and "\x00" in value:
             return "a NUL character (\\u0000) in a string"
+    return None
+
+
+def _too_deep(doc: Any, max_depth: int) -> str | None:
+    """The depth walk alone (no NUL possible): only containers are visited, so a catalogue
+    page of a hundred resources costs its few thousand dicts and lists, not every string and
+    number in them (the full walk was ~6 % of a catalogue sync's CPU)."""
+    level: list[Any] = [doc]
+    depth = 1
+    while level:
+        if depth > max_depth:
+            return f"JSON nested deeper than {max_depth} levels"
+        deeper: list[Any] = []
+        for value in level:
+            items = value.values() if isinstance(value, dict) else value
+            deeper += [item for item in items if isinstance(item, dict | list)]
+        level = deeper
+        depth += 1
     return None

@@ -309,6 +309,9 @@ class JobRunner:
         next_url = first or page.next_url
         if next_url == url:
             next_url = None  # a page pointing at itself: nothing more to read
+        # Picked once: the limits ask whether the page holds anything importable, and the
+        # import takes the same objects (a refused page imports nothing).
+        picked = pick_objects(page.items, job.actor_uri, job.followers_url)
         step = weigh(
             self.limits,
             job.walked,
@@ -316,23 +319,26 @@ class JobRunner:
             page.items,
             next_url,
             _size_of(doc),
-            lambda items: bool(pick_objects(items, job.actor_uri, job.followers_url).objects),
+            lambda _items: bool(picked.objects),
         )
+        if not step.items:
+            picked = Picked()
         ahead_url = step.next_url if step.stopped_by is None else None
         following = asyncio.create_task(self._fetch(ahead_url)) if prefetch and ahead_url else None
         try:
-            return await self._store_page(job, report, step), following
+            return await self._store_page(job, report, step, picked), following
         except BaseException:
             if following is not None:
                 following.cancel()
                 await asyncio.gather(following, return_exceptions=True)
             raise
 
-    async def _store_page(self, job: ClaimedJob, report: SyncReport, step: Step) -> ClaimedJob:
-        """The page's objects (as far as the limits allow) and the job's progress, in one
-        transaction."""
+    async def _store_page(
+        self, job: ClaimedJob, report: SyncReport, step: Step, picked: Picked
+    ) -> ClaimedJob:
+        """The page's objects (`picked` of `step.items`: as far as the limits allow) and the
+        job's progress, in one transaction."""
         next_url = step.next_url
-        picked = pick_objects(step.items, job.actor_uri, job.followers_url)
         authors = await self._authors(picked, job.actor_uri)
         async with self.ctx.sessions.begin() as session:
             actor = await session.get(Actor, job.actor_id)

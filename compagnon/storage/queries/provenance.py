@@ -7,9 +7,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,6 +20,7 @@ from compagnon.storage.models import Object, Provenance, utcnow
 # centre: a centre's Announce of its trainer's resource; relay: through a relay.
 ROUTES = ("direct", "catalogue", "centre", "relay")
 IN_CHUNK = 500
+PROVENANCE = cast(Table, Provenance.__table__)
 
 
 @dataclass(frozen=True)
@@ -52,8 +53,11 @@ async def record_new(session: AsyncSession, seen: Sequence[Seen]) -> None:
         for s in seen
     ]
     insert = _insert_for(session)
-    await session.execute(
-        insert(Provenance).values(rows).on_conflict_do_nothing(index_elements=["object_id"])
+    # Core and one executemany: a multi-VALUES statement built from the rows was compiled
+    # again for every batch (a fifth of a catalogue sync's CPU); this one is cached.
+    connection = await session.connection()
+    await connection.execute(
+        insert(PROVENANCE).on_conflict_do_nothing(index_elements=["object_id"]), rows
     )
 
 

@@ -1,6 +1,7 @@
 """The Mastodon client API driven by masto.js (npm), the client library of Elk and Phanpy:
 a signed-in trainer (OAuth with PKCE, as in test_mastodon_api.py) posts, reads home page by
-page and finds a trainer of another node by handle; its streaming client (a WebSocket, the
+page, finds a trainer of another node by handle, posts a picture with its description and a
+poll; its streaming client (a WebSocket, the
 token as its protocol) hears the trainer's post and a colleague's reply to it."""
 
 from __future__ import annotations
@@ -23,6 +24,11 @@ async def test_masto_js_posts_pages_home_and_searches(make_node: NodeFactory) ->
     # Pages of 2, then 1, then the empty page that ends the paginator (as on Mastodon).
     assert [len(page) for page in seen["pages"]] == [2, 1, 0]
     assert seen["search"] == [f"joao@{b.domain}"]
+    # A picture posted with its description, and a poll.
+    [picture] = seen["media"]
+    assert picture["type"] == "image" and picture["description"] == "A torch on its stand"
+    assert picture["url"].startswith(a.base)
+    assert seen["poll"] == ["Argon", "CO2"]
 
 
 async def test_masto_js_streaming_client_hears_a_post_and_the_reply(

@@ -22,4 +22,21 @@ for await (const page of masto.v1.timelines.home.list({ limit: 2 })) {
 }
 const found = await masto.v2.search.list({ q: handle, resolve: true });
 out.search = found.accounts.map((a) => a.acct);
+
+// A picture with its description, then a poll (after the paging above, which counts posts).
+const png = Buffer.from(
+  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/pLvAAAAAElFTkSuQmCC",
+  "base64",
+);
+const media = await masto.v2.media.create({
+  file: new Blob([png], { type: "image/png" }),
+  description: "A torch on its stand",
+});
+const pictured = await masto.v1.statuses.create({ status: "Our torch", mediaIds: [media.id] });
+out.media = pictured.mediaAttachments.map((m) => ({ type: m.type, description: m.description, url: m.url }));
+const asked = await masto.v1.statuses.create({
+  status: "Which gas first?",
+  poll: { options: ["Argon", "CO2"], expiresIn: 600 },
+});
+out.poll = asked.poll ? asked.poll.options.map((o) => o.title) : null;
 console.log(JSON.stringify(out));

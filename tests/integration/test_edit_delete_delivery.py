@@ -74,6 +74,32 @@ async def test_a_post_deleted_before_the_worker_ran_is_sent_to_nobody(
     assert await b.object(note.uri) is None and await b.activities_about(note.uri) == []
 
 
+async def test_two_edits_before_the_worker_ran_send_only_the_newest(
+    make_node: NodeFactory,
+) -> None:
+    """Deliveries run side by side: the first edit's Update could arrive after the second's
+    and put the old text back. The newer Update cancels the older one still waiting."""
+    a, b = await make_node("a"), await make_node("b")
+    await followed_by(a, b)
+    note = await a.post("ana", "first text")
+    await settle(a, b)
+    await a.edit(note.uri, "second text")
+    await a.edit(note.uri, "third text")
+    async with a.sessions() as session:
+        states = sorted(
+            state
+            for (state,) in await session.execute(
+                select(Delivery.state)
+                .join(Activity, Activity.id == Delivery.activity_id)
+                .where(Activity.type == "Update")
+            )
+        )
+    assert states == ["cancelled", "pending"]
+    await settle(a, b)
+    copy = await b.object(note.uri)
+    assert copy is not None and "third text" in copy.content
+
+
 async def test_an_update_reaches_every_inbox_that_received_the_original(
     make_node: NodeFactory, backend: str
 ) -> None:

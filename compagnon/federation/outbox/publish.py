@@ -50,7 +50,9 @@ async def send(
         doc,
     )
     found = await inboxes(session, sender, addressed or []) if addressed else []
-    await deliveries.enqueue(session, activity.id, [*found, *(extra_inboxes or [])], object_uri)
+    targets = [*found, *(extra_inboxes or [])]
+    await deliveries.supersede_updates(session, activity, targets)
+    await deliveries.enqueue(session, activity.id, targets, object_uri)
     return activity
 
 

@@ -182,6 +182,35 @@ async def inboxes_that_received(session: AsyncSession, object_uri: str) -> list[
     return list(result.scalars())
 
 
+async def supersede_updates(
+    session: AsyncSession, activity: Activity, inboxes: Iterable[str]
+) -> int:
+    """A newer Update of the same object makes the older ones still waiting for these inboxes
+    pointless, and worse: deliveries run side by side, so the older might arrive last and
+    undo the change (an actor's profile, an edited post). Those not yet claimed are
+    cancelled; one already on the wire is left to finish."""
+    targets = sorted(set(inboxes))
+    if activity.type != "Update" or not activity.object_uri or not targets:
+        return 0
+    older = select(Activity.id).where(
+        Activity.type == "Update",
+        Activity.is_local.is_(True),
+        Activity.object_uri == activity.object_uri,
+        Activity.id != activity.id,
+    )
+    result = await session.execute(
+        update(Delivery)
+        .where(
+            Delivery.activity_id.in_(older),
+            Delivery.inbox.in_(targets),
+            Delivery.state == PENDING,
+            Delivery.claimed_by.is_(None),
+        )
+        .values(state=CANCELLED, finished_at=utcnow(), last_error="superseded by a newer Update")
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 async def cancel_pending_for_object(session: AsyncSession, object_uri: str) -> int:
     """A deleted object is not sent to the hosts that never got it."""
     result = await session.execute(

@@ -11,10 +11,11 @@ queues an `Update` of the actor to its followers, as the centre's profile does
 from __future__ import annotations
 
 import io
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 from PIL import Image, ImageOps, UnidentifiedImageError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from compagnon import i18n
 from compagnon.federation import accounts
@@ -27,6 +28,8 @@ from compagnon.federation.urls import Urls
 from compagnon.handover import records as handover_records
 from compagnon.handover import rendered as handover_rendered
 from compagnon.i18n import _
+from compagnon.media import library
+from compagnon.media.store import MediaStore, StoredMedia
 from compagnon.storage.models import Activity, Actor, User
 from compagnon.storage.queries import actors as actor_queries
 
@@ -209,3 +212,25 @@ def avatar_webp(data: bytes) -> bytes:
         raise SettingsError(
             {"avatar": _("Avatar: choose an image (PNG, JPEG, GIF or WebP).")}
         ) from None
+
+
+async def store_avatar(
+    sessions: async_sessionmaker[AsyncSession], store: MediaStore, data: bytes, uploader_id: int
+) -> StoredMedia:
+    """The picture made a square WebP (`avatar_webp`) and kept in the media store, as the
+    settings page and the apps' `update_credentials` both do. Raises SettingsError for a
+    picture Pillow refuses, MediaError for one the store refuses."""
+    picture = avatar_webp(data)
+
+    async def chunks() -> AsyncIterator[bytes]:
+        yield picture
+
+    media, _new = await library.add(
+        sessions,
+        store,
+        chunks(),
+        name="avatar.webp",
+        uploader_id=uploader_id,
+        max_bytes=MAX_AVATAR_BYTES,
+    )
+    return media

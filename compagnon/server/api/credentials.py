@@ -11,13 +11,10 @@ Taken but without effect, since the node has no such thing (docs/apps.md): `head
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 from aiohttp import BodyPartReader, web
 from aiohttp.http_exceptions import HttpProcessingError
 
 from compagnon.i18n import _, ngettext
-from compagnon.media import library
 from compagnon.media.store import MediaError
 from compagnon.operations import profile as ops
 from compagnon.server.api import entities
@@ -85,23 +82,8 @@ async def _given(request: web.Request) -> tuple[dict[str, str], bytes | None]:
 async def _stored_avatar(request: web.Request, actor: Actor, data: bytes) -> str:
     """The picture as the page stores it (a square WebP in the media store): its URL."""
     try:
-        picture = ops.avatar_webp(data)
-    except ops.SettingsError as exc:
-        raise ApiError(422, _("Validation failed: {problems}", problems=str(exc))) from None
-
-    async def chunks() -> AsyncIterator[bytes]:
-        yield picture
-
-    try:
-        media, _new = await library.add(
-            request.app[SESSIONS],
-            request.app[MEDIA],
-            chunks(),
-            name="avatar.webp",
-            uploader_id=actor.id,
-            max_bytes=ops.MAX_AVATAR_BYTES,
-        )
-    except MediaError as exc:
+        media = await ops.store_avatar(request.app[SESSIONS], request.app[MEDIA], data, actor.id)
+    except (ops.SettingsError, MediaError) as exc:
         raise ApiError(422, _("Validation failed: {problems}", problems=str(exc))) from None
     return request.app[SETTINGS].base_url + media.url_path
 

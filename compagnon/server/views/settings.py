@@ -7,7 +7,6 @@ with what was typed and a message beside each field at fault.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp_jinja2
@@ -15,7 +14,6 @@ from aiohttp import web
 
 from compagnon import i18n
 from compagnon.i18n import _
-from compagnon.media import library
 from compagnon.media.store import MediaError
 from compagnon.operations import profile as ops
 from compagnon.server import auth, language
@@ -123,22 +121,11 @@ async def avatar_post(request: web.Request) -> web.StreamResponse:
     _name, data = found
     assert isinstance(data, bytes)
     try:
-        picture = ops.avatar_webp(data)
+        media = await ops.store_avatar(
+            request.app[SESSIONS], request.app[MEDIA], data, user.actor_id
+        )
     except ops.SettingsError as exc:
         return await settings_page(request, problems=exc.problems, status=400)
-
-    async def chunks() -> AsyncIterator[bytes]:
-        yield picture
-
-    try:
-        media, _new = await library.add(
-            request.app[SESSIONS],
-            request.app[MEDIA],
-            chunks(),
-            name="avatar.webp",
-            uploader_id=user.actor_id,
-            max_bytes=ops.MAX_AVATAR_BYTES,
-        )
     except MediaError as exc:
         problems = {"avatar": _("Avatar: {reason}", reason=str(exc))}
         return await settings_page(request, problems=problems, status=400)

@@ -7,7 +7,6 @@ operations/admin/, shared with the CLI (cli/admin.py).
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -15,30 +14,26 @@ import aiohttp_jinja2
 from aiohttp import BodyPartReader, web
 from aiohttp.http_exceptions import HttpProcessingError
 
-from compagnon.federation import accounts, member_list, relay_client
+from compagnon.federation import accounts
 from compagnon.i18n import _, ngettext
 from compagnon.media import library
 from compagnon.media.store import MediaError
 from compagnon.operations import admin as ops
 from compagnon.server import auth
 from compagnon.server.forms import error_page, expired_message, read_form
-from compagnon.server.keys import BLOCKED, FEDERATION, MEDIA, SECRET, SESSIONS, SETTINGS, WORKER
+from compagnon.server.keys import FEDERATION, MEDIA, SECRET, SESSIONS, SETTINGS, WORKER
 from compagnon.server.params import query_int
 from compagnon.server.views.pages import _base
 from compagnon.storage.models import ROLES, Actor, User
 from compagnon.storage.queries import actors as actor_queries
-from compagnon.storage.queries import deliveries as delivery_queries
-from compagnon.storage.queries import peers as peer_queries
-from compagnon.storage.queries import relays, statistics_counts
+from compagnon.storage.queries import statistics_counts
 
 MODERATOR = ("moderator", "admin")
 ADMIN = ("admin",)
-BACK = re.compile(r"/admin/deliveries(\?[A-Za-z0-9._~%=&+-]{0,3000})?")
-MAX_CSV_BYTES = 1 << 20
 MAX_LOGO_BYTES = 2 << 20
 
 
-async def _staff(request: web.Request, roles: tuple[str, ...]) -> User:
+async def staff_member(request: web.Request, roles: tuple[str, ...]) -> User:
     user = await auth.current_user(request)
     if user is None:
         raise web.HTTPSeeOther("/login")
@@ -47,16 +42,16 @@ async def _staff(request: web.Request, roles: tuple[str, ...]) -> User:
     return user
 
 
-async def _posted(request: web.Request, roles: tuple[str, ...]) -> tuple[User, dict[str, str]]:
+async def staff_form(request: web.Request, roles: tuple[str, ...]) -> tuple[User, dict[str, str]]:
     """The signed-in staff member and the form of an admin POST, its CSRF token checked."""
-    user = await _staff(request, roles)
+    user = await staff_member(request, roles)
     form = await read_form(request)
     if not auth.check_csrf(request, str(form.get("csrf", ""))):
         raise error_page(request, 403, expired_message())
     return user, {k: str(v) for k, v in form.items()}
 
 
-def _render(
+def render_admin(
     request: web.Request, template: str, user: User, status: int = 200, **extra: Any
 ) -> web.StreamResponse:
     context = _base(request, user=user, roles=ROLES, **extra)
@@ -64,14 +59,14 @@ def _render(
 
 
 async def dashboard(request: web.Request, notice: str = "") -> web.StreamResponse:
-    user = await _staff(request, MODERATOR)
-    return _render(request, "admin/index.html", user, notice=notice)
+    user = await staff_member(request, MODERATOR)
+    return render_admin(request, "admin/index.html", user, notice=notice)
 
 
 async def statistics_recount(request: web.Request) -> web.StreamResponse:
     """What `compagnon statistics rebuild` does: the counts recomputed from the search index
     in one transaction (the page keeps showing the old ones until it commits)."""
-    await _posted(request, ADMIN)
+    await staff_form(request, ADMIN)
     async with request.app[SESSIONS].begin() as session:
         counted = await statistics_counts.rebuild(session)
     notice = ngettext(
@@ -89,11 +84,11 @@ async def accounts_page(
     request: web.Request, error: str = "", status: int = 200, typed: dict[str, str] | None = None
 ) -> web.StreamResponse:
     """The accounts page; `typed` is an invite form refused, shown again as it was filled."""
-    user = await _staff(request, ADMIN)
+    user = await staff_member(request, ADMIN)
     async with request.app[SESSIONS]() as session:
         people = await ops.accounts_list(session)
         invites = await ops.list_invites(session)
-    return _render(
+    return render_admin(
         request,
         "admin/accounts.html",
         user,
@@ -107,7 +102,7 @@ async def accounts_page(
 
 
 async def accounts_post(request: web.Request) -> web.StreamResponse:
-    user, form = await _posted(request, ADMIN)
+    user, form = await staff_form(request, ADMIN)
     action, name = form.get("action", ""), form.get("username", "")
     try:
         async with request.app[SESSIONS].begin() as session:
@@ -129,7 +124,7 @@ async def accounts_post(request: web.Request) -> web.StreamResponse:
 
 
 async def invites_post(request: web.Request) -> web.StreamResponse:
-    user, form = await _posted(request, ADMIN)
+    user, form = await staff_form(request, ADMIN)
     action = form.get("action", "")
     try:
         async with request.app[SESSIONS].begin() as session:
@@ -152,7 +147,7 @@ async def invites_post(request: web.Request) -> web.StreamResponse:
         people = await ops.accounts_list(session)
         invites = await ops.list_invites(session)
     link = f"{request.app[SETTINGS].base_url}/invite/{made.token}"
-    return _render(
+    return render_admin(
         request,
         "admin/accounts.html",
         user,
@@ -216,16 +211,16 @@ async def _centre(request: web.Request) -> Actor:
 async def centre_page(
     request: web.Request, error: str = "", status: int = 200, form: dict[str, str] | None = None
 ) -> web.StreamResponse:
-    user = await _staff(request, ADMIN)
+    user = await staff_member(request, ADMIN)
     settings = request.app[SETTINGS]
     profile = ops.centre_profile(await _centre(request), settings.country, settings.language_list)
-    return _render(
+    return render_admin(
         request, "admin/centre.html", user, status=status, profile=profile, error=error, form=form
     )
 
 
 async def centre_post(request: web.Request) -> web.StreamResponse:
-    _user, form = await _posted(request, ADMIN)
+    _user, form = await staff_form(request, ADMIN)
     languages = [x.strip().lower() for x in form.get("languages", "").split(",") if x.strip()]
     try:
         async with request.app[SESSIONS].begin() as session:
@@ -244,7 +239,7 @@ async def centre_post(request: web.Request) -> web.StreamResponse:
     raise web.HTTPSeeOther("/admin/centre")
 
 
-async def _multipart_file(
+async def multipart_file(
     request: web.Request, field: str, cap: int
 ) -> tuple[str, AsyncIterator[bytes] | bytes] | None:
     """Read a multipart form of `csrf` then the file `field`. Returns (filename, bytes) once
@@ -282,8 +277,8 @@ async def _multipart_file(
 
 
 async def centre_logo(request: web.Request) -> web.StreamResponse:
-    await _staff(request, ADMIN)
-    found = await _multipart_file(request, "logo", MAX_LOGO_BYTES)
+    await staff_member(request, ADMIN)
+    found = await multipart_file(request, "logo", MAX_LOGO_BYTES)
     if found is None or not found[1]:
         return await centre_page(request, _("Choose an image file for the logo."), 400)
     name, data = found
@@ -324,169 +319,18 @@ async def centre_logo(request: web.Request) -> web.StreamResponse:
     raise web.HTTPSeeOther("/admin/centre")
 
 
-# ---- federation ----------------------------------------------------------------------------
-
-
-async def peers_page(
-    request: web.Request, error: str = "", notice: str = "", status: int = 200
-) -> web.StreamResponse:
-    user = await _staff(request, ADMIN)
-    async with request.app[SESSIONS]() as session:
-        health = await ops.peer_health(session)
-        only = await peer_queries.allowlist_only(session)
-        members = await member_list.status(session)
-        subscriptions = await relays.all_subscriptions(session)
-        subscribers = await relays.subscribers(session)
-    return _render(
-        request,
-        "admin/peers.html",
-        user,
-        status=status,
-        peers=health,
-        allowlist_only=only,
-        member_list_url=request.app[SETTINGS].member_list_url,
-        members=members,
-        relay_subscriptions=subscriptions,
-        relay_subscribers=[(s.style, a.uri) for s, a in subscribers],
-        relay_styles=relay_client.STYLES,
-        policies=peer_queries.POLICIES,
-        error=error,
-        notice=notice,
-    )
-
-
-async def peers_post(request: web.Request) -> web.StreamResponse:
-    _user, form = await _posted(request, ADMIN)
-    action = form.get("action", "")
-    if action in ("relay_subscribe", "relay_unsubscribe"):  # federation/relay_client.py
-        return await _relay_action(request, action, form)
-    if action == "members":  # fetch the member list now (federation/member_list.py)
-        try:
-            await member_list.refresh(request.app[FEDERATION], force=True)
-        except member_list.MemberListError as exc:
-            return await peers_page(
-                request,
-                _("The member list could not be read: {reason}", reason=str(exc)),
-                status=502,
-            )
-        await request.app[BLOCKED].refresh()
-        raise web.HTTPSeeOther("/admin/peers")
-    try:
-        async with request.app[SESSIONS].begin() as session:
-            if action == "policy":
-                await ops.set_peer_policy(
-                    session, form.get("host", ""), form.get("policy", ""), form.get("note", "")
-                )
-            elif action == "mode":
-                await ops.set_allowlist_only(session, form.get("mode") == "allowlist")
-            else:
-                raise ops.AdminError(_("Unknown action."))
-    except ops.AdminError as exc:
-        return await peers_page(request, str(exc), status=400)
-    await request.app[BLOCKED].refresh()  # this process applies it at once
-    raise web.HTTPSeeOther("/admin/peers")
-
-
-async def _relay_action(
-    request: web.Request, action: str, form: dict[str, str]
-) -> web.StreamResponse:
-    ctx = request.app[FEDERATION]
-    url = form.get("url", "").strip()
-    if action == "relay_unsubscribe":
-        async with request.app[SESSIONS].begin() as session:
-            await relay_client.unsubscribe(session, ctx.urls, url)
-        raise web.HTTPSeeOther("/admin/peers")
-    if not url:
-        return await peers_page(request, _("Relay address: give the relay's address."), status=400)
-    try:
-        await relay_client.subscribe(ctx, url, form.get("style", ""))
-    except relay_client.RelayError as exc:
-        return await peers_page(request, _("Relay address: {reason}", reason=str(exc)), status=400)
-    raise web.HTTPSeeOther("/admin/peers")
-
-
-async def peers_import(request: web.Request) -> web.StreamResponse:
-    await _staff(request, ADMIN)
-    found = await _multipart_file(request, "csv", MAX_CSV_BYTES)
-    if found is None:
-        return await peers_page(request, _("Choose a CSV file."), status=400)
-    data = found[1]
-    assert isinstance(data, bytes)
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        return await peers_page(request, _("The file is not UTF-8 text."), status=400)
-    async with request.app[SESSIONS].begin() as session:
-        report = await ops.import_blocklist(session, text)
-    await request.app[BLOCKED].refresh()
-    notice = _(
-        "Imported. Domains blocked: {b}; domains silenced: {s}; lines skipped: {k}.",
-        b=report.blocked,
-        s=report.silenced,
-        k=len(report.skipped or []),
-    )
-    return await peers_page(request, "; ".join((report.skipped or [])[:20]), notice)
-
-
-# ---- the delivery ledger -------------------------------------------------------------------
-
-
-async def deliveries_page(request: web.Request) -> web.StreamResponse:
-    user = await _staff(request, ADMIN)
-    object_uri = request.query.get("object", "").strip()[:2048]
-    host = request.query.get("host", "").strip().lower()[:255]
-    if "\x00" in object_uri + host:  # PostgreSQL takes no NUL in a query
-        raise error_page(request, 400, _("That address holds a character no URL has."))
-    async with request.app[SESSIONS]() as session:
-        if object_uri:
-            rows = await delivery_queries.for_object(session, object_uri)
-        elif host:
-            rows = await ops.deliveries_of_host(session, host)
-        else:
-            rows = []
-    counts: dict[str, int] = {}
-    for row in rows:
-        counts[row.state] = counts.get(row.state, 0) + 1
-    return _render(
-        request,
-        "admin/deliveries.html",
-        user,
-        rows=rows,
-        counts=counts,
-        object_uri=object_uri,
-        host=host,
-    )
-
-
-async def deliveries_post(request: web.Request) -> web.StreamResponse:
-    _user, form = await _posted(request, ADMIN)
-    number = form.get("id", "")
-    back = form.get("back", "/admin/deliveries")
-    if not BACK.fullmatch(back):  # only back to the ledger, as the page's own link spells it
-        back = "/admin/deliveries"
-    async with request.app[SESSIONS].begin() as session:
-        if number.isascii() and number.isdigit() and len(number) < 19:
-            await ops.resend(session, delivery_id=int(number))
-        elif form.get("object"):
-            await ops.resend(session, object_uri=form["object"][:2048])
-        else:
-            raise error_page(request, 400, _("Say which delivery to send again."))
-    request.app[WORKER].wake()
-    raise web.HTTPSeeOther(back)
-
-
 # ---- moderation ----------------------------------------------------------------------------
 
 
 async def reports_page(
     request: web.Request, error: str = "", status: int = 200
 ) -> web.StreamResponse:
-    user = await _staff(request, MODERATOR)
+    user = await staff_member(request, MODERATOR)
     show_all = query_int(request, "all", maximum=1) == 1
     async with request.app[SESSIONS]() as session:
         received = await ops.reports_received(session, open_only=not show_all)
         sent = await ops.reports_sent(session)
-    return _render(
+    return render_admin(
         request,
         "admin/reports.html",
         user,
@@ -499,7 +343,7 @@ async def reports_page(
 
 
 async def reports_post(request: web.Request) -> web.StreamResponse:
-    _user, form = await _posted(request, MODERATOR)
+    _user, form = await staff_form(request, MODERATOR)
     number, action = form.get("id", ""), form.get("action", "")
     if not (number.isascii() and number.isdigit() and len(number) < 19):
         return await reports_page(request, _("Unknown report."), 400)

@@ -19,7 +19,7 @@ from compagnon.operations import profile as ops
 from compagnon.server import auth, language
 from compagnon.server.forms import error_page, read_checked_form
 from compagnon.server.keys import FEDERATION, MEDIA, SESSIONS, SETTINGS, WORKER
-from compagnon.server.views.admin import _multipart_file
+from compagnon.server.views.admin import multipart_file
 from compagnon.server.views.pages import _base
 from compagnon.storage.models import Actor, User
 
@@ -114,7 +114,7 @@ async def avatar_post(request: web.Request) -> web.StreamResponse:
     """A new avatar: the picture is checked and scaled down by Pillow (operations/profile.py),
     kept in the media store, and the profile's Update queued."""
     user = await auth.signed_in_user(request)
-    found = await _multipart_file(request, "avatar", ops.MAX_AVATAR_BYTES)
+    found = await multipart_file(request, "avatar", ops.MAX_AVATAR_BYTES)
     if found is None or not found[1]:
         problems = {"avatar": _("Avatar: choose an image file.")}
         return await settings_page(request, problems=problems, status=400)

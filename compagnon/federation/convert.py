@@ -23,7 +23,11 @@ ACTOR_TYPES = frozenset({"Application", "Group", "Organization", "Person", "Serv
 
 
 def iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """An instant as peers and apps read it, to the millisecond: Mastodon's API writes
+    milliseconds, Misskey sends them, and two posts in one second keep their order abroad
+    (whole seconds left their order to chance on the receiving node)."""
+    utc = moment.astimezone(UTC)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
 
 
 def titled_head(

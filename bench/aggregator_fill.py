@@ -8,7 +8,7 @@ million records without receiving a million activities:
 - search_entries (with host, country and the tsvector, facet tokens included) and
   search_terms, as `storage/queries/search.py: index_statements` makes them;
 - handover_records and handover_sets (the OAI repository), as `handover/records.py: note`
-  makes them (`set_specs` of each document; the datestamp is the publication time);
+  makes them (`membership` of each document; the datestamp is the publication time);
 - statistics_counts and statistics_authors: computed by the node's own
   `statistics_counts.rebuild` after the load, which the tests show equal to the counts
   ingest keeps one resource at a time (tests/integration/test_statistics_counts.py).
@@ -33,7 +33,7 @@ from bench.datagen import (
     TERM_COLUMNS,
     ResourceSet,
 )
-from compagnon.handover.sets import set_specs
+from compagnon.handover.sets import languages_text, membership
 from compagnon.storage.db import create_engine, create_sessionmaker
 from compagnon.storage.queries import statistics_counts
 
@@ -95,7 +95,8 @@ async def load(url: str, data: ResourceSet) -> None:
                                            columns=list(TERM_COLUMNS))
             await db.copy_records_to_table(
                 "handover_records", records=chunk["handover_records"],
-                columns=["object_id", "actor_id", "datestamp", "deleted"])
+                columns=["object_id", "actor_id", "datestamp", "deleted", "country", "isced",
+                         "eqf", "languages"])
             await db.copy_records_to_table("handover_sets", records=chunk["handover_sets"],
                                            columns=["set_spec", "object_id", "datestamp"])
             for rows in chunk.values():
@@ -106,9 +107,12 @@ async def load(url: str, data: ResourceSet) -> None:
             chunk["objects"].append(obj)
             chunk["staging"].append((*entry, *fts_row[1:]))
             chunk["search_terms"].extend(terms)
-            chunk["handover_records"].append((object_id, actor_id, published, False))
-            specs = set_specs(orjson.loads(obj[12]), entry[-1])
-            chunk["handover_sets"].extend((spec, object_id, published) for spec in specs)
+            sets = membership(orjson.loads(obj[12]), entry[-1])
+            chunk["handover_records"].append(
+                (object_id, actor_id, published, False, sets.country, sets.isced, sets.eqf,
+                 languages_text(sets.languages)))
+            chunk["handover_sets"].extend(
+                (f"lang:{code}", object_id, published) for code in sets.languages)
             if len(chunk["objects"]) >= CHUNK:
                 await flush()
         if chunk["objects"]:

@@ -3,8 +3,8 @@ it: when the actor's consent to indexing changes (`indexable` / `discoverable`,
 domain/consent.py), its OAI records and export rows follow at once
 (handover/records.py: actor_changed); when a centre's country (its Organization's
 `addressCountry`) becomes known or changes, the search index's country facet of that node's
-resources follows. Every path that stores a remote actor goes through `store_remote_actor`,
-so none can forget."""
+resources follows, and so do their OAI records' country sets. Every path that stores a
+remote actor goes through `store_remote_actor`, so none can forget."""
 
 from __future__ import annotations
 
@@ -33,4 +33,5 @@ async def store_remote_actor(session: AsyncSession, fields: dict[str, Any]) -> A
     country = country_of_actor_document(actor.raw)
     if actor.type == "Organization" and country is not None and country != country_before:
         await search.set_country(session, actor.domain, country)
+        await records.set_country(session, actor.domain, country)
     return actor

@@ -1,5 +1,6 @@
 """Reading the OAI repository's records a page at a time (never all rows): keyset pages on
 (datestamp, object id), one index range each, for the whole repository or one set.
+A page is two statements: the keys, then the headers (with their sets) and stored metadata.
 
 Records of suspended or silenced actors are left out when read (moderation can change after
 a record was written), and so are the live records of actors who do not consent to indexing
@@ -17,6 +18,7 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     and_,
+    false,
     func,
     or_,
     select,
@@ -24,6 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from compagnon.handover.sets import COUNTRY, EQF, ISCED, LANG, Membership, languages_of_text
 from compagnon.storage.models import HandoverRecord, HandoverSet, Object
 from compagnon.storage.queries.consent import non_consenting_actors
 from compagnon.storage.queries.search import hidden_authors
@@ -34,6 +37,13 @@ PAGE_SIZE = 100
 COUNT_CAP = 10_000
 # Each metadata format's stored rendering (handover/rendered.py).
 STORED: dict[str, Any] = {"oai_dc": HandoverRecord.oai_dc, "lom": HandoverRecord.lom}
+# A record's sets as stored (sets.Membership): read with its header, no statement of its own.
+SETS_OF_RECORD = (
+    HandoverRecord.country,
+    HandoverRecord.isced,
+    HandoverRecord.eqf,
+    HandoverRecord.languages,
+)
 
 
 @dataclass(frozen=True)
@@ -76,11 +86,31 @@ def _visible() -> ColumnElement[bool]:
 
 
 def _keys(window: Window) -> tuple[Any, Any, Any]:
-    """(datestamp column, object id column, source) for the window: the sets table when a
-    set is asked (its own index), the records otherwise."""
-    if window.set_spec is not None:
+    """(datestamp column, object id column, source) for the window: the language rows when
+    a language is asked (their own index), the records otherwise (a country, field or level
+    has its own index on the records)."""
+    if window.set_spec is not None and window.set_spec.startswith(f"{LANG}:"):
         return HandoverSet.datestamp, HandoverSet.object_id, HandoverSet
     return HandoverRecord.datestamp, HandoverRecord.object_id, HandoverRecord
+
+
+def _in_set(spec: str) -> ColumnElement[bool]:
+    """Membership of the set `spec` (sets.Membership as stored): a parent is "has one"."""
+    kind, _, value = spec.partition(":")
+    if kind == LANG:
+        return HandoverSet.set_spec == spec if value else HandoverRecord.languages.is_not(None)
+    column = {
+        COUNTRY: HandoverRecord.country,
+        ISCED: HandoverRecord.isced,
+        EQF: HandoverRecord.eqf,
+    }.get(kind)
+    if column is None:
+        return false()  # no such set: noRecordsMatch
+    if not value:
+        return column.is_not(None)
+    if kind == EQF:
+        return column == int(value) if value.isdigit() and len(value) < 3 else false()
+    return column == value
 
 
 def _where(window: Window, stamp: Any) -> list[ColumnElement[bool]]:
@@ -88,7 +118,7 @@ def _where(window: Window, stamp: Any) -> list[ColumnElement[bool]]:
     if window.start is not None:
         found.append(stamp >= window.start)
     if window.set_spec is not None:
-        found.append(HandoverSet.set_spec == window.set_spec)
+        found.append(_in_set(window.set_spec))
     return found
 
 
@@ -118,7 +148,7 @@ async def page(
 ) -> list[Record]:
     """The next `size` records of the window after the keyset position `after`, oldest
     datestamp first, with their sets and their stored metadata in the format `prefix`
-    (None: headers only) (three statements)."""
+    (None: headers only) (two statements)."""
     stamp, object_id, _ = _keys(window)
     query = _ids_query(window)
     if after is not None:
@@ -159,19 +189,13 @@ async def _load(session: AsyncSession, ids: list[int], prefix: str | None) -> li
                 Object.is_local,
                 Object.type,
                 Object.actor_id,
+                *SETS_OF_RECORD,
                 *stored,
             )
             .join(Object, Object.id == HandoverRecord.object_id)
             .where(HandoverRecord.object_id.in_(ids))
         )
     ).all()
-    specs: dict[int, list[str]] = {}
-    for oid, spec in await session.execute(
-        select(HandoverSet.object_id, HandoverSet.set_spec)
-        .where(HandoverSet.object_id.in_(ids))
-        .order_by(HandoverSet.set_spec)
-    ):
-        specs.setdefault(oid, []).append(spec)
     by_id = {
         row[0]: Record(
             object_id=row[0],
@@ -181,9 +205,9 @@ async def _load(session: AsyncSession, ids: list[int], prefix: str | None) -> li
             is_local=row[4],
             type=row[5],
             actor_id=row[6],
-            set_specs=tuple(specs.get(row[0], ())),
-            metadata=row[7] if prefix is not None else None,
-            rendered_for=row[8] if prefix is not None else None,
+            set_specs=tuple(Membership(row[7], row[8], row[9], languages_of_text(row[10])).specs),
+            metadata=row[11] if prefix is not None else None,
+            rendered_for=row[12] if prefix is not None else None,
         )
         for row in rows
     }
@@ -195,17 +219,35 @@ async def earliest(session: AsyncSession) -> datetime | None:
 
 
 async def set_specs(session: AsyncSession) -> list[str]:
-    """Every set that has a record, each found by one index seek (a loose index scan of the
-    sets' primary key), however many records each holds."""
+    """Every set that has a record, each value found by one index seek (a loose index scan
+    of each set column's index, and of the language rows' primary key), however many
+    records each holds."""
+    found: list[str] = []
+    for kind, table, column in (
+        (COUNTRY, "handover_records", "country"),
+        (EQF, "handover_records", "eqf"),
+        (ISCED, "handover_records", "isced"),
+        (LANG, "handover_sets", "set_spec"),
+    ):
+        values = [str(v) for v in await _distinct(session, table, column)]
+        if kind == LANG:
+            values = [v.partition(":")[2] for v in values]
+        if values:
+            found += [kind, *(f"{kind}:{value}" for value in values)]
+    return found
+
+
+async def _distinct(session: AsyncSession, table: str, column: str) -> list[Any]:
+    # `table` and `column` are this module's constants, never input.
     query = text(
-        """
-        WITH RECURSIVE specs(spec) AS (
-            SELECT min(set_spec) FROM handover_sets
+        f"""
+        WITH RECURSIVE found(value) AS (
+            SELECT min({column}) FROM {table}
             UNION ALL
-            SELECT (SELECT min(set_spec) FROM handover_sets WHERE set_spec > specs.spec)
-            FROM specs WHERE specs.spec IS NOT NULL
+            SELECT (SELECT min({column}) FROM {table} WHERE {column} > found.value)
+            FROM found WHERE found.value IS NOT NULL
         )
-        SELECT spec FROM specs WHERE spec IS NOT NULL
+        SELECT value FROM found WHERE value IS NOT NULL
         """
     )
     return [row[0] for row in await session.execute(query)]

@@ -16,11 +16,18 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy import Table, delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from compagnon.domain.consent import consents
-from compagnon.handover.sets import country_of_actor_document, set_specs, shown_in_harvests
+from compagnon.handover.sets import (
+    LANG,
+    Membership,
+    country_of_actor_document,
+    languages_text,
+    membership,
+    shown_in_harvests,
+)
 from compagnon.storage.models import Actor, HandoverRecord, HandoverSet, NodeFact, Object, utcnow
 from compagnon.storage.queries import statistics_counts
 
@@ -51,13 +58,13 @@ async def note(session: AsyncSession, rows: Sequence[Row], *, fresh: bool = Fals
     now = utcnow()
     actors = await _actors(session, {actor_id for _, actor_id, _ in rows})
     countries = await _countries(session, actors.values())
-    shown: list[tuple[int, int, list[str]]] = []
+    shown: list[tuple[int, int, Membership]] = []
     hidden: list[int] = []
     for object_id, actor_id, doc in rows:
         actor = actors.get(actor_id)
         if actor is not None and shown_in_harvests(doc, author_consents(actor)):
             country = countries.get(actor.domain)
-            shown.append((object_id, actor_id, set_specs(doc, country)))
+            shown.append((object_id, actor_id, membership(doc, country)))
         else:
             hidden.append(object_id)
     ids = [object_id for object_id, _, _ in shown]
@@ -71,14 +78,23 @@ async def note(session: AsyncSession, rows: Sequence[Row], *, fresh: bool = Fals
         await connection.execute(
             insert(RECORDS),
             [
-                {"object_id": oid, "actor_id": aid, "datestamp": now, "deleted": False}
-                for oid, aid, _ in shown
+                {
+                    "object_id": oid,
+                    "actor_id": aid,
+                    "datestamp": now,
+                    "deleted": False,
+                    "country": member.country,
+                    "isced": member.isced,
+                    "eqf": member.eqf,
+                    "languages": languages_text(member.languages),
+                }
+                for oid, aid, member in shown
             ],
         )
         members = [
-            {"set_spec": spec, "object_id": oid, "datestamp": now}
-            for oid, _, specs in shown
-            for spec in specs
+            {"set_spec": f"{LANG}:{code}", "object_id": oid, "datestamp": now}
+            for oid, _, member in shown
+            for code in member.languages
         ]
         if members:
             await connection.execute(insert(SETS), members)
@@ -110,6 +126,34 @@ async def mark_deleted(
     await session.execute(
         update(HandoverSet).where(HandoverSet.object_id.in_(held)).values(datestamp=now)
     )
+
+
+async def set_country(session: AsyncSession, host: str, country: str) -> int:
+    """A node's country became known or changed (its centre's profile): its records move to
+    that country's set, with a new datestamp, so an incremental harvest of either set sees
+    the move. Returns how many moved."""
+    ids = (
+        await session.scalars(
+            select(HandoverRecord.object_id)
+            .join(Actor, Actor.id == HandoverRecord.actor_id)
+            .where(
+                Actor.domain == host,
+                or_(HandoverRecord.country.is_(None), HandoverRecord.country != country),
+            )
+        )
+    ).all()
+    now = utcnow()
+    for start in range(0, len(ids), 1000):
+        chunk = ids[start : start + 1000]
+        await session.execute(
+            update(HandoverRecord)
+            .where(HandoverRecord.object_id.in_(chunk))
+            .values(country=country, datestamp=now)
+        )
+        await session.execute(
+            update(HandoverSet).where(HandoverSet.object_id.in_(chunk)).values(datestamp=now)
+        )
+    return len(ids)
 
 
 def author_consents(actor: Actor) -> bool:

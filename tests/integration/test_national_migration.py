@@ -17,7 +17,7 @@ from compagnon.federation.ingest import Incoming, store_remote_objects
 from compagnon.storage.db import create_engine
 from compagnon.storage.migrate import alembic_config, upgrade
 from tests.conftest import NodeFactory
-from tests.support.oai import publish_resource
+from tests.support.oai import ask, publish_resource, texts
 from tests.support.statistics import remote_actor, resource
 
 JSON = {"Accept": "application/json"}
@@ -150,8 +150,63 @@ async def test_a_centres_country_known_later_or_changed_reaches_its_resources(
         async with node.sessions.begin() as session:
             await store_remote_actor(session, actor_fields_from_document(doc))
 
-    assert await found("FR") == []
+    async def harvested(country: str) -> list[str]:
+        async with httpx.AsyncClient() as http:
+            answer = await ask(
+                http, node, f"verb=ListIdentifiers&metadataPrefix=oai_dc&set=country:{country}"
+            )
+        return texts(answer, "//oai:header/oai:identifier")
+
+    assert await found("FR") == [] and await harvested("FR") == []
     await centre_says("FR")
-    assert await found("FR") == [theirs]
+    assert await found("FR") == [theirs] and await harvested("FR") == [theirs]
     await centre_says("BE")
     assert await found("BE") == [theirs] and await found("FR") == []
+    # Harvesters see the move too: the record left the French set for the Belgian one.
+    assert await harvested("BE") == [theirs] and await harvested("FR") == []
+
+
+async def test_set_rows_held_before_become_columns_of_their_records(
+    make_node: NodeFactory, backend: str
+) -> None:
+    """Migration 0028: the country, field and level set rows a node held become columns of
+    its records (only the language rows stay), and harvests by set answer as before."""
+    node = await make_node("a", backend=backend, country="PT")
+    await node.create_user("maria")
+    await publish_resource(node, "maria", "Tiles of Porto")  # EQF 4, ISCED-F 0611, English
+    queries = [
+        f"verb=ListIdentifiers&metadataPrefix=oai_dc&set={spec}"
+        for spec in (
+            "country:PT",
+            "country",
+            "isced:0611",
+            "isced",
+            "eqf:4",
+            "eqf",
+            "lang:en",
+            "lang",
+        )
+    ]
+
+    async def harvest() -> list[list[str]]:
+        async with httpx.AsyncClient() as http:
+            listed = [texts(await ask(http, node, q), "//oai:identifier") for q in queries]
+            sets = texts(await ask(http, node, "verb=ListSets"), "//oai:setSpec")
+        return [*listed, sets]
+
+    before = await harvest()
+    assert all(len(found) == 1 for found in before[:-1])
+    await node.stop()
+    await _downgrade(node.settings.database_url, "0027")  # the set rows, as they were
+    engine = create_engine(node.settings.database_url)
+    try:
+        async with engine.connect() as connection:
+            held = await connection.scalar(text("SELECT count(*) FROM handover_sets"))
+    finally:
+        await engine.dispose()
+    assert held == 8  # country, country:PT, isced, isced:0611, eqf, eqf:4, lang, lang:en
+    await node.start()  # migrates to the head again
+    assert await harvest() == before
+    async with node.sessions() as session:
+        rows = (await session.execute(text("SELECT set_spec FROM handover_sets"))).all()
+    assert [spec for (spec,) in rows] == ["lang:en"]

@@ -10,7 +10,9 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     LargeBinary,
+    SmallInteger,
     String,
+    Text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -39,18 +41,30 @@ class HandoverRecord(Base):
     oai_dc: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     lom: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     rendered_for: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    # The record's OAI sets (handover/sets.py: Membership; migration 0028): its node's
+    # country, its ISCED-F field and EQF level, and its languages ("pt fr", primary first;
+    # each also a `handover_sets` row). A parent set (`isced`) is "the column is set".
+    country: Mapped[str | None] = mapped_column(String(2), nullable=True)
+    isced: Mapped[str | None] = mapped_column(String(4), nullable=True)
+    eqf: Mapped[int | None] = mapped_column(SmallInteger, nullable=True)
+    languages: Mapped[str | None] = mapped_column(Text, nullable=True)
 
-    # A harvest pages by (datestamp, object id): one index range per page.
+    # A harvest pages by (datestamp, object id): one index range per page, for the whole
+    # repository and for a set by country, field or level.
     __table_args__ = (
         Index("ix_handover_records_datestamp", "datestamp", "object_id"),
         Index("ix_handover_records_actor_id", "actor_id"),  # an actor withdrawing consent
+        *(
+            Index(f"ix_handover_records_{name}", name, "datestamp", "object_id")
+            for name in ("country", "isced", "eqf")
+        ),
     )
 
 
 class HandoverSet(Base):
-    """A record's membership of one OAI set (`country:PT`, `isced:0715`, `eqf:4`, `lang:fr`,
-    and their parents `country`, `isced`, `eqf`, `lang`), with the record's datestamp
-    copied, so a harvest of one set is one index range too."""
+    """A record's membership of one language set (`lang:fr`; a record may have several
+    languages, unlike a country, field or level, which are columns of the record), with the
+    record's datestamp copied, so a harvest of one language is one index range too."""
 
     __tablename__ = "handover_sets"
     set_spec: Mapped[str] = mapped_column(String(64), primary_key=True)

@@ -32,7 +32,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("handover_records") as batch:
-        batch.drop_column("rendered_for")
-        batch.drop_column("lom")
-        batch.drop_column("oai_dc")
+    # Not in batch mode: SQLite's batch recreates the table, and dropping the old one
+    # deletes every `handover_sets` row through the foreign key's cascade. SQLite >= 3.35
+    # drops a column in place, as PostgreSQL does.
+    for column in ("rendered_for", "lom", "oai_dc"):
+        op.drop_column("handover_records", column)

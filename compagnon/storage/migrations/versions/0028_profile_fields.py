@@ -1,0 +1,31 @@
+"""profile fields: actors.profile_fields
+
+Revision ID: 0028
+Revises: 0027
+Create Date: 2026-12-08 10:00:00
+
+`actors.profile_fields` (JSON, nullable): a profile's name/value fields, a trainer's set
+from an app (`update_credentials`' `fields_attributes`) and a peer's read from its actor
+document's `attachment` (federation/profile_fields.py). Existing peers' fields appear when
+their actor is next fetched or updated. A nullable column without a default rewrites no row.
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0028"
+down_revision: str | None = "0027"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("actors") as batch:
+        batch.add_column(sa.Column("profile_fields", sa.JSON(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("actors") as batch:
+        batch.drop_column("profile_fields")

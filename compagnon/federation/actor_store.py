@@ -3,8 +3,9 @@ it: when the actor's consent to indexing changes (`indexable` / `discoverable`,
 domain/consent.py), its OAI records and export rows follow at once
 (handover/records.py: actor_changed); when a centre's country (its Organization's
 `addressCountry`) becomes known or changes, the search index's country facet of that node's
-resources follows, and so do their OAI records' country sets. Every path that stores a
-remote actor goes through `store_remote_actor`, so none can forget."""
+resources follows, and so do their OAI records' country sets; its profile fields are
+sanitised (federation/profile_fields.py). Every path that stores a remote actor goes
+through `store_remote_actor`, so none can forget."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from compagnon.domain.consent import consents
+from compagnon.federation import profile_fields
 from compagnon.handover import records, rendered
 from compagnon.handover.sets import country_of_actor_document
 from compagnon.storage.models import Actor
@@ -22,6 +24,7 @@ from compagnon.storage.queries import search
 
 async def store_remote_actor(session: AsyncSession, fields: dict[str, Any]) -> Actor:
     """Insert or refresh a remote actor from converted fields (convert.actor_fields)."""
+    fields = {**fields, "profile_fields": profile_fields.sanitised(fields.get("profile_fields"))}
     held = await actor_queries.by_uri(session, fields["uri"])
     before = held is None or consents(held.indexable, held.discoverable)
     country_before = country_of_actor_document(held.raw) if held is not None else None

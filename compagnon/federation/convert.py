@@ -15,6 +15,8 @@ from compagnon.domain.consent import flags_of
 from compagnon.domain.safe_urls import http_url
 from compagnon.federation.as_types import types_of
 from compagnon.federation.jsonld import AS_PUBLIC, OUR_CONTEXT, first_id, ids, is_public
+from compagnon.federation.profile_fields import attachment as fields_attachment
+from compagnon.federation.profile_fields import from_document as fields_from_document
 from compagnon.federation.sanitize import text_to_html
 from compagnon.federation.urls import Urls, host_of
 from compagnon.storage.models import Actor, Object
@@ -104,7 +106,7 @@ def to_actor_document(
             "owner": actor.uri,
             "publicKeyPem": actor.public_key_pem,
         },
-        "attachment": [],
+        "attachment": fields_attachment(actor.profile_fields),  # profile fields
     }
     if actor.icon_url:
         doc["icon"] = {"type": "Image", "url": actor.icon_url}
@@ -164,6 +166,7 @@ def actor_fields_from_document(doc: dict[str, Any]) -> dict[str, Any]:
         if isinstance(key.get("publicKeyPem"), str)
         else "",
         "raw": doc,
+        "profile_fields": fields_from_document(doc),  # sanitised when stored (actor_store)
         # consent to indexing (domain/consent.py): None when the document says nothing
         "indexable": flags_of(doc)[0],
         "discoverable": flags_of(doc)[1],

@@ -18,7 +18,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from compagnon import i18n
-from compagnon.federation import accounts
+from compagnon.federation import accounts, profile_fields
 from compagnon.federation.convert import to_actor_document, wrap
 from compagnon.federation.jsonld import AS_PUBLIC
 from compagnon.federation.outbox import publish
@@ -116,6 +116,31 @@ async def update_profile(
     actor.icon_url = avatar_url or actor.icon_url
     actor.raw = {**(actor.raw or {}), "summary_text": summary}
     return await send_actor_update(session, urls, actor)
+
+
+def set_fields(actor: Actor, pairs: list[tuple[str, str]]) -> None:
+    """Replace a trainer's profile fields with `pairs` (name, value typed as text; a pair
+    with neither is dropped), as Mastodon's `fields_attributes` does. The caller sends the
+    Update (`update_profile`, or `send_actor_update`)."""
+    problems = {}
+    kept = [(name, value) for name, value in pairs if name.strip() or value.strip()]
+    if len(kept) > profile_fields.MAX_FIELDS:
+        problems["fields"] = _(
+            "Profile fields: at most {n}.", n=i18n.format_number(profile_fields.MAX_FIELDS)
+        )
+    elif any(
+        len(name.strip()) > profile_fields.MAX_NAME or len(value.strip()) > profile_fields.MAX_VALUE
+        for name, value in kept
+    ):
+        problems["fields"] = _(
+            "Profile fields: at most {n} characters in a name or a value.",
+            n=i18n.format_number(profile_fields.MAX_VALUE),
+        )
+    if problems:
+        raise SettingsError(problems)
+    stored, texts = profile_fields.typed(kept)
+    actor.profile_fields = stored or None
+    actor.raw = {**(actor.raw or {}), "fields_text": texts}
 
 
 async def set_consent(

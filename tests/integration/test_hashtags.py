@@ -178,3 +178,45 @@ async def test_a_resource_edit_keeps_the_version_it_replaced(make_node: NodeFact
     assert "safety checklist" in history[0]["content"]
     assert "the checklist, revised" in history[1]["content"]
     assert "/post/versions?uri=" in resource_page
+
+
+async def test_an_app_finds_the_hashtags_the_node_knows_by_their_start(
+    make_node: NodeFactory, backend: str
+) -> None:
+    a, b = await make_node("a", backend), await make_node("b", backend)
+    await a.create_user("maria")
+    await b.create_user("joao")
+    await a.follow("maria", f"joao@{b.domain}")
+    await settle(a, b)
+    api, _id, _secret = await sign_in_app(a, "maria")
+    elsewhere, _id, _secret = await sign_in_app(b, "joao")
+    await call(api.status_post, "Root pass first #Welding")
+    await call(api.status_post, "Then the cap #welding #WeldingSafety #Électricité")
+    await call(api.status_post, "Only for my followers #WeldingSecret", visibility="private")
+    gone = await call(api.status_post, "A slip #WeldingTypo")
+    await call(api.status_delete, gone.id)
+    await call(elsewhere.status_post, "Bend test results #WeldInspection")
+    await settle(a, b)
+
+    found = await call(api.search_v2, "#WELD", result_type="hashtags")
+    assert found.accounts == [] and found.statuses == []
+    # Most used first; the peer's tag too; not a followers-only post's, nor a deleted one's.
+    assert [t.name for t in found.hashtags] == ["Welding", "WeldingSafety", "WeldInspection"]
+    welding = found.hashtags[0]
+    assert welding.url == f"{a.base}/tags/welding"
+    assert len(welding.history) == 7
+    assert (welding.history[0].uses, welding.history[0].accounts) == ("2", "1")
+    assert all(day.uses == "0" for day in welding.history[1:])
+
+    # The exact name first, within the limit; without a type, beside accounts and statuses;
+    # non-ASCII names by any case; a handle is no hashtag.
+    exact = await call(api.search_v2, "weldingsafety", result_type="hashtags", limit=1)
+    assert [t.name for t in exact.hashtags] == ["WeldingSafety"]
+    limited = await call(api.search_v2, "weld", result_type="hashtags", limit=2)
+    assert len(limited.hashtags) == 2
+    everything = await call(Mastodon(api_base_url=a.base).search_v2, "ÉLEC", resolve=False)
+    assert [t.name for t in everything.hashtags] == ["Électricité"]
+    assert [t.url for t in everything.hashtags] == [f"{a.base}/tags/%C3%A9lectricit%C3%A9"]
+    handle = await call(api.search_v2, f"@joao@{b.domain}")
+    assert handle.hashtags == [] and [x.acct for x in handle.accounts] == [f"joao@{b.domain}"]
+    assert (await call(api.search_v2, "#", result_type="hashtags")).hashtags == []

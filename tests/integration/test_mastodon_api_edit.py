@@ -8,6 +8,7 @@ Mastodon's JSON form, never a 500."""
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import httpx
 import pytest
@@ -19,6 +20,7 @@ from compagnon.storage.models import Actor
 from tests.conftest import NodeFactory
 from tests.integration.test_mastodon_api import call, sign_in_app
 from tests.support.nodes import settle
+from tests.support.remote_actor import RemoteActor
 
 
 def png(side: int = 64) -> bytes:
@@ -254,3 +256,120 @@ async def test_hostile_edits_and_profile_changes_are_refused_in_mastodons_form(
     # Nothing of it changed the profile.
     me = await call(api.account_verify_credentials)
     assert me.display_name == "maria" and me.note == ""
+
+
+async def test_profile_fields_set_from_an_app_reach_the_peer_and_the_pages(
+    make_node: NodeFactory, backend: str
+) -> None:
+    a, b = await make_node("a", backend), await make_node("b", backend)
+    await a.create_user("maria")
+    await b.create_user("joao")
+    await b.follow("joao", f"maria@{a.domain}")
+    await settle(a, b)
+    api, _id, _secret = await sign_in_app(a, "maria")
+    fields = [
+        ("Workshop", "Hall B,\nLyon"),
+        ("Site", "https://cfp.example.org/welding"),
+        ("Tools", "<b>TIG</b> & MIG"),
+    ]
+    me = await call(api.account_update_credentials, fields=fields)
+    site = (
+        '<a href="https://cfp.example.org/welding" target="_blank" '
+        'rel="nofollow noopener noreferrer">https://cfp.example.org/welding</a>'
+    )
+    shown = [
+        ("Workshop", "Hall B, Lyon"),
+        ("Site", site),
+        ("Tools", "&lt;b&gt;TIG&lt;/b&gt; &amp; MIG"),
+    ]
+    assert [(f.name, f.value) for f in me.fields] == shown
+    assert [(f.name, f.value) for f in me.source.fields] == [
+        ("Workshop", "Hall B, Lyon"),
+        *fields[1:],
+    ]
+    assert [(f.name, f.value) for f in (await call(api.me)).fields] == shown
+
+    # On the wire as Mastodon writes them: PropertyValues in the actor's `attachment`.
+    async with httpx.AsyncClient() as http:
+        doc = (await http.get(me.uri, headers={"Accept": "application/activity+json"})).json()
+    assert doc["attachment"] == [
+        {"type": "PropertyValue", "name": name, "value": value} for name, value in shown
+    ]
+
+    # The follower's node got the Update: its app and its page show them.
+    await settle(a, b)
+    joao, _id, _secret = await sign_in_app(b, "joao")
+    seen = await call(joao.account_lookup, f"maria@{a.domain}")
+    assert [(f.name, f.value) for f in seen.fields] == shown
+    async with httpx.AsyncClient() as http:
+        for page in (f"{a.base}/@maria", f"{b.base}/@maria@{a.domain}"):
+            html = (await http.get(page)).text
+            assert '<dt dir="auto">Workshop</dt><dd dir="auto">Hall B, Lyon</dd>' in html
+            assert site in html and "&lt;b&gt;TIG" in html and "<b>TIG" not in html
+
+    # Given again, they replace the old ones; empty pairs are dropped.
+    me = await call(api.account_update_credentials, fields=[("Site", "cfp.example.org"), ("", "")])
+    assert [(f.name, f.value) for f in me.fields] == [("Site", "cfp.example.org")]
+    await settle(a, b)
+    seen = await call(joao.account_lookup, f"maria@{a.domain}")
+    assert [(f.name, f.value) for f in seen.fields] == [("Site", "cfp.example.org")]
+
+    # As JSON (some apps): a list, or an object by index.
+    async with httpx.AsyncClient(headers={"Authorization": f"Bearer {api.access_token}"}) as http:
+        for body in (
+            {"fields_attributes": [{"name": "Site", "value": "cfp.example.org"}]},
+            {"fields_attributes": {"1": {"name": "B", "value": "2"}, "0": {"name": "Site"}}},
+        ):
+            answer = await http.patch(f"{a.base}/api/v1/accounts/update_credentials", json=body)
+            assert answer.status_code == 200
+    assert [(f["name"], f["value"]) for f in answer.json()["fields"]] == [("Site", ""), ("B", "2")]
+    await call(api.account_update_credentials, fields=[("Site", "cfp.example.org")])
+
+    # More than four, or a value past 255 characters: refused, nothing changed.
+    for hostile in ([(f"n{i}", "v") for i in range(5)], [("Long", "x" * 256)]):
+        with pytest.raises(MastodonAPIError) as refused:
+            await call(api.account_update_credentials, fields=hostile)
+        assert refused.value.args[1] == 422
+    assert [f.name for f in (await call(api.me)).fields] == ["Site"]
+
+
+class FieldsPeer(RemoteActor):
+    """A peer whose profile fields hold what a page must not run, and more of them than any
+    server allows."""
+
+    def document(self) -> dict[str, Any]:
+        hostile = [
+            {
+                "type": "PropertyValue",
+                "name": "Site<script>alert(1)</script>",
+                "value": '<a href="javascript:alert(1)">click</a><script>alert(2)</script> '
+                '<a href="https://zoe.example/" rel="me">zoe.example</a>',
+            },
+            {"type": "Image", "url": "https://zoe.example/a.png"},
+            {"type": "PropertyValue", "name": "Trade", "value": "<p>Bakery</p>"},
+            {"type": "PropertyValue", "name": ["not", "text"], "value": "x"},
+        ]
+        filler = [{"type": "PropertyValue", "name": f"n{i}", "value": "v"} for i in range(30)]
+        return {**super().document(), "attachment": hostile + filler}
+
+
+async def test_a_peers_profile_fields_are_read_sanitised(make_node: NodeFactory) -> None:
+    a = await make_node("a")
+    await a.create_user("maria")
+    api, _id, _secret = await sign_in_app(a, "maria")
+    peer = await FieldsPeer().start()
+    try:
+        [zoe] = (await call(api.search_v2, peer.uri, resolve=True)).accounts
+        async with httpx.AsyncClient() as http:
+            page = (await http.get(f"{a.base}/@zoe@{zoe.acct.split('@')[1]}")).text
+    finally:
+        await peer.stop()
+    assert len(zoe.fields) == 16  # the first sixteen PropertyValues, nothing else
+    first, trade = zoe.fields[0], zoe.fields[1]
+    assert first.name == "Site<script>alert(1)</script>"  # a name is text, shown as text
+    assert "javascript" not in first.value and "<script" not in first.value
+    assert 'href="https://zoe.example/"' in first.value
+    assert (trade.name, trade.value) == ("Trade", "<p>Bakery</p>")
+    assert "alert(" not in page.replace("Site&lt;script&gt;alert(1)&lt;/script&gt;", "")
+    assert "Site&lt;script&gt;" in page
+    assert 'href="https://zoe.example/"' in page

@@ -3,14 +3,20 @@
 note (plain text), avatar (multipart; Pillow checks it and makes the square WebP the page
 makes), `locked` (follow requests are approved by hand), `discoverable` and `indexable` (the
 consent the node keeps per trainer), `source[language]` (the interface language, the one
-language a person chooses here). One `Update` of the actor goes to the followers.
+language a person chooses here), `fields_attributes[N][name]` / `[value]` (the profile's
+fields, at most 4: given, they replace all of them; federation/profile_fields.py). One
+`Update` of the actor goes to the followers.
 
 Taken but without effect, since the node has no such thing (docs/apps.md): `header`, `bot`,
-`fields_attributes`, `hide_collections`, `source[privacy]`, `source[sensitive]`.
+`hide_collections`, `source[privacy]`, `source[sensitive]`.
 """
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
+import orjson
 from aiohttp import BodyPartReader, web
 from aiohttp.http_exceptions import HttpProcessingError
 
@@ -25,6 +31,8 @@ from compagnon.storage.models import Actor, User
 MAX_FIELD_CHARS = 10_000  # a text part longer than any field the node keeps is refused
 MAX_PARTS = 64
 PROFILE_FIELDS = ("display_name", "note", "locked", "discoverable", "indexable")
+# `fields_attributes[0][name]`, as forms name them (Mastodon.py, most apps)
+_FIELD_PART = re.compile(r"fields_attributes\[(\d{1,2})\]\[(name|value)\]")
 
 
 def _flag(value: str) -> bool:
@@ -79,6 +87,33 @@ async def _given(request: web.Request) -> tuple[dict[str, str], bytes | None]:
     return {key: value for key, value in (await params(request)).items()}, None
 
 
+async def _field_pairs(request: web.Request, given: dict[str, str]) -> list[tuple[str, str]] | None:
+    """The profile fields asked for, in their order (None: not asked): form parts named
+    `fields_attributes[N][name]` / `[value]`, or in a JSON body `fields_attributes` as a list
+    of `{name, value}` or an object of them by index."""
+    by_index: dict[int, dict[str, str]] = {}
+    for key, value in given.items():
+        match = _FIELD_PART.fullmatch(key)
+        if match:
+            by_index.setdefault(int(match.group(1)), {})[match.group(2)] = value
+    if request.content_type == "application/json":
+        try:
+            body = orjson.loads(await request.read())
+        except orjson.JSONDecodeError:
+            body = None
+        listed: Any = body.get("fields_attributes") if isinstance(body, dict) else None
+        if isinstance(listed, dict):
+            listed = [listed[k] for k in sorted(listed, key=lambda k: (len(str(k)), str(k)))]
+        for index, item in enumerate(listed if isinstance(listed, list) else []):
+            if isinstance(item, dict):
+                by_index[index] = {
+                    part: clean(str(item[part])) for part in ("name", "value") if item.get(part)
+                }
+    if not by_index:
+        return None
+    return [(by_index[i].get("name", ""), by_index[i].get("value", "")) for i in sorted(by_index)]
+
+
 async def _stored_avatar(request: web.Request, actor: Actor, data: bytes) -> str:
     """The picture as the page stores it (a square WebP in the media store): its URL."""
     try:
@@ -97,6 +132,7 @@ async def update_credentials(request: web.Request) -> web.StreamResponse:
             raise ApiError(422, _("Validation failed: {field} is too long", field=name[:40]))
     avatar_url = await _stored_avatar(request, actor, avatar) if avatar else None
     language = given.get("source[language]")
+    fields = await _field_pairs(request, given)
     urls = request.app[FEDERATION].urls
     try:
         async with request.app[SESSIONS].begin() as session:
@@ -105,7 +141,9 @@ async def update_credentials(request: web.Request) -> web.StreamResponse:
             assert me_row is not None and user_row is not None
             if language is not None:
                 ops.set_language(user_row, language)
-            if any(name in given for name in PROFILE_FIELDS) or avatar_url:
+            if any(name in given for name in PROFILE_FIELDS) or avatar_url or fields is not None:
+                if fields is not None:
+                    ops.set_fields(me_row, fields)
                 if "locked" in given:
                     me_row.manually_approves_followers = _flag(given["locked"])
                 await ops.set_consent(

@@ -92,7 +92,10 @@ async def account(
         "statuses_count": statuses,
         "last_status_at": last.strftime("%Y-%m-%d") if last else None,
         "emojis": [],
-        "fields": [],
+        "fields": [
+            {"name": f.get("name", ""), "value": f.get("value", ""), "verified_at": None}
+            for f in actor.profile_fields or []
+        ],
         "roles": [],
     }
     if actor.suspended_at is not None:
@@ -103,7 +106,11 @@ async def account(
             "sensitive": False,
             "language": None,
             "note": Markup(actor.summary or "").striptags(),
-            "fields": [],
+            "fields": [
+                {"name": f.get("name", ""), "value": f.get("value", ""), "verified_at": None}
+                for f in (actor.raw or {}).get("fields_text", [])
+                if isinstance(f, dict)
+            ],
             "follow_requests_count": len(
                 await follow_queries.followers(session, actor.id, state="pending")
             ),

@@ -1,13 +1,19 @@
 """GET /api/v2/search: accounts (by handle through WebFinger with `resolve=true`, else by
 name among those this node knows), statuses (the learning resources of the search index, the
-same search as /search), hashtags (none yet)."""
+same search as /search), hashtags (those of the public posts this node holds whose name
+starts with `q`, storage/queries/hashtags.py)."""
 
 from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
 
 from aiohttp import web
 from sqlalchemy import or_, select
 
+from compagnon.domain import hashtags as hashtag_names
 from compagnon.domain.search_query import BadSearch, SearchFilters, query_words
+from compagnon.federation import hashtags
 from compagnon.i18n import _
 from compagnon.server.api import entities
 from compagnon.server.api.accounts import resolve_handle
@@ -22,10 +28,12 @@ from compagnon.server.api.base import (
 from compagnon.server.keys import SESSIONS, SETTINGS
 from compagnon.server.params import whole_number
 from compagnon.storage.models import Actor, Object
+from compagnon.storage.queries import hashtags as hashtag_queries
 from compagnon.storage.queries import search as search_queries
 from compagnon.storage.queries.search import hidden_authors
 
 MAX_OFFSET = 10_000
+MAX_LIMIT = 40  # as Mastodon's search
 
 
 def _handle(text: str) -> str | None:
@@ -94,14 +102,49 @@ async def accounts(request: web.Request) -> web.StreamResponse:
         return json_answer([await entities.account(session, a, base) for a in found])
 
 
+def _tag_entity(known: hashtag_queries.KnownTag, base: str, today: date) -> dict[str, Any]:
+    """Mastodon's Tag: its name, this node's page of it, and its use over the last week
+    (each day's start as a Unix time, uses and accounts as strings, as Mastodon sends them)."""
+    return {
+        "name": known.name,
+        "url": hashtags.href(base, known.name),
+        "history": [
+            {
+                "day": str(int(datetime(d.year, d.month, d.day, tzinfo=UTC).timestamp())),
+                "uses": str(known.uses.get(d, 0)),
+                "accounts": str(len(known.accounts.get(d, ()))),
+            }
+            for d in hashtag_queries.week(today)
+        ],
+    }
+
+
+async def find_hashtags(request: web.Request, q: str, limit: int) -> list[dict[str, Any]]:
+    """The Tag entities for `q` (with or without its `#`): none when it cannot begin a
+    hashtag's name (a handle, an address, several words)."""
+    prefix = hashtag_names.page_name(q.lstrip("#\uff03"))
+    if prefix is None or _handle(q):
+        return []
+    now = datetime.now(UTC)
+    async with request.app[SESSIONS]() as session:
+        found = await hashtag_queries.starting_with(session, prefix, limit=limit, now=now)
+    base = request.app[SETTINGS].base_url
+    return [_tag_entity(known, base, now.date()) for known in found]
+
+
 @api_view
 async def search(request: web.Request) -> web.StreamResponse:
+    """GET /api/v2/search: `q`, `type` (accounts, statuses, hashtags; all without it),
+    `resolve`, `limit` (20, at most 40)."""
     who = await maybe_caller(request, "read:search")
     q = query_text(request, "q", 500)
     kind = request.query.get("type", "")
-    limit = 20
     if not q:
-        raise ApiError(400, "q is required")
+        raise ApiError(400, _("q is required"))
+    given_limit = whole_number(request.query.get("limit") or "20", 1)
+    if given_limit is None:
+        raise ApiError(400, _("limit and offset must be whole numbers"))
+    limit = min(given_limit, MAX_LIMIT)
     base = request.app[SETTINGS].base_url
     viewer = who.actor if who else None
     statuses: list[dict[str, object]] = []
@@ -109,7 +152,10 @@ async def search(request: web.Request) -> web.StreamResponse:
     found_accounts: list[Actor] = []
     if kind in ("", "accounts"):
         found_accounts = await find_accounts(
-            request, q, resolve=truthy(request.query.get("resolve")) and who is not None
+            request,
+            q,
+            resolve=truthy(request.query.get("resolve")) and who is not None,
+            limit=limit,
         )
     async with request.app[SESSIONS].begin() as session:
         accounts = [await entities.account(session, a, base) for a in found_accounts[:limit]]
@@ -134,4 +180,5 @@ async def search(request: web.Request) -> web.StreamResponse:
             order = {uri: i for i, uri in enumerate(uris)}
             pairs.sort(key=lambda pair: order.get(pair[0].uri, 0))
             statuses = [entities.status(o, a, loaded) for o, a in pairs]
-    return json_answer({"accounts": accounts, "statuses": statuses, "hashtags": []})
+    tags = await find_hashtags(request, q, limit) if kind in ("", "hashtags") else []
+    return json_answer({"accounts": accounts, "statuses": statuses, "hashtags": tags})

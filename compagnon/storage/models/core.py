@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     ForeignKey,
     Index,
@@ -57,6 +58,9 @@ class Actor(Base):
     # (domain/consent.py). None: the document says nothing.
     indexable: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     discoverable: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    # Profile fields (migration 0029; federation/profile_fields.py): [{"name": text,
+    # "value": sanitised HTML}], a peer's read from its `attachment`; None: none.
+    profile_fields: Mapped[list[dict[str, str]] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (Index("ix_actors_local_username", "is_local", "username"),)

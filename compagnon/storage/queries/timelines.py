@@ -184,8 +184,8 @@ async def tagged(
     published index) until a page is full. The href is what finds `#Électricien` from
     `/tags/électricien` on SQLite, whose `lower()` leaves non-ASCII letters as they are."""
     text = func.lower(cast(Object.recipients, String))
-    name = _like_escaped(f'"#{tag.lower()}"')
-    href = _like_escaped(f'/tags/{quote(tag.lower(), safe="")}"'.lower())
+    name = like_escaped(f'"#{tag.lower()}"')
+    href = like_escaped(f'/tags/{quote(tag.lower(), safe="")}"'.lower())
     where: list[object] = [
         or_(text.like(f"%{name}%", escape="\\"), text.like(f"%{href}%", escape="\\"))
     ]
@@ -202,7 +202,7 @@ async def tagged(
     )
 
 
-def _like_escaped(text: str) -> str:
+def like_escaped(text: str) -> str:
     """`text` as a LIKE pattern matching itself (`%` of percent-encoding, `_` of names)."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 

@@ -309,3 +309,41 @@ async def test_a_picture_is_published_only_with_its_description(make_node: NodeF
         picture = copy.raw["attachment"][0]
         assert picture["mediaType"] == "image/png"
         assert picture["name"] == "Une torche MIG tenue à 15° de la verticale"
+
+
+def _language_field(html: str) -> str:
+    found = re.search(r'<input id="f-language" name="language" value="([^"]*)"', html)
+    assert found is not None, "the form has a language field"
+    return found.group(1)
+
+
+async def test_the_language_field_starts_in_the_trainer_s_own_language(
+    make_node: NodeFactory,
+) -> None:
+    # A German node: German is no interface language, so pages speak English to whoever
+    # asked for nothing, but a trainer writes in German there unless she chose otherwise.
+    node = await make_node("a", languages="de,fr")
+    await node.create_user("ana")
+    await node.create_user("bruno")
+    async with Browser(node) as web:
+        await web.log_in("ana")
+        settings = await web.page("/settings")
+        form = {"csrf": csrf_of(settings), "action": "language", "language": "es"}
+        assert (await web.post("/settings", form))[0] == 303
+    async with Browser(node) as web:  # another day, another browser: her setting holds
+        await web.log_in("ana")
+        page = await web.page("/resources/new")
+        assert _language_field(page) == "es"
+        # the field left empty: what she writes is still taken to be in her language
+        status, _, headers = await web.post("/resources/new", _form(csrf_of(page), language=""))
+        assert status == 303
+    written = await node.object(headers["Location"])
+    assert written is not None and written.raw is not None
+    assert "es" in str(written.raw.get("inLanguage")), written.raw
+    async with Browser(node) as web:
+        await web.log_in("bruno")
+        assert _language_field(await web.page("/resources/new")) == "de"
+    async with Browser(node) as web:
+        web.http.headers["Accept-Language"] = "pt-BR, en;q=0.5"  # what her browser asks for
+        await web.log_in("bruno")
+        assert _language_field(await web.page("/resources/new")) == "pt"

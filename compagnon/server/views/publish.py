@@ -190,6 +190,10 @@ async def _files(
                 found.append(Attachment(base + media.url_path, media.media_type, name, media.size))
     had = {a.url: a for a in before.attachments} if before else {}
     found += [had[url] for url in values["attachment"] if url in had]
+    # An edit keeps the files in their order (the first picture is the one shown first),
+    # the new ones after them.
+    order = {url: position for position, url in enumerate(had)}
+    found.sort(key=lambda a: order.get(a.url, len(order)))
     return list({a.url: a for a in found}.values())
 
 
@@ -344,6 +348,7 @@ async def edit_form(request: web.Request) -> web.StreamResponse:
     resource = resource_from_document(obj.raw)
     values = forms.values_of(resource)
     values["visibility"] = obj.visibility
+    forms.pictures_stored_here(values, resource, request.app[SETTINGS].base_url)
     return await _render(
         request, user, forms.ResourceForm(values), editing=obj, files=list(resource.attachments)
     )

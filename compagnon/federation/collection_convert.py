@@ -50,9 +50,16 @@ def _item_list(items: tuple[str, ...], titles: dict[str, str]) -> str:
     return f"<ol>{entries}</ol>"
 
 
-def readable_content(value: Collection, uri: str, titles: dict[str, str], language: str) -> str:
-    """What a Mastodon user reads, in `language`: Mastodon keeps p, strong, ol, li and a."""
-    with written_in(language):
+def readable_content(
+    value: Collection,
+    uri: str,
+    titles: dict[str, str],
+    language: str,
+    words_in: str | None = None,
+) -> str:
+    """What a Mastodon user reads, in `language`: Mastodon keeps p, strong, ol, li and a.
+    `words_in`: the language of our own words, when not `language` (a card on a page)."""
+    with written_in(words_in or language):
         title = value.titles().get(language, value.title)
         description = value.descriptions().get(language, "")
         parts = [f"<p><strong>{html.escape(title)}</strong></p>"]

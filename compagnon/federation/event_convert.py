@@ -27,7 +27,7 @@ from compagnon.domain.events import MAX_CAPACITY, Event, EventTranslation, zone_
 from compagnon.domain.safe_urls import http_url
 from compagnon.federation.convert import iso, parse_time
 from compagnon.federation.resource_text import written_in
-from compagnon.i18n import _, ngettext
+from compagnon.i18n import _, format_span, ngettext
 from compagnon.storage.models import Actor, Object
 
 MAX_TEXT = 20_000
@@ -47,6 +47,12 @@ def when_text(event: Event) -> str:
     return f"{span} ({event.timezone})"
 
 
+def reader_when(event: Event) -> str:
+    """The event's wall-clock times in the current language (a page's reader), and its zone
+    (`when_text` stays in ISO form on the wire, for other software)."""
+    return f"{format_span(event.start, event.end)} ({event.timezone})"
+
+
 def where_text(event: Event) -> str:
     if event.online:
         return _("Online: {url}", url=event.online)
@@ -55,10 +61,11 @@ def where_text(event: Event) -> str:
     return ""
 
 
-def facts(event: Event, lang: str) -> list[str]:
-    """The lines a reader needs, in `lang`."""
+def facts(event: Event, lang: str, when: str | None = None) -> list[str]:
+    """The lines a reader needs, in `lang` (`when`: the times written otherwise than
+    `when_text`)."""
     with written_in(lang):
-        lines = [_("When: {when}", when=when_text(event))]
+        lines = [_("When: {when}", when=when or when_text(event))]
         where = where_text(event)
         if where:
             lines.append(where if event.online else _("Where: {place}", place=where))
@@ -71,11 +78,21 @@ def _summary(event: Event, lang: str) -> str:
     return " · ".join(facts(event, lang))
 
 
-def _content(event: Event, lang: str, description: str, uri: str) -> str:
+def readable_content(
+    event: Event,
+    lang: str,
+    description: str,
+    uri: str,
+    words_in: str | None = None,
+    when: str | None = None,
+) -> str:
+    """What a reader of `description` (in `lang`) reads; our own words in `words_in` (a card
+    on a page: the reader's language, and `when` written her way), else in `lang`."""
+    words_in = words_in or lang
     parts = [f"<p>{html.escape(line)}</p>" for line in description.split("\n\n") if line.strip()]
-    lines = [html.escape(line) for line in facts(event, lang)]
+    lines = [html.escape(line) for line in facts(event, words_in, when)]
     parts.append("<p>" + "<br>".join(lines) + "</p>")
-    with written_in(lang):
+    with written_in(words_in):
         calendar = html.escape(_("add to my calendar (.ics)"))
     ics = html.escape(ics_url(uri), quote=True)
     page = html.escape(uri, quote=True)
@@ -92,7 +109,8 @@ def to_event_object(
     languages = list(names)
     summaries = {lang: _summary(event, lang) for lang in languages}
     contents = {
-        lang: _content(event, lang, descriptions.get(lang, ""), obj.uri) for lang in languages
+        lang: readable_content(event, lang, descriptions.get(lang, ""), obj.uri)
+        for lang in languages
     }
     doc: dict[str, Any] = {
         "id": obj.uri,

@@ -190,17 +190,23 @@ def file_label(attachment: Attachment) -> str:
 
 
 def readable_content(
-    resource: LearningResource, tags: list[dict[str, str]], page: str, lang: str | None = None
+    resource: LearningResource,
+    tags: list[dict[str, str]],
+    page: str,
+    lang: str | None = None,
+    words_in: str | None = None,
 ) -> str:
     """The HTML a Mastodon user reads in `lang` (default: the primary language): title,
-    description, facts line with the link, a line per file, hashtags."""
+    description, facts line with the link, a line per file, hashtags. `words_in`: the
+    language of our own words (labels, file kinds), when not `lang` (a card on a page)."""
     lang = lang or resource.language
+    words_in = words_in or lang
     title = resource.titles().get(lang, resource.title)
     description = resource.descriptions().get(lang, "")
-    with written_in(lang):
+    with written_in(words_in):
         words = html.escape(_("open the resource"))
         link = f'<a href="{html.escape(resource.url or page)}">{words}</a>'
-        line = " · ".join(html.escape(f) for f in facts(resource, lang))
+        line = " · ".join(html.escape(f) for f in facts(resource, words_in))
         lineage = lineage_lines(resource)
         files = [
             f'<a href="{html.escape(a.url)}">{html.escape(file_label(a))}</a>'

@@ -64,6 +64,20 @@ def negotiate(
     available: list[str],
 ) -> str:
     """The language of a request: the account's choice, the cookie, the browser, the node."""
+    wished = reader_wish(
+        chosen=chosen, cookie=cookie, accept_language=accept_language, available=available
+    )
+    if wished is not None:
+        return wished
+    code = i18n.supported(default)
+    return code if code in available else i18n.DEFAULT_LANGUAGE
+
+
+def reader_wish(
+    *, chosen: str | None, cookie: str | None, accept_language: str, available: list[str]
+) -> str | None:
+    """The language the reader asked for (account, cookie, browser), None when none is
+    available: then the page speaks the node's."""
     for wish in (chosen, cookie):
         code = i18n.supported(wish or "")
         if code in available:
@@ -72,8 +86,20 @@ def negotiate(
         code = i18n.supported(wish)
         if code in available:
             return code
-    code = i18n.supported(default)
-    return code if code in available else i18n.DEFAULT_LANGUAGE
+    return None
+
+
+def writing_language(request: web.Request, user: User) -> str:
+    """The language a trainer most likely writes in, to fill a form's language field: the one
+    she reads the pages in when she (her setting, the switcher, her browser) chose it, else
+    the node's first language (which may be one the interface is not translated into)."""
+    wished = reader_wish(
+        chosen=user.language,
+        cookie=request.cookies.get(COOKIE),
+        accept_language=request.headers.get("Accept-Language", ""),
+        available=i18n.available_languages(),
+    )
+    return wished or request.app[SETTINGS].language_list[0]
 
 
 async def _signed_in(request: web.Request) -> User | None:

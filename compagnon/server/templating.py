@@ -18,6 +18,7 @@ from markupsafe import Markup
 from compagnon import i18n
 from compagnon.domain.safe_urls import http_url
 from compagnon.i18n import _, ngettext
+from compagnon.server.cards import card_content
 from compagnon.server.labels import GLOBALS as LABELS
 
 # Types whose `summary` is part of their body (an article's abstract, a resource's
@@ -109,6 +110,7 @@ def install(env: jinja2.Environment) -> None:
     env.globals["link"] = link
     env.globals["view_url"] = view_url
     env.globals["content_warning"] = content_warning
+    env.globals["card_content"] = card_content  # ours in the reader's language (cards.py)
     env.globals["with_links"] = with_links
     env.globals["ngettext"] = ngettext  # counts: the plural form each language needs
     env.globals.update(LABELS)  # codes shown as words (labels.py)

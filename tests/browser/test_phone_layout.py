@@ -4,7 +4,7 @@ overlaps, and every choice in a form sits beside its own words."""
 from __future__ import annotations
 
 import pytest
-from playwright.async_api import Page
+from playwright.async_api import Browser, Page, expect
 
 from compagnon.storage.queries import actors as actor_queries
 from tests.browser.test_pages import log_in
@@ -76,3 +76,41 @@ async def test_the_resource_forms_boxes_sit_beside_their_words(
     assert box and words
     assert box["width"] < 44 and box["x"] - words["x"] < 8, (box, words)
     assert words["height"] < 60, "one line: the box and its word side by side"
+
+
+@pytest.mark.parametrize("width", [360, 412])
+async def test_the_admin_pages_header_is_a_short_band_on_a_phone(
+    make_node: NodeFactory, browser: Browser, width: int
+) -> None:
+    node = await make_node("a")
+    await node.create_user("maria")
+    async with node.sessions.begin() as session:
+        maria = await actor_queries.user_by_username(session, "maria")
+        assert maria is not None
+        maria.role = "admin"
+    context = await browser.new_context(
+        viewport={"width": width, "height": 780}, is_mobile=True, has_touch=True
+    )
+    phone = await context.new_page()
+    try:
+        await log_in(phone, node.base, "maria")
+        await phone.goto(f"{node.base}/admin/peers")
+        for language in ("en", "fr", "ar"):  # longer words; right to left
+            await phone.locator("#language-choice").select_option(language)
+            await phone.locator("form.language-switch button").click()
+            await expect(phone.locator("html")).to_have_attribute("lang", language)
+            header = await phone.locator("header.bar").bounding_box()
+            assert header is not None and header["height"] < 120, (language, header)
+            title = await phone.locator("h1").bounding_box()
+            assert title is not None and title["y"] < 200, "the page starts in the first screen"
+            assert await phone.evaluate("document.documentElement.scrollWidth") <= width
+            # every link is still there, one swipe along its row away, and big enough
+            for target in await phone.locator("header.bar nav a, .admin-nav a").all():
+                await target.scroll_into_view_if_needed()
+                box = await target.bounding_box()
+                assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width
+                assert box["height"] >= 44
+        await phone.locator(".admin-nav a[href='/admin/deliveries']").click()
+        await expect(phone).to_have_url(f"{node.base}/admin/deliveries")
+    finally:
+        await context.close()

@@ -117,3 +117,43 @@ async def test_the_form_publishes_without_javascript(
         await expect(page.get_by_role("link", name="fiche-securite.pdf")).to_be_visible()
     finally:
         await context.close()
+
+
+async def test_a_restored_draft_keeps_the_files_sent_and_names_those_to_choose_again(
+    make_node: NodeFactory, phone: Page
+) -> None:
+    from tests.unit.test_media_sniff import image_bytes
+
+    node = await make_node("a")
+    await node.create_user("maria")
+    await log_in(phone, node.base, "maria")
+    await phone.goto(f"{node.base}/resources/new")
+    await phone.get_by_label("Language", exact=True).select_option("fr")  # the footer's switcher
+    await phone.get_by_role("button", name="Change").click()
+    await phone.locator("#f-title").fill(TITLE)
+    picture = {"name": "torche.png", "mimeType": "image/png", "buffer": image_bytes("PNG")}
+    await phone.locator("#f-file").set_input_files(picture)
+    await expect(phone.get_by_label("torche.png")).to_be_checked()
+    await phone.get_by_label("Décrivez cette image").fill("Une torche MIG tenue à 15°")
+    # the connection drops as she chooses the PDF: it cannot be sent
+    await phone.context.set_offline(True)
+    await phone.locator("#f-file").set_input_files(PDF)
+    await expect(phone.locator(".upload-status")).to_contain_text("n'a pas pu être envoyé")
+    await phone.context.set_offline(False)
+
+    await phone.reload()
+    await expect(phone.locator("#f-title")).to_have_value(TITLE)
+    await expect(phone.get_by_label("torche.png")).to_be_checked()  # held by the node: kept
+    await expect(phone.get_by_label("Décrivez cette image")).to_have_value(
+        "Une torche MIG tenue à 15°"
+    )
+    await expect(phone.get_by_role("alert")).to_have_text(
+        "Votre brouillon est rétabli, mais un navigateur ne peut pas y garder les fichiers "
+        "choisis. Choisissez de nouveau ces fichiers : fiche-securite.pdf"
+    )
+    await phone.locator("#f-file").set_input_files(PDF)
+    await expect(phone.get_by_label("fiche-securite.pdf")).to_be_checked()
+    await phone.reload()  # both now held by the node: nothing to choose again
+    await expect(phone.get_by_label("fiche-securite.pdf")).to_be_checked()
+    await expect(phone.get_by_label("torche.png")).to_be_checked()
+    await expect(phone.get_by_role("alert")).to_have_count(0)

@@ -273,7 +273,9 @@ async def test_a_forged_or_unreadable_form_stores_nothing(make_node: NodeFactory
     assert (await _count(node, Media), await _count(node, Object)) == (0, 0)
 
 
-async def test_a_picture_is_published_only_with_its_description(make_node: NodeFactory) -> None:
+async def test_a_picture_is_published_only_with_its_description_and_its_author_edits_it(
+    make_node: NodeFactory,
+) -> None:
     from tests.unit.test_media_sniff import image_bytes
 
     a, b = await make_node("a"), await make_node("b")
@@ -309,3 +311,65 @@ async def test_a_picture_is_published_only_with_its_description(make_node: NodeF
         picture = copy.raw["attachment"][0]
         assert picture["mediaType"] == "image/png"
         assert picture["name"] == "Une torche MIG tenue à 15° de la verticale"
+
+        # Editing: the description is there to correct, and the correction reaches the follower.
+        uri = headers["Location"]
+        page = unescape(await web.page("/resources/edit?uri=" + uri))
+        box = f'name="alt_{sha.group(1)}" value="Une torche MIG tenue à 15° de la verticale"'
+        assert box in page, "the edit form offers the picture's description"
+        fields = _form(csrf_of(page), uri=uri, url="")
+        del fields["visibility"]
+        fields["file_sha256"] = sha.group(1)
+        fields[f"alt_{sha.group(1)}"] = "Une torche MIG tenue à 45° de la pièce"
+        status, body, _ = await web.post("/resources/edit", fields)
+        assert status == 303, body
+        await settle(a, b)
+        copy = await b.object(uri)
+        assert copy is not None and copy.raw is not None
+        assert copy.raw["attachment"][0]["name"] == "Une torche MIG tenue à 45° de la pièce"
+        assert "Une torche MIG tenue à 45° de la pièce" in unescape(
+            await web.page("/resources/edit?uri=" + uri)
+        )
+        # an emptied description is refused beside its box, as when publishing
+        fields[f"alt_{sha.group(1)}"] = ""
+        status, body, _ = await web.post("/resources/edit", fields)
+        assert status == 400
+        assert "for people who cannot see it" in _error_beside(body, f"alt_{sha.group(1)}")
+
+
+def _language_field(html: str) -> str:
+    found = re.search(r'<input id="f-language" name="language" value="([^"]*)"', html)
+    assert found is not None, "the form has a language field"
+    return found.group(1)
+
+
+async def test_the_language_field_starts_in_the_trainer_s_own_language(
+    make_node: NodeFactory,
+) -> None:
+    # A German node: German is no interface language, so pages speak English to whoever
+    # asked for nothing, but a trainer writes in German there unless she chose otherwise.
+    node = await make_node("a", languages="de,fr")
+    await node.create_user("ana")
+    await node.create_user("bruno")
+    async with Browser(node) as web:
+        await web.log_in("ana")
+        settings = await web.page("/settings")
+        form = {"csrf": csrf_of(settings), "action": "language", "language": "es"}
+        assert (await web.post("/settings", form))[0] == 303
+    async with Browser(node) as web:  # another day, another browser: her setting holds
+        await web.log_in("ana")
+        page = await web.page("/resources/new")
+        assert _language_field(page) == "es"
+        # the field left empty: what she writes is still taken to be in her language
+        status, _, headers = await web.post("/resources/new", _form(csrf_of(page), language=""))
+        assert status == 303
+    written = await node.object(headers["Location"])
+    assert written is not None and written.raw is not None
+    assert "es" in str(written.raw.get("inLanguage")), written.raw
+    async with Browser(node) as web:
+        await web.log_in("bruno")
+        assert _language_field(await web.page("/resources/new")) == "de"
+    async with Browser(node) as web:
+        web.http.headers["Accept-Language"] = "pt-BR, en;q=0.5"  # what her browser asks for
+        await web.log_in("bruno")
+        assert _language_field(await web.page("/resources/new")) == "pt"

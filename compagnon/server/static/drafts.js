@@ -10,6 +10,11 @@
  *   it came from. What the server refuses becomes a draft again, with a notice.
  * - Logging out forgets every draft and queued form; logging in turns queued forms back into
  *   drafts, so nothing queued by one person is ever sent under another one's session.
+ * - Files: a browser cannot put a chosen file back into a file field, so a restored draft
+ *   names the files to choose again (a notice at the top of the form). A file the server
+ *   holds already (a checkbox with data-kept-name, e.g. one publish.js sent at once) is
+ *   kept: the draft remembers its name and type, and the form's `draft-restore` event (its
+ *   detail: the draft) lets the page's own script put its line back before the fields are.
  * The texts shown come from the page (#offline-status data-*), translated by the server.
  */
 "use strict";
@@ -17,6 +22,9 @@
   const PREFIX = "compagnon:draft:";
   const SUBMITTED = "compagnon:submitted";
   const SKIPPED = new Set(["hidden", "password", "file", "submit", "button", "reset", "image"]);
+  // Keys of a draft that are no field: the files chosen, the files the server holds.
+  const CHOSEN = "#chosen-files";
+  const KEPT = "#kept-files";
   const status = document.getElementById("offline-status");
 
   function say(name, fallback, count) {
@@ -60,6 +68,12 @@
         values[field.name] = field.value;
       }
     }
+    values[CHOSEN] = Array.from(form.querySelectorAll("input[type=file]")).flatMap((input) =>
+      Array.from(input.files || [], (file) => file.name)
+    );
+    values[KEPT] = Array.from(form.querySelectorAll("input[data-kept-name]"), (box) => ({
+      field: box.name, value: box.value, name: box.dataset.keptName, type: box.dataset.keptType || "",
+    }));
     try {
       localStorage.setItem(PREFIX + draftKey(form), JSON.stringify(values));
     } catch (error) {
@@ -80,6 +94,15 @@
       } else if (!field.value) {
         field.value = value; // what the server sent back (a form with a mistake) wins
       }
+    }
+    const lost = values[CHOSEN] || [];
+    if (lost.length && status) {
+      const notice = document.createElement("p");
+      notice.className = "notice draft-files";
+      notice.setAttribute("role", "alert");
+      notice.textContent = (status.dataset.chooseAgain || "Choose these files again: {names}")
+        .replace("{names}", lost.join(", "));
+      form.prepend(notice);
     }
   }
 
@@ -247,10 +270,18 @@
   });
 
   afterSubmit();
-  for (const form of document.querySelectorAll("form[data-draft]")) {
-    const values = read(draftKey(form));
-    if (values) restore(form, values);
+  // Once every deferred script ran (they all run before DOMContentLoaded, this one first),
+  // so that a page's own script hears `draft-restore`.
+  function restoreAll() {
+    for (const form of document.querySelectorAll("form[data-draft]")) {
+      const values = read(draftKey(form));
+      if (!values) continue;
+      form.dispatchEvent(new CustomEvent("draft-restore", { detail: values }));
+      restore(form, values);
+    }
   }
+  if (document.readyState === "complete") restoreAll();
+  else document.addEventListener("DOMContentLoaded", restoreAll);
   window.addEventListener("online", flushOnce);
   showWaiting().then(flushOnce);
 })();

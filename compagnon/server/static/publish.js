@@ -146,6 +146,35 @@
   });
 
   // --- the file, uploaded at once with its progress ---------------------------------------
+  // A file the node holds: a ticked box (named and typed, so a draft can bring it back).
+  function keep(sha256, name, type) {
+    var kept = form.querySelector("#kept-files");
+    var line = el("label", { "class": "check" });
+    var box = el("input", {
+      type: "checkbox", name: "file_sha256", value: sha256,
+      "data-kept-name": name, "data-kept-type": type || ""
+    });
+    box.checked = true;
+    line.append(box, " " + name);
+    kept.appendChild(line);
+    if ((type || "").indexOf("image/") === 0) {
+      // a picture is described for people who cannot see it (its alt text)
+      var id = "alt-" + sha256;
+      kept.appendChild(el("label", { "for": id }, labels.labelDescribePicture));
+      kept.appendChild(el("input", { id: id, name: "alt_" + sha256, maxlength: "1500" }));
+    }
+    return box;
+  }
+  // A restored draft (static/drafts.js): the files sent before are held here, so they stay.
+  form.addEventListener("draft-restore", function (event) {
+    (event.detail["#kept-files"] || []).forEach(function (held) {
+      var there = Array.prototype.some.call(form.querySelectorAll("input[name=file_sha256]"),
+        function (box) { return box.value === held.value; });
+      if (held.field === "file_sha256" && /^[0-9a-f]{64}$/.test(held.value) && !there) {
+        keep(held.value, held.name, held.type);
+      }
+    });
+  });
   var file = form.querySelector("input[type=file][data-upload]");
   if (file) {
     var bar = form.querySelector(".upload-progress");
@@ -167,19 +196,9 @@
         try { answer = JSON.parse(request.responseText); } catch (e) { answer = {}; }
         if (request.status === 201 || request.status === 200) {
           bar.value = 100;
-          var kept = form.querySelector("#kept-files");
-          var line = el("label", { "class": "check" });
-          var box = el("input", { type: "checkbox", name: "file_sha256", value: answer.sha256 });
-          box.checked = true;
-          line.append(box, " " + answer.name);
-          kept.appendChild(line);
-          if ((answer.type || "").indexOf("image/") === 0) {
-            // a picture is described for people who cannot see it (its alt text)
-            var id = "alt-" + answer.sha256;
-            kept.appendChild(el("label", { "for": id }, labels.labelDescribePicture));
-            kept.appendChild(el("input", { id: id, name: "alt_" + answer.sha256, maxlength: "1500" }));
-          }
           file.value = "";
+          keep(answer.sha256, answer.name, answer.type)
+            .dispatchEvent(new Event("change", { bubbles: true })); // the draft now holds it
           status.textContent = labels.labelUploaded.replace("{name}", answer.name);
         } else {
           status.textContent = answer.error || labels.labelUploadFailed;

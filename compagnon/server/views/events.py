@@ -11,9 +11,9 @@ from aiohttp import web
 
 from compagnon.domain.events import Event
 from compagnon.domain.safe_urls import http_url
-from compagnon.federation.event_convert import event_from_document, ics_url
+from compagnon.federation.event_convert import event_from_document, ics_url, reader_when
 from compagnon.federation.jsonld import OUR_CONTEXT
-from compagnon.i18n import format_moment, format_span
+from compagnon.i18n import format_moment
 from compagnon.server import auth
 from compagnon.server.keys import FEDERATION, SESSIONS
 from compagnon.server.negotiation import activity_json, json_response, problem
@@ -74,7 +74,7 @@ async def event_object(
         obj=obj,
         author=author,
         event=event,
-        when=_when(event),
+        when=reader_when(event),
         utc=f"{format_moment(event.starts_at().astimezone(UTC))} UTC",
         counts=counts,
         left=None if event.capacity is None else max(0, event.capacity - counts["going"]),
@@ -86,12 +86,6 @@ async def event_object(
 
 def _capacity(event: Event | None) -> int | None:
     return event.capacity if event is not None else None
-
-
-def _when(event: Event) -> str:
-    """The event's wall-clock times in the reader's language, and its zone (the wire's
-    `when_text` stays in ISO form for other software)."""
-    return f"{format_span(event.start, event.end)} ({event.timezone})"
 
 
 def calendar_bytes(event: Event, uri: str, updated: datetime | None) -> bytes:
@@ -198,7 +192,7 @@ async def events_listing(request: web.Request, *, wants_json: bool) -> web.Strea
             {
                 "uri": item.obj.uri,
                 "title": item.obj.name,
-                "when": _when(event) if event else "",
+                "when": reader_when(event) if event else "",
                 "organiser": f"{item.author.username}@{item.author.domain}",
                 "going": counts["going"],
                 "capacity": item.times.capacity,

@@ -32,7 +32,7 @@ from compagnon.federation.resource_convert import resource_from_document
 from compagnon.i18n import _, current_language
 from compagnon.media import library
 from compagnon.media.store import MediaError, is_sha256
-from compagnon.server import auth
+from compagnon.server import auth, language
 from compagnon.server.forms import error_page, expired_message, read_form
 from compagnon.server.keys import FEDERATION, MEDIA, SESSIONS, SETTINGS, WORKER
 from compagnon.server.views import publish_form as forms
@@ -190,6 +190,10 @@ async def _files(
                 found.append(Attachment(base + media.url_path, media.media_type, name, media.size))
     had = {a.url: a for a in before.attachments} if before else {}
     found += [had[url] for url in values["attachment"] if url in had]
+    # An edit keeps the files in their order (the first picture is the one shown first),
+    # the new ones after them.
+    order = {url: position for position, url in enumerate(had)}
+    found.sort(key=lambda a: order.get(a.url, len(order)))
     return list({a.url: a for a in found}.values())
 
 
@@ -224,17 +228,17 @@ async def _preview(request: web.Request, user: User, resource: LearningResource)
 # --- the pages ------------------------------------------------------------------------------
 
 
-def _fresh_values(request: web.Request) -> dict[str, Any]:
+def _fresh_values(request: web.Request, user: User) -> dict[str, Any]:
     empty = MultiDictProxy(MultiDict[str]())
     values = forms.values_from(empty)
-    values.update(language=request.app[SETTINGS].language_list[0], visibility="public")
+    values.update(language=language.writing_language(request, user), visibility="public")
     return values
 
 
 async def new_form(request: web.Request) -> web.StreamResponse:
     """GET /resources/new, and ?based_on=URL to remix or translate a resource."""
     user = await auth.signed_in_user(request)
-    values = _fresh_values(request)
+    values = _fresh_values(request, user)
     notice = ""
     source_uri = request.query.get("based_on", "").strip()
     if source_uri:
@@ -299,8 +303,7 @@ async def _submitted(request: web.Request, user: User, *, edit: bool) -> web.Str
             )
     if action == "add_translation":
         return await _render(request, user, form, editing=editing, files=files)
-    language = request.app[SETTINGS].language_list[0]
-    resource = forms.resource_from(form, tuple(files), language)
+    resource = forms.resource_from(form, tuple(files), language.writing_language(request, user))
     if resource is None:
         return await _render(request, user, form, editing=editing, files=files, status=400)
     if action != "publish":
@@ -345,6 +348,7 @@ async def edit_form(request: web.Request) -> web.StreamResponse:
     resource = resource_from_document(obj.raw)
     values = forms.values_of(resource)
     values["visibility"] = obj.visibility
+    forms.pictures_stored_here(values, resource, request.app[SETTINGS].base_url)
     return await _render(
         request, user, forms.ResourceForm(values), editing=obj, files=list(resource.attachments)
     )

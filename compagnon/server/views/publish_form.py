@@ -156,6 +156,22 @@ def values_of(resource: LearningResource) -> dict[str, Any]:
     return values
 
 
+def pictures_stored_here(values: dict[str, Any], resource: LearningResource, base: str) -> None:
+    """An edit offers the description of each picture stored on this node: such a picture is
+    kept by its hash (`file_sha256`, with a description box) rather than by its address,
+    its description so far in the box. Other files, and pictures elsewhere, keep theirs."""
+    for attachment in resource.attachments:
+        sha = attachment.url.removeprefix(f"{base}/media/")
+        if (
+            attachment.url.startswith(f"{base}/media/")
+            and re.fullmatch(r"[0-9a-f]{64}", sha)
+            and (attachment.media_type or "").startswith("image/")
+        ):
+            values["file_sha256"].append(sha)
+            values["alts"][sha] = attachment.name
+            values["attachment"].remove(attachment.url)
+
+
 def chosen_labels(values: dict[str, Any], lang: str) -> dict[str, list[tuple[str, str]]]:
     """(code, label) of every code in the code lists, for the page to name them."""
     found: dict[str, list[tuple[str, str]]] = {}

@@ -15,6 +15,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import unicodedata
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 SCHEMES = ("http", "https")
@@ -36,6 +37,14 @@ def http_url(value: object) -> str | None:
     """
     if not isinstance(value, str) or not value or len(value) > MAX_URL_CHARS:
         return None
+    return _checked(value)
+
+
+# The same vocabulary concepts, licences and actors recur in every record of a harvest or a
+# catalogue page: the answer for a string never changes, so recent ones are remembered
+# (urlsplit and the host check were a tenth of rendering a record's OAI metadata).
+@lru_cache(maxsize=4096)
+def _checked(value: str) -> str | None:
     if _has_control_or_space(value):
         return None
     if not value.startswith(PREFIXES):  # lower case, as every server writes them

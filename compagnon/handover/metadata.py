@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -59,9 +60,15 @@ def _concept_labels(value: Any) -> list[str]:
     return found
 
 
+# What XML 1.0 cannot carry: control characters but tab, newline and return, lone
+# surrogates, U+FFFE and U+FFFF.
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def _clean(text: str) -> str:
-    """XML 1.0 cannot carry most control characters: a peer's text may hold them."""
-    return "".join(c for c in text if c in "\t\n\r" or ord(c) >= 0x20)
+    """A peer's text may hold what XML cannot carry: removed (one regex; a loop per
+    character was a fifth of rendering a record)."""
+    return NOT_XML.sub("", text)
 
 
 def oai_dc(record: dict[str, Any], page_url: str) -> etree._Element:

@@ -5,9 +5,11 @@ the envelope: building the AMB record, then the oai_dc and LOM trees with lxml, 
 
 When: on the first read after the record changed, not when it is written. A change
 (records.note, mark_deleted) writes the row again with the columns empty; the first page or
-GetRecord that shows it renders both formats for the records it lacks and stores them, and
-every later harvest reads bytes. Rendering at write time would put that millisecond on
-catalogue sync and the inbox (goal: 3,000 records/s), and on records no harvester reads.
+GetRecord that shows it renders the format asked for the records that lack it and stores it,
+and every later harvest reads bytes. Only the format asked: a harvest of `oai_dc` does not
+pay for LOM (two thirds of the XML's cost), which most harvesters never ask for. Rendering
+at write time would put that millisecond on catalogue sync and the inbox (goal: 3,000
+records/s), and on records no harvester reads.
 
 For which rendering: the metadata names this node (its address in record and page URLs, its
 name as provider), read from the settings, not from the request (no Host header or language
@@ -57,7 +59,7 @@ async def metadata(
     page_url: PageUrl,
 ) -> dict[int, bytes]:
     """The `prefix` metadata of each record not deleted (none for a record whose document is
-    gone): stored, or rendered now (both formats) and stored for the next reader."""
+    gone): stored, or rendered now and stored for the next reader."""
     found = {
         r.object_id: r.metadata
         for r in records
@@ -74,23 +76,25 @@ async def metadata(
         if isinstance(raw, dict)
     }
     described = await describe(missing, documents)
+    build = FORMATS[prefix][-1]
     made: list[dict[str, Any]] = []
     for record in missing:
         amb_record = described.get(record.object_id)
         if amb_record is None:
             continue
-        url = page_url(record)
-        parts = {name: _serialise(build(amb_record, url)) for name, (*_, build) in FORMATS.items()}
-        found[record.object_id] = parts[prefix]
+        found[record.object_id] = part = _serialise(build(amb_record, page_url(record)))
         made.append(
             {
                 "oid": record.object_id,
                 "stamp": record.datestamp,
                 "made_for": current,
-                **{f"made_{name}": part for name, part in parts.items()},
+                "part": part,
+                # A rendering of the other format made for another node name, address or
+                # version must not pass as current: emptied (rendered when next asked).
+                "kept_for": record.rendered_for == current,
             }
         )
-    await _store(session, made)
+    await _store(session, made, prefix)
     return found
 
 
@@ -98,26 +102,33 @@ def _serialise(element: etree._Element) -> bytes:
     return bytes(etree.tostring(element, encoding="UTF-8"))
 
 
-async def _store(session: AsyncSession, made: list[dict[str, Any]]) -> None:
+async def _store(session: AsyncSession, made: list[dict[str, Any]], prefix: str) -> None:
     """Best effort: a reader that cannot write (the database busy with a writer) still
     answers, and the next reader renders again. Only if the record has not changed since it
     was read (same datestamp): a newer change keeps its empty columns."""
     if not made:
         return
     table = cast(Table, HandoverRecord.__table__)
-    statement = (
-        update(table)
-        .where(table.c.object_id == bindparam("oid"), table.c.datestamp == bindparam("stamp"))
-        .values(
-            {
-                **{name: bindparam(f"made_{name}") for name in FORMATS},
+    connection = await session.connection()  # Core: one executemany per kind for the page
+    try:
+        for kept in (True, False):
+            rows = [row for row in made if row["kept_for"] is kept]
+            if not rows:
+                continue
+            values: dict[str, Any] = {
+                prefix: bindparam("part"),
                 "rendered_for": bindparam("made_for"),
             }
-        )
-    )
-    try:
-        connection = await session.connection()  # Core: one executemany for the page
-        await connection.execute(statement, made)
+            if not kept:
+                values.update({name: None for name in FORMATS if name != prefix})
+            statement = (
+                update(table)
+                .where(
+                    table.c.object_id == bindparam("oid"), table.c.datestamp == bindparam("stamp")
+                )
+                .values(values)
+            )
+            await connection.execute(statement, rows)
         await session.commit()
     except DBAPIError:
         await session.rollback()

@@ -58,6 +58,12 @@ class Settings:
     oai_page_size: int = _setting(
         100, "Records (or headers) per OAI-PMH answer; the rest follows a resumption token."
     )
+    oai_render_ahead: bool = _setting(
+        True,
+        "Render each OAI-PMH record's oai_dc metadata in the worker's idle time, so harvests "
+        "read stored bytes rather than building XML (otherwise the first harvest after a "
+        "change builds it).",
+    )
     sitemap_max_urls: int = _setting(
         50_000,
         "URLs per sitemap file (at most 50,000, the protocol's limit); past it sitemap.xml "

@@ -133,9 +133,10 @@ async def _one(bench: Bench, actors: Fleet, label: str, records: int, quick: boo
                         measures += await _step("statistics", held,
                                                 _statistics(http, base, held, records))
                     if "oai" in STEPS:
+                        covered: list[datetime] = []  # how far the first harvest rendered
                         for state in ("first read", "stored"):
-                            measures += await _step("OAI-PMH", held,
-                                                    _oai(http, base, held, records, state))
+                            measures += await _step("OAI-PMH", held, _oai(
+                                http, base, held, records, state, covered))
                 pg = Postgres(db, url.rsplit("/", 1)[1])
                 if "ingest" in STEPS:
                     measures += await _step("ingest", held, _ingest(
@@ -210,15 +211,28 @@ def _records_and_token(body: bytes) -> tuple[int, str | None]:
     return found, (token.text if token is not None and token.text else None)
 
 
-async def _oai(http: aiohttp.ClientSession, base: str, held: str, records: int, state: str
-               ) -> list[Measure]:
-    """`state`: "first read" (the metadata not rendered yet, except what the first pass's
-    pages rendered) or "stored" (the same again after a whole harvest)."""
+def _last_datestamp(body: bytes) -> datetime:
+    stamps = etree.fromstring(body).findall(f"{OAI}ListRecords/{OAI}record/{OAI}header/"
+                                            f"{OAI}datestamp")
+    return datetime.strptime(stamps[-1].text or "", "%Y-%m-%dT%H:%M:%SZ")  # naive, as START
+
+
+async def _oai(http: aiohttp.ClientSession, base: str, held: str, records: int, state: str,
+               covered: list[datetime]) -> list[Measure]:
+    """`state`: "first read" (the metadata not rendered yet, except what earlier pages of
+    this pass rendered), or "stored": the same requests within what the first harvest read
+    (and so rendered): random pages from its span, and a harvest up to its last datestamp
+    (`until`). The first harvest is bounded in time: at a million records it reads a part,
+    and pages past it would be first reads again, not stored ones."""
     rng = random.Random(3)
     span = timedelta(seconds=30 * records)  # the loader's datestamps: START + 30 s per record
     first = f"{base}/oai?verb=ListRecords&metadataPrefix=oai_dc"
     if state == "first read":
         await _timed_get(http, first)
+    else:
+        # A page from `since` must still hold 100 records before `until`.
+        span = min(span, covered[0] - START - timedelta(seconds=30 * 200))
+        first += f"&until={covered[0]:%Y-%m-%dT%H:%M:%SZ}"
     times = []
     for _ in range(OAI_REQUESTS):
         since = START + span * rng.random() * 0.98
@@ -239,12 +253,16 @@ async def _oai(http: aiohttp.ClientSession, base: str, held: str, records: int, 
         page_times.append(took)
         elapsed = time.perf_counter() - started
         if token is None or harvested >= HARVEST_RECORDS or elapsed > HARVEST_SECONDS:
+            if state == "first read":
+                covered.append(_last_datestamp(body))
             break
         url = f"{base}/oai?verb=ListRecords&resumptionToken={token}"
     rate = harvested / elapsed if elapsed else 0.0
     whole = token is None
-    note = (f"{harvested:,} records in {pages:,} pages, {elapsed:.1f} s"
-            + ("" if whole else f" (bounded: the first {harvested:,} of {records:,})")
+    bounded = "" if whole else f" (bounded: the first {harvested:,} of {records:,})"
+    if state != "first read":
+        bounded = f" (until the first harvest's last record, {covered[0]:%Y-%m-%dT%H:%M:%SZ})"
+    note = (f"{harvested:,} records in {pages:,} pages, {elapsed:.1f} s" + bounded
             + f"; page p50 {percentile(page_times, 50):.1f} ms,"
               f" p99 {percentile(page_times, 99):.1f} ms")
     return [

@@ -34,7 +34,8 @@ from compagnon.storage.queries.search import hidden_authors
 PAGE_SIZE = 100
 # A window is counted up to this many records; past it completeListSize waits for the last
 # page (counting costs a read of the whole window: 1,000,000 rows at a national aggregator).
-COUNT_CAP = 10_000
+# 10,000 cost ~27 ms at 100,000 records on PostgreSQL, more than the page it came with.
+COUNT_CAP = 1_000
 # Each metadata format's stored rendering (handover/rendered.py).
 STORED: dict[str, Any] = {"oai_dc": HandoverRecord.oai_dc, "lom": HandoverRecord.lom}
 # A record's sets as stored (sets.Membership): read with its header, no statement of its own.
@@ -169,6 +170,34 @@ async def by_uri(session: AsyncSession, uri: str, prefix: str | None = None) -> 
         return None
     found = await _load(session, [object_id], prefix)
     return found[0] if found else None
+
+
+async def unrendered(
+    session: AsyncSession, after: int, prefix: str, current: str, scan: int = 2000
+) -> tuple[list[Record], int | None]:
+    """The records after object id `after` among the next `scan` (a bounded walk of the
+    primary key) whose `prefix` metadata is not stored for the `current` rendering, loaded
+    as a page loads them; and where the walk stopped (None: at the end of the table)."""
+    needs = and_(
+        HandoverRecord.deleted.is_(False),
+        or_(
+            STORED[prefix].is_(None),
+            HandoverRecord.rendered_for.is_(None),
+            HandoverRecord.rendered_for != current,
+        ),
+    )
+    walked = (
+        await session.execute(
+            select(HandoverRecord.object_id, needs)
+            .where(HandoverRecord.object_id > after)
+            .order_by(HandoverRecord.object_id)
+            .limit(scan)
+        )
+    ).all()
+    if not walked:
+        return [], None
+    ids = [object_id for object_id, wanted in walked if wanted]
+    return await _load(session, ids, prefix), (walked[-1][0] if len(walked) == scan else None)
 
 
 async def _load(session: AsyncSession, ids: list[int], prefix: str | None) -> list[Record]:

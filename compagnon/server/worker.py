@@ -28,6 +28,10 @@ from compagnon.federation.outbox import quiz as quiz_outbox
 from compagnon.federation.outbox.deliver import Attempt, deliver, unsendable
 from compagnon.federation.outbox.retry import Verdict
 from compagnon.federation.resolver import Resolver
+from compagnon.handover import queries as handover_queries
+from compagnon.handover import rendered
+from compagnon.handover.describe import describer
+from compagnon.handover.sitemap import page_url
 from compagnon.push import sender as push_sender
 from compagnon.server.outcomes import OutcomeRecorder
 from compagnon.server.watch.metrics import APPLIED
@@ -44,6 +48,11 @@ CLAIM_FACTOR = 8  # deliveries claimed per pass, in multiples of the in-flight l
 # crash makes the node send twice (outcomes.py).
 UNRECORDED_FACTOR = 2
 TAKEN = "taken by another worker"
+# Rendering OAI metadata ahead of harvests (render_ahead): records looked at per pass (at
+# ~0.4 ms a record to render, a pass stays well under a second), and the rest after a walk
+# found the whole table rendered.
+RENDER_SCAN = 500
+RENDER_REST = timedelta(seconds=60)
 
 
 @dataclass(frozen=True)
@@ -70,6 +79,9 @@ class Report:
     poll_updates: int = 0  # Updates of our Questions' counts queued this pass
     sync: catalogue.SyncReport = field(default_factory=catalogue.SyncReport)
     pushes: push_sender.PushReport = field(default_factory=push_sender.PushReport)
+    # OAI records whose metadata was rendered ahead of harvests: not federation work, so
+    # not in `idle` (what tests settle on); run_forever goes on at once while it renders.
+    rendered: int = 0
 
     @property
     def idle(self) -> bool:
@@ -87,6 +99,8 @@ class Worker:
         self.resolver = Resolver(ctx)
         self._wake = asyncio.Event()
         self.on_unreachable: list[Callable[[str], None]] = []
+        self._render_after = 0  # where the walk of render_ahead stands (an object id)
+        self._render_rest_until: datetime | None = None
 
     def wake(self) -> None:
         """Something was queued or received in this process: do a pass now, not after the
@@ -118,7 +132,40 @@ class Worker:
         # Web Push to phone apps (compagnon/push/): after the deliveries, since applying
         # activities above is what queues most pushes.
         report.pushes = await push_sender.send_due(self.ctx, self.name, now)
+        if report.idle:  # only when nothing else waits: harvests can always render themselves
+            report.rendered = await self.render_ahead(now)
         return report
+
+    async def render_ahead(self, now: datetime | None = None) -> int:
+        """Render the `oai_dc` metadata of the next records that lack it (handover/
+        rendered.py), a bounded walk of the records by object id, so harvesters read stored
+        bytes. After a walk reaches the end, rest RENDER_REST before the next one. Returns how
+        many were rendered."""
+        moment = now or utcnow()
+        settings = self.ctx.settings
+        if not settings.oai_render_ahead:
+            return 0
+        if self._render_rest_until is not None and moment < self._render_rest_until:
+            return 0
+        base = self.ctx.urls.base
+        current = rendered.rendering(base, settings.node_name)
+        async with self.ctx.sessions() as session:
+            records, stopped = await handover_queries.unrendered(
+                session, self._render_after, "oai_dc", current, RENDER_SCAN
+            )
+            made = await rendered.metadata(
+                session,
+                records,
+                "oai_dc",
+                current,
+                describer(base, settings.node_name, self.ctx.sessions),
+                lambda r: page_url(base, r.uri, r.is_local, r.type),
+            )
+        if stopped is None:  # the end of the table: start again after a rest
+            self._render_after, self._render_rest_until = 0, moment + RENDER_REST
+        else:
+            self._render_after, self._render_rest_until = stopped, None
+        return len(made)
 
     async def refresh_member_list(self, now: datetime | None = None) -> None:
         """Keep the allowed peers in sync with an aggregator's member list, when due
@@ -143,7 +190,7 @@ class Worker:
             except Exception:
                 log.exception("worker pass failed; trying again")
                 report = Report()
-            if report.idle:
+            if report.idle and not report.rendered:
                 await self._idle(stop)
 
     async def _idle(self, stop: asyncio.Event) -> None:

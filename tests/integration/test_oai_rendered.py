@@ -95,3 +95,41 @@ async def test_text_that_looks_like_a_splice_marker_stays_text(
         for _ in range(2):  # rendered now, then read back stored
             answer = await ask(http, a, "verb=ListRecords&metadataPrefix=oai_dc")
             assert texts(answer, "//dc:title") == ["<!--m0--> and <!--m1-->", "Second"]
+
+
+async def test_the_worker_renders_records_ahead_of_harvests(
+    make_node: NodeFactory, backend: str
+) -> None:
+    """In its idle time the worker stores each record's oai_dc metadata, so the first
+    harvest reads bytes; what it stores is what a harvest would have made."""
+    a = await make_node("a", backend=backend)
+    await a.create_user("ana")
+    for title in ("Licensing quiz", "Welding safety", "Tiles of Porto"):
+        await publish_resource(a, "ana", title)
+    assert await _stored(a) == [(None, None)] * 3
+    report = await a.run_once()
+    assert report.rendered == 3
+    stored = await _stored(a)
+    assert all(dc is not None and lom is None for dc, lom in stored)  # oai_dc only
+    assert (await a.run_once()).rendered == 0  # the walk found nothing more: it rests
+    async with httpx.AsyncClient() as http:
+        harvested = await ask(http, a, "verb=ListRecords&metadataPrefix=oai_dc")
+        assert sorted(texts(harvested, "//dc:title")) == [
+            "Licensing quiz",
+            "Tiles of Porto",
+            "Welding safety",
+        ]
+        async with a.sessions.begin() as session:  # as a harvest of a changed record would
+            await session.execute(update(HandoverRecord).values(oai_dc=None, rendered_for=None))
+        again = await ask(http, a, "verb=ListRecords&metadataPrefix=oai_dc")
+    assert sorted(texts(again, "//dc:title")) == sorted(texts(harvested, "//dc:title"))
+    # The same bytes (sorted: an UPDATE may change the order rows come back in).
+    assert sorted(dc or b"" for dc, _ in await _stored(a)) == sorted(dc or b"" for dc, _ in stored)
+
+
+async def test_rendering_ahead_can_be_turned_off(make_node: NodeFactory) -> None:
+    a = await make_node("a", oai_render_ahead=False)
+    await a.create_user("ana")
+    await publish_resource(a, "ana", "Licensing quiz")
+    assert (await a.run_once()).rendered == 0
+    assert await _stored(a) == [(None, None)]

@@ -6,7 +6,7 @@ million records without receiving a million activities:
   `TRAINERS_PER_CENTRE` trainers (`Person`), as fetching their documents stores them;
 - objects: the resources (datagen.ResourceSet: skewed facets, ~1 KB AS2 document each);
 - search_entries (with host, country and the tsvector, facet tokens included) and
-  search_terms, as `storage/queries/search.py: index_statements` makes them;
+  search_terms, as `storage/queries/search_indexing.py: index_statements` makes them;
 - handover_records and handover_sets (the OAI repository), as `handover/records.py: note`
   makes them (`membership` of each document; the datestamp is the publication time);
 - statistics_counts and statistics_authors: computed by the node's own

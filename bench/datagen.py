@@ -350,7 +350,7 @@ class ResourceSet:
                                      list[tuple[Any, ...]]]]:
         """(object row, search entry row, its FTS5 row, its competence rows), oldest first."""
         from compagnon.domain.facets import extract, prefixes, sort_key  # the node's own code
-        from compagnon.storage.queries.search import facet_tokens
+        from compagnon.storage.queries.search_indexing import facet_tokens
 
         rng = random.Random(self.seed)
         word_weights = [1 / (rank + 1) for rank in range(len(WORDS))]

@@ -4,7 +4,7 @@ million records without receiving a million activities:
 
 - actors: per centre (host) one `Organization` naming its country (`addressCountry`) and
   `TRAINERS_PER_CENTRE` trainers (`Person`), as fetching their documents stores them;
-- objects: the resources (datagen.ResourceSet: skewed facets, ~1 KB AS2 document each);
+- objects: the resources (datagen_resources.ResourceSet: skewed facets, ~1 KB AS2 document each);
 - search_entries (with host, country and the tsvector, facet tokens included) and
   search_terms, as `storage/queries/search_indexing.py: index_statements` makes them;
 - handover_records and handover_sets (the OAI repository), as `handover/records.py: note`
@@ -25,14 +25,8 @@ from typing import Any
 import asyncpg
 import orjson
 
-from bench.datagen import (
-    ACTOR_COLUMNS,
-    ENTRY_COLUMNS_SEARCH,
-    OBJECT_COLUMNS,
-    START,
-    TERM_COLUMNS,
-    ResourceSet,
-)
+from bench.datagen import ACTOR_COLUMNS, OBJECT_COLUMNS, START
+from bench.datagen_resources import ENTRY_COLUMNS_SEARCH, TERM_COLUMNS, ResourceSet
 from compagnon.handover.sets import languages_text, membership
 from compagnon.storage.db import create_engine, create_sessionmaker
 from compagnon.storage.queries import statistics_counts

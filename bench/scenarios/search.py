@@ -1,7 +1,7 @@
 """Scenario: faceted search of learning resources at N resources, on SQLite and PostgreSQL.
 
-The data (datagen.ResourceSet: skewed languages, EQF levels, trades, licences, types,
-competences and words, each resource's facets extracted by the node's own
+The data (datagen_resources.ResourceSet: skewed languages, EQF levels, trades, licences,
+types, competences and words, each resource's facets extracted by the node's own
 `domain.facets.extract`) is bulk-loaded into a database made by the node's own migrations,
 secondary and full-text indexes built after the load. The query is the node's own
 `storage.queries.search.search` through its own engine settings, each call in a fresh session
@@ -28,7 +28,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from bench import datagen, node
+from bench import datagen_resources, node
 from bench.pgscratch import on_both_databases
 from bench.report import Measure
 from bench.scenarios.context import Bench
@@ -61,12 +61,13 @@ async def _backend(bench: Bench, label: str, url: str) -> list[Measure]:
         sessions = create_sessionmaker(engine)
         async with sessions() as session:
             first_actor = int(await session.scalar(select(func.max(Actor.id))) or 0) + 1
-        data = datagen.ResourceSet(sizes.search_objects, first_actor)
+        data = datagen_resources.ResourceSet(sizes.search_objects, first_actor)
         started = time.monotonic()
         if url:
-            await datagen.load_resources_postgresql(url.replace("+asyncpg", ""), data)
+            await datagen_resources.load_resources_postgresql(url.replace("+asyncpg", ""), data)
         else:
-            await asyncio.to_thread(datagen.load_resources_sqlite, str(n.sqlite_path), data)
+            await asyncio.to_thread(datagen_resources.load_resources_sqlite, str(n.sqlite_path),
+                                    data)
         loaded = time.monotonic() - started
         await engine.dispose()  # new connections: fresh statistics and a cold-ish start
         runs, slowest = await _measure(sessions, sizes, random.Random(5))
@@ -89,9 +90,9 @@ async def _backend(bench: Bench, label: str, url: str) -> list[Measure]:
 
 
 def _queries(sizes: Any) -> dict[str, Callable[[random.Random], tuple[SearchFilters, int | None]]]:
-    langs, fields = list(datagen.LANGUAGES), list(datagen.FIELDS)
+    langs, fields = list(datagen_resources.LANGUAGES), list(datagen_resources.FIELDS)
     competences = [f"https://w3id.org/kim/digcomp/g_{n}" for n in (3, 8, 15, 17, 24)] + [
-        f"http://data.europa.eu/esco/skill/{datagen.uuid_of(n)}" for n in (0, 5, 50, 200)]
+        f"http://data.europa.eu/esco/skill/{datagen_resources.uuid_of(n)}" for n in (0, 5, 50, 200)]
 
     def facet(rng: random.Random) -> dict[str, Any]:
         name = rng.choice(("eqf", "lang", "field", "competence"))
@@ -101,11 +102,11 @@ def _queries(sizes: Any) -> dict[str, Callable[[random.Random], tuple[SearchFilt
         return {name: value}
 
     def words(rng: random.Random, k: int) -> tuple[str, ...]:
-        return tuple(rng.sample(datagen.WORDS, k))
+        return tuple(rng.sample(datagen_resources.WORDS, k))
 
     def deep(rng: random.Random) -> int:
         i = rng.randint(sizes.search_objects // 10, sizes.search_objects // 2)
-        return sort_key(datagen.START + timedelta(seconds=30 * i), i)
+        return sort_key(datagen_resources.START + timedelta(seconds=30 * i), i)
 
     return {
         "one facet": lambda rng: (SearchFilters(**facet(rng)), None),

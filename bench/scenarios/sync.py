@@ -2,10 +2,11 @@
 whole catalogue of several centres: N learning resources in all (100,000 full, 10,000 quick).
 
 Centres: real Compagnon nodes (`compagnon serve`, SQLite, worker off), one trainer each whose
-resources and their Create activities are bulk-loaded by `datagen.load_centre_catalogue`,
-built by the node's own code the way `publish.publish_resource` builds them (resource
-document, Create, FEP-8b32 proof). Their outboxes are served by the node's own view: 20 items
-a page, keyset-paged, every page GET signed by the aggregator's instance actor.
+resources and their Create activities are bulk-loaded by
+`datagen_catalogue.load_centre_catalogue`, built by the node's own code the way
+`publish.publish_resource` builds them (resource document, Create, FEP-8b32 proof). Their
+outboxes are served by the node's own view: 20 items a page, keyset-paged, every page GET
+signed by the aggregator's instance actor.
 
 Aggregator: `compagnon serve` (worker on) plus one `compagnon worker` process, on a fresh
 PostgreSQL database (`BENCH_POSTGRES`, as the timeline scenario), default settings. The bench
@@ -26,7 +27,7 @@ from pathlib import Path
 import asyncpg
 from sqlalchemy import select
 
-from bench import datagen, node
+from bench import datagen_catalogue, node
 from bench.pgscratch import ADMIN_DSN, scratch_database
 from bench.procs import BenchError, Process, cpu_seconds, start
 from bench.report import Measure
@@ -64,8 +65,8 @@ async def _centre(bench: Bench, index: int, count: int) -> node.CompagnonNode:
     finally:
         await engine.dispose()
     assert author is not None
-    await asyncio.to_thread(datagen.load_centre_catalogue, str(centre.sqlite_path), author,
-                            centre.base_url, count, index)
+    await asyncio.to_thread(datagen_catalogue.load_centre_catalogue, str(centre.sqlite_path),
+                            author, centre.base_url, count, index)
     return centre
 
 

@@ -30,13 +30,44 @@ CHUNK = 50_000
 START = datetime(2025, 1, 1)
 BIG_TABLES = ("objects", "timeline_entries")
 
-ACTOR_COLUMNS = ("id", "uri", "type", "username", "domain", "is_local", "name", "summary",
-                 "inbox", "outbox", "shared_inbox", "followers_url", "following_url", "url",
-                 "manually_approves_followers", "public_key_id", "public_key_pem", "created_at")
+ACTOR_COLUMNS = (
+    "id",
+    "uri",
+    "type",
+    "username",
+    "domain",
+    "is_local",
+    "name",
+    "summary",
+    "inbox",
+    "outbox",
+    "shared_inbox",
+    "followers_url",
+    "following_url",
+    "url",
+    "manually_approves_followers",
+    "public_key_id",
+    "public_key_pem",
+    "created_at",
+)
 FOLLOW_COLUMNS = ("follower_id", "followee_id", "activity_uri", "state", "created_at")
-OBJECT_COLUMNS = ("id", "uri", "type", "actor_id", "is_local", "visibility", "content",
-                  "summary", "name", "language", "url", "recipients", "raw", "published",
-                  "deleted_at")
+OBJECT_COLUMNS = (
+    "id",
+    "uri",
+    "type",
+    "actor_id",
+    "is_local",
+    "visibility",
+    "content",
+    "summary",
+    "name",
+    "language",
+    "url",
+    "recipients",
+    "raw",
+    "published",
+    "deleted_at",
+)
 ENTRY_COLUMNS = ("user_id", "object_id", "created_at")
 
 
@@ -59,17 +90,38 @@ class Dataset:
         for i in range(REMOTE_ACTORS):
             host = f"centre{i % 400}.example"
             uri = f"https://{host}/users/trainer{i}"
-            yield (self.first_actor_id + i, uri, "Person", f"trainer{i}", host, False,
-                   f"Trainer {i}", "", f"{uri}/inbox", f"{uri}/outbox", f"https://{host}/inbox",
-                   f"{uri}/followers", f"{uri}/following", uri, False, f"{uri}#main-key", "",
-                   START)
+            yield (
+                self.first_actor_id + i,
+                uri,
+                "Person",
+                f"trainer{i}",
+                host,
+                False,
+                f"Trainer {i}",
+                "",
+                f"{uri}/inbox",
+                f"{uri}/outbox",
+                f"https://{host}/inbox",
+                f"{uri}/followers",
+                f"{uri}/following",
+                uri,
+                False,
+                f"{uri}#main-key",
+                "",
+                START,
+            )
 
     def follow_rows(self) -> Iterator[tuple[Any, ...]]:
         actor_of = dict(self.users)
         for user, followed in self.follows.items():
             for actor in followed:
-                yield (actor_of[user], actor, f"https://bench.example/follows/{user}/{actor}",
-                       "accepted", START)
+                yield (
+                    actor_of[user],
+                    actor,
+                    f"https://bench.example/follows/{user}/{actor}",
+                    "accepted",
+                    START,
+                )
 
     def objects_and_entries(self) -> Iterator[tuple[tuple[Any, ...], list[tuple[Any, ...]]]]:
         """(object row, its timeline entry rows), in publication order."""
@@ -84,26 +136,55 @@ class Dataset:
             published = START + timedelta(seconds=30 * i)
             deleted = published if rng.random() < DELETED_SHARE else None
             uri = f"https://centre{(actor - self.first_actor_id) % 400}.example/objects/{i}"
-            content = "" if deleted else (
-                f"<p>Resource {i}: worksheet on {rng.choice(TOPICS)} for EQF level "
-                f"{rng.randrange(2, 6)}, with a checklist and two exercises.</p>")
+            content = (
+                ""
+                if deleted
+                else (
+                    f"<p>Resource {i}: worksheet on {rng.choice(TOPICS)} for EQF level "
+                    f"{rng.randrange(2, 6)}, with a checklist and two exercises.</p>"
+                )
+            )
             # The handler keeps the remote document in `raw` (~1 KB): the ORM loads it too.
             raw = None if deleted else _raw_note(uri, actor, content, published)
-            row = (i, uri, "Note", actor, False, "public", content, "", "", "en", uri,
-                   recipients, raw, published, deleted)
+            row = (
+                i,
+                uri,
+                "Note",
+                actor,
+                False,
+                "public",
+                content,
+                "",
+                "",
+                "en",
+                uri,
+                recipients,
+                raw,
+                published,
+                deleted,
+            )
             yield row, [(user, i, published) for user in readers.get(actor, ())]
 
 
 def _raw_note(uri: str, actor: int, content: str, published: datetime) -> str:
     author = f"https://centre{actor % 400}.example/users/trainer{actor}"
-    return orjson.dumps({
-        "@context": "https://www.w3.org/ns/activitystreams", "id": uri, "type": "Note",
-        "attributedTo": author, "content": content + NOTE_TAIL, "url": uri,
-        "published": published.strftime("%Y-%m-%dT%H:%M:%SZ"), "to": [AS_PUBLIC],
-        "cc": [f"{author}/followers"], "tag": [{"type": "Hashtag", "name": "#vet",
-                                                "href": "https://example.org/tags/vet"}],
-        "contentMap": {"en": content}, "sensitive": False, "attachment": [],
-    }).decode()
+    return orjson.dumps(
+        {
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": uri,
+            "type": "Note",
+            "attributedTo": author,
+            "content": content + NOTE_TAIL,
+            "url": uri,
+            "published": published.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "to": [AS_PUBLIC],
+            "cc": [f"{author}/followers"],
+            "tag": [{"type": "Hashtag", "name": "#vet", "href": "https://example.org/tags/vet"}],
+            "contentMap": {"en": content},
+            "sensitive": False,
+            "attachment": [],
+        }
+    ).decode()
 
 
 # What a real post's HTML carries besides its sentence: a link and hashtags (~400 B).
@@ -115,12 +196,23 @@ NOTE_TAIL = (
     "#<span>eqf</span></a></p>"
 )
 
-TOPICS = ("welding", "bricklaying", "hairdressing", "bakery", "electrical installation",
-          "plumbing", "carpentry", "automotive diagnostics", "elderly care", "logistics")
+TOPICS = (
+    "welding",
+    "bricklaying",
+    "hairdressing",
+    "bakery",
+    "electrical installation",
+    "plumbing",
+    "carpentry",
+    "automotive diagnostics",
+    "elderly care",
+    "logistics",
+)
 
 
-def chunks(rows: Iterator[tuple[tuple[Any, ...], list[tuple[Any, ...]]]]
-           ) -> Iterator[tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]]:
+def chunks(
+    rows: Iterator[tuple[tuple[Any, ...], list[tuple[Any, ...]]]],
+) -> Iterator[tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]]:
     objects: list[tuple[Any, ...]] = []
     entries: list[tuple[Any, ...]] = []
     for row, its_entries in rows:
@@ -150,8 +242,7 @@ def sqlite_rows(rows: Sequence[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
 
 
 def insert_sql(table: str, columns: Sequence[str]) -> str:
-    return (f"INSERT INTO {table} ({', '.join(columns)}) "
-            f"VALUES ({', '.join('?' for _ in columns)})")
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
 
 
 def load_sqlite(path: str, data: Dataset) -> None:
@@ -160,21 +251,24 @@ def load_sqlite(path: str, data: Dataset) -> None:
     try:
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=OFF")  # a bulk load that can be redone, not user data
-        saved = [sql for (sql,) in db.execute(
-            "SELECT sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
-            f"AND tbl_name IN {BIG_TABLES}")]
+        saved = [
+            sql
+            for (sql,) in db.execute(
+                "SELECT sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+                f"AND tbl_name IN {BIG_TABLES}"
+            )
+        ]
         for (name,) in db.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
-                f"AND tbl_name IN {BIG_TABLES}").fetchall():
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+            f"AND tbl_name IN {BIG_TABLES}"
+        ).fetchall():
             db.execute(f"DROP INDEX {name}")
         db.execute("BEGIN")
         db.executemany(insert_sql("actors", ACTOR_COLUMNS), sqlite_rows(list(data.actors())))
-        db.executemany(insert_sql("follows", FOLLOW_COLUMNS),
-                       sqlite_rows(list(data.follow_rows())))
+        db.executemany(insert_sql("follows", FOLLOW_COLUMNS), sqlite_rows(list(data.follow_rows())))
         for objects, entries in chunks(data.objects_and_entries()):
             db.executemany(insert_sql("objects", OBJECT_COLUMNS), sqlite_rows(objects))
-            db.executemany(insert_sql("timeline_entries", ENTRY_COLUMNS),
-                           sqlite_rows(entries))
+            db.executemany(insert_sql("timeline_entries", ENTRY_COLUMNS), sqlite_rows(entries))
         db.execute("COMMIT")
         for sql in saved:
             db.execute(sql)
@@ -194,23 +288,29 @@ async def load_postgresql(dsn: str, data: Dataset) -> None:
         await db.execute("SET session_replication_role = replica")
         saved = await db.fetch(
             "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = ANY($1::text[]) "
-            "AND indexname NOT IN (SELECT conname FROM pg_constraint)", list(BIG_TABLES))
+            "AND indexname NOT IN (SELECT conname FROM pg_constraint)",
+            list(BIG_TABLES),
+        )
         for row in saved:
             await db.execute(f'DROP INDEX "{row["indexname"]}"')
-        await db.copy_records_to_table("actors", records=list(data.actors()),
-                                       columns=list(ACTOR_COLUMNS))
-        await db.copy_records_to_table("follows", records=list(data.follow_rows()),
-                                       columns=list(FOLLOW_COLUMNS))
+        await db.copy_records_to_table(
+            "actors", records=list(data.actors()), columns=list(ACTOR_COLUMNS)
+        )
+        await db.copy_records_to_table(
+            "follows", records=list(data.follow_rows()), columns=list(FOLLOW_COLUMNS)
+        )
         for objects, entries in chunks(data.objects_and_entries()):
-            await db.copy_records_to_table("objects", records=objects,
-                                           columns=list(OBJECT_COLUMNS))
-            await db.copy_records_to_table("timeline_entries", records=entries,
-                                           columns=list(ENTRY_COLUMNS))
+            await db.copy_records_to_table("objects", records=objects, columns=list(OBJECT_COLUMNS))
+            await db.copy_records_to_table(
+                "timeline_entries", records=entries, columns=list(ENTRY_COLUMNS)
+            )
         for row in saved:
             await db.execute(row["indexdef"])
         for table in ("actors", "objects", "follows", "timeline_entries"):
-            await db.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                             f"(SELECT max(id) FROM {table}))")
+            await db.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f"(SELECT max(id) FROM {table}))"
+            )
         # What autovacuum would do shortly after such a load: fresh planner statistics.
         await db.execute("ANALYZE")
     finally:

@@ -4,9 +4,9 @@ million records without receiving a million activities:
 
 - actors: per centre (host) one `Organization` naming its country (`addressCountry`) and
   `TRAINERS_PER_CENTRE` trainers (`Person`), as fetching their documents stores them;
-- objects: the resources (datagen.ResourceSet: skewed facets, ~1 KB AS2 document each);
+- objects: the resources (datagen_resources.ResourceSet: skewed facets, ~1 KB AS2 document each);
 - search_entries (with host, country and the tsvector, facet tokens included) and
-  search_terms, as `storage/queries/search.py: index_statements` makes them;
+  search_terms, as `storage/queries/search_indexing.py: index_statements` makes them;
 - handover_records and handover_sets (the OAI repository), as `handover/records.py: note`
   makes them (`membership` of each document; the datestamp is the publication time);
 - statistics_counts and statistics_authors: computed by the node's own
@@ -25,14 +25,8 @@ from typing import Any
 import asyncpg
 import orjson
 
-from bench.datagen import (
-    ACTOR_COLUMNS,
-    ENTRY_COLUMNS_SEARCH,
-    OBJECT_COLUMNS,
-    START,
-    TERM_COLUMNS,
-    ResourceSet,
-)
+from bench.datagen import ACTOR_COLUMNS, OBJECT_COLUMNS, START
+from bench.datagen_resources import ENTRY_COLUMNS_SEARCH, TERM_COLUMNS, ResourceSet
 from compagnon.handover.sets import languages_text, membership
 from compagnon.storage.db import create_engine, create_sessionmaker
 from compagnon.storage.queries import statistics_counts
@@ -44,27 +38,54 @@ TABLES = ("objects", "search_entries", "search_terms", "handover_records", "hand
 
 
 def resource_set(records: int, centres: int, first_actor_id: int) -> ResourceSet:
-    return ResourceSet(records, first_actor_id, trainers=centres * TRAINERS_PER_CENTRE,
-                       hosts=centres, countries=COUNTRIES)
+    return ResourceSet(
+        records,
+        first_actor_id,
+        trainers=centres * TRAINERS_PER_CENTRE,
+        hosts=centres,
+        countries=COUNTRIES,
+    )
 
 
 def actor_rows(data: ResourceSet) -> Iterator[tuple[Any, ...]]:
     """Trainers (ids first_actor_id + i, host i % hosts), then one centre per host."""
-    def row(actor_id: int, host: str, kind: str, name: str, raw: dict[str, Any]
-            ) -> tuple[Any, ...]:
+
+    def row(actor_id: int, host: str, kind: str, name: str, raw: dict[str, Any]) -> tuple[Any, ...]:
         uri = f"https://{host}/users/{name}"
         document = {"id": uri, "type": kind, "preferredUsername": name, **raw}
-        return (actor_id, uri, kind, name, host, False, name.capitalize(), "", f"{uri}/inbox",
-                f"{uri}/outbox", f"https://{host}/inbox", f"{uri}/followers",
-                f"{uri}/following", uri, False, f"{uri}#main-key", "", START,
-                json.dumps(document))
+        return (
+            actor_id,
+            uri,
+            kind,
+            name,
+            host,
+            False,
+            name.capitalize(),
+            "",
+            f"{uri}/inbox",
+            f"{uri}/outbox",
+            f"https://{host}/inbox",
+            f"{uri}/followers",
+            f"{uri}/following",
+            uri,
+            False,
+            f"{uri}#main-key",
+            "",
+            START,
+            json.dumps(document),
+        )
 
     for i in range(data.trainers):
         actor_id = data.first_actor_id + i
         yield row(actor_id, data.host_of(i), "Person", f"trainer{actor_id}", {})
     for h in range(data.hosts):
-        yield row(data.first_actor_id + data.trainers + h, data.host_of(h), "Organization",
-                  "centre", {"addressCountry": data.country_of(h)})
+        yield row(
+            data.first_actor_id + data.trainers + h,
+            data.host_of(h),
+            "Organization",
+            "centre",
+            {"addressCountry": data.country_of(h)},
+        )
 
 
 async def load(url: str, data: ResourceSet) -> None:
@@ -74,31 +95,53 @@ async def load(url: str, data: ResourceSet) -> None:
         await db.execute("SET session_replication_role = replica")  # no FK triggers
         saved = await db.fetch(
             "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = ANY($1::text[]) "
-            "AND indexname NOT IN (SELECT conname FROM pg_constraint)", list(TABLES))
+            "AND indexname NOT IN (SELECT conname FROM pg_constraint)",
+            list(TABLES),
+        )
         for index in saved:
             await db.execute(f'DROP INDEX "{index["indexname"]}"')
-        await db.copy_records_to_table("actors", records=list(actor_rows(data)),
-                                       columns=[*ACTOR_COLUMNS, "raw"])
+        await db.copy_records_to_table(
+            "actors", records=list(actor_rows(data)), columns=[*ACTOR_COLUMNS, "raw"]
+        )
         await db.execute("CREATE TEMP TABLE staging (LIKE search_entries INCLUDING DEFAULTS)")
-        await db.execute("ALTER TABLE staging DROP COLUMN tsv, ADD COLUMN words text, "
-                         "ADD COLUMN prefixes text, ADD COLUMN facets text")
+        await db.execute(
+            "ALTER TABLE staging DROP COLUMN tsv, ADD COLUMN words text, "
+            "ADD COLUMN prefixes text, ADD COLUMN facets text"
+        )
         entry_columns = [*ENTRY_COLUMNS_SEARCH, "host", "country"]
         chunk: dict[str, list[Any]] = {name: [] for name in (*TABLES, "staging")}
 
         async def flush() -> None:
-            await db.copy_records_to_table("objects", records=chunk["objects"],
-                                           columns=list(OBJECT_COLUMNS))
-            await db.copy_records_to_table("staging", records=chunk["staging"],
-                                           columns=[*entry_columns, "words", "prefixes",
-                                                    "facets"])
-            await db.copy_records_to_table("search_terms", records=chunk["search_terms"],
-                                           columns=list(TERM_COLUMNS))
             await db.copy_records_to_table(
-                "handover_records", records=chunk["handover_records"],
-                columns=["object_id", "actor_id", "datestamp", "deleted", "country", "isced",
-                         "eqf", "languages"])
-            await db.copy_records_to_table("handover_sets", records=chunk["handover_sets"],
-                                           columns=["set_spec", "object_id", "datestamp"])
+                "objects", records=chunk["objects"], columns=list(OBJECT_COLUMNS)
+            )
+            await db.copy_records_to_table(
+                "staging",
+                records=chunk["staging"],
+                columns=[*entry_columns, "words", "prefixes", "facets"],
+            )
+            await db.copy_records_to_table(
+                "search_terms", records=chunk["search_terms"], columns=list(TERM_COLUMNS)
+            )
+            await db.copy_records_to_table(
+                "handover_records",
+                records=chunk["handover_records"],
+                columns=[
+                    "object_id",
+                    "actor_id",
+                    "datestamp",
+                    "deleted",
+                    "country",
+                    "isced",
+                    "eqf",
+                    "languages",
+                ],
+            )
+            await db.copy_records_to_table(
+                "handover_sets",
+                records=chunk["handover_sets"],
+                columns=["set_spec", "object_id", "datestamp"],
+            )
             for rows in chunk.values():
                 rows.clear()
 
@@ -109,24 +152,38 @@ async def load(url: str, data: ResourceSet) -> None:
             chunk["search_terms"].extend(terms)
             sets = membership(orjson.loads(obj[12]), entry[-1])
             chunk["handover_records"].append(
-                (object_id, actor_id, published, False, sets.country, sets.isced, sets.eqf,
-                 languages_text(sets.languages)))
+                (
+                    object_id,
+                    actor_id,
+                    published,
+                    False,
+                    sets.country,
+                    sets.isced,
+                    sets.eqf,
+                    languages_text(sets.languages),
+                )
+            )
             chunk["handover_sets"].extend(
-                (f"lang:{code}", object_id, published) for code in sets.languages)
+                (f"lang:{code}", object_id, published) for code in sets.languages
+            )
             if len(chunk["objects"]) >= CHUNK:
                 await flush()
         if chunk["objects"]:
             await flush()
         listed = ", ".join(entry_columns)
-        await db.execute(f"INSERT INTO search_entries ({listed}, tsv) SELECT {listed}, "
-                         "strip(to_tsvector('simple', words || ' ' || prefixes || ' ' || facets))"
-                         " FROM staging")
+        await db.execute(
+            f"INSERT INTO search_entries ({listed}, tsv) SELECT {listed}, "
+            "strip(to_tsvector('simple', words || ' ' || prefixes || ' ' || facets))"
+            " FROM staging"
+        )
         await db.execute("DROP TABLE staging")
         for index in saved:
             await db.execute(index["indexdef"])
         for table in ("actors", "objects"):
-            await db.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                             f"(SELECT max(id) FROM {table}))")
+            await db.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f"(SELECT max(id) FROM {table}))"
+            )
     finally:
         await db.close()
     engine = create_engine(url)

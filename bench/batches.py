@@ -65,13 +65,18 @@ class Batch:
 
     def summary(self) -> dict[str, Any]:
         return {
-            "server": self.server, "concurrency": self.concurrency, "sent": self.sent,
-            "ok": self.ok, "accept_s": round(self.accept_s, 3), "done_s": round(self.done_s, 3),
+            "server": self.server,
+            "concurrency": self.concurrency,
+            "sent": self.sent,
+            "ok": self.ok,
+            "accept_s": round(self.accept_s, 3),
+            "done_s": round(self.done_s, 3),
             "accepted_per_s": round(self.accepted_per_s, 1),
             "applied_per_s": round(self.applied_per_s, 1),
             "cpu_s": round(self.cpu_s, 3),
             "cpu_ms_per_activity": round(self.cpu_ms_per_activity, 3),
-            "loadgen_cores": round(self.loadgen_cores, 2), **self.latency,
+            "loadgen_cores": round(self.loadgen_cores, 2),
+            **self.latency,
         }
 
 
@@ -80,8 +85,9 @@ def _own_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-async def batch(server: Server, actors: Fleet, label: str, count: int, concurrency: int,
-                deadline: float) -> Batch:
+async def batch(
+    server: Server, actors: Fleet, label: str, count: int, concurrency: int, deadline: float
+) -> Batch:
     """`count` distinct signed Create(Note)s (signed before the clock starts) with
     `concurrency` in flight; then wait (bounded) until the server has applied them."""
     # The label goes into the activities' ids: no spaces ("Compagnon x2" names a server).
@@ -101,19 +107,28 @@ async def batch(server: Server, actors: Fleet, label: str, count: int, concurren
     if load.ok == 0:
         raise BenchError(f"{server.name} accepted none of {load.sent}: {dict(load.statuses)}")
     summary = load.summary()
-    return Batch(server.name, concurrency, load.sent, load.ok, load.wall_seconds,
-                 done - started, cpu_after - cpu_before, loadgen,
-                 {"p50_ms": summary["p50_ms"], "p99_ms": summary["p99_ms"],
-                  "statuses": summary["statuses"]})
+    return Batch(
+        server.name,
+        concurrency,
+        load.sent,
+        load.ok,
+        load.wall_seconds,
+        done - started,
+        cpu_after - cpu_before,
+        loadgen,
+        {"p50_ms": summary["p50_ms"], "p99_ms": summary["p99_ms"], "statuses": summary["statuses"]},
+    )
 
 
 def progress(found: Batch, what: str) -> None:
-    print(f"   {found.server}, {what}: {found.applied_per_s:,.0f} applied/s, "
-          f"{found.cpu_ms_per_activity:.2f} ms CPU per activity", flush=True)
+    print(
+        f"   {found.server}, {what}: {found.applied_per_s:,.0f} applied/s, "
+        f"{found.cpu_ms_per_activity:.2f} ms CPU per activity",
+        flush=True,
+    )
 
 
-async def warm(server: Server, actors: Fleet, sizes: Sizes, concurrency: int
-               ) -> dict[str, Any]:
+async def warm(server: Server, actors: Fleet, sizes: Sizes, concurrency: int) -> dict[str, Any]:
     """Keys fetched (one POST per actor), then batches of `sizes.warmup_batch` until at least
     `sizes.warmup_min_posts` were sent and two consecutive batches' CPU per activity differ by
     less than WARM_TOLERANCE (at most `sizes.warmup_batches` batches, the same for all).
@@ -126,13 +141,17 @@ async def warm(server: Server, actors: Fleet, sizes: Sizes, concurrency: int
     seen: list[Batch] = []
     stable = False
     for n in range(sizes.warmup_batches):
-        seen.append(await batch(server, actors, f"{server.name}-warm{n}", size, concurrency,
-                                deadline))
+        seen.append(
+            await batch(server, actors, f"{server.name}-warm{n}", size, concurrency, deadline)
+        )
         progress(seen[-1], f"warm-up {n + 1}")
         if len(seen) >= 2 and size * len(seen) >= sizes.warmup_min_posts:
             before, now = seen[-2].cpu_ms_per_activity, seen[-1].cpu_ms_per_activity
             if abs(now - before) < WARM_TOLERANCE * before:
                 stable = True
                 break
-    return {"posts": len(actors.actors) + size * len(seen), "stable": stable,
-            "batches": [b.summary() for b in seen]}
+    return {
+        "posts": len(actors.actors) + size * len(seen),
+        "stable": stable,
+        "batches": [b.summary() for b in seen],
+    }

@@ -123,15 +123,18 @@ class SignedPost:
 def sign_post(actor: FakeActor, inbox: str, activity: dict[str, Any]) -> SignedPost:
     body = orjson.dumps(activity)
     headers = {"Content-Type": "application/activity+json"}
-    headers.update(sign_cavage("POST", inbox, headers, body, actor.key_id,
-                               load_private_key(actor.private_pem)))
+    headers.update(
+        sign_cavage("POST", inbox, headers, body, actor.key_id, load_private_key(actor.private_pem))
+    )
     return SignedPost(inbox, headers, body)
 
 
-def sign_all(actors: Sequence[FakeActor], inbox: str, addressee: str, run: str,
-             count: int) -> list[SignedPost]:
+def sign_all(
+    actors: Sequence[FakeActor], inbox: str, addressee: str, run: str, count: int
+) -> list[SignedPost]:
     """`count` distinct Create(Note) POSTs, round-robin over the actors, signed in 2 threads
     (RSA signing releases the GIL)."""
+
     def one(n: int) -> SignedPost:
         actor = actors[n % len(actors)]
         return sign_post(actor, inbox, create_note(actor, f"{run}-{n}", addressee))

@@ -32,10 +32,19 @@ class Recording:
 
     def __init__(self, pid: int, output: Path) -> None:
         self.output = output
-        argv = [py_spy(), "record", "--pid", str(pid), "--rate", str(SAMPLE_RATE),
-                "--format", "raw", "--output", str(output)]
-        self.popen = subprocess.Popen(argv, stdout=subprocess.DEVNULL,
-                                      stderr=subprocess.DEVNULL)
+        argv = [
+            py_spy(),
+            "record",
+            "--pid",
+            str(pid),
+            "--rate",
+            str(SAMPLE_RATE),
+            "--format",
+            "raw",
+            "--output",
+            str(output),
+        ]
+        self.popen = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def stop(self) -> Path:
         if self.popen.poll() is None:
@@ -79,8 +88,9 @@ def _is_wait(frame: str, points: set[tuple[str, str]]) -> bool:
         return False
     function = match["func"]
     where = frame.strip().rsplit("(", 1)[-1].rstrip(")")
-    return any(function.endswith(name) and (not spot or where.endswith(spot))
-               for name, spot in points)
+    return any(
+        function.endswith(name) and (not spot or where.endswith(spot)) for name, spot in points
+    )
 
 
 def _frame_name(frame: str) -> str:
@@ -129,15 +139,21 @@ def summarise(raw: Path, top: int = 20) -> str:
     packages: Counter[str] = Counter()
     for name, count in own.items():
         packages[_package(name)] += count
-    ours = [(n, c) for n, c in inclusive.most_common()
-            if "(compagnon/" in n and not n.startswith(("main (", "cmd_serve ("))]
+    ours = [
+        (n, c)
+        for n, c in inclusive.most_common()
+        if "(compagnon/" in n and not n.startswith(("main (", "cmd_serve ("))
+    ]
 
     def share(count: int) -> str:
         return f"{100 * count / total:6.1f} %"
 
-    lines = [f"{total} busy samples at {SAMPLE_RATE}/s, all threads ({waiting} samples of "
-             "threads blocked on a queue or a selector left out)", "",
-             "self time by package:"]
+    lines = [
+        f"{total} busy samples at {SAMPLE_RATE}/s, all threads ({waiting} samples of "
+        "threads blocked on a queue or a selector left out)",
+        "",
+        "self time by package:",
+    ]
     lines += [f"  {share(c)}  {name}" for name, c in packages.most_common(12)]
     lines += ["", "compagnon functions, inclusive time:"]
     lines += [f"  {share(c)}  {name}" for name, c in ours[:top]]

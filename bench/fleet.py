@@ -53,9 +53,12 @@ async def fleet(workdir: Path, count: int) -> AsyncIterator[Fleet]:
     actors = make_actors(base, count)
     actors_file = workdir / "actors.json"
     save_actors(actors, actors_file)
-    server = start("actor server", [sys.executable, "-m", "bench.servers.actors", str(port),
-                                    str(actors_file)],
-                   log_path=workdir / "actors.log", cwd=REPO)
+    server = start(
+        "actor server",
+        [sys.executable, "-m", "bench.servers.actors", str(port), str(actors_file)],
+        log_path=workdir / "actors.log",
+        cwd=REPO,
+    )
     try:
         await server.wait_http(f"{base}/health")
         yield Fleet(base, actors, server)

@@ -36,8 +36,11 @@ class LoadResult:
 
     def summary(self) -> dict[str, Any]:
         return {
-            "sent": self.sent, "ok": self.ok, "statuses": dict(self.statuses),
-            "wall_s": round(self.wall_seconds, 4), "ok_per_s": round(self.ok_per_second, 1),
+            "sent": self.sent,
+            "ok": self.ok,
+            "statuses": dict(self.statuses),
+            "wall_s": round(self.wall_seconds, 4),
+            "ok_per_s": round(self.ok_per_second, 1),
             "p50_ms": round(percentile(self.latencies, 50) * 1000, 2),
             "p99_ms": round(percentile(self.latencies, 99) * 1000, 2),
         }
@@ -63,8 +66,9 @@ async def send(posts: Sequence[SignedPost], concurrency: int, deadline: float) -
     queue = iter(posts)
     connector = aiohttp.TCPConnector(limit=concurrency)
     timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT)
-    async with aiohttp.ClientSession(connector=connector, timeout=timeout,
-                                     skip_auto_headers=["User-Agent"]) as session:
+    async with aiohttp.ClientSession(
+        connector=connector, timeout=timeout, skip_auto_headers=["User-Agent"]
+    ) as session:
         started = time.perf_counter()
         stop_at = started + deadline
 

@@ -38,5 +38,7 @@ def describe() -> dict[str, Any]:
 
 
 def one_line(info: dict[str, Any]) -> str:
-    return (f"{info['nproc']} cores ({info['cpu_model']}), {info['ram_gib']} GiB RAM, "
-            f"Linux {info['kernel']}, Python {info['python']}")
+    return (
+        f"{info['nproc']} cores ({info['cpu_model']}), {info['ram_gib']} GiB RAM, "
+        f"Linux {info['kernel']}, Python {info['python']}"
+    )

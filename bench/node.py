@@ -91,8 +91,13 @@ class CompagnonNode:
         if self.spec.patches:
             argv = [sys.executable, "-m", "bench.whatif.serve", ",".join(self.spec.patches)]
             env["PYTHONPATH"] = str(REPO)
-        self.process = start(f"compagnon {self.spec.name}", argv,
-                             log_path=self.home / "serve.log", cwd=self.home, env=env)
+        self.process = start(
+            f"compagnon {self.spec.name}",
+            argv,
+            log_path=self.home / "serve.log",
+            cwd=self.home,
+            env=env,
+        )
         await self.process.wait_http(f"{self.base_url}/actor")
         return self
 
@@ -152,8 +157,9 @@ class WebUser:
         if found is None:
             raise BenchError("no CSRF token on /login")
         form = {"username": self.username, "password": PASSWORD, "csrf": found.group(1)}
-        async with self.http.post(f"{self.node.base_url}/login", data=form,
-                                  allow_redirects=False) as response:
+        async with self.http.post(
+            f"{self.node.base_url}/login", data=form, allow_redirects=False
+        ) as response:
             if response.status != 303:
                 raise BenchError(f"login as {self.username} answered {response.status}")
         async with self.http.get(f"{self.node.base_url}/home") as response:
@@ -169,8 +175,10 @@ class WebUser:
     async def publish(self, text: str) -> None:
         """Returns when the node answered 303, i.e. the post and its deliveries are committed."""
         form = {"content": text, "visibility": "public", "csrf": self.csrf}
-        async with self.http.post(f"{self.node.base_url}/compose", data=form,
-                                  allow_redirects=False) as response:
+        async with self.http.post(
+            f"{self.node.base_url}/compose", data=form, allow_redirects=False
+        ) as response:
             if response.status != 303:
-                raise BenchError(f"/compose answered {response.status}: "
-                                 f"{(await response.text())[:300]}")
+                raise BenchError(
+                    f"/compose answered {response.status}: {(await response.text())[:300]}"
+                )

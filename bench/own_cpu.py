@@ -39,8 +39,14 @@ async def measure(profile: bool, reps: int) -> dict[str, object]:
                 await asyncio.sleep(ATTACH_SECONDS)
             for rep in range(reps):
                 for concurrency in QUICK.concurrency:
-                    done = await batch(server, actors, f"own-c{concurrency}r{rep}",
-                                       QUICK.peer_count, concurrency, QUICK.deadline)
+                    done = await batch(
+                        server,
+                        actors,
+                        f"own-c{concurrency}r{rep}",
+                        QUICK.peer_count,
+                        concurrency,
+                        QUICK.deadline,
+                    )
                     progress(done, f"repetition {rep + 1}, {concurrency} in flight")
                     runs = found.setdefault(f"cpu_ms_{concurrency}", [])
                     assert isinstance(runs, list)

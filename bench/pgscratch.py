@@ -44,6 +44,7 @@ async def on_both_databases(
         async with scratch_database(database) as url:
             measures += await backend("PostgreSQL", url)
     except (OSError, asyncpg.PostgresError) as exc:
-        measures.append(Measure(scenario, name, "ms", [],
-                                note=f"not measured: PostgreSQL unavailable ({exc})"))
+        measures.append(
+            Measure(scenario, name, "ms", [], note=f"not measured: PostgreSQL unavailable ({exc})")
+        )
     return measures

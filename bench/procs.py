@@ -87,17 +87,26 @@ class Process:
                     if (await client.get(url)).status_code == 200:
                         return
                 await asyncio.sleep(interval)
-        raise BenchError(f"{self.name} did not answer {url} in {within:g} s\n"
-                         f"{tail(self.log_path)}")
+        raise BenchError(f"{self.name} did not answer {url} in {within:g} s\n{tail(self.log_path)}")
 
 
-def start(name: str, argv: Sequence[str | Path], *, log_path: Path, cwd: Path,
-          env: dict[str, str] | None = None) -> Process:
+def start(
+    name: str,
+    argv: Sequence[str | Path],
+    *,
+    log_path: Path,
+    cwd: Path,
+    env: dict[str, str] | None = None,
+) -> Process:
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "ab") as log:  # the child keeps its own copy of the descriptor
         popen = subprocess.Popen(
-            [str(a) for a in argv], cwd=cwd, env={**os.environ, **(env or {})},
-            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+            [str(a) for a in argv],
+            cwd=cwd,
+            env={**os.environ, **(env or {})},
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
             preexec_fn=raise_open_files_limit,
         )
     return Process(name, popen, log_path)
@@ -177,7 +186,8 @@ def _our_cpu_seconds() -> float:
         if entry.name.isdigit():
             with contextlib.suppress(OSError, IndexError, ValueError):
                 parents[int(entry.name)] = int(
-                    (entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                    (entry / "stat").read_text().rsplit(")", 1)[1].split()[1]
+                )
     live: set[int] = set()
     frontier = [os.getpid()]
     while frontier:
@@ -262,8 +272,13 @@ def find_descendant(root: int, *needles: str) -> int:
     raise BenchError(f"no process of ours runs {' '.join(needles)}")
 
 
-async def settled_cpu(roots: Sequence[int], deadline: float, window: float = 0.3,
-                      interval: float = 0.05, idle_ticks: int = 2) -> tuple[float, float]:
+async def settled_cpu(
+    roots: Sequence[int],
+    deadline: float,
+    window: float = 0.3,
+    interval: float = 0.05,
+    idle_ticks: int = 2,
+) -> tuple[float, float]:
     """Bounded wait until the process trees of `roots` stop working: no more than `idle_ticks`
     clock ticks of CPU over `window` seconds. Returns (their CPU seconds then, the monotonic
     time of the last sample that still showed work), so background work a server does after

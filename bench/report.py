@@ -42,8 +42,16 @@ class Measure:
             shown = f"{_fmt(med)} {self.unit}"
             ranged = f"{_fmt(low)}-{_fmt(high)}" if len(self.runs) > 1 else ""
         verdict = {True: "met", False: "**not met**", None: ""}[self.met]
-        return [self.scenario, self.name, shown, ranged, str(len(self.runs)), self.goal,
-                verdict, self.note]
+        return [
+            self.scenario,
+            self.name,
+            shown,
+            ranged,
+            str(len(self.runs)),
+            self.goal,
+            verdict,
+            self.note,
+        ]
 
 
 def _fmt(value: float) -> str:
@@ -89,13 +97,21 @@ class Results:
         head = ["scenario", "measure", "median", "min-max", "runs", "goal", "verdict", "note"]
         lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
         lines += ["| " + " | ".join(m.row()) + " |" for m in self.measures]
-        text = (f"Date: {self.started} · machine: {machine.one_line(self.machine)}\n"
-                f"Command: `{self.command}`{' (quick sizes)' if self.quick else ''}\n\n"
-                + "\n".join(lines) + "\n")
+        text = (
+            f"Date: {self.started} · machine: {machine.one_line(self.machine)}\n"
+            f"Command: `{self.command}`{' (quick sizes)' if self.quick else ''}\n\n"
+            + "\n".join(lines)
+            + "\n"
+        )
         if self.busy_cores:
             text += "\nCores busy during each scenario (ours / other processes on the machine): "
-            text += "; ".join(f"{name} {c['ours']:.2f} / {c['others']:.2f}"
-                              for name, c in self.busy_cores.items()) + "\n"
+            text += (
+                "; ".join(
+                    f"{name} {c['ours']:.2f} / {c['others']:.2f}"
+                    for name, c in self.busy_cores.items()
+                )
+                + "\n"
+            )
         for name, error in self.errors.items():
             text += f"\n{name}: FAILED: {error}\n"
         return text

@@ -54,7 +54,10 @@ def publish_by_cli(cli: Path, env: dict[str, str], *args: str | Path) -> float:
     started = time.perf_counter()
     subprocess.run(
         [cli, "resource", "publish", "ana", "--license", "CC BY 4.0", *args],
-        env=env, check=True, capture_output=True, timeout=120,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=120,
     )
     return time.perf_counter() - started
 
@@ -72,14 +75,23 @@ async def main(reps: int, ranges: int) -> None:
             cli = Path(sys.executable).parent / "compagnon"
             by_cli, in_process, link_only = [], [], []
             for rep in range(reps):
-                link_only.append(await asyncio.to_thread(
-                    publish_by_cli, cli, env, "--title", f"Link {rep}",
-                    "--url", "https://cfp.example.org/x",
-                ))
+                link_only.append(
+                    await asyncio.to_thread(
+                        publish_by_cli,
+                        cli,
+                        env,
+                        "--title",
+                        f"Link {rep}",
+                        "--url",
+                        "https://cfp.example.org/x",
+                    )
+                )
                 pdf = big_pdf(work / f"handout-{rep}.pdf", 10 * MB, seed=rep)
-                by_cli.append(await asyncio.to_thread(
-                    publish_by_cli, cli, env, "--title", f"Handout {rep}", "--file", pdf
-                ))
+                by_cli.append(
+                    await asyncio.to_thread(
+                        publish_by_cli, cli, env, "--title", f"Handout {rep}", "--file", pdf
+                    )
+                )
                 pdf = big_pdf(work / f"inproc-{rep}.pdf", 10 * MB, seed=1000 + rep)
                 started = time.perf_counter()
                 files = await store_files(node.settings, "ana", [pdf])

@@ -55,20 +55,31 @@ SCENARIOS: dict[str, Scenario] = {
     "sync": sync.run,
     "search": search.run,
 }
-EXTRA: dict[str, Scenario] = {"profile": profile.run, "whatif": whatif.run, "soak": soak.run,
-                               "aggregator": aggregator.run}
+EXTRA: dict[str, Scenario] = {
+    "profile": profile.run,
+    "whatif": whatif.run,
+    "soak": soak.run,
+    "aggregator": aggregator.run,
+}
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
-    parser.add_argument("--scenario", default="all",
-                        help=f"comma-separated: all, {', '.join([*SCENARIOS, *EXTRA])}")
+    parser.add_argument(
+        "--scenario", default="all", help=f"comma-separated: all, {', '.join([*SCENARIOS, *EXTRA])}"
+    )
     parser.add_argument("--quick", action="store_true", help="small sizes (a smoke run)")
-    parser.add_argument("--keep", action="store_true",
-                        help="keep the scratch directory (databases, node logs)")
-    parser.add_argument("--quiet-wait", type=float, default=0.0, metavar="SECONDS",
-                        help="before each scenario, wait up to SECONDS for other processes "
-                             f"to use less than {QUIET_CORES} core (shared machines)")
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the scratch directory (databases, node logs)"
+    )
+    parser.add_argument(
+        "--quiet-wait",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="before each scenario, wait up to SECONDS for other processes "
+        f"to use less than {QUIET_CORES} core (shared machines)",
+    )
     return parser.parse_args(argv)
 
 
@@ -77,8 +88,9 @@ def chosen(names: str) -> dict[str, Scenario]:
     wanted = list(SCENARIOS) if names == "all" else [n.strip() for n in names.split(",")]
     unknown = [n for n in wanted if n not in everything]
     if unknown:
-        raise SystemExit(f"unknown scenario(s): {', '.join(unknown)}; "
-                         f"choose from all, {', '.join(everything)}")
+        raise SystemExit(
+            f"unknown scenario(s): {', '.join(unknown)}; choose from all, {', '.join(everything)}"
+        )
     return {n: everything[n] for n in wanted}
 
 
@@ -91,16 +103,20 @@ async def wait_for_quiet(limit: float) -> None:
         others = meter.cores()["others"]
         if others < QUIET_CORES:
             return
-        print(f"   waiting for a quieter machine: other processes use {others:.2f} cores",
-              flush=True)
+        print(
+            f"   waiting for a quieter machine: other processes use {others:.2f} cores", flush=True
+        )
 
 
 async def run(argv: list[str]) -> Results:
     args = parse_args(argv)
     scenarios = chosen(args.scenario)
     sizes = QUICK if args.quick else FULL
-    results = Results(command=shlex.join(["python", "-m", "bench.run", *argv]), quick=args.quick,
-                      sizes=dataclasses.asdict(sizes))
+    results = Results(
+        command=shlex.join(["python", "-m", "bench.run", *argv]),
+        quick=args.quick,
+        sizes=dataclasses.asdict(sizes),
+    )
     workdir = Path(tempfile.mkdtemp(prefix="compagnon-bench-"))
     bench = Bench(workdir=workdir, sizes=sizes)
     try:
@@ -118,8 +134,11 @@ async def run(argv: list[str]) -> Results:
             results.scenario_seconds[name] = round(time.monotonic() - started, 1)
             if results.scenario_seconds[name] >= 1.0:  # shorter: too few ticks to mean much
                 results.busy_cores[name] = meter.cores()
-            print(f"   {name} took {results.scenario_seconds[name]} s; cores busy (ours, "
-                  f"others): {results.busy_cores.get(name)}", flush=True)
+            print(
+                f"   {name} took {results.scenario_seconds[name]} s; cores busy (ours, "
+                f"others): {results.busy_cores.get(name)}",
+                flush=True,
+            )
     finally:
         if args.keep:
             print(f"scratch directory kept: {workdir}")
@@ -134,9 +153,15 @@ def main(argv: list[str] | None = None) -> None:
     results = asyncio.run(run(args))
     options = parse_args(args)
     # latest.json for a full run of everything, latest-<names>.json for full runs of some.
-    latest = None if options.quick else (
-        "latest.json" if options.scenario == "all"
-        else f"latest-{options.scenario.replace(',', '-')}.json")
+    latest = (
+        None
+        if options.quick
+        else (
+            "latest.json"
+            if options.scenario == "all"
+            else f"latest-{options.scenario.replace(',', '-')}.json"
+        )
+    )
     path = results.write(latest)
     print()
     print(results.table())

@@ -63,9 +63,7 @@ PER_CENTRE = 1_000
 STATS_GOAL_MS, OAI_P99_GOAL_MS, HARVEST_GOAL = 300.0, 100.0, 5000.0
 STATS_REQUESTS, OAI_REQUESTS = 60, 200
 HARVEST_RECORDS, HARVEST_SECONDS = 200_000, 60.0
-STEPS = frozenset(
-    os.environ.get("BENCH_AGGREGATOR_STEPS", "statistics,oai,ingest,sync").split(",")
-)
+STEPS = frozenset(os.environ.get("BENCH_AGGREGATOR_STEPS", "statistics,oai,ingest,sync").split(","))
 INGEST_COUNT = {True: 600, False: 2000}  # quick / full
 CONCURRENCY = 32
 WEB_PROCESSES = 2
@@ -85,17 +83,31 @@ async def run(bench: Bench) -> list[Measure]:
                 if not centres and "sync" in STEPS:  # loaded once, synced into both
                     started = time.monotonic()
                     centres = await sync.centres_for(centres_bench)
-                    print(f"   sync centres loaded in {time.monotonic() - started:.0f} s",
-                          flush=True)
+                    print(
+                        f"   sync centres loaded in {time.monotonic() - started:.0f} s", flush=True
+                    )
                 measures += await _one(bench, actors, label, size, quick, centres)
     except (OSError, asyncpg.PostgresError) as exc:
-        measures.append(Measure("aggregator", "national aggregator", "", [],
-                                note=f"not measured: PostgreSQL unavailable ({exc})"))
+        measures.append(
+            Measure(
+                "aggregator",
+                "national aggregator",
+                "",
+                [],
+                note=f"not measured: PostgreSQL unavailable ({exc})",
+            )
+        )
     return measures
 
 
-async def _one(bench: Bench, actors: Fleet, label: str, records: int, quick: bool,
-               sync_centres: list[node.CompagnonNode]) -> list[Measure]:
+async def _one(
+    bench: Bench,
+    actors: Fleet,
+    label: str,
+    records: int,
+    quick: bool,
+    sync_centres: list[node.CompagnonNode],
+) -> list[Measure]:
     centres = max(1, records // PER_CENTRE)
     held = f"{records:,} records ({centres:,} centres)"
     here = replace(bench, workdir=bench.workdir / label)
@@ -103,8 +115,9 @@ async def _one(bench: Bench, actors: Fleet, label: str, records: int, quick: boo
     print(f"   aggregator: {held}", flush=True)
     measures: list[Measure] = []
     async with scratch_database(BENCH_DATABASE) as url:
-        spec = node.NodeSpec("aggregator", here.workdir, database_url=url,
-                             web_processes=WEB_PROCESSES)
+        spec = node.NodeSpec(
+            "aggregator", here.workdir, database_url=url, web_processes=WEB_PROCESSES
+        )
         aggregator = node.CompagnonNode(spec)
         await aggregator.create_user("alice")  # the node's migrations
         db = await asyncpg.connect(url.replace("+asyncpg", ""))
@@ -115,32 +128,46 @@ async def _one(bench: Bench, actors: Fleet, label: str, records: int, quick: boo
             await aggregator_fill.load(url, data)
             loaded = time.monotonic() - started
             print(f"   filled in {loaded:.0f} s", flush=True)
-            measures.append(Measure("aggregator", f"bulk fill (COPY), {held}", "s", [loaded],
-                                    note="the bench's loader, not the node: see aggregator_fill"))
+            measures.append(
+                Measure(
+                    "aggregator",
+                    f"bulk fill (COPY), {held}",
+                    "s",
+                    [loaded],
+                    note="the bench's loader, not the node: see aggregator_fill",
+                )
+            )
             workers: list[Process] = []
             try:
                 await aggregator.start()
                 for i in range(WEB_PROCESSES):
                     env = {**aggregator.env, "COMPAGNON_WORKER_NAME": f"bench-agg-worker-{i}"}
-                    workers.append(start(
-                        f"compagnon worker {i}",
-                        [Path(sys.executable).parent / "compagnon", "worker"],
-                        log_path=aggregator.home / f"worker-{i}.log", cwd=aggregator.home,
-                        env=env))
+                    workers.append(
+                        start(
+                            f"compagnon worker {i}",
+                            [Path(sys.executable).parent / "compagnon", "worker"],
+                            log_path=aggregator.home / f"worker-{i}.log",
+                            cwd=aggregator.home,
+                            env=env,
+                        )
+                    )
                 base = aggregator.base_url
                 async with aiohttp.ClientSession() as http:
                     if "statistics" in STEPS:
-                        measures += await _step("statistics", held,
-                                                _statistics(http, base, held, records))
+                        measures += await _step(
+                            "statistics", held, _statistics(http, base, held, records)
+                        )
                     if "oai" in STEPS:
                         covered: list[datetime] = []  # how far the first harvest rendered
                         for state in ("first read", "stored"):
-                            measures += await _step("OAI-PMH", held, _oai(
-                                http, base, held, records, state, covered))
+                            measures += await _step(
+                                "OAI-PMH", held, _oai(http, base, held, records, state, covered)
+                            )
                 pg = Postgres(db, url.rsplit("/", 1)[1])
                 if "ingest" in STEPS:
-                    measures += await _step("ingest", held, _ingest(
-                        bench, actors, aggregator, pg, workers, held, quick))
+                    measures += await _step(
+                        "ingest", held, _ingest(bench, actors, aggregator, pg, workers, held, quick)
+                    )
             finally:
                 for worker in workers:
                     worker.stop()
@@ -149,10 +176,13 @@ async def _one(bench: Bench, actors: Fleet, label: str, records: int, quick: boo
             await db.close()
         if "sync" not in STEPS:
             return measures
-        name = (f"catalogue sync of {bench.sizes.sync_records:,} records into an aggregator "
-                f"holding {held}")
+        name = (
+            f"catalogue sync of {bench.sizes.sync_records:,} records into an aggregator "
+            f"holding {held}"
+        )
         synced = await _step(
-            "sync", held, sync._run(here, url, name, aggregator.port, sync_centres))
+            "sync", held, sync._run(here, url, name, aggregator.port, sync_centres)
+        )
         measures += [replace(m, scenario="aggregator") for m in synced]
     return measures
 
@@ -167,8 +197,15 @@ async def _step(what: str, held: str, measuring: Awaitable[list[Measure]]) -> li
         return found
     except Exception as exc:  # a bench reports what failed and goes on
         traceback.print_exc()
-        return [Measure("aggregator", f"{what}, {held}", "", [],
-                        note=f"not measured: {type(exc).__name__}: {exc}")]
+        return [
+            Measure(
+                "aggregator",
+                f"{what}, {held}",
+                "",
+                [],
+                note=f"not measured: {type(exc).__name__}: {exc}",
+            )
+        ]
 
 
 async def _timed_get(http: aiohttp.ClientSession, url: str) -> tuple[float, bytes]:
@@ -180,25 +217,40 @@ async def _timed_get(http: aiohttp.ClientSession, url: str) -> tuple[float, byte
     return (time.perf_counter() - started) * 1000, body
 
 
-async def _statistics(http: aiohttp.ClientSession, base: str, held: str, records: int
-                      ) -> list[Measure]:
+async def _statistics(
+    http: aiohttp.ClientSession, base: str, held: str, records: int
+) -> list[Measure]:
     measures = []
     for path in ("/statistics", "/statistics.json"):
         await _timed_get(http, base + path)  # warm: templates, connections
         times = [(await _timed_get(http, base + path))[0] for _ in range(STATS_REQUESTS)]
         p50, p99 = percentile(times, 50), percentile(times, 99)
         measures += [
-            Measure("aggregator", f"GET {path}, {held}, p50", "ms", [p50],
-                    f"< {STATS_GOAL_MS:.0f} ms", p50 < STATS_GOAL_MS,
-                    f"{STATS_REQUESTS} requests one after the other"),
-            Measure("aggregator", f"GET {path}, {held}, p99", "ms", [p99],
-                    f"< {STATS_GOAL_MS:.0f} ms", p99 < STATS_GOAL_MS, ""),
+            Measure(
+                "aggregator",
+                f"GET {path}, {held}, p50",
+                "ms",
+                [p50],
+                f"< {STATS_GOAL_MS:.0f} ms",
+                p50 < STATS_GOAL_MS,
+                f"{STATS_REQUESTS} requests one after the other",
+            ),
+            Measure(
+                "aggregator",
+                f"GET {path}, {held}, p99",
+                "ms",
+                [p99],
+                f"< {STATS_GOAL_MS:.0f} ms",
+                p99 < STATS_GOAL_MS,
+                "",
+            ),
         ]
     _, body = await _timed_get(http, base + "/statistics.json")
     counted = int(orjson.loads(body)["total"])
     if counted != records:
-        measures[0] = replace(measures[0], note=measures[0].note
-                              + f"; counted {counted:,}, expected {records:,}")
+        measures[0] = replace(
+            measures[0], note=measures[0].note + f"; counted {counted:,}, expected {records:,}"
+        )
     return measures
 
 
@@ -212,13 +264,20 @@ def _records_and_token(body: bytes) -> tuple[int, str | None]:
 
 
 def _last_datestamp(body: bytes) -> datetime:
-    stamps = etree.fromstring(body).findall(f"{OAI}ListRecords/{OAI}record/{OAI}header/"
-                                            f"{OAI}datestamp")
+    stamps = etree.fromstring(body).findall(
+        f"{OAI}ListRecords/{OAI}record/{OAI}header/{OAI}datestamp"
+    )
     return datetime.strptime(stamps[-1].text or "", "%Y-%m-%dT%H:%M:%SZ")  # naive, as START
 
 
-async def _oai(http: aiohttp.ClientSession, base: str, held: str, records: int, state: str,
-               covered: list[datetime]) -> list[Measure]:
+async def _oai(
+    http: aiohttp.ClientSession,
+    base: str,
+    held: str,
+    records: int,
+    state: str,
+    covered: list[datetime],
+) -> list[Measure]:
     """`state`: "first read" (the metadata not rendered yet, except what earlier pages of
     this pass rendered), or "stored": the same requests within what the first harvest read
     (and so rendered): random pages from its span, and a harvest up to its last datestamp
@@ -262,17 +321,40 @@ async def _oai(http: aiohttp.ClientSession, base: str, held: str, records: int, 
     bounded = "" if whole else f" (bounded: the first {harvested:,} of {records:,})"
     if state != "first read":
         bounded = f" (until the first harvest's last record, {covered[0]:%Y-%m-%dT%H:%M:%SZ})"
-    note = (f"{harvested:,} records in {pages:,} pages, {elapsed:.1f} s" + bounded
-            + f"; page p50 {percentile(page_times, 50):.1f} ms,"
-              f" p99 {percentile(page_times, 99):.1f} ms")
+    note = (
+        f"{harvested:,} records in {pages:,} pages, {elapsed:.1f} s"
+        + bounded
+        + f"; page p50 {percentile(page_times, 50):.1f} ms,"
+        f" p99 {percentile(page_times, 99):.1f} ms"
+    )
     return [
-        Measure("aggregator", f"OAI-PMH ListRecords page of 100 from a random date ({state}), "
-                f"{held}, p50", "ms", [p50], "", None, f"{OAI_REQUESTS} requests, oai_dc"),
-        Measure("aggregator", f"OAI-PMH ListRecords page of 100 from a random date ({state}), "
-                f"{held}, p99", "ms", [p99], f"< {OAI_P99_GOAL_MS:.0f} ms",
-                p99 < OAI_P99_GOAL_MS, ""),
-        Measure("aggregator", f"OAI-PMH harvest (resumption tokens, {state}), {held}",
-                "records/s", [rate], f"≥ {HARVEST_GOAL:,.0f}/s", rate >= HARVEST_GOAL, note),
+        Measure(
+            "aggregator",
+            f"OAI-PMH ListRecords page of 100 from a random date ({state}), {held}, p50",
+            "ms",
+            [p50],
+            "",
+            None,
+            f"{OAI_REQUESTS} requests, oai_dc",
+        ),
+        Measure(
+            "aggregator",
+            f"OAI-PMH ListRecords page of 100 from a random date ({state}), {held}, p99",
+            "ms",
+            [p99],
+            f"< {OAI_P99_GOAL_MS:.0f} ms",
+            p99 < OAI_P99_GOAL_MS,
+            "",
+        ),
+        Measure(
+            "aggregator",
+            f"OAI-PMH harvest (resumption tokens, {state}), {held}",
+            "records/s",
+            [rate],
+            f"≥ {HARVEST_GOAL:,.0f}/s",
+            rate >= HARVEST_GOAL,
+            note,
+        ),
     ]
 
 
@@ -285,30 +367,50 @@ def _create_resource(actor: FakeActor, tag: str, n: int) -> dict[str, Any]:
     eqf, field = 3 + n % 3, ("0715", "1013", "0413", "0732")[n % 4]
     return {
         "@context": "https://www.w3.org/ns/activitystreams",
-        "id": f"{uri}/activity", "type": "Create", "actor": actor.uri, "published": now,
-        "to": [AS_PUBLIC], "cc": [followers],
+        "id": f"{uri}/activity",
+        "type": "Create",
+        "actor": actor.uri,
+        "published": now,
+        "to": [AS_PUBLIC],
+        "cc": [followers],
         "object": {
-            "id": uri, "type": ["Note", "LearningResource"], "attributedTo": actor.uri,
-            "name": f"Worksheet {tag}", "content": f"<p>Worksheet {tag}: welding safety</p>",
-            "published": now, "url": uri, "to": [AS_PUBLIC], "cc": [followers],
+            "id": uri,
+            "type": ["Note", "LearningResource"],
+            "attributedTo": actor.uri,
+            "name": f"Worksheet {tag}",
+            "content": f"<p>Worksheet {tag}: welding safety</p>",
+            "published": now,
+            "url": uri,
+            "to": [AS_PUBLIC],
+            "cc": [followers],
             "inLanguage": [("es", "pt", "fr")[n % 3]],
             "license": "https://creativecommons.org/licenses/by/4.0/",
             "learningResourceType": [{"id": "https://w3id.org/kim/hcrt/worksheet"}],
             "educationalAlignment": [
                 {"type": "AlignmentObject", "targetUrl": f"http://data.europa.eu/snb/eqf/{eqf}"},
-                {"type": "AlignmentObject",
-                 "targetUrl": f"http://data.europa.eu/snb/isced-f/{field}"},
+                {
+                    "type": "AlignmentObject",
+                    "targetUrl": f"http://data.europa.eu/snb/isced-f/{field}",
+                },
             ],
         },
     }
 
 
-async def _ingest(bench: Bench, actors: Fleet, aggregator: node.CompagnonNode, pg: Postgres,
-                  workers: list[Process], held: str, quick: bool) -> list[Measure]:
+async def _ingest(
+    bench: Bench,
+    actors: Fleet,
+    aggregator: node.CompagnonNode,
+    pg: Postgres,
+    workers: list[Process],
+    held: str,
+    quick: bool,
+) -> list[Measure]:
     inbox = f"{aggregator.base_url}/inbox"
     deadline = bench.sizes.deadline
-    await actors.warm_up(Target("aggregator", inbox, f"{aggregator.base_url}/users/alice"),
-                         deadline)
+    await actors.warm_up(
+        Target("aggregator", inbox, f"{aggregator.base_url}/users/alice"), deadline
+    )
     await _drained(pg, workers, deadline)
     count = INGEST_COUNT[quick]
     run = f"agg{int(time.time())}"
@@ -325,15 +427,28 @@ async def _ingest(bench: Bench, actors: Fleet, aggregator: node.CompagnonNode, p
     await _drained(pg, workers, bench.sizes.sync_deadline)
     applied_s = time.monotonic() - started
     indexed = int(await pg.db.fetchval("SELECT count(*) FROM search_entries")) - entries_before
-    note = (f"{load.ok:,} of {load.sent:,} accepted; {indexed:,} indexed and counted; "
-            f"serve --web-processes {WEB_PROCESSES} + {len(workers)} workers, "
-            f"{CONCURRENCY} in flight")
+    note = (
+        f"{load.ok:,} of {load.sent:,} accepted; {indexed:,} indexed and counted; "
+        f"serve --web-processes {WEB_PROCESSES} + {len(workers)} workers, "
+        f"{CONCURRENCY} in flight"
+    )
     return [
-        Measure("aggregator", f"ingest: signed Create(LearningResource) accepted, {held}", "/s",
-                [load.ok / accepted_s if accepted_s else 0.0], "", None, note),
-        Measure("aggregator", f"ingest: applied (first POST → queue drained), {held}", "/s",
-                [load.ok / applied_s if applied_s else 0.0], "", None,
-                f"p50 {load.summary()['p50_ms']} ms, p99 {load.summary()['p99_ms']} ms "
-                "per POST"),
+        Measure(
+            "aggregator",
+            f"ingest: signed Create(LearningResource) accepted, {held}",
+            "/s",
+            [load.ok / accepted_s if accepted_s else 0.0],
+            "",
+            None,
+            note,
+        ),
+        Measure(
+            "aggregator",
+            f"ingest: applied (first POST → queue drained), {held}",
+            "/s",
+            [load.ok / applied_s if applied_s else 0.0],
+            "",
+            None,
+            f"p50 {load.summary()['p50_ms']} ms, p99 {load.summary()['p99_ms']} ms per POST",
+        ),
     ]
-

@@ -45,8 +45,9 @@ class FanOut:
     count: int
 
 
-async def _add_followers(n: node.CompagnonNode, author: str, port: int, count: int
-                         ) -> dict[str, str]:
+async def _add_followers(
+    n: node.CompagnonNode, author: str, port: int, count: int
+) -> dict[str, str]:
     """`count` remote followers of `author`, one per peer host; the author's key (for the
     receiver to verify with)."""
     engine = create_engine(n.settings.resolved_database_url)
@@ -56,8 +57,15 @@ async def _add_followers(n: node.CompagnonNode, author: str, port: int, count: i
             followers = [_follower(address(i), port) for i in range(count)]
             session.add_all(followers)
             await session.flush()
-            session.add_all(Follow(follower_id=f.id, followee_id=me.id, state="accepted",
-                                   activity_uri=f"{f.uri}/follows/1") for f in followers)
+            session.add_all(
+                Follow(
+                    follower_id=f.id,
+                    followee_id=me.id,
+                    state="accepted",
+                    activity_uri=f"{f.uri}/follows/1",
+                )
+                for f in followers
+            )
             return {"key_id": me.public_key_id, "owner": me.uri, "public_pem": me.public_key_pem}
     finally:
         await engine.dispose()
@@ -66,26 +74,38 @@ async def _add_followers(n: node.CompagnonNode, author: str, port: int, count: i
 def _follower(host: str, port: int) -> Actor:
     base = f"http://{host}:{port}"
     return Actor(
-        uri=f"{base}/users/trainer", type="Person", username="trainer", domain=f"{host}:{port}",
-        is_local=False, inbox=f"{base}/users/trainer/inbox", shared_inbox=f"{base}/inbox",
-        outbox=f"{base}/users/trainer/outbox", followers_url=f"{base}/users/trainer/followers",
-        following_url=f"{base}/users/trainer/following", url=f"{base}/@trainer",
-        public_key_id=f"{base}/users/trainer#main-key", public_key_pem="",
+        uri=f"{base}/users/trainer",
+        type="Person",
+        username="trainer",
+        domain=f"{host}:{port}",
+        is_local=False,
+        inbox=f"{base}/users/trainer/inbox",
+        shared_inbox=f"{base}/inbox",
+        outbox=f"{base}/users/trainer/outbox",
+        followers_url=f"{base}/users/trainer/followers",
+        following_url=f"{base}/users/trainer/following",
+        url=f"{base}/@trainer",
+        public_key_id=f"{base}/users/trainer#main-key",
+        public_key_pem="",
     )
 
 
 @contextlib.asynccontextmanager
-async def setup(bench: Bench, count: int, patches: tuple[str, ...] = (),
-                name: str = "fanout") -> AsyncIterator[FanOut]:
+async def setup(
+    bench: Bench, count: int, patches: tuple[str, ...] = (), name: str = "fanout"
+) -> AsyncIterator[FanOut]:
     n = node.CompagnonNode(node.NodeSpec(name, bench.workdir, run_worker=True, patches=patches))
     author = await n.create_user("author")
     port = free_port()
     key = await _add_followers(n, author, port, count)
     key_file = n.home / "author-key.json"
     key_file.write_text(json.dumps(key))
-    receiver = start("fan-out receiver",
-                     [sys.executable, "-m", "bench.servers.receiver", str(port), str(count),
-                      str(key_file)], log_path=bench.workdir / "receiver.log", cwd=REPO)
+    receiver = start(
+        "fan-out receiver",
+        [sys.executable, "-m", "bench.servers.receiver", str(port), str(count), str(key_file)],
+        log_path=bench.workdir / "receiver.log",
+        cwd=REPO,
+    )
     control = f"http://127.0.0.1:{port}"
     try:
         await receiver.wait_http(f"{control}/_stats")
@@ -110,14 +130,18 @@ async def one(fan: FanOut, web: node.WebUser, tag: str, deadline: float) -> dict
                 break
             await asyncio.sleep(POLL_INTERVAL)
     if stats.get("count", 0) < fan.count:
-        raise BenchError(f"fan-out {tag}: {stats.get('count')} of {fan.count} inboxes got the "
-                         f"post in {deadline} s ({stats.get('refused')} refused the signature)")
+        raise BenchError(
+            f"fan-out {tag}: {stats.get('count')} of {fan.count} inboxes got the "
+            f"post in {deadline} s ({stats.get('refused')} refused the signature)"
+        )
     return {
         "publish_to_last_2xx_s": stats["last"] - started,
         "publish_to_first_2xx_s": stats["first"] - started,
         "first_to_last_2xx_s": stats["last"] - stats["first"],
         "compose_answer_s": committed - started,
-        "hosts": stats["hosts"], "verified": stats["verified"], "refused": stats["refused"],
+        "hosts": stats["hosts"],
+        "verified": stats["verified"],
+        "refused": stats["refused"],
     }
 
 
@@ -131,22 +155,40 @@ async def run(bench: Bench) -> list[Measure]:
     total = [r["publish_to_last_2xx_s"] for r in runs]
     first = [r["publish_to_first_2xx_s"] for r in runs]
     spread = [r["first_to_last_2xx_s"] for r in runs]
-    note = (f"{count} distinct hosts, {runs[-1]['hosts']} reached, "
-            f"{runs[-1]['verified']} signatures verified; run 1 also creates the Peer rows")
+    note = (
+        f"{count} distinct hosts, {runs[-1]['hosts']} reached, "
+        f"{runs[-1]['verified']} signatures verified; run 1 also creates the Peer rows"
+    )
     return [
-        Measure("fanout", f"publish → last 2xx, {count} shared inboxes", "s", total,
-                f"< {GOAL_SECONDS} s", median(total) < GOAL_SECONDS, note, {"runs": runs}),
+        Measure(
+            "fanout",
+            f"publish → last 2xx, {count} shared inboxes",
+            "s",
+            total,
+            f"< {GOAL_SECONDS} s",
+            median(total) < GOAL_SECONDS,
+            note,
+            {"runs": runs},
+        ),
         Measure("fanout", "publish → first 2xx (worker picks the queue up)", "s", first),
-        Measure("fanout", "first → last 2xx (the delivery itself)", "s", spread, "", None,
-                f"{count / median(spread):.0f} deliveries/s" if median(spread) else ""),
+        Measure(
+            "fanout",
+            "first → last 2xx (the delivery itself)",
+            "s",
+            spread,
+            "",
+            None,
+            f"{count / median(spread):.0f} deliveries/s" if median(spread) else "",
+        ),
     ]
 
 
-async def profiled(bench: Bench, begin: Callable[[int], Any], end: Callable[[Any], None]
-                   ) -> None:
+async def profiled(bench: Bench, begin: Callable[[int], Any], end: Callable[[Any], None]) -> None:
     """One fan-out with a profiler attached to the node from before the publish."""
-    async with setup(bench, bench.sizes.fanout_inboxes) as fan, \
-            node.WebUser(fan.node, "author") as web:
+    async with (
+        setup(bench, bench.sizes.fanout_inboxes) as fan,
+        node.WebUser(fan.node, "author") as web,
+    ):
         recording = begin(fan.node.pid)
         await asyncio.sleep(1.0)
         await one(fan, web, "profiled", bench.sizes.deadline)

@@ -65,11 +65,23 @@ async def _acceptance(bench: Bench, actors: Fleet) -> tuple[list[Measure], dict[
         raise BenchError(f"{accepted} POSTs answered 202 but {stored} activities are stored")
     measures = _acceptance_measures(runs, sizes.inbox_count)
     measures += [
-        Measure("memory", "RSS of the idle node (after start-up)", "MB", [idle_kib / 1024],
-                f"< {IDLE_MB_GOAL:.0f} MB", idle_kib / 1024 < IDLE_MB_GOAL),
-        Measure("memory", "peak RSS under the inbox load (sampled every 50 ms)", "MB",
-                [peak_kib / 1024], f"< {LOADED_MB_GOAL:.0f} MB",
-                peak_kib / 1024 < LOADED_MB_GOAL, f"VmHWM {hwm_kib / 1024:.0f} MB"),
+        Measure(
+            "memory",
+            "RSS of the idle node (after start-up)",
+            "MB",
+            [idle_kib / 1024],
+            f"< {IDLE_MB_GOAL:.0f} MB",
+            idle_kib / 1024 < IDLE_MB_GOAL,
+        ),
+        Measure(
+            "memory",
+            "peak RSS under the inbox load (sampled every 50 ms)",
+            "MB",
+            [peak_kib / 1024],
+            f"< {LOADED_MB_GOAL:.0f} MB",
+            peak_kib / 1024 < LOADED_MB_GOAL,
+            f"VmHWM {hwm_kib / 1024:.0f} MB",
+        ),
     ]
     rates = {c: [r.ok_per_second for r in results] for c, results in runs.items()}
     return measures, rates
@@ -81,14 +93,29 @@ def _acceptance_measures(runs: dict[int, list[LoadResult]], count: int) -> list[
         rates = [r.ok_per_second for r in results]
         refused = sum(r.sent - r.ok for r in results)
         detail: dict[str, Any] = {"runs": [r.summary() for r in results]}
-        measures.append(Measure(
-            "inbox", f"Compagnon: signed POSTs accepted (202, stored), SQLite, "
-            f"{concurrency} in flight", "/s", rates, f"≥ {ACCEPT_GOAL:,.0f}/s",
-            median(rates) >= ACCEPT_GOAL, f"{count} POSTs/run; {refused} not 2xx", detail))
-        measures.append(Measure(
-            "inbox", f"Compagnon: latency p50 / p99, {concurrency} in flight", "ms",
-            [r.summary()["p50_ms"] for r in results], "", None,
-            "p99 median " + f"{median([r.summary()['p99_ms'] for r in results]):.1f} ms"))
+        measures.append(
+            Measure(
+                "inbox",
+                f"Compagnon: signed POSTs accepted (202, stored), SQLite, {concurrency} in flight",
+                "/s",
+                rates,
+                f"≥ {ACCEPT_GOAL:,.0f}/s",
+                median(rates) >= ACCEPT_GOAL,
+                f"{count} POSTs/run; {refused} not 2xx",
+                detail,
+            )
+        )
+        measures.append(
+            Measure(
+                "inbox",
+                f"Compagnon: latency p50 / p99, {concurrency} in flight",
+                "ms",
+                [r.summary()["p50_ms"] for r in results],
+                "",
+                None,
+                "p99 median " + f"{median([r.summary()['p99_ms'] for r in results]):.1f} ms",
+            )
+        )
     return measures
 
 
@@ -97,20 +124,36 @@ async def _processed(bench: Bench, actors: Fleet) -> list[Measure]:
     sizes = bench.sizes
     spec = node.NodeSpec("processed", bench.workdir, run_worker=True)
     rates, per_cpu, details, totals = await processed_runs(bench, actors, spec)
-    note = (f"{sizes.processed_count} POSTs/run at {max(sizes.concurrency)} in flight; "
-            f"{totals['failed']} failed; {totals['in_timeline']} timeline entries")
+    note = (
+        f"{sizes.processed_count} POSTs/run at {max(sizes.concurrency)} in flight; "
+        f"{totals['failed']} failed; {totals['in_timeline']} timeline entries"
+    )
     return [
-        Measure("inbox", "Compagnon: fully processed (worker on, same process), wall clock",
-                "/s", rates, "", None, note, {"runs": details}),
-        Measure("inbox", "Compagnon: fully processed per CPU-second of the node process",
-                "/s", per_cpu, f"≥ {PROCESSED_PER_CORE_GOAL:.0f}/s per core",
-                median(per_cpu) >= PROCESSED_PER_CORE_GOAL,
-                "node CPU time includes the SQLite and signing threads"),
+        Measure(
+            "inbox",
+            "Compagnon: fully processed (worker on, same process), wall clock",
+            "/s",
+            rates,
+            "",
+            None,
+            note,
+            {"runs": details},
+        ),
+        Measure(
+            "inbox",
+            "Compagnon: fully processed per CPU-second of the node process",
+            "/s",
+            per_cpu,
+            f"≥ {PROCESSED_PER_CORE_GOAL:.0f}/s per core",
+            median(per_cpu) >= PROCESSED_PER_CORE_GOAL,
+            "node CPU time includes the SQLite and signing threads",
+        ),
     ]
 
 
-async def processed_runs(bench: Bench, actors: Fleet, spec: node.NodeSpec
-                         ) -> tuple[list[float], list[float], list[dict[str, Any]], dict[str, Any]]:
+async def processed_runs(
+    bench: Bench, actors: Fleet, spec: node.NodeSpec
+) -> tuple[list[float], list[float], list[dict[str, Any]], dict[str, Any]]:
     """Per run: processed/s (wall), processed per CPU-second, details; and final counts."""
     sizes = bench.sizes
     rates: list[float] = []
@@ -129,10 +172,18 @@ async def processed_runs(bench: Bench, actors: Fleet, spec: node.NodeSpec
             cpu = cpu_seconds(n.pid) - cpu_before
             rates.append(load.ok / wall)
             per_cpu.append(load.ok / cpu)
-            details.append({"accepted": load.ok, "wall_s": round(wall, 3),
-                            "node_cpu_s": round(cpu, 3), "accept_phase": load.summary()})
-        totals = {"failed": n.scalar("SELECT count(*) FROM activities WHERE state = 'failed'"),
-                  "in_timeline": n.scalar("SELECT count(*) FROM timeline_entries")}
+            details.append(
+                {
+                    "accepted": load.ok,
+                    "wall_s": round(wall, 3),
+                    "node_cpu_s": round(cpu, 3),
+                    "accept_phase": load.summary(),
+                }
+            )
+        totals = {
+            "failed": n.scalar("SELECT count(*) FROM activities WHERE state = 'failed'"),
+            "in_timeline": n.scalar("SELECT count(*) FROM timeline_entries"),
+        }
     return rates, per_cpu, details, totals
 
 

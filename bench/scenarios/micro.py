@@ -72,8 +72,14 @@ async def run(bench: Bench) -> list[Measure]:
         return key
 
     async def sign() -> None:
-        sign_cavage("POST", inbox, {"Content-Type": "application/activity+json"}, post.body,
-                    actor.key_id, private)
+        sign_cavage(
+            "POST",
+            inbox,
+            {"Content-Type": "application/activity+json"},
+            post.body,
+            actor.key_id,
+            private,
+        )
 
     async def verify() -> None:
         await verify_request("POST", inbox, post.headers, post.body, in_memory)
@@ -99,17 +105,34 @@ async def run(bench: Bench) -> list[Measure]:
     measures = [
         Measure("micro", "RSA-2048 draft-cavage sign of a POST", "µs", await _per_call(sign, 200)),
         Measure("micro", "draft-cavage verify, key in memory", "µs", await _per_call(verify, 500)),
-        Measure("micro", "orjson parse of a 1.5 KB Create(Note)", "µs",
-                await _per_call(parse, 2000)),
-        Measure("micro", "sanitize_html of the note's 600 B of HTML (nh3)", "µs",
-                await _per_call(sanitize, 2000)),
+        Measure(
+            "micro", "orjson parse of a 1.5 KB Create(Note)", "µs", await _per_call(parse, 2000)
+        ),
+        Measure(
+            "micro",
+            "sanitize_html of the note's 600 B of HTML (nh3)",
+            "µs",
+            await _per_call(sanitize, 2000),
+        ),
         *await _bleach(activity["object"]["content"]),
-        Measure("micro", f"sanitize_html of a {len(DENSE_POST):,} B markup-dense post (nh3)", "µs",
-                await _per_call(sanitize_dense, 500)),
-        Measure("micro", "JSON-LD expand of a learning resource (+ schema.org), first call",
-                "µs", [expand_cold]),
-        Measure("micro", "JSON-LD expand of the same, contexts cached (static)", "µs",
-                await _per_call(expand_warm, 200)),
+        Measure(
+            "micro",
+            f"sanitize_html of a {len(DENSE_POST):,} B markup-dense post (nh3)",
+            "µs",
+            await _per_call(sanitize_dense, 500),
+        ),
+        Measure(
+            "micro",
+            "JSON-LD expand of a learning resource (+ schema.org), first call",
+            "µs",
+            [expand_cold],
+        ),
+        Measure(
+            "micro",
+            "JSON-LD expand of the same, contexts cached (static)",
+            "µs",
+            await _per_call(expand_warm, 200),
+        ),
     ]
     n = node.CompagnonNode(node.NodeSpec("micro", bench.workdir))
     await n.create_user("alice")  # creates the database with the node's migrations
@@ -124,25 +147,43 @@ async def run(bench: Bench) -> list[Measure]:
     return measures
 
 
-async def _database(sessions: async_sessionmaker[AsyncSession], sqlite_writer: SQLiteBatchWriter
-                    ) -> list[Measure]:
+async def _database(
+    sessions: async_sessionmaker[AsyncSession], sqlite_writer: SQLiteBatchWriter
+) -> list[Measure]:
     async def key_lookup() -> None:
         # What Resolver.key_lookup does for a key not in its memory: a session and one SELECT.
         async with sessions() as session:
             await actor_queries.by_key_id(session, f"{BASE}/actors/x#main-key")
 
-    measures = [Measure("micro", "key lookup through a database session (a key not cached)",
-                        "µs", await _per_call(key_lookup, 300))]
+    measures = [
+        Measure(
+            "micro",
+            "key lookup through a database session (a key not cached)",
+            "µs",
+            await _per_call(key_lookup, 300),
+        )
+    ]
     # The node's SQLite path (one hop to the writer thread), and the async session's path
     # (PostgreSQL, and a SQLite batch that revives an unreachable peer).
-    writers = {"SQLite writer thread (serve's path)": InboxWriter(sessions, sqlite_writer),
-               "async session": InboxWriter(sessions)}
+    writers = {
+        "SQLite writer thread (serve's path)": InboxWriter(sessions, sqlite_writer),
+        "async session": InboxWriter(sessions),
+    }
     serial = iter(range(10**9))
     raw = {"type": "Create", "object": {"content": "x" * 600}}
 
     def rows(count: int) -> list[dict[str, Any]]:
-        return [{"uri": f"{BASE}/a/{next(serial)}", "type": "Create", "actor_uri": f"{BASE}/x",
-                 "object_uri": None, "raw": raw, "host": "127.0.0.1:9"} for _ in range(count)]
+        return [
+            {
+                "uri": f"{BASE}/a/{next(serial)}",
+                "type": "Create",
+                "actor_uri": f"{BASE}/x",
+                "object_uri": None,
+                "raw": raw,
+                "host": "127.0.0.1:9",
+            }
+            for _ in range(count)
+        ]
 
     async def batch_now(writer: InboxWriter, count: int) -> None:
         for row in rows(count):
@@ -152,9 +193,17 @@ async def _database(sessions: async_sessionmaker[AsyncSession], sqlite_writer: S
     for count in (1, 32):
         for label, writer in writers.items():
             runs = await _per_call(functools.partial(batch_now, writer, count), 30)
-            measures.append(Measure(
-                "micro", f"inbox group commit of {count}, {label}, per commit", "µs", runs, "",
-                None, f"{count / median(runs) * 1e6:,.0f} rows/s"))
+            measures.append(
+                Measure(
+                    "micro",
+                    f"inbox group commit of {count}, {label}, per commit",
+                    "µs",
+                    runs,
+                    "",
+                    None,
+                    f"{count / median(runs) * 1e6:,.0f} rows/s",
+                )
+            )
     return measures
 
 
@@ -165,11 +214,22 @@ async def _bleach(html: str) -> list[Measure]:
     from compagnon.federation.sanitize import ALLOWED_TAGS, LINK_PROTOCOLS
 
     async def clean() -> None:
-        bleach.clean(html, tags=set(ALLOWED_TAGS), protocols=set(LINK_PROTOCOLS),
-                     attributes={"a": ["href", "class"], "span": ["class"]}, strip=True)
+        bleach.clean(
+            html,
+            tags=set(ALLOWED_TAGS),
+            protocols=set(LINK_PROTOCOLS),
+            attributes={"a": ["href", "class"], "span": ["class"]},
+            strip=True,
+        )
 
-    return [Measure("micro", "before: bleach.clean of the same HTML, same allow-list", "µs",
-                    await _per_call(clean, 200))]
+    return [
+        Measure(
+            "micro",
+            "before: bleach.clean of the same HTML, same allow-list",
+            "µs",
+            await _per_call(clean, 200),
+        )
+    ]
 
 
 def _done_future() -> Any:

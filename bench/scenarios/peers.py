@@ -42,15 +42,19 @@ RATIO_GOALS = {"Fedify": 10.0, "bovine": 25.0}
 async def _compagnon(bench: Bench) -> AsyncIterator[Server]:
     spec = node.NodeSpec("peers-compagnon", bench.workdir, run_worker=True)
     async with node.running(spec, users=("alice",)) as n:
+
         async def queue_drained(deadline: float) -> None:
             await drained(n, deadline)
             failed = n.scalar("SELECT count(*) FROM activities WHERE state = 'failed'")
             if failed:  # every activity accepted must be applied, or the CPU is not comparable
                 raise BenchError(f"Compagnon's worker failed {failed} activities")
 
-        yield Server("Compagnon", Target("Compagnon", f"{n.base_url}/inbox",
-                                         f"{n.base_url}/users/alice"),
-                     [n.pid], drained=queue_drained)
+        yield Server(
+            "Compagnon",
+            Target("Compagnon", f"{n.base_url}/inbox", f"{n.base_url}/users/alice"),
+            [n.pid],
+            drained=queue_drained,
+        )
 
 
 @contextlib.asynccontextmanager
@@ -59,11 +63,13 @@ async def _fedify(bench: Bench) -> AsyncIterator[Server]:
 
     fedify_peer.ensure_installed()
     port = free_port()
-    async with fedify_peer.run_fedify_peer(port, users=("alice",),
-                                           log_dir=bench.workdir / "fedify") as peer:
+    async with fedify_peer.run_fedify_peer(
+        port, users=("alice",), log_dir=bench.workdir / "fedify"
+    ) as peer:
         pid = find_descendant(os.getpid(), "peer.mjs", str(port))
-        yield Server("Fedify", Target("Fedify", peer.shared_inbox_url, peer.actor_url("alice")),
-                     [pid])
+        yield Server(
+            "Fedify", Target("Fedify", peer.shared_inbox_url, peer.actor_url("alice")), [pid]
+        )
 
 
 @contextlib.asynccontextmanager
@@ -75,14 +81,17 @@ async def _bovine(bench: Bench) -> AsyncIterator[Server]:
     async with bovine_peer.run_bovine_peer(port, log_dir=bench.workdir / "bovine") as peer:
         pid = find_descendant(os.getpid(), "herd.py", str(port))
         actor = await peer.actor()
-        yield Server("bovine", Target("bovine", str(actor["inbox"]), peer.actor_id), [pid],
-                     background=True)
+        yield Server(
+            "bovine", Target("bovine", str(actor["inbox"]), peer.actor_id), [pid], background=True
+        )
 
 
 async def run(bench: Bench) -> list[Measure]:
     sizes = bench.sizes
-    async with fleet(bench.workdir, sizes.fake_actors) as actors, \
-            contextlib.AsyncExitStack() as stack:
+    async with (
+        fleet(bench.workdir, sizes.fake_actors) as actors,
+        contextlib.AsyncExitStack() as stack,
+    ):
         servers: list[Server] = []
         measures: list[Measure] = []
         for starter in (_compagnon, _fedify, _bovine):
@@ -90,8 +99,15 @@ async def run(bench: Bench) -> list[Measure]:
                 servers.append(await stack.enter_async_context(starter(bench)))
             except Exception as exc:  # a peer that cannot start is a result, not a crash
                 name = starter.__name__.strip("_")
-                measures.append(Measure("peers", f"{name}: not measured", "", [],
-                                        note=f"{type(exc).__name__}: {str(exc)[:300]}"))
+                measures.append(
+                    Measure(
+                        "peers",
+                        f"{name}: not measured",
+                        "",
+                        [],
+                        note=f"{type(exc).__name__}: {str(exc)[:300]}",
+                    )
+                )
         warmth = {}
         for server in servers:
             warmth[server.name] = await warm(server, actors, sizes, max(sizes.concurrency))
@@ -99,31 +115,51 @@ async def run(bench: Bench) -> list[Measure]:
     return measures + _measures(servers, batches, warmth, sizes.peer_count)
 
 
-async def _interleaved(bench: Bench, actors: Fleet, servers: list[Server]
-                       ) -> dict[tuple[str, int], list[Batch]]:
+async def _interleaved(
+    bench: Bench, actors: Fleet, servers: list[Server]
+) -> dict[tuple[str, int], list[Batch]]:
     sizes = bench.sizes
     found: dict[tuple[str, int], list[Batch]] = {}
     for rep in range(sizes.peer_reps):
-        order = servers[rep % len(servers):] + servers[:rep % len(servers)]
+        order = servers[rep % len(servers) :] + servers[: rep % len(servers)]
         for concurrency in sizes.concurrency:
             for server in order:
-                done = await batch(server, actors, f"{server.name}-c{concurrency}r{rep}",
-                                   sizes.peer_count, concurrency, sizes.deadline)
+                done = await batch(
+                    server,
+                    actors,
+                    f"{server.name}-c{concurrency}r{rep}",
+                    sizes.peer_count,
+                    concurrency,
+                    sizes.deadline,
+                )
                 progress(done, f"repetition {rep + 1}, {concurrency} in flight")
                 found.setdefault((server.name, concurrency), []).append(done)
     return found
 
 
-def _measures(servers: list[Server], batches: dict[tuple[str, int], list[Batch]],
-              warmth: dict[str, Any], count: int) -> list[Measure]:
+def _measures(
+    servers: list[Server],
+    batches: dict[tuple[str, int], list[Batch]],
+    warmth: dict[str, Any],
+    count: int,
+) -> list[Measure]:
     measures = []
     for server in servers:
         warmed = warmth[server.name]
-        measures.append(Measure(
-            "peers", f"{server.name}: warm-up POSTs before the measured runs", "",
-            [warmed["posts"]],
-            "", None, "CPU per activity stable within 5 %" if warmed["stable"]
-            else "**not stable** within the bounded warm-up", warmed))
+        measures.append(
+            Measure(
+                "peers",
+                f"{server.name}: warm-up POSTs before the measured runs",
+                "",
+                [warmed["posts"]],
+                "",
+                None,
+                "CPU per activity stable within 5 %"
+                if warmed["stable"]
+                else "**not stable** within the bounded warm-up",
+                warmed,
+            )
+        )
         for (name, concurrency), runs in batches.items():
             if name != server.name:
                 continue
@@ -133,16 +169,31 @@ def _measures(servers: list[Server], batches: dict[tuple[str, int], list[Batch]]
             refused = sum(b.sent - b.ok for b in runs)
             lg = median([b.loadgen_cores for b in runs])
             cut = sum(1 for b in runs if b.sent < count)  # the deadline stopped the batch
-            measures.append(Measure(
-                "peers", f"{name}: CPU per activity {applied}, {concurrency} in flight", "ms",
-                [b.cpu_ms_per_activity for b in runs], "", None,
-                f"its own process tree, /proc utime+stime; {count} POSTs/run"
-                + (f" (**{cut} cut short by the deadline**)" if cut else ""), detail))
-            measures.append(Measure(
-                "peers", f"{name}: activities {applied} per second, {concurrency} in flight",
-                "/s", [b.applied_per_s for b in runs], "", None,
-                f"{refused} not 2xx; 2xx/s {median([b.accepted_per_s for b in runs]):,.0f}; "
-                f"p50 {p50:.1f} ms; load generator {lg:.2f} cores"))
+            measures.append(
+                Measure(
+                    "peers",
+                    f"{name}: CPU per activity {applied}, {concurrency} in flight",
+                    "ms",
+                    [b.cpu_ms_per_activity for b in runs],
+                    "",
+                    None,
+                    f"its own process tree, /proc utime+stime; {count} POSTs/run"
+                    + (f" (**{cut} cut short by the deadline**)" if cut else ""),
+                    detail,
+                )
+            )
+            measures.append(
+                Measure(
+                    "peers",
+                    f"{name}: activities {applied} per second, {concurrency} in flight",
+                    "/s",
+                    [b.applied_per_s for b in runs],
+                    "",
+                    None,
+                    f"{refused} not 2xx; 2xx/s {median([b.accepted_per_s for b in runs]):,.0f}; "
+                    f"p50 {p50:.1f} ms; load generator {lg:.2f} cores",
+                )
+            )
     measures += _ratios(batches)
     return measures
 
@@ -160,8 +211,15 @@ def _ratios(batches: dict[tuple[str, int], list[Batch]]) -> list[Measure]:
         cpu = [t.cpu_ms_per_activity / o.cpu_ms_per_activity for o, t in pairs]
         rate = [o.applied_per_s / t.applied_per_s for o, t in pairs]
         for what, runs in (("CPU per activity", cpu), ("activities applied per second", rate)):
-            measures.append(Measure(
-                "peers", f"ratio Compagnon / {name}: {what}, {concurrency} in flight", "x", runs,
-                f"≥ {goal:.0f}x", median(runs) >= goal,
-                "paired by repetition (interleaved runs)"))
+            measures.append(
+                Measure(
+                    "peers",
+                    f"ratio Compagnon / {name}: {what}, {concurrency} in flight",
+                    "x",
+                    runs,
+                    f"≥ {goal:.0f}x",
+                    median(runs) >= goal,
+                    "paired by repetition (interleaved runs)",
+                )
+            )
     return measures

@@ -29,8 +29,11 @@ async def run(bench: Bench) -> list[Measure]:
     raw.mkdir(exist_ok=True)
     async with fleet(bench.workdir, bench.sizes.fake_actors) as actors:
         await _inbound(bench, actors, raw)
-    await fanout.profiled(bench, lambda pid: flame.Recording(pid, raw / "fanout.txt"),
-                          lambda rec: _write("outbound-fanout", rec))
+    await fanout.profiled(
+        bench,
+        lambda pid: flame.Recording(pid, raw / "fanout.txt"),
+        lambda rec: _write("outbound-fanout", rec),
+    )
     return []
 
 

@@ -30,28 +30,50 @@ P50_GOAL_MS, P99_GOAL_MS = 50.0, 250.0
 POLL_INTERVAL = 0.002
 VISIBLE_WITHIN = 15.0
 FOLLOW_WITHIN = 30.0
-VISIBLE = ("SELECT count(*) FROM timeline_entries t JOIN objects o ON o.id = t.object_id "
-           "WHERE o.content LIKE ?")
+VISIBLE = (
+    "SELECT count(*) FROM timeline_entries t JOIN objects o ON o.id = t.object_id "
+    "WHERE o.content LIKE ?"
+)
 ACCEPTED = "SELECT count(*) FROM follows WHERE state = 'accepted'"
-VARIANTS: dict[str, float | None] = {"default worker_interval (1 s)": None,
-                                     "worker_interval 0.02 s (diagnostic)": 0.02}
+VARIANTS: dict[str, float | None] = {
+    "default worker_interval (1 s)": None,
+    "worker_interval 0.02 s (diagnostic)": 0.02,
+}
 
 
 @contextlib.asynccontextmanager
-async def pair(bench: Bench, tag: str, interval: float | None, patches: tuple[str, ...] = ()
-               ) -> AsyncIterator[tuple[node.CompagnonNode, node.CompagnonNode]]:
+async def pair(
+    bench: Bench, tag: str, interval: float | None, patches: tuple[str, ...] = ()
+) -> AsyncIterator[tuple[node.CompagnonNode, node.CompagnonNode]]:
     """Nodes A (author) and B (reader), B's reader following A's author."""
     async with (
-        node.running(node.NodeSpec(f"prop-a-{tag}", bench.workdir, run_worker=True,
-                                   worker_interval=interval, patches=patches),
-                     users=("author",)) as a,
-        node.running(node.NodeSpec(f"prop-b-{tag}", bench.workdir, run_worker=True,
-                                   worker_interval=interval, patches=patches),
-                     users=("reader",)) as b,
+        node.running(
+            node.NodeSpec(
+                f"prop-a-{tag}",
+                bench.workdir,
+                run_worker=True,
+                worker_interval=interval,
+                patches=patches,
+            ),
+            users=("author",),
+        ) as a,
+        node.running(
+            node.NodeSpec(
+                f"prop-b-{tag}",
+                bench.workdir,
+                run_worker=True,
+                worker_interval=interval,
+                patches=patches,
+            ),
+            users=("reader",),
+        ) as b,
     ):
         await _follow(b.settings, f"{a.base_url}/users/author")
-        await _until(lambda: a.scalar(ACCEPTED) and b.scalar(ACCEPTED), FOLLOW_WITHIN,
-                     "the Follow was not accepted")
+        await _until(
+            lambda: a.scalar(ACCEPTED) and b.scalar(ACCEPTED),
+            FOLLOW_WITHIN,
+            "the Follow was not accepted",
+        )
         yield a, b
 
 
@@ -71,8 +93,9 @@ async def _until(check: object, within: float, failure: str) -> float:
     return time.monotonic()
 
 
-async def one_round(a: node.CompagnonNode, b: node.CompagnonNode, posts: int, tag: str,
-                 rng: random.Random) -> list[float]:
+async def one_round(
+    a: node.CompagnonNode, b: node.CompagnonNode, posts: int, tag: str, rng: random.Random
+) -> list[float]:
     latencies = []
     async with node.WebUser(a, "author") as web:
         for i in range(posts):
@@ -80,8 +103,11 @@ async def one_round(a: node.CompagnonNode, b: node.CompagnonNode, posts: int, ta
             token = f"prop{tag}x{i}x{rng.randrange(10**9)}"
             started = time.monotonic()
             await web.publish(f"Propagation check {token}")
-            seen = await _until(lambda t=token: b.scalar(VISIBLE, f"%{t}%"), VISIBLE_WITHIN,
-                                f"post {token} did not reach B's timeline")
+            seen = await _until(
+                lambda t=token: b.scalar(VISIBLE, f"%{t}%"),
+                VISIBLE_WITHIN,
+                f"post {token} did not reach B's timeline",
+            )
             latencies.append(seen - started)
     return latencies
 
@@ -101,10 +127,23 @@ async def run(bench: Bench) -> list[Measure]:
         slowest = max(map(max, rounds)) * 1000
         note = f"{sizes.propagation_posts} posts per round; slowest {slowest:.0f} ms"
         measures += [
-            Measure("propagation", f"A → B timeline p50, {label}", "ms", p50,
-                    f"< {P50_GOAL_MS:.0f} ms", None if diagnostic else median(p50) < P50_GOAL_MS,
-                    note, {"latencies_ms": [[round(v * 1000, 1) for v in x] for x in rounds]}),
-            Measure("propagation", f"A → B timeline p99, {label}", "ms", p99,
-                    f"< {P99_GOAL_MS:.0f} ms", None if diagnostic else median(p99) < P99_GOAL_MS),
+            Measure(
+                "propagation",
+                f"A → B timeline p50, {label}",
+                "ms",
+                p50,
+                f"< {P50_GOAL_MS:.0f} ms",
+                None if diagnostic else median(p50) < P50_GOAL_MS,
+                note,
+                {"latencies_ms": [[round(v * 1000, 1) for v in x] for x in rounds]},
+            ),
+            Measure(
+                "propagation",
+                f"A → B timeline p99, {label}",
+                "ms",
+                p99,
+                f"< {P99_GOAL_MS:.0f} ms",
+                None if diagnostic else median(p99) < P99_GOAL_MS,
+            ),
         ]
     return measures

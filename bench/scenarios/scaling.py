@@ -52,7 +52,8 @@ class Postgres:
         the last figure read of it): counts the work the node makes PostgreSQL do."""
         pids = await self.db.fetch(
             "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
-            self.name)
+            self.name,
+        )
         for row in pids:
             with contextlib.suppress(OSError):
                 self.seen[row["pid"]] = cpu_seconds(row["pid"])
@@ -60,10 +61,14 @@ class Postgres:
 
 
 @contextlib.asynccontextmanager
-async def _node(bench: Bench, url: str, processes: int
-                ) -> AsyncIterator[tuple[Server, Postgres]]:
-    spec = node.NodeSpec(f"scaling-{processes}", bench.workdir, run_worker=False,
-                         database_url=url, web_processes=processes)
+async def _node(bench: Bench, url: str, processes: int) -> AsyncIterator[tuple[Server, Postgres]]:
+    spec = node.NodeSpec(
+        f"scaling-{processes}",
+        bench.workdir,
+        run_worker=False,
+        database_url=url,
+        web_processes=processes,
+    )
     name = url.rsplit("/", 1)[1]
     workers: list[Process] = []
     db = await asyncpg.connect(ADMIN_DSN.rsplit("/", 1)[0] + f"/{name}")
@@ -71,17 +76,30 @@ async def _node(bench: Bench, url: str, processes: int
         async with node.running(spec, users=("alice",)) as n:
             for i in range(processes):
                 env = {**n.env, "COMPAGNON_WORKER_NAME": f"bench-worker-{i}"}
-                workers.append(start(f"compagnon worker {i}",
-                                     [Path(sys.executable).parent / "compagnon", "worker"],
-                                     log_path=n.home / f"worker-{i}.log", cwd=n.home, env=env))
+                workers.append(
+                    start(
+                        f"compagnon worker {i}",
+                        [Path(sys.executable).parent / "compagnon", "worker"],
+                        log_path=n.home / f"worker-{i}.log",
+                        cwd=n.home,
+                        env=env,
+                    )
+                )
             pg = Postgres(db, name)
 
             async def queue_drained(deadline: float) -> None:
                 await _drained(pg, workers, deadline)
 
             target = Target("Compagnon", f"{n.base_url}/inbox", f"{n.base_url}/users/alice")
-            yield Server(f"Compagnon x{processes}", target, [n.pid, *(w.pid for w in workers)],
-                         drained=queue_drained), pg
+            yield (
+                Server(
+                    f"Compagnon x{processes}",
+                    target,
+                    [n.pid, *(w.pid for w in workers)],
+                    drained=queue_drained,
+                ),
+                pg,
+            )
     finally:
         for worker in workers:
             worker.stop()
@@ -109,8 +127,15 @@ async def run(bench: Bench) -> list[Measure]:
             try:
                 measures += await _one(bench, actors, processes)
             except (OSError, asyncpg.PostgresError) as exc:
-                measures.append(Measure("scaling", f"{processes} web processes", "/s", [],
-                                        note=f"not measured: PostgreSQL unavailable ({exc})"))
+                measures.append(
+                    Measure(
+                        "scaling",
+                        f"{processes} web processes",
+                        "/s",
+                        [],
+                        note=f"not measured: PostgreSQL unavailable ({exc})",
+                    )
+                )
     return measures
 
 
@@ -118,32 +143,61 @@ async def _one(bench: Bench, actors: Fleet, processes: int) -> list[Measure]:
     sizes = bench.sizes
     concurrency = max(sizes.concurrency)
     runs: list[tuple[Batch, float]] = []
-    async with scratch_database("compagnon_bench_scaling") as url, \
-            _node(bench, url, processes) as (server, pg):
+    async with (
+        scratch_database("compagnon_bench_scaling") as url,
+        _node(bench, url, processes) as (server, pg),
+    ):
         warmed = await warm(server, actors, sizes, concurrency)
         for rep in range(sizes.scaling_reps):
             pg_before = await pg.backend_cpu()
-            found = await batch(server, actors, f"scale{processes}r{rep}", sizes.scaling_count,
-                                concurrency, sizes.deadline)
+            found = await batch(
+                server,
+                actors,
+                f"scale{processes}r{rep}",
+                sizes.scaling_count,
+                concurrency,
+                sizes.deadline,
+            )
             runs.append((found, await pg.backend_cpu() - pg_before))
             progress(found, f"repetition {rep + 1}")
-    label = f"{processes} web process{'es' if processes > 1 else ''} + {processes} " \
-            f"worker{'s' if processes > 1 else ''}, PostgreSQL, {concurrency} in flight"
-    detail: dict[str, Any] = {"warm_up": warmed,
-                              "runs": [{**b.summary(), "postgres_cpu_s": round(pg_cpu, 3)}
-                                       for b, pg_cpu in runs]}
+    label = (
+        f"{processes} web process{'es' if processes > 1 else ''} + {processes} "
+        f"worker{'s' if processes > 1 else ''}, PostgreSQL, {concurrency} in flight"
+    )
+    detail: dict[str, Any] = {
+        "warm_up": warmed,
+        "runs": [{**b.summary(), "postgres_cpu_s": round(pg_cpu, 3)} for b, pg_cpu in runs],
+    }
     node_cpu = [b.cpu_ms_per_activity for b, _ in runs]
     pg_cpu = [pg * 1000 / b.ok for b, pg in runs]
     lg = median([b.loadgen_cores for b, _ in runs])
     return [
-        Measure("scaling", f"accepted (2xx) per second, {label}", "/s",
-                [b.accepted_per_s for b, _ in runs], "", None,
-                f"load generator {lg:.2f} cores; {sum(b.sent - b.ok for b, _ in runs)} not 2xx",
-                detail),
-        Measure("scaling", f"applied per second (first POST → queue drained), {label}", "/s",
-                [b.applied_per_s for b, _ in runs], "", None,
-                f"warm-up {warmed['posts']} POSTs"
-                + ("" if warmed["stable"] else ", **not stable**")),
-        Measure("scaling", f"CPU per activity, node processes, {label}", "ms", node_cpu, "",
-                None, f"PostgreSQL backends {median(pg_cpu):.2f} ms more"),
+        Measure(
+            "scaling",
+            f"accepted (2xx) per second, {label}",
+            "/s",
+            [b.accepted_per_s for b, _ in runs],
+            "",
+            None,
+            f"load generator {lg:.2f} cores; {sum(b.sent - b.ok for b, _ in runs)} not 2xx",
+            detail,
+        ),
+        Measure(
+            "scaling",
+            f"applied per second (first POST → queue drained), {label}",
+            "/s",
+            [b.applied_per_s for b, _ in runs],
+            "",
+            None,
+            f"warm-up {warmed['posts']} POSTs" + ("" if warmed["stable"] else ", **not stable**"),
+        ),
+        Measure(
+            "scaling",
+            f"CPU per activity, node processes, {label}",
+            "ms",
+            node_cpu,
+            "",
+            None,
+            f"PostgreSQL backends {median(pg_cpu):.2f} ms more",
+        ),
     ]

@@ -2,10 +2,11 @@
 whole catalogue of several centres: N learning resources in all (100,000 full, 10,000 quick).
 
 Centres: real Compagnon nodes (`compagnon serve`, SQLite, worker off), one trainer each whose
-resources and their Create activities are bulk-loaded by `datagen.load_centre_catalogue`,
-built by the node's own code the way `publish.publish_resource` builds them (resource
-document, Create, FEP-8b32 proof). Their outboxes are served by the node's own view: 20 items
-a page, keyset-paged, every page GET signed by the aggregator's instance actor.
+resources and their Create activities are bulk-loaded by
+`datagen_catalogue.load_centre_catalogue`, built by the node's own code the way
+`publish.publish_resource` builds them (resource document, Create, FEP-8b32 proof). Their
+outboxes are served by the node's own view: 20 items a page, keyset-paged, every page GET
+signed by the aggregator's instance actor.
 
 Aggregator: `compagnon serve` (worker on) plus one `compagnon worker` process, on a fresh
 PostgreSQL database (`BENCH_POSTGRES`, as the timeline scenario), default settings. The bench
@@ -26,7 +27,7 @@ from pathlib import Path
 import asyncpg
 from sqlalchemy import select
 
-from bench import datagen, node
+from bench import datagen_catalogue, node
 from bench.pgscratch import ADMIN_DSN, scratch_database
 from bench.procs import BenchError, Process, cpu_seconds, start
 from bench.report import Measure
@@ -49,8 +50,11 @@ async def run(bench: Bench) -> list[Measure]:
         async with scratch_database(BENCH_DATABASE) as url:
             return await _run(bench, url, name)
     except (OSError, asyncpg.PostgresError) as exc:
-        return [Measure("sync", name, "records/s", [],
-                        note=f"not measured: PostgreSQL unavailable ({exc})")]
+        return [
+            Measure(
+                "sync", name, "records/s", [], note=f"not measured: PostgreSQL unavailable ({exc})"
+            )
+        ]
 
 
 async def _centre(bench: Bench, index: int, count: int) -> node.CompagnonNode:
@@ -60,19 +64,31 @@ async def _centre(bench: Bench, index: int, count: int) -> node.CompagnonNode:
     try:
         async with create_sessionmaker(engine)() as session:
             author = await session.scalar(
-                select(Actor).where(Actor.username == TRAINER, Actor.is_local.is_(True)))
+                select(Actor).where(Actor.username == TRAINER, Actor.is_local.is_(True))
+            )
     finally:
         await engine.dispose()
     assert author is not None
-    await asyncio.to_thread(datagen.load_centre_catalogue, str(centre.sqlite_path), author,
-                            centre.base_url, count, index)
+    await asyncio.to_thread(
+        datagen_catalogue.load_centre_catalogue,
+        str(centre.sqlite_path),
+        author,
+        centre.base_url,
+        count,
+        index,
+    )
     return centre
 
 
 def _worker(aggregator: node.CompagnonNode) -> Process:
     env = {**aggregator.env, "COMPAGNON_WORKER_NAME": "bench-extra-worker"}
-    return start("compagnon worker", [Path(sys.executable).parent / "compagnon", "worker"],
-                 log_path=aggregator.home / "worker.log", cwd=aggregator.home, env=env)
+    return start(
+        "compagnon worker",
+        [Path(sys.executable).parent / "compagnon", "worker"],
+        log_path=aggregator.home / "worker.log",
+        cwd=aggregator.home,
+        env=env,
+    )
 
 
 async def centres_for(bench: Bench) -> list[node.CompagnonNode]:
@@ -81,8 +97,13 @@ async def centres_for(bench: Bench) -> list[node.CompagnonNode]:
     return [await _centre(bench, i, per_centre) for i in range(CENTRES)]
 
 
-async def _run(bench: Bench, url: str, name: str, port: int = 0,
-               centres: list[node.CompagnonNode] | None = None) -> list[Measure]:
+async def _run(
+    bench: Bench,
+    url: str,
+    name: str,
+    port: int = 0,
+    centres: list[node.CompagnonNode] | None = None,
+) -> list[Measure]:
     """`port`: the aggregator's, when the database already belongs to a node (its domain is
     127.0.0.1:port); `centres`: loaded already (the aggregator scenario syncs the same
     centres into two aggregators)."""
@@ -92,9 +113,11 @@ async def _run(bench: Bench, url: str, name: str, port: int = 0,
     if centres is None:
         centres = await centres_for(bench)
     loaded = time.perf_counter() - loading
-    aggregator = node.CompagnonNode(node.NodeSpec("sync-aggregator", bench.workdir,
-                                                  run_worker=True, database_url=url,
-                                                  port=port))
+    aggregator = node.CompagnonNode(
+        node.NodeSpec(
+            "sync-aggregator", bench.workdir, run_worker=True, database_url=url, port=port
+        )
+    )
     await aggregator.create_user("national")  # migrations, node actors
     extra: Process | None = None
     try:
@@ -126,18 +149,39 @@ async def _run(bench: Bench, url: str, name: str, port: int = 0,
     imported = int(row["imported"])
     rate = imported / seconds if seconds > 0 else 0.0
     detail = {k: (str(v) if k in ("first", "last") else v) for k, v in dict(row).items()}
-    detail.update(seconds=round(seconds, 2), aggregator_cpu_s=round(cpu, 2),
-                  centres=CENTRES, load_s=round(loaded, 1))
+    detail.update(
+        seconds=round(seconds, 2),
+        aggregator_cpu_s=round(cpu, 2),
+        centres=CENTRES,
+        load_s=round(loaded, 1),
+    )
     complete = imported == per_centre * CENTRES and row["failed"] == 0
-    note = (f"{CENTRES} real centres (serve, SQLite) x {per_centre:,}; serve + 1 worker; "
-            f"{imported:,} imported in {seconds:.1f} s, {row['pages']} pages, "
-            f"{row['skipped']} skipped" + ("" if complete else " — INCOMPLETE"))
+    note = (
+        f"{CENTRES} real centres (serve, SQLite) x {per_centre:,}; serve + 1 worker; "
+        f"{imported:,} imported in {seconds:.1f} s, {row['pages']} pages, "
+        f"{row['skipped']} skipped" + ("" if complete else " — INCOMPLETE")
+    )
     return [
-        Measure("sync", name, "records/s", [rate], f"≥ {GOAL:,.0f}/s", rate >= GOAL and complete,
-                note, detail),
-        Measure("sync", "catalogue sync per CPU-second of the aggregator (serve + worker)",
-                "records/s", [imported / cpu if cpu else 0.0], "", None,
-                f"{cpu:.1f} CPU-s over {seconds:.1f} s", {}),
+        Measure(
+            "sync",
+            name,
+            "records/s",
+            [rate],
+            f"≥ {GOAL:,.0f}/s",
+            rate >= GOAL and complete,
+            note,
+            detail,
+        ),
+        Measure(
+            "sync",
+            "catalogue sync per CPU-second of the aggregator (serve + worker)",
+            "records/s",
+            [imported / cpu if cpu else 0.0],
+            "",
+            None,
+            f"{cpu:.1f} CPU-s over {seconds:.1f} s",
+            {},
+        ),
     ]
 
 
@@ -150,12 +194,10 @@ async def _wait(db: asyncpg.Connection, deadline: float) -> asyncpg.Record:
             " count(*) FILTER (WHERE state = 'failed') AS failed,"
             " coalesce(sum(imported), 0) AS imported, coalesce(sum(skipped), 0) AS skipped,"
             " coalesce(sum(pages), 0) AS pages, min(queued_at) AS first,"
-            " max(finished_at) AS last, count(*) AS jobs FROM sync_jobs")
+            " max(finished_at) AS last, count(*) AS jobs FROM sync_jobs"
+        )
         if row["jobs"] == CENTRES and row["pending"] == 0:
             return row
         if time.monotonic() - started > deadline:
             raise BenchError(f"sync not finished in {deadline:.0f} s: {dict(row)}")
         await asyncio.sleep(POLL_INTERVAL)
-
-
-

@@ -34,14 +34,18 @@ BENCH_DATABASE = "compagnon_bench_timeline"
 
 async def run(bench: Bench) -> list[Measure]:
     return await on_both_databases(
-        lambda label, url: _backend(bench, label, url), BENCH_DATABASE, "timeline",
-        "home timeline newest 20, PostgreSQL")
+        lambda label, url: _backend(bench, label, url),
+        BENCH_DATABASE,
+        "timeline",
+        "home timeline newest 20, PostgreSQL",
+    )
 
 
 async def _backend(bench: Bench, label: str, url: str) -> list[Measure]:
     sizes = bench.sizes
-    n = node.CompagnonNode(node.NodeSpec(f"timeline-{label.lower()}", bench.workdir,
-                                         database_url=url))
+    n = node.CompagnonNode(
+        node.NodeSpec(f"timeline-{label.lower()}", bench.workdir, database_url=url)
+    )
     for i in range(USERS):
         await n.create_user(f"reader{i}")
     engine = create_engine(n.settings.resolved_database_url)
@@ -61,41 +65,60 @@ async def _backend(bench: Bench, label: str, url: str) -> list[Measure]:
         first, deep = await _measure(sessions, [u for u, _ in users], sizes, random.Random(3))
     finally:
         await engine.dispose()
-    note = (f"{sizes.timeline_objects:,} objects, {USERS} users x {datagen.FOLLOWS_PER_USER} "
-            f"follows, loaded in {loaded:.0f} s; {sizes.timeline_queries} queries/run")
+    note = (
+        f"{sizes.timeline_objects:,} objects, {USERS} users x {datagen.FOLLOWS_PER_USER} "
+        f"follows, loaded in {loaded:.0f} s; {sizes.timeline_queries} queries/run"
+    )
     measures = []
     for what, runs in (("newest 20", first), ("a page deep in the timeline", deep)):
         p50 = [percentile(r, 50) for r in runs]
         p99 = [percentile(r, 99) for r in runs]
         goal = what == "newest 20"
         measures += [
-            Measure("timeline", f"home timeline {what}, {label}, p50", "ms", p50,
-                    f"< {P50_GOAL_MS:.0f} ms" if goal else "",
-                    median(p50) < P50_GOAL_MS if goal else None, note if goal else ""),
-            Measure("timeline", f"home timeline {what}, {label}, p99", "ms", p99,
-                    f"< {P99_GOAL_MS:.0f} ms" if goal else "",
-                    median(p99) < P99_GOAL_MS if goal else None),
+            Measure(
+                "timeline",
+                f"home timeline {what}, {label}, p50",
+                "ms",
+                p50,
+                f"< {P50_GOAL_MS:.0f} ms" if goal else "",
+                median(p50) < P50_GOAL_MS if goal else None,
+                note if goal else "",
+            ),
+            Measure(
+                "timeline",
+                f"home timeline {what}, {label}, p99",
+                "ms",
+                p99,
+                f"< {P99_GOAL_MS:.0f} ms" if goal else "",
+                median(p99) < P99_GOAL_MS if goal else None,
+            ),
         ]
     return measures
 
 
-async def _measure(sessions: Any, users: list[int], sizes: Any, rng: random.Random
-                   ) -> tuple[list[list[float]], list[list[float]]]:
+async def _measure(
+    sessions: Any, users: list[int], sizes: Any, rng: random.Random
+) -> tuple[list[list[float]], list[list[float]]]:
     """Latencies in ms per repetition: first page, and a page before a random entry."""
     bounds: dict[int, tuple[int, int]] = {}
     async with sessions() as session:
         for user in users:
-            low, high = (await session.execute(
-                select(func.min(TimelineEntry.id), func.max(TimelineEntry.id))
-                .where(TimelineEntry.user_id == user))).one()
+            low, high = (
+                await session.execute(
+                    select(func.min(TimelineEntry.id), func.max(TimelineEntry.id)).where(
+                        TimelineEntry.user_id == user
+                    )
+                )
+            ).one()
             bounds[user] = (int(low), int(high))
     for _ in range(WARMUP_QUERIES):
         await _query(sessions, rng.choice(users), None)
     first: list[list[float]] = []
     deep: list[list[float]] = []
     for _ in range(sizes.timeline_reps):
-        first.append([await _query(sessions, rng.choice(users), None)
-                      for _ in range(sizes.timeline_queries)])
+        first.append(
+            [await _query(sessions, rng.choice(users), None) for _ in range(sizes.timeline_queries)]
+        )
         runs = []
         for _ in range(sizes.timeline_queries):
             user = rng.choice(users)

@@ -27,8 +27,13 @@ def build_app(base: str, actors_file: Path) -> web.Application:
         return web.Response(body=body, content_type=ACTIVITY_JSON)
 
     async def empty_collection(request: web.Request) -> web.Response:
-        doc = {"@context": "https://www.w3.org/ns/activitystreams", "id": str(request.url),
-               "type": "OrderedCollection", "totalItems": 0, "orderedItems": []}
+        doc = {
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": str(request.url),
+            "type": "OrderedCollection",
+            "totalItems": 0,
+            "orderedItems": [],
+        }
         return web.Response(body=orjson.dumps(doc), content_type=ACTIVITY_JSON)
 
     async def swallow(request: web.Request) -> web.Response:
@@ -39,20 +44,27 @@ def build_app(base: str, actors_file: Path) -> web.Application:
         return web.json_response({"actors": len(documents)})
 
     app = web.Application()
-    app.add_routes([
-        web.get("/health", health),
-        web.get("/actors/{name}", actor),
-        web.get("/actors/{name}/{collection:outbox|followers|following}", empty_collection),
-        web.post("/inbox", swallow),
-        web.post("/actors/{name}/inbox", swallow),
-    ])
+    app.add_routes(
+        [
+            web.get("/health", health),
+            web.get("/actors/{name}", actor),
+            web.get("/actors/{name}/{collection:outbox|followers|following}", empty_collection),
+            web.post("/inbox", swallow),
+            web.post("/actors/{name}/inbox", swallow),
+        ]
+    )
     return app
 
 
 def main() -> None:
     port, actors_file = int(sys.argv[1]), Path(sys.argv[2])
-    web.run_app(build_app(f"http://127.0.0.1:{port}", actors_file), host="127.0.0.1",
-                port=port, print=None, access_log=None)
+    web.run_app(
+        build_app(f"http://127.0.0.1:{port}", actors_file),
+        host="127.0.0.1",
+        port=port,
+        print=None,
+        access_log=None,
+    )
 
 
 if __name__ == "__main__":

@@ -66,20 +66,26 @@ def build_app(key: PublicKeyInfo) -> web.Application:
         return web.Response(status=202)
 
     async def stats(_request: web.Request) -> web.Response:
-        return web.json_response({
-            "count": len(log.times), "first": min(log.times, default=None),
-            "last": max(log.times, default=None), "hosts": len(log.hosts),
-            "verified": log.verified, "refused": log.refused,
-            "activities": sorted(log.activity_ids),
-        })
+        return web.json_response(
+            {
+                "count": len(log.times),
+                "first": min(log.times, default=None),
+                "last": max(log.times, default=None),
+                "hosts": len(log.hosts),
+                "verified": log.verified,
+                "refused": log.refused,
+                "activities": sorted(log.activity_ids),
+            }
+        )
 
     async def reset(_request: web.Request) -> web.Response:
         log.reset()
         return web.json_response({"ok": True})
 
     app = web.Application()
-    app.add_routes([web.post("/inbox", inbox), web.get("/_stats", stats),
-                    web.post("/_reset", reset)])
+    app.add_routes(
+        [web.post("/inbox", inbox), web.get("/_stats", stats), web.post("/_reset", reset)]
+    )
     return app
 
 

@@ -67,7 +67,7 @@ def words(text: str) -> list[str]:
 
 def prefixes(text: str) -> str:
     """Every prefix of 3 to 8 letters of the words (the words themselves when that short),
-    each once: what SQLite's index looks prefixes up in (storage/queries/search.py)."""
+    each once: what SQLite's index looks prefixes up in (storage/queries/search_indexing.py)."""
     found = {word[:n] for word in text.split() for n in PREFIX_LENGTHS if n <= len(word)}
     return " ".join(sorted(found))
 

@@ -19,7 +19,7 @@ from compagnon.handover import records, rendered
 from compagnon.handover.sets import country_of_actor_document
 from compagnon.storage.models import Actor
 from compagnon.storage.queries import actors as actor_queries
-from compagnon.storage.queries import search
+from compagnon.storage.queries import search_indexing
 
 
 async def store_remote_actor(session: AsyncSession, fields: dict[str, Any]) -> Actor:
@@ -35,6 +35,6 @@ async def store_remote_actor(session: AsyncSession, fields: dict[str, Any]) -> A
         await rendered.forget_actor(session, actor.id)  # their OAI metadata names them
     country = country_of_actor_document(actor.raw)
     if actor.type == "Organization" and country is not None and country != country_before:
-        await search.set_country(session, actor.domain, country)
+        await search_indexing.set_country(session, actor.domain, country)
         await records.set_country(session, actor.domain, country)
     return actor

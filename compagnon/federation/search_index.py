@@ -1,5 +1,5 @@
 """Keeping the search index current as objects are stored, updated and deleted: the one
-place publishing and the inbox handlers call (storage/queries/search.py does the work).
+place publishing and the inbox handlers call (storage/queries/search_indexing.py does the work).
 
 Only what search lists (learning resources, questions, modules and journeys) is indexed, so
 for everything else these cost nothing: no statement is run. Events get their times written
@@ -20,7 +20,7 @@ from compagnon.federation.as_types import has_type
 from compagnon.federation.event_convert import times_of
 from compagnon.handover import records as handover_records
 from compagnon.storage.models import Object
-from compagnon.storage.queries import events, search, status_edits
+from compagnon.storage.queries import events, search_indexing, status_edits
 
 EventRow = tuple[int, dict[str, Any]]  # object id, AS2 document
 
@@ -37,7 +37,7 @@ async def index_stored(session: AsyncSession, objects: Sequence[Object]) -> None
     ]
     if rows:
         origins = await handover_records.origins(session, {aid for _, _, aid, _ in rows})
-        await search.index_objects(session, rows, origins=origins)
+        await search_indexing.index_objects(session, rows, origins=origins)
         # The OAI repository's records follow the index (compagnon/handover/records.py).
         await handover_records.note(session, [(oid, aid, doc) for oid, _, aid, doc in rows])
     events_stored = [(obj.id, obj.raw) for obj in objects if obj.raw and _is_event(obj.raw)]
@@ -54,7 +54,7 @@ async def index_received(
     if wanted:
         origins = await handover_records.origins(session, {row[2] for row in wanted})
         # inserted just now: fresh
-        await search.index_objects(session, wanted, fresh=True, origins=origins)
+        await search_indexing.index_objects(session, wanted, fresh=True, origins=origins)
         await handover_records.note(
             session, [(oid, aid, doc) for oid, _, aid, doc in wanted], fresh=True
         )
@@ -65,7 +65,7 @@ async def forget(session: AsyncSession, objects: Sequence[Object]) -> None:
     """Take deleted objects out of the index, and drop their earlier versions."""
     ids = [obj.id for obj in objects if obj.type in LISTED_TYPES]
     if ids:
-        await search.unindex(session, ids)
+        await search_indexing.unindex(session, ids)
         await handover_records.mark_deleted(session, ids)  # kept as deleted records
     await events.forget(session, [obj.id for obj in objects if obj.type == "Event"])
     await status_edits.forget(session, [obj.id for obj in objects])

@@ -53,7 +53,7 @@ def weigh(
     importable: Callable[[list[Any]], bool],
 ) -> Step:
     """The page at `url` (`size` bytes, linking `next_url`), after the walk so far.
-    `importable(items)` says whether any of them may be imported (catalogue.pick_objects)."""
+    `importable(items)` says whether any of them may be imported (catalogue_pages.pick_objects)."""
     # A page that would pass a limit is refused whole (nothing past the limit is stored) and
     # read again if the limit is raised: a page is never cut, so counts stay exact and a
     # page that changed meanwhile loses nothing.

@@ -23,8 +23,8 @@ from playwright.async_api import Page, Request, expect
 
 from tests.browser.conftest import PHONE
 from tests.conftest import NodeFactory
-from tests.integration.test_mastodon_api import call, sign_in_app
 from tests.interop.peers.masto_client import MASTO_DIR, ensure_installed
+from tests.support.mastodon_app import call, sign_in_app
 from tests.support.nodes import free_port
 
 pytestmark = pytest.mark.browser

@@ -5,7 +5,7 @@ with hostile bodies, path ids and Authorization headers, with a valid token and 
 Each field of a body is, by a seeded draw, either an odd value or a real one (a real client
 id, a real status id ...), so the checks past the first refusal are reached too. Every
 answer must be below 500, and every refusal Mastodon's `{"error": "..."}` (checked by the
-runner, `test_corpus.py`).
+runner, `corpus_runner.py`; `test_corpus_api.py` runs them).
 """
 
 from __future__ import annotations

@@ -1,36 +1,25 @@
-"""The admin area (/admin) on real nodes: roles on every route, invites, suspension, peer
-policies (block, silence, blocklist import), the delivery ledger and forwarded reports."""
+"""The admin area (/admin) on real nodes: roles on every route, invites, suspension, the
+centre profile, and bad input in its forms. Peer policies and the ledger are
+test_admin_peers.py's, reports test_admin_reports.py's."""
 
 from __future__ import annotations
 
 import re
 from datetime import timedelta
-from pathlib import Path
 
-import aiohttp
 import httpx
 import pytest
 from sqlalchemy import func, select
 
 from compagnon.operations import admin as ops
-from compagnon.storage.models import Activity, Actor, Delivery, Invite, Peer, Report, utcnow
+from compagnon.storage.models import Activity, Invite, Peer, utcnow
 from compagnon.storage.queries import actors as actor_queries
 from tests.conftest import NodeFactory
+from tests.support.admin import admin_browser, make_staff
 from tests.support.nodes import Node, settle
-from tests.support.resources import publish_quiz
 from tests.support.web import Browser, csrf_of
 
-FIXTURES = Path(__file__).parent.parent / "fixtures"
-JSON = {"Accept": "application/json"}
 INVITE_LINK = re.compile(r'<output class="invite-link">([^<]+)</output>')
-
-
-async def make_staff(node: Node, username: str, role: str) -> None:
-    await node.create_user(username)
-    async with node.sessions.begin() as session:
-        user = await actor_queries.user_by_username(session, username)
-        assert user is not None
-        user.role = role
 
 
 def admin_routes(node: Node) -> list[tuple[str, str]]:
@@ -72,13 +61,6 @@ async def test_every_admin_route_refuses_trainers_and_visitors(make_node: NodeFa
                     assert answer.status == (200 if allowed else 403), (path, answer.status)
     async with node.sessions() as session:
         assert await session.get(Peer, "evil.example") is None  # nothing was done
-
-
-async def admin_browser(node: Node) -> Browser:
-    await make_staff(node, "boss", "admin")
-    browser = Browser(node)
-    assert await browser.log_in("boss") == 303
-    return browser
 
 
 async def test_an_invite_link_signs_up_once_and_not_after_expiry(
@@ -130,6 +112,32 @@ async def test_an_invite_link_signs_up_once_and_not_after_expiry(
             assert "expired" in listing and "used" in listing
 
 
+@pytest.mark.parametrize("text", ["P7D", "PT12H", "P1DT6H", "pt30m"])
+def test_invite_durations(text: str) -> None:
+    assert ops.parse_duration(text) > timedelta(0)
+
+
+@pytest.mark.parametrize("text", ["", "7", "P", "P100D", "PT0M", "1 week", "P7DX"])
+def test_wrong_invite_durations_are_refused(text: str) -> None:
+    with pytest.raises(ops.AdminError):
+        ops.parse_duration(text)
+
+
+async def test_a_refused_invite_keeps_what_the_admin_chose(make_node: NodeFactory) -> None:
+    node = await make_node("a")
+    async with await admin_browser(node) as boss:
+        page = await boss.page("/admin/accounts")
+        status, body, _ = await boss.post(
+            "/admin/invites",
+            {"csrf": csrf_of(page), "action": "create", "role": "moderator", "expires_in": "2w"},
+        )
+        assert status == 400 and "P7D" in body  # the message shows how to write it
+        assert '<option value="moderator" selected>' in body
+        assert 'name="expires_in" value="2w" required aria-invalid="true"' in body
+    async with node.sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(Invite)) == 0
+
+
 async def test_a_suspended_trainer_cannot_sign_in_and_their_posts_are_not_served(
     make_node: NodeFactory,
 ) -> None:
@@ -162,219 +170,6 @@ async def test_a_suspended_trainer_cannot_sign_in_and_their_posts_are_not_served
         )
         async with Browser(node) as back:
             assert await back.log_in("tom") == 303
-
-
-async def test_a_blocked_peer_s_activities_stop_arriving(
-    make_node: NodeFactory, backend: str
-) -> None:
-    a, b = await make_node("a", backend=backend), await make_node("b", backend=backend)
-    await a.create_user("ana")
-    await b.create_user("bruno")
-    await a.follow("ana", f"bruno@{b.domain}")
-    await settle(a, b)
-    first = await b.post("bruno", "before the block")
-    await settle(a, b)
-    assert await a.object(first.uri) is not None
-
-    async with await admin_browser(a) as boss:
-        token = csrf_of(await boss.page("/admin/peers"))
-        status, _, _ = await boss.post(
-            "/admin/peers", {"csrf": token, "action": "policy", "host": b.domain, "policy": "block"}
-        )
-        assert status == 303
-        assert "block" in await boss.page("/admin/peers")
-
-    second = await b.post("bruno", "after the block")
-    await b.run_once()
-    await a.run_once()
-    assert await a.activities_about(second.uri) == []  # nothing stored
-    assert await a.object(second.uri) is None
-    async with b.sessions() as session:
-        statuses = (
-            await session.scalars(
-                select(Delivery.last_status).where(Delivery.object_uri == second.uri)
-            )
-        ).all()
-    assert statuses and all(s in (401, 403) for s in statuses)
-
-
-async def test_a_silenced_peer_s_resources_stay_out_of_search(make_node: NodeFactory) -> None:
-    a, b = await make_node("a"), await make_node("b")
-    await a.create_user("ana")
-    await b.create_user("bruno")
-    await b.follow("bruno", f"ana@{a.domain}")
-    await settle(a, b)
-    quiz = await publish_quiz(a, "ana")
-    await settle(a, b)
-
-    async def found() -> list[str]:
-        async with httpx.AsyncClient(base_url=b.base) as http:
-            answer = await http.get("/search", params={"q": "licensing quiz"}, headers=JSON)
-        return [r["id"] for r in answer.json()["results"]]
-
-    assert await found() == [quiz.uri]
-    async with await admin_browser(b) as boss:
-        token = csrf_of(await boss.page("/admin/peers"))
-        form = {"csrf": token, "action": "policy", "host": a.domain, "policy": "silence"}
-        assert (await boss.post("/admin/peers", form))[0] == 303
-    assert await found() == []
-    # silenced, not blocked: what it sends is still accepted
-    later = await a.post("ana", "still arriving")
-    await settle(a, b)
-    assert await b.object(later.uri) is not None
-
-
-async def test_a_mastodon_blocklist_csv_is_imported_from_the_page(make_node: NodeFactory) -> None:
-    node = await make_node("a")
-    sample = (FIXTURES / "blocklist.csv").read_bytes()
-    async with await admin_browser(node) as boss:
-        token = csrf_of(await boss.page("/admin/peers"))
-        form = aiohttp.FormData()
-        form.add_field("csrf", token)
-        form.add_field("csv", sample, filename="blocklist.csv", content_type="text/csv")
-        status, body, _ = await boss.post("/admin/peers/import", form)
-        assert status == 200
-        assert "Imported. Domains blocked: 2; domains silenced: 1; lines skipped: 2." in body
-    async with node.sessions() as session:
-        rows = {p.host: p for p in (await session.scalars(select(Peer))).all()}
-    assert rows["spam.example"].blocked and rows["harass.example"].blocked
-    assert rows["noisy.example"].silenced and not rows["noisy.example"].blocked
-    assert "quiet.example" not in rows  # noop
-    assert rows["spam.example"].note == "Spam, lots of it"
-
-
-async def test_the_ledger_shows_pending_then_delivered_and_resend_requeues(
-    make_node: NodeFactory, backend: str
-) -> None:
-    a, b = await make_node("a", backend=backend), await make_node("b", backend=backend)
-    await a.create_user("ana")
-    await b.create_user("bruno")
-    await b.follow("bruno", f"ana@{a.domain}")
-    await settle(a, b)
-    post = await a.post("ana", "to the ledger")
-    async with await admin_browser(a) as boss:
-        page = await boss.page(f"/admin/deliveries?object={post.uri}")
-        assert "pending: 1" in page
-        await a.run_once()
-        page = await boss.page(f"/admin/deliveries?object={post.uri}")
-        assert "delivered: 1" in page
-        assert b.domain in await boss.page(f"/admin/deliveries?host={b.domain}")
-
-        # A row given up is sent again from its Resend button.
-        async with a.sessions.begin() as session:
-            row = await session.scalar(select(Delivery).where(Delivery.object_uri == post.uri))
-            assert row is not None
-            row.state, row.finished_at = "gave_up", utcnow()
-            row_id = row.id
-        page = await boss.page(f"/admin/deliveries?object={post.uri}")
-        assert "given up: 1" in page and "Resend" in page
-        status, _, headers = await boss.post(
-            "/admin/deliveries", {"csrf": csrf_of(page), "id": str(row_id), "back": "/x"}
-        )
-        assert (status, headers["Location"]) == (303, "/admin/deliveries")
-        status, _, headers = await boss.post(
-            "/admin/deliveries",
-            {"csrf": csrf_of(page), "id": str(row_id), "back": "/admin/deliveries\r\nX: y"},
-        )
-        assert (status, headers["Location"]) == (303, "/admin/deliveries")
-        assert "pending: 1" in await boss.page(f"/admin/deliveries?object={post.uri}")
-        report = await a.run_once()
-        assert report.delivered == 1
-        assert "delivered: 1" in await boss.page(f"/admin/deliveries?object={post.uri}")
-
-
-async def test_a_forwarded_report_reaches_the_origin_node_as_a_flag(
-    make_node: NodeFactory, backend: str
-) -> None:
-    a, b = await make_node("a", backend=backend), await make_node("b", backend=backend)
-    await a.create_user("ana")
-    await b.create_user("bruno")
-    await a.follow("ana", f"bruno@{b.domain}")
-    await settle(a, b)
-    post = await b.post("bruno", "something reportable")
-    await settle(a, b)
-    bruno = await a.resolve(f"bruno@{b.domain}")
-    ana = await a.actor("ana")
-    async with a.sessions.begin() as session:  # what the trainer's report button stores
-        session.add(
-            Report(
-                activity_uri=f"{a.base}/reports/1",
-                reporter_id=ana.id,
-                targets={"uris": [bruno.uri, post.uri]},
-                comment="Not for a training centre",
-            )
-        )
-    await make_staff(a, "mod", "moderator")
-    async with Browser(a) as moderator:
-        assert await moderator.log_in("mod") == 303
-        page = await moderator.page("/admin/reports")
-        assert "Not for a training centre" in page
-        report_id = await a_report_id(a)
-        status, _, _ = await moderator.post(
-            "/admin/reports", {"csrf": csrf_of(page), "id": str(report_id), "action": "forward"}
-        )
-        assert status == 303
-        await settle(a, b)
-        assert "forwarded" in await moderator.page("/admin/reports")
-        assert (
-            "Not for a training centre" in (await moderator.page("/admin/reports")).split("Sent")[1]
-        )
-    async with b.sessions() as session:
-        flags = (await session.scalars(select(Activity).where(Activity.type == "Flag"))).all()
-        received = (await session.scalars(select(Report))).all()
-    assert len(flags) == 1 and flags[0].actor_uri == f"{a.base}/actor"
-    assert len(received) == 1 and set(received[0].targets["uris"]) == {bruno.uri, post.uri}
-
-
-async def a_report_id(node: Node) -> int:
-    async with node.sessions() as session:
-        return int(await session.scalar(select(func.max(Report.id))) or 0)
-
-
-async def test_removing_reported_content_and_suspending_a_remote_account(
-    make_node: NodeFactory,
-) -> None:
-    a, b = await make_node("a"), await make_node("b")
-    await a.create_user("ana")
-    await b.create_user("bruno")
-    await a.follow("ana", f"bruno@{b.domain}")
-    await settle(a, b)
-    post = await b.post("bruno", "remove me")
-    other = await b.post("bruno", "another post of bruno")
-    await settle(a, b)
-    async with Browser(a) as ana_browser:
-        assert await ana_browser.log_in("ana") == 303
-        assert "another post of bruno" in await ana_browser.page("/home")
-    bruno = await a.resolve(f"bruno@{b.domain}")
-    ana = await a.actor("ana")
-    async with a.sessions.begin() as session:
-        session.add(
-            Report(
-                activity_uri=f"{a.base}/reports/2",
-                reporter_id=ana.id,
-                targets={"uris": [post.uri]},
-                comment="",
-            )
-        )
-    async with await admin_browser(a) as boss:
-        page = await boss.page("/admin/reports")
-        report_id = await a_report_id(a)
-        for action in ("remove", "suspend"):
-            status, _, _ = await boss.post(
-                "/admin/reports", {"csrf": csrf_of(page), "id": str(report_id), "action": action}
-            )
-            assert status == 303
-    stored = await a.object(post.uri)
-    assert stored is not None and stored.deleted_at is not None
-    async with a.sessions() as session:
-        account = await session.get(Actor, bruno.id)
-        report = await session.get(Report, report_id)
-    assert account is not None and account.suspended_at is not None
-    assert report is not None and report.resolved_at is not None and report.action == "suspend"
-    assert await a.object(other.uri) is not None  # kept, but shown to nobody
-    async with Browser(a) as ana_browser:
-        assert await ana_browser.log_in("ana") == 303
-        assert "another post of bruno" not in await ana_browser.page("/home")
 
 
 async def test_the_centre_profile_is_shown_and_sent_to_followers(make_node: NodeFactory) -> None:
@@ -417,64 +212,6 @@ async def test_the_centre_profile_is_shown_and_sent_to_followers(make_node: Node
     assert centre is not None and centre.name == "CFP Lisboa"
 
 
-def test_the_blocklist_reader_takes_mastodon_s_format() -> None:
-    rows, skipped = ops.read_blocklist((FIXTURES / "blocklist.csv").read_text())
-    assert rows == [
-        ("spam.example", "block", "Spam, lots of it"),
-        ("noisy.example", "silence", ""),
-        ("harass.example", "block", ""),
-    ]
-    assert len(skipped) == 2  # an obfuscated domain, an unknown severity
-    bare, none = ops.read_blocklist("a.example\nb.example\n")
-    assert [r[:2] for r in bare] == [("a.example", "block"), ("b.example", "block")] and not none
-
-
-@pytest.mark.parametrize("text", ["P7D", "PT12H", "P1DT6H", "pt30m"])
-def test_invite_durations(text: str) -> None:
-    assert ops.parse_duration(text) > timedelta(0)
-
-
-@pytest.mark.parametrize("text", ["", "7", "P", "P100D", "PT0M", "1 week", "P7DX"])
-def test_wrong_invite_durations_are_refused(text: str) -> None:
-    with pytest.raises(ops.AdminError):
-        ops.parse_duration(text)
-
-
-async def test_allowlist_only_mode_federates_with_the_listed_peers_only(
-    make_node: NodeFactory, backend: str
-) -> None:
-    a, b = await make_node("a", backend=backend), await make_node("b", backend=backend)
-    await a.create_user("ana")
-    await b.create_user("bruno")
-    await a.follow("ana", f"bruno@{b.domain}")
-    await b.follow("bruno", f"ana@{a.domain}")
-    await settle(a, b)
-    async with await admin_browser(a) as boss:
-        token = csrf_of(await boss.page("/admin/peers"))
-        form = {"csrf": token, "action": "mode", "mode": "allowlist"}
-        assert (await boss.post("/admin/peers", form))[0] == 303
-
-        unlisted = await b.post("bruno", "from a peer not on the list")
-        await b.run_once()
-        await a.run_once()
-        assert await a.activities_about(unlisted.uri) == []  # refused at the inbox
-        assert await a.object(unlisted.uri) is None
-        outgoing = await a.post("ana", "not for unlisted peers")
-        async with a.sessions() as session:
-            queued = await session.scalar(
-                select(func.count())
-                .select_from(Delivery)
-                .where(Delivery.object_uri == outgoing.uri)
-            )
-        assert queued == 0
-
-        form = {"csrf": token, "action": "policy", "host": b.domain, "policy": "allow"}
-        assert (await boss.post("/admin/peers", form))[0] == 303
-        listed = await b.post("bruno", "now on the list")
-        await settle(a, b)
-        assert await a.object(listed.uri) is not None
-
-
 async def test_a_nul_character_in_a_form_or_the_ledger_s_address_is_a_400(
     make_node: NodeFactory, backend: str
 ) -> None:
@@ -500,18 +237,3 @@ async def test_a_nul_character_in_a_form_or_the_ledger_s_address_is_a_400(
             assert "The form could not be read" in body
     async with node.sessions() as session:
         assert await session.get(Peer, "a.b") is None
-
-
-async def test_a_refused_invite_keeps_what_the_admin_chose(make_node: NodeFactory) -> None:
-    node = await make_node("a")
-    async with await admin_browser(node) as boss:
-        page = await boss.page("/admin/accounts")
-        status, body, _ = await boss.post(
-            "/admin/invites",
-            {"csrf": csrf_of(page), "action": "create", "role": "moderator", "expires_in": "2w"},
-        )
-        assert status == 400 and "P7D" in body  # the message shows how to write it
-        assert '<option value="moderator" selected>' in body
-        assert 'name="expires_in" value="2w" required aria-invalid="true"' in body
-    async with node.sessions() as session:
-        assert await session.scalar(select(func.count()).select_from(Invite)) == 0

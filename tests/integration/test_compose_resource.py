@@ -12,7 +12,7 @@ import httpx
 
 from compagnon.federation.resource_convert import resource_from_document
 from tests.conftest import NodeFactory
-from tests.integration.test_mastodon_api import call, sign_in_app
+from tests.support.mastodon_app import call, sign_in_app
 from tests.support.nodes import arrival, settle
 from tests.support.resources import WELDING, publish_resource
 

@@ -19,9 +19,9 @@ from compagnon import operations
 from compagnon.operations import social as social_operations
 from compagnon.storage.models import Object
 from tests.conftest import NodeFactory
-from tests.integration.test_mastodon_api import call, sign_in_app
 from tests.integration.test_mastodon_api_stream import ws_next
 from tests.integration.test_social import browser, csrf, send, view
+from tests.support.mastodon_app import call, sign_in_app
 from tests.support.nodes import Node, settle
 from tests.support.resources import WELDING, publish_resource
 from tests.support.signin import sign_in

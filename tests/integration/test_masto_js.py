@@ -1,14 +1,14 @@
 """The Mastodon client API driven by masto.js (npm), the client library of Elk and Phanpy:
-a signed-in trainer (OAuth with PKCE, as in test_mastodon_api.py) posts, reads home page by
-page, finds a trainer of another node by handle, posts a picture with its description and a
+a signed-in trainer (OAuth with PKCE, as in tests/support/mastodon_app.py) posts, reads home
+page by page, finds a trainer of another node by handle, posts a picture with its description and a
 poll; its streaming client (a WebSocket, the
 token as its protocol) hears the trainer's post and a colleague's reply to it."""
 
 from __future__ import annotations
 
 from tests.conftest import NodeFactory
-from tests.integration.test_mastodon_api import sign_in_app
 from tests.interop.peers.masto_client import run_client, run_stream
+from tests.support.mastodon_app import sign_in_app
 
 
 async def test_masto_js_posts_pages_home_and_searches(make_node: NodeFactory) -> None:

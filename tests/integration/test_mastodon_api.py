@@ -8,146 +8,25 @@ the test's event loop."""
 
 from __future__ import annotations
 
-import asyncio
-import base64
-import hashlib
 import queue
-import re
-import secrets
 import threading
-from collections.abc import Callable
-from typing import Any, TypeVar
-from urllib.parse import parse_qs, urlencode, urlsplit
+from typing import Any
 
 import aiohttp
 import httpx
 import orjson
 import pytest
 from mastodon import Mastodon, StreamListener
-from mastodon.errors import MastodonAPIError, MastodonNotFoundError, MastodonUnauthorizedError
-from sqlalchemy import func, select
+from mastodon.errors import MastodonNotFoundError, MastodonUnauthorizedError
+from sqlalchemy import select
 
-from compagnon.storage.models import Follow, OAuthApp, User
-from compagnon.storage.queries import oauth
+from compagnon.storage.models import Follow
 from tests.conftest import NodeFactory
 from tests.integration.test_social_cli import cli
-from tests.support.nodes import Node, settle
+from tests.support.mastodon_app import call, hidden_fields, sign_in_app
+from tests.support.nodes import settle
 from tests.support.resources import WELDING, publish_resource
-from tests.support.signin import PASSWORD, sign_in
-
-T = TypeVar("T")
-CALLBACK = "https://app.example/callback"
-HIDDEN = re.compile(r'<input[^>]*type="hidden"[^>]*name="([^"]+)"[^>]*value="([^"]*)"')
-SCOPES = ["read", "write", "follow"]
-
-
-async def call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    return await asyncio.to_thread(fn, *args, **kwargs)
-
-
-def hidden_fields(html: str, action: str) -> dict[str, str]:
-    """The hidden fields of the page's form that posts to `action` (the header's log-out
-    form and the footer's language form have their own)."""
-    for target, body in re.findall(r'<form[^>]*action="([^"]*)"[^>]*>(.*?)</form>', html, re.S):
-        if target.startswith(action):
-            return {name: value.replace("&amp;", "&") for name, value in HIDDEN.findall(body)}
-    raise AssertionError(f"no form posts to {action}")
-
-
-def pkce() -> tuple[str, str]:
-    verifier = secrets.token_urlsafe(48)
-    digest = hashlib.sha256(verifier.encode()).digest()
-    return verifier, base64.urlsafe_b64encode(digest).decode().rstrip("=")
-
-
-async def authorise(node: Node, username: str, url: str) -> str:
-    """What a person does in the browser the app opens: sign in, allow. The code, read from
-    the redirect to the app."""
-    async with httpx.AsyncClient(headers={"Accept": "text/html"}) as http:
-        answer = await http.get(url)
-        assert answer.status_code == 303  # not signed in yet: the node's sign-in page
-        login = await http.get(node.base + answer.headers["Location"])
-        fields = hidden_fields(login.text, "/login")
-        assert fields["next"].startswith("/oauth/authorize?")
-        answer = await http.post(
-            node.base + "/login", data={**fields, "username": username, "password": PASSWORD}
-        )
-        assert answer.status_code == 303
-        page = await http.get(node.base + answer.headers["Location"])
-        assert "Authorise Tusky test?" in page.text
-        # The form leads back to the app: the page's policy lets it (and nothing else new).
-        policy = page.headers["Content-Security-Policy"]
-        assert "form-action 'self' https://app.example;" in policy
-        answer = await http.post(
-            node.base + "/oauth/authorize",
-            data={**hidden_fields(page.text, "/oauth/authorize"), "decision": "allow"},
-        )
-    assert answer.status_code == 303
-    back = urlsplit(answer.headers["Location"])
-    assert f"{back.scheme}://{back.netloc}{back.path}" == CALLBACK
-    query = parse_qs(back.query)
-    assert query["state"] == ["s-42"]
-    return query["code"][0]
-
-
-async def sign_in_app(node: Node, username: str) -> tuple[Mastodon, str, str]:
-    """Register an app with Mastodon.py, authorise it with PKCE; a client with the token."""
-    client_id, client_secret = await call(
-        Mastodon.create_app,
-        "Tusky test",
-        scopes=SCOPES,
-        redirect_uris=CALLBACK,
-        api_base_url=node.base,
-    )
-    app = Mastodon(client_id=client_id, client_secret=client_secret, api_base_url=node.base)
-    url = await call(
-        app.auth_request_url, redirect_uris=CALLBACK, scopes=SCOPES, state="s-42", allow_http=True
-    )
-    assert url.startswith(node.base + "/oauth/authorize?")  # read from the metadata document
-    verifier, challenge = pkce()
-    url += "&" + urlencode({"code_challenge": challenge, "code_challenge_method": "S256"})
-    code = await authorise(node, username, url)
-    async with httpx.AsyncClient(base_url=node.base) as http:
-        # Mastodon.py's log_in sends no code_verifier: the token request is made here, as a
-        # public client (no secret) proving the verifier.
-        wrong = await http.post(
-            "/oauth/token",
-            data={
-                "grant_type": "authorization_code",
-                "code": code,
-                "client_id": client_id,
-                "redirect_uri": CALLBACK,
-                "code_verifier": "not-the-verifier" * 3,
-            },
-        )
-        assert wrong.status_code == 400 and wrong.json()["error"] == "invalid_grant"
-        code = await authorise(node, username, url)
-        answer = await http.post(
-            "/oauth/token",
-            data={
-                "grant_type": "authorization_code",
-                "code": code,
-                "client_id": client_id,
-                "redirect_uri": CALLBACK,
-                "code_verifier": verifier,
-            },
-        )
-        assert answer.status_code == 200, answer.text
-        token = answer.json()["access_token"]
-        assert answer.json()["scope"] == "read write follow"
-        again = await http.post(
-            "/oauth/token",
-            data={
-                "grant_type": "authorization_code",
-                "code": code,
-                "client_id": client_id,
-                "redirect_uri": CALLBACK,
-                "code_verifier": verifier,
-            },
-        )
-        assert again.status_code == 400  # a code works once
-    client = Mastodon(access_token=token, api_base_url=node.base)
-    return client, client_id, client_secret
+from tests.support.signin import sign_in
 
 
 async def test_a_phone_app_signs_in_posts_reads_follows_and_is_notified(
@@ -270,142 +149,6 @@ async def test_a_trainer_revokes_an_app_from_the_command_line(
     assert (await cli(a, capsys, "apps", "maria")).strip() == ""
     with pytest.raises(MastodonUnauthorizedError):
         await call(api.account_verify_credentials)
-
-
-async def test_errors_are_mastodons_json(make_node: NodeFactory) -> None:
-    a = await make_node("a")
-    await a.create_user("maria")
-    api, client_id, client_secret = await sign_in_app(a, "maria")
-    async with httpx.AsyncClient(base_url=a.base) as http:
-        bad = await http.get(
-            "/api/v1/accounts/verify_credentials", headers={"Authorization": "Bearer nope"}
-        )
-        assert bad.status_code == 401 and "error" in bad.json()
-        assert bad.headers["Access-Control-Allow-Origin"] == "*"
-        # An app token of client credentials, read only: writing is out of its scopes.
-        answer = await http.post(
-            "/oauth/token",
-            data={
-                "grant_type": "client_credentials",
-                "client_id": client_id,
-                "client_secret": client_secret,
-                "scope": "read",
-            },
-        )
-        app_token = answer.json()["access_token"]
-        read_only = {"Authorization": f"Bearer {app_token}"}
-        app = (await http.get("/api/v1/apps/verify_credentials", headers=read_only)).json()
-        assert app["name"] == "Tusky test"
-        no_user = await http.get("/api/v1/accounts/verify_credentials", headers=read_only)
-        assert no_user.status_code == 422 and "error" in no_user.json()
-        refused = await http.post("/api/v1/statuses", data={"status": "hi"}, headers=read_only)
-        assert refused.status_code == 403 and "error" in refused.json()
-        public = await http.get("/api/v1/timelines/public", headers=read_only)
-        assert public.status_code == 200 and public.json() == []
-        assert public.headers["X-RateLimit-Limit"] == "300"
-        assert int(public.headers["X-RateLimit-Remaining"]) < 300
-        unknown = await http.get("/api/v1/statuses/999999", headers=read_only)
-        assert unknown.status_code == 404 and unknown.json() == {"error": "Record not found"}
-        nowhere = await http.get("/api/v1/nothing/here")
-        assert nowhere.status_code == 404 and "error" in nowhere.json()
-        bad_id = await http.get("/api/v1/timelines/public?max_id=abc")
-        assert bad_id.status_code == 400 and "error" in bad_id.json()
-        preflight = await http.options(
-            "/api/v1/statuses",
-            headers={"Origin": "https://elk.example", "Access-Control-Request-Method": "POST"},
-        )
-        assert preflight.status_code == 204
-        assert "Authorization" in preflight.headers["Access-Control-Allow-Headers"]
-        # Apps often send JSON bodies; a broken one is a 422, not a 500.
-        user_token = {"Authorization": f"Bearer {api.access_token}"}
-        posted = await http.post(
-            "/api/v1/statuses",
-            json={"status": "From a JSON body", "visibility": "unlisted", "sensitive": False},
-            headers=user_token,
-        )
-        assert posted.status_code == 200 and posted.json()["visibility"] == "unlisted"
-        broken = await http.post(
-            "/api/v1/statuses",
-            content=b"{not json",
-            headers={**user_token, "Content-Type": "application/json"},
-        )
-        assert broken.status_code == 422 and "error" in broken.json()
-        meta = (await http.get("/.well-known/oauth-authorization-server")).json()
-        assert meta["code_challenge_methods_supported"] == ["S256"]
-    with pytest.raises(MastodonNotFoundError):
-        await call(api.account, "424242")
-    with pytest.raises(MastodonAPIError):
-        await call(api.status_post, "")
-
-
-async def test_an_unreadable_form_body_is_a_json_422_and_registers_nothing(
-    make_node: NodeFactory,
-) -> None:
-    """Bodies aiohttp's form parser gives up on (an unknown charset, a multipart part header
-    without a colon) were 500s on /api/v1/apps and /oauth/token: the hostile corpus's API
-    family found them."""
-    a = await make_node("a")
-    broken = [
-        ("application/x-www-form-urlencoded; charset=klingon", b"client_name=Odd"),
-        (
-            "multipart/form-data; boundary=b",
-            b"--b\r\nno colon here\r\n\r\nOdd\r\n--b--\r\n",
-        ),
-        (
-            "multipart/form-data; boundary=b",
-            b"--b\r\nContent-Type: text/plain; charset=klingon\r\n"
-            b'Content-Disposition: form-data; name="client_name"\r\n\r\nOdd\r\n--b--\r\n',
-        ),
-    ]
-    async with httpx.AsyncClient(base_url=a.base) as http:
-        for path in ("/api/v1/apps", "/oauth/token", "/oauth/revoke"):
-            for kind, body in broken:
-                answer = await http.post(path, content=body, headers={"Content-Type": kind})
-                assert answer.status_code == 422, (path, kind)
-                assert answer.json() == {"error": "the request could not be read"}
-    async with a.sessions() as session:
-        assert await session.scalar(select(func.count()).select_from(OAuthApp)) == 0
-
-
-async def raw_post(node: Node, path: str, headers: bytes, body: bytes) -> tuple[int, Any]:
-    """A request written byte by byte (no client library sends header bytes that are not
-    UTF-8): its status and JSON body."""
-    reader, writer = await asyncio.open_connection("127.0.0.1", node.port)
-    head = b"POST %s HTTP/1.1\r\nHost: %s\r\n" % (path.encode(), node.domain.encode())
-    head += b"Content-Type: application/json\r\nContent-Length: %d\r\n" % len(body)
-    writer.write(head + headers + b"Connection: close\r\n\r\n" + body)
-    await writer.drain()
-    answer = await reader.read()
-    writer.close()
-    status_line, _sep, rest = answer.partition(b"\r\n")
-    return int(status_line.split()[1]), orjson.loads(rest.partition(b"\r\n\r\n")[2])
-
-
-async def test_header_bytes_that_are_not_utf8_are_refused_as_apps_expect(
-    make_node: NodeFactory, backend: str
-) -> None:
-    """A token or an Idempotency-Key of bytes that are not UTF-8 reached the database as
-    text it cannot hold: a 422 saying "'utf-8' codec can't encode ...". Now the token is
-    simply unknown (401) and the key is kept with U+FFFD in place of the bytes."""
-    a = await make_node("a", backend=backend)
-    await a.create_user("maria")
-    async with a.sessions.begin() as session:
-        maria = await session.scalar(select(User.id))
-        app, _secret = await oauth.register_app(
-            session, "App", ["urn:ietf:wg:oauth:2.0:oob"], "write", None
-        )
-        _row, token = await oauth.issue_token(session, app.id, maria, "write")
-    status_body = b'{"status": "Once only"}'
-    for header in (b"Authorization: Bearer \xff\xfe\r\n", b"Authorization: Basic \xff\r\n"):
-        status, answer = await raw_post(a, "/api/v1/statuses", header, status_body)
-        assert (status, answer) == (401, {"error": "The access token is invalid"})
-    bearer = b"Authorization: Bearer %s\r\n" % token.encode()
-    twice = bearer + b"Idempotency-Key: \xff\xfeonce\r\n"
-    first = await raw_post(a, "/api/v1/statuses", twice, status_body)
-    again = await raw_post(a, "/api/v1/statuses", twice, status_body)
-    assert first[0] == again[0] == 200 and first[1]["id"] == again[1]["id"]
-    bad_grant = await raw_post(a, "/oauth/token", b"Authorization: Basic \xff\r\n", b"{}")
-    assert bad_grant[0] == 401 and bad_grant[1]["error"] == "invalid_client"
 
 
 async def test_a_learning_resource_reads_as_a_rich_status_in_an_app(

@@ -1,8 +1,8 @@
 """The account and status calls apps make besides posting, through Mastodon.py over real
-HTTP on loopback (sign-in as in test_mastodon_api.py): bookmarks paged by their Link headers,
-editing a post (the follower on the other node reads the new text; who liked it hears of
-the edit), the edit box's source, the profile changed from an app (the peer sees the new
-name), account search by handle through WebFinger; and the hostile calls, answered in
+HTTP on loopback (sign-in as in tests/support/mastodon_app.py): bookmarks paged by their
+Link headers, editing a post (the follower on the other node reads the new text; who liked
+it hears of the edit), the edit box's source, the profile changed from an app (the peer sees
+the new name), account search by handle through WebFinger; and the hostile calls, answered in
 Mastodon's JSON form, never a 500."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from compagnon.storage.models import Actor
 from tests.conftest import NodeFactory
-from tests.integration.test_mastodon_api import call, sign_in_app
+from tests.support.mastodon_app import call, sign_in_app
 from tests.support.nodes import settle
 from tests.support.remote_actor import RemoteActor
 

@@ -17,7 +17,7 @@ from mastodon.errors import MastodonAPIError, MastodonNotFoundError
 from PIL import Image
 
 from tests.conftest import NodeFactory
-from tests.integration.test_mastodon_api import call, sign_in_app
+from tests.support.mastodon_app import call, sign_in_app
 from tests.support.nodes import settle
 
 

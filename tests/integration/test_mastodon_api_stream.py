@@ -28,7 +28,7 @@ from sqlalchemy import func, select
 
 from compagnon.storage.models import StatusEdit
 from tests.conftest import NodeFactory
-from tests.integration.test_mastodon_api import call, sign_in_app
+from tests.support.mastodon_app import call, sign_in_app
 from tests.support.nodes import settle
 from tests.support.resources import WELDING, publish_resource
 

@@ -21,6 +21,7 @@ from compagnon.storage.migrate import upgrade
 from compagnon.storage.models import Actor, Object, UTCDateTime
 from compagnon.storage.queries import objects as object_queries
 from compagnon.storage.queries import search as search_queries
+from compagnon.storage.queries import search_indexing
 
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 START = datetime(2026, 1, 1, tzinfo=UTC)
@@ -84,7 +85,7 @@ class Index:
                 raw=doc,
                 published=published,
             )
-            await search_queries.index_objects(session, [(obj.id, published, self.author.id, doc)])
+            await search_indexing.index_objects(session, [(obj.id, published, self.author.id, doc)])
         return obj
 
     async def find(
@@ -183,15 +184,15 @@ async def test_deleted_resources_vanish_and_updates_reindex(index: Index) -> Non
     gone = await index.add("Forklift safety", eqf=2)
     kept = await index.add("Forklift maintenance", eqf=2)
     async with index.sessions.begin() as session:
-        await search_queries.unindex(session, [gone.id])
+        await search_indexing.unindex(session, [gone.id])
     assert await index.titles("forklift") == ["Forklift maintenance"]
 
     updated = resource_doc(kept.uri, "Electric pallet truck maintenance", eqf=3)
     async with index.sessions.begin() as session:
-        await search_queries.index_objects(
+        await search_indexing.index_objects(
             session, [(kept.id, kept.published, index.author.id, updated)]
         )
-        await search_queries.index_objects(  # twice: idempotent
+        await search_indexing.index_objects(  # twice: idempotent
             session, [(kept.id, kept.published, index.author.id, updated)]
         )
     assert await index.titles("forklift") == []
@@ -212,7 +213,7 @@ async def test_only_public_learning_resources_are_listed(index: Index) -> None:
             session, uri=note["id"], type="Note", actor_id=index.author.id, recipients={}
         )
         assert (
-            await search_queries.index_objects(session, [(obj.id, START, index.author.id, note)])
+            await search_indexing.index_objects(session, [(obj.id, START, index.author.id, note)])
             == 0
         )
     assert await index.titles("worksheet") == []

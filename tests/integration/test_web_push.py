@@ -31,7 +31,7 @@ from sqlalchemy import func, select
 from compagnon.storage.models import PushDelivery, PushSubscription, User, utcnow
 from compagnon.storage.queries import oauth
 from tests.conftest import NodeFactory
-from tests.integration.test_mastodon_api import call
+from tests.support.mastodon_app import call
 from tests.support.nodes import Node, free_port, settle
 from tests.support.signin import sign_in
 
@@ -72,7 +72,8 @@ async def push_service() -> AsyncIterator[PushService]:
 
 
 async def app_token(node: Node, username: str, scopes: str = SCOPES) -> tuple[str, int]:
-    """An app authorised by `username` (the OAuth flow itself is test_mastodon_api.py's)."""
+    """An app authorised by `username` (the OAuth flow itself is
+    tests/support/mastodon_app.py's)."""
     async with node.sessions.begin() as session:
         user = await session.scalar(select(User).where(User.username == username))
         app, _secret = await oauth.register_app(

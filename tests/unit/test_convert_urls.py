@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from compagnon.federation.catalogue import pick_objects
+from compagnon.federation.catalogue_pages import pick_objects
 from compagnon.federation.convert import (
     actor_fields_from_document,
     attachments_of,

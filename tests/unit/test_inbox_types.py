@@ -182,7 +182,7 @@ def test_tags_typed_as_lists_are_kept() -> None:
 
 
 def test_catalogue_sync_reads_type_lists_and_imports_only_posts() -> None:
-    from compagnon.federation.catalogue import pick_objects
+    from compagnon.federation.catalogue_pages import pick_objects
 
     def created(obj: dict[str, Any], kind: Any = "Create") -> dict[str, Any]:
         return {"id": f"{obj['id']}/activity", "type": kind, "actor": ANA, "object": obj}

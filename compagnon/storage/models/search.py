@@ -19,7 +19,7 @@ from compagnon.storage.models.base import Base, BigId
 
 
 class SearchEntry(Base):
-    """One learning resource in the search index (storage/queries/search.py): its facets,
+    """One learning resource in the search index (storage/queries/search_indexing.py): its facets,
     keyed by a sort key that orders newest first (domain/facets.py: sort_key)."""
 
     __tablename__ = "search_entries"

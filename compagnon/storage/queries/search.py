@@ -1,17 +1,7 @@
-"""The search index of learning resources, ours and our peers': keeping it current
-(`index_objects`, `unindex`) and the one search function (`search`).
+"""The one search function over the search index (`search`), and who it leaves out.
 
-Tables (models.SearchEntry, SearchTerm and the full text of migration 0005): one entry per
-resource with its single-valued facets; one term row per competence; the words of title,
-description and keywords in an FTS5 table (SQLite, rowid = sort key) or a tsvector column
-with a GIN index (PostgreSQL). Every list is ordered by the sort key (domain/facets.py), so a
-page is an index range read backwards and the next page starts below the last key shown.
-
-Both full texts also hold the words' prefixes and every facet value as tokens
-(`facet_tokens`). On SQLite any filtered search is then one MATCH: FTS5 intersects posting
-lists in rowid order, where joining word matches to facet columns would read every match of
-a common word to find a rare combination. On PostgreSQL the planner, with statistics, picks
-between the GIN index and the (facet, sort key) B-trees.
+The index (its tables, the facet tokens in the full text, keeping it current) is
+search_indexing.py's; the matches are read newest first from it, a page at a time.
 
 Facet counts are taken over the newest COUNT_CAP matches, not all of them: counting every
 match of a common filter at a million resources costs a full index range per facet; the
@@ -20,39 +10,28 @@ first thousand cost the same as the page itself. The page says "1,000+" when it 
 
 from __future__ import annotations
 
-import hashlib
-import typing
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    Integer,
     Select,
     String,
-    Table,
-    Text,
-    bindparam,
     case,
     cast,
-    column,
-    delete,
     func,
-    insert,
     literal,
     literal_column,
     or_,
     select,
-    table,
     text,
     union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from compagnon.domain.facets import extract, prefixes, shown_title, sort_key
-from compagnon.domain.resources import ESCO_OCCUPATION, ISCO
+from compagnon.domain.facets import shown_title
 from compagnon.domain.search_query import SearchFilters, fts5_query
 from compagnon.storage.models import (
     FULL_TEXT_COLUMN,
@@ -60,93 +39,24 @@ from compagnon.storage.models import (
     Actor,
     Object,
     Peer,
-    SearchEntry,
-    SearchTerm,
 )
 from compagnon.storage.queries import statistics_counts
 from compagnon.storage.queries.consent import opted_out
+from compagnon.storage.queries.search_indexing import (
+    FACET_COLUMNS,
+    OCCUPATION_PREFIXES,
+    SIMPLE,
+    TERM_FACETS,
+    TOKEN_FACETS,
+    dialect_of,
+    entries,
+    facet_token,
+    fts,
+    terms,
+)
 
 PAGE_SIZE = 20
 COUNT_CAP = 1000
-CHUNK = 500  # ids per IN (...) list: SQLite's default limit of bound parameters is 999 or more
-
-IndexRow = tuple[int, datetime, int, dict[str, Any]]  # object id, published, actor id, AS2 doc
-
-entries = typing.cast(Table, SearchEntry.__table__)
-terms = typing.cast(Table, SearchTerm.__table__)
-fts = table(
-    FULL_TEXT_TABLE,
-    column("rowid", Integer),
-    column("words", Text),
-    column("prefixes", Text),
-    column("facets", Text),
-)
-# search_entries as PostgreSQL has it: with the tsvector column the models leave out.
-pg_entries = table(
-    "search_entries", *(column(c.name, c.type) for c in entries.c), column(FULL_TEXT_COLUMN)
-)
-FACET_COLUMNS = {
-    "lang": entries.c.language,
-    "eqf": entries.c.eqf,
-    "field": entries.c.isced,
-    "type": entries.c.resource_type,
-    "licence": entries.c.licence,
-    "country": entries.c.country,  # the origin node's country (migration 0022)
-    "centre": entries.c.host,  # the origin node: which centre
-}
-# Origins of the authors of a batch: actor id → (host, country), as index_objects takes them.
-Origins = typing.Mapping[int, tuple[str | None, str | None]]
-
-
-# PostgreSQL's tsvector: the words, their prefixes of 3-8 letters and the facet tokens as
-# plain lexemes, stripped of positions (no phrase search): small rows to test, and a GIN
-# index that needs no recheck. Stored prefixes rather than `word:*` queries because the
-# planner has statistics for stored lexemes and none for `:*`: it guessed two common prefixes
-# 25 times too common and read 800,000 rows backwards instead of using the index.
-SIMPLE: ColumnElement[Any] = literal_column("'simple'::regconfig")
-PG_TSV = func.strip(
-    func.to_tsvector(
-        SIMPLE,
-        bindparam("words")
-        .concat(" ")
-        .concat(bindparam("prefixes"))
-        .concat(" ")
-        .concat(bindparam("facets")),
-    )
-)
-
-TOKEN_KINDS = {
-    "visibility": "vis",
-    **{name: name for name in FACET_COLUMNS},
-    "competence": "c",
-    "occupation": "o",
-}
-TERM_FACETS = ("competence", "occupation")  # many values a resource, rows of search_terms
-TOKEN_FACETS = (*FACET_COLUMNS, *TERM_FACETS)
-# Occupations share search_terms with competences (their URIs never meet); counts tell them
-# apart by these prefixes.
-OCCUPATION_PREFIXES = (ESCO_OCCUPATION, ISCO)
-
-
-def facet_token(kind: str, value: object | None) -> str:
-    """One full-text token for a facet value (FTS5 and tsvector alike): letters and digits
-    only, whatever the value holds (URIs, codes), so tokenizers keep it whole and short."""
-    digest = hashlib.blake2b(str(value).encode(), digest_size=8).hexdigest()
-    return f"{TOKEN_KINDS[kind]}{digest}"
-
-
-def facet_tokens(
-    entry: dict[str, Any], competence_terms: Iterable[str], occupation_terms: Iterable[str] = ()
-) -> str:
-    """A resource's facet tokens. Public is the rule, so only the exception is a token: a
-    token in nearly every row would slow every intersection."""
-    tokens = [] if entry["visibility"] == "public" else [facet_token("visibility", "unlisted")]
-    for name, col in FACET_COLUMNS.items():
-        if entry.get(col.name) is not None:
-            tokens.append(facet_token(name, entry[col.name]))
-    tokens += [facet_token("competence", term) for term in competence_terms]
-    tokens += [facet_token("occupation", term) for term in occupation_terms]
-    return " ".join(tokens)
 
 
 @dataclass(frozen=True)
@@ -179,107 +89,6 @@ class SearchPage:
     matches: int  # counted up to COUNT_CAP
     capped: bool  # more than COUNT_CAP match: matches and facet counts are of the newest
     facets: dict[str, list[FacetValue]] = field(default_factory=dict)
-
-
-def _dialect(session: AsyncSession) -> str:
-    return session.bind.dialect.name if session.bind is not None else "sqlite"
-
-
-def _chunks(values: Sequence[int]) -> Iterable[Sequence[int]]:
-    for start in range(0, len(values), CHUNK):
-        yield values[start : start + CHUNK]
-
-
-async def unindex(session: AsyncSession, object_ids: Sequence[int]) -> None:
-    """Remove objects from the index (deleted, or no longer a public learning resource)."""
-    sqlite = _dialect(session) == "sqlite"
-    # The statistics counts follow in the same transaction (queries/statistics_counts.py).
-    counted = await statistics_counts.held(session, object_ids)
-    for ids in _chunks(list(object_ids)):
-        keys = select(entries.c.sort_key).where(entries.c.object_id.in_(ids))
-        if sqlite:  # a virtual table takes no foreign key: its rows go by hand
-            await session.execute(delete(fts).where(fts.c.rowid.in_(keys)))
-        await session.execute(delete(terms).where(terms.c.sort_key.in_(keys)))
-        await session.execute(delete(entries).where(entries.c.object_id.in_(ids)))
-    await statistics_counts.subtract(session, counted)
-
-
-def index_statements(
-    dialect: str, rows: Sequence[IndexRow], origins: Origins | None = None
-) -> list[tuple[Any, list[Any]]]:
-    """The inserts that index `rows` (after `unindex` of them), each with its parameter list:
-    shared by `index_objects` and migration 0005's backfill, which runs them synchronously
-    (without `origins`: the host and country columns come with migration 0022)."""
-    found: list[dict[str, Any]] = []
-    competences: list[dict[str, Any]] = []
-    tokens: list[dict[str, Any]] = []
-    for object_id, published, actor_id, doc in rows:
-        facets = extract(doc)
-        if facets is None:
-            continue
-        key = sort_key(published, object_id)
-        entry = {
-            "sort_key": key,
-            "object_id": object_id,
-            "actor_id": actor_id,
-            "published": published,
-            "visibility": facets.visibility,
-            "language": facets.language,
-            "eqf": facets.eqf,
-            "isced": facets.isced,
-            "resource_type": facets.resource_type,
-            "licence": facets.licence,
-        }
-        if origins is not None:
-            entry["host"], entry["country"] = origins.get(actor_id, (None, None))
-        found.append(entry)
-        held = dict(facets.competences)
-        held.update((t, lb) for t, lb in facets.occupations if t not in held)
-        competences += [{"term": t, "sort_key": key, "label": lb} for t, lb in held.items()]
-        occupations = [t for t, _ in facets.occupations]
-        competence_terms = [t for t, _ in facets.competences if t not in occupations]
-        tokens.append(
-            {
-                "rowid": key,
-                "words": facets.words,
-                "prefixes": prefixes(facets.words),
-                "facets": facet_tokens(entry, competence_terms, occupations),
-            }
-        )
-    statements: list[tuple[Any, list[Any]]] = []
-    if dialect == "postgresql":
-        with_words = [
-            {**e, "words": t["words"], "facets": t["facets"], "prefixes": t["prefixes"]}
-            for e, t in zip(found, tokens, strict=True)
-        ]
-        statements.append((insert(pg_entries).values(tsv=PG_TSV), with_words))
-    else:
-        statements += [(insert(entries), found), (insert(fts), tokens)]
-    statements.append((insert(terms), competences))
-    return [(statement, params) for statement, params in statements if params]
-
-
-async def index_objects(
-    session: AsyncSession,
-    rows: Sequence[IndexRow],
-    *,
-    fresh: bool = False,
-    origins: Origins | None = None,
-) -> int:
-    """(Re-)index objects from their AS2 documents; idempotent, so an Update re-runs it.
-    Objects that are not public or unlisted learning resources are taken out of the index.
-    `fresh`: the objects were inserted in this transaction, so none is indexed yet and the
-    removal before indexing is skipped (the received-objects path). Returns how many are
-    indexed."""
-    if not fresh:
-        await unindex(session, [object_id for object_id, *_ in rows])
-    indexed = 0
-    for statement, params in index_statements(_dialect(session), rows, origins or {}):
-        await session.execute(statement, params)
-        if statement.table.name == entries.name:
-            indexed = len(params)
-            await statistics_counts.add(session, params)
-    return indexed
 
 
 def _fts5_match(filters: SearchFilters, visibilities: Sequence[str]) -> str:
@@ -349,7 +158,7 @@ async def search(
     """Learning resources matching the words (all of them, as prefixes) and every facet
     given, newest first, `limit` at a time below the cursor `before`; with the number of
     matches and the facet counts of the current filters, both over at most `count_cap`."""
-    dialect = _dialect(session)
+    dialect = dialect_of(session)
     if dialect == "postgresql":
         # A parallel plan's start (~5 ms for the workers) costs more than these short, LIMITed
         # reads ever gain from it; for this transaction only.
@@ -478,46 +287,3 @@ async def _count(
     for values in facets.values():
         values.sort(key=lambda v: (-v.count, v.value))
     result.facets = facets
-
-
-async def set_country(session: AsyncSession, host: str, country: str) -> int:
-    """A node's country became known or changed (its centre's profile): its entries take the
-    new country, column and full-text token alike. Rare (a centre's first fetch or an Update
-    that changes it), so the host's entries are rewritten a chunk at a time. Returns how
-    many changed."""
-    rows = (
-        await session.execute(
-            select(entries.c.sort_key, entries.c.country).where(
-                entries.c.host == host,
-                or_(entries.c.country.is_(None), entries.c.country != country),
-            )
-        )
-    ).all()
-    new = facet_token("country", country)
-    for old_country in {old for _, old in rows}:
-        old = facet_token("country", old_country) if old_country is not None else ""
-        keys = [key for key, was in rows if was == old_country]
-        for chunk in _chunks(keys):
-            if _dialect(session) == "postgresql":
-                await session.execute(
-                    text(
-                        "UPDATE search_entries SET tsv = strip(ts_delete(tsv, CAST(:old AS text))"
-                        " || to_tsvector('simple', :new)) WHERE sort_key = ANY(:keys)"
-                    ),
-                    {"old": old, "new": new, "keys": list(chunk)},
-                )
-            else:
-                # The tokens are space-separated: the old one out, the new one in.
-                await session.execute(
-                    text(
-                        "UPDATE search_fts SET facets = trim(replace(' ' || facets || ' ',"
-                        " ' ' || :old || ' ', ' ') || ' ' || :new) WHERE rowid IN"
-                        f" ({', '.join(str(int(key)) for key in chunk)})"
-                    ),
-                    {"old": old, "new": new},
-                )
-        for chunk in _chunks(keys):
-            await session.execute(
-                entries.update().where(entries.c.sort_key.in_(chunk)).values(country=country)
-            )
-    return len(rows)

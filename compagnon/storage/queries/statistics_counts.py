@@ -1,6 +1,6 @@
 """The statistics page's counts, pre-aggregated (tables `statistics_counts`,
 `statistics_authors`) and kept current by the search index's own writes: `index_objects` and
-`unindex` (storage/queries/search.py) call `add` and `subtract` in the same transaction, so
+`unindex` (storage/queries/search_indexing.py) call `add` and `subtract` in the same transaction, so
 publishing, the inbox's Create/Update/Delete, catalogue sync and imports need no hook of
 their own. What changes whether an author is counted (consent, moderation) calls
 `recount_authors`. `rebuild` recomputes everything from the index (`compagnon statistics

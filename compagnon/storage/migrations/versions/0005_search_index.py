@@ -73,7 +73,7 @@ def upgrade() -> None:
     else:
         # Words are stored normalised (domain/facets.py), so the tokenizer only splits them;
         # `prefixes` holds their 3-8 letter prefixes and `facets` each facet value as one
-        # token (storage/queries/search.py says why).
+        # token (storage/queries/search_indexing.py says why).
         op.execute(
             "CREATE VIRTUAL TABLE search_fts USING fts5(words, prefixes, facets, "
             "tokenize='unicode61')"
@@ -83,10 +83,10 @@ def upgrade() -> None:
 
 def _index_existing_resources() -> None:
     """Learning resources stored before this migration go into the index, 500 at a time.
-    Uses the node's own index statements (storage/queries/search.py), so the rows are what
+    Uses the node's own index statements (storage/queries/search_indexing.py), so the rows are what
     publishing and the inbox write; if that module changes shape later, this backfill is
     the part of the migration to freeze."""
-    from compagnon.storage.queries.search import index_statements
+    from compagnon.storage.queries.search_indexing import index_statements
 
     bind = op.get_bind()
     objects = sa.table(

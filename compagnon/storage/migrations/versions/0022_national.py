@@ -40,7 +40,7 @@ def upgrade() -> None:
 def _fill_origins() -> None:
     from compagnon.handover.records import COUNTRY_FACT
     from compagnon.handover.sets import country_of_actor_document
-    from compagnon.storage.queries.search import facet_token
+    from compagnon.storage.queries.search_indexing import facet_token
 
     bind = op.get_bind()
     postgresql = bind.dialect.name == "postgresql"

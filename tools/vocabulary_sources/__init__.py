@@ -1,0 +1,2 @@
+"""The vocabularies of compagnon/domain/vocab, one module per kind of source
+(tools/build_vocabularies.py runs them)."""

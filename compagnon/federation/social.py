@@ -17,6 +17,7 @@ from compagnon.federation.outbox import publish
 from compagnon.federation.urls import Urls
 from compagnon.storage.models import Actor, Object, Reaction, Report
 from compagnon.storage.queries import actors as actor_queries
+from compagnon.storage.queries import follows as follow_queries
 from compagnon.storage.queries.notifications import notify, notify_many
 
 REACTIONS = {"like": "Like", "share": "Announce"}
@@ -107,7 +108,9 @@ async def notify_local_post(
 
 async def notify_created(session: AsyncSession, stored: Sequence[Stored]) -> None:
     """Received posts: a reply to a local post tells its author; a post addressing a local
-    actor tells them (a mention). Two SELECTs and one INSERT for the batch."""
+    actor tells them (a mention); a new post of an account a local follower rings the bell
+    for tells that follower (`status`, `_new_posts`). A few SELECTs and one INSERT for the
+    batch."""
     parents = {d for s in stored if isinstance(d := s.doc.get("inReplyTo"), str)}
     addressed = {uri for s in stored for uri in ids(s.doc.get("to")) + ids(s.doc.get("cc"))}
     local_parents: dict[str, int] = {}
@@ -123,6 +126,7 @@ async def notify_created(session: AsyncSession, stored: Sequence[Stored]) -> Non
         for uri, a in (await actor_queries.by_uris(session, addressed)).items()
         if a.is_local
     }
+    new_posts = await _new_posts(session, stored)
     notifications: list[tuple[int, str, int | None, str | None]] = []
     for s in stored:
         told: set[int] = set()
@@ -135,7 +139,44 @@ async def notify_created(session: AsyncSession, stored: Sequence[Stored]) -> Non
             if actor_id is not None and actor_id not in told:
                 notifications.append((actor_id, "mention", s.sender_id, s.uri))
                 told.add(actor_id)
+        # One notification a post: who was replied to or mentioned already heard of it.
+        for follower_id in new_posts.get(s.id, ()):
+            if follower_id not in told:
+                notifications.append((follower_id, "status", s.sender_id, s.uri))
     await notify_many(session, notifications)  # one INSERT for the batch
+
+
+async def _new_posts(session: AsyncSession, stored: Sequence[Stored]) -> dict[int, list[int]]:
+    """{object id: the local followers to tell of it} among received posts: as Mastodon, an
+    original post (or its author's reply to themselves: a thread) that reaches followers
+    (not a direct message), told to the followers who asked (follows.notify). A reply to
+    someone else, or to a post not held here, tells no one. One SELECT when nobody asked."""
+    wanted = await follow_queries.notified_followers(session, {s.sender_id for s in stored})
+    candidates = [s for s in stored if s.sender_id in wanted]
+    if not candidates:
+        return {}
+    rows = await session.execute(
+        select(Object.id, Object.visibility, Object.in_reply_to).where(
+            Object.id.in_([s.id for s in candidates])
+        )
+    )
+    columns = {object_id: (visibility, parent) for object_id, visibility, parent in rows}
+    parents = {parent for _visibility, parent in columns.values() if parent}
+    parent_authors: dict[str, int] = {}
+    if parents:
+        found = await session.execute(
+            select(Object.uri, Object.actor_id).where(Object.uri.in_(list(parents)))
+        )
+        parent_authors = {uri: actor_id for uri, actor_id in found}
+    told: dict[int, list[int]] = {}
+    for s in candidates:
+        visibility, parent = columns.get(s.id, ("direct", None))
+        if visibility == "direct":
+            continue
+        if parent and parent_authors.get(parent) != s.sender_id:
+            continue
+        told[s.id] = wanted[s.sender_id]
+    return told
 
 
 async def notify_reaction(session: AsyncSession, kind: str, sender: Actor, target_uri: str) -> None:

@@ -31,6 +31,7 @@ def title(push_type: str, name: str) -> str:
         "reblog": _("{name} boosted your post", name=name),
         "poll": _("A poll has ended"),
         "update": _("{name} edited a post", name=name),
+        "status": _("{name} just posted", name=name),
     }
     return titles.get(push_type, _("New notification"))
 

@@ -147,6 +147,7 @@ def add_routes(app: web.Application) -> None:
             web.get("/find", people.find),
             web.post("/follow", people.follow),
             web.post("/unfollow", people.unfollow),
+            web.post("/follow/notify", people.notify_posts),
             web.get("/follow-requests", people.requests_page),
             web.post("/follow-requests", people.answer_request),
             web.get("/notifications", social.notifications_page),

@@ -206,6 +206,7 @@ class Node(NodeActions):
         text: str,
         visibility: str = "public",
         mentions: list[str] | None = None,
+        in_reply_to: str | None = None,
     ) -> Object:
         assert self.app is not None
         ctx = self.app[FEDERATION]
@@ -220,6 +221,7 @@ class Node(NodeActions):
                 text_to_html(text, tags_base=ctx.urls.base),
                 visibility=visibility,
                 mentions=found,
+                in_reply_to=in_reply_to,
             )
 
     async def resolver(self) -> Resolver:

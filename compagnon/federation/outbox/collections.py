@@ -11,13 +11,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from compagnon.domain.collections import Collection, Module, kind_of
 from compagnon.federation.collection_convert import to_collection_object
 from compagnon.federation.convert import addressing, wrap
-from compagnon.federation.outbox.publish import new_local_object, refresh_create, send
+from compagnon.federation.outbox.publish import (
+    new_local_object,
+    reach_local_readers,
+    refresh_create,
+    send,
+)
 from compagnon.federation.search_index import forget, index_stored
 from compagnon.federation.urls import Urls
 from compagnon.storage.models import Actor, Object, utcnow
 from compagnon.storage.queries import collections as collection_queries
 from compagnon.storage.queries import deliveries
-from compagnon.storage.queries import objects as object_queries
 
 
 async def _store(
@@ -61,7 +65,7 @@ async def publish_collection(
     doc = await _store(session, obj, author, value)
     create = wrap("Create", urls.new_activity(), author.uri, doc, recipients)
     await send(session, author, create, addressed=_audience(obj), object_uri=obj.uri)
-    await object_queries.push_to_timelines(session, obj.id, [author.id])
+    await reach_local_readers(session, obj, author, [])
     return obj
 
 

@@ -20,13 +20,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from compagnon.domain.events import ANSWER_ACTIVITY, Event
 from compagnon.federation.convert import addressing, wrap
 from compagnon.federation.event_convert import to_event_object
-from compagnon.federation.outbox.publish import new_local_object, refresh_create, send
+from compagnon.federation.outbox.publish import (
+    new_local_object,
+    reach_local_readers,
+    refresh_create,
+    send,
+)
 from compagnon.federation.outbox.recipients import inbox_for
 from compagnon.federation.search_index import index_stored
 from compagnon.federation.urls import Urls
 from compagnon.storage.models import Actor, Object, utcnow
 from compagnon.storage.queries import deliveries
-from compagnon.storage.queries import objects as object_queries
 
 FULL_REASON = "The event is full: no place is left."
 
@@ -61,7 +65,7 @@ async def publish_event(
     await send(
         session, author, create, addressed=recipients["to"] + recipients["cc"], object_uri=obj.uri
     )
-    await object_queries.push_to_timelines(session, obj.id, [author.id])
+    await reach_local_readers(session, obj, author, [])
     return obj
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from compagnon.domain.resources import LearningResource
@@ -54,6 +55,36 @@ async def send(
     await deliveries.supersede_updates(session, activity, targets)
     await deliveries.enqueue(session, activity.id, targets, object_uri)
     return activity
+
+
+async def reach_local_readers(
+    session: AsyncSession, obj: Object, author: Actor, addressees: list[int]
+) -> None:
+    """A new local object reaches its readers here, who get no HTTP delivery (recipients.py):
+    its author's, its local addressees' (`addressees`: mentioned, or a source's author) and,
+    unless it is a direct message, its author's local followers' home timelines, as a
+    peer's post reaches them (federation/ingest.py). The followers who asked to be told of
+    the author's new posts (follows.notify) get a `status` notification when it is an
+    original post or the author's reply to themselves (Mastodon's rule); an addressee hears
+    of it as a mention or a reply instead (federation/social.py: notify_local_post)."""
+    readers = [author.id, *addressees]
+    if obj.visibility != "direct":
+        readers += await follow_queries.local_followers_of(session, author.id)
+    await object_queries.push_to_timelines(session, obj.id, list(dict.fromkeys(readers)))
+    if obj.visibility == "direct":
+        return
+    wanted = (await follow_queries.notified_followers(session, [author.id])).get(author.id, [])
+    if not wanted:
+        return
+    if obj.in_reply_to:
+        parent_author = await session.scalar(
+            select(Object.actor_id).where(Object.uri == obj.in_reply_to)
+        )
+        if parent_author != author.id:
+            return  # a reply to someone else is no news to the author's followers
+    for follower_id in wanted:
+        if follower_id not in addressees:
+            await notifications.notify(session, follower_id, "status", author, obj.uri)
 
 
 async def new_local_object(
@@ -130,9 +161,7 @@ async def publish_note(
     await send(
         session, author, create, addressed=recipients["to"] + recipients["cc"], object_uri=obj.uri
     )
-    # Local addressees get no HTTP delivery (recipients.py): the post reaches their home here.
-    local_mentions = [m.id for m in mentions if m.is_local]
-    await object_queries.push_to_timelines(session, obj.id, [author.id, *local_mentions])
+    await reach_local_readers(session, obj, author, [m.id for m in mentions if m.is_local])
     return obj
 
 
@@ -282,8 +311,7 @@ async def publish_resource(
     )
     # Following the centre brings its whole catalogue: the centre announces the resource.
     await centre_announces.announce_resource(session, urls, obj, author, doc)
-    local_authors = [a.id for a in authors if a.is_local]  # no HTTP for them: a home entry
-    await object_queries.push_to_timelines(session, obj.id, [author.id, *local_authors])
+    await reach_local_readers(session, obj, author, [a.id for a in authors if a.is_local])
     return obj
 
 

@@ -17,6 +17,7 @@ from compagnon.federation.convert import addressing, poll_of, wrap
 from compagnon.federation.outbox.publish import (
     mention_tags,
     new_local_object,
+    reach_local_readers,
     refresh_create,
     send,
 )
@@ -33,7 +34,6 @@ from compagnon.federation.search_index import index_stored
 from compagnon.federation.urls import Urls
 from compagnon.storage.models import Actor, Object, Poll
 from compagnon.storage.queries import deliveries
-from compagnon.storage.queries import objects as object_queries
 from compagnon.storage.queries import polls as poll_queries
 
 
@@ -99,8 +99,7 @@ async def publish_question(
     await send(
         session, author, create, addressed=recipients["to"] + recipients["cc"], object_uri=obj.uri
     )
-    local_mentions = [m.id for m in mentions if m.is_local]
-    await object_queries.push_to_timelines(session, obj.id, [author.id, *local_mentions])
+    await reach_local_readers(session, obj, author, [m.id for m in mentions if m.is_local])
     return obj
 
 

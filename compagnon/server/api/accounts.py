@@ -20,6 +20,7 @@ from compagnon.server.api.base import (
     maybe_caller,
     me,
     page_of,
+    params,
     query_text,
     truthy,
 )
@@ -145,7 +146,10 @@ async def _relationship(session: object, mine_id: int, other_id: int) -> dict[st
 
 @api_view
 async def follow(request: web.Request) -> web.StreamResponse:
+    """Follow, or change an existing follow's options: `notify` (be told of each new post)
+    is set when given and left as it is when not, as Mastodon does."""
     _user, actor = me(await caller(request, "write:follows"))
+    given = await params(request)
     ctx = request.app[FEDERATION]
     async with request.app[SESSIONS].begin() as session:
         target = await _actor(session, request.match_info["id"])
@@ -158,6 +162,8 @@ async def follow(request: web.Request) -> web.StreamResponse:
             await publish.follow(session, ctx.urls, me_row, target)
             if target.is_local:
                 await notifications.notify(session, target.id, "follow", me_row, None)
+        if "notify" in given:
+            await follow_queries.set_notify(session, me_row.id, target.id, truthy(given["notify"]))
     request.app[WORKER].wake()
     async with request.app[SESSIONS]() as session:
         return json_answer(await _relationship(session, actor.id, target.id))

@@ -40,6 +40,7 @@ NOTIFICATION_TYPES = {
     "share": "reblog",
     "poll": "poll",
     "update": "update",
+    "status": "status",
 }
 IMAGE_TYPES = ("image/",)
 VIDEO_TYPES = ("video/",)
@@ -366,7 +367,7 @@ def relationship(actor_id: int, mine: Follow | None, theirs: Follow | None) -> d
         "followed_by": theirs is not None and theirs.state == "accepted",
         "requested_by": theirs is not None and theirs.state == "pending",
         "showing_reblogs": True,
-        "notifying": False,
+        "notifying": mine is not None and mine.notify,
         "languages": None,
         "blocking": False,
         "blocked_by": False,

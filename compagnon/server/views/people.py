@@ -130,6 +130,19 @@ async def unfollow(request: web.Request) -> web.StreamResponse:
     raise web.HTTPSeeOther(profile_url(actor))
 
 
+async def notify_posts(request: web.Request) -> web.StreamResponse:
+    """The bell on a followed account's profile: be told of each of its new posts, or no
+    longer (`notify` on or off; what an app sets with `notify` when following)."""
+    user, form = await social.posted_form(request)
+    async with request.app[SESSIONS].begin() as session:
+        actor = await actor_queries.by_uri(session, form.get("actor", ""))
+        if actor is None or not await follow_queries.set_notify(
+            session, user.actor_id, actor.id, form.get("notify") == "on"
+        ):
+            raise error_page(request, 404, _("You do not follow this account."))
+    raise web.HTTPSeeOther(profile_url(actor))
+
+
 async def requests_page(request: web.Request) -> web.StreamResponse:
     user = await auth.signed_in_user(request)
     async with request.app[SESSIONS]() as session:

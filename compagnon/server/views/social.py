@@ -59,6 +59,7 @@ def notification_text(kind: str, actor: Actor | None) -> Markup:
             "remix": _("Someone remixed your resource"),
             "poll": _("A question you voted in has ended"),
             "update": _("Someone edited a post you liked or shared"),
+            "status": _("Someone you follow posted"),
         }
         return Markup.escape(anonymous.get(kind, kind))
     texts = {
@@ -72,6 +73,7 @@ def notification_text(kind: str, actor: Actor | None) -> Markup:
         "remix": _("{name} remixed your resource"),
         "poll": _("The question of {name} has ended: see the results"),
         "update": _("{name} edited a post you liked or shared"),
+        "status": _("{name} posted something new"),
     }
     name = Markup('<a href="{}">{}</a>').format(profile_url(actor), actor.name or actor.username)
     if kind not in texts:

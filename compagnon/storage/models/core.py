@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -174,6 +175,8 @@ class Follow(Base):
     activity_uri: Mapped[str] = mapped_column(String(2048))
     state: Mapped[str] = mapped_column(String(16), default="pending")  # pending | accepted
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The follower asked to be told of each new post (Mastodon's `notify`, migration 0030).
+    notify: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     __table_args__ = (UniqueConstraint("follower_id", "followee_id"),)
 

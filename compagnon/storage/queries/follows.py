@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from compagnon.storage.models import Actor, Follow
+
+# Bound parameters per IN (...) list: well under SQLite's 32,766 and PostgreSQL's 65,535.
+IN_CHUNK = 500
 
 
 async def get(session: AsyncSession, follower_id: int, followee_id: int) -> Follow | None:
@@ -150,3 +154,39 @@ async def local_followers_of(session: AsyncSession, followee_id: int) -> list[in
         )
     )
     return list(result.scalars())
+
+
+async def set_notify(session: AsyncSession, follower_id: int, followee_id: int, on: bool) -> bool:
+    """Ask (or stop asking) to be told of each new post of `followee_id`, on an existing
+    follow or follow request. False when there is no such follow."""
+    follow = await get(session, follower_id, followee_id)
+    if follow is None:
+        return False
+    follow.notify = on
+    await session.flush()
+    return True
+
+
+async def notified_followers(
+    session: AsyncSession, followee_ids: Iterable[int]
+) -> dict[int, list[int]]:
+    """For each of `followee_ids`, the local actors that follow it (accepted) and asked to be
+    told of its new posts: {followee id: [follower actor ids]}. Only the accounts someone
+    rings the bell for appear."""
+    wanted: dict[int, list[int]] = {}
+    ids = list(set(followee_ids))
+    for start in range(0, len(ids), IN_CHUNK):
+        rows = await session.execute(
+            select(Follow.followee_id, Follow.follower_id)
+            .join(Actor, Actor.id == Follow.follower_id)
+            .where(
+                Follow.followee_id.in_(ids[start : start + IN_CHUNK]),
+                Follow.state == "accepted",
+                Follow.notify.is_(True),
+                Actor.is_local.is_(True),
+            )
+            .order_by(Follow.id)
+        )
+        for followee_id, follower_id in rows:
+            wanted.setdefault(followee_id, []).append(follower_id)
+    return wanted

@@ -30,6 +30,7 @@ KINDS = (
     "remix",
     "poll",  # a question one voted in or asked has ended (federation/poll_end.py)
     "update",
+    "status",  # a new post of an account one asked to be told of (follows.notify)
 )
 # Kinds one may be told of about one's own doing: one's own question ending.
 ABOUT_ONESELF = ("poll",)

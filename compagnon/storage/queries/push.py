@@ -29,8 +29,8 @@ from compagnon.storage.models import (
 from compagnon.storage.queries import claims
 
 PENDING, GAVE_UP = "pending", "gave_up"
-# Mastodon's alerts an app may ask for (`data[alerts][…]`); `status` (posts of accounts one
-# rings the bell for) is kept for the app but nothing here makes it yet.
+# Mastodon's alerts an app may ask for (`data[alerts][…]`); `status`: a new post of an account
+# one rings the bell for (follows.notify).
 ALERTS = ("mention", "status", "reblog", "follow", "follow_request", "favourite", "poll", "update")
 POLICIES = ("all", "followed", "follower", "none")
 # Our notification kinds as Mastodon's types: server/api/entities.py's NOTIFICATION_TYPES,
@@ -44,6 +44,7 @@ PUSH_TYPES = {
     "share": "reblog",
     "poll": "poll",
     "update": "update",
+    "status": "status",
 }
 
 

@@ -63,7 +63,6 @@ async def describe(
 def repository(request: web.Request) -> oai.Repository:
     settings = request.app[SETTINGS]
     base = request.app[FEDERATION].urls.base
-    host = settings.domain.split(":")[0]
 
     async def described(
         records: Sequence[queries.Record], documents: dict[int, dict[str, Any]]
@@ -73,7 +72,7 @@ def repository(request: web.Request) -> oai.Repository:
     return oai.Repository(
         name=settings.node_name,
         base_url=base + "/oai",
-        admin_email=settings.contact_email or f"admin@{host}",
+        admin_email=settings.contact_address,
         secret=request.app[SECRET],
         page_url=lambda r: page_url(base, r.uri, r.is_local, r.type),
         describe=described,

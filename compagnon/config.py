@@ -9,7 +9,9 @@ Precedence: defaults < node.toml < environment < flags.
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -52,8 +54,10 @@ class Settings:
     country: str = _setting("", "ISO 3166-1 alpha-2 country code of the centre, e.g. PT.")
     contact_email: str = _setting(
         "",
-        "Address harvesters write to about the catalogue (OAI-PMH adminEmail); "
-        "empty means admin@ the node's domain.",
+        "Address people write to about the node and its catalogue: OAI-PMH's adminEmail for "
+        "harvesters, the contact the Mastodon apps show. Empty: harvesters get admin@ the "
+        "node's domain (admin@[192.0.2.1] for an address, admin@localhost.invalid where no "
+        "mail can go) and apps none.",
     )
     oai_page_size: int = _setting(
         100, "Records (or headers) per OAI-PMH answer; the rest follows a resumption token."
@@ -263,8 +267,36 @@ class Settings:
     def trusted_proxy_list(self) -> list[str]:
         return [x.strip() for x in self.trusted_proxies.split(",") if x.strip()]
 
+    @property
+    def contact_address(self) -> str:
+        """Where to write about the node: `contact_email`, else admin@ its domain's host."""
+        return self.contact_email.strip() or "admin@" + _mail_host(self.domain)
+
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)
+
+
+def _mail_host(domain: str) -> str:
+    """The part after @ of an address at the node's host. OAI-PMH's schema wants a dot after
+    the @: a name that has one stays as it is, an IPv4 address is written as mail writes
+    one (RFC 5321: [192.0.2.1]); a host no mail reaches (localhost, one label, an IPv6
+    address) ends in .invalid (RFC 2606), which says nobody reads it rather than pretend."""
+    if domain.startswith("["):  # [2001:db8::1]:8080
+        host = domain[1:].split("]", 1)[0]
+    else:  # a name or an IPv4 address, and perhaps :port
+        host = domain.rsplit(":", 1)[0] if domain.count(":") == 1 else domain
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        ip = None
+    if ip is not None:
+        return f"[{ip}]" if ip.version == 4 else "ipv6.invalid"
+    host = host.strip(".").lower() or "localhost"
+    return host if "." in host else host + ".invalid"
+
+
+# An address as OAI-PMH's schema takes it (its emailType), with one @ and no spaces.
+_ADDRESS = re.compile(r"[^\s@]+@(?:[^\s@]+\.)+[^\s@]+")
 
 
 def env_name(name: str) -> str:
@@ -353,6 +385,9 @@ def _validate(settings: Settings) -> None:
         raise SettingsError("log_format must be text or json")
     if not settings.domain or "/" in settings.domain:
         raise SettingsError("domain must be host[:port], without a scheme or path")
+    if settings.contact_email.strip() and not _ADDRESS.fullmatch(settings.contact_email.strip()):
+        # Every OAI-PMH Identify would carry it and fail harvesters' schema checks.
+        raise SettingsError("contact_email must be an e-mail address such as info@centre.example")
     for name in (
         "catalogue_sync_max_items",
         "catalogue_sync_max_pages",

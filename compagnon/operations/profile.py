@@ -60,6 +60,7 @@ class Profile:
     avatar_url: str | None
     language: str | None
     listed: bool  # consents to being listed, harvested and indexed (domain/consent.py)
+    hides_network: bool = False  # whom she follows and who follows her: hers alone
 
 
 async def account(session: AsyncSession, username: str) -> tuple[User, Actor]:
@@ -78,7 +79,22 @@ def profile_of(user: User | None, actor: Actor) -> Profile:
         avatar_url=actor.icon_url,
         language=user.language if user is not None else None,
         listed=handover_records.author_consents(actor),
+        hides_network=hides_network(actor),
     )
+
+
+def hides_network(actor: Actor) -> bool:
+    """Whether a trainer keeps whom she follows and who follows her to herself (Mastodon's
+    `hide_collections`): the lists are shown to her alone, through the apps' API and in her
+    followers and following collections; their numbers stay, as Mastodon keeps them. Kept
+    with her profile's texts in the actor's `raw`, which for a peer's actor is its document:
+    only ours are asked."""
+    return actor.is_local and (actor.raw or {}).get("hide_collections") is True
+
+
+def set_hides_network(actor: Actor, hidden: bool) -> None:
+    """No Update goes out for it: peers learn it from the collections themselves."""
+    actor.raw = {**(actor.raw or {}), "hide_collections": hidden}
 
 
 def profile_problems(display_name: str, summary: str) -> dict[str, str]:

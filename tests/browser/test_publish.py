@@ -4,13 +4,18 @@ works without JavaScript."""
 
 from __future__ import annotations
 
+import dataclasses
+from urllib.parse import quote
+
 import pytest
 from playwright.async_api import Browser, Page, expect
 
+from compagnon.domain.resources import Attachment
 from tests.browser.conftest import PHONE
 from tests.browser.test_pages import log_in
 from tests.conftest import NodeFactory
 from tests.support.nodes import settle
+from tests.support.resources import WELDING, publish_resource
 from tests.unit.test_media_sniff import MINIMAL_PDF
 
 pytestmark = pytest.mark.browser
@@ -157,3 +162,48 @@ async def test_a_restored_draft_keeps_the_files_sent_and_names_those_to_choose_a
     await expect(phone.get_by_label("fiche-securite.pdf")).to_be_checked()
     await expect(phone.get_by_label("torche.png")).to_be_checked()
     await expect(phone.get_by_role("alert")).to_have_count(0)
+
+
+async def test_a_mistake_with_no_field_of_its_own_is_listed_by_the_buttons(
+    make_node: NodeFactory, phone: Page
+) -> None:
+    # A resource published elsewhere than the form (the CLI) with a picture kept on another
+    # site and never described: the edit form has no box for its description, so the
+    # refusal cannot sit beside a field. It is listed by the buttons, where she pressed.
+    node = await make_node("a")
+    await node.create_user("maria")
+    picture = "https://images.example.org/media/torch.png"
+    resource = dataclasses.replace(WELDING, attachments=(Attachment(picture, "image/png"),))
+    obj = await publish_resource(node, "maria", resource)
+    await log_in(phone, node.base, "maria")
+    await phone.goto(f"{node.base}/resources/edit?uri={quote(obj.uri, safe='')}")
+    for step in ("#step-what", "#step-whom", "#step-competences", "#step-licence"):
+        await phone.locator(step).get_by_role("button", name="Next").click()
+    await phone.get_by_role("button", name="Save changes").click()
+
+    await expect(phone.get_by_text("Some fields need a change")).to_be_visible()
+    listed = phone.locator("#step-preview .field-error")
+    await expect(listed).to_have_text(
+        f"The picture {picture} has no description, and only a picture sent to this node can "
+        "be described here: untick it, or add it again as a file and describe it."
+    )
+    await expect(listed).to_be_in_viewport()
+    save = phone.get_by_role("button", name="Save changes")
+    message, button = await listed.bounding_box(), await save.bounding_box()
+    assert message is not None and button is not None
+    assert 0 <= button["y"] - (message["y"] + message["height"]) < 80, "by the buttons"
+    width = await phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], "a long address must not widen the page on a phone"
+
+    # As it says: unticked, the picture goes and the change is saved.
+    for _back in range(4):
+        await phone.locator(".step:not([hidden])").get_by_role("button", name="Back").click()
+    await expect(phone.get_by_label(picture)).to_be_visible()
+    width = await phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], "nor its line in the list of files"
+    await phone.get_by_label(picture).uncheck()
+    for step in ("#step-what", "#step-whom", "#step-competences", "#step-licence"):
+        await phone.locator(step).get_by_role("button", name="Next").click()
+    await phone.get_by_role("button", name="Save changes").click()
+    await expect(phone.get_by_role("heading", name=WELDING.title, level=1)).to_be_visible()
+    await expect(phone.get_by_text("Some fields need a change")).to_have_count(0)

@@ -189,3 +189,42 @@ async def test_an_event_made_on_the_page_is_answered_from_the_peer(
     await settle(a, b)
     copy = await b.object(uri)
     assert copy is not None and copy.deleted_at is not None
+
+
+def _language_field(page: str) -> str:
+    found = re.search(r'<input name="language"[^>]*value="([^"]*)"', page)
+    assert found is not None, "the form has a language field"
+    return html.unescape(found.group(1))
+
+
+async def test_the_event_form_starts_in_the_trainer_s_own_language(
+    make_node: NodeFactory,
+) -> None:
+    # A German node (no interface language): a trainer who chose Spanish announces her
+    # events in Spanish; one who chose nothing, in German, or in what his browser asks for.
+    node = await make_node("a", languages="de,fr")
+    await node.create_user("ana")
+    await node.create_user("bruno")
+    async with Browser(node) as web:
+        await web.log_in("ana")
+        settings = await web.page("/settings")
+        form = {"csrf": csrf_of(settings), "action": "language", "language": "es"}
+        assert (await web.post("/settings", form))[0] == 303
+    async with Browser(node) as web:  # another browser: her setting holds
+        await web.log_in("ana")
+        page = await web.page("/events/new")
+        assert _language_field(page) == "es"
+        # sent as it starts, the event is announced in her language
+        fields = seminar(language=_language_field(page))
+        status, _, headers = await web.post("/events/new", {"csrf": csrf_of(page), **fields})
+        assert status == 303
+    written = await node.object(headers["Location"])
+    assert written is not None and written.raw is not None
+    assert written.raw["inLanguage"] == "es", written.raw
+    async with Browser(node) as web:
+        await web.log_in("bruno")
+        assert _language_field(await web.page("/events/new")) == "de"
+    async with Browser(node) as web:
+        web.http.headers["Accept-Language"] = "pt-BR, en;q=0.5"
+        await web.log_in("bruno")
+        assert _language_field(await web.page("/events/new")) == "pt"

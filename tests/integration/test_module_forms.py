@@ -409,3 +409,36 @@ async def test_an_earlier_edit_arriving_last_does_not_undo_a_later_one(
     finally:
         await peer.stop()
     assert (await ops.show(node.settings, module["id"]))["title"] == "Kitchen hygiene, v3"
+
+
+def _language_field(page: str) -> str:
+    found = re.search(r'<input name="language"[^>]*value="([^"]*)"', page)
+    assert found is not None, "the form has a language field"
+    return html.unescape(found.group(1))
+
+
+async def test_the_module_and_journey_forms_start_in_the_trainer_s_own_language(
+    make_node: NodeFactory,
+) -> None:
+    # A German node (no interface language): a trainer who chose Spanish writes her modules
+    # and journeys in Spanish; one who chose nothing, in German; her browser counts too.
+    node = await make_node("a", languages="de,fr")
+    await node.create_user("ana")
+    await node.create_user("bruno")
+    async with Browser(node) as web:
+        await web.log_in("ana")
+        settings = await web.page("/settings")
+        form = {"csrf": csrf_of(settings), "action": "language", "language": "es"}
+        assert (await web.post("/settings", form))[0] == 303
+    async with Browser(node) as web:  # another browser: her setting holds
+        await web.log_in("ana")
+        assert _language_field(await web.page("/modules/new")) == "es"
+        assert _language_field(await web.page("/modules/new?kind=journey")) == "es"
+    async with Browser(node) as web:
+        await web.log_in("bruno")
+        assert _language_field(await web.page("/modules/new")) == "de"
+        assert _language_field(await web.page("/modules/new?kind=journey")) == "de"
+    async with Browser(node) as web:
+        web.http.headers["Accept-Language"] = "pt-BR, en;q=0.5"
+        await web.log_in("bruno")
+        assert _language_field(await web.page("/modules/new?kind=journey")) == "pt"

@@ -270,6 +270,35 @@ async def test_an_empty_repository_answers_no_records_match(make_node: NodeFacto
         assert texts(await ask(http, a, "verb=Identify"), "//oai:earliestDatestamp")
 
 
+async def test_identify_names_the_node_s_contact_or_its_own_host(
+    make_node: NodeFactory,
+) -> None:
+    # No contact configured: harvesters get admin@ the node's host, written so that the
+    # schema takes it (an IPv4 host in brackets as mail writes it).
+    a = await make_node("a")
+    # A contact configured: harvesters and the Mastodon apps both get it.
+    b = await make_node("b", contact_email="catalogo@formacao.example.pt")
+    async with httpx.AsyncClient() as http:
+        assert texts(await ask(http, a, "verb=Identify"), "//oai:adminEmail") == [
+            "admin@[127.0.0.1]"
+        ]
+        assert (await http.get(f"{a.base}/api/v2/instance")).json()["contact"]["email"] == ""
+        assert texts(await ask(http, b, "verb=Identify"), "//oai:adminEmail") == [
+            "catalogo@formacao.example.pt"
+        ]
+        instance = (await http.get(f"{b.base}/api/v2/instance")).json()
+        assert instance["contact"]["email"] == "catalogo@formacao.example.pt"
+        assert (await http.get(f"{b.base}/api/v1/instance")).json()["email"] == (
+            "catalogo@formacao.example.pt"
+        )
+    # A node run as localhost (a trial, an intranet): no mail reaches admin@localhost, and
+    # the schema refuses it; .invalid says nobody reads it, and the answer stays valid.
+    c = await make_node("c", domain="localhost:8080")
+    async with httpx.AsyncClient() as http:
+        answer = await http.get(f"http://127.0.0.1:{c.port}/oai?verb=Identify")
+        assert texts(valid(answer.content), "//oai:adminEmail") == ["admin@localhost.invalid"]
+
+
 async def test_the_country_setting_places_our_records_in_their_country_set(
     make_node: NodeFactory,
 ) -> None:

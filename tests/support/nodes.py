@@ -137,15 +137,19 @@ class Node(NodeActions):
     def __init__(self, name: str, database_url: str, data_dir: Path, **overrides: Any) -> None:
         self.name = name
         self.port = free_port()
+        defaults: dict[str, Any] = {
+            "domain": f"127.0.0.1:{self.port}",  # a test may name another (then ask by port)
+            "allow_private_addresses": True,
+            "run_worker": False,
+        }
         self.settings = Settings(
-            domain=f"127.0.0.1:{self.port}",
             scheme="http",
             host="127.0.0.1",
             port=self.port,
             data_dir=str(data_dir),
             database_url=database_url,
             node_name=f"Centre {name}",
-            **{"allow_private_addresses": True, "run_worker": False, **overrides},
+            **{**defaults, **overrides},
         )
         self.server: TestServer | None = None
         self.app: web.Application | None = None

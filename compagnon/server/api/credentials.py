@@ -5,10 +5,11 @@ makes), `locked` (follow requests are approved by hand), `discoverable` and `ind
 consent the node keeps per trainer), `source[language]` (the interface language, the one
 language a person chooses here), `fields_attributes[N][name]` / `[value]` (the profile's
 fields, at most 4: given, they replace all of them; federation/profile_fields.py). One
-`Update` of the actor goes to the followers.
+`Update` of the actor goes to the followers. `hide_collections` keeps the lists of followers
+and following to the caller (the numbers stay, as on Mastodon; nothing is sent for it).
 
 Taken but without effect, since the node has no such thing (docs/apps.md): `header`, `bot`,
-`hide_collections`, `source[privacy]`, `source[sensitive]`.
+`source[privacy]`, `source[sensitive]`.
 """
 
 from __future__ import annotations
@@ -141,6 +142,8 @@ async def update_credentials(request: web.Request) -> web.StreamResponse:
             assert me_row is not None and user_row is not None
             if language is not None:
                 ops.set_language(user_row, language)
+            if "hide_collections" in given:
+                ops.set_hides_network(me_row, _flag(given["hide_collections"]))
             if any(name in given for name in PROFILE_FIELDS) or avatar_url or fields is not None:
                 if fields is not None:
                     ops.set_fields(me_row, fields)

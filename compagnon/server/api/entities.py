@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from compagnon.domain.safe_urls import http_url
 from compagnon.federation import hashtags, social
+from compagnon.operations.profile import hides_network
 from compagnon.server.api import poll_entity
 from compagnon.storage.models import Actor, Follow, Notification, Object, Reaction, utcnow
 from compagnon.storage.queries import bookmarks
@@ -98,6 +99,8 @@ async def account(
             for f in actor.profile_fields or []
         ],
         "roles": [],
+        # ours as she chose; a peer's unknown (Mastodon guesses it from the collections)
+        "hide_collections": hides_network(actor) if actor.is_local else None,
     }
     if actor.suspended_at is not None:
         entity["suspended"] = True

@@ -75,7 +75,7 @@ async def v1(request: web.Request) -> web.StreamResponse:
             "title": settings.node_name,
             "short_description": "",
             "description": "",
-            "email": "",
+            "email": settings.contact_email.strip(),  # only one an admin gave: apps show it
             "version": VERSION,
             "urls": {"streaming_api": streaming_url(settings.base_url)},
             "stats": {"user_count": users, "status_count": posts, "domain_count": 0},
@@ -123,7 +123,7 @@ async def v2(request: web.Request) -> web.StreamResponse:
             },
             "registrations": {"enabled": False, "approval_required": True, "message": None},
             "api_versions": {"mastodon": 2},
-            "contact": {"email": "", "account": None},
+            "contact": {"email": settings.contact_email.strip(), "account": None},
             "rules": [],
         }
     )

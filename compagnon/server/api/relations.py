@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from compagnon.federation.outbox import publish
 from compagnon.i18n import _
+from compagnon.operations.profile import hides_network
 from compagnon.server.api import entities
 from compagnon.server.api.accounts import _actor, _relationship
 from compagnon.server.api.base import (
@@ -31,12 +32,15 @@ MAX_LISTED = 80
 async def _related(request: web.Request, side: str) -> web.StreamResponse:
     """Followers or following, newest first, paged by the follow's id (`max_id`,
     `since_id`, `min_id`, `limit` up to 80) with Link headers, as Mastodon pages them."""
-    await maybe_caller(request, "read:accounts")
+    asking = await maybe_caller(request, "read:accounts")
     page = page_of(request, default=40, maximum=MAX_LISTED)
     base = request.app[SETTINGS].base_url
     ascending = page.min_id is not None
     async with request.app[SESSIONS]() as session:
         actor = await _actor(session, request.match_info["id"])
+        hers = asking is not None and asking.actor is not None and asking.actor.id == actor.id
+        if hides_network(actor) and not hers:
+            return json_answer([])  # hers alone, as Mastodon answers anyone else
         listed = await follow_queries.page(
             session,
             actor.id,

@@ -14,6 +14,7 @@ from aiohttp import web
 from compagnon.federation.convert import to_actor_document, to_note, to_tombstone
 from compagnon.federation.jsonld import OUR_CONTEXT
 from compagnon.federation.signing.integrity import with_assertion_method
+from compagnon.operations.profile import hides_network
 from compagnon.server.keys import FEDERATION, SESSIONS, SETTINGS
 from compagnon.server.negotiation import activity_json, problem, wants_activity_json
 from compagnon.server.params import query_int
@@ -117,6 +118,9 @@ async def _follow_collection(request: web.Request, which: str) -> web.StreamResp
         return who
     page = _page_number(request)
     collection_id = found.followers_url if which == "followers" else found.following_url
+    hidden = hides_network(found)
+    if hidden and page is not None:  # as Mastodon: the number is public, the list is hers
+        return problem(403, "this account keeps its followers and following to itself")
     async with request.app[SESSIONS]() as session:
         counter = (
             follow_queries.count_followers
@@ -138,7 +142,10 @@ async def _follow_collection(request: web.Request, which: str) -> web.StreamResp
                 )
             items = [a.uri for a in rows[:PAGE_SIZE]]
     has_next = page is not None and len(rows) > PAGE_SIZE
-    return activity_json(_paged(collection_id, total, page, items, has_next))
+    doc = _paged(collection_id, total, page, items, has_next)
+    if hidden:
+        del doc["first"]  # no page to read: peers see the count alone
+    return activity_json(doc)
 
 
 async def outbox(request: web.Request) -> web.StreamResponse:

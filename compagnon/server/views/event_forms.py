@@ -40,6 +40,7 @@ from compagnon.operations.admin.centre import centre_profile
 from compagnon.server import auth
 from compagnon.server.forms import error_page, read_checked_form, translation_rows
 from compagnon.server.keys import FEDERATION, SESSIONS, SETTINGS, WORKER
+from compagnon.server.language import writing_language
 from compagnon.server.views.social import page_context
 from compagnon.storage.models import Actor, Object, User
 from compagnon.storage.queries import actors as actor_queries
@@ -216,7 +217,7 @@ async def new_form(request: web.Request) -> web.StreamResponse:
         "place": "",
         "address": "",
         "online": "",
-        "language": request.app[SETTINGS].language_list[0],
+        "language": writing_language(request, user),  # hers, not the node's, to start with
         "capacity": "",
         "translations": [],
     }

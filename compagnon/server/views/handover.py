@@ -23,11 +23,10 @@ MAX_OAI_BODY = 16_384  # six short arguments
 def repository(request: web.Request) -> oai.Repository:
     settings = request.app[SETTINGS]
     base = request.app[FEDERATION].urls.base
-    host = settings.domain.split(":")[0]
     return oai.Repository(
         name=settings.node_name,
         base_url=base + "/oai",
-        admin_email=settings.contact_email or f"admin@{host}",
+        admin_email=settings.contact_address,
         secret=request.app[SECRET],
         page_url=lambda r: page_url(base, r.uri, r.is_local, r.type),
         describe=describer(base, settings.node_name, request.app[SESSIONS]),

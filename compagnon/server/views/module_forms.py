@@ -39,7 +39,8 @@ from compagnon.operations import OperationError
 from compagnon.operations import collections as ops
 from compagnon.server import auth
 from compagnon.server.forms import error_page, read_checked_form, translation_rows
-from compagnon.server.keys import FEDERATION, SESSIONS, SETTINGS, WORKER
+from compagnon.server.keys import FEDERATION, SESSIONS, WORKER
+from compagnon.server.language import writing_language
 from compagnon.server.views import collections as collection_views
 from compagnon.server.views.social import page_context
 from compagnon.storage.models import Actor, Object, User
@@ -187,7 +188,7 @@ async def new_form(request: web.Request) -> web.StreamResponse:
     """GET /modules/new[?kind=journey]"""
     user, _actor = await auth.signed_in_actor(request)
     kind = _kind_asked(request)
-    language = request.app[SETTINGS].language_list[0]
+    language = writing_language(request, user)  # hers, not the node's, to start with
     empty = Module(title="", language=language) if kind == MODULE else Journey("", language)
     values = values_of(empty) | {"visibility": "public"}
     if kind == MODULE and http_url(request.query.get("item", "")):

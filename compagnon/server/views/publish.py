@@ -291,16 +291,28 @@ async def _submitted(request: web.Request, user: User, *, edit: bool) -> web.Str
         form.error("file", upload.error)
     files = await _files(request, form.values, before)
     action = fields.get("action", "preview")
+    boxed = {sha for sha in form.values["file_sha256"] if is_sha256(sha)}
     for picture in files if action != "add_translation" else []:
         if (picture.media_type or "").startswith("image/") and not picture.name:
             sha = picture.url.rsplit("/media/", 1)[-1][:64]
-            form.error(  # beside the picture's own box (the file field is elsewhere)
-                f"alt_{sha}" if f"/media/{sha}" in picture.url else "file",
-                _(
-                    "Describe each picture in a few words for people who cannot see it "
-                    "(the box under it)."
-                ),
-            )
+            if sha in boxed and picture.url.endswith(f"/media/{sha}"):
+                form.error(  # beside the picture's own box
+                    f"alt_{sha}",
+                    _(
+                        "Describe each picture in a few words for people who cannot see it "
+                        "(the box under it)."
+                    ),
+                )
+            else:  # kept from elsewhere, it has no box here: said by the buttons
+                form.error(
+                    "pictures",
+                    _(
+                        "The picture {address} has no description, and only a picture sent "
+                        "to this node can be described here: untick it, or add it again as a "
+                        "file and describe it.",
+                        address=picture.url,
+                    ),
+                )
     if action == "add_translation":
         return await _render(request, user, form, editing=editing, files=files)
     resource = forms.resource_from(form, tuple(files), language.writing_language(request, user))

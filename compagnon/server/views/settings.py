@@ -1,5 +1,6 @@
 """`/settings`, "My settings" of a signed-in person: profile (display name, about, avatar,
-whether to be listed and indexed), password, interface language. The work is in
+whether to be listed and indexed, whether to show whom she follows and who follows her),
+password, interface language. The work is in
 operations/profile.py, shared with the CLI (`compagnon user set-profile | set-password |
 set-language`, `compagnon indexing`). A mistake sends the form back
 with what was typed and a message beside each field at fault.
@@ -78,6 +79,8 @@ async def settings_post(request: web.Request) -> web.StreamResponse:
                 # an unticked box sends nothing, and silence must not withdraw consent.
                 if form.get("listed_box") == "1":
                     await ops.set_listed(session, actor, form.get("listed", "") == "on")
+                if form.get("network_box") == "1":
+                    ops.set_hides_network(actor, form.get("hide_network", "") == "on")
                 await ops.update_profile(
                     session,
                     request.app[FEDERATION].urls,

@@ -34,6 +34,7 @@ class NodeSpec:
     port: int = 0  # 0: pick a free one
     patches: tuple[str, ...] = ()  # prototype changes (bench/whatif) applied at start-up
     web_processes: int = 1  # above 1: gunicorn prefork (PostgreSQL only)
+    settings: tuple[tuple[str, str], ...] = ()  # more COMPAGNON_* variables (name, value)
 
 
 class CompagnonNode:
@@ -70,6 +71,7 @@ class CompagnonNode:
             env["COMPAGNON_WEB_PROCESSES"] = str(self.spec.web_processes)
         if self.spec.worker_interval is not None:
             env["COMPAGNON_WORKER_INTERVAL"] = str(self.spec.worker_interval)
+        env.update(dict(self.spec.settings))
         return env
 
     @property

@@ -38,6 +38,8 @@ class QuestionSpec:
     multiple: bool = False
     ends_at: datetime | None = None
     language: str | None = None
+    # Counts shown to the author only until the end (Mastodon's poll[hide_totals]).
+    hide_totals: bool = False
 
 
 def parse_duration(text: str) -> timedelta:
@@ -134,6 +136,7 @@ def checked(spec: QuestionSpec) -> QuestionSpec:
         multiple=spec.multiple,
         ends_at=spec.ends_at,
         language=spec.language,
+        hide_totals=spec.hide_totals,
     )
 
 

@@ -431,6 +431,7 @@ def poll_of(doc: dict[str, Any]) -> dict[str, Any] | None:
         return None
     voters = doc.get("votersCount")
     return {
+        "hide_totals": doc.get("hideTotals") is True,  # quiz_convert.question_document
         "multiple": multiple,
         "options": options,
         "end_time": parse_time(doc.get("endTime")),

@@ -18,6 +18,8 @@ from compagnon.federation.convert import iso, poll_of
 from compagnon.federation.jsonld import OUR_CONTEXT
 from compagnon.storage.models import Actor, Object
 
+HIDE_TOTALS = "hideTotals"
+
 
 def options_key(multiple: bool) -> str:
     return "anyOf" if multiple else "oneOf"
@@ -31,6 +33,7 @@ def question_document(
     options: list[str],
     multiple: bool,
     end_time: datetime | None,
+    hide_totals: bool = False,
 ) -> dict[str, Any]:
     """Our Question as first published: every option at zero votes."""
     doc: dict[str, Any] = {
@@ -51,6 +54,11 @@ def question_document(
         doc["contentMap"] = {obj.language: text_html}
     if end_time is not None:
         doc["endTime"] = iso(end_time)
+    if hide_totals:
+        # The author asked that the counts wait for the end (Mastodon's `hide_totals`). Kept
+        # in the document, a plain key outside the @context as Misskey's `_misskey_*` are:
+        # JSON-LD readers and Mastodon pass over it, a Compagnon peer's Poll entity honours it.
+        doc[HIDE_TOTALS] = True
     return doc
 
 

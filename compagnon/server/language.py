@@ -23,6 +23,7 @@ from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 
 from compagnon import i18n
+from compagnon.domain.resources import language_tag
 from compagnon.i18n import _
 from compagnon.server import auth
 from compagnon.server.forms import error_page, read_form
@@ -100,6 +101,18 @@ def writing_language(request: web.Request, user: User) -> str:
         available=i18n.available_languages(),
     )
     return wished or request.app[SETTINGS].language_list[0]
+
+
+def posting_language(request: web.Request, user: User, asked: str) -> str:
+    """The language of what a trainer posts from an app: the one the app names when it is a
+    language tag, else her own (her `source[language]`, which is her setting on /settings,
+    taken as is even when the interface has no catalogue for it), else her writing language
+    (what her phone asks for, the node's first language)."""
+    for candidate in (asked, user.language or ""):
+        tag = language_tag(candidate) if candidate.strip() else None
+        if tag is not None:
+            return tag
+    return writing_language(request, user)
 
 
 async def _signed_in(request: web.Request) -> User | None:

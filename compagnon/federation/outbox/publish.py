@@ -244,6 +244,9 @@ async def unfollow(session: AsyncSession, urls: Urls, follower: Actor, followee:
     if row is None:
         return False
     await follow_queries.remove(session, follower.id, followee.id)
+    # A later follow starts afresh, shares shown (as on Mastodon, where the choice is the
+    # follow's own).
+    follow_queries.set_showing_reblogs(follower, followee.id, True)
     if not followee.is_local:
         original = wrap("Follow", row.activity_uri, follower.uri, followee.uri)
         original.pop("@context")

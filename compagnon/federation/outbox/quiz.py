@@ -76,6 +76,7 @@ async def publish_question(
         options=list(spec.options),
         multiple=spec.multiple,
         end_time=spec.ends_at,
+        hide_totals=spec.hide_totals,
     )
     doc["tag"] = tags
     if summary:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from aiohttp import web
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from compagnon.federation.outbox import publish
 from compagnon.i18n import _
@@ -138,16 +139,19 @@ def status_filter(request: web.Request) -> Callable[[Object], bool] | None:
     return keep
 
 
-async def _relationship(session: object, mine_id: int, other_id: int) -> dict[str, object]:
-    mine = await follow_queries.get(session, mine_id, other_id)  # type: ignore[arg-type]
-    theirs = await follow_queries.get(session, other_id, mine_id)  # type: ignore[arg-type]
-    return entities.relationship(other_id, mine, theirs)
+async def _relationship(session: AsyncSession, mine_id: int, other_id: int) -> dict[str, object]:
+    mine = await follow_queries.get(session, mine_id, other_id)
+    theirs = await follow_queries.get(session, other_id, mine_id)
+    me_row = await session.get(Actor, mine_id)
+    hidden = other_id in follow_queries.reblogs_hidden(me_row)
+    return entities.relationship(other_id, mine, theirs, reblogs_hidden=hidden)
 
 
 @api_view
 async def follow(request: web.Request) -> web.StreamResponse:
     """Follow, or change an existing follow's options: `notify` (be told of each new post)
-    is set when given and left as it is when not, as Mastodon does."""
+    and `reblogs` (false: her shares stay out of my home) are set when given and left as they
+    are when not, as Mastodon does; a new follow shows the shares unless told otherwise."""
     _user, actor = me(await caller(request, "write:follows"))
     given = await params(request)
     ctx = request.app[FEDERATION]
@@ -162,6 +166,9 @@ async def follow(request: web.Request) -> web.StreamResponse:
             await publish.follow(session, ctx.urls, me_row, target)
             if target.is_local:
                 await notifications.notify(session, target.id, "follow", me_row, None)
+        if "reblogs" in given or existing is None:
+            show = truthy(given["reblogs"]) if "reblogs" in given else True
+            follow_queries.set_showing_reblogs(me_row, target.id, show)
         if "notify" in given:
             await follow_queries.set_notify(session, me_row.id, target.id, truthy(given["notify"]))
     request.app[WORKER].wake()

@@ -4,9 +4,10 @@ reads them) make `POST /api/v1/statuses` publish a link resource through the ope
 web form uses (operations.publish_resource_in: the same checks, the same Create to
 followers), and answer with its status, a rich one with a card.
 
-What the text cannot say is chosen here: the language is the status's `language`, else the
-trainer's interface language, else the node's first; the licence is that of the trainer's
-latest resource (what they last chose on the form), else the node's `default_licence`.
+What the text cannot say is chosen: the language by the caller, as for any status (the
+status's `language`, else the trainer's own: server/language.py posting_language); the licence
+here, that of the trainer's latest resource (what they last chose on the form), else the
+node's `default_licence`.
 A reply, a direct message or a status with a content warning stays a note.
 """
 
@@ -17,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from compagnon import operations
-from compagnon.domain.resources import language_tag, licence_uri
+from compagnon.domain.resources import licence_uri
 from compagnon.domain.status_resource import read_status
 from compagnon.federation.resource_convert import resource_from_document
 from compagnon.server.api.base import ApiError, json_answer
@@ -47,14 +48,6 @@ async def latest_licence(session: AsyncSession, user: User) -> str | None:
     return resource_from_document(raw).license or None
 
 
-def _language(request: web.Request, user: User, asked: str) -> str:
-    for candidate in (asked, user.language or ""):
-        tag = language_tag(candidate) if candidate.strip() else None
-        if tag is not None:
-            return tag
-    return request.app[SETTINGS].language_list[0]
-
-
 async def publish_if_resource(
     request: web.Request,
     user: User,
@@ -75,7 +68,7 @@ async def publish_if_resource(
     async with sessions() as session:
         licence = await latest_licence(session, user)
     licence = licence or licence_uri(request.app[SETTINGS].default_licence)
-    resource = composed.resource(language=_language(request, user, language), licence=licence)
+    resource = composed.resource(language=language, licence=licence)
     try:
         uri = await operations.publish_resource_in(
             request.app[FEDERATION], user.username, resource, visibility

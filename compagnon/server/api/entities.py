@@ -362,14 +362,16 @@ def version(
     }
 
 
-def relationship(actor_id: int, mine: Follow | None, theirs: Follow | None) -> dict[str, Any]:
+def relationship(
+    actor_id: int, mine: Follow | None, theirs: Follow | None, *, reblogs_hidden: bool = False
+) -> dict[str, Any]:
     return {
         "id": str(actor_id),
         "following": mine is not None and mine.state == "accepted",
         "requested": mine is not None and mine.state == "pending",
         "followed_by": theirs is not None and theirs.state == "accepted",
         "requested_by": theirs is not None and theirs.state == "pending",
-        "showing_reblogs": True,
+        "showing_reblogs": mine is not None and not reblogs_hidden,
         "notifying": mine is not None and mine.notify,
         "languages": None,
         "blocking": False,

@@ -37,7 +37,9 @@ def poll(
     obj: Object, chosen: list[str] | None, *, is_owner: bool, now: datetime
 ) -> dict[str, Any] | None:
     """The Poll of a Question; None for anything else. The owner counts as having voted
-    (Mastodon's rule: an app then shows the results, not the buttons)."""
+    (Mastodon's rule: an app then shows the results, not the buttons). A poll whose author
+    hid its totals has each option's `votes_count` null until it ends, as Mastodon's, for
+    everyone but her (the totals of votes and voters stay, as there)."""
     if obj.type != "Question":
         return None
     found = poll_of(obj.raw or {})
@@ -46,14 +48,19 @@ def poll(
     names = [o["name"] for o in found["options"]]
     votes = sum(o["votes"] for o in found["options"])
     mine = chosen or []
+    expired = is_closed(found["end_time"], found["closed"], now)
+    hidden = found["hide_totals"] and not expired and not is_owner
     return {
         "id": str(obj.id),
         "expires_at": iso(found["end_time"]) if found["end_time"] else None,
-        "expired": is_closed(found["end_time"], found["closed"], now),
+        "expired": expired,
         "multiple": found["multiple"],
         "votes_count": votes,
         "voters_count": found["voters"] if found["voters"] is not None else votes,
-        "options": [{"title": o["name"], "votes_count": o["votes"]} for o in found["options"]],
+        "options": [
+            {"title": o["name"], "votes_count": None if hidden else o["votes"]}
+            for o in found["options"]
+        ],
         "emojis": [],
         "voted": is_owner or bool(mine),
         "own_votes": [names.index(c) for c in mine if c in names],

@@ -1,5 +1,6 @@
 """Polls from apps: a status with `poll[options][]`, `poll[expires_in]`, `poll[multiple]`
-(and `poll[hide_totals]`) is one of the node's Questions (domain/quiz.py's rules,
+and `poll[hide_totals]` (the counts shown to its author alone until it ends: poll_entity.py)
+is one of the node's Questions (domain/quiz.py's rules,
 federation/outbox/quiz.py's publishing); `GET /api/v1/polls/{id}` and
 `POST /api/v1/polls/{id}/votes` (`choices[]`, indices) vote as the question's page does:
 counted here on ours, sent to the author (a Note whose `name` is the option, in reply to the
@@ -54,6 +55,7 @@ def spec_from(given: MultiDict[str], text: str, language: str, now: datetime) ->
                 multiple=truthy(given.get("poll[multiple]")),
                 ends_at=ends,
                 language=language,
+                hide_totals=truthy(given.get("poll[hide_totals]")),
             )
         )
     except QuizError as exc:

@@ -27,6 +27,7 @@ from compagnon.server.api.base import (
 )
 from compagnon.server.api.render import one_status, readable_status
 from compagnon.server.keys import FEDERATION, MEDIA, RESOLVER, SESSIONS, SETTINGS, WORKER
+from compagnon.server.language import posting_language
 from compagnon.server.views.pages import MAX_POST_CHARS
 from compagnon.storage.models import Actor, ApiIdempotency, Object, utcnow
 from compagnon.storage.queries import timelines
@@ -41,7 +42,9 @@ async def create(request: web.Request) -> web.StreamResponse:
     given = await params(request)
     text = given.get("status", "")
     media_ids = given.getall("media_ids[]", [])
-    now, language = utcnow(), request.app[SETTINGS].language_list[0]
+    # An app that names no language posts in the trainer's own, as Mastodon does with her
+    # default language (not the node's: a Romanian trainer on a French node writes Romanian).
+    now, language = utcnow(), posting_language(request, user, given.get("language", ""))
     poll = polls.spec_from(given, text, language, now) if polls.wanted(given) else None
     if poll is not None and media_ids:
         raise ApiError(422, _("Validation failed: a status has files or a poll, not both"))
@@ -78,7 +81,7 @@ async def create(request: web.Request) -> web.StreamResponse:
             user,
             text,
             visibility=visibility,
-            language=given.get("language", ""),
+            language=language,
             idempotency_key=key,
         )
         if resource is not None:

@@ -167,6 +167,27 @@ async def set_notify(session: AsyncSession, follower_id: int, followee_id: int, 
     return True
 
 
+# The accounts whose shares a local actor keeps out of her home (Mastodon's follow with
+# `reblogs=false`): a list of actor ids in her actor's `raw`, as her other small choices are
+# (hide_collections), so no column and no migration.
+REBLOGS_HIDDEN = "reblogs_hidden"
+
+
+def reblogs_hidden(actor: Actor | None) -> set[int]:
+    """Whose shares `actor` (a local one) asked not to see at home."""
+    listed = (actor.raw or {}).get(REBLOGS_HIDDEN) if actor is not None and actor.is_local else None
+    if not isinstance(listed, list):
+        return set()
+    return {i for i in listed if isinstance(i, int) and not isinstance(i, bool)}
+
+
+def set_showing_reblogs(follower: Actor, followee_id: int, show: bool) -> None:
+    """Show (or stop showing) `followee_id`'s shares in `follower`'s home."""
+    hidden = reblogs_hidden(follower)
+    hidden = hidden - {followee_id} if show else hidden | {followee_id}
+    follower.raw = {**(follower.raw or {}), REBLOGS_HIDDEN: sorted(hidden)}
+
+
 async def notified_followers(
     session: AsyncSession, followee_ids: Iterable[int]
 ) -> dict[int, list[int]]:

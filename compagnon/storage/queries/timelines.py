@@ -20,6 +20,7 @@ from sqlalchemy.orm import aliased
 
 from compagnon.storage.models import Actor, Follow, Object, Reaction, TimelineEntry
 from compagnon.storage.queries.consent import non_consenting_actors
+from compagnon.storage.queries.follows import reblogs_hidden
 from compagnon.storage.queries.search import hidden_authors
 
 LISTED = ("public",)
@@ -48,7 +49,8 @@ async def home(
     ascending: bool = False,
 ) -> list[Item]:
     """The user's materialised timeline, with the shares (Announce) of the actors they
-    follow merged in at the time of the share."""
+    follow merged in at the time of the share (but for those whose shares they turned off:
+    follows.reblogs_hidden)."""
     posts = (
         select(Object, Actor)
         .join(TimelineEntry, TimelineEntry.object_id == Object.id)
@@ -83,6 +85,9 @@ async def home(
             sharer.suspended_at.is_(None),
         )
     )
+    hidden = reblogs_hidden(await session.get(Actor, actor_id))
+    if hidden:
+        shares = shares.where(Reaction.actor_id.not_in(sorted(hidden)))
     if before is not None:
         shares = shares.where(Reaction.created_at < before)
     if after is not None:

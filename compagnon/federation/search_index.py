@@ -36,10 +36,13 @@ async def index_stored(session: AsyncSession, objects: Sequence[Object]) -> None
         if obj.raw is not None and (is_listed(obj.raw) or obj.type in LISTED_TYPES)
     ]
     if rows:
-        origins = await handover_records.origins(session, {aid for _, _, aid, _ in rows})
+        authors = await handover_records.author_origins(session, {aid for _, _, aid, _ in rows})
+        origins = handover_records.origins(authors)
         await search_indexing.index_objects(session, rows, origins=origins)
         # The OAI repository's records follow the index (compagnon/handover/records.py).
-        await handover_records.note(session, [(oid, aid, doc) for oid, _, aid, doc in rows])
+        await handover_records.note(
+            session, [(oid, aid, doc) for oid, _, aid, doc in rows], authors=authors
+        )
     events_stored = [(obj.id, obj.raw) for obj in objects if obj.raw and _is_event(obj.raw)]
     await _index_events(session, events_stored)
 
@@ -52,11 +55,12 @@ async def index_received(
     statements."""
     wanted = [row for row in rows if is_listed(row[3])]
     if wanted:
-        origins = await handover_records.origins(session, {row[2] for row in wanted})
+        authors = await handover_records.author_origins(session, {row[2] for row in wanted})
+        origins = handover_records.origins(authors)
         # inserted just now: fresh
         await search_indexing.index_objects(session, wanted, fresh=True, origins=origins)
         await handover_records.note(
-            session, [(oid, aid, doc) for oid, _, aid, doc in wanted], fresh=True
+            session, [(oid, aid, doc) for oid, _, aid, doc in wanted], fresh=True, authors=authors
         )
     await _index_events(session, [(row[0], row[3]) for row in rows if _is_event(row[3])])
 

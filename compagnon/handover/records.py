@@ -32,6 +32,7 @@ from compagnon.storage.models import Actor, HandoverRecord, HandoverSet, NodeFac
 from compagnon.storage.queries import statistics_counts
 
 Row = tuple[int, int, dict[str, Any]]  # object id, actor id, AS2 document
+Author = tuple[Actor, str | None]  # an author, and their node's country
 # The object types that can be records (sets.shown_in_harvests decides for each document).
 RECORD_TYPES = ("LearningResource", "Question", "Module", "Journey")
 # NodeFact key: the `country` setting, written at start-up (server/app.py, operations), so
@@ -50,20 +51,26 @@ async def remember_country(session: AsyncSession, country: str) -> None:
         fact.value = country
 
 
-async def note(session: AsyncSession, rows: Sequence[Row], *, fresh: bool = False) -> None:
+async def note(
+    session: AsyncSession,
+    rows: Sequence[Row],
+    *,
+    fresh: bool = False,
+    authors: dict[int, Author] | None = None,
+) -> None:
     """Record (or re-record) objects just stored or edited. `fresh`: inserted just now, so
-    none has a record yet (one statement fewer)."""
+    none has a record yet (one statement fewer). `authors`: as `authors()` gave them to the
+    caller for the search index (their lookup not made twice)."""
     if not rows:
         return
     now = utcnow()
-    actors = await _actors(session, {actor_id for _, actor_id, _ in rows})
-    countries = await _countries(session, actors.values())
+    if authors is None:
+        authors = await author_origins(session, {actor_id for _, actor_id, _ in rows})
     shown: list[tuple[int, int, Membership]] = []
     hidden: list[int] = []
     for object_id, actor_id, doc in rows:
-        actor = actors.get(actor_id)
+        actor, country = authors.get(actor_id, (None, None))
         if actor is not None and shown_in_harvests(doc, author_consents(actor)):
-            country = countries.get(actor.domain)
             shown.append((object_id, actor_id, membership(doc, country)))
         else:
             hidden.append(object_id)
@@ -197,14 +204,18 @@ async def actor_changed(session: AsyncSession, actor: Actor, *, consented_before
     await note(session, [(oid, aid, raw) for oid, aid, raw in rows if isinstance(raw, dict)])
 
 
-async def origins(
-    session: AsyncSession, actor_ids: set[int]
-) -> dict[int, tuple[str | None, str | None]]:
-    """Each actor's origin for the search index's country and centre facets: (its host, that
-    host's country as the OAI sets name it)."""
+async def author_origins(session: AsyncSession, actor_ids: set[int]) -> dict[int, Author]:
+    """Each author and their node's country as the OAI sets name it (its consent and country
+    decide its records; its host and country are the search index's centre and country
+    facets): looked up once per batch for both."""
     actors = await _actors(session, actor_ids)
     countries = await _countries(session, actors.values())
-    return {aid: (actor.domain, countries.get(actor.domain)) for aid, actor in actors.items()}
+    return {aid: (actor, countries.get(actor.domain)) for aid, actor in actors.items()}
+
+
+def origins(authors: dict[int, Author]) -> dict[int, tuple[str | None, str | None]]:
+    """Each author's origin for the search index: (its host, that host's country)."""
+    return {aid: (actor.domain, country) for aid, (actor, country) in authors.items()}
 
 
 async def _actors(session: AsyncSession, ids: set[int]) -> dict[int, Actor]:

@@ -148,6 +148,7 @@ def add_routes(app: web.Application) -> None:
             web.post("/follow", people.follow),
             web.post("/unfollow", people.unfollow),
             web.post("/follow/notify", people.notify_posts),
+            web.post("/follow/shares", people.hide_shares),
             web.get("/follow-requests", people.requests_page),
             web.post("/follow-requests", people.answer_request),
             web.get("/notifications", social.notifications_page),

@@ -45,8 +45,9 @@ async def profile_page(request: web.Request, actor: Actor) -> web.StreamResponse
                 )[: social.PAGE]
         if user is not None and user.actor_id != actor.id:
             follow = await follow_queries.get(session, user.actor_id, actor.id)
-            me = await session.get(Actor, user.actor_id)
-            shares_hidden = actor.id in follow_queries.reblogs_hidden(me)
+            if follow is not None:  # the shares button shows only beside a follow
+                me = await session.get(Actor, user.actor_id)
+                shares_hidden = actor.id in follow_queries.reblogs_hidden(me)
     handle = f"{actor.username}@{actor.domain}"
     centre = (actor.raw or {}) if actor.type == "Organization" else {}
     feed_handle = actor.username if actor.is_local else handle

@@ -1,6 +1,6 @@
 """compagnon init | serve | worker | migrate | settings | user | follower | peer | post | follow
-| resource | catalogue | reports | deliveries | media | quiz | module | journey | event | invite
-| reply | like | unlike | share | unshare | unfollow | report | notifications
+| follow-options | resource | catalogue | reports | deliveries | media | quiz | module | journey
+| event | invite | reply | like | unlike | share | unshare | unfollow | report | notifications
 
 One module per area registers its commands (`register(sub, parent)`), each with the function
 that runs it. Every setting of config.Settings is also a flag of every command

@@ -1,4 +1,4 @@
-"""Accounts and people: user, follower, peer, follow, post."""
+"""Accounts and people: user, follower, peer, follow, follow-options, post."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from compagnon import operations
 from compagnon.cli import admin, profile
 from compagnon.cli.common import read_password, run, settings_from
 from compagnon.i18n import _
+from compagnon.operations import follow_options
 
 
 def register(
@@ -59,6 +60,26 @@ def register(
     follow.add_argument("name")
     follow.add_argument("handle", metavar="HANDLE_OR_URL")
     follow.set_defaults(func=cmd_follow)
+    options = sub.add_parser(
+        "follow-options",
+        parents=[parent],
+        help="NAME's options on an account she follows (shown; changed with the flags)",
+    )
+    options.add_argument("name")
+    options.add_argument("handle", metavar="HANDLE_OR_URL")
+    options.add_argument(
+        "--notify",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="be told of each new post of the account (or not)",
+    )
+    options.add_argument(
+        "--shares",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="show the account's shares (boosts) in NAME's home, or keep them out",
+    )
+    options.set_defaults(func=cmd_follow_options)
 
 
 def cmd_user(args: argparse.Namespace) -> None:
@@ -121,3 +142,13 @@ def cmd_post(args: argparse.Namespace) -> None:
 
 def cmd_follow(args: argparse.Namespace) -> None:
     print(run(operations.follow(settings_from(args), args.name, args.handle)))
+
+
+def cmd_follow_options(args: argparse.Namespace) -> None:
+    print(
+        run(
+            follow_options.follow_options(
+                settings_from(args), args.name, args.handle, notify=args.notify, shares=args.shares
+            )
+        )
+    )

@@ -24,6 +24,11 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
     create.add_argument(
         "--multiple", action="store_true", help="several options may be chosen (anyOf)"
     )
+    create.add_argument(
+        "--hide-totals",
+        action="store_true",
+        help="the counts wait for its end: until then only NAME sees them in the apps",
+    )
     create.add_argument("--ends-in", default=None, help="how long it stays open: P1D, PT30M ...")
     create.add_argument("--ends-at", default=None, help="when it closes: 2026-12-24T18:00Z")
     create.add_argument(
@@ -63,6 +68,7 @@ def cmd_create(args: argparse.Namespace) -> None:
             ends_at=args.ends_at,
             language=args.language,
             visibility=args.visibility,
+            hide_totals=args.hide_totals,
         )
     )
     print(created["uri"])

@@ -27,6 +27,33 @@ from compagnon.storage.queries import objects as object_queries
 from compagnon.storage.queries import polls as poll_queries
 
 
+def question_spec(
+    *,
+    question: str,
+    options: list[str],
+    multiple: bool,
+    ends_in: str | None,
+    ends_at: str | None,
+    language: str,
+    hide_totals: bool,
+    now: datetime,
+) -> QuestionSpec:
+    """The question described, checked; every mistake named (OperationError)."""
+    try:
+        return checked(
+            QuestionSpec(
+                text=question,
+                options=tuple(options),
+                multiple=multiple,
+                ends_at=end_time(now, ends_in=ends_in, ends_at=ends_at),
+                language=language,
+                hide_totals=hide_totals,
+            )
+        )
+    except QuizError as exc:
+        raise OperationError(str(exc)) from None
+
+
 async def create(
     settings: Settings,
     username: str,
@@ -38,30 +65,45 @@ async def create(
     ends_at: str | None = None,
     language: str | None = None,
     visibility: str = "public",
+    hide_totals: bool = False,
     now: datetime | None = None,
 ) -> dict[str, Any]:
-    """Publish a question of `username`; every mistake named (OperationError)."""
+    """Publish a question of `username`; every mistake named (OperationError). `hide_totals`:
+    the counts wait for its end (the apps' poll[hide_totals])."""
     now = now or utcnow()
-    try:
-        spec = checked(
-            QuestionSpec(
-                text=question,
-                options=tuple(options),
-                multiple=multiple,
-                ends_at=end_time(now, ends_in=ends_in, ends_at=ends_at),
-                language=language or settings.language_list[0],
-            )
-        )
-    except QuizError as exc:
-        raise OperationError(str(exc)) from None
-    if visibility not in publish.VISIBILITIES:
-        raise OperationError(_("Choose who can see the question."))
+    spec = question_spec(
+        question=question,
+        options=options,
+        multiple=multiple,
+        ends_in=ends_in,
+        ends_at=ends_at,
+        language=language or settings.language_list[0],
+        hide_totals=hide_totals,
+        now=now,
+    )
     async with database(settings) as sessions, sessions.begin() as session:
-        author = await _local_actor(session, username)
-        obj = await quiz_outbox.publish_question(
-            session, Urls(settings.base_url), author, spec, now=now, visibility=visibility
+        obj = await create_in(
+            session, Urls(settings.base_url), username, spec, visibility=visibility, now=now
         )
         return {"uri": obj.uri, "ends_at": spec.ends_at}
+
+
+async def create_in(
+    session: AsyncSession,
+    urls: Urls,
+    username: str,
+    spec: QuestionSpec,
+    *,
+    visibility: str,
+    now: datetime,
+) -> Object:
+    """`create` in the caller's transaction (the web form's), `spec` from `question_spec`."""
+    if visibility not in publish.VISIBILITIES:
+        raise OperationError(_("Choose who can see the question."))
+    author = await _local_actor(session, username)
+    return await quiz_outbox.publish_question(
+        session, urls, author, spec, now=now, visibility=visibility
+    )
 
 
 async def _held_question(session: AsyncSession, uri: str) -> Object | None:

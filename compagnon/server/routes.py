@@ -28,6 +28,7 @@ from compagnon.server.views import (
     post_versions,
     publish,
     quiz,
+    quiz_form,
     resources,
     search,
     settings,
@@ -114,6 +115,8 @@ def add_routes(app: web.Application) -> None:
             # questions (quizzes): any held here, and the vote form
             web.get("/questions", quiz.question_page),
             web.post("/questions/vote", quiz.vote),
+            web.get("/questions/new", quiz_form.new_form),
+            web.post("/questions/new", quiz_form.create),
             # the admin area (server/views/admin.py) and sign-up by invite
             web.get("/admin", admin.dashboard),
             web.post("/admin/statistics", admin.statistics_recount),
@@ -148,6 +151,7 @@ def add_routes(app: web.Application) -> None:
             web.post("/follow", people.follow),
             web.post("/unfollow", people.unfollow),
             web.post("/follow/notify", people.notify_posts),
+            web.post("/follow/shares", people.hide_shares),
             web.get("/follow-requests", people.requests_page),
             web.post("/follow-requests", people.answer_request),
             web.get("/notifications", social.notifications_page),

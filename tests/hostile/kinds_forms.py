@@ -1,6 +1,7 @@
-"""The forms of modules, journeys and events (server/views/module_forms.py, event_forms.py)
-for the hostile corpus: odd text in every field, a real module's or event's URI in half of
-them so the checks past "no such module" are reached too."""
+"""The forms of modules, journeys, events and questions (server/views/module_forms.py,
+event_forms.py, quiz_form.py) for the hostile corpus: odd text in every field, a real
+module's or event's URI in half of them so the checks past "no such module" are reached
+too."""
 
 from __future__ import annotations
 
@@ -49,6 +50,7 @@ async def kinds_forms(node: Node, username: str, csrf: str, cookies: str) -> lis
         "title", "description", "start", "end", "timezone", "where", "place", "address",
         "online", "language", "capacity", "tr_language_1",
     )  # fmt: skip
+    question_fields = ("question", "options", "multiple", "ends_in", "visibility", "hide_totals")
     return [
         form("/modules/new", module, *module_fields, "kind"),
         form("/modules/new", module, *module_fields, kind="Journey"),
@@ -59,4 +61,6 @@ async def kinds_forms(node: Node, username: str, csrf: str, cookies: str) -> lis
         form("/events/edit", event, "uri", *event_fields),
         form("/events/answer", event, "uri", "answer"),
         form("/events/answer", event, "uri", answer="going"),
+        form("/questions/new", event, *question_fields),
+        form("/questions/new", event, "question", "options", ends_in="P1D", hide_totals="on"),
     ]

@@ -105,6 +105,8 @@ async def test_every_form_with_bad_bodies(make_node: NodeFactory) -> None:
         social_form("/report", "uri", "comment", "forward"),
         social_form("/follow", "handle"),
         social_form("/unfollow", "actor"),
+        social_form("/follow/notify", "actor", "notify"),
+        social_form("/follow/shares", "actor", "hide"),
         social_form("/follow-requests", "actor", "answer"),
         social_form("/post/delete", "uri"),
         # the resource form (server/views/publish.py): odd text in every field, previewed

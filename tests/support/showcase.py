@@ -49,6 +49,7 @@ class Showcase:
             "module-new": "/modules/new",
             "journey-new": "/modules/new?kind=journey",
             "event-new": "/events/new",
+            "question-new": "/questions/new",
             "notifications": "/notifications",
             "admin": "/admin",
             "admin-accounts": "/admin/accounts",

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from compagnon.federation.outbox import publish
 from compagnon.i18n import _
+from compagnon.operations import follow_options
 from compagnon.server.api import entities
 from compagnon.server.api.base import (
     ApiError,
@@ -166,11 +167,16 @@ async def follow(request: web.Request) -> web.StreamResponse:
             await publish.follow(session, ctx.urls, me_row, target)
             if target.is_local:
                 await notifications.notify(session, target.id, "follow", me_row, None)
-        if "reblogs" in given or existing is None:
-            show = truthy(given["reblogs"]) if "reblogs" in given else True
-            follow_queries.set_showing_reblogs(me_row, target.id, show)
-        if "notify" in given:
-            await follow_queries.set_notify(session, me_row.id, target.id, truthy(given["notify"]))
+        # A new follow shows the shares unless told otherwise; an existing one keeps its
+        # options but those given.
+        shares = truthy(given["reblogs"]) if "reblogs" in given else None
+        await follow_options.set_options(
+            session,
+            me_row,
+            target.id,
+            notify=truthy(given["notify"]) if "notify" in given else None,
+            shares=True if shares is None and existing is None else shares,
+        )
     request.app[WORKER].wake()
     async with request.app[SESSIONS]() as session:
         return json_answer(await _relationship(session, actor.id, target.id))

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from compagnon.federation.outbox import publish
 from compagnon.i18n import _
+from compagnon.operations import follow_options
 from compagnon.server import auth
 from compagnon.server.forms import error_page
 from compagnon.server.keys import FEDERATION, RESOLVER, SESSIONS, WORKER
@@ -30,6 +31,7 @@ async def profile_page(request: web.Request, actor: Actor) -> web.StreamResponse
     """A trainer's or centre's page, here or elsewhere, with Follow / Unfollow."""
     user = await auth.current_user(request)
     follow: Follow | None = None
+    shares_hidden = False
     posts: list[Object] = []
     async with request.app[SESSIONS]() as session:
         if actor.suspended_at is None:  # a suspended account's posts are served to nobody
@@ -43,6 +45,9 @@ async def profile_page(request: web.Request, actor: Actor) -> web.StreamResponse
                 )[: social.PAGE]
         if user is not None and user.actor_id != actor.id:
             follow = await follow_queries.get(session, user.actor_id, actor.id)
+            if follow is not None:  # the shares button shows only beside a follow
+                me = await session.get(Actor, user.actor_id)
+                shares_hidden = actor.id in follow_queries.reblogs_hidden(me)
     handle = f"{actor.username}@{actor.domain}"
     centre = (actor.raw or {}) if actor.type == "Organization" else {}
     feed_handle = actor.username if actor.is_local else handle
@@ -52,6 +57,7 @@ async def profile_page(request: web.Request, actor: Actor) -> web.StreamResponse
         actor=actor,
         posts=posts,
         follow=follow,
+        shares_hidden=shares_hidden,
         handle=handle,
         centre=centre,
         feeds=feed_links(f"/feeds/users/{quote(feed_handle, safe='@:')}"),
@@ -136,8 +142,25 @@ async def notify_posts(request: web.Request) -> web.StreamResponse:
     user, form = await social.posted_form(request)
     async with request.app[SESSIONS].begin() as session:
         actor = await actor_queries.by_uri(session, form.get("actor", ""))
-        if actor is None or not await follow_queries.set_notify(
-            session, user.actor_id, actor.id, form.get("notify") == "on"
+        me = await session.get(Actor, user.actor_id)
+        assert me is not None
+        if actor is None or not await follow_options.set_options(
+            session, me, actor.id, notify=form.get("notify") == "on"
+        ):
+            raise error_page(request, 404, _("You do not follow this account."))
+    raise web.HTTPSeeOther(profile_url(actor))
+
+
+async def hide_shares(request: web.Request) -> web.StreamResponse:
+    """The button beside the bell: keep a followed account's shares out of my home, or show
+    them again (`hide` on or off; what an app sets with `reblogs` when following)."""
+    user, form = await social.posted_form(request)
+    async with request.app[SESSIONS].begin() as session:
+        actor = await actor_queries.by_uri(session, form.get("actor", ""))
+        me = await session.get(Actor, user.actor_id)
+        assert me is not None
+        if actor is None or not await follow_options.set_options(
+            session, me, actor.id, shares=form.get("hide") != "on"
         ):
             raise error_page(request, 404, _("You do not follow this account."))
     raise web.HTTPSeeOther(profile_url(actor))

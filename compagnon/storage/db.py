@@ -24,13 +24,16 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
+SQLITE_BUSY_TIMEOUT_MS: Final = 10_000  # how long a second writer waits for the lock
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets readers run beside the one writer; busy_timeout makes a second writer wait
     # instead of failing; NORMAL sync is durable in WAL mode except on power loss mid-checkpoint.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 

@@ -19,7 +19,7 @@ from compagnon.storage.models import Activity
 from compagnon.storage.queries import events as event_queries
 from tests.conftest import NodeFactory
 from tests.support.nodes import Node, settle
-from tests.support.web import Browser, csrf_of
+from tests.support.web import Browser, csrf_of, language_field
 
 ERROR = re.compile(r'<span class="error" id="error-([a-z-]*)-\d+">([^<]*)</span>')
 NEXT_YEAR = datetime.now().year + 1
@@ -191,12 +191,6 @@ async def test_an_event_made_on_the_page_is_answered_from_the_peer(
     assert copy is not None and copy.deleted_at is not None
 
 
-def _language_field(page: str) -> str:
-    found = re.search(r'<input name="language"[^>]*value="([^"]*)"', page)
-    assert found is not None, "the form has a language field"
-    return html.unescape(found.group(1))
-
-
 async def test_the_event_form_starts_in_the_trainer_s_own_language(
     make_node: NodeFactory,
 ) -> None:
@@ -213,9 +207,9 @@ async def test_the_event_form_starts_in_the_trainer_s_own_language(
     async with Browser(node) as web:  # another browser: her setting holds
         await web.log_in("ana")
         page = await web.page("/events/new")
-        assert _language_field(page) == "es"
+        assert language_field(page) == "es"
         # sent as it starts, the event is announced in her language
-        fields = seminar(language=_language_field(page))
+        fields = seminar(language=language_field(page))
         status, _, headers = await web.post("/events/new", {"csrf": csrf_of(page), **fields})
         assert status == 303
     written = await node.object(headers["Location"])
@@ -223,8 +217,8 @@ async def test_the_event_form_starts_in_the_trainer_s_own_language(
     assert written.raw["inLanguage"] == "es", written.raw
     async with Browser(node) as web:
         await web.log_in("bruno")
-        assert _language_field(await web.page("/events/new")) == "de"
+        assert language_field(await web.page("/events/new")) == "de"
     async with Browser(node) as web:
         web.http.headers["Accept-Language"] = "pt-BR, en;q=0.5"
         await web.log_in("bruno")
-        assert _language_field(await web.page("/events/new")) == "pt"
+        assert language_field(await web.page("/events/new")) == "pt"

@@ -20,7 +20,7 @@ from compagnon.storage.models import Activity
 from tests.conftest import NodeFactory
 from tests.support.nodes import Node, settle
 from tests.support.resources import QUIZ, WELDING, publish_resource
-from tests.support.web import Browser, csrf_of
+from tests.support.web import Browser, csrf_of, language_field
 
 JOURNEY_FILE = (
     Path(__file__).parent.parent / "fixtures" / "reference" / "learning-journey.example.json"
@@ -411,12 +411,6 @@ async def test_an_earlier_edit_arriving_last_does_not_undo_a_later_one(
     assert (await ops.show(node.settings, module["id"]))["title"] == "Kitchen hygiene, v3"
 
 
-def _language_field(page: str) -> str:
-    found = re.search(r'<input name="language"[^>]*value="([^"]*)"', page)
-    assert found is not None, "the form has a language field"
-    return html.unescape(found.group(1))
-
-
 async def test_the_module_and_journey_forms_start_in_the_trainer_s_own_language(
     make_node: NodeFactory,
 ) -> None:
@@ -432,13 +426,13 @@ async def test_the_module_and_journey_forms_start_in_the_trainer_s_own_language(
         assert (await web.post("/settings", form))[0] == 303
     async with Browser(node) as web:  # another browser: her setting holds
         await web.log_in("ana")
-        assert _language_field(await web.page("/modules/new")) == "es"
-        assert _language_field(await web.page("/modules/new?kind=journey")) == "es"
+        assert language_field(await web.page("/modules/new")) == "es"
+        assert language_field(await web.page("/modules/new?kind=journey")) == "es"
     async with Browser(node) as web:
         await web.log_in("bruno")
-        assert _language_field(await web.page("/modules/new")) == "de"
-        assert _language_field(await web.page("/modules/new?kind=journey")) == "de"
+        assert language_field(await web.page("/modules/new")) == "de"
+        assert language_field(await web.page("/modules/new?kind=journey")) == "de"
     async with Browser(node) as web:
         web.http.headers["Accept-Language"] = "pt-BR, en;q=0.5"
         await web.log_in("bruno")
-        assert _language_field(await web.page("/modules/new?kind=journey")) == "pt"
+        assert language_field(await web.page("/modules/new?kind=journey")) == "pt"

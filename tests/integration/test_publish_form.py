@@ -16,7 +16,7 @@ from compagnon.storage.models import Delivery, Media, Object
 from tests.conftest import NodeFactory
 from tests.support.nodes import Node, settle
 from tests.support.resources import QUIZ, publish_resource
-from tests.support.web import Browser, csrf_of
+from tests.support.web import Browser, csrf_of, language_field
 from tests.unit.test_media_sniff import MINIMAL_PDF
 
 BY_SA = "https://creativecommons.org/licenses/by-sa/4.0/"
@@ -337,12 +337,6 @@ async def test_a_picture_is_published_only_with_its_description_and_its_author_e
         assert "for people who cannot see it" in _error_beside(body, f"alt_{sha.group(1)}")
 
 
-def _language_field(html: str) -> str:
-    found = re.search(r'<input id="f-language" name="language" value="([^"]*)"', html)
-    assert found is not None, "the form has a language field"
-    return found.group(1)
-
-
 async def test_the_language_field_starts_in_the_trainer_s_own_language(
     make_node: NodeFactory,
 ) -> None:
@@ -359,7 +353,7 @@ async def test_the_language_field_starts_in_the_trainer_s_own_language(
     async with Browser(node) as web:  # another day, another browser: her setting holds
         await web.log_in("ana")
         page = await web.page("/resources/new")
-        assert _language_field(page) == "es"
+        assert language_field(page) == "es"
         # the field left empty: what she writes is still taken to be in her language
         status, _, headers = await web.post("/resources/new", _form(csrf_of(page), language=""))
         assert status == 303
@@ -368,8 +362,8 @@ async def test_the_language_field_starts_in_the_trainer_s_own_language(
     assert "es" in str(written.raw.get("inLanguage")), written.raw
     async with Browser(node) as web:
         await web.log_in("bruno")
-        assert _language_field(await web.page("/resources/new")) == "de"
+        assert language_field(await web.page("/resources/new")) == "de"
     async with Browser(node) as web:
         web.http.headers["Accept-Language"] = "pt-BR, en;q=0.5"  # what her browser asks for
         await web.log_in("bruno")
-        assert _language_field(await web.page("/resources/new")) == "pt"
+        assert language_field(await web.page("/resources/new")) == "pt"

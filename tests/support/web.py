@@ -3,6 +3,7 @@ node's pages over real HTTP (aiohttp's client)."""
 
 from __future__ import annotations
 
+import html
 import re
 from types import TracebackType
 from typing import Any
@@ -19,6 +20,16 @@ def csrf_of(html: str) -> str:
     found = CSRF_FIELD.search(html)
     assert found is not None, "the page has no form with a CSRF token"
     return found.group(1)
+
+
+LANGUAGE_FIELD = re.compile(r'<input[^>]*\bname="language"[^>]*\bvalue="([^"]*)"')
+
+
+def language_field(page: str) -> str:
+    """The value a form's language field starts with."""
+    found = LANGUAGE_FIELD.search(page)
+    assert found is not None, "the form has a language field"
+    return html.unescape(found.group(1))
 
 
 class Browser:

@@ -94,7 +94,10 @@ def cmd_results(args: argparse.Namespace) -> None:
     print(html_to_text(found["text"]).strip())
     for option in found["options"]:
         mark = " *" if option["name"] in found["mine"] else ""
-        print(f"  {option['votes']:>5}  {option['name']}{mark}")
+        votes = option["votes"] if found["counts_known"] else "?"
+        print(f"  {votes:>5}  {option['name']}{mark}")
+    if found["hidden"]:
+        print(_("The counts are hidden from others until it ends."))
     if found["voters"] is not None:
         print(ngettext("{n} voter", "{n} voters", found["voters"]))
     if found["ends_at"] is not None:

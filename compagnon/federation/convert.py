@@ -421,23 +421,40 @@ def poll_of(doc: dict[str, Any]) -> dict[str, Any] | None:
     counts, its end time and voter count; None for anything else."""
     multiple = "anyOf" in doc and "oneOf" not in doc
     options = []
+    counted = True
     for option in _items(doc.get("anyOf" if multiple else "oneOf")):
         if not isinstance(option, dict) or not isinstance(option.get("name"), str):
             continue
         replies = option.get("replies")
         votes = replies.get("totalItems") if isinstance(replies, dict) else None
+        counted = counted and isinstance(votes, int)
         options.append({"name": option["name"], "votes": votes if isinstance(votes, int) else 0})
     if not options:
         return None
     voters = doc.get("votersCount")
     return {
         "hide_totals": doc.get("hideTotals") is True,  # quiz_convert.question_document
+        # No `totalItems`: its author hides the counts until it ends (Mastodon's hide_totals,
+        # ours: quiz_convert.with_counts). The zeros above are then unknowns, not counts.
+        "counts_hidden": not counted,
         "multiple": multiple,
         "options": options,
         "end_time": parse_time(doc.get("endTime")),
         "closed": parse_time(doc.get("closed")),
         "voters": voters if isinstance(voters, int) else None,
     }
+
+
+def options_html(poll: dict[str, Any]) -> str:
+    """A poll's options as a list for the pages, each with its count unless its author hides
+    them until it ends."""
+    items = "".join(
+        f"<li>{html.escape(o['name'])}</li>"
+        if poll["counts_hidden"]
+        else f"<li>{html.escape(o['name'])} ({o['votes']})</li>"
+        for o in poll["options"]
+    )
+    return f"<ul>{items}</ul>"
 
 
 def is_poll_vote(doc: dict[str, Any]) -> bool:
@@ -474,10 +491,7 @@ def readable_content(
         parts.append(f"<p>{html.escape(name)}</p>")  # a Note with only a name (Lemmy, polls)
     poll = poll_of(doc) if object_type == "Question" else None
     if poll:
-        items = "".join(
-            f"<li>{html.escape(o['name'])} ({o['votes']})</li>" for o in poll["options"]
-        )
-        parts.append(f"<ul>{items}</ul>")
+        parts.append(options_html(poll))
     for attachment in attachments_of(doc):
         parts.append(f"<p>{_link(attachment['url'], attachment['name'] or attachment['url'])}</p>")
     if titled and url:

@@ -1,7 +1,10 @@
 """Questions (quizzes, polls) on the wire, as Mastodon sends and reads them: a `Question`
 whose options are `Note`s with a `name` and their votes in `replies.totalItems`, under
 `oneOf` (one choice) or `anyOf` (several), with `endTime`, `closed` once it ended, and
-`votersCount`. A vote is a `Create` of a `Note` whose `name` is the option and whose
+`votersCount`. A Question whose author hides the counts until it ends (`hideTotals`) goes out
+with its options' `totalItems` left out, as Mastodon sends one, until its closing Update: the
+counts live in `poll_votes` meanwhile, and the document anyone can fetch does not carry them.
+A vote is a `Create` of a `Note` whose `name` is the option and whose
 `inReplyTo` is the Question, addressed to the Question's author only.
 
 Reading a remote Question goes through convert.py (`poll_of`, `readable_content`), which the
@@ -10,11 +13,10 @@ inbox already uses for every post.
 
 from __future__ import annotations
 
-import html
 from datetime import datetime
 from typing import Any
 
-from compagnon.federation.convert import iso, poll_of
+from compagnon.federation.convert import iso, options_html, poll_of
 from compagnon.federation.jsonld import OUR_CONTEXT
 from compagnon.storage.models import Actor, Object
 
@@ -47,7 +49,7 @@ def question_document(
         "cc": obj.recipients.get("cc", []),
         "sensitive": False,
         "tag": [],
-        options_key(multiple): [_option(name, 0) for name in options],
+        options_key(multiple): [_option(name, None if hide_totals else 0) for name in options],
         "votersCount": 0,
     }
     if obj.language:
@@ -62,19 +64,32 @@ def question_document(
     return doc
 
 
-def _option(name: str, votes: int) -> dict[str, Any]:
-    return {"type": "Note", "name": name, "replies": {"type": "Collection", "totalItems": votes}}
+def _option(name: str, votes: int | None) -> dict[str, Any]:
+    """One option; `votes` None while its author hides the counts (no `totalItems` at all:
+    Mastodon reads a missing count as 0 and shows none while the poll is open)."""
+    replies: dict[str, Any] = {"type": "Collection"}
+    if votes is not None:
+        replies["totalItems"] = votes
+    return {"type": "Note", "name": name, "replies": replies}
 
 
 def with_counts(
     doc: dict[str, Any], counts: dict[str, int], voters: int, closed: datetime | None
 ) -> dict[str, Any]:
-    """The same Question with its counts now (and `closed` once it ended)."""
+    """The same Question with its counts now (and `closed` once it ended); while it hides its
+    counts and is not closed, only the number of voters."""
     poll = poll_of(doc)
     if poll is None:
         return doc
     key = options_key(poll["multiple"])
-    fresh = {**doc, key: [_option(o["name"], counts.get(o["name"], 0)) for o in poll["options"]]}
+    hidden = doc.get(HIDE_TOTALS) is True and closed is None
+    fresh = {
+        **doc,
+        key: [
+            _option(o["name"], None if hidden else counts.get(o["name"], 0))
+            for o in poll["options"]
+        ],
+    }
     fresh["votersCount"] = voters
     if closed is not None:
         fresh["closed"] = iso(closed)
@@ -83,10 +98,9 @@ def with_counts(
 
 def readable(doc: dict[str, Any]) -> str:
     """The HTML our pages show for one of our Questions: the text and the options with their
-    counts (a remote one gets the same from convert.readable_content)."""
-    poll = poll_of(doc) or {"options": []}
-    items = "".join(f"<li>{html.escape(o['name'])} ({o['votes']})</li>" for o in poll["options"])
-    return f"{doc.get('content') or ''}<ul>{items}</ul>"
+    counts, unless hidden (a remote one gets the same from convert.readable_content)."""
+    poll = poll_of(doc)
+    return f"{doc.get('content') or ''}{options_html(poll) if poll else ''}"
 
 
 def vote_activity(

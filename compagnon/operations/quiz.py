@@ -195,11 +195,19 @@ async def results(
         if username:
             voter = await _local_actor(session, username)
             mine = await poll_queries.choices_of(session, question.id, voter.id)
+        options, hidden = poll["options"], poll["counts_hidden"]
+        if hidden and question.is_local:
+            # Hidden from the world until it ends; counted here from the votes (the admin's
+            # shell, or the author's: the apps show her the same).
+            counts = (await poll_queries.counts(session, question.id))[0]
+            options = [{**o, "votes": counts.get(o["name"], 0)} for o in options]
         return {
             "question": question.uri,
             "text": (question.raw or {}).get("content") or "",
             "multiple": poll["multiple"],
-            "options": poll["options"],
+            "options": options,
+            "hidden": hidden,  # the counts are not public until it ends
+            "counts_known": not hidden or question.is_local,
             "voters": poll["voters"],
             "ends_at": poll["end_time"],
             "closed": poll["is_closed"],

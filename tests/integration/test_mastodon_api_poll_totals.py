@@ -7,11 +7,21 @@ Question's document), while the author follows her counts; once it ends, everyon
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
 
 from tests.conftest import NodeFactory
 from tests.integration.test_web_push import app_token, client
 from tests.support.mastodon_app import call
 from tests.support.nodes import settle
+
+
+async def wire_counts(uri: str) -> list[Any]:
+    """Each option's `totalItems` in the Question anyone can fetch (None: left out)."""
+    async with httpx.AsyncClient() as http:
+        answer = await http.get(uri, headers={"Accept": "application/activity+json"})
+    return [o["replies"].get("totalItems") for o in answer.json()["oneOf"]]
 
 
 async def test_hidden_totals_are_shown_to_the_author_alone_until_the_end(
@@ -52,6 +62,9 @@ async def test_hidden_totals_are_shown_to_the_author_alone_until_the_end(
         None,
     ]
 
+    # Nor does the Question's document: anyone may fetch it, so it leaves the counts out.
+    assert await wire_counts(status.uri) == [None, None]
+
     # It ends: every one of them reads the counts.
     later = datetime.now(UTC) + timedelta(seconds=900)
     await settle(a, b, now=later)
@@ -59,6 +72,7 @@ async def test_hidden_totals_are_shown_to_the_author_alone_until_the_end(
     for app, poll_id in ((maria, status.poll.id), (rita, status.poll.id), (joao, far.poll.id)):
         final = await call(app.poll, poll_id)
         assert final.expired and [o.votes_count for o in final.options] == [1, 1]
+    assert await wire_counts(status.uri) == [1, 1]
 
 
 async def test_a_poll_without_hidden_totals_shows_them_to_voters(make_node: NodeFactory) -> None:

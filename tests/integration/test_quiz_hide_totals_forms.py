@@ -58,6 +58,10 @@ async def test_the_web_form_sets_a_question_whose_counts_wait_for_its_end(
         page = await voter.page(uri.removeprefix(a.base))
         vote = {"uri": uri, "option": "TIG", "csrf": csrf_of(page)}
         assert (await voter.post("/questions/vote", vote))[0] == 303
+        # Her vote is taken; the page shows the options without their counts.
+        page = await voter.page(uri.removeprefix(a.base))
+        assert "Its author shows the counts when it ends." in page
+        assert "you chose: TIG" in page and 'class="votes"' not in page
     rita = client(a, (await app_token(a, "rita"))[0])
     maria = client(a, (await app_token(a, "maria"))[0])
     assert await counts(rita, "maria") == [None, None]
@@ -76,6 +80,8 @@ async def test_the_web_form_sets_a_question_whose_counts_wait_for_its_end(
         page = await voter.page(headers["Location"].removeprefix(a.base))
         vote = {"uri": headers["Location"], "option": "MIG", "csrf": csrf_of(page)}
         assert (await voter.post("/questions/vote", vote))[0] == 303
+        page = await voter.page(headers["Location"].removeprefix(a.base))
+        assert '<span class="votes">1</span>' in page and "shows the counts when" not in page
     assert await counts(rita, "maria") == [1, 0]
 
 
@@ -100,3 +106,6 @@ async def test_quiz_create_hide_totals_keeps_the_counts_for_the_end(
     maria = client(a, (await app_token(a, "maria"))[0])
     assert await counts(rita, "maria") == [None, None]
     assert await counts(maria, "maria") == [0, 1]
+    # At the shell (the admin's, or the author's) the counts are read from the votes.
+    shown = await cli(a, capsys, "quiz", "results", uri)
+    assert "    1  TIG" in shown and "hidden from others until it ends" in shown

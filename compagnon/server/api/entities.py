@@ -136,6 +136,7 @@ class Loaded:
     parents: dict[str, tuple[int, int]] = field(default_factory=dict)
     accounts: dict[int, dict[str, Any]] = field(default_factory=dict)
     poll_choices: dict[int, list[str]] = field(default_factory=dict)  # the viewer's votes
+    poll_counts: dict[int, dict[str, int]] = field(default_factory=dict)  # hers, if hidden
     now: datetime = field(default_factory=utcnow)
 
 
@@ -169,6 +170,8 @@ async def load(
         loaded.parents = {uri: (oid, aid) for uri, oid, aid in found}
     questions = [o.id for o, _a in objects if o.type == "Question"]
     loaded.poll_choices = await poll_entity.choices_of(session, questions, viewer_id)
+    owned = [o for o, _a in objects]
+    loaded.poll_counts = await poll_entity.owner_counts(session, owned, viewer_id)
     for _o, author in objects:
         if author.id not in loaded.accounts:
             loaded.accounts[author.id] = await account(session, author, base)
@@ -327,6 +330,7 @@ def status(
             loaded.poll_choices.get(obj.id),
             is_owner=author.id == loaded.viewer_id,
             now=loaded.now,
+            counts=loaded.poll_counts.get(obj.id),
         ),
         "filtered": [],
     }

@@ -14,6 +14,7 @@ from compagnon.domain.quiz import is_closed
 from compagnon.federation.convert import iso, poll_of
 from compagnon.federation.sanitize import sanitize_html
 from compagnon.storage.models import Object, PollVote
+from compagnon.storage.queries import polls as poll_queries
 
 
 async def choices_of(
@@ -33,23 +34,50 @@ async def choices_of(
     return found
 
 
+async def owner_counts(
+    session: AsyncSession, objects: list[Object], viewer_id: int | None
+) -> dict[int, dict[str, int]]:
+    """The counts of the viewer's own Questions whose counts are hidden until they end: the
+    document leaves them out (quiz_convert.with_counts), she sees them from the votes."""
+    found: dict[int, dict[str, int]] = {}
+    for obj in objects:
+        if obj.type != "Question" or viewer_id is None or obj.actor_id != viewer_id:
+            continue
+        poll = poll_of(obj.raw or {})
+        if poll is not None and poll["counts_hidden"]:
+            found[obj.id] = (await poll_queries.counts(session, obj.id))[0]
+    return found
+
+
 def poll(
-    obj: Object, chosen: list[str] | None, *, is_owner: bool, now: datetime
+    obj: Object,
+    chosen: list[str] | None,
+    *,
+    is_owner: bool,
+    now: datetime,
+    counts: dict[str, int] | None = None,
 ) -> dict[str, Any] | None:
     """The Poll of a Question; None for anything else. The owner counts as having voted
     (Mastodon's rule: an app then shows the results, not the buttons). A poll whose author
     hid its totals has each option's `votes_count` null until it ends, as Mastodon's, for
-    everyone but her (the totals of votes and voters stay, as there)."""
+    everyone but her (`counts`, from `owner_counts`); the number of voters stays, as there."""
     if obj.type != "Question":
         return None
     found = poll_of(obj.raw or {})
     if found is None:
         return None
     names = [o["name"] for o in found["options"]]
-    votes = sum(o["votes"] for o in found["options"])
     mine = chosen or []
     expired = is_closed(found["end_time"], found["closed"], now)
-    hidden = found["hide_totals"] and not expired and not is_owner
+    if counts is not None:
+        found["options"] = [{**o, "votes": counts.get(o["name"], 0)} for o in found["options"]]
+    hidden = counts is None and (
+        found["counts_hidden"] or (found["hide_totals"] and not expired and not is_owner)
+    )
+    if found["counts_hidden"] and counts is None:
+        votes = found["voters"] or 0  # per option unknown until it ends: its voters
+    else:
+        votes = sum(o["votes"] for o in found["options"])
     return {
         "id": str(obj.id),
         "expires_at": iso(found["end_time"]) if found["end_time"] else None,

@@ -100,8 +100,13 @@ async def _answer(
 ) -> web.Response:
     viewer_id = viewer.id if viewer else None
     chosen = await poll_entity.choices_of(session, [obj.id], viewer_id)
+    counts = await poll_entity.owner_counts(session, [obj], viewer_id)
     entity = poll_entity.poll(
-        obj, chosen.get(obj.id), is_owner=author.id == viewer_id, now=utcnow()
+        obj,
+        chosen.get(obj.id),
+        is_owner=author.id == viewer_id,
+        now=utcnow(),
+        counts=counts.get(obj.id),
     )
     return json_answer(entity)
 

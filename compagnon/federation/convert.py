@@ -421,21 +421,22 @@ def poll_of(doc: dict[str, Any]) -> dict[str, Any] | None:
     counts, its end time and voter count; None for anything else."""
     multiple = "anyOf" in doc and "oneOf" not in doc
     options = []
-    counted = True
+    counted = False
     for option in _items(doc.get("anyOf" if multiple else "oneOf")):
         if not isinstance(option, dict) or not isinstance(option.get("name"), str):
             continue
         replies = option.get("replies")
         votes = replies.get("totalItems") if isinstance(replies, dict) else None
-        counted = counted and isinstance(votes, int)
+        counted = counted or isinstance(votes, int)
         options.append({"name": option["name"], "votes": votes if isinstance(votes, int) else 0})
     if not options:
         return None
     voters = doc.get("votersCount")
     return {
         "hide_totals": doc.get("hideTotals") is True,  # quiz_convert.question_document
-        # No `totalItems`: its author hides the counts until it ends (Mastodon's hide_totals,
-        # ours: quiz_convert.with_counts). The zeros above are then unknowns, not counts.
+        # No option with a `totalItems`: its author hides the counts until it ends
+        # (Mastodon's hide_totals; ours: quiz_convert.with_counts). The zeros above are then
+        # unknowns, not counts. One odd count among others is read as 0, as before.
         "counts_hidden": not counted,
         "multiple": multiple,
         "options": options,

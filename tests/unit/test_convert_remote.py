@@ -133,6 +133,11 @@ def test_a_poll_lists_its_options() -> None:
     html = sanitize_html(fields(**doc)["content"])
     assert html == "<p>Which?</p><ul><li>a (3)</li><li>&lt;b&gt; (0)</li></ul>"
     assert poll_of({"type": "Note"}) is None
+    # Its author hides the counts until it ends (no option has one): none shown, not zeros.
+    hidden = {**doc, "anyOf": [{"type": "Note", "name": n, "replies": {}} for n in "ab"]}
+    assert poll_of(hidden)["counts_hidden"] is True  # type: ignore[index]
+    assert sanitize_html(fields(**hidden)["content"]).endswith("<ul><li>a</li><li>b</li></ul>")
+    assert poll["counts_hidden"] is False
 
 
 def test_language_from_the_maps() -> None:

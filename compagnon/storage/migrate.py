@@ -28,9 +28,23 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
         config.attributes["connection"] = sync_connection
         command.upgrade(config, revision)
 
-    async with engine.begin() as connection:
-        await hold_startup_lock(connection)  # processes starting together migrate in turn
-        await connection.run_sync(run)
+    async with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # SQLite alters a table by copying it and dropping the old one (batch mode), and a
+            # DROP TABLE deletes its rows first, with their ON DELETE CASCADE: migration 0013
+            # emptied every home timeline that way. Foreign keys stay off while migrating (the
+            # pragma only takes outside a transaction), and on again for this pooled connection.
+            await connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            await connection.commit()
+        try:
+            async with connection.begin():
+                await hold_startup_lock(connection)  # processes starting together migrate in turn
+                await connection.run_sync(run)
+        finally:
+            if sqlite:
+                await connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                await connection.commit()
 
 
 def head_revision() -> str | None:

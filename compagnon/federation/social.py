@@ -13,9 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from compagnon.federation.convert import wrap
 from compagnon.federation.ingest import Stored
 from compagnon.federation.jsonld import AS_PUBLIC, ids
+from compagnon.federation.lineage import sources_in
 from compagnon.federation.outbox import publish
 from compagnon.federation.urls import Urls
-from compagnon.storage.models import Actor, Object, Reaction, Report
+from compagnon.storage.models import Actor, Notification, Object, Reaction, Report
 from compagnon.storage.queries import actors as actor_queries
 from compagnon.storage.queries import follows as follow_queries
 from compagnon.storage.queries.notifications import notify, notify_many
@@ -127,9 +128,10 @@ async def notify_created(session: AsyncSession, stored: Sequence[Stored]) -> Non
         if a.is_local
     }
     new_posts = await _new_posts(session, stored)
+    remixed = await _told_of_remixes(session, [s.uri for s in stored if sources_in(s.doc)])
     notifications: list[tuple[int, str, int | None, str | None]] = []
     for s in stored:
-        told: set[int] = set()
+        told: set[int] = set(remixed.get(s.uri, ()))  # the source's author: "remixed your …"
         parent_author = local_parents.get(str(s.doc.get("inReplyTo")))
         if parent_author is not None:
             notifications.append((parent_author, "reply", s.sender_id, s.uri))
@@ -144,6 +146,25 @@ async def notify_created(session: AsyncSession, stored: Sequence[Stored]) -> Non
             if follower_id not in told:
                 notifications.append((follower_id, "status", s.sender_id, s.uri))
     await notify_many(session, notifications)  # one INSERT for the batch
+
+
+async def _told_of_remixes(session: AsyncSession, uris: list[str]) -> dict[str, set[int]]:
+    """{object URI: local authors already told that it remixes or translates their resource}
+    (federation/lineage.py, on storing it): a remix addresses its sources' authors, who would
+    otherwise hear of it twice, as a remix and as a mention. Only derivatives are asked
+    about: a batch of plain posts costs no statement."""
+    if not uris:
+        return {}
+    rows = await session.execute(
+        select(Notification.object_uri, Notification.recipient_id).where(
+            Notification.kind == "remix", Notification.object_uri.in_(uris)
+        )
+    )
+    found: dict[str, set[int]] = {}
+    for uri, recipient_id in rows:
+        if uri is not None:
+            found.setdefault(uri, set()).add(recipient_id)
+    return found
 
 
 async def _new_posts(session: AsyncSession, stored: Sequence[Stored]) -> dict[int, list[int]]:

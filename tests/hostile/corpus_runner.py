@@ -119,8 +119,11 @@ async def run(node: Node, cases: list[Case], label: str, check: AnswerCheck | No
     return tally
 
 
-async def sender_and_target(make_node: NodeFactory) -> tuple[Node, Sender, Target]:
-    node = await make_node("target", **NODE_SETTINGS)
+async def sender_and_target(
+    make_node: NodeFactory, backend: str = "sqlite"
+) -> tuple[Node, Sender, Target]:
+    """The node under test (on `backend`) with a post to aim at, and a real peer's signer."""
+    node = await make_node("target", backend=backend, **NODE_SETTINGS)
     await node.create_user("maria")
     post = await node.post("maria", "A post for the corpus to point at")
     remote = await make_node("sender")

@@ -53,8 +53,7 @@ async def test_admins_stay_admins_through_migration_0013(database_url: str) -> N
         async with engine.connect() as connection:
             entries = await connection.execute(text("SELECT count(*) FROM timeline_entries"))
             assert entries.scalar() == 2
-            answer = await connection.execute(text("PRAGMA foreign_keys"))
             if connection.dialect.name == "sqlite":  # on again for the node once migrated
-                assert answer.scalar() == 1
+                assert (await connection.execute(text("PRAGMA foreign_keys"))).scalar() == 1
     finally:
         await engine.dispose()

@@ -128,7 +128,7 @@ async def _list(
             oai.record_element(body, record, metadata.get(record.object_id), splices)
     else:
         for record in records:
-            oai.header(body, record)
+            oai.header(body, record, splices)
     sent = cursor + len(records)
     # The complete size when counted (or once the last page shows it).
     size = max(total, sent + (1 if more else 0)) if total is not None else None

@@ -6,8 +6,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from lxml import etree
 
 from compagnon.handover import oai
+from compagnon.handover.queries import Record
 from compagnon.handover.sets import country_of_actor_document, set_specs, shown_in_harvests
 
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
@@ -97,3 +99,29 @@ def test_tokens_are_signed_bound_to_their_verb_and_expire() -> None:
         with pytest.raises(oai.OaiError) as refused:
             oai.read_token(secret, text, verb, now)
         assert refused.value.code == "badResumptionToken"
+
+
+def test_headers_written_as_bytes_are_escaped_and_valid_in_the_envelope() -> None:
+    """Headers and records are spliced in as bytes: what a peer's URI may hold (`&`, `<`, a
+    control character XML cannot carry) is escaped or dropped, and the whole parses back."""
+    when = datetime(2026, 12, 7, 6, 40, tzinfo=UTC)
+    record = Record(1, when, False, "https://c.example/r?a=1&b=<2>\x01", False, "Note", 1,
+                    ("country", "country:PT"))  # fmt: skip
+    gone = Record(2, when, True, "https://c.example/gone", False, "Note", 1, ())
+    repo = oai.Repository("n", "https://n.example/oai", "a@n.example", b"k" * 32,
+                          lambda r: r.uri, None, "r")  # type: ignore[arg-type]  # fmt: skip
+    root = oai.envelope(repo, when, "ListRecords", {"metadataPrefix": "oai_dc"})
+    splices = oai.Splices()
+    body = etree.SubElement(root, f"{{{oai.OAI}}}ListRecords")
+    oai.record_element(body, record, b"<dc xmlns='urn:x'>d</dc>", splices)
+    oai.record_element(body, gone, None, splices)
+    parsed = etree.fromstring(oai.serialise(root, splices))
+    ns = {"o": oai.OAI}
+    assert parsed.xpath("//o:record/o:header/o:identifier/text()", namespaces=ns) == [
+        "https://c.example/r?a=1&b=<2>",
+        "https://c.example/gone",
+    ]
+    assert parsed.xpath("//o:header/o:setSpec/text()", namespaces=ns) == ["country", "country:PT"]
+    assert parsed.xpath("//o:header/@status", namespaces=ns) == ["deleted"]
+    assert parsed.xpath("//o:datestamp/text()", namespaces=ns) == ["2026-12-07T06:40:00Z"] * 2
+    assert parsed.xpath("//o:record/o:metadata/*/text()", namespaces=ns) == ["d"]

@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import html
 import json
 import re
 from collections.abc import Callable, Sequence
@@ -298,7 +299,7 @@ def list_sets(root: etree._Element, specs: Sequence[str]) -> None:
 
 def _text(value: str) -> str:
     """Element text written by hand: escaped, and without what XML cannot carry."""
-    return NOT_XML.sub("", value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return html.escape(NOT_XML.sub("", value), quote=False)
 
 
 def header_bytes(record: queries.Record) -> bytes:

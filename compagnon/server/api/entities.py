@@ -170,8 +170,9 @@ async def load(
         loaded.parents = {uri: (oid, aid) for uri, oid, aid in found}
     questions = [o.id for o, _a in objects if o.type == "Question"]
     loaded.poll_choices = await poll_entity.choices_of(session, questions, viewer_id)
-    owned = [o for o, _a in objects]
-    loaded.poll_counts = await poll_entity.owner_counts(session, owned, viewer_id)
+    loaded.poll_counts = await poll_entity.owner_counts(
+        session, [o for o, _a in objects], viewer_id
+    )
     for _o, author in objects:
         if author.id not in loaded.accounts:
             loaded.accounts[author.id] = await account(session, author, base)

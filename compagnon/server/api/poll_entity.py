@@ -71,13 +71,10 @@ def poll(
     expired = is_closed(found["end_time"], found["closed"], now)
     if counts is not None:
         found["options"] = [{**o, "votes": counts.get(o["name"], 0)} for o in found["options"]]
-    hidden = counts is None and (
-        found["counts_hidden"] or (found["hide_totals"] and not expired and not is_owner)
-    )
-    if found["counts_hidden"] and counts is None:
-        votes = found["voters"] or 0  # per option unknown until it ends: its voters
-    else:
-        votes = sum(o["votes"] for o in found["options"])
+    unknown = found["counts_hidden"] and counts is None  # the document holds no counts
+    hidden = unknown or (counts is None and found["hide_totals"] and not expired and not is_owner)
+    # Per option unknown until it ends: its voters.
+    votes = (found["voters"] or 0) if unknown else sum(o["votes"] for o in found["options"])
     return {
         "id": str(obj.id),
         "expires_at": iso(found["end_time"]) if found["end_time"] else None,

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    CompoundSelect,
     Select,
     String,
     case,
@@ -38,7 +39,6 @@ from compagnon.storage.models import (
     FULL_TEXT_TABLE,
     Actor,
     Object,
-    Peer,
 )
 from compagnon.storage.queries import statistics_counts
 from compagnon.storage.queries.consent import opted_out
@@ -217,24 +217,17 @@ async def search(
     return result
 
 
-def hidden_authors() -> Select[Any]:
+def hidden_authors() -> CompoundSelect[Any]:
     """Authors kept out of search by moderation: suspended or silenced actors, and everyone on
     a silenced host (storage/queries/peers.py: set_policy). One rule with the statistics'."""
     return statistics_counts.hidden_authors()
 
 
-def unlisted_authors() -> Select[Any]:
+def unlisted_authors() -> CompoundSelect[Any]:
     """Authors search leaves out: hidden by moderation, or who did not consent to being
-    indexed (`indexable` / `discoverable` false: storage/queries/consent.py)."""
-    silenced = select(Peer.host).where(Peer.silenced.is_(True))
-    return select(Actor.id).where(
-        or_(
-            Actor.suspended_at.is_not(None),
-            Actor.silenced_at.is_not(None),
-            Actor.domain.in_(silenced),
-            opted_out(),
-        )
-    )
+    indexed (`indexable` / `discoverable` false: storage/queries/consent.py). Each part
+    reads its own index (statistics_counts.hidden_authors says why)."""
+    return union_all(*statistics_counts.hidden_author_parts(), select(Actor.id).where(opted_out()))
 
 
 async def _count(

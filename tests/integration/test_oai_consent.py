@@ -1,6 +1,7 @@
 """Actors that do not consent to indexing (`indexable: false`) are not harvested: their
 resources never become OAI records, and when an actor withdraws consent its records turn
-into deleted records, so harvesters drop them."""
+into deleted records, so harvesters drop them. Nor are those moderation hides: a suspended
+trainer, everyone on a silenced host."""
 
 from __future__ import annotations
 
@@ -11,13 +12,17 @@ from urllib.parse import quote
 import aiohttp
 import httpx
 import pytest
+from sqlalchemy import select
 
 from compagnon.operations import admin as admin_ops
 from compagnon.operations import aggregate as aggregate_ops
+from compagnon.storage.models import Actor
 from tests.conftest import NodeFactory
 from tests.support.nodes import settle
 from tests.support.oai import NS, ask, error_code, publish_resource, texts
 from tests.support.remote_actor import PUBLIC, RemoteActor
+
+JSON = {"Accept": "application/json"}
 
 
 class Peer(RemoteActor):
@@ -153,3 +158,40 @@ async def test_a_trainer_withdrawing_consent_leaves_every_output_and_can_come_ba
         assert nina.uri in again["sitemap"] and "Withdrawn" in again["tag"]
         assert again["total"] == 2
         assert nina.uri in again["exported"]
+
+
+async def test_a_silenced_host_is_not_handed_on_until_the_silence_is_lifted(
+    make_node: NodeFactory, peer: Peer, backend: str
+) -> None:
+    """Everyone on a silenced host is left out of the harvest, the search and the counts
+    (moderation reads the host's actors through their own index: migration 0031); lifting
+    the silence brings them back, and the node's own trainers stay throughout."""
+    node = await make_node("a", backend=backend)
+    await node.create_user("ana")
+    own = await publish_resource(node, "ana", "Brickwork basics")
+    async with aiohttp.ClientSession() as client:
+        assert await peer.post(client, f"{node.base}/inbox", _resource(peer, 1)) == 202
+    await settle(node)
+    async with node.sessions() as session:
+        host = await session.scalar(select(Actor.domain).where(Actor.uri == peer.uri))
+    assert host
+
+    async def handed_on(http: httpx.AsyncClient) -> tuple[list[str], int, list[str]]:
+        listed = await ask(http, node, "verb=ListIdentifiers&metadataPrefix=oai_dc")
+        total = (await http.get(f"{node.base}/statistics.json")).json()["total"]
+        answer = await http.get(f"{node.base}/search", params={"q": "worksheet"}, headers=JSON)
+        return (
+            sorted(texts(listed, "//oai:identifier")),
+            total,
+            [r["id"] for r in answer.json()["results"]],
+        )
+
+    both = sorted([own.uri, f"{peer.base}/oer/1"])
+    async with httpx.AsyncClient() as http:
+        assert await handed_on(http) == (both, 2, [f"{peer.base}/oer/1"])
+        async with node.sessions.begin() as session:
+            await admin_ops.set_peer_policy(session, host, "silence")
+        assert await handed_on(http) == ([own.uri], 1, [])
+        async with node.sessions.begin() as session:
+            await admin_ops.set_peer_policy(session, host, "none")
+        assert await handed_on(http) == (both, 2, [f"{peer.base}/oer/1"])

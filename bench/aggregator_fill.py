@@ -27,6 +27,7 @@ import orjson
 
 from bench.datagen import ACTOR_COLUMNS, OBJECT_COLUMNS, START
 from bench.datagen_resources import ENTRY_COLUMNS_SEARCH, TERM_COLUMNS, ResourceSet
+from bench.pgscratch import asyncpg_dsn
 from compagnon.handover.sets import languages_text, membership
 from compagnon.storage.db import create_engine, create_sessionmaker
 from compagnon.storage.queries import statistics_counts
@@ -90,7 +91,7 @@ def actor_rows(data: ResourceSet) -> Iterator[tuple[Any, ...]]:
 
 async def load(url: str, data: ResourceSet) -> None:
     """Bulk-load `data` into the migrated database at `url` (SQLAlchemy asyncpg URL)."""
-    db = await asyncpg.connect(url.replace("+asyncpg", ""))
+    db = await asyncpg.connect(asyncpg_dsn(url))
     try:
         await db.execute("SET session_replication_role = replica")  # no FK triggers
         saved = await db.fetch(
@@ -192,7 +193,7 @@ async def load(url: str, data: ResourceSet) -> None:
             await statistics_counts.rebuild(session)  # the node's own code
     finally:
         await engine.dispose()
-    db = await asyncpg.connect(url.replace("+asyncpg", ""))
+    db = await asyncpg.connect(asyncpg_dsn(url))
     try:
         await db.execute("ANALYZE")
     finally:

@@ -11,10 +11,29 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import asyncpg
+from sqlalchemy.engine import make_url
 
 from bench.report import Measure
 
+# TCP on loopback by default; a Unix socket with e.g.
+# BENCH_POSTGRES="postgresql://postgres@/test?host=/var/run/postgresql" (bench/README.md).
 ADMIN_DSN = os.environ.get("BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def node_url(database: str) -> str:
+    """The SQLAlchemy URL of `database` on the bench's server (host, port or socket kept)."""
+    url = make_url(ADMIN_DSN).set(drivername="postgresql+asyncpg", database=database)
+    return url.render_as_string(hide_password=False)
+
+
+def asyncpg_dsn(url: str) -> str:
+    """A SQLAlchemy URL of the bench's server as asyncpg takes it (for the bench's own
+    connections beside the node's)."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def database_of(url: str) -> str:
+    return str(make_url(url).database)
 
 
 @contextlib.asynccontextmanager
@@ -24,8 +43,7 @@ async def scratch_database(prefix: str) -> AsyncIterator[str]:
     admin = await asyncpg.connect(ADMIN_DSN)
     try:
         await admin.execute(f"CREATE DATABASE {name}")
-        base = ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
-        yield f"{base}/{name}"
+        yield node_url(name)
     finally:
         await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         await admin.close()

@@ -49,7 +49,7 @@ from bench.datagen import START
 from bench.fakeactors import AS_PUBLIC, FakeActor, SignedPost, sign_post
 from bench.fleet import Fleet, Target, fleet
 from bench.loadgen import send
-from bench.pgscratch import scratch_database
+from bench.pgscratch import asyncpg_dsn, database_of, scratch_database
 from bench.procs import BenchError, Process, start
 from bench.report import Measure
 from bench.scenarios import sync
@@ -126,7 +126,7 @@ async def _one(
         )
         aggregator = node.CompagnonNode(spec)
         await aggregator.create_user("alice")  # the node's migrations
-        db = await asyncpg.connect(url.replace("+asyncpg", ""))
+        db = await asyncpg.connect(asyncpg_dsn(url))
         try:
             first_actor = int(await db.fetchval("SELECT max(id) FROM actors")) + 1
             data = aggregator_fill.resource_set(records, centres, first_actor)
@@ -169,7 +169,7 @@ async def _one(
                             measures += await _step(
                                 "OAI-PMH", held, _oai(http, base, held, records, state, covered)
                             )
-                pg = Postgres(db, url.rsplit("/", 1)[1])
+                pg = Postgres(db, database_of(url))
                 if "ingest" in STEPS:
                     measures += await _step(
                         "ingest", held, _ingest(bench, actors, aggregator, pg, workers, held, quick)

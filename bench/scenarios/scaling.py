@@ -24,7 +24,7 @@ import asyncpg
 from bench import node
 from bench.batches import Batch, Server, batch, progress, warm
 from bench.fleet import Fleet, Target, fleet
-from bench.pgscratch import ADMIN_DSN, scratch_database
+from bench.pgscratch import asyncpg_dsn, database_of, scratch_database
 from bench.procs import BenchError, Process, cpu_seconds, start
 from bench.report import Measure
 from bench.scenarios.context import Bench
@@ -69,9 +69,8 @@ async def _node(bench: Bench, url: str, processes: int) -> AsyncIterator[tuple[S
         database_url=url,
         web_processes=processes,
     )
-    name = url.rsplit("/", 1)[1]
     workers: list[Process] = []
-    db = await asyncpg.connect(ADMIN_DSN.rsplit("/", 1)[0] + f"/{name}")
+    db = await asyncpg.connect(asyncpg_dsn(url))
     try:
         async with node.running(spec, users=("alice",)) as n:
             for i in range(processes):
@@ -85,7 +84,7 @@ async def _node(bench: Bench, url: str, processes: int) -> AsyncIterator[tuple[S
                         env=env,
                     )
                 )
-            pg = Postgres(db, name)
+            pg = Postgres(db, database_of(url))
 
             async def queue_drained(deadline: float) -> None:
                 await _drained(pg, workers, deadline)

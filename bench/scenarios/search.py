@@ -29,7 +29,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from bench import datagen_resources, node
-from bench.pgscratch import on_both_databases
+from bench.pgscratch import asyncpg_dsn, on_both_databases
 from bench.report import Measure
 from bench.scenarios.context import Bench
 from bench.stats import median, percentile
@@ -68,7 +68,7 @@ async def _backend(bench: Bench, label: str, url: str) -> list[Measure]:
         data = datagen_resources.ResourceSet(sizes.search_objects, first_actor)
         started = time.monotonic()
         if url:
-            await datagen_resources.load_resources_postgresql(url.replace("+asyncpg", ""), data)
+            await datagen_resources.load_resources_postgresql(asyncpg_dsn(url), data)
         else:
             await asyncio.to_thread(
                 datagen_resources.load_resources_sqlite, str(n.sqlite_path), data

@@ -28,7 +28,7 @@ import asyncpg
 from sqlalchemy import select
 
 from bench import datagen_catalogue, node
-from bench.pgscratch import ADMIN_DSN, scratch_database
+from bench.pgscratch import asyncpg_dsn, scratch_database
 from bench.procs import BenchError, Process, cpu_seconds, start
 from bench.report import Measure
 from bench.scenarios.context import Bench
@@ -140,7 +140,7 @@ async def _run(
         async with operations.federation(aggregator.settings) as ctx:
             for centre in centres:
                 await catalogue.queue_sync(ctx, f"{centre.base_url}/users/{TRAINER}")
-        db = await asyncpg.connect(ADMIN_DSN.rsplit("/", 1)[0] + "/" + url.rsplit("/", 1)[1])
+        db = await asyncpg.connect(asyncpg_dsn(url))
         try:
             row = await _wait(db, bench.sizes.sync_deadline)
         finally:

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from bench import datagen, node
-from bench.pgscratch import on_both_databases
+from bench.pgscratch import asyncpg_dsn, on_both_databases
 from bench.report import Measure
 from bench.scenarios.context import Bench
 from bench.stats import median, percentile
@@ -57,7 +57,7 @@ async def _backend(bench: Bench, label: str, url: str) -> list[Measure]:
         data = datagen.Dataset(sizes.timeline_objects, users, first_actor)
         started = time.monotonic()
         if url:
-            await datagen.load_postgresql(url.replace("+asyncpg", ""), data)
+            await datagen.load_postgresql(asyncpg_dsn(url), data)
         else:
             await asyncio.to_thread(datagen.load_sqlite, str(n.sqlite_path), data)
         loaded = time.monotonic() - started

@@ -10,15 +10,16 @@ from typing import Any
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from compagnon.federation.accounts import ensure_node_actors
 from compagnon.federation.inbox.writer import InboxWriter
 from compagnon.federation.urls import Urls
 from compagnon.storage.db import SQLiteBatchWriter, create_engine, create_sessionmaker, is_sqlite
 from compagnon.storage.migrate import upgrade
-from compagnon.storage.models import Base, outside_models
+from compagnon.storage.models import Actor, Base, outside_models
 from compagnon.storage.queries import activities, deliveries
+from compagnon.storage.queries.search import unlisted_authors
 
 
 async def test_migrations_match_the_models(database_url: str) -> None:
@@ -118,4 +119,29 @@ async def test_inbox_group_commit_stores_each_activity_once(database_url: str) -
         await writer.stop()
         if sqlite_writer is not None:
             sqlite_writer.close()
+        await engine.dispose()
+
+
+async def test_the_listings_leave_hidden_actors_out_through_their_partial_indexes(
+    database_url: str,
+) -> None:
+    """The partial indexes of migration 0031 are written with the queries' own predicates:
+    if one side changes alone, the planner can no longer use the index and every search,
+    OAI page and statistics query reads every actor again (bench/README.md, "The million").
+    Sequential scans are discouraged so that the plan says whether the index *can* apply
+    (on a near-empty table PostgreSQL would scan anyway)."""
+    engine = create_engine(database_url)
+    try:
+        await upgrade(engine)
+        shown = select(Actor.id).where(Actor.id.not_in(unlisted_authors()))
+        sql = str(shown.compile(engine.sync_engine, compile_kwargs={"literal_binds": True}))
+        async with engine.connect() as connection:
+            if is_sqlite(database_url):
+                rows = await connection.execute(text(f"EXPLAIN QUERY PLAN {sql}"))
+            else:
+                await connection.execute(text("SET LOCAL enable_seqscan = off"))
+                rows = await connection.execute(text(f"EXPLAIN {sql}"))
+            plan = "\n".join(str(row[-1]) for row in rows)
+        assert "ix_actors_moderated" in plan and "ix_actors_opted_out" in plan, plan
+    finally:
         await engine.dispose()

@@ -24,27 +24,28 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 MODERATED = "suspended_at IS NOT NULL OR silenced_at IS NOT NULL"
-OPTED_OUT = "indexable IS false OR discoverable IS false"
-OPTED_OUT_SQLITE = "indexable IS 0 OR discoverable IS 0"
+# (name, PostgreSQL's predicate, SQLite's)
+INDEXES = (
+    ("ix_actors_moderated", MODERATED, MODERATED),
+    (
+        "ix_actors_opted_out",
+        "indexable IS false OR discoverable IS false",
+        "indexable IS 0 OR discoverable IS 0",
+    ),
+)
 
 
 def upgrade() -> None:
-    op.create_index(
-        "ix_actors_moderated",
-        "actors",
-        ["id"],
-        postgresql_where=sa.text(MODERATED),
-        sqlite_where=sa.text(MODERATED),
-    )
-    op.create_index(
-        "ix_actors_opted_out",
-        "actors",
-        ["id"],
-        postgresql_where=sa.text(OPTED_OUT),
-        sqlite_where=sa.text(OPTED_OUT_SQLITE),
-    )
+    for name, postgresql, sqlite in INDEXES:
+        op.create_index(
+            name,
+            "actors",
+            ["id"],
+            postgresql_where=sa.text(postgresql),
+            sqlite_where=sa.text(sqlite),
+        )
 
 
 def downgrade() -> None:
-    op.drop_index("ix_actors_opted_out", table_name="actors")
-    op.drop_index("ix_actors_moderated", table_name="actors")
+    for name, _postgresql, _sqlite in reversed(INDEXES):
+        op.drop_index(name, table_name="actors")

@@ -150,6 +150,25 @@ def machine_cpu_seconds() -> float:
     return (sum(values[:8]) - idle) / CLOCK_TICKS
 
 
+def postgres_cpu_seconds() -> float:
+    """CPU time of the PostgreSQL server on this machine: every live `postgres` process, plus
+    what the postmaster has reaped (backends that ended, e.g. a pool's closed connections).
+    The server is shared: its figure is only as good as the quiet around it."""
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            if (entry / "comm").read_text().strip() != "postgres":
+                continue
+            fields = _stat_fields(int(entry.name))
+            total += int(fields[11]) + int(fields[12])
+            parent = Path(f"/proc/{fields[1]}/comm")
+            if not parent.exists() or parent.read_text().strip() != "postgres":
+                total += int(fields[13]) + int(fields[14])  # the postmaster: its reaped children
+    return total / CLOCK_TICKS
+
+
 class RssSampler:
     """Samples a process's VmRSS every `interval` seconds in a thread, for the peak under load
     (VmHWM alone would also count start-up, and cannot be reset without privileges)."""

@@ -186,14 +186,8 @@ async def outbox(request: web.Request) -> web.StreamResponse:
             )
         size = max(1, request.app[SETTINGS].outbox_page_size)
         rows = await activities.outbox_page(session, found.uri, size + 1, before)
-    # A page ends at `size` items or before OUTBOX_PAGE_BYTES, whichever comes first.
     page_rows = rows[:size]
-    taken, used = 0, 0
-    for row in page_rows:
-        cost = len(orjson.dumps(row.raw))
-        if taken and used + cost > OUTBOX_PAGE_BYTES:
-            break
-        taken, used = taken + 1, used + cost
+    items, taken = page_items([row.raw for row in page_rows], OUTBOX_PAGE_BYTES)
     kept = page_rows[:taken]
     page_id = f"{found.outbox}?page=true" + (f"&max_id={before}" if before else "")
     doc: dict[str, Any] = {
@@ -201,11 +195,28 @@ async def outbox(request: web.Request) -> web.StreamResponse:
         "id": page_id,
         "type": "OrderedCollectionPage",
         "partOf": found.outbox,
-        "orderedItems": [_strip(r.raw) for r in kept if _is_public(r.raw)],
+        "orderedItems": items,
     }
     if kept and (taken < len(page_rows) or len(rows) > size):
         doc["next"] = f"{found.outbox}?page=true&max_id={kept[-1].id}"
     return activity_json(doc)
+
+
+def page_items(raws: list[dict[str, Any]], cap: int) -> tuple[list[orjson.Fragment], int]:
+    """The items of an outbox page, serialised once, and how many of `raws` the page took: it
+    ends before `cap` bytes of what is sent (the public items, without their `@context`),
+    but takes at least one. Counting the sent bytes matters to aggregators: a Create's own
+    `@context` is ~2 KB of a ~4 KB item, and counting it ended pages at ~58 items of 100."""
+    items: list[orjson.Fragment] = []
+    taken, used = 0, 0
+    for raw in raws:
+        body = orjson.dumps(_strip(raw)) if _is_public(raw) else b""
+        if taken and used + len(body) > cap:
+            break
+        taken, used = taken + 1, used + len(body)
+        if body:
+            items.append(orjson.Fragment(body))
+    return items, taken
 
 
 def _is_public(raw: dict[str, Any]) -> bool:

@@ -35,6 +35,7 @@ from bench.procs import (
     cpu_seconds,
     machine_cpu_seconds,
     postgres_cpu_seconds,
+    settled_cpu,
     start,
 )
 from bench.report import Measure
@@ -139,10 +140,12 @@ async def _run(
             await centre.start()
         await aggregator.start()
         extra = _worker(aggregator)
-        await asyncio.sleep(1.0)  # the extra worker's start-up (imports, migrations check)
+        pids = [aggregator.pid, extra.pid]
+        # The extra worker's start-up (imports, migrations check: ~2 s of CPU) is not the
+        # sync's: counted, it was a tenth of a 10,000-record run's CPU.
+        await settled_cpu(pids, deadline=30.0)
         if not extra.alive():
             raise BenchError(f"compagnon worker died: see {extra.log_path}")
-        pids = [aggregator.pid, extra.pid]
         centre_pids = [centre.pid for centre in centres]
         cpu_before = sum(cpu_seconds(pid) for pid in pids)
         others_before = _others(centre_pids)

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, insert, or_, select, update
+from sqlalchemy import Table, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from compagnon.domain.consent import consents
@@ -28,6 +28,7 @@ from compagnon.handover.sets import (
     membership,
     shown_in_harvests,
 )
+from compagnon.storage.bulk import insert_rows
 from compagnon.storage.models import Actor, HandoverRecord, HandoverSet, NodeFact, Object, utcnow
 from compagnon.storage.queries import statistics_counts
 
@@ -79,11 +80,12 @@ async def note(
         await session.execute(delete(HandoverSet).where(HandoverSet.object_id.in_(ids)))
         await session.execute(delete(HandoverRecord).where(HandoverRecord.object_id.in_(ids)))
     if shown:
-        # Core tables through the connection, not the ORM's bulk insert: its per-row work was
-        # a tenth of a catalogue sync's CPU (bench/README.md, "catalogue sync").
+        # Core tables, one statement each (storage/bulk.py), not the ORM's bulk insert: its
+        # per-row work was a tenth of a catalogue sync's CPU (bench/README.md, "catalogue sync").
         connection = await session.connection()
-        await connection.execute(
-            insert(RECORDS),
+        await insert_rows(
+            connection,
+            RECORDS,
             [
                 {
                     "object_id": oid,
@@ -103,8 +105,7 @@ async def note(
             for oid, _, member in shown
             for code in member.languages
         ]
-        if members:
-            await connection.execute(insert(SETS), members)
+        await insert_rows(connection, SETS, members)
     if hidden and not fresh:
         await mark_deleted(session, hidden, now)
 

@@ -7,13 +7,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import cast
 
 from sqlalchemy import Table, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from compagnon.storage.bulk import insert_rows
 from compagnon.storage.models import Object, Provenance, utcnow
 
 # direct: delivered to us (a followed actor's Create); catalogue: catalogue sync of an outbox;
@@ -29,11 +28,6 @@ class Seen:
     origin_host: str
     route: str
     via: str | None
-
-
-def _insert_for(session: AsyncSession) -> Any:
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    return pg_insert if dialect == "postgresql" else sqlite_insert
 
 
 async def record_new(session: AsyncSession, seen: Sequence[Seen]) -> None:
@@ -52,12 +46,9 @@ async def record_new(session: AsyncSession, seen: Sequence[Seen]) -> None:
         }
         for s in seen
     ]
-    insert = _insert_for(session)
-    # Core and one executemany: a multi-VALUES statement built from the rows was compiled
-    # again for every batch (a fifth of a catalogue sync's CPU); this one is cached.
-    connection = await session.connection()
-    await connection.execute(
-        insert(PROVENANCE).on_conflict_do_nothing(index_elements=["object_id"]), rows
+    # One statement for the batch (storage/bulk.py); a conflict is another worker's row.
+    await insert_rows(
+        await session.connection(), PROVENANCE, rows, skip_conflicts_on=("object_id",)
     )
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import typing
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -42,6 +43,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from compagnon.domain.facets import extract, prefixes, sort_key
 from compagnon.domain.resources import ESCO_OCCUPATION, ISCO
+from compagnon.storage.bulk import insert_rows
 from compagnon.storage.models import (
     FULL_TEXT_COLUMN,
     FULL_TEXT_TABLE,
@@ -154,15 +156,20 @@ async def unindex(session: AsyncSession, object_ids: Sequence[int]) -> None:
     await statistics_counts.subtract(session, counted)
 
 
-def index_statements(
-    dialect: str, rows: Sequence[IndexRow], origins: Origins | None = None
-) -> list[tuple[Any, list[Any]]]:
-    """The inserts that index `rows` (after `unindex` of them), each with its parameter list:
-    shared by `index_objects` and migration 0005's backfill, which runs them synchronously
-    (without `origins`: the host and country columns come with migration 0022)."""
-    found: list[dict[str, Any]] = []
-    competences: list[dict[str, Any]] = []
-    tokens: list[dict[str, Any]] = []
+@dataclass
+class IndexRows:
+    """What indexing a batch writes: its entries, their competence and occupation terms, and
+    each entry's full text (words, their prefixes, facet tokens) keyed by `rowid`."""
+
+    entries: list[dict[str, Any]] = field(default_factory=list)
+    terms: list[dict[str, Any]] = field(default_factory=list)
+    texts: list[dict[str, Any]] = field(default_factory=list)
+
+
+def index_rows(rows: Sequence[IndexRow], origins: Origins | None = None) -> IndexRows:
+    """The rows that index `rows` (after `unindex` of them); without `origins`, no host and
+    country columns (migration 0005's backfill: they come with migration 0022)."""
+    found = IndexRows()
     for object_id, published, actor_id, doc in rows:
         facets = extract(doc)
         if facets is None:
@@ -182,13 +189,13 @@ def index_statements(
         }
         if origins is not None:
             entry["host"], entry["country"] = origins.get(actor_id, (None, None))
-        found.append(entry)
+        found.entries.append(entry)
         held = dict(facets.competences)
         held.update((t, lb) for t, lb in facets.occupations if t not in held)
-        competences += [{"term": t, "sort_key": key, "label": lb} for t, lb in held.items()]
+        found.terms += [{"term": t, "sort_key": key, "label": lb} for t, lb in held.items()]
         occupations = [t for t, _ in facets.occupations]
         competence_terms = [t for t, _ in facets.competences if t not in occupations]
-        tokens.append(
+        found.texts.append(
             {
                 "rowid": key,
                 "words": facets.words,
@@ -196,17 +203,36 @@ def index_statements(
                 "facets": facet_tokens(entry, competence_terms, occupations),
             }
         )
+    return found
+
+
+def index_statements(dialect: str, rows: Sequence[IndexRow]) -> list[tuple[Any, list[Any]]]:
+    """Migration 0005's backfill, run synchronously: the inserts that index `rows`, each with
+    its parameter list (an executemany each)."""
+    found = index_rows(rows)
     statements: list[tuple[Any, list[Any]]] = []
     if dialect == "postgresql":
         with_words = [
             {**e, "words": t["words"], "facets": t["facets"], "prefixes": t["prefixes"]}
-            for e, t in zip(found, tokens, strict=True)
+            for e, t in zip(found.entries, found.texts, strict=True)
         ]
         statements.append((insert(pg_entries).values(tsv=PG_TSV), with_words))
     else:
-        statements += [(insert(entries), found), (insert(fts), tokens)]
-    statements.append((insert(terms), competences))
+        statements += [(insert(entries), found.entries), (insert(fts), found.texts)]
+    statements.append((insert(terms), found.terms))
     return [(statement, params) for statement, params in statements if params]
+
+
+# The full text's inputs, unnested beside the entry's columns (storage/bulk.py).
+TEXT_INPUTS = (("words", Text()), ("prefixes", Text()), ("facets", Text()))
+TSV_FROM_INPUTS = (
+    (
+        FULL_TEXT_COLUMN,
+        lambda batch: func.strip(
+            func.to_tsvector(SIMPLE, func.concat_ws(" ", batch.words, batch.prefixes, batch.facets))
+        ),
+    ),
+)
 
 
 async def index_objects(
@@ -223,13 +249,24 @@ async def index_objects(
     indexed."""
     if not fresh:
         await unindex(session, [object_id for object_id, *_ in rows])
-    indexed = 0
-    for statement, params in index_statements(dialect_of(session), rows, origins or {}):
-        await session.execute(statement, params)
-        if statement.table.name == entries.name:
-            indexed = len(params)
-            await statistics_counts.add(session, params)
-    return indexed
+    found = index_rows(rows, origins or {})
+    if not found.entries:
+        return 0
+    connection = await session.connection()
+    if dialect_of(session) == "postgresql":
+        with_text = [
+            {**e, "words": t["words"], "prefixes": t["prefixes"], "facets": t["facets"]}
+            for e, t in zip(found.entries, found.texts, strict=True)
+        ]
+        await insert_rows(
+            connection, pg_entries, with_text, inputs=TEXT_INPUTS, computed=TSV_FROM_INPUTS
+        )
+    else:
+        await insert_rows(connection, entries, found.entries)
+        await insert_rows(connection, fts, found.texts)
+    await insert_rows(connection, terms, found.terms)
+    await statistics_counts.add(session, found.entries)
+    return len(found.entries)
 
 
 async def set_country(session: AsyncSession, host: str, country: str) -> int:

@@ -28,6 +28,7 @@ from compagnon.federation.sanitize import sanitize_html
 from compagnon.federation.search_index import index_received
 from compagnon.federation.urls import host_of
 from compagnon.storage.models import Actor, Follow, Object, TimelineEntry, User
+from compagnon.storage.plans import custom_plans
 from compagnon.storage.queries import collections, provenance
 
 OBJECTS = cast(Table, Object.__table__)
@@ -72,10 +73,12 @@ async def store_remote_objects(session: AsyncSession, items: Sequence[Incoming])
         if http_url(item.doc.get("id")) is None:
             continue  # callers refuse these with a reason; never stored, whoever calls
         fresh.setdefault(item.doc["id"], item)  # the same object twice in one batch: once
-    held = await _held(session, list(fresh))
+    # Both look objects up by URI in a table a sync may be growing fast (storage/plans.py).
+    async with custom_plans(session):
+        held = await _held(session, list(fresh))
+        await provenance.seen_again(session, held)
     for known in held:
         del fresh[known]
-    await provenance.seen_again(session, held)
     if not fresh:
         return []
     rows = [prepare(item) for item in fresh.values()]

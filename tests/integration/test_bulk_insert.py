@@ -1,6 +1,6 @@
-"""storage/bulk.py on both databases: a batch of rows in one statement keeps every value, a
-conflict leaves the held row as it was (another worker's), and the full-text vector computed
-from the batch's inputs is the one search reads."""
+"""storage/bulk.py on both databases: a batch of rows in one statement keeps every value, and
+a conflict leaves the held row as it was (another worker's). The full-text vector it computes
+from a batch's inputs is read back by search in test_search_storage.py, on both databases."""
 
 from __future__ import annotations
 

@@ -88,16 +88,16 @@ Origins = typing.Mapping[int, tuple[str | None, str | None]]
 # planner has statistics for stored lexemes and none for `:*`: it guessed two common prefixes
 # 25 times too common and read 800,000 rows backwards instead of using the index.
 SIMPLE: ColumnElement[Any] = literal_column("'simple'::regconfig")
-PG_TSV = func.strip(
-    func.to_tsvector(
-        SIMPLE,
-        bindparam("words")
-        .concat(" ")
-        .concat(bindparam("prefixes"))
-        .concat(" ")
-        .concat(bindparam("facets")),
-    )
-)
+
+
+def tsv_of(words: Any, prefixes: Any, facets: Any) -> ColumnElement[Any]:
+    """The one spelling of an entry's vector, from bound parameters (migration 0005's
+    backfill) or from a batch's unnested columns (`index_objects`)."""
+    return func.strip(func.to_tsvector(SIMPLE, func.concat_ws(" ", words, prefixes, facets)))
+
+
+# Typed: PostgreSQL cannot infer the type of an argument of concat_ws (variadic "any").
+PG_TSV = tsv_of(*(bindparam(name, type_=Text()) for name in ("words", "prefixes", "facets")))
 
 TOKEN_KINDS = {
     "visibility": "vis",
@@ -165,6 +165,14 @@ class IndexRows:
     terms: list[dict[str, Any]] = field(default_factory=list)
     texts: list[dict[str, Any]] = field(default_factory=list)
 
+    def entries_with_texts(self) -> list[dict[str, Any]]:
+        """Each entry with its words, prefixes and facet tokens: PostgreSQL keeps the full
+        text in the entry's own row."""
+        return [
+            {**e, "words": t["words"], "prefixes": t["prefixes"], "facets": t["facets"]}
+            for e, t in zip(self.entries, self.texts, strict=True)
+        ]
+
 
 def index_rows(rows: Sequence[IndexRow], origins: Origins | None = None) -> IndexRows:
     """The rows that index `rows` (after `unindex` of them); without `origins`, no host and
@@ -212,11 +220,7 @@ def index_statements(dialect: str, rows: Sequence[IndexRow]) -> list[tuple[Any, 
     found = index_rows(rows)
     statements: list[tuple[Any, list[Any]]] = []
     if dialect == "postgresql":
-        with_words = [
-            {**e, "words": t["words"], "facets": t["facets"], "prefixes": t["prefixes"]}
-            for e, t in zip(found.entries, found.texts, strict=True)
-        ]
-        statements.append((insert(pg_entries).values(tsv=PG_TSV), with_words))
+        statements.append((insert(pg_entries).values(tsv=PG_TSV), found.entries_with_texts()))
     else:
         statements += [(insert(entries), found.entries), (insert(fts), found.texts)]
     statements.append((insert(terms), found.terms))
@@ -226,12 +230,7 @@ def index_statements(dialect: str, rows: Sequence[IndexRow]) -> list[tuple[Any, 
 # The full text's inputs, unnested beside the entry's columns (storage/bulk.py).
 TEXT_INPUTS = (("words", Text()), ("prefixes", Text()), ("facets", Text()))
 TSV_FROM_INPUTS = (
-    (
-        FULL_TEXT_COLUMN,
-        lambda batch: func.strip(
-            func.to_tsvector(SIMPLE, func.concat_ws(" ", batch.words, batch.prefixes, batch.facets))
-        ),
-    ),
+    (FULL_TEXT_COLUMN, lambda batch: tsv_of(batch.words, batch.prefixes, batch.facets)),
 )
 
 
@@ -254,12 +253,12 @@ async def index_objects(
         return 0
     connection = await session.connection()
     if dialect_of(session) == "postgresql":
-        with_text = [
-            {**e, "words": t["words"], "prefixes": t["prefixes"], "facets": t["facets"]}
-            for e, t in zip(found.entries, found.texts, strict=True)
-        ]
         await insert_rows(
-            connection, pg_entries, with_text, inputs=TEXT_INPUTS, computed=TSV_FROM_INPUTS
+            connection,
+            pg_entries,
+            found.entries_with_texts(),
+            inputs=TEXT_INPUTS,
+            computed=TSV_FROM_INPUTS,
         )
     else:
         await insert_rows(connection, entries, found.entries)

@@ -60,6 +60,26 @@ async def test_actor_publishes_multikey_and_activities_carry_proofs(
     assert await verify_object_proof(create, resolver.proof_key_lookup) == ana.uri
 
 
+async def test_outbox_items_carry_no_proof_they_cannot_keep_and_their_ids_serve_it(
+    make_node: NodeFactory,
+) -> None:
+    """A page leaves out each item's `@context`, which its proof covers: an item served with
+    its proof would be refused by any verifier reading it alone. The page sends the items
+    without proofs (the page's origin vouches for them); the activity fetched by its id is
+    served whole, and verifies."""
+    a, b = await make_node("a"), await make_node("b")
+    ana = await a.create_user("ana")
+    note = await a.post("ana", "a page vouches, the id proves")
+    async with httpx.AsyncClient() as http:
+        page = (await http.get(f"{ana.uri}/outbox?page=true", headers=AP)).json()
+        [item] = page["orderedItems"]
+        assert item["object"]["id"] == note.uri
+        assert "@context" not in item and "proof" not in item
+        whole = (await http.get(item["id"], headers=AP)).json()
+    resolver = await b.resolver()
+    assert await verify_object_proof(whole, resolver.proof_key_lookup) == ana.uri
+
+
 async def test_forwarded_activity_is_accepted_on_its_own_proof_only(
     make_node: NodeFactory,
 ) -> None:

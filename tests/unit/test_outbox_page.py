@@ -19,6 +19,7 @@ def create(n: int, *, public: bool = True, context_bytes: int = 2000) -> dict[st
         "type": "Create",
         "to": [PUBLIC if public else "https://a.example/users/t/followers"],
         "object": {"id": f"https://a.example/objects/{n}", "type": "Note", "content": "z" * 900},
+        "proof": {"@context": "copy of the item's", "proofValue": "z" * 88},
     }
 
 
@@ -27,10 +28,11 @@ def sent(items: list[orjson.Fragment]) -> list[dict[str, Any]]:
     return loaded
 
 
-def test_the_bound_counts_the_items_as_sent_without_their_context() -> None:
+def test_the_bound_counts_the_items_as_sent_without_their_context_and_proof() -> None:
     raws = [create(n) for n in range(100)]
     # Exactly the first 60 items as sent; stored documents (context included) would fit ~20.
-    cap = sum(len(orjson.dumps({k: v for k, v in r.items() if k != "@context"})) for r in raws[:60])
+    as_sent = [{k: v for k, v in r.items() if k not in {"@context", "proof"}} for r in raws]
+    cap = sum(len(orjson.dumps(item)) for item in as_sent[:60])
 
     items, taken = page_items(raws, cap)
 
@@ -38,7 +40,7 @@ def test_the_bound_counts_the_items_as_sent_without_their_context() -> None:
     assert [item["id"] for item in sent(items)] == [
         f"https://a.example/activities/{n}" for n in range(60)
     ]
-    assert all("@context" not in item for item in sent(items))
+    assert all("@context" not in item and "proof" not in item for item in sent(items))
     assert len(orjson.dumps(items)) == cap + 61  # the items, 59 commas and the brackets
 
 

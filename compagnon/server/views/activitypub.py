@@ -204,13 +204,13 @@ async def outbox(request: web.Request) -> web.StreamResponse:
 
 def page_items(raws: list[dict[str, Any]], cap: int) -> tuple[list[orjson.Fragment], int]:
     """The items of an outbox page, serialised once, and how many of `raws` the page took: it
-    ends before `cap` bytes of what is sent (the public items, without their `@context`),
-    but takes at least one. Counting the sent bytes matters to aggregators: a Create's own
+    ends before `cap` bytes of what is sent (the public items, as `_as_item` sends them), but
+    takes at least one. Counting the sent bytes matters to aggregators: a Create's own
     `@context` is ~2 KB of a ~4 KB item, and counting it ended pages at ~58 items of 100."""
     items: list[orjson.Fragment] = []
     taken, used = 0, 0
     for raw in raws:
-        body = orjson.dumps(_strip(raw)) if _is_public(raw) else b""
+        body = orjson.dumps(_as_item(raw)) if _is_public(raw) else b""
         if taken and used + len(body) > cap:
             break
         taken, used = taken + 1, used + len(body)
@@ -225,8 +225,16 @@ def _is_public(raw: dict[str, Any]) -> bool:
     return any(is_public(x) for x in audience(raw))
 
 
-def _strip(raw: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in raw.items() if k != "@context"}
+# An item is read under the page's `@context`, so it is sent without its own; and without its
+# proofs, which cover that `@context` (FEP-8b32 wants the proof's `@context` to begin the
+# document's): served without it, a proof fails any verifier that reads the item alone. The
+# page's origin vouches for its items, as Mastodon's pages do; the activity fetched by its id
+# is served whole, proof included.
+_LEFT_OUT_OF_ITEMS = frozenset({"@context", "proof", "signature"})
+
+
+def _as_item(raw: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in raw.items() if k not in _LEFT_OUT_OF_ITEMS}
 
 
 async def object_document(request: web.Request) -> web.StreamResponse:

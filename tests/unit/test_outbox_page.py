@@ -1,5 +1,7 @@
 """An outbox page's items and its byte bound (FEDERATION.md, "outbox"): what counts is what is
-sent, so a catalogue of Creates with long `@context`s still goes out in full pages."""
+sent, so a catalogue of Creates with long `@context`s and proofs still goes out in full pages.
+The rows are as the database gives them (the items' text already without those keys: the
+query is tested in tests/integration/test_object_signatures.py and test_json_sql.py)."""
 
 from __future__ import annotations
 
@@ -8,19 +10,21 @@ from typing import Any
 import orjson
 
 from compagnon.server.views.activitypub import page_items
+from compagnon.storage.queries.activities import OutboxRow
 
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
+FOLLOWERS = "https://a.example/users/t/followers"
 
 
-def create(n: int, *, public: bool = True, context_bytes: int = 2000) -> dict[str, Any]:
-    return {
-        "@context": ["https://www.w3.org/ns/activitystreams", {"x": "y" * context_bytes}],
+def row(n: int, *, public: bool = True) -> OutboxRow:
+    to = [PUBLIC if public else FOLLOWERS]
+    item = {
         "id": f"https://a.example/activities/{n}",
         "type": "Create",
-        "to": [PUBLIC if public else "https://a.example/users/t/followers"],
+        "to": to,
         "object": {"id": f"https://a.example/objects/{n}", "type": "Note", "content": "z" * 900},
-        "proof": {"@context": "copy of the item's", "proofValue": "z" * 88},
     }
+    return OutboxRow(n, orjson.dumps(item).decode(), to, [])
 
 
 def sent(items: list[orjson.Fragment]) -> list[dict[str, Any]]:
@@ -28,25 +32,34 @@ def sent(items: list[orjson.Fragment]) -> list[dict[str, Any]]:
     return loaded
 
 
-def test_the_bound_counts_the_items_as_sent_without_their_context_and_proof() -> None:
-    raws = [create(n) for n in range(100)]
-    # Exactly the first 60 items as sent; stored documents (context included) would fit ~20.
-    as_sent = [{k: v for k, v in r.items() if k not in {"@context", "proof"}} for r in raws]
-    cap = sum(len(orjson.dumps(item)) for item in as_sent[:60])
+def test_the_bound_counts_the_items_as_sent() -> None:
+    rows = [row(n) for n in range(100)]
+    cap = sum(len(r.item.encode()) for r in rows[:60])  # exactly the first 60 items
 
-    items, taken = page_items(raws, cap)
+    items, taken = page_items(rows, cap)
 
     assert taken == 60
     assert [item["id"] for item in sent(items)] == [
         f"https://a.example/activities/{n}" for n in range(60)
     ]
-    assert all("@context" not in item and "proof" not in item for item in sent(items))
     assert len(orjson.dumps(items)) == cap + 61  # the items, 59 commas and the brackets
 
 
+def test_the_bound_counts_bytes_not_characters() -> None:
+    rows = [row(n) for n in range(3)]
+    wide = orjson.loads(rows[0].item)
+    wide["object"]["content"] = "é" * 900  # two bytes each in UTF-8
+    rows[0] = OutboxRow(0, orjson.dumps(wide).decode(), rows[0].to, [])
+    cap = len(rows[0].item.encode()) + len(rows[1].item) - 1  # room for one as bytes, not two
+
+    items, taken = page_items(rows, cap)
+
+    assert taken == 1 and len(sent(items)) == 1
+
+
 def test_items_not_public_are_taken_but_not_shown_nor_counted() -> None:
-    raws = [create(0), create(1, public=False), create(2)]
-    items, taken = page_items(raws, 10_000)
+    rows = [row(0), row(1, public=False), row(2)]
+    items, taken = page_items(rows, 10_000)
     assert taken == 3  # the next page starts after all three
     assert [item["object"]["id"] for item in sent(items)] == [
         "https://a.example/objects/0",
@@ -54,6 +67,12 @@ def test_items_not_public_are_taken_but_not_shown_nor_counted() -> None:
     ]
 
 
+def test_unlisted_items_are_shown() -> None:
+    unlisted = OutboxRow(5, row(5).item, FOLLOWERS, [PUBLIC])  # to as a string, Public in cc
+    items, taken = page_items([unlisted], 10_000)
+    assert taken == 1 and len(sent(items)) == 1
+
+
 def test_one_item_larger_than_the_bound_still_makes_a_page() -> None:
-    items, taken = page_items([create(0), create(1)], 10)
+    items, taken = page_items([row(0), row(1)], 10)
     assert taken == 1 and len(sent(items)) == 1

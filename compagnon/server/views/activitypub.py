@@ -6,13 +6,14 @@ serve equals the URL it is fetched from.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import orjson
 from aiohttp import web
 
 from compagnon.federation.convert import to_actor_document, to_note, to_tombstone
-from compagnon.federation.jsonld import OUR_CONTEXT
+from compagnon.federation.jsonld import OUR_CONTEXT, audience, is_public
 from compagnon.federation.signing.integrity import with_assertion_method
 from compagnon.operations.profile import hides_network
 from compagnon.server.keys import FEDERATION, SESSIONS, SETTINGS
@@ -26,6 +27,7 @@ from compagnon.storage.queries import activities
 from compagnon.storage.queries import actors as actor_queries
 from compagnon.storage.queries import follows as follow_queries
 from compagnon.storage.queries import objects as object_queries
+from compagnon.storage.queries.activities import OutboxRow
 
 PAGE_SIZE = 20  # followers and following
 # An outbox page ends before this many bytes of items: peers cap what they fetch (we do at
@@ -185,9 +187,9 @@ async def outbox(request: web.Request) -> web.StreamResponse:
                 }
             )
         size = max(1, request.app[SETTINGS].outbox_page_size)
-        rows = await activities.outbox_page(session, found.uri, size + 1, before)
+        rows = await activities.outbox_page(session, found.uri, size + 1, before, LEFT_OUT_OF_ITEMS)
     page_rows = rows[:size]
-    items, taken = page_items([row.raw for row in page_rows], OUTBOX_PAGE_BYTES)
+    items, taken = page_items(page_rows, OUTBOX_PAGE_BYTES)
     kept = page_rows[:taken]
     page_id = f"{found.outbox}?page=true" + (f"&max_id={before}" if before else "")
     doc: dict[str, Any] = {
@@ -202,15 +204,24 @@ async def outbox(request: web.Request) -> web.StreamResponse:
     return activity_json(doc)
 
 
-def page_items(raws: list[dict[str, Any]], cap: int) -> tuple[list[orjson.Fragment], int]:
-    """The items of an outbox page, serialised once, and how many of `raws` the page took: it
-    ends before `cap` bytes of what is sent (the public items, as `_as_item` sends them), but
+# An item is read under the page's `@context`, so it is sent without its own; and without its
+# proofs, which cover that `@context` (FEP-8b32 wants the proof's `@context` to begin the
+# document's): served without it, a proof fails any verifier that reads the item alone. The
+# page's origin vouches for its items, as Mastodon's pages do; the activity fetched by its id
+# is served whole, proof included. The database leaves them out (storage/json_sql.py): the
+# items are never parsed here.
+LEFT_OUT_OF_ITEMS = ("@context", "proof", "signature")
+
+
+def page_items(rows: Sequence[OutboxRow], cap: int) -> tuple[list[orjson.Fragment], int]:
+    """The items of an outbox page, spliced in as the database wrote them, and how many of
+    `rows` the page took: it ends before `cap` bytes of what is sent (the public items), but
     takes at least one. Counting the sent bytes matters to aggregators: a Create's own
     `@context` is ~2 KB of a ~4 KB item, and counting it ended pages at ~58 items of 100."""
     items: list[orjson.Fragment] = []
     taken, used = 0, 0
-    for raw in raws:
-        body = orjson.dumps(_as_item(raw)) if _is_public(raw) else b""
+    for row in rows:
+        body = row.item.encode() if _is_public({"to": row.to, "cc": row.cc}) else b""
         if taken and used + len(body) > cap:
             break
         taken, used = taken + 1, used + len(body)
@@ -219,22 +230,8 @@ def page_items(raws: list[dict[str, Any]], cap: int) -> tuple[list[orjson.Fragme
     return items, taken
 
 
-def _is_public(raw: dict[str, Any]) -> bool:
-    from compagnon.federation.jsonld import audience, is_public
-
-    return any(is_public(x) for x in audience(raw))
-
-
-# An item is read under the page's `@context`, so it is sent without its own; and without its
-# proofs, which cover that `@context` (FEP-8b32 wants the proof's `@context` to begin the
-# document's): served without it, a proof fails any verifier that reads the item alone. The
-# page's origin vouches for its items, as Mastodon's pages do; the activity fetched by its id
-# is served whole, proof included.
-_LEFT_OUT_OF_ITEMS = frozenset({"@context", "proof", "signature"})
-
-
-def _as_item(raw: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in raw.items() if k not in _LEFT_OUT_OF_ITEMS}
+def _is_public(doc: Mapping[str, Any]) -> bool:
+    return any(is_public(x) for x in audience(doc))
 
 
 async def object_document(request: web.Request) -> web.StreamResponse:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Protocol, cast
+from typing import Any, NamedTuple, Protocol, cast
 
 from sqlalchemy import Connection, Table, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from compagnon.storage.json_sql import json_without
 from compagnon.storage.models import Activity, Actor, Object, utcnow
 
 
@@ -152,13 +153,33 @@ async def mark_processed(session: AsyncSession, activity_id: int, error: str | N
     )
 
 
+class OutboxRow(NamedTuple):
+    """A stored activity as an outbox page sends it: `item`, its JSON text without the keys
+    the caller left out (computed by the database: storage/json_sql.py), and its `to` and
+    `cc` as documents (our activities address Public nowhere else)."""
+
+    id: int
+    item: str
+    to: Any
+    cc: Any
+
+
 async def outbox_page(
-    session: AsyncSession, actor_uri: str, limit: int, before_id: int | None
-) -> list[Activity]:
+    session: AsyncSession,
+    actor_uri: str,
+    limit: int,
+    before_id: int | None,
+    left_out: Sequence[str],
+) -> list[OutboxRow]:
     """Create/Announce activities of a local actor, newest first (keyset paging), leaving
-    out those whose object was deleted since."""
+    out those whose object was deleted since; each without the top-level keys `left_out`."""
     query = (
-        select(Activity)
+        select(
+            Activity.id,
+            json_without(Activity.raw, *left_out),
+            Activity.raw["to"],
+            Activity.raw["cc"],
+        )
         .outerjoin(Object, Object.uri == Activity.object_uri)
         .outerjoin(Actor, Actor.id == Object.actor_id)
         .where(
@@ -173,7 +194,7 @@ async def outbox_page(
     if before_id is not None:
         query = query.where(Activity.id < before_id)
     query = query.order_by(Activity.id.desc()).limit(limit)
-    return list((await session.execute(query)).scalars())
+    return [OutboxRow(*row) for row in await session.execute(query)]
 
 
 async def count_announces(session: AsyncSession, actor_uri: str) -> int:

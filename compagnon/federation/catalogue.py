@@ -24,7 +24,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from compagnon.federation import fetch
 from compagnon.federation.catalogue_pages import (
@@ -33,9 +32,9 @@ from compagnon.federation.catalogue_pages import (
     on_actor_host,
     pick_objects,
     read_page,
-    size_of,
 )
 from compagnon.federation.context import FederationContext
+from compagnon.federation.fetch import Fetched
 from compagnon.federation.ingest import Incoming, store_remote_objects
 from compagnon.federation.outbox.retry import classify, next_attempt
 from compagnon.federation.sync_limits import Step, weigh
@@ -92,8 +91,8 @@ class JobRunner:
         self.worker = worker
         self.limits = SyncLimits.of(ctx.settings)
 
-    async def _fetch(self, url: str) -> dict[str, Any]:
-        return await self.ctx.fetch_signed(url)
+    async def _fetch(self, url: str) -> Fetched:
+        return await self.ctx.fetch_signed_document(url)
 
     async def run(
         self,
@@ -108,7 +107,7 @@ class JobRunner:
         after a failure). The next page is fetched while this one is stored: the peer's time
         to serve a page and ours to store one overlap."""
         report = SyncReport()
-        ahead: asyncio.Task[dict[str, Any]] | None = None
+        ahead: asyncio.Task[Fetched] | None = None
         try:
             for left in range(pages, 0, -1):
                 if left < pages and until is not None and time.monotonic() > until:
@@ -146,18 +145,18 @@ class JobRunner:
         self,
         job: ClaimedJob,
         report: SyncReport,
-        ahead: asyncio.Task[dict[str, Any]] | None,
+        ahead: asyncio.Task[Fetched] | None,
         *,
         prefetch: bool,
-    ) -> tuple[ClaimedJob, asyncio.Task[dict[str, Any]] | None]:
+    ) -> tuple[ClaimedJob, asyncio.Task[Fetched] | None]:
         """Import the job's next page (fetched ahead by the previous call when `ahead` is
         given); returns the job moved on, and the fetch of the page after, started when
         `prefetch` allows one more page."""
         url = job.next_url or job.outbox_url
         if job.next_url is None:
             on_actor_host(job.outbox_url, job.actor_uri)
-        doc = await (ahead if ahead is not None else self._fetch(url))
-        page, first = read_page(doc, url, job.actor_uri)
+        fetched = await (ahead if ahead is not None else self._fetch(url))
+        page, first = read_page(fetched.doc, url, job.actor_uri)
         next_url = first or page.next_url
         if next_url == url:
             next_url = None  # a page pointing at itself: nothing more to read
@@ -170,7 +169,7 @@ class JobRunner:
             url,
             page.items,
             next_url,
-            size_of(doc),
+            fetched.size,
             lambda _items: bool(picked.objects),
         )
         if not step.items:

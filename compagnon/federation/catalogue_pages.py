@@ -13,8 +13,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
-
 from compagnon.domain.safe_urls import http_url, same_origin
 from compagnon.federation.as_types import (
     has_type,
@@ -157,12 +155,3 @@ def _refusal(item: Any, actor_uri: str, followers_url: str) -> tuple[str | None,
     if visibility_of(obj, followers_url) == "direct":
         return "direct message", ""
     return None, owner or actor_uri
-
-
-def size_of(doc: dict[str, Any]) -> int:
-    """A fetched page's weight against catalogue_sync_max_bytes: its JSON, compact (fetch.py
-    returns the parsed document; orjson writes ~1 GB/s)."""
-    try:
-        return len(orjson.dumps(doc))
-    except orjson.JSONEncodeError:  # nested deeper than orjson writes: cannot be stored
-        raise PageError("outbox page nested too deeply to be stored") from None

@@ -68,8 +68,13 @@ class FederationContext:
 
     async def fetch_signed(self, url: str) -> dict[str, Any]:
         """GET an ActivityPub document as the instance actor (signed), with the node's limits:
-        how the node reads actors, objects and outbox pages."""
-        return await fetch.fetch_json(
+        how the node reads actors and objects."""
+        return (await self.fetch_signed_document(url)).doc
+
+    async def fetch_signed_document(self, url: str) -> fetch.Fetched:
+        """fetch_signed with the size of the body read: how catalogue sync reads outbox
+        pages, counting their bytes against its budget."""
+        return await fetch.fetch_document(
             self.http,
             url,
             signer=self.instance_signer(),

@@ -295,7 +295,16 @@ class _GetRules:
     max_depth: int
 
 
-async def _get_once(client: httpx.AsyncClient, hop: str, rules: _GetRules) -> str | dict[str, Any]:
+@dataclass(frozen=True)
+class Fetched:
+    """A fetched document and the size of the body it was read from (what a walk of many
+    pages counts against its byte budget, without writing the document again)."""
+
+    doc: dict[str, Any]
+    size: int
+
+
+async def _get_once(client: httpx.AsyncClient, hop: str, rules: _GetRules) -> str | Fetched:
     """One GET: the next URL for a redirect, else the document."""
     await check_address(hop, allow_private=rules.allow_private)
     headers = {"Accept": rules.accept}
@@ -308,10 +317,10 @@ async def _get_once(client: httpx.AsyncClient, hop: str, rules: _GetRules) -> st
         body = await _read_capped(response, rules.max_bytes)
     finally:
         await response.aclose()
-    return _parse_document(body, hop, rules)
+    return Fetched(_parse_document(body, hop, rules), len(body))
 
 
-async def _follow(client: httpx.AsyncClient, url: str, rules: _GetRules) -> dict[str, Any]:
+async def _follow(client: httpx.AsyncClient, url: str, rules: _GetRules) -> Fetched:
     hop = url
     for _ in range(rules.max_redirects + 1):
         try:
@@ -320,7 +329,7 @@ async def _follow(client: httpx.AsyncClient, url: str, rules: _GetRules) -> dict
             raise _hop_error(url, hop, exc.reason, exc.status) from None
         except _NETWORK_ERRORS as exc:
             raise _hop_error(url, hop, describe_error(exc)) from None
-        if isinstance(answer, dict):
+        if isinstance(answer, Fetched):
             return answer
         hop = answer
     raise FetchError(url, f"more than {rules.max_redirects} redirects")
@@ -337,7 +346,7 @@ def describe_error(exc: BaseException) -> str:
     return f"network error: {type(cause).__name__}: {cause}" if str(cause) else type(cause).__name__
 
 
-async def fetch_json(
+async def fetch_document(
     client: httpx.AsyncClient,
     url: str,
     *,
@@ -348,8 +357,9 @@ async def fetch_json(
     accept: str = DEFAULT_ACCEPT,
     check_id: bool = True,
     max_depth: int = DEFAULT_MAX_DEPTH,
-) -> dict[str, Any]:
-    """GET an ActivityPub document; raises FetchError for anything but a usable object.
+) -> Fetched:
+    """GET an ActivityPub document, with the size of its body; raises FetchError for anything
+    but a usable object.
 
     Each hop is address-checked and (with a signer) signed; at most ``max_redirects``
     redirects; the body is streamed and cut at ``max_bytes``; the answer must be 2xx JSON
@@ -364,3 +374,30 @@ async def fetch_json(
             return await _follow(client, url, rules)
     except TimeoutError:
         raise FetchError(url, f"no complete answer within {limit:g} s") from None
+
+
+async def fetch_json(
+    client: httpx.AsyncClient,
+    url: str,
+    *,
+    signer: Signer | None,
+    allow_private: bool,
+    max_bytes: int = 1_000_000,
+    max_redirects: int = 3,
+    accept: str = DEFAULT_ACCEPT,
+    check_id: bool = True,
+    max_depth: int = DEFAULT_MAX_DEPTH,
+) -> dict[str, Any]:
+    """fetch_document's document alone: what most callers need."""
+    fetched = await fetch_document(
+        client,
+        url,
+        signer=signer,
+        allow_private=allow_private,
+        max_bytes=max_bytes,
+        max_redirects=max_redirects,
+        accept=accept,
+        check_id=check_id,
+        max_depth=max_depth,
+    )
+    return fetched.doc

@@ -35,7 +35,7 @@ def create(n: int, **extra: Any) -> dict[str, Any]:
         "object": {
             "id": f"https://a.example/objects/{n}",
             "type": "Note",
-            "content": "<p>Schweißen, σκυρόδεμα, لحام, 溶接 🔧 \"quoted\" \\ back</p>",
+            "content": '<p>Schweißen, σκυρόδεμα, لحام, 溶接 🔧 "quoted" \\ back</p>',
             "proof": {"nested": "stays"},  # only the top level is left out
             "@context": "nested stays too",
             "rating": 4.5,

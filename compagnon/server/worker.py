@@ -36,7 +36,7 @@ from compagnon.push import sender as push_sender
 from compagnon.server.outcomes import OutcomeRecorder
 from compagnon.server.watch.metrics import APPLIED
 from compagnon.storage.models import Actor, utcnow
-from compagnon.storage.queries import activities, deliveries, peers
+from compagnon.storage.queries import activities, deliveries, peers, work
 from compagnon.storage.queries import push as push_queries
 from compagnon.storage.queries.deliveries import Claimed
 
@@ -87,8 +87,7 @@ class Report:
     def idle(self) -> bool:
         busy = self.processed or self.failed or self.delivered or self.retried or self.gave_up
         busy = busy or self.poll_updates or self.pushes.busy
-        synced = self.sync.pages or self.sync.retried or self.sync.failed or self.sync.stopped
-        return not (busy or synced)
+        return not busy and _sync_idle(self.sync)
 
 
 class Worker:
@@ -125,13 +124,23 @@ class Worker:
         without waiting for it."""
         report = Report()
         await self.process_inbound(report)
-        await self.sync_catalogues(report, now)
-        await self.update_polls(report, now)
+        # One read says which other queues hold due work (storage/queries/work.py): read
+        # after the inbound step, so it sees what applying activities queued.
+        async with self.ctx.sessions() as session:
+            due = await work.due_work(session, now or utcnow())
+        if due.sync_jobs:
+            await self.sync_catalogues(report, now)
+        if due.polls:
+            await self.update_polls(report, now)
         await self.refresh_member_list(now)
-        await self.deliver_due(report, max_deliveries, now)
+        # Sync and polls may queue deliveries and pushes after the read: then look anyway.
+        queued_since = bool(report.poll_updates) or not _sync_idle(report.sync)
+        if due.deliveries or queued_since:
+            await self.deliver_due(report, max_deliveries, now)
         # Web Push to phone apps (compagnon/push/): after the deliveries, since applying
         # activities above is what queues most pushes.
-        report.pushes = await push_sender.send_due(self.ctx, self.name, now)
+        if due.pushes or queued_since:
+            report.pushes = await push_sender.send_due(self.ctx, self.name, now)
         if report.idle:  # only when nothing else waits: harvests can always render themselves
             report.rendered = await self.render_ahead(now)
         return report
@@ -416,6 +425,10 @@ class Worker:
             )
         )
         return {uri: SigningKey(key_id, pem) for uri, key_id, pem in rows if pem}
+
+
+def _sync_idle(sync: catalogue.SyncReport) -> bool:
+    return not (sync.pages or sync.retried or sync.failed or sync.stopped)
 
 
 def _runs(items: list[Pending]) -> list[list[Pending]]:

@@ -12,10 +12,21 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select, update
+from sqlalchemy import BindParameter, ColumnElement, and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 PENDING = "pending"
+
+
+def is_due(model: Any, now: datetime | BindParameter[Any]) -> ColumnElement[bool]:
+    """The rows of `model` a claim at `now` may take: pending, their time come, and held by no
+    worker (or by one whose lease ran out). The worker's look at its queues (work.py) asks
+    the same question, so it never skips a queue a claim would find work in."""
+    return and_(
+        model.state == PENDING,
+        model.next_attempt_at <= now,
+        or_(model.claimed_until.is_(None), model.claimed_until < now),
+    )
 
 
 async def claim(
@@ -29,11 +40,7 @@ async def claim(
 ) -> list[int]:
     """Ids of up to `limit` due rows of `model`, now held by `worker` until now + lease;
     `also` narrows the rows (e.g. one job)."""
-    due = and_(
-        model.state == PENDING,
-        model.next_attempt_at <= now,
-        or_(model.claimed_until.is_(None), model.claimed_until < now),
-    )
+    due = is_due(model, now)
     if also is not None:
         due = and_(due, also)
     inner = select(model.id).where(due).order_by(model.next_attempt_at).limit(limit)

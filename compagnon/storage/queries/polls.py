@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import BindParameter, ColumnElement, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from compagnon.storage.models import Actor, Poll, PollVote
@@ -63,11 +64,16 @@ async def remote_voters(session: AsyncSession, question_id: int) -> list[Actor]:
     return list(rows)
 
 
+def is_due(now: datetime | BindParameter[Any]) -> ColumnElement[bool]:
+    """Polls whose Update (new counts, or the closing) is due at `now` (also work.py's)."""
+    return and_(Poll.update_due_at.is_not(None), Poll.update_due_at <= now)
+
+
 async def due(session: AsyncSession, now: datetime, limit: int) -> list[Poll]:
     """Our Questions whose counts (or closing) are due to go out."""
     rows = await session.scalars(
         select(Poll)
-        .where(Poll.update_due_at.is_not(None), Poll.update_due_at <= now)
+        .where(is_due(now))
         .order_by(Poll.update_due_at)
         .limit(limit)
         .with_for_update(skip_locked=True)

@@ -10,8 +10,8 @@ one activity from the POST that brought it to the handler that applied it.
 from __future__ import annotations
 
 import logging
+import os
 import re
-import uuid
 from contextvars import ContextVar
 
 from pythonjsonlogger.json import JsonFormatter
@@ -29,7 +29,7 @@ def new_request_id(offered: str | None = None) -> str:
     """The proxy's id when it is a safe token, else a fresh random one."""
     if offered and _SAFE_ID.match(offered):
         return offered
-    return uuid.uuid4().hex
+    return os.urandom(16).hex()  # uuid4().hex's length, without building a UUID per request
 
 
 _base_factory = logging.getLogRecordFactory()

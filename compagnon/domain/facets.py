@@ -57,6 +57,8 @@ class Facets:
 def normalise(text: str) -> str:
     """Lower case without diacritics, so "Formação" and "formacao" are the same word on both
     databases (PostgreSQL's 'simple' configuration does not unaccent)."""
+    if text.isascii():  # the common case: ASCII is its own NFKD and has no combining marks
+        return text.casefold()
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
@@ -68,7 +70,8 @@ def words(text: str) -> list[str]:
 def prefixes(text: str) -> str:
     """Every prefix of 3 to 8 letters of the words (the words themselves when that short),
     each once: what SQLite's index looks prefixes up in (storage/queries/search_indexing.py)."""
-    found = {word[:n] for word in text.split() for n in PREFIX_LENGTHS if n <= len(word)}
+    unique = set(text.split())  # a resource's text repeats its words (title, keywords)
+    found = {word[:n] for word in unique for n in PREFIX_LENGTHS if n <= len(word)}
     return " ".join(sorted(found))
 
 

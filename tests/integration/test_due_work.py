@@ -88,9 +88,7 @@ async def test_the_read_agrees_with_each_claim(engine: AsyncEngine) -> None:
     # a worker holds the delivery: not due while its lease lasts, due again once it ran out
     async with sessions.begin() as session:
         await session.execute(
-            update(Delivery).values(
-                next_attempt_at=NOW, claimed_by="w1", claimed_until=NOW + LEASE
-            )
+            update(Delivery).values(next_attempt_at=NOW, claimed_by="w1", claimed_until=NOW + LEASE)
         )
     assert await read_and_claim(engine, NOW + timedelta(minutes=5)) == (False, False, False)
     assert await read_and_claim(engine, NOW + LEASE + timedelta(seconds=1)) == (

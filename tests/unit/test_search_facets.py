@@ -4,13 +4,16 @@ and how it reads what a person types."""
 from __future__ import annotations
 
 import json
+import unicodedata
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from compagnon.domain.facets import extract, prefixes, sort_key
+from compagnon.domain.facets import extract, normalise, prefixes, sort_key
 from compagnon.domain.search_query import BadSearch, fts5_query, label, parse
 from compagnon.federation.resource_convert import to_resource_object
 from compagnon.storage.models import Actor, Object
@@ -148,3 +151,18 @@ def test_facet_values_are_shown_with_labels() -> None:
     assert label("occupation", welder) == "welder"
     assert label("occupation", welder, lang="fr") == "soudeur/soudeuse"
     assert label("occupation", "http://data.europa.eu/esco/isco/C7212").startswith("Welders")
+
+
+@given(st.text() | st.text(alphabet=st.characters(max_codepoint=127)))
+def test_normalising_is_decomposing_without_marks_then_folding(text: str) -> None:
+    """ASCII text takes a short way (facets.normalise); every text gives what the rule says,
+    so "Formação" and "formacao" stay the same word."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    expected = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    assert normalise(text) == expected
+
+
+@given(st.lists(st.sampled_from(["welding", "vet", "we", "weldings", "x" * 12]), max_size=30))
+def test_prefixes_are_those_of_every_word_once(words: list[str]) -> None:
+    expected = {w[:n] for w in words for n in range(3, 9) if n <= len(w)}
+    assert prefixes(" ".join(words)) == " ".join(sorted(expected))

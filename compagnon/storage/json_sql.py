@@ -17,8 +17,8 @@ from sqlalchemy.exc import CompileError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.elements import BindParameter, ColumnElement
-from sqlalchemy.sql.expression import FunctionElement, literal
+from sqlalchemy.sql.elements import ColumnClause, ColumnElement
+from sqlalchemy.sql.expression import FunctionElement, literal_column
 
 
 class json_without(FunctionElement[str]):  # lower case: used like a SQL function
@@ -34,12 +34,16 @@ class json_without(FunctionElement[str]):  # lower case: used like a SQL functio
         for key in keys:
             if '"' in key or "'" in key or "\\" in key:  # kept out of the quoting below
                 raise ValueError(f"unsupported key {key!r}")
-        super().__init__(column, *(literal(key) for key in keys))
+        # The keys as literal columns, never rendered as such (the compilers below read their
+        # names): a column's name is part of SQLAlchemy's statement cache key, where a bound
+        # literal's value is not, and two calls with other keys must not share a compiled
+        # statement.
+        super().__init__(column, *(literal_column(key) for key in keys))
 
 
 def _parts(element: json_without, compiler: SQLCompiler, **kw: Any) -> tuple[str, list[str]]:
     column, *keys = element.clauses
-    names = [str(key.value) for key in keys if isinstance(key, BindParameter)]
+    names = [key.name for key in keys if isinstance(key, ColumnClause)]
     return compiler.process(column, **kw), names
 
 

@@ -95,6 +95,17 @@ async def test_the_database_leaves_out_top_level_keys_only(engine: AsyncEngine) 
         assert orjson.loads(served) == expected
 
 
+async def test_other_keys_are_another_statement(engine: AsyncEngine) -> None:
+    """Same shape, other keys: a compiled statement cached for the first must not serve the
+    second (SQLAlchemy caches statements by their structure)."""
+    await store(engine, [create(1)])
+    async with create_sessionmaker(engine)() as session:
+        for key in ("cc", "to", "type"):
+            text = await session.scalar(select(json_without(Activity.raw, key)))
+            assert text is not None
+            assert key not in orjson.loads(text) and len(orjson.loads(text)) == 7
+
+
 async def test_outbox_page_rows_hold_the_item_and_its_audience(engine: AsyncEngine) -> None:
     docs = [create(n) for n in range(5)]
     await store(engine, docs)

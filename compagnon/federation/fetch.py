@@ -4,7 +4,7 @@ This module owns:
 - ``make_http_client``: httpx's API over aiohttp's transport (DESIGN.md §10: 1,650 requests/s
   with 32 in flight, against 250/s for httpx's default transport), with Mastodon's limits;
 - ``check_address``: the SSRF guard run before every request and every redirect hop;
-- ``fetch_json``: GET an ActivityPub document (signed when a signer is given), following at
+- ``fetch_document``: GET an ActivityPub document (signed when a signer is given), following at
   most a few redirects by hand, with a size cap, a nesting-depth cap and the "id equals URL"
   rule;
 - ``describe_error``: a readable reason for a network failure;
@@ -37,7 +37,7 @@ DEFAULT_ACCEPT: Final = (
     'application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
 )
 DEFAULT_TOTAL_TIMEOUT: Final = 30.0
-# jrd+json: WebFinger answers, fetched through fetch_json with check_id=False.
+# jrd+json: WebFinger answers, fetched through fetch_document with check_id=False.
 _JSON_MEDIA_TYPES: Final = frozenset(
     {"application/activity+json", "application/ld+json", "application/json", "application/jrd+json"}
 )
@@ -85,7 +85,7 @@ def make_http_client(
 ) -> httpx.AsyncClient:
     """The outbound client: Mastodon's limits (5 s connect, 10 s read/write, 30 s in all).
 
-    Redirects are not followed by httpx: fetch_json follows them itself so it can check each
+    Redirects are not followed by httpx: fetch_document follows them itself so it can check each
     hop's address. Proxy and certificate settings from the environment are ignored
     (trust_env=False): the address check must be about the host we really connect to.
     The aiohttp transport enforces connect and read timeouts but has no write timeout of its
@@ -284,7 +284,7 @@ def _parse_document(body: bytes, hop: str, rules: _GetRules) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class _GetRules:
-    """What fetch_json was asked for, handed down to each hop."""
+    """What fetch_document was asked for, handed down to each hop."""
 
     signer: Signer | None
     allow_private: bool
@@ -374,30 +374,3 @@ async def fetch_document(
             return await _follow(client, url, rules)
     except TimeoutError:
         raise FetchError(url, f"no complete answer within {limit:g} s") from None
-
-
-async def fetch_json(
-    client: httpx.AsyncClient,
-    url: str,
-    *,
-    signer: Signer | None,
-    allow_private: bool,
-    max_bytes: int = 1_000_000,
-    max_redirects: int = 3,
-    accept: str = DEFAULT_ACCEPT,
-    check_id: bool = True,
-    max_depth: int = DEFAULT_MAX_DEPTH,
-) -> dict[str, Any]:
-    """fetch_document's document alone: what most callers need."""
-    fetched = await fetch_document(
-        client,
-        url,
-        signer=signer,
-        allow_private=allow_private,
-        max_bytes=max_bytes,
-        max_redirects=max_redirects,
-        accept=accept,
-        check_id=check_id,
-        max_depth=max_depth,
-    )
-    return fetched.doc

@@ -191,7 +191,7 @@ class Resolver:
         scheme = self.ctx.settings.scheme
         url = f"{scheme}://{host}/.well-known/webfinger?resource=acct:{user}@{host}"
         try:
-            jrd = await fetch.fetch_json(
+            fetched = await fetch.fetch_document(
                 self.ctx.http,
                 url,
                 signer=None,
@@ -201,6 +201,7 @@ class Resolver:
             )
         except fetch.FetchError as exc:
             raise ResolveError(f"WebFinger lookup of {user}@{host} failed: {exc}") from None
+        jrd = fetched.doc
         for link in jrd.get("links", []) if isinstance(jrd.get("links"), list) else []:
             if (
                 isinstance(link, dict)

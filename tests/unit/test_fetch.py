@@ -19,7 +19,7 @@ from compagnon.federation.delivery_http import MAX_ANSWER_BYTES, DeliveryClient
 from compagnon.federation.fetch import (
     FetchError,
     check_address,
-    fetch_json,
+    fetch_document,
     make_http_client,
 )
 
@@ -185,7 +185,7 @@ class RecordingSigner:
 async def _fetch(client: httpx.AsyncClient, url: str, **kwargs: Any) -> dict[str, Any]:
     kwargs.setdefault("signer", None)
     kwargs.setdefault("allow_private", True)
-    return await fetch_json(client, url, **kwargs)
+    return (await fetch_document(client, url, **kwargs)).doc
 
 
 async def _fetch_error(client: httpx.AsyncClient, url: str, **kwargs: Any) -> FetchError:
@@ -194,7 +194,7 @@ async def _fetch_error(client: httpx.AsyncClient, url: str, **kwargs: Any) -> Fe
     return raised.value
 
 
-# --- fetch_json --------------------------------------------------------------------------
+# --- fetch_document --------------------------------------------------------------------------
 
 
 async def test_fetches_a_document(peer: Peer, client: httpx.AsyncClient) -> None:

@@ -14,7 +14,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from pytest_aiohttp import AiohttpServer
 
-from compagnon.federation.fetch import FetchError, fetch_json, make_http_client
+from compagnon.federation.fetch import FetchError, fetch_document, make_http_client
 
 AP_JSON = "application/activity+json"
 
@@ -73,7 +73,7 @@ async def client() -> AsyncIterator[httpx.AsyncClient]:
 
 
 async def fetched(client: httpx.AsyncClient, url: str, **kwargs: Any) -> dict[str, Any]:
-    return await fetch_json(client, url, signer=None, allow_private=True, **kwargs)
+    return (await fetch_document(client, url, signer=None, allow_private=True, **kwargs)).doc
 
 
 async def refusal(client: httpx.AsyncClient, url: str, **kwargs: Any) -> str:

@@ -3,7 +3,11 @@ scenario's server (`serve`, SQLite, worker on), warm-up and batches (batches.py)
 sizes; optionally a py-spy profile of the measured batches. For a before/after of a change
 on a machine where Fedify and bovine are not run (bench/README.md, "CPU per activity").
 
-    python -m bench.own_cpu OUT.json [--profile] [--reps 3]
+    python -m bench.own_cpu OUT.json [--profile] [--reps 3] [--count 300]
+
+Each batch's CPU is read from /proc in 10 ms ticks: at the quick 300 POSTs a batch that is
+0.03 ms an activity, so a before/after of a few percent wants `--count 2000` (the full
+peers scenario's batch).
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from bench.sizes import QUICK
 ATTACH_SECONDS = 1.0  # py-spy needs a moment to attach
 
 
-async def measure(profile: bool, reps: int) -> dict[str, object]:
+async def measure(profile: bool, reps: int, count: int) -> dict[str, object]:
     workdir = Path(tempfile.mkdtemp(prefix="compagnon-own-cpu-"))
     bench = Bench(workdir=workdir, sizes=QUICK)
     found: dict[str, object] = {}
@@ -43,7 +47,7 @@ async def measure(profile: bool, reps: int) -> dict[str, object]:
                         server,
                         actors,
                         f"own-c{concurrency}r{rep}",
-                        QUICK.peer_count,
+                        count,
                         concurrency,
                         QUICK.deadline,
                     )
@@ -63,8 +67,9 @@ def main() -> None:
     parser.add_argument("out", type=Path)
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--count", type=int, default=QUICK.peer_count, help="POSTs a batch")
     args = parser.parse_args()
-    found = asyncio.run(measure(args.profile, args.reps))
+    found = asyncio.run(measure(args.profile, args.reps, args.count))
     profile = found.pop("profile", None)
     if isinstance(profile, str):
         args.out.with_suffix(".profile.txt").write_text(profile)

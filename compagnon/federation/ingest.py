@@ -3,9 +3,9 @@ stored, whether it came in a Create (inbox/handlers.py) or from a catalogue page
 the search index when it is a learning resource (search_index.py).
 
 Statements per call, not per object: a SELECT of the URIs already held, one INSERT of the new
-objects, one SELECT of who reads them here, one INSERT of their home-timeline entries. Through
-SQLAlchemy and aiosqlite each statement costs ~1 ms of wall time on a small server, so a
-batch of 50 costs what two objects stored one by one cost (bench/README.md, "processing").
+objects, one SELECT of who reads them here, one INSERT of their home-timeline entries. Each
+statement has a fixed cost in SQLAlchemy (and in PostgreSQL's round trip) of the order of
+the storing itself, so a batch of 50 costs what a few objects stored one by one cost.
 """
 
 from __future__ import annotations

@@ -21,7 +21,6 @@ made for another is rendered again, so a change of domain, of node name or of th
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, cast
@@ -33,11 +32,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from compagnon.handover.metadata import FORMATS
 from compagnon.handover.queries import Record
-from compagnon.storage.db import SQLITE_BUSY_TIMEOUT_MS
 from compagnon.storage.models import HandoverRecord, Object
+from compagnon.storage.sqlite_inline import patience
 
-# How long a reader storing what it rendered waits for the write lock (ms); SQLite's wait
-# for writers (storage/db.py) is restored after.
+# How long a reader storing what it rendered waits for the write lock (ms), not the 10 s a
+# writer waits (storage/sqlite_inline.py, PostgreSQL's lock_timeout).
 READER_WAIT_MS = 200
 # Bump when metadata.py changes what it writes: every stored rendering is then made again.
 FORMAT_VERSION = "1"
@@ -115,41 +114,34 @@ async def _store(session: AsyncSession, made: list[dict[str, Any]], prefix: str)
         return
     table = cast(Table, HandoverRecord.__table__)
     connection = await session.connection()  # Core: one executemany per kind for the page
-    sqlite = connection.dialect.name == "sqlite"
     try:
-        # A reader does not queue behind a writer: past a short wait it answers without
-        # storing (SQLite's busy_timeout is 10 s for writers, past a harvester's patience).
-        if sqlite:
-            await connection.exec_driver_sql(f"PRAGMA busy_timeout={READER_WAIT_MS}")
-        else:
-            await connection.exec_driver_sql(f"SET LOCAL lock_timeout = {READER_WAIT_MS}")
-        for kept in (True, False):
-            rows = [row for row in made if row["kept_for"] is kept]
-            if not rows:
-                continue
-            values: dict[str, Any] = {
-                prefix: bindparam("part"),
-                "rendered_for": bindparam("made_for"),
-            }
-            if not kept:
-                values.update({name: None for name in FORMATS if name != prefix})
-            statement = (
-                update(table)
-                .where(
-                    table.c.object_id == bindparam("oid"), table.c.datestamp == bindparam("stamp")
+        with patience(READER_WAIT_MS / 1000):
+            # A reader does not queue behind a writer: past a short wait it answers without
+            # storing (a writer's 10 s is past a harvester's patience).
+            if connection.dialect.name == "postgresql":
+                await connection.exec_driver_sql(f"SET LOCAL lock_timeout = {READER_WAIT_MS}")
+            for kept in (True, False):
+                rows = [row for row in made if row["kept_for"] is kept]
+                if not rows:
+                    continue
+                values: dict[str, Any] = {
+                    prefix: bindparam("part"),
+                    "rendered_for": bindparam("made_for"),
+                }
+                if not kept:
+                    values.update({name: None for name in FORMATS if name != prefix})
+                statement = (
+                    update(table)
+                    .where(
+                        table.c.object_id == bindparam("oid"),
+                        table.c.datestamp == bindparam("stamp"),
+                    )
+                    .values(values)
                 )
-                .values(values)
-            )
-            await connection.execute(statement, rows)
-        await session.commit()
+                await connection.execute(statement, rows)
+            await session.commit()
     except DBAPIError:
         await session.rollback()
-    finally:
-        if sqlite:  # the pooled connection goes back with the writers' patience
-            with contextlib.suppress(DBAPIError):
-                await (await session.connection()).exec_driver_sql(
-                    f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}"
-                )
 
 
 async def forget_actor(session: AsyncSession, actor_id: int) -> None:

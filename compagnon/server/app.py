@@ -44,7 +44,6 @@ from compagnon.server.signin_limit import SignInLimiter
 from compagnon.server.watch.middleware import watch_middleware
 from compagnon.server.worker import Worker
 from compagnon.storage.db import (
-    SQLiteBatchWriter,
     create_engine,
     create_sessionmaker,
     hold_startup_lock,
@@ -133,9 +132,7 @@ async def _federation(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _inbox_writer(app: web.Application) -> AsyncIterator[None]:
-    url = app[SETTINGS].resolved_database_url
-    sqlite_writer = SQLiteBatchWriter(url) if is_sqlite(url) else None
-    writer = InboxWriter(app[SESSIONS], sqlite_writer)
+    writer = InboxWriter(app[SESSIONS])
     app[INBOX_WRITER] = writer
     settings = app[SETTINGS]
     app[INBOX_RATE] = HostRateLimiter(
@@ -143,8 +140,6 @@ async def _inbox_writer(app: web.Application) -> AsyncIterator[None]:
     )
     yield
     await writer.stop()
-    if sqlite_writer is not None:
-        sqlite_writer.close()
 
 
 async def _change_listener(app: web.Application) -> AsyncIterator[None]:

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Final, TypeVar
+from typing import Any, Final
 
 import orjson
-import sqlalchemy
-from sqlalchemy import Connection, event, text
+from sqlalchemy import event, text
+from sqlalchemy.dialects.sqlite.aiosqlite import dialect as aiosqlite_dialect
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -19,21 +17,21 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from compagnon.storage import sqlite_inline
+
 
 def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
-SQLITE_BUSY_TIMEOUT_MS: Final = 10_000  # how long a second writer waits for the lock
-
-
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # WAL lets readers run beside the one writer; busy_timeout makes a second writer wait
-    # instead of failing; NORMAL sync is durable in WAL mode except on power loss mid-checkpoint.
+    # WAL lets readers run beside the one writer; NORMAL sync is durable in WAL mode except on
+    # power loss mid-checkpoint. No busy_timeout: the connection runs on the event loop's
+    # thread, and a second writer waits for the lock in sqlite_inline.py, without blocking it.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA busy_timeout=0")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 
@@ -75,7 +73,12 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, echo=echo, **JSON_CODEC)
+        # The dialect's own connect arguments, to a connection that runs on the loop's thread
+        # (sqlite_inline.py: no thread hop per call).
+        args, kwargs = aiosqlite_dialect().create_connect_args(make_url(url))
+        engine = create_async_engine(
+            url, echo=echo, async_creator=sqlite_inline.connector(args, kwargs), **JSON_CODEC
+        )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     # No pre-ping: it costs a round trip on every checkout (12 % of a catalogue sync's CPU).
@@ -88,38 +91,3 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
-
-
-T = TypeVar("T")
-
-
-class SQLiteBatchWriter:
-    """Batch writes to SQLite through a synchronous engine on one thread of its own.
-
-    Through the async engine a batch costs five thread hops to aiosqlite's thread (cursor,
-    execute, cursor close, commit, the pool's rollback on return); here it costs one, and the
-    statements run back to back inside SQLite. On a small server whose two cores are busy,
-    each hop waits for the scheduler: the inbox's group commit is where that shows (bench:
-    "inbox accepted"). SQLite has one writer at a time either way; WAL lets the async engine
-    read meanwhile.
-    """
-
-    def __init__(self, url: str) -> None:
-        sync_url = url.replace("sqlite+aiosqlite:", "sqlite+pysqlite:", 1)
-        # One connection, used only from the one thread below.
-        self._engine = sqlalchemy.create_engine(sync_url, pool_size=1, max_overflow=0, **JSON_CODEC)
-        event.listen(self._engine, "connect", _sqlite_pragmas)
-        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-writer")
-
-    async def run(self, work: Callable[[Connection], T]) -> T:
-        """Run `work` in one transaction on the writer thread; committed when it returns."""
-
-        def in_transaction() -> T:
-            with self._engine.begin() as connection:
-                return work(connection)
-
-        return await asyncio.get_running_loop().run_in_executor(self._thread, in_transaction)
-
-    def close(self) -> None:
-        self._thread.shutdown(wait=True)
-        self._engine.dispose()

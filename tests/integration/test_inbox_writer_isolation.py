@@ -15,7 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from compagnon.federation.inbox.writer import InboxWriter, UnstorableActivity
-from compagnon.storage.db import SQLiteBatchWriter, create_engine, create_sessionmaker, is_sqlite
+from compagnon.storage.db import create_engine, create_sessionmaker
 from compagnon.storage.migrate import upgrade
 
 
@@ -30,15 +30,12 @@ class Writing:
 async def writing(database_url: str) -> AsyncIterator[Writing]:
     engine = create_engine(database_url)
     await upgrade(engine)
-    sqlite_writer = SQLiteBatchWriter(database_url) if is_sqlite(database_url) else None
     sessions = create_sessionmaker(engine)
-    writer = InboxWriter(sessions, sqlite_writer)
+    writer = InboxWriter(sessions)
     try:
         yield Writing(writer, sessions, engine)
     finally:
         await writer.stop()
-        if sqlite_writer is not None:
-            sqlite_writer.close()
         await engine.dispose()
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import select, text
 from compagnon.federation.accounts import ensure_node_actors
 from compagnon.federation.inbox.writer import InboxWriter
 from compagnon.federation.urls import Urls
-from compagnon.storage.db import SQLiteBatchWriter, create_engine, create_sessionmaker, is_sqlite
+from compagnon.storage.db import create_engine, create_sessionmaker, is_sqlite
 from compagnon.storage.migrate import upgrade
 from compagnon.storage.models import Actor, Base, outside_models
 from compagnon.storage.queries import activities, deliveries
@@ -90,12 +90,10 @@ async def test_due_deliveries_go_to_exactly_one_worker(database_url: str) -> Non
 
 
 async def test_inbox_group_commit_stores_each_activity_once(database_url: str) -> None:
-    """Requests that arrive together share a commit; a duplicate id is stored once; on SQLite
-    the commit goes through the one-hop writer thread, and the async engine reads it."""
+    """Requests that arrive together share a commit; a duplicate id is stored once."""
     engine = create_engine(database_url)
     sessions = create_sessionmaker(engine)
-    sqlite_writer = SQLiteBatchWriter(database_url) if is_sqlite(database_url) else None
-    writer = InboxWriter(sessions, sqlite_writer)
+    writer = InboxWriter(sessions)
     try:
         await upgrade(engine)
         rows = [
@@ -117,8 +115,6 @@ async def test_inbox_group_commit_stores_each_activity_once(database_url: str) -
         assert found == sorted({(row["uri"], "pending") for row in rows})
     finally:
         await writer.stop()
-        if sqlite_writer is not None:
-            sqlite_writer.close()
         await engine.dispose()
 
 

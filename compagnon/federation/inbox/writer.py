@@ -17,13 +17,11 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from functools import partial
 from typing import Any
 
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from compagnon.storage.db import SQLiteBatchWriter
 from compagnon.storage.queries import activities, deliveries, peers
 
 log = logging.getLogger(__name__)
@@ -63,13 +61,8 @@ def _short(error: BaseException) -> str:
 
 
 class InboxWriter:
-    def __init__(
-        self,
-        sessions: async_sessionmaker[AsyncSession],
-        sqlite_writer: SQLiteBatchWriter | None = None,
-    ) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
-        self._sqlite_writer = sqlite_writer  # the one-hop path for the common batch, on SQLite
         self._queue: asyncio.Queue[Waiting] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
         self._committed = asyncio.Event()
@@ -138,9 +131,6 @@ class InboxWriter:
 
     async def _write(self, rows: list[dict[str, Any]]) -> None:
         hosts = {row["host"] for row in rows} & await self._unreachable_hosts()
-        if self._sqlite_writer is not None and not hosts:
-            await self._sqlite_writer.run(partial(activities.insert_inbound_sqlite, rows=rows))
-            return
         async with self._sessions.begin() as session:
             await activities.insert_inbound(session, rows)
             for host in await peers.revive(session, hosts):

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, NamedTuple, Protocol, cast
+from typing import Any, NamedTuple, Protocol
 
-from sqlalchemy import Connection, Table, func, or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -51,17 +51,6 @@ async def insert_inbound(session: AsyncSession, rows: Sequence[dict[str, Any]]) 
         insert(Activity.__table__).on_conflict_do_nothing(index_elements=["uri"]),
         _inbound_values(rows),
     )
-
-
-def insert_inbound_sqlite(connection: Connection, rows: Sequence[dict[str, Any]]) -> None:
-    """insert_inbound() on a synchronous SQLite connection (storage.db.SQLiteBatchWriter)."""
-    if rows:
-        connection.execute(
-            sqlite_insert(cast(Table, Activity.__table__)).on_conflict_do_nothing(
-                index_elements=["uri"]
-            ),
-            _inbound_values(rows),
-        )
 
 
 async def add_local(

@@ -26,12 +26,14 @@ def is_sqlite(url: str) -> bool:
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets readers run beside the one writer; NORMAL sync is durable in WAL mode except on
-    # power loss mid-checkpoint. No busy_timeout: the connection runs on the event loop's
-    # thread, and a second writer waits for the lock in sqlite_inline.py, without blocking it.
+    # power loss mid-checkpoint. The connection runs on the event loop's thread, so nothing
+    # may block it there: no busy_timeout (a second writer waits for the lock in
+    # sqlite_inline.py) and no automatic checkpoint (sqlite_inline.Checkpointer's thread).
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=0")
+    cursor.execute("PRAGMA wal_autocheckpoint=0")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 

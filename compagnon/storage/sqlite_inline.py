@@ -4,8 +4,8 @@ SQLAlchemy's aiosqlite dialect drives the driver through aiosqlite, which runs e
 a cursor, execute, fetch, close the cursor, commit) on a thread of its own and wakes the event
 loop with the answer: four hops for a SELECT, each a queue put, a thread switch and a write to
 the loop's self-pipe. For the small statements a node runs (well under a millisecond inside
-SQLite) the hops cost more than the statements: they were a third of a SQLite node's CPU per
-activity (bench/README.md, "SQLite without thread hops").
+SQLite) the hops cost more than the statements: without them a SQLite node spends about a
+third less CPU per activity (bench/README.md, "SQLite on the event loop's thread").
 
 This module gives the same dialect a connection with aiosqlite's interface whose calls run
 sqlite3 at once on the loop's thread (`create_async_engine(async_creator=...)`, a documented
@@ -22,23 +22,35 @@ hook). What that changes, and why it is safe:
 - A long query holds the loop for its duration. A node's reads are indexed and small; the
   queries that scan (search, statistics at a national scale) run on PostgreSQL, which this
   does not touch.
+- SQLite's automatic WAL checkpoint runs inside the commit that crosses its threshold, on
+  the committing thread: copying up to 4 MB back into the database file and two fsyncs, a
+  stall of the whole node if that thread is the loop's (9 ms here; far more on the SD card of
+  a small centre's server). These connections turn it off, and `Checkpointer` runs it on a
+  thread of its own every CHECKPOINT_EVERY commits of the process.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextvars import ContextVar
+from pathlib import Path
 from typing import Any, Final, TypeVar
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 BUSY_BUDGET: Final = 10.0  # seconds a statement waits for the write lock in all
 FIRST_PAUSE: Final = 0.001
 LONGEST_PAUSE: Final = 0.05
+# Commits between two WAL checkpoints: a node's commit writes a few to a few dozen pages, so
+# about what SQLite's own threshold (1,000 pages, 4 MB) would do.
+CHECKPOINT_EVERY: Final = 100
 
 _budget: ContextVar[float] = ContextVar("sqlite_busy_budget", default=BUSY_BUDGET)
 
@@ -130,14 +142,64 @@ class InlineCursor:
         self._cursor.arraysize = value
 
 
+# One thread for every database's checkpoints: they are rare and short.
+_checkpoint_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-checkpoint")
+
+
+class Checkpointer:
+    """WAL checkpoints of one database file, off the event loop's thread (see above)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._commits = 0
+        self.pending: Future[None] | None = None  # the checkpoint running or queued, if any
+
+    def committed(self) -> None:
+        """Count a commit of this process (on the loop's thread); every CHECKPOINT_EVERY,
+        unless one is still running, hand a checkpoint to the thread."""
+        self._commits += 1
+        if self._commits < CHECKPOINT_EVERY:
+            return
+        if self.pending is not None and not self.pending.done():
+            return
+        self._commits = 0
+        self.pending = _checkpoint_thread.submit(self._checkpoint)
+
+    def _checkpoint(self) -> None:
+        # PASSIVE: copy what no reader still needs, never wait for a reader or a writer. Its own
+        # connection, opened for the purpose; `mode=rw` never creates a file that is gone.
+        uri = f"{self.path.as_uri()}?mode=rw"
+        try:
+            with contextlib.closing(sqlite3.connect(uri, uri=True)) as connection:
+                connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        except sqlite3.Error as exc:  # the next one will try again
+            log.warning("WAL checkpoint of %s failed: %s", self.path, exc)
+
+
+_checkpointers: dict[Path, Checkpointer] = {}
+
+
+def checkpointer(path: Path) -> Checkpointer:
+    """The one Checkpointer of this process for the database at `path`: every engine on the
+    file counts its commits together."""
+    path = path.resolve()
+    found = _checkpointers.get(path)
+    if found is None:
+        found = _checkpointers[path] = Checkpointer(path)
+    return found
+
+
 class InlineConnection:
     """aiosqlite's Connection interface (the part SQLAlchemy's dialect calls) over one
     sqlite3 connection, used only on the event loop's thread."""
 
-    def __init__(self, connection: sqlite3.Connection) -> None:
+    def __init__(
+        self, connection: sqlite3.Connection, checkpoints: Checkpointer | None = None
+    ) -> None:
         self._conn = connection
         # SQLAlchemy's adapter checks `_connection` to know the connection is still open.
         self._connection: sqlite3.Connection | None = connection
+        self._checkpoints = checkpoints
 
     @property
     def isolation_level(self) -> str | None:
@@ -151,6 +213,8 @@ class InlineConnection:
 
     async def commit(self) -> None:
         await retrying(self._conn.commit)
+        if self._checkpoints is not None:
+            self._checkpoints.committed()
 
     async def rollback(self) -> None:
         self._conn.rollback()
@@ -174,9 +238,13 @@ def connector(args: Sequence[Any], kwargs: Mapping[str, Any]) -> Callable[[], An
     """The `async_creator` for `create_async_engine`: opens an InlineConnection with the
     arguments the dialect would have given sqlite3 (`dialect.create_connect_args`)."""
 
+    database = str(args[0]) if args else ":memory:"
+    in_memory = database == ":memory:" or database.startswith("file::memory:")
+    checkpoints = None if in_memory else checkpointer(Path(database))
+
     async def connect() -> InlineConnection:
         # No busy timeout: the wait for the lock is retrying's, off the loop's back.
         connection = sqlite3.connect(*args, **{**kwargs, "timeout": 0.0})
-        return InlineConnection(connection)
+        return InlineConnection(connection, checkpoints)
 
     return connect

@@ -15,7 +15,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from compagnon.storage.db import create_engine, create_sessionmaker
-from compagnon.storage.sqlite_inline import patience, retrying
+from compagnon.storage.sqlite_inline import CHECKPOINT_EVERY, checkpointer, patience, retrying
 
 
 @pytest.fixture
@@ -129,3 +129,30 @@ async def test_patience_bounds_the_wait_and_the_connection_stays_usable(
     async with sessions.begin() as session:
         await session.execute(text("INSERT INTO notes VALUES ('later')"))
     assert await _bodies(engine) == ["later"]
+
+
+async def test_the_wal_is_checkpointed_off_the_loop_every_so_many_commits(
+    engine: AsyncEngine, tmp_path: Path
+) -> None:
+    """SQLite's own checkpoint (copying the WAL back into the database file, with fsyncs)
+    would run inside a commit, on the loop's thread; the connections leave it to the
+    Checkpointer's thread. Before the count, the database file does not grow whatever the
+    WAL holds; at the count, the thread copies it back."""
+    database = tmp_path / "inline.sqlite3"
+    checkpoints = checkpointer(database)
+    sessions = create_sessionmaker(engine)
+    row = "x" * 48_000  # a dozen pages a commit: 99 commits pass SQLite's own 1,000 pages
+    committed = 1  # the fixture's CREATE TABLE
+    before = database.stat().st_size
+    while committed < CHECKPOINT_EVERY - 1:
+        async with sessions.begin() as session:
+            await session.execute(text("INSERT INTO notes VALUES (:body)"), {"body": row})
+        committed += 1
+    assert checkpoints.pending is None
+    assert database.stat().st_size == before  # everything is still in the WAL
+    async with sessions.begin() as session:
+        await session.execute(text("INSERT INTO notes VALUES ('the last')"))
+    assert checkpoints.pending is not None
+    await asyncio.wrap_future(checkpoints.pending)
+    assert database.stat().st_size > 99 * len(row)
+    assert len(await _bodies(engine)) == CHECKPOINT_EVERY - 1

@@ -7,7 +7,7 @@ d6ba9fd; their measurements before that commit are in results/before-d6ba9fd-wha
 What is left to try:
 
 pool     SQLite engines get a pool as large as the load's concurrency (32, no overflow), so
-         connections are not opened and closed under load (each is a thread + 4 PRAGMAs).
+         connections are not opened and closed under load (each is a file handle + 5 PRAGMAs).
 
 The second round (revive only hosts that are down, nh3, deliveries through aiohttp's client)
 is in the node since this session; measured before in results/latest-whatif.json.
@@ -23,9 +23,11 @@ SQLITE_POOL = 32
 
 def pool() -> None:
     from sqlalchemy import event
+    from sqlalchemy.dialects.sqlite.aiosqlite import dialect
+    from sqlalchemy.engine import make_url
     from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-    from compagnon.storage import db
+    from compagnon.storage import db, sqlite_inline
 
     original = db.create_engine
 
@@ -33,7 +35,15 @@ def pool() -> None:
         if not db.is_sqlite(url):
             return original(url, echo=echo)
         Path(url.split("///", 1)[-1]).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, echo=echo, pool_size=SQLITE_POOL, max_overflow=0)
+        args, kwargs = dialect().create_connect_args(make_url(url))
+        engine = create_async_engine(
+            url,
+            echo=echo,
+            pool_size=SQLITE_POOL,
+            max_overflow=0,
+            async_creator=sqlite_inline.connector(args, kwargs),
+            **db.JSON_CODEC,
+        )
         event.listen(engine.sync_engine, "connect", db._sqlite_pragmas)
         return engine
 

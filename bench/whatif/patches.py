@@ -16,36 +16,21 @@ is in the node since this session; measured before in results/latest-whatif.json
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 SQLITE_POOL = 32
 
 
 def pool() -> None:
-    from sqlalchemy import event
-    from sqlalchemy.dialects.sqlite.aiosqlite import dialect
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
-    from compagnon.storage import db, sqlite_inline
+    from compagnon.storage import db
 
     original = db.create_engine
 
     def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         if not db.is_sqlite(url):
             return original(url, echo=echo)
-        Path(url.split("///", 1)[-1]).parent.mkdir(parents=True, exist_ok=True)
-        args, kwargs = dialect().create_connect_args(make_url(url))
-        engine = create_async_engine(
-            url,
-            echo=echo,
-            pool_size=SQLITE_POOL,
-            max_overflow=0,
-            async_creator=sqlite_inline.connector(args, kwargs),
-            **db.JSON_CODEC,
-        )
-        event.listen(engine.sync_engine, "connect", db._sqlite_pragmas)
-        return engine
+        return db.sqlite_engine(url, echo=echo, pool_size=SQLITE_POOL, max_overflow=0)
 
     db.create_engine = create_engine  # before compagnon.server.app imports it
 

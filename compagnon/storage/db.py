@@ -72,23 +72,28 @@ JSON_CODEC: Final = {"json_serializer": _json_dumps, "json_deserializer": orjson
 
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     if is_sqlite(url):
-        path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        # The dialect's own connect arguments, to a connection that runs on the loop's thread
-        # (sqlite_inline.py: no thread hop per call).
-        args, kwargs = aiosqlite_dialect().create_connect_args(make_url(url))
-        engine = create_async_engine(
-            url, echo=echo, async_creator=sqlite_inline.connector(args, kwargs), **JSON_CODEC
-        )
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-        return engine
+        return sqlite_engine(url, echo=echo)
     # No pre-ping: it costs a round trip on every checkout (12 % of a catalogue sync's CPU).
     # After a server restart a pooled connection fails once; SQLAlchemy then invalidates the
     # pool's older connections, the request answers 503 and the worker retries its pass.
     return create_async_engine(
         url, echo=echo, pool_size=10, max_overflow=10, pool_recycle=3600, **JSON_CODEC
     )
+
+
+def sqlite_engine(url: str, *, echo: bool = False, **pool: Any) -> AsyncEngine:
+    """The async engine on a SQLite file (made if missing), its connections on the loop's
+    thread (sqlite_inline.py: no thread hop per call); `pool` options as SQLAlchemy's."""
+    path = url.split("///", 1)[-1]
+    if path and path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    # The dialect's own connect arguments, to a connection of sqlite_inline's.
+    args, kwargs = aiosqlite_dialect().create_connect_args(make_url(url))
+    engine = create_async_engine(
+        url, echo=echo, async_creator=sqlite_inline.connector(args, kwargs), **pool, **JSON_CODEC
+    )
+    event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    return engine
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -66,11 +66,10 @@ def patience(seconds: float) -> Iterator[None]:
         _budget.reset(token)
 
 
-async def retrying(call: Callable[[], T], budget: float | None = None) -> T:
+async def retrying(call: Callable[[], T]) -> T:
     """`call()`, tried again while SQLite answers SQLITE_BUSY (another connection holds the
-    write lock), pausing without blocking the loop, for `budget` seconds (by default the
-    task's `patience`)."""
-    budget = _budget.get() if budget is None else budget
+    write lock), pausing without blocking the loop, for as long as the task's `patience`."""
+    budget = _budget.get()
     pause = FIRST_PAUSE
     deadline: float | None = None
     while True:
@@ -95,10 +94,8 @@ class InlineCursor:
         self._cursor = cursor
 
     async def __aenter__(self) -> InlineCursor:
+        """SQLAlchemy's adapter awaits this on every new cursor (aiosqlite opens it there)."""
         return self
-
-    async def __aexit__(self, *_exc: object) -> None:
-        self._cursor.close()
 
     async def execute(self, sql: str, parameters: Any = ()) -> InlineCursor:
         await retrying(lambda: self._cursor.execute(sql, parameters))
@@ -208,9 +205,6 @@ class InlineConnection:
     def cursor(self) -> InlineCursor:
         return InlineCursor(self._conn.cursor())
 
-    async def execute(self, sql: str, parameters: Any = ()) -> InlineCursor:
-        return await self.cursor().execute(sql, parameters)
-
     async def commit(self) -> None:
         await retrying(self._conn.commit)
         if self._checkpoints is not None:
@@ -223,9 +217,7 @@ class InlineConnection:
         self._conn.create_function(*args, **kwargs)
 
     async def close(self) -> None:
-        if self._connection is not None:
-            self._connection = None
-            self._conn.close()
+        self.stop()
 
     def stop(self) -> None:
         """Terminate (SQLAlchemy's force close): close now."""

@@ -1,9 +1,14 @@
 """Compagnon's own CPU per activity accepted and applied, without the peers: the peers
 scenario's server (`serve`, SQLite, worker on), warm-up and batches (batches.py), at quick
-sizes; optionally a py-spy profile of the measured batches. For a before/after of a change
+sizes; optionally a py-spy profile of the measured batches (OUT.profile.txt, its raw
+samples in OUT.profile.raw). For a before/after of a change
 on a machine where Fedify and bovine are not run (bench/README.md, "CPU per activity").
 
-    python -m bench.own_cpu OUT.json [--profile] [--reps 3] [--count 300]
+    python -m bench.own_cpu OUT.json [--profile] [--reps 3] [--count 300] [--patches a,b]
+
+--patches starts the node with prototype patches (bench/whatif/patches.py); with
+`statements` the node's SQL statements, counted by text, are kept as OUT.statements.json,
+each with its count per activity posted (warm-up included).
 
 Each batch's CPU is read from /proc in 10 ms ticks: at the quick 300 POSTs a batch that is
 0.03 ms an activity, so a before/after of a few percent wants `--count 2000` (the full
@@ -29,17 +34,22 @@ from bench.sizes import QUICK
 ATTACH_SECONDS = 1.0  # py-spy needs a moment to attach
 
 
-async def measure(profile: bool, reps: int, count: int) -> dict[str, object]:
+async def measure(
+    profile: Path | None, reps: int, count: int, patches: tuple[str, ...] = ()
+) -> dict[str, object]:
     workdir = Path(tempfile.mkdtemp(prefix="compagnon-own-cpu-"))
     bench = Bench(workdir=workdir, sizes=QUICK)
     found: dict[str, object] = {}
     try:
-        async with fleet(workdir, QUICK.fake_actors) as actors, _compagnon(bench) as server:
+        async with (
+            fleet(workdir, QUICK.fake_actors) as actors,
+            _compagnon(bench, patches) as server,
+        ):
             warmed = await warm(server, actors, QUICK, max(QUICK.concurrency))
             found["warm"] = {"posts": warmed["posts"], "stable": warmed["stable"]}
             recording = None
-            if profile:
-                recording = flame.Recording(server.roots[0], workdir / "profile.txt")
+            if profile is not None:  # the raw samples are kept there, for stack queries
+                recording = flame.Recording(server.roots[0], profile)
                 await asyncio.sleep(ATTACH_SECONDS)
             for rep in range(reps):
                 for concurrency in QUICK.concurrency:
@@ -57,6 +67,19 @@ async def measure(profile: bool, reps: int, count: int) -> dict[str, object]:
                     runs.append(round(done.cpu_ms_per_activity, 3))
             if recording is not None:
                 found["profile"] = flame.summarise(recording.stop(), top=40)
+        posted = warmed["posts"] + reps * count * len(QUICK.concurrency)
+        home = workdir / "peers-compagnon"  # the node has stopped: its files are written
+        timed_steps = home / "steps.json"
+        if timed_steps.exists():
+            found["steps"] = {
+                label: {"ms_per_activity": round(1000 * t / posted, 4), "calls": n}
+                for label, (t, n) in json.loads(timed_steps.read_text()).items()
+            }
+        counted = home / "statements.json"
+        if counted.exists():
+            found["statements"] = [
+                [round(n / posted, 3), text] for text, n in json.loads(counted.read_text())
+            ]
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     return found
@@ -68,11 +91,20 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--count", type=int, default=QUICK.peer_count, help="POSTs a batch")
+    parser.add_argument("--patches", default="", help="bench/whatif patches, comma-separated")
     args = parser.parse_args()
-    found = asyncio.run(measure(args.profile, args.reps, args.count))
+    patches = tuple(p for p in args.patches.split(",") if p)
+    raw = args.out.with_suffix(".profile.raw") if args.profile else None
+    found = asyncio.run(measure(raw, args.reps, args.count, patches))
     profile = found.pop("profile", None)
     if isinstance(profile, str):
         args.out.with_suffix(".profile.txt").write_text(profile)
+    timed_steps = found.pop("steps", None)
+    if timed_steps is not None:
+        args.out.with_suffix(".steps.json").write_text(json.dumps(timed_steps, indent=1))
+    statements = found.pop("statements", None)
+    if statements is not None:
+        args.out.with_suffix(".statements.json").write_text(json.dumps(statements, indent=1))
     args.out.write_text(json.dumps(found, indent=1))
     print(json.dumps(found))
 

@@ -39,8 +39,8 @@ RATIO_GOALS = {"Fedify": 10.0, "bovine": 25.0}
 
 
 @contextlib.asynccontextmanager
-async def _compagnon(bench: Bench) -> AsyncIterator[Server]:
-    spec = node.NodeSpec("peers-compagnon", bench.workdir, run_worker=True)
+async def _compagnon(bench: Bench, patches: tuple[str, ...] = ()) -> AsyncIterator[Server]:
+    spec = node.NodeSpec("peers-compagnon", bench.workdir, run_worker=True, patches=patches)
     async with node.running(spec, users=("alice",)) as n:
 
         async def queue_drained(deadline: float) -> None:

@@ -122,11 +122,7 @@ async def notify_created(session: AsyncSession, stored: Sequence[Stored]) -> Non
             )
         )
         local_parents = {uri: actor_id for uri, actor_id in rows}
-    local_actors = {
-        uri: a.id
-        for uri, a in (await actor_queries.by_uris(session, addressed)).items()
-        if a.is_local
-    }
+    local_actors = await actor_queries.local_ids_by_uris(session, addressed)
     new_posts = await _new_posts(session, stored)
     remixed = await _told_of_remixes(session, [s.uri for s in stored if sources_in(s.doc)])
     notifications: list[tuple[int, str, int | None, str | None]] = []

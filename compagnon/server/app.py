@@ -163,7 +163,7 @@ async def _change_listener(app: web.Application) -> AsyncIterator[None]:
 async def _worker(app: web.Application, name: str | None) -> AsyncIterator[None]:
     worker = Worker(app[FEDERATION], name=name)
     app[WORKER] = worker
-    app[INBOX_WRITER].on_commit.append(worker.wake)
+    app[INBOX_WRITER].on_commit.append(worker.arrived)
     worker.on_unreachable.append(app[INBOX_WRITER].note_unreachable)
     task = None
     if app[SETTINGS].run_worker:

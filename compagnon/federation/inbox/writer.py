@@ -67,7 +67,9 @@ class InboxWriter:
         self._task: asyncio.Task[None] | None = None
         self._committed = asyncio.Event()
         self.batches = 0  # batches committed since start
-        self.on_commit: list[Callable[[], None]] = []  # e.g. wake the worker in this process
+        # told how many activities each commit stored (the worker of this process: wake up,
+        # and stop letting a batch gather once a chunk has arrived)
+        self.on_commit: list[Callable[[int], None]] = []
         self._unreachable: set[str] = set()
         self._unreachable_read_at = float("-inf")
 
@@ -143,7 +145,7 @@ class InboxWriter:
                 future.set_result(None)
         self.batches += 1
         for notify in self.on_commit:
-            notify()
+            notify(len(batch))
         self._committed.set()
         self._committed = asyncio.Event()
 

@@ -214,6 +214,9 @@ async def take_many(session: AsyncSession, activity_ids: Sequence[int]) -> set[i
         .where(Activity.id.in_(activity_ids), Activity.state == "pending")
         .values(state="processing")
         .returning(Activity.id)
+        # no Activity of this session to keep in step: without it the ORM evaluates the
+        # WHERE clause in Python against its identity map first
+        .execution_options(synchronize_session=False)
     )
     return set(result.scalars())
 

@@ -29,6 +29,21 @@ async def by_uris(session: AsyncSession, uris: set[str]) -> dict[str, Actor]:
     return found
 
 
+async def local_ids_by_uris(session: AsyncSession, uris: set[str]) -> dict[str, int]:
+    """{URI: actor id} of the local actors among `uris`: two columns, not whole actors (the
+    worker asks it of every batch of received posts, for their mentions)."""
+    found: dict[str, int] = {}
+    wanted = sorted(uris)
+    for start in range(0, len(wanted), 500):
+        rows = await session.execute(
+            select(Actor.uri, Actor.id).where(
+                Actor.uri.in_(wanted[start : start + 500]), Actor.is_local.is_(True)
+            )
+        )
+        found.update((uri, actor_id) for uri, actor_id in rows)
+    return found
+
+
 async def by_key_id(session: AsyncSession, key_id: str) -> Actor | None:
     result = await session.execute(select(Actor).where(Actor.public_key_id == key_id).limit(1))
     return result.scalar_one_or_none()

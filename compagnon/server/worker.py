@@ -11,7 +11,7 @@ import contextlib
 import logging
 import os
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -91,6 +91,17 @@ class Report:
         busy = self.processed or self.failed or self.delivered or self.retried or self.gave_up
         busy = busy or self.poll_updates or self.pushes.busy
         return not busy and _sync_idle(self.sync)
+
+
+async def _first_of(events: Sequence[asyncio.Event], seconds: float) -> None:
+    """Return when one of `events` is set, or after `seconds`."""
+    waits = [asyncio.ensure_future(event.wait()) for event in events]
+    try:
+        await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiting in waits:
+            waiting.cancel()
+        await asyncio.gather(*waits, return_exceptions=True)
 
 
 class Worker:
@@ -226,29 +237,10 @@ class Worker:
         inbox has committed a chunk; a pass that found a full chunk goes on at once, and the
         first pass after an idle wait is never delayed (a lone post is applied at once).
         bench/README.md, "Letting a chunk gather", has the measurements behind GATHER."""
-        waits = [
-            asyncio.ensure_future(stop.wait()),
-            asyncio.ensure_future(self._chunk_arrived.wait()),
-        ]
-        try:
-            await asyncio.wait(waits, timeout=GATHER, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for waiting in waits:
-                waiting.cancel()
-            await asyncio.gather(*waits, return_exceptions=True)
+        await _first_of((stop, self._chunk_arrived), GATHER)
 
     async def _idle(self, stop: asyncio.Event) -> None:
-        waits = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._wake.wait())]
-        try:
-            await asyncio.wait(
-                waits,
-                timeout=self.ctx.settings.worker_interval,
-                return_when=asyncio.FIRST_COMPLETED,
-            )
-        finally:
-            for waiting in waits:
-                waiting.cancel()
-            await asyncio.gather(*waits, return_exceptions=True)
+        await _first_of((stop, self._wake), self.ctx.settings.worker_interval)
         self._wake.clear()
 
     # --- inbound ---------------------------------------------------------------------------

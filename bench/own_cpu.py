@@ -65,6 +65,16 @@ async def measure(
                     runs = found.setdefault(f"cpu_ms_{concurrency}", [])
                     assert isinstance(runs, list)
                     runs.append(round(done.cpu_ms_per_activity, 3))
+                    # what a sending peer waits for its 202, and the rate everything applied
+                    seen = found.setdefault(f"post_p50_p99_ms_applied_per_s_{concurrency}", [])
+                    assert isinstance(seen, list)
+                    seen.append(
+                        [
+                            done.latency.get("p50_ms"),
+                            done.latency.get("p99_ms"),
+                            round(done.applied_per_s),
+                        ]
+                    )
             if recording is not None:
                 found["profile"] = flame.summarise(recording.stop(), top=40)
         posted = warmed["posts"] + reps * count * len(QUICK.concurrency)

@@ -9,6 +9,10 @@ What is left to try:
 pool     SQLite engines get a pool as large as the load's concurrency (32, no overflow), so
          connections are not opened and closed under load (each is a file handle + 5 PRAGMAs).
 
+chunk200 the worker claims 200 pending activities a pass and applies them in one transaction
+         (the node: 100). Measured 2026-12-07 against 100: about the same CPU, and the
+         loop held longer per transaction (POST p99 up to 198 ms at 32 in flight).
+
 Not a change but a look inside:
 
 statements  counts every SQL statement the node runs, by its text, and writes the counts
@@ -176,7 +180,21 @@ def steps() -> None:
     atexit.register(write)
 
 
+def chunk200() -> None:
+    from compagnon.server import worker
+
+    worker.CHUNK = 200
+    original = worker.Worker.__init__
+
+    def init(self: worker.Worker, *args: object, **kwargs: object) -> None:
+        original(self, *args, **kwargs)  # type: ignore[arg-type]
+        self.batch = 200
+
+    worker.Worker.__init__ = init  # type: ignore[method-assign]
+
+
 PATCHES: dict[str, Callable[[], None]] = {
+    "chunk200": chunk200,
     "pool": pool,
     "statements": statements,
     "steps": steps,

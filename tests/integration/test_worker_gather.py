@@ -57,7 +57,7 @@ async def test_a_gathering_worker_goes_on_once_a_chunk_has_arrived(
     report = await node.run_once()
     assert report.processed + report.failed == chunk
     gathering = asyncio.create_task(worker._gather(stop))
-    await asyncio.gather(*(writer.store(row(n, actor.uri)) for n in range(100, 100 + chunk - 1)))
+    await asyncio.gather(*(writer.store(row(n, actor.uri)) for n in range(1000, 1000 + chunk - 1)))
     await loop_turns()
     assert not gathering.done()
 

@@ -111,8 +111,8 @@ STEPS = (
     "compagnon.storage.queries.work:due_work",
     "compagnon.federation.inbox.writer:InboxWriter._write",
     "compagnon.federation.inbox.pipeline:receive",
+    # its time beyond the C call is a wait for the write lock
     "compagnon.storage.sqlite_inline:retrying",
-    "asyncio:sleep",
 )
 
 

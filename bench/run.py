@@ -24,6 +24,7 @@ from bench.report import Measure, Results
 from bench.scenarios import (
     aggregator,
     fanout,
+    floor,
     inbox,
     micro,
     peers,
@@ -60,6 +61,7 @@ EXTRA: dict[str, Scenario] = {
     "whatif": whatif.run,
     "soak": soak.run,
     "aggregator": aggregator.run,
+    "floor": floor.run,
 }
 
 

@@ -140,7 +140,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
         return
     # run_app calls `print` once the socket listens: the banner means "ready".
     web.run_app(
-        create_app(settings),
+        create_app(settings, tune_gc=True),
         host=settings.host,
         port=settings.port,
         print=lambda _message: print(banner, flush=True),
@@ -173,6 +173,7 @@ async def migrate_only(settings: Settings) -> None:
 
 
 def cmd_worker(args: argparse.Namespace) -> None:
+    from compagnon.server import gc_tuning
     from compagnon.server.worker import Worker
 
     settings = settings_from(args)
@@ -186,8 +187,10 @@ def cmd_worker(args: argparse.Namespace) -> None:
                 listener = ChangeListener(settings.resolved_database_url)
                 listener.on("actor-keys", ctx.keys.changed)
                 listening = asyncio.create_task(listener.run(stop))
+            worker = Worker(ctx)
+            gc_tuning.settle()
             try:
-                await Worker(ctx).run_forever(stop)
+                await worker.run_forever(stop)
             finally:
                 stop.set()
                 if listening is not None:

@@ -22,7 +22,15 @@ from compagnon.federation.inbox.writer import InboxWriter
 from compagnon.federation.resolver import Resolver
 from compagnon.handover import records as handover_records
 from compagnon.media.stores import open_media_store
-from compagnon.server import auth, errors, language, quiet_errors, security_headers, templating
+from compagnon.server import (
+    auth,
+    errors,
+    gc_tuning,
+    language,
+    quiet_errors,
+    security_headers,
+    templating,
+)
 from compagnon.server.keys import (
     BLOCKED,
     CHANGES,
@@ -58,7 +66,12 @@ log = logging.getLogger(__name__)
 TEMPLATES = Path(__file__).parent / "templates"
 
 
-def create_app(settings: Settings, *, worker_name: str | None = None) -> web.Application:
+def create_app(
+    settings: Settings, *, worker_name: str | None = None, tune_gc: bool = False
+) -> web.Application:
+    """The node's web application. `tune_gc`: a process of its own that serves until it
+    stops (`compagnon serve`, a web process), not a test: its collector is settled once
+    started (gc_tuning.py)."""
     quiet_errors.install()  # malformed HTTP and lost clients: one INFO line, no trace
     app = web.Application(
         # Metrics see every request; then the language, so error pages are translated too.
@@ -81,8 +94,15 @@ def create_app(settings: Settings, *, worker_name: str | None = None) -> web.App
     app.cleanup_ctx.append(_inbox_writer)
     app.cleanup_ctx.append(lambda a: _worker(a, worker_name))
     app.cleanup_ctx.append(_change_listener)
+    if tune_gc:
+        app.cleanup_ctx.append(_settled)  # last: everything above is built
     add_routes(app)
     return app
+
+
+async def _settled(_app: web.Application) -> AsyncIterator[None]:
+    gc_tuning.settle()
+    yield
 
 
 async def _media(app: web.Application) -> AsyncIterator[None]:

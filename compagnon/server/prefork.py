@@ -32,7 +32,9 @@ def app_factory(settings: Settings) -> Callable[[], Awaitable[web.Application]]:
         from compagnon.server.app import create_app  # after the fork: nothing shared
         from compagnon.server.worker import default_worker_name
 
-        return create_app(settings, worker_name=f"{default_worker_name()}-{os.getpid()}")
+        return create_app(
+            settings, worker_name=f"{default_worker_name()}-{os.getpid()}", tune_gc=True
+        )
 
     return make
 

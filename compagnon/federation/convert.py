@@ -379,7 +379,7 @@ def tags_of(doc: dict[str, Any]) -> list[dict[str, str]]:
     for tag in _items(doc.get("tag")):
         if not isinstance(tag, dict):
             continue
-        kind = next((t for t in types_of(tag.get("type")) if t in TAG_TYPES), None)
+        kind = _tag_kind(tag.get("type"))
         if kind is None:
             continue
         href, name = http_url(tag.get("href")) or "", _text(tag.get("name"))
@@ -389,6 +389,14 @@ def tags_of(doc: dict[str, Any]) -> list[dict[str, str]]:
             name = "#" + name
         found.append({"type": kind, "href": href, "name": name})
     return found
+
+
+def _tag_kind(value: Any) -> str | None:
+    """Mention or Hashtag, from a tag's `type` (one string, as every server sends it, or a
+    list): the plain string is checked directly, a catalogue page holds thousands of tags."""
+    if isinstance(value, str):
+        return value if value in TAG_TYPES else None
+    return next((t for t in types_of(value) if t in TAG_TYPES), None)
 
 
 def attachments_of(doc: dict[str, Any]) -> list[dict[str, str]]:

@@ -181,6 +181,21 @@ def test_tags_typed_as_lists_are_kept() -> None:
     assert tags_of(doc) == [{"type": "Hashtag", "href": "", "name": "#brazing"}]
 
 
+def test_tags_typed_as_strings_keep_mentions_and_hashtags_only() -> None:
+    doc = {
+        "tag": [
+            {"type": "Mention", "href": f"{ANA}", "name": "@ana"},
+            {"type": "Emoji", "name": ":weld:", "href": "https://other.test/e.png"},
+            {"type": "Hashtag", "href": "https://other.test/tags/vet", "name": "#vet"},
+            {"type": "", "name": "empty"},
+        ]
+    }
+    assert tags_of(doc) == [
+        {"type": "Mention", "href": ANA, "name": "@ana"},
+        {"type": "Hashtag", "href": "https://other.test/tags/vet", "name": "#vet"},
+    ]
+
+
 def test_catalogue_sync_reads_type_lists_and_imports_only_posts() -> None:
     from compagnon.federation.catalogue_pages import pick_objects
 

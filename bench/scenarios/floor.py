@@ -5,7 +5,10 @@ That figure has a floor under it that no change to the node can pass: the CPU an
 server spends to read, parse and answer a signed POST at all. Two servers stand for it
 (bench/servers/floor.py): `floor` reads the body, parses it and answers 202; `floor+verify`
 checks the HTTP signature and Digest too, with the node's own code and the keys in memory.
-Nothing is stored, nothing applied: less than any real inbox does.
+Nothing is stored, nothing applied: less than any real inbox does. Beside them Compagnon
+twice: `Compagnon accepts` (its worker off: the request path and the group commit alone, done
+at the last 202) and `Compagnon` (worker on: accepted and applied, as the peers scenario
+counts it), which splits the node's CPU between accepting and applying.
 
 Method: the peers scenario's, unchanged (batches.py): the same fake actors and signed
 Create(Note)s to each, each warmed until its CPU per activity is stable, repetitions
@@ -21,6 +24,7 @@ import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+from bench import node
 from bench.batches import Batch, Server, warm
 from bench.fleet import REPO, Target, fleet
 from bench.procs import free_port, start
@@ -50,6 +54,17 @@ async def _floor(bench: Bench, name: str, verify: bool) -> AsyncIterator[Server]
         process.stop()
 
 
+@contextlib.asynccontextmanager
+async def _accepting(bench: Bench) -> AsyncIterator[Server]:
+    """Compagnon with its worker off: what it costs to accept (the activities stay queued)."""
+    spec = node.NodeSpec("floor-compagnon-accepts", bench.workdir, run_worker=False)
+    async with node.running(spec, users=("alice",)) as n:
+        name = "Compagnon accepts"
+        yield Server(
+            name, Target(name, f"{n.base_url}/inbox", f"{n.base_url}/users/alice"), [n.pid]
+        )
+
+
 def _actors_file(bench: Bench) -> Path:
     return bench.workdir / "actors.json"  # where fleet() keeps the fake actors
 
@@ -63,6 +78,7 @@ async def run(bench: Bench) -> list[Measure]:
         servers = [
             await stack.enter_async_context(_floor(bench, "floor", verify=False)),
             await stack.enter_async_context(_floor(bench, "floor+verify", verify=True)),
+            await stack.enter_async_context(_accepting(bench)),
             await stack.enter_async_context(_compagnon(bench)),
         ]
         measures: list[Measure] = []
@@ -96,11 +112,14 @@ def _measures(batches: dict[tuple[str, int], list[Batch]], count: int) -> list[M
         fedify = batches.get(("Fedify", concurrency))
         if not fedify:
             continue
-        for name in ("floor", "floor+verify", "Compagnon"):
+        for name in ("floor", "floor+verify", "Compagnon accepts", "Compagnon"):
             ours = batches.get((name, concurrency), [])
             pairs = list(zip(ours, fedify, strict=False))
             ratios = [t.cpu_ms_per_activity / o.cpu_ms_per_activity for o, t in pairs]
-            what = "the most any inbox on it could reach" if name != "Compagnon" else "the node"
+            what = {
+                "Compagnon": "the node, accepted and applied",
+                "Compagnon accepts": "the node's acceptance alone",
+            }.get(name, "the most any inbox on it could reach")
             measures.append(
                 Measure(
                     "floor",

@@ -5,6 +5,10 @@ samples in OUT.profile.raw). For a before/after of a change
 on a machine where Fedify and bovine are not run (bench/README.md, "CPU per activity").
 
     python -m bench.own_cpu OUT.json [--profile] [--reps 3] [--count 300] [--patches a,b]
+                                     [--accept-only]
+
+--accept-only measures the node with its worker off (the floor scenario's `Compagnon
+accepts`): the request path and the group commit alone, each batch done at its last 202.
 
 --patches starts the node with prototype patches (bench/whatif/patches.py); with
 `statements` the node's SQL statements, counted by text, are kept as OUT.statements.json,
@@ -28,6 +32,7 @@ from bench import flame
 from bench.batches import batch, progress, warm
 from bench.fleet import fleet
 from bench.scenarios.context import Bench
+from bench.scenarios.floor import _accepting
 from bench.scenarios.peers import _compagnon
 from bench.sizes import QUICK
 
@@ -35,15 +40,20 @@ ATTACH_SECONDS = 1.0  # py-spy needs a moment to attach
 
 
 async def measure(
-    profile: Path | None, reps: int, count: int, patches: tuple[str, ...] = ()
+    profile: Path | None,
+    reps: int,
+    count: int,
+    patches: tuple[str, ...] = (),
+    accept_only: bool = False,
 ) -> dict[str, object]:
     workdir = Path(tempfile.mkdtemp(prefix="compagnon-own-cpu-"))
     bench = Bench(workdir=workdir, sizes=QUICK)
     found: dict[str, object] = {}
+    node = _accepting(bench) if accept_only else _compagnon(bench, patches)
     try:
         async with (
             fleet(workdir, QUICK.fake_actors) as actors,
-            _compagnon(bench, patches) as server,
+            node as server,
         ):
             warmed = await warm(server, actors, QUICK, max(QUICK.concurrency))
             found["warm"] = {"posts": warmed["posts"], "stable": warmed["stable"]}
@@ -102,10 +112,11 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--count", type=int, default=QUICK.peer_count, help="POSTs a batch")
     parser.add_argument("--patches", default="", help="bench/whatif patches, comma-separated")
+    parser.add_argument("--accept-only", action="store_true", help="the node's worker off")
     args = parser.parse_args()
     patches = tuple(p for p in args.patches.split(",") if p)
     raw = args.out.with_suffix(".profile.raw") if args.profile else None
-    found = asyncio.run(measure(raw, args.reps, args.count, patches))
+    found = asyncio.run(measure(raw, args.reps, args.count, patches, args.accept_only))
     profile = found.pop("profile", None)
     if isinstance(profile, str):
         args.out.with_suffix(".profile.txt").write_text(profile)

@@ -199,4 +199,3 @@ PATCHES: dict[str, Callable[[], None]] = {
     "statements": statements,
     "steps": steps,
 }
-

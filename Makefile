@@ -30,9 +30,10 @@ chromium:
 	@command -v chromium >/dev/null || { apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-## Lint, type-check and run the whole test suite (PostgreSQL too when TEST_DATABASE_URL is set).
+## Lint, check the formatting, type-check and run the whole test suite (PostgreSQL too when TEST_DATABASE_URL is set).
 test: $(TEST_STAMP) chromium
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/pytest -q
 

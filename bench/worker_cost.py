@@ -38,8 +38,8 @@ SENDERS_BASE = "http://127.0.0.1:9998"
 async def measure(count: int, actors_file: Path, rounds: int = 1) -> list[dict[str, float]]:
     from compagnon import operations
     from compagnon.config import load_settings
+    from compagnon.federation.actor_convert import actor_fields_from_document
     from compagnon.federation.actor_store import store_remote_actor
-    from compagnon.federation.convert import actor_fields_from_document
     from compagnon.federation.inbox.pipeline import row_for
     from compagnon.server.worker import Worker
     from compagnon.storage.queries import activities

@@ -23,7 +23,8 @@ from compagnon.storage.queries import search_indexing
 
 
 async def store_remote_actor(session: AsyncSession, fields: dict[str, Any]) -> Actor:
-    """Insert or refresh a remote actor from converted fields (convert.actor_fields)."""
+    """Insert or refresh a remote actor from the fields
+    `actor_convert.actor_fields_from_document` read."""
     fields = {**fields, "profile_fields": profile_fields.sanitised(fields.get("profile_fields"))}
     held = await actor_queries.by_uri(session, fields["uri"])
     before = held is None or consents(held.indexable, held.discoverable)

@@ -2,6 +2,8 @@
 
 `to_*` builds what we publish; `*_from_*` reads what peers send into plain field dicts that
 storage takes. Remote HTML is not cleaned here: that happens once, in the worker (sanitize.py).
+Actors have their own module (actor_convert.py); resources, quizzes, collections and events
+too (resource_convert.py, quiz_convert.py, collection_convert.py, event_convert.py).
 """
 
 from __future__ import annotations
@@ -11,17 +13,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from compagnon.domain.collections import collection_kind
-from compagnon.domain.consent import flags_of
 from compagnon.domain.safe_urls import http_url
 from compagnon.federation.as_types import types_of
 from compagnon.federation.jsonld import AS_PUBLIC, OUR_CONTEXT, first_id, ids, is_public
-from compagnon.federation.profile_fields import attachment as fields_attachment
-from compagnon.federation.profile_fields import from_document as fields_from_document
 from compagnon.federation.sanitize import text_to_html
-from compagnon.federation.urls import Urls, host_of
 from compagnon.storage.models import Actor, Object
-
-ACTOR_TYPES = frozenset({"Application", "Group", "Organization", "Person", "Service"})
 
 
 def iso(moment: datetime) -> str:
@@ -75,102 +71,20 @@ def parse_time(value: Any) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-# --- actors -------------------------------------------------------------------------------
-
-
-def to_actor_document(
-    actor: Actor, urls: Urls, *, country: str = "", languages: list[str] | None = None
-) -> dict[str, Any]:
-    """The ActivityPub document of a local actor, with every field Mastodon needs or expects."""
-    doc: dict[str, Any] = {
-        "@context": OUR_CONTEXT,
-        "id": actor.uri,
-        "type": actor.type,
-        "preferredUsername": actor.username,
-        "name": actor.name or actor.username,
-        "summary": actor.summary,
-        "url": actor.url or actor.uri,
-        "inbox": actor.inbox,
-        "outbox": actor.outbox,
-        "followers": actor.followers_url,
-        "following": actor.following_url,
-        "endpoints": {"sharedInbox": urls.shared_inbox},
-        "manuallyApprovesFollowers": actor.manually_approves_followers,
-        # An Application (the instance actor, a relay) is not indexed; a trainer who opted
-        # out (actors.indexable / discoverable False) says so to peers.
-        "discoverable": actor.type != "Application" and actor.discoverable is not False,
-        "indexable": actor.type != "Application" and actor.indexable is not False,
-        "published": iso(actor.created_at),
-        "publicKey": {
-            "id": actor.public_key_id,
-            "owner": actor.uri,
-            "publicKeyPem": actor.public_key_pem,
-        },
-        "attachment": fields_attachment(actor.profile_fields),  # profile fields
-    }
-    if actor.icon_url:
-        doc["icon"] = {"type": "Image", "url": actor.icon_url}
-    if country:
-        doc["addressCountry"] = country
-    if languages:
-        doc["schema:knowsLanguage"] = languages
-    return doc
-
-
-def _first_url(value: Any) -> str:
+def first_url(value: Any) -> str:
     """The first safe URL (domain/safe_urls.py) of a string, a Link or a list of them: a
     `javascript:` or `data:` entry is skipped, the next one taken."""
     if isinstance(value, str):
         return http_url(value) or ""
     if isinstance(value, list):
         for item in value:
-            found = _first_url(item)
+            found = first_url(item)
             if found:
                 return found
     if isinstance(value, dict):
         href = value.get("href") or value.get("url")
-        return _first_url(href) if href else ""
+        return first_url(href) if href else ""
     return ""
-
-
-def actor_fields_from_document(doc: dict[str, Any]) -> dict[str, Any]:
-    """Fields of a remote actor; raises ValueError when it is not a usable actor."""
-    actor_type = next((t for t in types_of(doc.get("type")) if t in ACTOR_TYPES), None)
-    uri, inbox = http_url(doc.get("id")), http_url(doc.get("inbox"))
-    if actor_type not in ACTOR_TYPES or uri is None or inbox is None:
-        raise ValueError("not an actor: needs an actor type, an http(s) id and an http(s) inbox")
-    key = doc.get("publicKey")
-    if isinstance(key, list):
-        key = next((k for k in key if isinstance(k, dict)), None)
-    key = key if isinstance(key, dict) else {}
-    endpoints = doc.get("endpoints") if isinstance(doc.get("endpoints"), dict) else {}
-    shared = endpoints.get("sharedInbox") if endpoints else None
-    username = doc.get("preferredUsername")
-    return {
-        "uri": uri,
-        "type": str(actor_type),
-        "username": username if isinstance(username, str) else uri.rstrip("/").rsplit("/", 1)[-1],
-        "domain": host_of(uri),
-        "name": doc.get("name") if isinstance(doc.get("name"), str) else "",
-        "summary": doc.get("summary") if isinstance(doc.get("summary"), str) else "",
-        "inbox": inbox,
-        "outbox": http_url(first_id(doc.get("outbox"))) or "",
-        "shared_inbox": http_url(shared),
-        "followers_url": http_url(first_id(doc.get("followers"))) or "",
-        "following_url": http_url(first_id(doc.get("following"))) or "",
-        "url": _first_url(doc.get("url")) or uri,
-        "icon_url": _first_url(doc.get("icon")) or None,
-        "manually_approves_followers": doc.get("manuallyApprovesFollowers") is True,
-        "public_key_id": key.get("id") if isinstance(key.get("id"), str) else "",
-        "public_key_pem": key.get("publicKeyPem")
-        if isinstance(key.get("publicKeyPem"), str)
-        else "",
-        "raw": doc,
-        "profile_fields": fields_from_document(doc),  # sanitised when stored (actor_store)
-        # consent to indexing (domain/consent.py): None when the document says nothing
-        "indexable": flags_of(doc)[0],
-        "discoverable": flags_of(doc)[1],
-    }
 
 
 # --- objects ------------------------------------------------------------------------------
@@ -345,10 +259,10 @@ def _html_url(value: Any) -> str:
     if isinstance(value, list):
         for item in value:
             if isinstance(item, dict) and item.get("mediaType") == "text/html":
-                found = _first_url(item)
+                found = first_url(item)
                 if found:
                     return found
-    return _first_url(value)
+    return first_url(value)
 
 
 def language_of(doc: dict[str, Any]) -> str | None:
@@ -409,7 +323,7 @@ def attachments_of(doc: dict[str, Any]) -> list[dict[str, str]]:
             continue
         if not isinstance(item, dict) or item.get("type") == "PropertyValue":
             continue
-        url = _first_url(item.get("url")) or _first_url(item.get("href"))
+        url = first_url(item.get("url")) or first_url(item.get("href"))
         if not url:
             continue
         media_type = item.get("mediaType")

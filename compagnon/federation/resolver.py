@@ -13,9 +13,9 @@ from urllib.parse import urldefrag
 from sqlalchemy.exc import IntegrityError
 
 from compagnon.federation import fetch
+from compagnon.federation.actor_convert import actor_fields_from_document
 from compagnon.federation.actor_store import store_remote_actor
 from compagnon.federation.context import FederationContext
-from compagnon.federation.convert import actor_fields_from_document
 from compagnon.federation.signing.integrity import with_assertion_method
 from compagnon.federation.signing.proofs import public_key_from_multibase
 from compagnon.federation.signing.signatures import PublicKeyInfo, load_public_key

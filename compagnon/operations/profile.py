@@ -19,7 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from compagnon import i18n
 from compagnon.federation import accounts, profile_fields
-from compagnon.federation.convert import to_actor_document, wrap
+from compagnon.federation.actor_convert import to_actor_document
+from compagnon.federation.convert import wrap
 from compagnon.federation.jsonld import AS_PUBLIC
 from compagnon.federation.outbox import publish
 from compagnon.federation.sanitize import text_to_html

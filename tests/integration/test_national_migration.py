@@ -11,8 +11,8 @@ import httpx
 from alembic import command
 from sqlalchemy import text
 
+from compagnon.federation.actor_convert import actor_fields_from_document
 from compagnon.federation.actor_store import store_remote_actor
-from compagnon.federation.convert import actor_fields_from_document
 from compagnon.federation.ingest import Incoming, store_remote_objects
 from compagnon.storage.db import create_engine
 from compagnon.storage.migrate import alembic_config, upgrade

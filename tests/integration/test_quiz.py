@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from compagnon.cli import main
 from compagnon.domain.quiz import QuestionSpec, QuizError, end_time, problems
-from compagnon.federation.convert import actor_fields_from_document
+from compagnon.federation.actor_convert import actor_fields_from_document
 from compagnon.federation.ingest import Incoming, store_remote_objects
 from compagnon.federation.outbox import quiz as quiz_outbox
 from compagnon.operations import OperationError

@@ -2,7 +2,7 @@
 
 Every file under payloads/ (see payloads/SOURCES.md for where each one comes from) is checked:
 
-- actors through ``convert.actor_fields_from_document``: type, username, inbox, shared inbox,
+- actors through ``actor_convert.actor_fields_from_document``: type, username, inbox, shared inbox,
   key id and PEM;
 - objects (alone, or embedded in a Create/Update) through ``convert.object_fields_from_note``
   and ``sanitize.sanitize_html``: readable content, language, visibility, reply target, tags,
@@ -26,14 +26,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from compagnon.config import Settings
+from compagnon.federation.actor_convert import ACTOR_TYPES, actor_fields_from_document
 from compagnon.federation.context import FederationContext
-from compagnon.federation.convert import (
-    ACTOR_TYPES,
-    actor_fields_from_document,
-    is_poll_vote,
-    object_fields_from_note,
-    poll_of,
-)
+from compagnon.federation.convert import is_poll_vote, object_fields_from_note, poll_of
 from compagnon.federation.inbox.handlers import HANDLERS
 from compagnon.federation.inbox.handling import Handling, Ignored
 from compagnon.federation.inbox.outcomes import Malformed, Outcome

@@ -6,12 +6,9 @@ from typing import Any
 
 import pytest
 
+from compagnon.federation.actor_convert import actor_fields_from_document
 from compagnon.federation.catalogue_pages import pick_objects
-from compagnon.federation.convert import (
-    actor_fields_from_document,
-    attachments_of,
-    object_fields_from_note,
-)
+from compagnon.federation.convert import attachments_of, object_fields_from_note
 from compagnon.federation.urls import host_of
 
 ACTOR = "https://a.example/users/ana"

@@ -10,10 +10,9 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
+from compagnon.federation.actor_convert import ACTOR_TYPES, actor_fields_from_document
 from compagnon.federation.as_types import is_post_like
 from compagnon.federation.convert import (
-    ACTOR_TYPES,
-    actor_fields_from_document,
     attachments_of,
     is_poll_vote,
     language_of,

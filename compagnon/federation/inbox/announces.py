@@ -15,9 +15,10 @@ from typing import Any
 
 from compagnon.domain.safe_urls import http_url, same_origin
 from compagnon.federation import fetch
+from compagnon.federation.actor_convert import actor_fields_from_document
 from compagnon.federation.actor_store import store_remote_actor
 from compagnon.federation.as_types import has_type, is_post_like, is_stored_collection
-from compagnon.federation.convert import actor_fields_from_document, is_poll_vote, visibility_of
+from compagnon.federation.convert import is_poll_vote, visibility_of
 from compagnon.federation.ingest import Incoming, Stored, store_remote_objects
 from compagnon.federation.jsonld import first_id
 from compagnon.federation.sanitize import sanitize_html

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from compagnon.domain.safe_urls import http_url, same_origin
 from compagnon.federation import fetch, relay, relay_client, social
+from compagnon.federation.actor_convert import actor_fields_from_document
 from compagnon.federation.actor_store import store_remote_actor
 from compagnon.federation.as_types import (
     has_type,
@@ -21,12 +22,7 @@ from compagnon.federation.as_types import (
     types_of,
 )
 from compagnon.federation.context import FederationContext
-from compagnon.federation.convert import (
-    actor_fields_from_document,
-    is_poll_vote,
-    object_fields_from_note,
-    parse_time,
-)
+from compagnon.federation.convert import is_poll_vote, object_fields_from_note, parse_time
 from compagnon.federation.inbox import collections as collection_handlers
 from compagnon.federation.inbox import events as event_answers
 from compagnon.federation.inbox import quiz as quiz_inbox

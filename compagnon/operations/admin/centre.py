@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from compagnon.federation.convert import to_actor_document, wrap
+from compagnon.federation.actor_convert import to_actor_document
+from compagnon.federation.convert import wrap
 from compagnon.federation.jsonld import AS_PUBLIC
 from compagnon.federation.outbox import publish
 from compagnon.federation.sanitize import text_to_html

@@ -12,7 +12,8 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from compagnon.federation.convert import to_actor_document, to_note, to_tombstone
+from compagnon.federation.actor_convert import to_actor_document
+from compagnon.federation.convert import to_note, to_tombstone
 from compagnon.federation.jsonld import OUR_CONTEXT, audience, is_public
 from compagnon.federation.signing.integrity import with_assertion_method
 from compagnon.operations.profile import hides_network

@@ -11,7 +11,7 @@ from typing import Any
 from aiohttp import web
 
 from compagnon.federation import member_list, relay
-from compagnon.federation.convert import to_actor_document
+from compagnon.federation.actor_convert import to_actor_document
 from compagnon.federation.jsonld import OUR_CONTEXT
 from compagnon.federation.signing.integrity import with_assertion_method
 from compagnon.server.keys import FEDERATION, SESSIONS, SETTINGS

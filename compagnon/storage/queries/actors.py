@@ -57,7 +57,8 @@ async def local_by_username(session: AsyncSession, username: str) -> Actor | Non
 
 
 async def upsert_remote(session: AsyncSession, fields: dict[str, Any]) -> Actor:
-    """Insert or refresh a remote actor from converted fields (see convert.actor_fields)."""
+    """Insert or refresh a remote actor from the fields
+    `actor_convert.actor_fields_from_document` read."""
     actor = await by_uri(session, fields["uri"])
     if actor is None:
         # An actor's first posts often arrive together, each request fetching the unknown

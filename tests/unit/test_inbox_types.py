@@ -184,7 +184,7 @@ def test_tags_typed_as_lists_are_kept() -> None:
 def test_tags_typed_as_strings_keep_mentions_and_hashtags_only() -> None:
     doc = {
         "tag": [
-            {"type": "Mention", "href": f"{ANA}", "name": "@ana"},
+            {"type": "Mention", "href": ANA, "name": "@ana"},
             {"type": "Emoji", "name": ":weld:", "href": "https://other.test/e.png"},
             {"type": "Hashtag", "href": "https://other.test/tags/vet", "name": "#vet"},
             {"type": "", "name": "empty"},
